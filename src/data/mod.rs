@@ -1,0 +1,1385 @@
+//! Input data: the 44 plan units, the 2010 census, the 2010–2014 history, the 2014 base year, the
+//! provincial/national drivers, the plan's targets and the rest-of-China totals.
+//!
+//! The CSV files in `data/` are embedded in the binary (so `simulate` runs from any directory); a
+//! scenario may point at another directory holding files with the same names and columns. Loading
+//! validates everything and reports *all* problems at once, each with file, line and column.
+//! This module knows CSV; the model never sees it.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use sha2::{Digest, Sha256};
+
+/// The files a dataset is made of, in load order.
+pub const FILE_NAMES: [&str; 8] = [
+    "units.csv",
+    "census_2010_units.csv",
+    "baseline_2014.csv",
+    "history_2010_2014.csv",
+    "macro_provinces.csv",
+    "plan_targets.csv",
+    "rest_of_china.csv",
+    "transport_links.csv",
+];
+
+const EMBEDDED: [(&str, &str); 8] = [
+    ("units.csv", include_str!("../../data/units.csv")),
+    (
+        "census_2010_units.csv",
+        include_str!("../../data/census_2010_units.csv"),
+    ),
+    (
+        "baseline_2014.csv",
+        include_str!("../../data/baseline_2014.csv"),
+    ),
+    (
+        "history_2010_2014.csv",
+        include_str!("../../data/history_2010_2014.csv"),
+    ),
+    (
+        "macro_provinces.csv",
+        include_str!("../../data/macro_provinces.csv"),
+    ),
+    ("plan_targets.csv", include_str!("../../data/plan_targets.csv")),
+    ("rest_of_china.csv", include_str!("../../data/rest_of_china.csv")),
+    (
+        "transport_links.csv",
+        include_str!("../../data/transport_links.csv"),
+    ),
+];
+
+/// The plan area's two provincial-level units.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Province {
+    Sichuan,
+    Chongqing,
+}
+
+impl Province {
+    pub const ALL: [Province; 2] = [Province::Sichuan, Province::Chongqing];
+
+    pub fn id(self) -> &'static str {
+        match self {
+            Province::Sichuan => "sichuan",
+            Province::Chongqing => "chongqing",
+        }
+    }
+
+    pub fn name_zh(self) -> &'static str {
+        match self {
+            Province::Sichuan => "四川",
+            Province::Chongqing => "重庆",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Province> {
+        match text {
+            "sichuan" => Some(Province::Sichuan),
+            "chongqing" => Some(Province::Chongqing),
+            _ => None,
+        }
+    }
+
+    /// Index into per-province arrays (`[sichuan, chongqing]`).
+    pub fn index(self) -> usize {
+        match self {
+            Province::Sichuan => 0,
+            Province::Chongqing => 1,
+        }
+    }
+}
+
+/// A unit's role in the plan (专栏1/专栏2 and 双核).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum PlanRole {
+    Core,
+    RegionalCentre,
+    NodeCity,
+}
+
+impl PlanRole {
+    fn parse(text: &str) -> Option<PlanRole> {
+        match text {
+            "core" => Some(PlanRole::Core),
+            "regional_centre" => Some(PlanRole::RegionalCentre),
+            "node_city" => Some(PlanRole::NodeCity),
+            _ => None,
+        }
+    }
+}
+
+/// One of the 44 plan units (units.csv).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Unit {
+    pub id: String,
+    pub name_zh: String,
+    pub name_en: String,
+    pub province: Province,
+    /// `district`, `county` or `prefecture_city`.
+    pub kind: String,
+    pub plan_role: PlanRole,
+    pub plan_zones: Vec<String>,
+    pub area_km2: f64,
+    pub lat: f64,
+    pub lon: f64,
+}
+
+impl Unit {
+    /// "成都 Chengdu": the label used in charts and tables.
+    pub fn label(&self) -> String {
+        format!("{} {}", short_zh(&self.name_zh), self.name_en)
+    }
+
+    /// One of the nine central districts of Chongqing (主城九区, plan zone `chongqing_core`).
+    pub fn is_chongqing_core(&self) -> bool {
+        self.plan_zones.iter().any(|zone| zone == "chongqing_core")
+    }
+}
+
+/// Drops the administrative suffix (市/区/县) of a name, keeping one-character stems whole (忠县).
+pub fn short_zh(name: &str) -> &str {
+    for suffix in ["市", "区", "县"] {
+        if let Some(stem) = name.strip_suffix(suffix) {
+            if stem.chars().count() >= 2 {
+                return stem;
+            }
+        }
+    }
+    name
+}
+
+/// 2010 census figures of one unit (census_2010_units.csv), persons and ‰.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Census2010 {
+    pub resident_population: f64,
+    pub urban_population: f64,
+    pub registered_population: f64,
+    pub in_migrants_same_county: f64,
+    pub in_migrants_other_county_same_province: f64,
+    pub in_migrants_other_province: f64,
+    pub natural_growth_permille: f64,
+}
+
+/// One value of the base year with its provenance.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Sourced {
+    pub value: f64,
+    /// `observed`, `derived` or `estimated`.
+    pub status: String,
+    pub method: String,
+}
+
+/// The 2014 base year of one unit.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BaseYear {
+    pub population: Sourced,
+    /// Yuan at current 2014 prices (= constant 2014 prices).
+    pub gdp: Sourced,
+}
+
+/// Per-unit history before the base year, keyed by (unit index, year).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct History {
+    /// Current-price GDP, yuan.
+    pub gdp: BTreeMap<(usize, i32), f64>,
+    /// Annual-average resident population (Sichuan units).
+    pub population_annual_average: BTreeMap<(usize, i32), f64>,
+    /// Year-end resident population (Chongqing core districts and Wanzhou, 2013).
+    pub population: BTreeMap<(usize, i32), f64>,
+    /// Real GDP growth, percent (Sichuan cities, old boundaries).
+    pub real_gdp_growth: BTreeMap<(usize, i32), f64>,
+    /// Year-end urban share, fraction (Chongqing units).
+    pub urban_share: BTreeMap<(usize, i32), f64>,
+}
+
+/// Provincial and national drivers (macro_provinces.csv).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Macro {
+    /// (region, year) → percent; region is `sichuan`, `chongqing` or `china`.
+    pub real_gdp_growth: BTreeMap<(String, i32), f64>,
+    /// (region, year) → ‰.
+    pub natural_growth: BTreeMap<(String, i32), f64>,
+    /// (region, year) → persons.
+    pub resident_population: BTreeMap<(String, i32), f64>,
+    /// Rows whose status is `recalled_unverified`: shown in outputs as assumptions.
+    pub unverified: Vec<String>,
+}
+
+/// One row of plan_targets.csv.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Target {
+    pub target_id: String,
+    /// `None` for region-wide rows (`ALL`).
+    pub unit: Option<usize>,
+    pub indicator: String,
+    pub year: i32,
+    pub value: f64,
+    pub unit_of_measure: String,
+    pub kind: String,
+    pub source_zh: String,
+    pub note: String,
+}
+
+/// National totals from which the rest-of-China node is derived (rest_of_china.csv).
+#[derive(Debug, Clone, PartialEq)]
+pub struct NationalTotals {
+    pub population: f64,
+    pub gdp: f64,
+    pub area_km2: f64,
+}
+
+/// A dated travel-time override between two groups of units (transport_links.csv): a rail link
+/// that opened, with its door-to-door time.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TransportLink {
+    pub link_id: String,
+    pub name_zh: String,
+    pub from: Vec<usize>,
+    pub to: Vec<usize>,
+    /// First year whose flows and productivity see the link.
+    pub from_year: i32,
+    pub hours: f64,
+}
+
+/// Where a dataset came from.
+#[derive(Debug, Clone, PartialEq)]
+pub enum DataSource {
+    Embedded,
+    Directory(PathBuf),
+}
+
+impl fmt::Display for DataSource {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            DataSource::Embedded => write!(f, "embedded data/ (built into the binary)"),
+            DataSource::Directory(dir) => write!(f, "{}", dir.display()),
+        }
+    }
+}
+
+/// Everything the engine reads, validated. Unit vectors are in units.csv order.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Dataset {
+    pub source: DataSource,
+    pub units: Vec<Unit>,
+    pub census: Vec<Census2010>,
+    pub base: Vec<BaseYear>,
+    pub history: History,
+    pub macro_drivers: Macro,
+    pub targets: Vec<Target>,
+    pub national: NationalTotals,
+    pub transport_links: Vec<TransportLink>,
+    /// SHA-256 of each file's bytes, by file name (for the manifest).
+    pub hashes: BTreeMap<String, String>,
+}
+
+/// One problem in a data file: where, what value, which rule.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DataProblem {
+    pub file: String,
+    pub line: u64,
+    pub column: String,
+    pub message: String,
+}
+
+impl fmt::Display for DataProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.column.is_empty() {
+            write!(f, "{}:{}: {}", self.file, self.line, self.message)
+        } else {
+            write!(
+                f,
+                "{}:{}: column `{}`: {}",
+                self.file, self.line, self.column, self.message
+            )
+        }
+    }
+}
+
+/// All problems found while loading a dataset.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub struct DataErrors(pub Vec<DataProblem>);
+
+impl fmt::Display for DataErrors {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(f, "{} problem(s) in the input data:", self.0.len())?;
+        for problem in &self.0 {
+            writeln!(f, "  {problem}")?;
+        }
+        Ok(())
+    }
+}
+
+impl Dataset {
+    /// The data shipped in `data/`, built into the binary.
+    pub fn embedded() -> Dataset {
+        let files: Vec<(String, String)> = EMBEDDED
+            .iter()
+            .map(|(name, text)| (name.to_string(), text.to_string()))
+            .collect();
+        // The shipped files are validated by tests; failing here is a build defect, not user input.
+        Dataset::parse(DataSource::Embedded, &files).expect("embedded data/ must be valid")
+    }
+
+    /// Reads the seven files from `dir` (missing files fall back to nothing: every file is required).
+    pub fn from_dir(dir: &Path) -> Result<Dataset, DataErrors> {
+        let mut files = Vec::new();
+        let mut problems = Vec::new();
+        for name in FILE_NAMES {
+            let path = dir.join(name);
+            match std::fs::read_to_string(&path) {
+                Ok(text) => files.push((name.to_string(), text)),
+                Err(err) => problems.push(DataProblem {
+                    file: path.display().to_string(),
+                    line: 0,
+                    column: String::new(),
+                    message: format!("cannot read the file ({err}); every data directory needs all of: {}", FILE_NAMES.join(", ")),
+                }),
+            }
+        }
+        if !problems.is_empty() {
+            return Err(DataErrors(problems));
+        }
+        let files: Vec<(String, String)> = files
+            .into_iter()
+            .map(|(name, text)| (dir.join(&name).display().to_string(), text))
+            .collect();
+        Dataset::parse(DataSource::Directory(dir.to_path_buf()), &files)
+    }
+
+    /// Parses and validates the seven files given as (display name, text), in [`FILE_NAMES`] order.
+    pub fn parse(source: DataSource, files: &[(String, String)]) -> Result<Dataset, DataErrors> {
+        let mut problems = Vec::new();
+        let text = |index: usize| -> (&str, &str) { (&files[index].0, &files[index].1) };
+
+        let units = parse_units(text(0), &mut problems);
+        let ids: BTreeMap<String, usize> = units
+            .iter()
+            .enumerate()
+            .map(|(index, unit)| (unit.id.clone(), index))
+            .collect();
+        let census = parse_census(text(1), &ids, &mut problems);
+        let base = parse_base(text(2), &ids, &mut problems);
+        let history = parse_history(text(3), &ids, &mut problems);
+        let macro_drivers = parse_macro(text(4), &mut problems);
+        let targets = parse_targets(text(5), &ids, &mut problems);
+        let national = parse_national(text(6), &mut problems);
+        let transport_links = parse_links(text(7), &units, &mut problems);
+
+        if !problems.is_empty() {
+            return Err(DataErrors(problems));
+        }
+        let hashes = files
+            .iter()
+            .zip(FILE_NAMES)
+            .map(|((_, text), name)| (name.to_string(), sha256_hex(text.as_bytes())))
+            .collect();
+        Ok(Dataset {
+            source,
+            units,
+            census: census.expect("checked above"),
+            base: base.expect("checked above"),
+            history,
+            macro_drivers,
+            targets,
+            national: national.expect("checked above"),
+            transport_links,
+            hashes,
+        })
+    }
+
+    /// Resolves a unit id or a group (`@all`, `@sichuan`, `@chongqing`, `@core`,
+    /// `@regional_centre`, `@node_city`, or a plan zone such as `@chongqing_core`) to indices.
+    pub fn resolve_units(&self, token: &str) -> Result<Vec<usize>, String> {
+        resolve_units(&self.units, token)
+    }
+
+    pub fn unit_index(&self, id: &str) -> Option<usize> {
+        self.units.iter().position(|unit| unit.id == id)
+    }
+
+    /// Sum of the 2014 base-year populations.
+    pub fn base_population_total(&self) -> f64 {
+        self.base.iter().map(|b| b.population.value).sum()
+    }
+
+    /// Sum of the 2014 base-year GDP.
+    pub fn base_gdp_total(&self) -> f64 {
+        self.base.iter().map(|b| b.gdp.value).sum()
+    }
+}
+
+/// The group names [`Dataset::resolve_units`] accepts, besides plan zones.
+pub const UNIT_GROUPS: [&str; 6] = [
+    "@all",
+    "@sichuan",
+    "@chongqing",
+    "@core",
+    "@regional_centre",
+    "@node_city",
+];
+
+fn resolve_units(units: &[Unit], token: &str) -> Result<Vec<usize>, String> {
+    let select = |keep: &dyn Fn(&Unit) -> bool| -> Vec<usize> {
+        units
+            .iter()
+            .enumerate()
+            .filter(|(_, unit)| keep(unit))
+            .map(|(index, _)| index)
+            .collect()
+    };
+    if let Some(group) = token.strip_prefix('@') {
+        let found = match group {
+            "all" => select(&|_| true),
+            "sichuan" => select(&|u| u.province == Province::Sichuan),
+            "chongqing" => select(&|u| u.province == Province::Chongqing),
+            "core" => select(&|u| u.plan_role == PlanRole::Core),
+            "regional_centre" => select(&|u| u.plan_role == PlanRole::RegionalCentre),
+            "node_city" => select(&|u| u.plan_role == PlanRole::NodeCity),
+            zone => select(&|u| u.plan_zones.iter().any(|z| z == zone)),
+        };
+        if found.is_empty() {
+            let mut known: Vec<String> = UNIT_GROUPS.iter().map(|g| g.to_string()).collect();
+            for unit in units {
+                for zone in &unit.plan_zones {
+                    let name = format!("@{zone}");
+                    if !known.contains(&name) {
+                        known.push(name);
+                    }
+                }
+            }
+            return Err(format!(
+                "unknown unit group `{token}`{}; groups are {}",
+                suggestion(token, known.iter().map(String::as_str)),
+                known.join(", ")
+            ));
+        }
+        return Ok(found);
+    }
+    match units.iter().position(|unit| unit.id == token) {
+        Some(index) => Ok(vec![index]),
+        None => Err(format!(
+            "unknown unit id `{token}`{}; ids are listed in data/units.csv, groups start with @ (e.g. @chongqing_core)",
+            suggestion(token, units.iter().map(|u| u.id.as_str()))
+        )),
+    }
+}
+
+/// Hex SHA-256 of some bytes.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    let digest = Sha256::digest(bytes);
+    digest.iter().map(|byte| format!("{byte:02x}")).collect()
+}
+
+// ---------------------------------------------------------------------------------------------
+// CSV plumbing: a record with its line number and named-field access that records problems.
+
+struct Table<'a> {
+    file: &'a str,
+    headers: Vec<String>,
+    rows: Vec<(u64, csv::StringRecord)>,
+}
+
+fn read_table<'a>(
+    (file, text): (&'a str, &str),
+    required: &[&str],
+    problems: &mut Vec<DataProblem>,
+) -> Option<Table<'a>> {
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(true)
+        .flexible(false)
+        .from_reader(text.as_bytes());
+    let headers: Vec<String> = match reader.headers() {
+        Ok(headers) => headers.iter().map(|h| h.trim().to_string()).collect(),
+        Err(err) => {
+            problems.push(problem(file, 1, "", format!("cannot read the header: {err}")));
+            return None;
+        }
+    };
+    let missing: Vec<&str> = required
+        .iter()
+        .copied()
+        .filter(|column| !headers.iter().any(|h| h == column))
+        .collect();
+    if !missing.is_empty() {
+        problems.push(problem(
+            file,
+            1,
+            "",
+            format!(
+                "missing column(s) {}; the header must name: {}",
+                missing.join(", "),
+                required.join(",")
+            ),
+        ));
+        return None;
+    }
+    let mut rows = Vec::new();
+    for record in reader.records() {
+        match record {
+            Ok(record) => {
+                let line = record.position().map_or(0, |p| p.line());
+                rows.push((line, record));
+            }
+            Err(err) => {
+                let line = err.position().map_or(0, |p| p.line());
+                problems.push(problem(
+                    file,
+                    line,
+                    "",
+                    format!("malformed CSV row: {err}"),
+                ));
+            }
+        }
+    }
+    Some(Table {
+        file,
+        headers,
+        rows,
+    })
+}
+
+fn problem(file: &str, line: u64, column: &str, message: String) -> DataProblem {
+    DataProblem {
+        file: file.to_string(),
+        line,
+        column: column.to_string(),
+        message,
+    }
+}
+
+impl Table<'_> {
+    fn get<'r>(&self, record: &'r csv::StringRecord, column: &str) -> &'r str {
+        let index = self
+            .headers
+            .iter()
+            .position(|h| h == column)
+            .expect("required columns are checked when the table is read");
+        record.get(index).unwrap_or("").trim()
+    }
+
+    /// A finite number; `positive` also demands > 0.
+    fn number(
+        &self,
+        line: u64,
+        record: &csv::StringRecord,
+        column: &str,
+        rule: NumberRule,
+        problems: &mut Vec<DataProblem>,
+    ) -> Option<f64> {
+        let text = self.get(record, column);
+        match text.parse::<f64>() {
+            Ok(value) if value.is_finite() => {
+                let ok = match rule {
+                    NumberRule::Positive => value > 0.0,
+                    NumberRule::NonNegative => value >= 0.0,
+                    NumberRule::Between(lo, hi) => (lo..=hi).contains(&value),
+                };
+                if ok {
+                    Some(value)
+                } else {
+                    problems.push(problem(
+                        self.file,
+                        line,
+                        column,
+                        format!("value {value} breaks the rule: {}", rule.describe()),
+                    ));
+                    None
+                }
+            }
+            _ => {
+                problems.push(problem(
+                    self.file,
+                    line,
+                    column,
+                    format!(
+                        "`{text}` is not a finite number ({}); write a plain decimal such as 12.5",
+                        rule.describe()
+                    ),
+                ));
+                None
+            }
+        }
+    }
+
+    fn year(
+        &self,
+        line: u64,
+        record: &csv::StringRecord,
+        column: &str,
+        problems: &mut Vec<DataProblem>,
+    ) -> Option<i32> {
+        let text = self.get(record, column);
+        match text.parse::<i32>() {
+            Ok(year) if (1949..=2100).contains(&year) => Some(year),
+            _ => {
+                problems.push(problem(
+                    self.file,
+                    line,
+                    column,
+                    format!("`{text}` is not a year between 1949 and 2100"),
+                ));
+                None
+            }
+        }
+    }
+
+    /// A known unit id, with a suggestion when it is close to one.
+    fn unit(
+        &self,
+        line: u64,
+        record: &csv::StringRecord,
+        column: &str,
+        ids: &BTreeMap<String, usize>,
+        problems: &mut Vec<DataProblem>,
+    ) -> Option<usize> {
+        let id = self.get(record, column);
+        match ids.get(id) {
+            Some(&index) => Some(index),
+            None => {
+                problems.push(problem(
+                    self.file,
+                    line,
+                    column,
+                    format!(
+                        "unknown unit id `{id}`{}; ids are listed in units.csv",
+                        suggestion(id, ids.keys().map(String::as_str))
+                    ),
+                ));
+                None
+            }
+        }
+    }
+}
+
+#[derive(Clone, Copy)]
+enum NumberRule {
+    Positive,
+    NonNegative,
+    Between(f64, f64),
+}
+
+impl NumberRule {
+    fn describe(self) -> String {
+        match self {
+            NumberRule::Positive => "must be a finite number greater than 0".into(),
+            NumberRule::NonNegative => "must be a finite number of at least 0".into(),
+            NumberRule::Between(lo, hi) => format!("must be between {lo} and {hi}"),
+        }
+    }
+}
+
+/// " (did you mean `chengdu`?)" when a candidate is close, else "".
+pub fn suggestion<'a>(word: &str, candidates: impl Iterator<Item = &'a str>) -> String {
+    let best = candidates
+        .map(|candidate| (strsim::damerau_levenshtein(word, candidate), candidate))
+        .min();
+    match best {
+        Some((distance, candidate)) if distance <= 3.max(word.len() / 3) => {
+            format!(" (did you mean `{candidate}`?)")
+        }
+        _ => String::new(),
+    }
+}
+
+/// Checks that every unit appears exactly once in a per-unit table.
+fn check_complete<T>(
+    file: &str,
+    values: Vec<Option<T>>,
+    seen_lines: &[Vec<u64>],
+    ids: &BTreeMap<String, usize>,
+    problems: &mut Vec<DataProblem>,
+    what: &str,
+) -> Option<Vec<T>> {
+    let mut ok = true;
+    let mut by_index: Vec<&str> = vec![""; ids.len()];
+    for (id, &index) in ids {
+        by_index[index] = id;
+    }
+    for (index, lines) in seen_lines.iter().enumerate() {
+        if lines.is_empty() {
+            problems.push(problem(
+                file,
+                0,
+                "unit_id",
+                format!(
+                    "unit `{}` has no {what} row; every unit of units.csv needs one",
+                    by_index[index]
+                ),
+            ));
+            ok = false;
+        } else if lines.len() > 1 {
+            problems.push(problem(
+                file,
+                lines[1],
+                "unit_id",
+                format!(
+                    "unit `{}` has {what} rows on lines {:?}; keep exactly one",
+                    by_index[index], lines
+                ),
+            ));
+            ok = false;
+        }
+    }
+    if !ok || values.iter().any(Option::is_none) {
+        return None;
+    }
+    Some(values.into_iter().map(|v| v.expect("checked")).collect())
+}
+
+// ---------------------------------------------------------------------------------------------
+// The seven files.
+
+fn parse_units(file: (&str, &str), problems: &mut Vec<DataProblem>) -> Vec<Unit> {
+    let required = [
+        "unit_id",
+        "name_zh",
+        "name_en",
+        "province",
+        "kind",
+        "plan_role",
+        "plan_zones",
+        "area_km2",
+        "lat",
+        "lon",
+    ];
+    let Some(table) = read_table(file, &required, problems) else {
+        return Vec::new();
+    };
+    let mut units = Vec::new();
+    let mut first_line: BTreeMap<String, u64> = BTreeMap::new();
+    for (line, record) in &table.rows {
+        let line = *line;
+        let id = table.get(record, "unit_id").to_string();
+        let id_ok = !id.is_empty()
+            && id
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+        if !id_ok {
+            problems.push(problem(
+                table.file,
+                line,
+                "unit_id",
+                format!("`{id}` is not a valid id: use lower-case ASCII letters, digits and _"),
+            ));
+        }
+        if let Some(previous) = first_line.get(&id) {
+            problems.push(problem(
+                table.file,
+                line,
+                "unit_id",
+                format!("duplicate unit id `{id}` (first on line {previous}); ids must be unique"),
+            ));
+            continue;
+        }
+        first_line.insert(id.clone(), line);
+        let province_text = table.get(record, "province");
+        let province = Province::parse(province_text);
+        if province.is_none() {
+            problems.push(problem(
+                table.file,
+                line,
+                "province",
+                format!("unknown province `{province_text}`; use `sichuan` or `chongqing`"),
+            ));
+        }
+        let role_text = table.get(record, "plan_role");
+        let plan_role = PlanRole::parse(role_text);
+        if plan_role.is_none() {
+            problems.push(problem(
+                table.file,
+                line,
+                "plan_role",
+                format!("unknown plan role `{role_text}`; use core, regional_centre or node_city"),
+            ));
+        }
+        let area = table.number(line, record, "area_km2", NumberRule::Positive, problems);
+        let lat = table.number(line, record, "lat", NumberRule::Between(-90.0, 90.0), problems);
+        let lon = table.number(line, record, "lon", NumberRule::Between(-180.0, 180.0), problems);
+        if let (Some(province), Some(plan_role), Some(area_km2), Some(lat), Some(lon)) =
+            (province, plan_role, area, lat, lon)
+        {
+            units.push(Unit {
+                id,
+                name_zh: table.get(record, "name_zh").to_string(),
+                name_en: table.get(record, "name_en").to_string(),
+                province,
+                kind: table.get(record, "kind").to_string(),
+                plan_role,
+                plan_zones: table
+                    .get(record, "plan_zones")
+                    .split(';')
+                    .map(str::trim)
+                    .filter(|zone| !zone.is_empty())
+                    .map(String::from)
+                    .collect(),
+                area_km2,
+                lat,
+                lon,
+            });
+        }
+    }
+    if units.len() != 44 && problems.is_empty() {
+        problems.push(problem(
+            table.file,
+            0,
+            "",
+            format!(
+                "found {} units; the plan area has 44 (29 Chongqing districts/counties, 15 Sichuan cities)",
+                units.len()
+            ),
+        ));
+    }
+    units
+}
+
+fn parse_census(
+    file: (&str, &str),
+    ids: &BTreeMap<String, usize>,
+    problems: &mut Vec<DataProblem>,
+) -> Option<Vec<Census2010>> {
+    let required = [
+        "unit_id",
+        "resident_population",
+        "urban_population",
+        "registered_population",
+        "in_migrants_same_county",
+        "in_migrants_other_county_same_province",
+        "in_migrants_other_province",
+        "natural_growth_permille",
+    ];
+    let table = read_table(file, &required, problems)?;
+    let mut values: Vec<Option<Census2010>> = vec![None; ids.len()];
+    let mut seen = vec![Vec::new(); ids.len()];
+    for (line, record) in &table.rows {
+        let line = *line;
+        let unit = table.unit(line, record, "unit_id", ids, problems);
+        let mut num = |column: &str, rule| table.number(line, record, column, rule, problems);
+        let resident = num("resident_population", NumberRule::Positive);
+        let urban = num("urban_population", NumberRule::NonNegative);
+        let registered = num("registered_population", NumberRule::Positive);
+        let same_county = num("in_migrants_same_county", NumberRule::NonNegative);
+        let other_county = num("in_migrants_other_county_same_province", NumberRule::NonNegative);
+        let other_province = num("in_migrants_other_province", NumberRule::NonNegative);
+        let natural = num("natural_growth_permille", NumberRule::Between(-50.0, 50.0));
+        if let (Some(resident), Some(urban)) = (resident, urban) {
+            if urban > resident {
+                problems.push(problem(
+                    table.file,
+                    line,
+                    "urban_population",
+                    format!("urban population {urban} exceeds the resident population {resident}"),
+                ));
+            }
+        }
+        if let Some(unit) = unit {
+            seen[unit].push(line);
+            if let (
+                Some(resident_population),
+                Some(urban_population),
+                Some(registered_population),
+                Some(in_migrants_same_county),
+                Some(in_migrants_other_county_same_province),
+                Some(in_migrants_other_province),
+                Some(natural_growth_permille),
+            ) = (
+                resident,
+                urban,
+                registered,
+                same_county,
+                other_county,
+                other_province,
+                natural,
+            ) {
+                values[unit] = Some(Census2010 {
+                    resident_population,
+                    urban_population,
+                    registered_population,
+                    in_migrants_same_county,
+                    in_migrants_other_county_same_province,
+                    in_migrants_other_province,
+                    natural_growth_permille,
+                });
+            }
+        }
+    }
+    check_complete(table.file, values, &seen, ids, problems, "census")
+}
+
+fn parse_base(
+    file: (&str, &str),
+    ids: &BTreeMap<String, usize>,
+    problems: &mut Vec<DataProblem>,
+) -> Option<Vec<BaseYear>> {
+    let required = [
+        "unit_id",
+        "variable",
+        "year",
+        "value",
+        "unit",
+        "status",
+        "method_or_source",
+    ];
+    let table = read_table(file, &required, problems)?;
+    let mut population: Vec<Option<Sourced>> = vec![None; ids.len()];
+    let mut gdp: Vec<Option<Sourced>> = vec![None; ids.len()];
+    let mut seen_population = vec![Vec::new(); ids.len()];
+    let mut seen_gdp = vec![Vec::new(); ids.len()];
+    for (line, record) in &table.rows {
+        let line = *line;
+        let unit = table.unit(line, record, "unit_id", ids, problems);
+        let year = table.year(line, record, "year", problems);
+        if year.is_some_and(|year| year != 2014) {
+            problems.push(problem(
+                table.file,
+                line,
+                "year",
+                "the base-year file holds 2014 values only".into(),
+            ));
+        }
+        let value = table.number(line, record, "value", NumberRule::Positive, problems);
+        let status = table.get(record, "status");
+        if !["observed", "derived", "estimated"].contains(&status) {
+            problems.push(problem(
+                table.file,
+                line,
+                "status",
+                format!("unknown status `{status}`; use observed, derived or estimated"),
+            ));
+        }
+        let sourced = value.map(|value| Sourced {
+            value,
+            status: status.to_string(),
+            method: table.get(record, "method_or_source").to_string(),
+        });
+        let variable = table.get(record, "variable");
+        match (variable, unit) {
+            ("population", Some(unit)) => {
+                seen_population[unit].push(line);
+                population[unit] = sourced;
+            }
+            ("gdp", Some(unit)) => {
+                seen_gdp[unit].push(line);
+                gdp[unit] = sourced;
+            }
+            ("population" | "gdp", None) => {}
+            (other, _) => problems.push(problem(
+                table.file,
+                line,
+                "variable",
+                format!("unknown variable `{other}`; use population or gdp"),
+            )),
+        }
+    }
+    let population = check_complete(
+        table.file,
+        population,
+        &seen_population,
+        ids,
+        problems,
+        "population",
+    );
+    let gdp = check_complete(table.file, gdp, &seen_gdp, ids, problems, "gdp");
+    let (population, gdp) = (population?, gdp?);
+    Some(
+        population
+            .into_iter()
+            .zip(gdp)
+            .map(|(population, gdp)| BaseYear { population, gdp })
+            .collect(),
+    )
+}
+
+fn parse_history(
+    file: (&str, &str),
+    ids: &BTreeMap<String, usize>,
+    problems: &mut Vec<DataProblem>,
+) -> History {
+    let required = ["unit_id", "year", "variable", "value", "unit", "status"];
+    let mut history = History::default();
+    let Some(table) = read_table(file, &required, problems) else {
+        return history;
+    };
+    for (line, record) in &table.rows {
+        let line = *line;
+        let unit = table.unit(line, record, "unit_id", ids, problems);
+        let year = table.year(line, record, "year", problems);
+        let variable = table.get(record, "variable");
+        let (map, rule) = match variable {
+            "gdp" => (&mut history.gdp, NumberRule::Positive),
+            "population" => (&mut history.population, NumberRule::Positive),
+            "population_annual_average" => {
+                (&mut history.population_annual_average, NumberRule::Positive)
+            }
+            "real_gdp_growth" => (&mut history.real_gdp_growth, NumberRule::Between(-50.0, 100.0)),
+            "urban_share" => (&mut history.urban_share, NumberRule::Between(0.0, 1.0)),
+            other => {
+                problems.push(problem(
+                    table.file,
+                    line,
+                    "variable",
+                    format!("unknown variable `{other}`; use gdp, population, population_annual_average, real_gdp_growth or urban_share"),
+                ));
+                continue;
+            }
+        };
+        let value = table.number(line, record, "value", rule, problems);
+        if let (Some(unit), Some(year), Some(value)) = (unit, year, value) {
+            if year > 2014 {
+                problems.push(problem(
+                    table.file,
+                    line,
+                    "year",
+                    format!("year {year} is after the 2014 base year; the model is judged out of sample, so history stops in 2014"),
+                ));
+            } else if map.insert((unit, year), value).is_some() {
+                problems.push(problem(
+                    table.file,
+                    line,
+                    "year",
+                    format!("second `{variable}` value for this unit and year"),
+                ));
+            }
+        }
+    }
+    history
+}
+
+fn parse_macro(file: (&str, &str), problems: &mut Vec<DataProblem>) -> Macro {
+    let required = ["province", "year", "indicator", "value", "unit", "status", "source"];
+    let mut drivers = Macro::default();
+    let Some(table) = read_table(file, &required, problems) else {
+        return drivers;
+    };
+    for (line, record) in &table.rows {
+        let line = *line;
+        let region = table.get(record, "province").to_string();
+        if !["sichuan", "chongqing", "china"].contains(&region.as_str()) {
+            problems.push(problem(
+                table.file,
+                line,
+                "province",
+                format!("unknown region `{region}`; use sichuan, chongqing or china"),
+            ));
+            continue;
+        }
+        let year = table.year(line, record, "year", problems);
+        let indicator = table.get(record, "indicator");
+        let (map, rule) = match indicator {
+            "real_gdp_growth" => (
+                Some(&mut drivers.real_gdp_growth),
+                NumberRule::Between(-50.0, 100.0),
+            ),
+            "natural_growth" => (
+                Some(&mut drivers.natural_growth),
+                NumberRule::Between(-50.0, 50.0),
+            ),
+            "resident_population" => (
+                Some(&mut drivers.resident_population),
+                NumberRule::Positive,
+            ),
+            // Read for completeness (validated), not used by the model.
+            "gdp_deflator_index" | "gdp" => (None, NumberRule::Positive),
+            other => {
+                problems.push(problem(
+                    table.file,
+                    line,
+                    "indicator",
+                    format!("unknown indicator `{other}`; use real_gdp_growth, natural_growth, resident_population, gdp or gdp_deflator_index"),
+                ));
+                continue;
+            }
+        };
+        let value = table.number(line, record, "value", rule, problems);
+        let status = table.get(record, "status");
+        if !["sourced", "derived", "recalled_unverified"].contains(&status) {
+            problems.push(problem(
+                table.file,
+                line,
+                "status",
+                format!("unknown status `{status}`; use sourced, derived or recalled_unverified"),
+            ));
+        }
+        if let (Some(map), Some(year), Some(value)) = (map, year, value) {
+            if status == "recalled_unverified" {
+                drivers
+                    .unverified
+                    .push(format!("{region} {indicator} {year} = {value}"));
+            }
+            if map.insert((region.clone(), year), value).is_some() {
+                problems.push(problem(
+                    table.file,
+                    line,
+                    "year",
+                    format!("second `{indicator}` value for {region} in {year}"),
+                ));
+            }
+        }
+    }
+    for region in ["sichuan", "chongqing", "china"] {
+        if !drivers.real_gdp_growth.keys().any(|(r, _)| r == region) {
+            problems.push(problem(
+                table.file,
+                0,
+                "indicator",
+                format!("no real_gdp_growth rows for `{region}`; the model needs at least one"),
+            ));
+        }
+    }
+    for region in ["sichuan", "chongqing"] {
+        if !drivers.natural_growth.keys().any(|(r, _)| r == region) {
+            problems.push(problem(
+                table.file,
+                0,
+                "indicator",
+                format!("no natural_growth rows for `{region}`; the model needs at least one"),
+            ));
+        }
+        for year in [2010, 2014] {
+            if !drivers
+                .resident_population
+                .contains_key(&(region.to_string(), year))
+            {
+                problems.push(problem(
+                    table.file,
+                    0,
+                    "indicator",
+                    format!("no resident_population row for `{region}` in {year}; the per-head trend needs 2010 and 2014"),
+                ));
+            }
+        }
+    }
+    drivers
+}
+
+fn parse_targets(
+    file: (&str, &str),
+    ids: &BTreeMap<String, usize>,
+    problems: &mut Vec<DataProblem>,
+) -> Vec<Target> {
+    let required = [
+        "target_id",
+        "unit_id",
+        "indicator",
+        "year",
+        "value",
+        "unit",
+        "kind",
+        "source_zh",
+        "note",
+    ];
+    let Some(table) = read_table(file, &required, problems) else {
+        return Vec::new();
+    };
+    let mut targets = Vec::new();
+    for (line, record) in &table.rows {
+        let line = *line;
+        let unit_text = table.get(record, "unit_id");
+        let unit = if unit_text == "ALL" {
+            Some(None)
+        } else {
+            table
+                .unit(line, record, "unit_id", ids, problems)
+                .map(Some)
+        };
+        let year = table.year(line, record, "year", problems);
+        let value = table.number(line, record, "value", NumberRule::Positive, problems);
+        if let (Some(unit), Some(year), Some(value)) = (unit, year, value) {
+            targets.push(Target {
+                target_id: table.get(record, "target_id").to_string(),
+                unit,
+                indicator: table.get(record, "indicator").to_string(),
+                year,
+                value,
+                unit_of_measure: table.get(record, "unit").to_string(),
+                kind: table.get(record, "kind").to_string(),
+                source_zh: table.get(record, "source_zh").to_string(),
+                note: table.get(record, "note").to_string(),
+            });
+        }
+    }
+    targets
+}
+
+fn parse_national(file: (&str, &str), problems: &mut Vec<DataProblem>) -> Option<NationalTotals> {
+    let required = ["quantity", "value", "unit", "status", "method_or_source"];
+    let table = read_table(file, &required, problems)?;
+    let mut found: BTreeMap<String, f64> = BTreeMap::new();
+    for (line, record) in &table.rows {
+        let quantity = table.get(record, "quantity").to_string();
+        if let Some(value) = table.number(*line, record, "value", NumberRule::Positive, problems) {
+            found.insert(quantity, value);
+        }
+    }
+    let mut get = |name: &str| {
+        let value = found.get(name).copied();
+        if value.is_none() {
+            problems.push(problem(
+                table.file,
+                0,
+                "quantity",
+                format!("missing row `{name}` (national_population, national_gdp and national_area are required)"),
+            ));
+        }
+        value
+    };
+    Some(NationalTotals {
+        population: get("national_population")?,
+        gdp: get("national_gdp")?,
+        area_km2: get("national_area")?,
+    })
+}
+
+fn parse_links(
+    file: (&str, &str),
+    units: &[Unit],
+    problems: &mut Vec<DataProblem>,
+) -> Vec<TransportLink> {
+    let required = [
+        "link_id",
+        "name_zh",
+        "from_units",
+        "to_units",
+        "from_year",
+        "hours",
+        "status",
+        "source",
+    ];
+    let Some(table) = read_table(file, &required, problems) else {
+        return Vec::new();
+    };
+    let mut links = Vec::new();
+    for (line, record) in &table.rows {
+        let line = *line;
+        let mut side = |column: &str| -> Option<Vec<usize>> {
+            let mut all = Vec::new();
+            for token in table.get(record, column).split(';').map(str::trim) {
+                match resolve_units(units, token) {
+                    Ok(found) => all.extend(found),
+                    Err(message) => {
+                        problems.push(problem(table.file, line, column, message));
+                        return None;
+                    }
+                }
+            }
+            Some(all)
+        };
+        let from = side("from_units");
+        let to = side("to_units");
+        let from_year = table.year(line, record, "from_year", problems);
+        let hours = table.number(line, record, "hours", NumberRule::Between(0.01, 48.0), problems);
+        if let (Some(from), Some(to), Some(from_year), Some(hours)) = (from, to, from_year, hours) {
+            links.push(TransportLink {
+                link_id: table.get(record, "link_id").to_string(),
+                name_zh: table.get(record, "name_zh").to_string(),
+                from,
+                to,
+                from_year,
+                hours,
+            });
+        }
+    }
+    links
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn embedded_files() -> Vec<(String, String)> {
+        EMBEDDED
+            .iter()
+            .map(|(n, t)| (n.to_string(), t.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn embedded_data_is_valid_and_complete() {
+        let data = Dataset::embedded();
+        assert_eq!(data.units.len(), 44);
+        let chongqing = data
+            .units
+            .iter()
+            .filter(|u| u.province == Province::Chongqing)
+            .count();
+        assert_eq!(chongqing, 29);
+        assert_eq!(data.units.iter().filter(|u| u.is_chongqing_core()).count(), 9);
+        // The README of data/ gives these totals: 9,203万 people and 38,944亿 yuan.
+        assert!((data.base_population_total() / 1e4 - 9203.0).abs() < 1.0);
+        assert!((data.base_gdp_total() / 1e8 - 38944.0).abs() < 1.0);
+        assert_eq!(data.targets.len(), 18);
+        assert_eq!(data.hashes.len(), 8);
+        assert_eq!(data.transport_links.len(), 2);
+        assert_eq!(data.transport_links[1].to.len(), 9);
+    }
+
+    #[test]
+    fn short_names_drop_suffixes_but_keep_one_character_stems() {
+        assert_eq!(short_zh("成都市"), "成都");
+        assert_eq!(short_zh("渝中区"), "渝中");
+        assert_eq!(short_zh("忠县"), "忠县");
+        assert_eq!(short_zh("云阳县"), "云阳");
+    }
+
+    #[test]
+    fn a_non_numeric_cell_and_a_missing_unit_are_both_reported() {
+        let mut files = embedded_files();
+        files[1].1 = files[1].1.replace("yuzhong,630090", "yuzhong,abc");
+        files[2].1 = files[2]
+            .1
+            .lines()
+            .filter(|line| !line.starts_with("yaan,"))
+            .collect::<Vec<_>>()
+            .join("\n");
+        let errors = Dataset::parse(DataSource::Embedded, &files).unwrap_err();
+        let text = errors.to_string();
+        assert!(text.contains("census_2010_units.csv:2: column `resident_population`: `abc` is not a finite number"), "{text}");
+        assert!(text.contains("unit `yaan` has no population row"), "{text}");
+        assert!(text.contains("unit `yaan` has no gdp row"), "{text}");
+    }
+
+    #[test]
+    fn unknown_unit_ids_suggest_the_closest_one() {
+        let mut files = embedded_files();
+        files[1].1 = files[1].1.replace("chengdu,", "chengduu,");
+        let text = Dataset::parse(DataSource::Embedded, &files)
+            .unwrap_err()
+            .to_string();
+        assert!(text.contains("unknown unit id `chengduu` (did you mean `chengdu`?)"), "{text}");
+    }
+
+    #[test]
+    fn unknown_province_and_duplicate_id_are_errors() {
+        let mut files = embedded_files();
+        files[0].1 = files[0].1.replace(",sichuan,prefecture_city,core", ",shaanxi,prefecture_city,core");
+        files[0].1.push_str("yuzhong,渝中区,Yuzhong,chongqing,district,core,chongqing_core,,23.2,29.56,106.56\n");
+        let text = Dataset::parse(DataSource::Embedded, &files)
+            .unwrap_err()
+            .to_string();
+        assert!(text.contains("unknown province `shaanxi`"), "{text}");
+        assert!(text.contains("duplicate unit id `yuzhong` (first on line 2)"), "{text}");
+    }
+
+    #[test]
+    fn groups_resolve_and_unknown_groups_are_explained() {
+        let data = Dataset::embedded();
+        assert_eq!(data.resolve_units("@chongqing_core").unwrap().len(), 9);
+        assert_eq!(data.resolve_units("@regional_centre").unwrap().len(), 7);
+        assert_eq!(data.resolve_units("@all").unwrap().len(), 44);
+        assert_eq!(data.resolve_units("luzhou").unwrap(), vec![31]);
+        let err = data.resolve_units("@chongqing_kore").unwrap_err();
+        assert!(err.contains("did you mean `@chongqing_core`?"), "{err}");
+    }
+
+    #[test]
+    fn history_after_2014_is_refused() {
+        let mut files = embedded_files();
+        files[3].1.push_str("chengdu,2016,gdp,1,yuan,observed,x\n");
+        let text = Dataset::parse(DataSource::Embedded, &files)
+            .unwrap_err()
+            .to_string();
+        assert!(text.contains("after the 2014 base year"), "{text}");
+    }
+}

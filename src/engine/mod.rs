@@ -1,0 +1,161 @@
+//! The one time loop. [`run`] = [`setup::prepare`] (data + scenario → base state, schedule,
+//! calibration, kernels) followed by [`simulate`] (the yearly loop). Sweeps and comparisons call
+//! these; nothing else loops over years.
+//!
+//! Observers watch the loop (progress bars live in `cli`); the trajectory is the return value.
+
+pub mod setup;
+
+use std::collections::BTreeMap;
+
+use nalgebra::DMatrix;
+
+use crate::data::Dataset;
+use crate::model::step::{self, Workspace};
+use crate::model::State;
+use crate::scenario::Scenario;
+
+pub use setup::{prepare, Prepared, SetupError};
+
+/// Watches a run. Every method has a no-op default.
+pub trait Observer {
+    /// Called once before the loop with the number of years that will be produced.
+    fn on_start(&mut self, _years: usize) {}
+    /// Called after each year's state is computed (the start year included).
+    fn on_year(&mut self, _year: i32, _state: &State) {}
+    fn on_finish(&mut self) {}
+}
+
+/// An observer that does nothing.
+pub struct Silent;
+
+impl Observer for Silent {}
+
+/// What to keep besides the per-unit series.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RunOptions {
+    /// Years whose full origin × destination matrix is kept.
+    pub flow_matrix_years: Vec<i32>,
+}
+
+/// One value per year and unit: `values[year_index][unit]`.
+pub type Series = Vec<Vec<f64>>;
+
+/// The result of a run. Unit order is the dataset's; year index 0 is the start year.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Trajectory {
+    pub years: Vec<i32>,
+    /// Year-end resident population, persons.
+    pub population: Series,
+    /// GDP, yuan at constant 2014 prices.
+    pub gdp: Series,
+    /// Urban population, persons (urban share × population).
+    pub urban_population: Series,
+    /// Net migration during the year (arrivals − departures), persons. For the start year: the
+    /// calibrated base-year flows, equal by construction to the observed 2010–2014 average.
+    pub net_migration: Series,
+    /// Gross departures during the year, persons.
+    pub outflow: Series,
+    /// Rest-of-China population, persons.
+    pub rest_of_china_population: Vec<f64>,
+    /// Origin × destination moves (index 0 = rest of China) for the requested years.
+    pub flow_matrices: BTreeMap<i32, DMatrix<f64>>,
+}
+
+impl Trajectory {
+    pub fn year_index(&self, year: i32) -> Option<usize> {
+        self.years.iter().position(|&y| y == year)
+    }
+
+    /// Sum over units of a series in one year.
+    pub fn total(series: &Series, year_index: usize) -> f64 {
+        series[year_index].iter().sum()
+    }
+}
+
+/// Errors of a run: only setup can fail; the loop itself cannot on validated input.
+pub type EngineError = SetupError;
+
+/// Prepare and simulate.
+pub fn run(
+    data: &Dataset,
+    scenario: &Scenario,
+    options: &RunOptions,
+    observer: &mut dyn Observer,
+) -> Result<Trajectory, EngineError> {
+    let prepared = prepare(data, scenario)?;
+    Ok(simulate(&prepared, options, observer))
+}
+
+/// The yearly loop over a prepared run.
+pub fn simulate(prepared: &Prepared, options: &RunOptions, observer: &mut dyn Observer) -> Trajectory {
+    let n = prepared.units();
+    let year_count = prepared.years.len();
+    let mut trajectory = Trajectory {
+        years: prepared.years.iter().map(|y| y.year).collect(),
+        population: Vec::with_capacity(year_count),
+        gdp: Vec::with_capacity(year_count),
+        urban_population: Vec::with_capacity(year_count),
+        net_migration: Vec::with_capacity(year_count),
+        outflow: Vec::with_capacity(year_count),
+        rest_of_china_population: Vec::with_capacity(year_count),
+        flow_matrices: BTreeMap::new(),
+    };
+    observer.on_start(year_count);
+
+    let mut state = prepared.initial.clone();
+    let mut work = Workspace::new(n + 1);
+    for index in 0..year_count {
+        let inputs = prepared.inputs(index);
+        let year = prepared.years[index].year;
+        // Flows of year t are decided on the state of t−1; the start year reports the flows of
+        // the base state itself (the calibrated base-year flows).
+        let matrix = options.flow_matrix_years.contains(&year).then(|| {
+            let weights = step::destination_weights(&prepared.structure, &state, inputs.amenity_shift);
+            crate::model::migration::flow_matrix(inputs.kernel, &weights, &state.population)
+        });
+        let flows = if index == 0 {
+            step::flows(&prepared.structure, &state, &inputs)
+        } else {
+            step::step(&prepared.structure, &mut state, &inputs, &mut work);
+            work.output.flows.clone()
+        };
+        if let Some(matrix) = matrix {
+            trajectory.flow_matrices.insert(year, matrix);
+        }
+        record(&mut trajectory, &state, &flows, inputs.urban_share, n);
+        observer.on_year(year, &state);
+    }
+    observer.on_finish();
+    trajectory
+}
+
+fn record(
+    trajectory: &mut Trajectory,
+    state: &State,
+    flows: &crate::model::migration::Flows,
+    urban_share: &nalgebra::DVector<f64>,
+    n: usize,
+) {
+    let unit = |i: usize| i + 1;
+    trajectory
+        .population
+        .push((0..n).map(|i| state.population[unit(i)]).collect());
+    trajectory.gdp.push(
+        (0..n)
+            .map(|i| state.population[unit(i)] * state.income_per_head[unit(i)])
+            .collect(),
+    );
+    trajectory.urban_population.push(
+        (0..n)
+            .map(|i| state.population[unit(i)] * urban_share[unit(i)])
+            .collect(),
+    );
+    trajectory
+        .net_migration
+        .push((0..n).map(|i| flows.inflow[unit(i)] - flows.outflow[unit(i)]).collect());
+    trajectory
+        .outflow
+        .push((0..n).map(|i| flows.outflow[unit(i)]).collect());
+    trajectory.rest_of_china_population.push(state.population[0]);
+}

@@ -1,0 +1,701 @@
+//! From data + scenario to model inputs: base state, yearly schedule, calibration, kernels.
+//!
+//! Policies are typed, dated modifications of the inputs (A/B Street's "scenario modifiers"):
+//! they change travel times, wedges, the border penalty, growth, amenities and caps year by
+//! year; the equations in `model` never know a policy exists.
+
+use nalgebra::{DMatrix, DVector};
+
+use crate::data::{Dataset, PlanRole, Province};
+use crate::model::calibration::{self, Calibrated, Targets};
+use crate::model::geography::{self, RoadSpeeds};
+use crate::model::migration::{self, MoveCosts};
+use crate::model::production;
+use crate::model::urban::UrbanCurve;
+use crate::model::{Params, State, StepInputs, Structure};
+use crate::scenario::{Indicator, Policy, Scenario, TimeChange};
+
+/// The year of the base data.
+pub const DATA_BASE_YEAR: i32 = 2014;
+
+/// Travel times, hukou wedges and border penalty in force in some years, with their kernels.
+#[derive(Debug, Clone)]
+pub struct CostSetting {
+    pub travel_hours: DMatrix<f64>,
+    pub hukou_wedge: Vec<f64>,
+    pub border_penalty: f64,
+    pub kernel: DMatrix<f64>,
+    pub access: DMatrix<f64>,
+}
+
+/// The inputs of one year besides the cost setting (N+1 vectors, 0 = rest of China).
+#[derive(Debug, Clone)]
+pub struct YearInputs {
+    pub year: i32,
+    pub setting: usize,
+    pub amenity_shift: DVector<f64>,
+    pub growth: DVector<f64>,
+    pub natural_growth: DVector<f64>,
+    pub urban_share: DVector<f64>,
+    pub population_cap: DVector<f64>,
+}
+
+/// Everything a run needs, computed once: runs of a `Prepared` only do the time loop.
+#[derive(Debug, Clone)]
+pub struct Prepared {
+    pub structure: Structure,
+    pub initial: State,
+    pub settings: Vec<CostSetting>,
+    pub years: Vec<YearInputs>,
+    pub calibration: Calibrated,
+    /// Each unit's 2010–2014 per-head growth relative to its province (per year), as measured.
+    pub measured_unit_trend: Vec<f64>,
+    /// The trend used: measured, clipped to ±`trend_cap` (g_i⁰).
+    pub unit_trend: Vec<f64>,
+    /// Each unit's observed 2010–2014 net migration rate (per year), the calibration target.
+    pub observed_net_migration_rate: Vec<f64>,
+}
+
+impl Prepared {
+    pub fn inputs(&self, index: usize) -> StepInputs<'_> {
+        let year = &self.years[index];
+        let setting = &self.settings[year.setting];
+        StepInputs {
+            kernel: &setting.kernel,
+            access: &setting.access,
+            amenity_shift: &year.amenity_shift,
+            growth: &year.growth,
+            natural_growth: &year.natural_growth,
+            urban_share: &year.urban_share,
+            population_cap: &year.population_cap,
+        }
+    }
+
+    pub fn units(&self) -> usize {
+        self.initial.population.len() - 1
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum SetupError {
+    #[error(transparent)]
+    Calibration(#[from] calibration::CalibrationError),
+    #[error("policy `{label}` makes the hukou wedge of `{unit}` {value:.3} in {year}; wedges must stay within [0, 0.95]")]
+    WedgeOutOfRange {
+        label: String,
+        unit: String,
+        value: f64,
+        year: i32,
+    },
+    #[error("policy `{label}` makes the border penalty {value:.3} in {year}; it must stay at or above 0")]
+    BorderOutOfRange { label: String, value: f64, year: i32 },
+}
+
+/// Builds the base state, schedule and kernels, and calibrates the migration core.
+pub fn prepare(data: &Dataset, scenario: &Scenario) -> Result<Prepared, SetupError> {
+    let params = &scenario.params;
+    let n = data.units.len();
+    let nodes = n + 1;
+    let province: Vec<Province> = data.units.iter().map(|u| u.province).collect();
+
+    // Base state: the 44 units from the base-year file, the rest of China as national − units.
+    let mut population = DVector::zeros(nodes);
+    let mut income = DVector::zeros(nodes);
+    let mut land = DVector::zeros(nodes);
+    for (i, base) in data.base.iter().enumerate() {
+        population[i + 1] = base.population.value;
+        income[i + 1] = base.gdp.value / base.population.value;
+        land[i + 1] = data.units[i].area_km2;
+    }
+    population[0] = data.national.population - data.base_population_total();
+    income[0] = (data.national.gdp - data.base_gdp_total()) / population[0];
+    land[0] = data.national.area_km2 - data.units.iter().map(|u| u.area_km2).sum::<f64>();
+
+    let macros = MacroPaths::new(data, scenario);
+    let road = geography::road_travel_hours(
+        &data.units.iter().map(|u| u.lat).collect::<Vec<_>>(),
+        &data.units.iter().map(|u| u.lon).collect::<Vec<_>>(),
+        &data.units.iter().map(|u| u.area_km2).collect::<Vec<_>>(),
+        RoadSpeeds {
+            detour_factor: params.detour_factor(),
+            road_speed_kmh: params.road_speed_kmh(),
+            terminal_hours: params.terminal_hours(),
+            local_speed_kmh: params.local_speed_kmh(),
+        },
+    );
+    let border = DMatrix::from_fn(n, n, |i, j| f64::from(u8::from(province[i] != province[j])));
+    let default_wedge: Vec<f64> = std::iter::once(params.hukou_wedge_rest_of_china())
+        .chain(data.units.iter().map(|unit| {
+            if unit.plan_role == PlanRole::Core {
+                params.hukou_wedge_core()
+            } else if unit.kind == "county" {
+                params.hukou_wedge_county()
+            } else {
+                params.hukou_wedge()
+            }
+        }))
+        .collect();
+
+    // Cost settings year by year, deduplicated while nothing changes.
+    let mut raw_settings: Vec<(DMatrix<f64>, Vec<f64>, f64)> = Vec::new();
+    let mut setting_of_year = Vec::new();
+    for year in scenario.years() {
+        let setting = costs_in(data, scenario, &road, &default_wedge, year, true)?;
+        if raw_settings.last() != Some(&setting) {
+            raw_settings.push(setting);
+        }
+        setting_of_year.push(raw_settings.len() - 1);
+    }
+
+    // Base-year real income under the status quo (no policies, no caps).
+    let status_quo_urban = urban_curves(data, params);
+    let mut structure = Structure {
+        land_km2: land,
+        amenity: DVector::zeros(nodes),
+        epsilon: params.epsilon(),
+        lambda: params.lambda(),
+        gamma: params.gamma(),
+        chi: params.chi(),
+        kappa: params.kappa(),
+        rho: params.rho(),
+    };
+    let start = scenario.start_year;
+    let urban_start = urban_vector(&status_quo_urban, start);
+    let no_caps = DVector::from_element(nodes, f64::INFINITY);
+    let zeros = DVector::zeros(nodes);
+    let (travel_start, wedge_start, border_start) =
+        costs_in(data, scenario, &road, &default_wedge, start, false)?;
+    let access_start = production::access_kernel(&travel_start, params.tau0_minutes());
+    let base_inputs = StepInputs {
+        kernel: &DMatrix::zeros(nodes, nodes),
+        access: &access_start,
+        amenity_shift: &zeros,
+        growth: &zeros,
+        natural_growth: &zeros,
+        urban_share: &urban_start,
+        population_cap: &no_caps,
+    };
+    let base_state = State::initial(&structure, population.clone(), income.clone(), &base_inputs);
+
+    // Calibrate amenities and fixed costs to the observed 2010–2014 net migration.
+    let observed_rate = observed_net_migration_rate(data);
+    let targets = Targets {
+        net_migration: (0..n).map(|i| observed_rate[i] * population[i + 1]).collect(),
+        internal_move_rate: params.internal_move_rate(),
+        rest_of_china_out_rate: params.rest_of_china_out_rate(),
+    };
+    let utility_without_amenity = DVector::from_fn(nodes, |j, _| {
+        params.epsilon() * base_state.expected_real_income[j].ln() + params.lambda() * population[j].ln()
+    });
+    let move_costs = |travel: &DMatrix<f64>, wedge: &[f64], border_penalty: f64, f: f64, f0: f64| {
+        migration::deterrence_kernel(&MoveCosts {
+            travel_hours: travel,
+            border: &border,
+            border_penalty,
+            hukou_wedge: wedge,
+            beta_per_hour: params.beta_per_hour(),
+            epsilon: params.epsilon(),
+            fixed_cost: f,
+            fixed_cost_rest_of_china: f0,
+        })
+    };
+    let calibrated = calibration::calibrate(
+        &MoveCosts {
+            travel_hours: &travel_start,
+            border: &border,
+            border_penalty: border_start,
+            hukou_wedge: &wedge_start,
+            beta_per_hour: params.beta_per_hour(),
+            epsilon: params.epsilon(),
+            fixed_cost: 0.0,
+            fixed_cost_rest_of_china: 0.0,
+        },
+        &utility_without_amenity,
+        &population,
+        &targets,
+    )?;
+    structure.amenity = calibrated.amenity.clone();
+
+    let settings: Vec<CostSetting> = raw_settings
+        .into_iter()
+        .map(|(travel_hours, hukou_wedge, border_penalty)| CostSetting {
+            kernel: move_costs(
+                &travel_hours,
+                &hukou_wedge,
+                border_penalty,
+                calibrated.fixed_cost,
+                calibrated.fixed_cost_rest_of_china,
+            ),
+            access: production::access_kernel(&travel_hours, params.tau0_minutes()),
+            travel_hours,
+            hukou_wedge,
+            border_penalty,
+        })
+        .collect();
+
+    // Yearly vectors.
+    let measured_unit_trend = unit_trends(data);
+    let cap = params.trend_cap();
+    let unit_trend: Vec<f64> = measured_unit_trend.iter().map(|t| t.clamp(-cap, cap)).collect();
+    let natural_offset = natural_growth_offsets(data);
+    let mut years = Vec::new();
+    for (index, year) in scenario.years().enumerate() {
+        let mut amenity_shift = DVector::zeros(nodes);
+        let mut growth = DVector::zeros(nodes);
+        let mut natural = DVector::zeros(nodes);
+        let mut caps = DVector::from_element(nodes, f64::INFINITY);
+        let roc_natural = macros.rest_of_china_natural(year);
+        growth[0] = (1.0 + macros.real_growth("china", year)) / (1.0 + roc_natural) - 1.0;
+        natural[0] = roc_natural;
+        let decay = (1.0 - params.trend_decay()).powi((year - DATA_BASE_YEAR).max(0));
+        for i in 0..n {
+            let region = province[i].id();
+            growth[i + 1] = (1.0 + macros.real_growth(region, year))
+                / (1.0 + macros.province_population_growth[province[i].index()])
+                - 1.0
+                + unit_trend[i] * decay;
+            natural[i + 1] = macros.natural(region, year) + natural_offset[i];
+        }
+        for named in &scenario.policies {
+            match &named.policy {
+                Policy::ProductivityShift { units, growth: shift, from_year, to_year }
+                    if (*from_year..=*to_year).contains(&year) =>
+                {
+                    for &unit in units {
+                        growth[unit + 1] += shift;
+                    }
+                }
+                Policy::AmenityShift { units, delta, from_year, to_year }
+                    if (*from_year..=*to_year).contains(&year) =>
+                {
+                    for &unit in units {
+                        amenity_shift[unit + 1] += delta;
+                    }
+                }
+                Policy::LandCap { year: from, unit, km2 } if *from <= year => {
+                    caps[unit + 1] = km2 * 1e6 / params.land_per_person_m2();
+                }
+                _ => {}
+            }
+        }
+        years.push(YearInputs {
+            year,
+            setting: setting_of_year[index],
+            amenity_shift,
+            growth,
+            natural_growth: natural,
+            urban_share: urban_vector(&status_quo_urban, year),
+            population_cap: caps,
+        });
+    }
+
+    let mut prepared = Prepared {
+        initial: base_state,
+        structure,
+        settings,
+        years,
+        calibration: calibrated,
+        measured_unit_trend,
+        unit_trend,
+        observed_net_migration_rate: observed_rate,
+    };
+    // The start state sees the start year's inputs (a cap or policy dated at the start year).
+    let start_inputs = prepared.inputs(0);
+    prepared.initial = State::initial(&prepared.structure, population, income, &start_inputs);
+    Ok(prepared)
+}
+
+/// Travel times, wedges and border penalty in force in `year`: road times, data links opened by
+/// then, and (if `with_policies`) the scenario's levers dated up to `year`, in file order.
+fn costs_in(
+    data: &Dataset,
+    scenario: &Scenario,
+    road: &DMatrix<f64>,
+    default_wedge: &[f64],
+    year: i32,
+    with_policies: bool,
+) -> Result<(DMatrix<f64>, Vec<f64>, f64), SetupError> {
+    let mut travel = road.clone();
+    for link in data.transport_links.iter().filter(|l| l.from_year <= year) {
+        for &i in &link.from {
+            for &j in &link.to {
+                if i != j {
+                    travel[(i, j)] = travel[(i, j)].min(link.hours);
+                    travel[(j, i)] = travel[(j, i)].min(link.hours);
+                }
+            }
+        }
+    }
+    let mut wedge = default_wedge.to_vec();
+    let mut border_penalty = scenario.params.border_penalty();
+    if !with_policies {
+        return Ok((travel, wedge, border_penalty));
+    }
+    for named in &scenario.policies {
+        match &named.policy {
+            Policy::TravelTime { year: from, from: a, to: b, time } if *from <= year => {
+                for &i in a {
+                    for &j in b {
+                        if i != j {
+                            let new = match time {
+                                TimeChange::Hours(hours) => *hours,
+                                TimeChange::Factor(factor) => travel[(i, j)] * factor,
+                            };
+                            travel[(i, j)] = new;
+                            travel[(j, i)] = new;
+                        }
+                    }
+                }
+            }
+            Policy::HukouWedge { year: from, units, adjust } if *from <= year => {
+                for &unit in units {
+                    let value = adjust.apply(wedge[unit + 1]);
+                    if !(0.0..=0.95).contains(&value) {
+                        return Err(SetupError::WedgeOutOfRange {
+                            label: named.label.clone(),
+                            unit: data.units[unit].id.clone(),
+                            value,
+                            year,
+                        });
+                    }
+                    wedge[unit + 1] = value;
+                }
+            }
+            Policy::BorderPenalty { year: from, adjust } if *from <= year => {
+                border_penalty = adjust.apply(border_penalty);
+                if border_penalty < 0.0 {
+                    return Err(SetupError::BorderOutOfRange {
+                        label: named.label.clone(),
+                        value: border_penalty,
+                        year,
+                    });
+                }
+            }
+            _ => {}
+        }
+    }
+    Ok((travel, wedge, border_penalty))
+}
+
+/// Observed 2010–2014 net migration rate per unit: ln(P2014/P2010)/4 − n (census natural growth).
+/// Four years is a simplification: the census date is 2010-11-01 and the 2014 values are
+/// year-end (Chongqing) or annual averages (Sichuan).
+pub fn observed_net_migration_rate(data: &Dataset) -> Vec<f64> {
+    data.census
+        .iter()
+        .zip(&data.base)
+        .map(|(census, base)| {
+            (base.population.value / census.resident_population).ln() / 4.0
+                - census.natural_growth_permille / 1000.0
+        })
+        .collect()
+}
+
+/// Unit natural growth offset: the unit's 2010 census rate minus the population-weighted mean of
+/// its province's units (fraction per year).
+pub fn natural_growth_offsets(data: &Dataset) -> Vec<f64> {
+    let mut weighted = [0.0; 2];
+    let mut weight = [0.0; 2];
+    for (unit, census) in data.units.iter().zip(&data.census) {
+        let p = unit.province.index();
+        weighted[p] += census.natural_growth_permille * census.resident_population;
+        weight[p] += census.resident_population;
+    }
+    data.units
+        .iter()
+        .zip(&data.census)
+        .map(|(unit, census)| {
+            let p = unit.province.index();
+            (census.natural_growth_permille - weighted[p] / weight[p]) / 1000.0
+        })
+        .collect()
+}
+
+/// Population of a unit in `year` (2010..=2014) for trend estimation: Sichuan units use the
+/// annual-average series; Chongqing units interpolate geometrically between the 2010 census and
+/// the 2014 base year (their only two full-coverage observations).
+fn trend_population(data: &Dataset, unit: usize, year: i32) -> Option<f64> {
+    match data.units[unit].province {
+        Province::Sichuan => data
+            .history
+            .population_annual_average
+            .get(&(unit, year))
+            .copied(),
+        Province::Chongqing => {
+            let p2010 = data.census[unit].resident_population;
+            let p2014 = data.base[unit].population.value;
+            Some(p2010 * (p2014 / p2010).powf(f64::from(year - 2010) / 4.0))
+        }
+    }
+}
+
+/// g_i⁰: each unit's 2010–2014 growth of nominal GDP per head minus that of its province's units
+/// together over the same years (a common provincial deflator cancels). Units with under two
+/// years of GDP history (Yuzhong) get 0. Qijiang and Dazu start in 2011 (their 2011 mergers are
+/// not in the 2010 figures).
+pub fn unit_trends(data: &Dataset) -> Vec<f64> {
+    let n = data.units.len();
+    let first_year = |unit: usize| -> Option<i32> {
+        (2010..=2012).find(|&year| {
+            data.history.gdp.contains_key(&(unit, year)) && trend_population(data, unit, year).is_some()
+        })
+    };
+    let gdp = |unit: usize, year: i32| -> f64 {
+        if year == DATA_BASE_YEAR {
+            data.base[unit].gdp.value
+        } else {
+            data.history.gdp[&(unit, year)]
+        }
+    };
+    let pop = |unit: usize, year: i32| -> f64 {
+        if year == DATA_BASE_YEAR && data.units[unit].province == Province::Chongqing {
+            data.base[unit].population.value
+        } else {
+            trend_population(data, unit, year).expect("first_year checked it")
+        }
+    };
+    let per_head_rate = |members: &[usize], from: i32| -> f64 {
+        let (gdp0, gdp1, pop0, pop1) = members.iter().fold((0.0, 0.0, 0.0, 0.0), |acc, &u| {
+            (
+                acc.0 + gdp(u, from),
+                acc.1 + gdp(u, DATA_BASE_YEAR),
+                acc.2 + pop(u, from),
+                acc.3 + pop(u, DATA_BASE_YEAR),
+            )
+        });
+        ((gdp1 / gdp0).ln() - (pop1 / pop0).ln()) / f64::from(DATA_BASE_YEAR - from)
+    };
+    (0..n)
+        .map(|unit| {
+            let Some(from) = first_year(unit) else {
+                return 0.0;
+            };
+            let peers: Vec<usize> = (0..n)
+                .filter(|&other| {
+                    data.units[other].province == data.units[unit].province
+                        && first_year(other).is_some_and(|y| y <= from)
+                })
+                .collect();
+            per_head_rate(&[unit], from) - per_head_rate(&peers, from)
+        })
+        .collect()
+}
+
+/// Logistic urban-share curves, anchored on each unit's latest observed share up to 2014:
+/// the Chongqing district panel (2014) where present, else the 2010 census.
+fn urban_curves(data: &Dataset, params: &Params) -> Vec<UrbanCurve> {
+    data.units
+        .iter()
+        .enumerate()
+        .map(|(i, unit)| {
+            let p = unit.province.index();
+            let observed = (2010..=DATA_BASE_YEAR)
+                .rev()
+                .find_map(|year| data.history.urban_share.get(&(i, year)).map(|s| (*s, year)));
+            let (share, year) = observed.unwrap_or((
+                data.census[i].urban_population / data.census[i].resident_population,
+                2010,
+            ));
+            UrbanCurve::anchored(share, f64::from(year), params.urban_max(p), params.urban_rate(p))
+        })
+        .collect()
+}
+
+fn urban_vector(curves: &[UrbanCurve], year: i32) -> DVector<f64> {
+    DVector::from_fn(curves.len() + 1, |i, _| {
+        if i == 0 {
+            0.0
+        } else {
+            curves[i - 1].share(f64::from(year))
+        }
+    })
+}
+
+/// Provincial and national drivers by year: scenario paths first, then data, then stated rules.
+struct MacroPaths<'a> {
+    data: &'a Dataset,
+    scenario: &'a Scenario,
+    /// Average 2010–2014 resident-population growth per province (for per-head trends).
+    province_population_growth: [f64; 2],
+    /// Weights of the provinces' natural growth in the rest of China's (2014 populations).
+    province_weight: [f64; 2],
+}
+
+impl<'a> MacroPaths<'a> {
+    fn new(data: &'a Dataset, scenario: &'a Scenario) -> Self {
+        let pop = |region: &str, year: i32| data.macro_drivers.resident_population[&(region.to_string(), year)];
+        let growth = |region: &str| (pop(region, 2014) / pop(region, 2010)).powf(0.25) - 1.0;
+        let total = pop("sichuan", 2014) + pop("chongqing", 2014);
+        MacroPaths {
+            data,
+            scenario,
+            province_population_growth: [growth("sichuan"), growth("chongqing")],
+            province_weight: [pop("sichuan", 2014) / total, pop("chongqing", 2014) / total],
+        }
+    }
+
+    fn scenario_value(&self, region: &str, indicator: Indicator, year: i32) -> Option<f64> {
+        self.scenario
+            .macro_paths
+            .iter()
+            .rev()
+            .find(|path| {
+                path.region == region && path.indicator == indicator && (path.from_year..=path.to_year).contains(&year)
+            })
+            .map(|path| path.value)
+    }
+
+    /// Real GDP growth (fraction). After the data: China holds its last observed rate; a
+    /// province runs at China's rate plus its mean premium over its last five observed years.
+    fn real_growth(&self, region: &str, year: i32) -> f64 {
+        if let Some(value) = self.scenario_value(region, Indicator::RealGdpGrowth, year) {
+            return value / 100.0;
+        }
+        let series = &self.data.macro_drivers.real_gdp_growth;
+        let observed = |region: &str, year: i32| series.get(&(region.to_string(), year)).copied();
+        if let Some(value) = observed(region, year) {
+            return value / 100.0;
+        }
+        let china = |year: i32| -> f64 {
+            if let Some(value) = self.scenario_value("china", Indicator::RealGdpGrowth, year) {
+                return value;
+            }
+            held(series, "china", year)
+        };
+        if region == "china" {
+            return china(year) / 100.0;
+        }
+        let mut common: Vec<(i32, f64)> = series
+            .iter()
+            .filter(|((r, y), _)| r == region && observed("china", *y).is_some())
+            .map(|((_, y), v)| (*y, v - observed("china", *y).unwrap_or(0.0)))
+            .collect();
+        common.sort_by_key(|(y, _)| *y);
+        let last_five = &common[common.len().saturating_sub(5)..];
+        let premium = last_five.iter().map(|(_, v)| v).sum::<f64>() / last_five.len().max(1) as f64;
+        (china(year) + premium) / 100.0
+    }
+
+    /// Natural growth (fraction): scenario, else linear between observed years, held outside.
+    fn natural(&self, region: &str, year: i32) -> f64 {
+        if let Some(value) = self.scenario_value(region, Indicator::NaturalGrowth, year) {
+            return value / 1000.0;
+        }
+        let series: Vec<(i32, f64)> = self
+            .data
+            .macro_drivers
+            .natural_growth
+            .iter()
+            .filter(|((r, _), _)| r == region)
+            .map(|((_, y), v)| (*y, *v))
+            .collect();
+        interpolate(&series, year) / 1000.0
+    }
+
+    /// The rest of China's natural growth: the two provinces' paths weighted by 2014 population
+    /// (an assumption: national natural growth is not in the data).
+    fn rest_of_china_natural(&self, year: i32) -> f64 {
+        if let Some(value) = self.scenario_value("china", Indicator::NaturalGrowth, year) {
+            return value / 1000.0;
+        }
+        self.province_weight[0] * self.natural("sichuan", year)
+            + self.province_weight[1] * self.natural("chongqing", year)
+    }
+}
+
+/// The value of `region` in `year`, else its last observed value before, else its first.
+fn held(series: &std::collections::BTreeMap<(String, i32), f64>, region: &str, year: i32) -> f64 {
+    let points: Vec<(i32, f64)> = series
+        .iter()
+        .filter(|((r, _), _)| r == region)
+        .map(|((_, y), v)| (*y, *v))
+        .collect();
+    points
+        .iter()
+        .rev()
+        .find(|(y, _)| *y <= year)
+        .or(points.first())
+        .map_or(0.0, |(_, v)| *v)
+}
+
+/// Linear interpolation in a year-sorted series, constant beyond its ends.
+fn interpolate(series: &[(i32, f64)], year: i32) -> f64 {
+    match series {
+        [] => 0.0,
+        [(_, only)] => *only,
+        _ => {
+            if year <= series[0].0 {
+                return series[0].1;
+            }
+            for pair in series.windows(2) {
+                let ((y0, v0), (y1, v1)) = (pair[0], pair[1]);
+                if year <= y1 {
+                    let t = f64::from(year - y0) / f64::from(y1 - y0);
+                    return v0 + t * (v1 - v0);
+                }
+            }
+            series[series.len() - 1].1
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use approx::assert_relative_eq;
+
+    #[test]
+    fn interpolation_is_linear_inside_and_flat_outside() {
+        let series = [(2010, 2.0), (2014, 4.0), (2022, -4.0)];
+        assert_relative_eq!(interpolate(&series, 2012), 3.0);
+        assert_relative_eq!(interpolate(&series, 2018), 0.0);
+        assert_relative_eq!(interpolate(&series, 2005), 2.0);
+        assert_relative_eq!(interpolate(&series, 2030), -4.0);
+    }
+
+    #[test]
+    fn macro_rules_follow_the_data_then_the_stated_assumptions() {
+        let data = Dataset::embedded();
+        let scenario = Scenario::default_for_tests();
+        let macros = MacroPaths::new(&data, &scenario);
+        assert_relative_eq!(macros.real_growth("chongqing", 2016), 0.107);
+        // China after 2023 holds 5.2 %.
+        assert_relative_eq!(macros.real_growth("china", 2028), 0.052);
+        // Sichuan's premium over 2016–2020: mean(7.7,8.1,8.0,7.5,3.8) − mean(6.8,6.9,6.7,6.0,2.2) = 1.30
+        assert_relative_eq!(macros.real_growth("sichuan", 2028), 0.052 + 0.013, epsilon = 1e-12);
+        assert_relative_eq!(macros.natural("sichuan", 2012), (2.98 + (3.2 - 2.98) / 3.0) / 1000.0, epsilon = 1e-12);
+    }
+
+    #[test]
+    fn unit_trends_are_relative_to_the_province() {
+        let data = Dataset::embedded();
+        let trends = unit_trends(&data);
+        assert_eq!(trends[data.unit_index("yuzhong").unwrap()], 0.0);
+        assert!(trends.iter().all(|t| t.is_finite() && t.abs() < 0.25), "{trends:?}");
+        // Dadukou's 2011 steelworks relocation shows as a −20 %/yr "trend": the cap exists for it.
+        assert!(trends[data.unit_index("dadukou").unwrap()] < -0.15);
+        // Population-and-GDP weighted, relative trends roughly cancel within a province.
+        let mean_sichuan: f64 = data
+            .units
+            .iter()
+            .zip(&trends)
+            .filter(|(u, _)| u.province == Province::Sichuan)
+            .map(|(_, t)| t)
+            .sum::<f64>()
+            / 15.0;
+        assert!(mean_sichuan.abs() < 0.03, "{mean_sichuan}");
+    }
+
+    #[test]
+    fn the_base_year_is_calibrated_to_observed_net_migration() {
+        let data = Dataset::embedded();
+        let prepared = prepare(&data, &Scenario::default_for_tests()).unwrap();
+        assert!(prepared.calibration.max_rate_residual < 1e-9);
+        let flows = crate::model::step::flows(&prepared.structure, &prepared.initial, &prepared.inputs(0));
+        let net = flows.net();
+        for (i, rate) in prepared.observed_net_migration_rate.iter().enumerate() {
+            let modelled = net[i + 1] / prepared.initial.population[i + 1];
+            assert_relative_eq!(modelled, rate, epsilon = 1e-8);
+        }
+    }
+}

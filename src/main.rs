@@ -1,0 +1,5 @@
+//! The `simulate` binary: all work happens in [`simulate::cli`].
+
+fn main() -> std::process::ExitCode {
+    simulate::cli::main()
+}

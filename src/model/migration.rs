@@ -1,0 +1,246 @@
+//! The migration core: an (N+1)×(N+1) origin-constrained logit with a stay option and the
+//! rest-of-China node (MODEL.md, "Migration").
+//!
+//! Separable form: exp(U_j − κ_ij) = K_ij·D_j with the deterrence kernel K_ij = exp(−κ_ij)
+//! (static while travel times, the border penalty, hukou wedges and fixed costs stay put) and the
+//! destination vector D_j = exp(U_j − max U). The stay option has κ_ii = 0, i.e. K_ii = 1; we
+//! keep K with a zero diagonal and add the stay term explicitly, so outflows are computed from
+//! off-diagonal sums instead of as a small difference of large numbers. A step is then two
+//! matrix–vector products: den = K·D + D and inflow = D ∘ (Kᵀ·(P / den)).
+
+use nalgebra::{DMatrix, DVector};
+
+/// Everything that sets the cost of a move, for one year.
+#[derive(Debug, Clone, Copy)]
+pub struct MoveCosts<'a> {
+    /// N×N travel times between units, h.
+    pub travel_hours: &'a DMatrix<f64>,
+    /// N×N, 1 where two units lie in different provinces.
+    pub border: &'a DMatrix<f64>,
+    /// Sichuan–Chongqing border penalty b.
+    pub border_penalty: f64,
+    /// N+1 hukou wedges τh_j of the destinations (index 0 = rest of China).
+    pub hukou_wedge: &'a [f64],
+    /// Travel-time deterrence β, 1/h.
+    pub beta_per_hour: f64,
+    /// Migration elasticity ε (the hukou wedge enters as −ε·ln(1 − τh_j)).
+    pub epsilon: f64,
+    /// Fixed cost of a move between two plan units, f.
+    pub fixed_cost: f64,
+    /// Fixed cost of a move to or from the rest of China, f0.
+    pub fixed_cost_rest_of_china: f64,
+}
+
+/// The deterrence kernel K_ij = exp(−κ_ij) for i ≠ j, with a zero diagonal (staying is added
+/// separately with weight 1). Moves to and from the rest of China carry f0 and no travel time.
+pub fn deterrence_kernel(costs: &MoveCosts<'_>) -> DMatrix<f64> {
+    let n = costs.travel_hours.nrows();
+    let wedge_factor: Vec<f64> = costs
+        .hukou_wedge
+        .iter()
+        .map(|tau| (1.0 - tau).powf(costs.epsilon))
+        .collect();
+    let roc = (-costs.fixed_cost_rest_of_china).exp();
+    DMatrix::from_fn(n + 1, n + 1, |i, j| {
+        if i == j {
+            0.0
+        } else if i == 0 || j == 0 {
+            roc * wedge_factor[j]
+        } else {
+            let cost = costs.beta_per_hour * costs.travel_hours[(i - 1, j - 1)]
+                + costs.border_penalty * costs.border[(i - 1, j - 1)]
+                + costs.fixed_cost;
+            (-cost).exp() * wedge_factor[j]
+        }
+    })
+}
+
+/// Destination utility U_j = ε·ln ω̃_j + λ·ln P_j + a_j (+ Δa_j folded into `amenity`).
+pub fn utility(
+    epsilon: f64,
+    lambda: f64,
+    expected_real_income: &DVector<f64>,
+    population: &DVector<f64>,
+    amenity: &DVector<f64>,
+) -> DVector<f64> {
+    DVector::from_fn(population.len(), |j, _| {
+        epsilon * expected_real_income[j].ln() + lambda * population[j].ln() + amenity[j]
+    })
+}
+
+/// D_j = exp(U_j − max U): the shift cancels in every choice probability and keeps exp finite.
+pub fn destination_weights(utility: &DVector<f64>) -> DVector<f64> {
+    let max = utility.max();
+    utility.map(|u| (u - max).exp())
+}
+
+/// Gross flows of one year for every node (persons).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Flows {
+    /// Arrivals from every other node.
+    pub inflow: DVector<f64>,
+    /// Departures to every other node.
+    pub outflow: DVector<f64>,
+}
+
+impl Flows {
+    pub fn net(&self) -> DVector<f64> {
+        &self.inflow - &self.outflow
+    }
+}
+
+/// Scratch vectors reused across years so the hot loop does not allocate.
+#[derive(Debug, Clone)]
+pub struct Workspace {
+    off_diagonal_choice: DVector<f64>,
+    scaled_population: DVector<f64>,
+    arrivals: DVector<f64>,
+}
+
+impl Workspace {
+    pub fn new(nodes: usize) -> Workspace {
+        Workspace {
+            off_diagonal_choice: DVector::zeros(nodes),
+            scaled_population: DVector::zeros(nodes),
+            arrivals: DVector::zeros(nodes),
+        }
+    }
+}
+
+/// Gross in- and outflows: π_ij = K_ij·D_j / (D_i + Σ_k K_ik·D_k), M_ij = π_ij·P_i.
+pub fn flows_into(
+    kernel: &DMatrix<f64>,
+    weights: &DVector<f64>,
+    population: &DVector<f64>,
+    work: &mut Workspace,
+    out: &mut Flows,
+) {
+    // off_i = Σ_k K_ik D_k (moving options of origin i)
+    work.off_diagonal_choice.gemv(1.0, kernel, weights, 0.0);
+    for i in 0..population.len() {
+        let denominator = weights[i] + work.off_diagonal_choice[i];
+        work.scaled_population[i] = population[i] / denominator;
+        out.outflow[i] = population[i] * (work.off_diagonal_choice[i] / denominator);
+    }
+    // arrivals_j = Σ_i K_ij P_i / den_i
+    work.arrivals
+        .gemv_tr(1.0, kernel, &work.scaled_population, 0.0);
+    for j in 0..population.len() {
+        out.inflow[j] = weights[j] * work.arrivals[j];
+    }
+}
+
+/// Convenience wrapper of [`flows_into`] that allocates.
+pub fn flows(kernel: &DMatrix<f64>, weights: &DVector<f64>, population: &DVector<f64>) -> Flows {
+    let n = population.len();
+    let mut out = Flows {
+        inflow: DVector::zeros(n),
+        outflow: DVector::zeros(n),
+    };
+    flows_into(kernel, weights, population, &mut Workspace::new(n), &mut out);
+    out
+}
+
+/// The full origin × destination matrix of moves M_ij (persons, zero diagonal). Used for outputs
+/// only; the time loop needs just the row and column sums from [`flows_into`].
+pub fn flow_matrix(
+    kernel: &DMatrix<f64>,
+    weights: &DVector<f64>,
+    population: &DVector<f64>,
+) -> DMatrix<f64> {
+    let n = population.len();
+    let scaled: Vec<f64> = (0..n)
+        .map(|i| {
+            let off: f64 = (0..n).map(|k| kernel[(i, k)] * weights[k]).sum();
+            population[i] / (weights[i] + off)
+        })
+        .collect();
+    DMatrix::from_fn(n, n, |i, j| scaled[i] * kernel[(i, j)] * weights[j])
+}
+
+/// Choice probabilities of one origin over all destinations (stay included); sums to 1.
+pub fn choice_probabilities(kernel: &DMatrix<f64>, weights: &DVector<f64>, origin: usize) -> Vec<f64> {
+    let n = weights.len();
+    let denominator: f64 =
+        weights[origin] + (0..n).map(|k| kernel[(origin, k)] * weights[k]).sum::<f64>();
+    (0..n)
+        .map(|j| {
+            let numerator = if j == origin {
+                weights[origin]
+            } else {
+                kernel[(origin, j)] * weights[j]
+            };
+            numerator / denominator
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use approx::assert_relative_eq;
+
+    fn small_system() -> (DMatrix<f64>, DVector<f64>, DVector<f64>) {
+        let travel = DMatrix::from_row_slice(3, 3, &[0.3, 1.0, 2.5, 1.0, 0.2, 1.8, 2.5, 1.8, 0.4]);
+        let border = DMatrix::from_row_slice(3, 3, &[0.0, 1.0, 1.0, 1.0, 0.0, 0.0, 1.0, 0.0, 0.0]);
+        let wedge = [0.2, 0.3, 0.2, 0.1];
+        let kernel = deterrence_kernel(&MoveCosts {
+            travel_hours: &travel,
+            border: &border,
+            border_penalty: 0.7,
+            hukou_wedge: &wedge,
+            beta_per_hour: 0.5,
+            epsilon: 2.0,
+            fixed_cost: 4.0,
+            fixed_cost_rest_of_china: 6.0,
+        });
+        let population = DVector::from_vec(vec![1.2e9, 1.5e7, 4.0e6, 8.0e5]);
+        let utility = DVector::from_vec(vec![22.0, 23.5, 21.9, 22.7]);
+        (kernel, destination_weights(&utility), population)
+    }
+
+    #[test]
+    fn rows_are_probabilities() {
+        let (kernel, weights, _) = small_system();
+        for origin in 0..4 {
+            let p = choice_probabilities(&kernel, &weights, origin);
+            assert!(p.iter().all(|&x| (0.0..=1.0).contains(&x)));
+            assert_relative_eq!(p.iter().sum::<f64>(), 1.0, epsilon = 1e-14);
+        }
+    }
+
+    #[test]
+    fn flows_conserve_people_and_match_the_full_matrix() {
+        let (kernel, weights, population) = small_system();
+        let f = flows(&kernel, &weights, &population);
+        let m = flow_matrix(&kernel, &weights, &population);
+        for i in 0..4 {
+            assert_relative_eq!(f.outflow[i], m.row(i).sum(), max_relative = 1e-12);
+            assert_relative_eq!(f.inflow[i], m.column(i).sum(), max_relative = 1e-12);
+            assert!(f.outflow[i] <= population[i]);
+        }
+        assert!(f.net().sum().abs() <= 1e-12 * f.inflow.sum());
+    }
+
+    #[test]
+    fn a_lower_hukou_wedge_raises_inflow() {
+        let travel = DMatrix::from_element(2, 2, 1.0);
+        let border = DMatrix::zeros(2, 2);
+        let population = DVector::from_vec(vec![1e9, 1e6, 2e6]);
+        let weights = destination_weights(&DVector::from_vec(vec![0.0, 0.5, 0.2]));
+        let inflow_to_1 = |wedge: f64| {
+            let k = deterrence_kernel(&MoveCosts {
+                travel_hours: &travel,
+                border: &border,
+                border_penalty: 0.0,
+                hukou_wedge: &[0.2, wedge, 0.2],
+                beta_per_hour: 0.5,
+                epsilon: 2.0,
+                fixed_cost: 3.0,
+                fixed_cost_rest_of_china: 8.0,
+            });
+            flows(&k, &weights, &population).inflow[1]
+        };
+        assert!(inflow_to_1(0.1) > inflow_to_1(0.3));
+    }
+}

@@ -1,0 +1,311 @@
+//! Model parameters: one table of specifications (unit, default, sweep range, hard bounds, source)
+//! and the validated [`Params`] the equations read.
+//!
+//! The table is the single place where a parameter is described; `docs/MODEL.md` repeats it for
+//! readers and a test checks that every name here appears there.
+
+use std::fmt;
+
+/// How a parameter is described to users, sweeps and the docs.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ParamSpec {
+    /// Field name in scenarios (`parameters: (epsilon: 2.0)`) and sweeps.
+    pub name: &'static str,
+    pub symbol: &'static str,
+    pub unit: &'static str,
+    pub meaning: &'static str,
+    pub default: f64,
+    /// The range sweeps draw from (MODEL.md).
+    pub sweep: (f64, f64),
+    /// Values outside these bounds are rejected: the equations lose their meaning there.
+    pub bounds: (f64, f64),
+    pub source: &'static str,
+}
+
+/// Every tunable parameter, in the order of docs/MODEL.md.
+pub const SPECS: &[ParamSpec] = &[
+    ParamSpec { name: "gamma", symbol: "γ", unit: "1", meaning: "productivity elasticity to market access", default: 0.05, sweep: (0.02, 0.10), bounds: (0.0, 0.3), source: "Rice, Venables & Patacchini 2006 [V]; Combes, Démurger & Li 2013; 范剑勇 2006" },
+    ParamSpec { name: "tau0_minutes", symbol: "τ0", unit: "min", meaning: "market-access time decay", default: 40.0, sweep: (20.0, 90.0), bounds: (5.0, 600.0), source: "Rice et al. 2006: effects fade beyond ~80 min [V→D]" },
+    ParamSpec { name: "chi", symbol: "χ", unit: "1", meaning: "congestion (cost-of-living) elasticity to density", default: 0.05, sweep: (0.03, 0.10), bounds: (0.0, 0.5), source: "Combes, Duranton & Gobillon 2019 [V]" },
+    ParamSpec { name: "kappa", symbol: "κ", unit: "1", meaning: "land-cap penalty strength", default: 0.5, sweep: (0.0, 2.0), bounds: (0.0, 10.0), source: "assumption [A]: at 100 % of a cap, living costs are ×(1+κ)² (= 2.25 at the default)" },
+    ParamSpec { name: "epsilon", symbol: "ε", unit: "1", meaning: "migration elasticity to real income", default: 2.0, sweep: (1.0, 4.0), bounds: (0.01, 10.0), source: "Tombe & Zhu 2019 (≈1.5) [M]; assumption [A]" },
+    ParamSpec { name: "beta_per_hour", symbol: "β", unit: "1/h", meaning: "travel-time deterrence of moves", default: 0.5, sweep: (0.25, 1.0), bounds: (0.0, 5.0), source: "[D] ≈ distance exponent 1 at ~2 h" },
+    ParamSpec { name: "lambda", symbol: "λ", unit: "1", meaning: "destination size exponent", default: 0.5, sweep: (0.0, 0.9), bounds: (0.0, 0.99), source: "Chinese gravity estimates 0.5–0.9 [M]" },
+    ParamSpec { name: "border_penalty", symbol: "b", unit: "utility", meaning: "Sichuan–Chongqing border penalty on moves", default: 0.7, sweep: (0.0, 1.5), bounds: (0.0, 10.0), source: "Zhu & Poncet 2003 (strong border effect) [V qualitative]" },
+    ParamSpec { name: "hukou_wedge_core", symbol: "τh (core)", unit: "share of income", meaning: "hukou wedge for non-locals in the core cities (Chengdu, Chongqing core)", default: 0.3, sweep: (0.05, 0.45), bounds: (0.0, 0.95), source: "Hao, Sun, Tombe & Zhu 2020 [V]; split [A]" },
+    ParamSpec { name: "hukou_wedge", symbol: "τh", unit: "share of income", meaning: "hukou wedge in the other districts and cities", default: 0.2, sweep: (0.05, 0.45), bounds: (0.0, 0.95), source: "Hao, Sun, Tombe & Zhu 2020 [V]" },
+    ParamSpec { name: "hukou_wedge_county", symbol: "τh (county)", unit: "share of income", meaning: "hukou wedge in counties (县, small cities)", default: 0.1, sweep: (0.05, 0.45), bounds: (0.0, 0.95), source: "Hao, Sun, Tombe & Zhu 2020 [V]; split [A]" },
+    ParamSpec { name: "hukou_wedge_rest_of_china", symbol: "τh0", unit: "share of income", meaning: "hukou wedge faced by movers to the rest of China", default: 0.2, sweep: (0.05, 0.45), bounds: (0.0, 0.95), source: "as hukou_wedge [A]" },
+    ParamSpec { name: "rho", symbol: "ρ", unit: "1/yr", meaning: "expectation smoothing (weight of this year's real income)", default: 0.4, sweep: (0.1, 1.0), bounds: (0.01, 1.0), source: "REMI-type lagged response [V]; value [A]" },
+    ParamSpec { name: "trend_decay", symbol: "δ", unit: "1/yr", meaning: "yearly decay of each unit's 2010–2014 relative productivity trend", default: 0.2, sweep: (0.05, 0.5), bounds: (0.0, 1.0), source: "assumption [A]: half-life ≈ 3 years; calibrated in issue 5" },
+    ParamSpec { name: "trend_cap", symbol: "ḡ", unit: "1/yr", meaning: "cap on |g_i⁰|: larger 2010–2014 differentials are level shocks (e.g. Dadukou's steelworks relocation, −19.7 %/yr), not trends", default: 0.03, sweep: (0.01, 0.05), bounds: (0.0, 0.2), source: "assumption [A]" },
+    ParamSpec { name: "internal_move_rate", symbol: "r_int", unit: "1/yr", meaning: "gross move rate between plan units in the base year (calibrates f)", default: 0.015, sweep: (0.01, 0.02), bounds: (0.0005, 0.2), source: "MODEL.md: 1–2 %/yr [A]" },
+    ParamSpec { name: "rest_of_china_out_rate", symbol: "r_out", unit: "1/yr", meaning: "gross out-move rate to the rest of China in the base year (calibrates f0)", default: 0.014, sweep: (0.007, 0.028), bounds: (0.0005, 0.2), source: "[D] 2010 census: out-migrant stock (registered − resident + inter-provincial in-migrants = 12.9M, 14.2%) ÷ assumed 10-year stay [A]" },
+    ParamSpec { name: "detour_factor", symbol: "c", unit: "1", meaning: "road distance ÷ great-circle distance", default: 1.3, sweep: (1.2, 1.5), bounds: (1.0, 3.0), source: "MODEL.md [A]" },
+    ParamSpec { name: "road_speed_kmh", symbol: "v", unit: "km/h", meaning: "expressway door-to-door speed", default: 80.0, sweep: (60.0, 100.0), bounds: (10.0, 300.0), source: "MODEL.md [A]" },
+    ParamSpec { name: "terminal_hours", symbol: "t0", unit: "h", meaning: "terminal time added to every trip between units", default: 0.5, sweep: (0.25, 1.0), bounds: (0.0, 5.0), source: "MODEL.md [A]" },
+    ParamSpec { name: "local_speed_kmh", symbol: "v_local", unit: "km/h", meaning: "speed inside a unit (own-unit time = 0.5·√(area/π)/v_local)", default: 30.0, sweep: (20.0, 40.0), bounds: (5.0, 200.0), source: "MODEL.md [A]" },
+    ParamSpec { name: "land_per_person_m2", symbol: "ℓ", unit: "m²/person", meaning: "urban construction land per urban resident (turns a land cap into a population cap)", default: 100.0, sweep: (80.0, 115.0), bounds: (20.0, 500.0), source: "国家新型城镇化规划(2014–2020): 人均城市建设用地严格控制在100平方米以内 [V]; GB 50137-2011 range 65–115 [V]" },
+    ParamSpec { name: "urban_max_sichuan", symbol: "U_max,SC", unit: "share", meaning: "logistic ceiling of the urban share, Sichuan", default: 0.80, sweep: (0.75, 0.85), bounds: (0.3, 1.0), source: "MODEL.md [A/D]" },
+    ParamSpec { name: "urban_max_chongqing", symbol: "U_max,CQ", unit: "share", meaning: "logistic ceiling of the urban share, Chongqing", default: 0.82, sweep: (0.77, 0.87), bounds: (0.3, 1.0), source: "MODEL.md [A/D]" },
+    ParamSpec { name: "urban_rate_sichuan", symbol: "k_SC", unit: "1/yr", meaning: "logistic urbanisation speed, Sichuan", default: 0.088, sweep: (0.06, 0.12), bounds: (0.0, 1.0), source: "MODEL.md [D]" },
+    ParamSpec { name: "urban_rate_chongqing", symbol: "k_CQ", unit: "1/yr", meaning: "logistic urbanisation speed, Chongqing", default: 0.111, sweep: (0.08, 0.14), bounds: (0.0, 1.0), source: "MODEL.md [D]" },
+];
+
+/// Validated parameter values. Built only through [`Params::from_values`] (or `default`), so the
+/// equations never see a value outside its bounds or an unstable set.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Params {
+    values: [f64; SPECS.len()],
+}
+
+/// A parameter value that breaks a rule.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum ParamError {
+    #[error("unknown parameter `{name}`{suggestion}")]
+    Unknown { name: String, suggestion: String },
+    #[error("parameter `{name}` = {value} is not a finite number")]
+    NotFinite { name: &'static str, value: f64 },
+    #[error("parameter `{name}` = {value} is outside its valid range [{lo}, {hi}] ({unit}); the documented sweep range is [{sweep_lo}, {sweep_hi}]")]
+    OutOfBounds {
+        name: &'static str,
+        value: f64,
+        lo: f64,
+        hi: f64,
+        unit: &'static str,
+        sweep_lo: f64,
+        sweep_hi: f64,
+    },
+    #[error("unstable parameter set: λ + ε·(γ − χ) = {lambda} + {epsilon}·({gamma} − {chi}) = {feedback:.3} ≥ 1, so a unit's size would feed on itself without bound (MODEL.md, Properties 3); lower λ or ε, or raise χ above γ")]
+    Unstable {
+        lambda: f64,
+        epsilon: f64,
+        gamma: f64,
+        chi: f64,
+        feedback: f64,
+    },
+}
+
+impl Default for Params {
+    fn default() -> Self {
+        let mut values = [0.0; SPECS.len()];
+        for (value, spec) in values.iter_mut().zip(SPECS) {
+            *value = spec.default;
+        }
+        Params { values }
+    }
+}
+
+/// Index of a parameter by name.
+pub fn spec_index(name: &str) -> Option<usize> {
+    SPECS.iter().position(|spec| spec.name == name)
+}
+
+impl Params {
+    /// Defaults overridden by `(name, value)` pairs; reports every problem, then checks stability.
+    pub fn from_values<'a>(
+        overrides: impl IntoIterator<Item = (&'a str, f64)>,
+    ) -> Result<Params, Vec<ParamError>> {
+        let mut params = Params::default();
+        let mut errors = Vec::new();
+        for (name, value) in overrides {
+            let Some(index) = spec_index(name) else {
+                errors.push(ParamError::Unknown {
+                    name: name.to_string(),
+                    suggestion: crate::data::suggestion(name, SPECS.iter().map(|s| s.name)),
+                });
+                continue;
+            };
+            let spec = &SPECS[index];
+            if !value.is_finite() {
+                errors.push(ParamError::NotFinite {
+                    name: spec.name,
+                    value,
+                });
+            } else if value < spec.bounds.0 || value > spec.bounds.1 {
+                errors.push(ParamError::OutOfBounds {
+                    name: spec.name,
+                    value,
+                    lo: spec.bounds.0,
+                    hi: spec.bounds.1,
+                    unit: spec.unit,
+                    sweep_lo: spec.sweep.0,
+                    sweep_hi: spec.sweep.1,
+                });
+            } else {
+                params.values[index] = value;
+            }
+        }
+        if errors.is_empty() {
+            if let Err(err) = params.check_stability() {
+                errors.push(err);
+            }
+        }
+        if errors.is_empty() {
+            Ok(params)
+        } else {
+            Err(errors)
+        }
+    }
+
+    /// λ + ε·(γ − χ) < 1 (MODEL.md, Properties 3).
+    pub fn check_stability(&self) -> Result<(), ParamError> {
+        let feedback = self.size_feedback();
+        if feedback >= 1.0 {
+            return Err(ParamError::Unstable {
+                lambda: self.lambda(),
+                epsilon: self.epsilon(),
+                gamma: self.gamma(),
+                chi: self.chi(),
+                feedback,
+            });
+        }
+        Ok(())
+    }
+
+    /// How strongly a unit's utility responds to its own size: λ + ε·(γ − χ).
+    pub fn size_feedback(&self) -> f64 {
+        self.lambda() + self.epsilon() * (self.gamma() - self.chi())
+    }
+
+    /// Value by name (for sweeps and the manifest).
+    pub fn get(&self, name: &str) -> Option<f64> {
+        spec_index(name).map(|index| self.values[index])
+    }
+
+    /// `(name, value)` for every parameter, in table order.
+    pub fn iter(&self) -> impl Iterator<Item = (&'static str, f64)> + '_ {
+        SPECS.iter().zip(self.values).map(|(spec, v)| (spec.name, v))
+    }
+
+    fn value(&self, name: &str) -> f64 {
+        self.values[spec_index(name).expect("accessor names match SPECS")]
+    }
+
+    pub fn gamma(&self) -> f64 {
+        self.value("gamma")
+    }
+    pub fn tau0_minutes(&self) -> f64 {
+        self.value("tau0_minutes")
+    }
+    pub fn chi(&self) -> f64 {
+        self.value("chi")
+    }
+    pub fn kappa(&self) -> f64 {
+        self.value("kappa")
+    }
+    pub fn epsilon(&self) -> f64 {
+        self.value("epsilon")
+    }
+    pub fn beta_per_hour(&self) -> f64 {
+        self.value("beta_per_hour")
+    }
+    pub fn lambda(&self) -> f64 {
+        self.value("lambda")
+    }
+    pub fn border_penalty(&self) -> f64 {
+        self.value("border_penalty")
+    }
+    pub fn hukou_wedge_core(&self) -> f64 {
+        self.value("hukou_wedge_core")
+    }
+    pub fn hukou_wedge(&self) -> f64 {
+        self.value("hukou_wedge")
+    }
+    pub fn hukou_wedge_county(&self) -> f64 {
+        self.value("hukou_wedge_county")
+    }
+    pub fn hukou_wedge_rest_of_china(&self) -> f64 {
+        self.value("hukou_wedge_rest_of_china")
+    }
+    pub fn rho(&self) -> f64 {
+        self.value("rho")
+    }
+    pub fn trend_decay(&self) -> f64 {
+        self.value("trend_decay")
+    }
+    pub fn trend_cap(&self) -> f64 {
+        self.value("trend_cap")
+    }
+    pub fn internal_move_rate(&self) -> f64 {
+        self.value("internal_move_rate")
+    }
+    pub fn rest_of_china_out_rate(&self) -> f64 {
+        self.value("rest_of_china_out_rate")
+    }
+    pub fn detour_factor(&self) -> f64 {
+        self.value("detour_factor")
+    }
+    pub fn road_speed_kmh(&self) -> f64 {
+        self.value("road_speed_kmh")
+    }
+    pub fn terminal_hours(&self) -> f64 {
+        self.value("terminal_hours")
+    }
+    pub fn local_speed_kmh(&self) -> f64 {
+        self.value("local_speed_kmh")
+    }
+    pub fn land_per_person_m2(&self) -> f64 {
+        self.value("land_per_person_m2")
+    }
+    pub fn urban_max(&self, province_index: usize) -> f64 {
+        [self.value("urban_max_sichuan"), self.value("urban_max_chongqing")][province_index]
+    }
+    pub fn urban_rate(&self, province_index: usize) -> f64 {
+        [
+            self.value("urban_rate_sichuan"),
+            self.value("urban_rate_chongqing"),
+        ][province_index]
+    }
+}
+
+impl fmt::Display for Params {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (name, value) in self.iter() {
+            writeln!(f, "{name} = {value}")?;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_lie_inside_their_sweep_ranges_and_bounds() {
+        for spec in SPECS {
+            assert!(spec.sweep.0 <= spec.default && spec.default <= spec.sweep.1, "{}", spec.name);
+            assert!(spec.bounds.0 <= spec.sweep.0 && spec.sweep.1 <= spec.bounds.1, "{}", spec.name);
+        }
+        assert!(Params::default().check_stability().is_ok());
+    }
+
+    #[test]
+    fn every_problem_is_reported_at_once() {
+        let errors =
+            Params::from_values([("epsilon", -1.0), ("gamma", f64::NAN), ("epsilonn", 1.0)])
+                .unwrap_err();
+        assert_eq!(errors.len(), 3);
+        let text: Vec<String> = errors.iter().map(ToString::to_string).collect();
+        assert!(text[0].contains("`epsilon` = -1 is outside its valid range"));
+        assert!(text[1].contains("not a finite number"));
+        assert!(text[2].contains("did you mean `epsilon`?"));
+    }
+
+    #[test]
+    fn stability_guard_rejects_self_feeding_size() {
+        // λ + ε(γ − χ) = 0.9 + 4·(0.1 − 0.03) = 1.18 ≥ 1
+        let err = Params::from_values([
+            ("lambda", 0.9),
+            ("epsilon", 4.0),
+            ("gamma", 0.1),
+            ("chi", 0.03),
+        ])
+        .unwrap_err();
+        assert!(matches!(err[0], ParamError::Unstable { .. }));
+        assert!(err[0].to_string().contains("1.180 ≥ 1"));
+        // Just below the line is accepted.
+        assert!(Params::from_values([("lambda", 0.6), ("epsilon", 4.0), ("gamma", 0.1), ("chi", 0.03)]).is_ok());
+    }
+}

@@ -1,0 +1,323 @@
+//! One year of the model: migration from last year's state, population accounting, productivity
+//! through market access, cost of living, and expectations (MODEL.md, all sections together).
+
+use nalgebra::{DMatrix, DVector};
+
+use super::migration::{self, Flows};
+use super::production;
+
+/// Coefficients and calibrated quantities that stay fixed during a run (N+1 vectors, 0 = RoC).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Structure {
+    /// Developable land L_i, km².
+    pub land_km2: DVector<f64>,
+    /// Calibrated amenities a_j (a_0 = 0).
+    pub amenity: DVector<f64>,
+    pub epsilon: f64,
+    pub lambda: f64,
+    pub gamma: f64,
+    pub chi: f64,
+    pub kappa: f64,
+    pub rho: f64,
+}
+
+/// What the schedule says about one year.
+#[derive(Debug, Clone, Copy)]
+pub struct StepInputs<'a> {
+    /// (N+1)² deterrence kernel with zero diagonal ([`migration::deterrence_kernel`]).
+    pub kernel: &'a DMatrix<f64>,
+    /// N×N market-access kernel ([`production::access_kernel`]).
+    pub access: &'a DMatrix<f64>,
+    /// Δa_j, policy amenity shifts.
+    pub amenity_shift: &'a DVector<f64>,
+    /// Growth of income per head this year: provincial trend + unit trend + policy shift
+    /// (index 0: the rest of China's per-head growth).
+    pub growth: &'a DVector<f64>,
+    /// Natural growth rate n_i this year.
+    pub natural_growth: &'a DVector<f64>,
+    /// Urban share U_i this year (index 0 unused: the rest of China has no cap).
+    pub urban_share: &'a DVector<f64>,
+    /// Urban population cap Pcap_i from land caps (∞ where none).
+    pub population_cap: &'a DVector<f64>,
+}
+
+/// Year-end state (N+1 vectors, 0 = RoC; market access over the N units).
+#[derive(Debug, Clone, PartialEq)]
+pub struct State {
+    pub population: DVector<f64>,
+    /// y, yuan per head at constant 2014 prices.
+    pub income_per_head: DVector<f64>,
+    /// ω̃, smoothed real income that migrants act on.
+    pub expected_real_income: DVector<f64>,
+    pub market_access: DVector<f64>,
+}
+
+/// What a step produced besides the new state: the year's gross flows.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StepOutput {
+    pub flows: Flows,
+}
+
+/// Buffers reused from year to year.
+#[derive(Debug, Clone)]
+pub struct Workspace {
+    migration: migration::Workspace,
+    utility: DVector<f64>,
+    weights: DVector<f64>,
+    market_access: DVector<f64>,
+    pub output: StepOutput,
+}
+
+impl Workspace {
+    pub fn new(nodes: usize) -> Workspace {
+        Workspace {
+            migration: migration::Workspace::new(nodes),
+            utility: DVector::zeros(nodes),
+            weights: DVector::zeros(nodes),
+            market_access: DVector::zeros(nodes - 1),
+            output: StepOutput {
+                flows: Flows {
+                    inflow: DVector::zeros(nodes),
+                    outflow: DVector::zeros(nodes),
+                },
+            },
+        }
+    }
+}
+
+/// Real income ω_i = y_i / c_i for every node.
+pub fn real_income(structure: &Structure, state_population: &DVector<f64>, income: &DVector<f64>, inputs: &StepInputs<'_>, i: usize) -> f64 {
+    let cost = production::cost_of_living(
+        state_population[i],
+        structure.land_km2[i],
+        inputs.urban_share[i],
+        inputs.population_cap[i],
+        structure.chi,
+        structure.kappa,
+    );
+    income[i] / cost
+}
+
+impl State {
+    /// The base-year state: expectations start at the base-year real income.
+    pub fn initial(
+        structure: &Structure,
+        population: DVector<f64>,
+        income_per_head: DVector<f64>,
+        inputs: &StepInputs<'_>,
+    ) -> State {
+        let market_access = production::market_access(inputs.access, &population);
+        let expected_real_income = DVector::from_fn(population.len(), |i, _| {
+            real_income(structure, &population, &income_per_head, inputs, i)
+        });
+        State {
+            population,
+            income_per_head,
+            expected_real_income,
+            market_access,
+        }
+    }
+}
+
+/// D_j = exp(U_j − max U) for the current state: the destination vector of the separable logit.
+pub fn destination_weights(structure: &Structure, state: &State, amenity_shift: &DVector<f64>) -> DVector<f64> {
+    let amenity = &structure.amenity + amenity_shift;
+    let utility = migration::utility(
+        structure.epsilon,
+        structure.lambda,
+        &state.expected_real_income,
+        &state.population,
+        &amenity,
+    );
+    migration::destination_weights(&utility)
+}
+
+/// The flows a state produces under a year's inputs (used for the start-year report and tests).
+pub fn flows(structure: &Structure, state: &State, inputs: &StepInputs<'_>) -> Flows {
+    let weights = destination_weights(structure, state, inputs.amenity_shift);
+    migration::flows(inputs.kernel, &weights, &state.population)
+}
+
+/// Advances `state` from year t−1 to year t in place; `work.output` holds the flows of year t.
+///
+/// Order within the year: moves are decided on last year's state (P, ω̃), then
+/// P(t) = P(t−1)·(1 + n(t)) + inflow − outflow; market access is recomputed on P(t) with this
+/// year's travel times; y(t) = y(t−1)·(1 + g(t))·(MA(t)/MA(t−1))^γ; costs and real income follow,
+/// and expectations move a share ρ towards this year's real income.
+pub fn step(structure: &Structure, state: &mut State, inputs: &StepInputs<'_>, work: &mut Workspace) {
+    let nodes = state.population.len();
+    // Migration decided on last year's state.
+    for j in 0..nodes {
+        work.utility[j] = structure.epsilon * state.expected_real_income[j].ln()
+            + structure.lambda * state.population[j].ln()
+            + structure.amenity[j]
+            + inputs.amenity_shift[j];
+    }
+    let max = work.utility.max();
+    for j in 0..nodes {
+        work.weights[j] = (work.utility[j] - max).exp();
+    }
+    migration::flows_into(
+        inputs.kernel,
+        &work.weights,
+        &state.population,
+        &mut work.migration,
+        &mut work.output.flows,
+    );
+
+    // Population accounting: people are conserved; natural change on top.
+    let flows = &work.output.flows;
+    for i in 0..nodes {
+        state.population[i] = state.population[i] * (1.0 + inputs.natural_growth[i])
+            + flows.inflow[i]
+            - flows.outflow[i];
+    }
+
+    // Productivity: trend growth times the market-access gain.
+    production::market_access_into(inputs.access, &state.population, &mut work.market_access);
+    state.income_per_head[0] *= 1.0 + inputs.growth[0];
+    for i in 1..nodes {
+        state.income_per_head[i] = production::next_income_per_head(
+            state.income_per_head[i],
+            inputs.growth[i],
+            work.market_access[i - 1],
+            state.market_access[i - 1],
+            structure.gamma,
+        );
+    }
+    state.market_access.copy_from(&work.market_access);
+
+    // Real income and expectations.
+    for i in 0..nodes {
+        let omega = real_income(structure, &state.population, &state.income_per_head, inputs, i);
+        state.expected_real_income[i] =
+            structure.rho * omega + (1.0 - structure.rho) * state.expected_real_income[i];
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use crate::model::migration::{deterrence_kernel, MoveCosts};
+    use approx::assert_relative_eq;
+
+    /// A three-unit region plus RoC with hand-set numbers, for property tests of the step.
+    pub(crate) struct Toy {
+        pub structure: Structure,
+        pub kernel: DMatrix<f64>,
+        pub access: DMatrix<f64>,
+        pub zeros: DVector<f64>,
+        pub growth: DVector<f64>,
+        pub urban: DVector<f64>,
+        pub caps: DVector<f64>,
+        pub population: DVector<f64>,
+        pub income: DVector<f64>,
+    }
+
+    impl Toy {
+        pub(crate) fn new(roc_open: bool) -> Toy {
+            let travel = DMatrix::from_row_slice(3, 3, &[0.4, 1.2, 2.6, 1.2, 0.3, 1.9, 2.6, 1.9, 0.5]);
+            let border = DMatrix::from_row_slice(3, 3, &[0.0, 1.0, 1.0, 1.0, 0.0, 0.0, 1.0, 0.0, 0.0]);
+            let mut kernel = deterrence_kernel(&MoveCosts {
+                travel_hours: &travel,
+                border: &border,
+                border_penalty: 0.7,
+                hukou_wedge: &[0.2, 0.3, 0.2, 0.1],
+                beta_per_hour: 0.5,
+                epsilon: 2.0,
+                fixed_cost: 4.0,
+                fixed_cost_rest_of_china: 8.0,
+            });
+            if !roc_open {
+                for k in 0..4 {
+                    kernel[(0, k)] = 0.0;
+                    kernel[(k, 0)] = 0.0;
+                }
+            }
+            Toy {
+                structure: Structure {
+                    land_km2: DVector::from_vec(vec![9e6, 14000.0, 3000.0, 6000.0]),
+                    amenity: DVector::from_vec(vec![0.0, -2.0, -1.0, -1.5]),
+                    epsilon: 2.0,
+                    lambda: 0.5,
+                    gamma: 0.05,
+                    chi: 0.05,
+                    kappa: 0.5,
+                    rho: 0.4,
+                },
+                kernel,
+                access: production::access_kernel(&travel, 40.0),
+                zeros: DVector::zeros(4),
+                growth: DVector::from_vec(vec![0.06, 0.07, 0.08, 0.05]),
+                urban: DVector::from_vec(vec![0.0, 0.7, 0.5, 0.4]),
+                caps: DVector::from_element(4, f64::INFINITY),
+                population: DVector::from_vec(vec![1.2e9, 1.5e7, 3.0e6, 2.0e6]),
+                income: DVector::from_vec(vec![50000.0, 68000.0, 40000.0, 30000.0]),
+            }
+        }
+
+        pub(crate) fn inputs<'a>(&'a self, natural: &'a DVector<f64>) -> StepInputs<'a> {
+            StepInputs {
+                kernel: &self.kernel,
+                access: &self.access,
+                amenity_shift: &self.zeros,
+                growth: &self.growth,
+                natural_growth: natural,
+                urban_share: &self.urban,
+                population_cap: &self.caps,
+            }
+        }
+    }
+
+    #[test]
+    fn a_closed_region_without_natural_change_keeps_its_population() {
+        let toy = Toy::new(false);
+        let inputs = toy.inputs(&toy.zeros);
+        let mut state = State::initial(&toy.structure, toy.population.clone(), toy.income.clone(), &inputs);
+        let units_total: f64 = toy.population.rows(1, 3).sum();
+        let mut work = Workspace::new(4);
+        for _ in 0..16 {
+            step(&toy.structure, &mut state, &inputs, &mut work);
+            assert_relative_eq!(state.population.rows(1, 3).sum(), units_total, max_relative = 1e-12);
+            assert!(work.output.flows.outflow.sum() > 0.0, "people do move");
+        }
+    }
+
+    #[test]
+    fn an_open_region_conserves_people_with_the_rest_of_china() {
+        let toy = Toy::new(true);
+        let inputs = toy.inputs(&toy.zeros);
+        let mut state = State::initial(&toy.structure, toy.population.clone(), toy.income.clone(), &inputs);
+        let total = toy.population.sum();
+        let mut work = Workspace::new(4);
+        for _ in 0..16 {
+            step(&toy.structure, &mut state, &inputs, &mut work);
+            assert_relative_eq!(state.population.sum(), total, max_relative = 1e-12);
+            assert!(state.population.iter().all(|&p| p > 0.0));
+            assert!(state.income_per_head.iter().all(|&y| y > 0.0));
+        }
+    }
+
+    #[test]
+    fn a_land_cap_slows_growth_without_deleting_anyone() {
+        let toy = Toy::new(true);
+        let natural = DVector::zeros(4);
+        let free = toy.inputs(&natural);
+        let mut capped_caps = toy.caps.clone();
+        capped_caps[1] = 0.7 * 1.5e7 * 0.95; // already past 90 % of the cap
+        let mut capped = toy.inputs(&natural);
+        capped.population_cap = &capped_caps;
+        let run = |inputs: &StepInputs<'_>| {
+            let mut state = State::initial(&toy.structure, toy.population.clone(), toy.income.clone(), inputs);
+            let mut work = Workspace::new(4);
+            for _ in 0..10 {
+                step(&toy.structure, &mut state, inputs, &mut work);
+            }
+            state.population
+        };
+        let (p_free, p_capped) = (run(&free), run(&capped));
+        assert!(p_capped[1] < p_free[1]);
+        assert!(p_capped[1] > 0.5 * p_free[1]);
+        assert_relative_eq!(p_capped.sum(), p_free.sum(), max_relative = 1e-12);
+    }
+}

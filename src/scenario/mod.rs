@@ -1,0 +1,879 @@
+//! Scenarios: the only module that knows RON.
+//!
+//! Two stages (as in ripgrep and linfa): [`ScenarioFile`] is what the user wrote (serde, unknown
+//! fields refused); [`validate`] resolves unit ids and groups, checks every value and year, and
+//! returns a typed [`Scenario`] — or *every* problem found, each with `file:line:column`.
+//! Syntax errors stop the parser, so they come one at a time; everything after parsing is
+//! collected.
+
+mod locate;
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use crate::data::{self, Dataset};
+use crate::model::{ParamError, Params, SPECS};
+
+/// Years the engine can run. The base data are 2014; a 2010 start (hindcast) is issue 5.
+pub const BASE_YEAR: i32 = 2014;
+pub const LAST_YEAR: i32 = 2050;
+
+macro_rules! parameters_file {
+    ($($name:ident),* $(,)?) => {
+        /// `parameters: (...)` as written; every field optional (defaults from the model table).
+        #[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+        #[serde(deny_unknown_fields)]
+        pub struct ParametersFile {
+            $( #[serde(default)] pub $name: Option<f64>, )*
+        }
+
+        impl ParametersFile {
+            /// The values the user set, as (name, value).
+            pub fn given(&self) -> Vec<(&'static str, f64)> {
+                let mut out = Vec::new();
+                $( if let Some(value) = self.$name { out.push((stringify!($name), value)); } )*
+                out
+            }
+
+            /// Every field name, in order (kept equal to the model's table by a test).
+            pub const NAMES: &'static [&'static str] = &[$(stringify!($name)),*];
+        }
+    };
+}
+
+parameters_file!(
+    gamma,
+    tau0_minutes,
+    chi,
+    kappa,
+    epsilon,
+    beta_per_hour,
+    lambda,
+    border_penalty,
+    hukou_wedge_core,
+    hukou_wedge,
+    hukou_wedge_county,
+    hukou_wedge_rest_of_china,
+    rho,
+    trend_decay,
+    trend_cap,
+    internal_move_rate,
+    rest_of_china_out_rate,
+    detour_factor,
+    road_speed_kmh,
+    terminal_hours,
+    local_speed_kmh,
+    land_per_person_m2,
+    urban_max_sichuan,
+    urban_max_chongqing,
+    urban_rate_sichuan,
+    urban_rate_chongqing,
+);
+
+/// A scenario file as written.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct ScenarioFile {
+    pub name: String,
+    #[serde(default)]
+    pub description: String,
+    #[serde(default)]
+    pub start_year: Option<i32>,
+    #[serde(default)]
+    pub end_year: Option<i32>,
+    #[serde(default)]
+    pub seed: Option<u64>,
+    /// A directory with the same CSV files as `data/` (relative to the scenario file).
+    #[serde(default)]
+    pub data: Option<String>,
+    #[serde(default)]
+    pub parameters: ParametersFile,
+    #[serde(default)]
+    pub macro_paths: Vec<MacroPathFile>,
+    #[serde(default)]
+    pub policies: Vec<PolicyFile>,
+}
+
+/// Which macro driver a path sets.
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Indicator {
+    /// Real GDP growth, percent per year.
+    RealGdpGrowth,
+    /// Natural population growth, per mille per year.
+    NaturalGrowth,
+}
+
+/// `(region: "sichuan", indicator: RealGdpGrowth, from_year: 2021, to_year: 2030, value: 6.0)`.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct MacroPathFile {
+    pub region: String,
+    pub indicator: Indicator,
+    pub from_year: i32,
+    pub to_year: i32,
+    pub value: f64,
+}
+
+/// A dated policy lever as written. Units are ids or groups (`@chongqing_core`, `@all`, ...).
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub enum PolicyFile {
+    /// Travel time between every unit of `from` and every unit of `to` (both directions).
+    TravelTime {
+        #[serde(default)]
+        name: Option<String>,
+        year: i32,
+        from: Vec<String>,
+        to: Vec<String>,
+        #[serde(default)]
+        hours: Option<f64>,
+        #[serde(default)]
+        factor: Option<f64>,
+    },
+    /// Travel times between every pair of units along a corridor multiplied by `factor`.
+    Corridor {
+        #[serde(default)]
+        name: Option<String>,
+        year: i32,
+        units: Vec<String>,
+        factor: f64,
+    },
+    /// Hukou wedge of the listed units (all units when `units` is absent): set or change.
+    HukouWedge {
+        #[serde(default)]
+        name: Option<String>,
+        year: i32,
+        #[serde(default)]
+        units: Option<Vec<String>>,
+        #[serde(default)]
+        value: Option<f64>,
+        #[serde(default)]
+        change: Option<f64>,
+    },
+    /// Extra growth of income per head, percentage points per year, over [from_year, to_year].
+    ProductivityShift {
+        #[serde(default)]
+        name: Option<String>,
+        units: Vec<String>,
+        percentage_points: f64,
+        from_year: i32,
+        to_year: i32,
+    },
+    /// Amenity change Δa (utility units) from `from_year` (to `to_year` if given).
+    AmenityShift {
+        #[serde(default)]
+        name: Option<String>,
+        units: Vec<String>,
+        delta: f64,
+        from_year: i32,
+        #[serde(default)]
+        to_year: Option<i32>,
+    },
+    /// Urban construction land cap of one unit, km² (becomes an urban population cap).
+    LandCap {
+        #[serde(default)]
+        name: Option<String>,
+        year: i32,
+        unit: String,
+        km2: f64,
+    },
+    /// Sichuan–Chongqing border penalty: set or change.
+    BorderPenalty {
+        #[serde(default)]
+        name: Option<String>,
+        year: i32,
+        #[serde(default)]
+        value: Option<f64>,
+        #[serde(default)]
+        change: Option<f64>,
+    },
+}
+
+/// Set a value or change it by an amount.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Adjust {
+    Set(f64),
+    Change(f64),
+}
+
+impl Adjust {
+    pub fn apply(self, current: f64) -> f64 {
+        match self {
+            Adjust::Set(value) => value,
+            Adjust::Change(delta) => current + delta,
+        }
+    }
+}
+
+/// A validated, dated policy lever (units as indices into the dataset's units).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Policy {
+    TravelTime {
+        year: i32,
+        from: Vec<usize>,
+        to: Vec<usize>,
+        /// `Set(hours)` or `Change`-free multiplication as `Scale(factor)`.
+        time: TimeChange,
+    },
+    HukouWedge {
+        year: i32,
+        units: Vec<usize>,
+        adjust: Adjust,
+    },
+    ProductivityShift {
+        units: Vec<usize>,
+        /// Per year, as a fraction (0.005 = 0.5 percentage points).
+        growth: f64,
+        from_year: i32,
+        to_year: i32,
+    },
+    AmenityShift {
+        units: Vec<usize>,
+        delta: f64,
+        from_year: i32,
+        to_year: i32,
+    },
+    LandCap {
+        year: i32,
+        unit: usize,
+        km2: f64,
+    },
+    BorderPenalty {
+        year: i32,
+        adjust: Adjust,
+    },
+}
+
+/// How a travel-time lever changes the affected pairs.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum TimeChange {
+    Hours(f64),
+    Factor(f64),
+}
+
+/// A named lever: the label (from `name:` or generated) and what it does.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NamedPolicy {
+    pub label: String,
+    pub policy: Policy,
+}
+
+/// A validated macro path: years [from, to] of one region's indicator take `value`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MacroPath {
+    pub region: String,
+    pub indicator: Indicator,
+    pub from_year: i32,
+    pub to_year: i32,
+    pub value: f64,
+}
+
+/// A scenario ready to run: every id resolved, every value checked.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Scenario {
+    pub name: String,
+    pub description: String,
+    pub start_year: i32,
+    pub end_year: i32,
+    pub seed: u64,
+    pub params: Params,
+    pub macro_paths: Vec<MacroPath>,
+    pub policies: Vec<NamedPolicy>,
+    /// The scenario file, if it came from one.
+    pub source: Option<PathBuf>,
+    /// SHA-256 of the scenario file's bytes.
+    pub source_hash: String,
+    /// The data directory the scenario asked for (None = embedded data).
+    pub data_dir: Option<PathBuf>,
+}
+
+/// Default seed: the date the plan was approved (2016-04-12). Only sweeps draw random numbers.
+pub const DEFAULT_SEED: u64 = 20_160_412;
+
+impl Scenario {
+    /// The reference scenario: defaults everywhere, no policy, embedded data.
+    pub fn default_for_tests() -> Scenario {
+        Scenario {
+            name: "default".into(),
+            description: String::new(),
+            start_year: BASE_YEAR,
+            end_year: 2030,
+            seed: DEFAULT_SEED,
+            params: Params::default(),
+            macro_paths: Vec::new(),
+            policies: Vec::new(),
+            source: None,
+            source_hash: String::new(),
+            data_dir: None,
+        }
+    }
+
+    pub fn years(&self) -> impl Iterator<Item = i32> {
+        self.start_year..=self.end_year
+    }
+}
+
+/// One problem in a scenario file.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Problem {
+    pub file: String,
+    pub line: usize,
+    pub column: usize,
+    /// Path of the offending field, e.g. `policies[2].units[0]`.
+    pub field: String,
+    pub message: String,
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}:{}: ", self.file, self.line, self.column)?;
+        if !self.field.is_empty() {
+            write!(f, "`{}`: ", self.field)?;
+        }
+        write!(f, "{}", self.message)
+    }
+}
+
+/// Every problem found in a scenario (and, if it names one, its data directory).
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub struct ScenarioErrors(pub Vec<Problem>);
+
+impl fmt::Display for ScenarioErrors {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let n = self.0.len();
+        writeln!(f, "{n} problem{} in the scenario:", if n == 1 { "" } else { "s" })?;
+        for problem in &self.0 {
+            writeln!(f, "  {problem}")?;
+        }
+        Ok(())
+    }
+}
+
+/// Reads, parses and validates a scenario file, and loads the data it points to.
+pub fn load(path: &Path) -> Result<(Scenario, Dataset), ScenarioErrors> {
+    let display = path.display().to_string();
+    let text = std::fs::read_to_string(path).map_err(|err| {
+        ScenarioErrors(vec![Problem {
+            file: display.clone(),
+            line: 0,
+            column: 0,
+            field: String::new(),
+            message: format!("cannot read the scenario file: {err}; check the path (scenarios live in scenarios/, e.g. scenarios/baseline.ron)"),
+        }])
+    })?;
+    let file = parse(&display, &text)?;
+    let base_dir = path.parent().unwrap_or(Path::new("."));
+    let dataset = match &file.data {
+        None => Dataset::embedded(),
+        Some(dir) => {
+            let dir = base_dir.join(dir);
+            Dataset::from_dir(&dir).map_err(|errors| {
+                ScenarioErrors(
+                    errors
+                        .0
+                        .into_iter()
+                        .map(|p| Problem {
+                            file: p.file,
+                            line: p.line as usize,
+                            column: 0,
+                            field: p.column,
+                            message: p.message,
+                        })
+                        .collect(),
+                )
+            })?
+        }
+    };
+    let mut scenario = validate(&display, &text, file, &dataset)?;
+    scenario.source = Some(path.to_path_buf());
+    Ok((scenario, dataset))
+}
+
+/// RON syntax and schema. Implicit `Some` lets users write `hours: 0.8` for optional fields.
+pub fn parse(file: &str, text: &str) -> Result<ScenarioFile, ScenarioErrors> {
+    ron::Options::default()
+        .with_default_extension(ron::extensions::Extensions::IMPLICIT_SOME)
+        .from_str::<ScenarioFile>(text)
+        .map_err(|err| ScenarioErrors(vec![syntax_problem(file, text, &err)]))
+}
+
+fn syntax_problem(file: &str, text: &str, err: &ron::error::SpannedError) -> Problem {
+    use ron::error::Error;
+    let (line, column) = (err.position.line, err.position.col);
+    let message = match &err.code {
+        Error::NoSuchStructField {
+            expected,
+            found,
+            outer,
+        } => {
+            let in_what = outer.as_deref().unwrap_or("the scenario");
+            format!(
+                "unknown field `{found}` in {in_what}{}; allowed fields: {}",
+                data::suggestion(found, expected.iter().copied()),
+                expected.join(", ")
+            )
+        }
+        Error::NoSuchEnumVariant {
+            expected,
+            found,
+            outer,
+        } => format!(
+            "unknown {} `{found}`{}; use one of: {}",
+            if outer.as_deref() == Some("PolicyFile") { "policy type" } else { "variant" },
+            data::suggestion(found, expected.iter().copied()),
+            expected.join(", ")
+        ),
+        Error::MissingStructField { field, outer } => format!(
+            "missing field `{field}` in {}; add `{field}: ...`",
+            outer.as_deref().unwrap_or("the scenario")
+        ),
+        Error::DuplicateStructField { field, .. } => {
+            format!("field `{field}` is given twice; keep one")
+        }
+        other => {
+            let near = locate::snippet(text, line, column);
+            format!("RON syntax error: {other} (near `{near}`); see scenarios/baseline.ron for the format")
+        }
+    };
+    Problem {
+        file: file.to_string(),
+        line,
+        column,
+        field: String::new(),
+        message,
+    }
+}
+
+/// Collects problems with positions found in the source text.
+struct Collector<'a> {
+    file: &'a str,
+    text: &'a str,
+    problems: Vec<Problem>,
+}
+
+impl Collector<'_> {
+    /// A problem at `offset` (a byte offset into the source).
+    fn at(&mut self, offset: usize, field: impl Into<String>, message: impl Into<String>) {
+        let (line, column) = locate::line_column(self.text, offset);
+        self.problems.push(Problem {
+            file: self.file.to_string(),
+            line,
+            column,
+            field: field.into(),
+            message: message.into(),
+        });
+    }
+}
+
+/// Semantic checks: years, ranges, unit ids, parameter bounds and stability. All problems.
+pub fn validate(
+    file: &str,
+    text: &str,
+    scenario: ScenarioFile,
+    dataset: &Dataset,
+) -> Result<Scenario, ScenarioErrors> {
+    let mut out = Collector {
+        file,
+        text,
+        problems: Vec::new(),
+    };
+    let top = |key: &str| locate::key(text, 0, key).unwrap_or(0);
+
+    let name = scenario.name.trim().to_string();
+    let name_ok = !name.is_empty()
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-' || c == '.');
+    if !name_ok {
+        out.at(
+            top("name"),
+            "name",
+            format!("`{}` is not a usable scenario name: it names the results folder, so use ASCII letters, digits, `_`, `-` or `.` (e.g. \"baseline\")", scenario.name),
+        );
+    }
+
+    let start_year = scenario.start_year.unwrap_or(BASE_YEAR);
+    let end_year = scenario.end_year.unwrap_or(2030);
+    if start_year != BASE_YEAR {
+        out.at(
+            top("start_year"),
+            "start_year",
+            format!("start year {start_year} is not supported yet: the base data are for {BASE_YEAR} (a 2010 hindcast start is planned); use {BASE_YEAR}"),
+        );
+    }
+    if end_year <= start_year || end_year > LAST_YEAR {
+        out.at(
+            top("end_year"),
+            "end_year",
+            format!("end year {end_year} must be after the start year {start_year} and at most {LAST_YEAR}"),
+        );
+    }
+    let in_horizon = |year: i32| (start_year..=end_year).contains(&year);
+
+    // Parameters: bounds and stability, all at once.
+    let params_at = top("parameters");
+    let params = match Params::from_values(scenario.parameters.given()) {
+        Ok(params) => params,
+        Err(errors) => {
+            for error in errors {
+                let (offset, field) = match &error {
+                    ParamError::NotFinite { name, .. } | ParamError::OutOfBounds { name, .. } => (
+                        locate::key(text, params_at, name).unwrap_or(params_at),
+                        format!("parameters.{name}"),
+                    ),
+                    ParamError::Unknown { name, .. } => (params_at, format!("parameters.{name}")),
+                    ParamError::Unstable { .. } => (params_at, "parameters".to_string()),
+                };
+                out.at(offset, field, error.to_string());
+            }
+            Params::default()
+        }
+    };
+
+    // Macro paths.
+    let mut macro_paths = Vec::new();
+    let mut cursor = top("macro_paths");
+    for (index, path) in scenario.macro_paths.into_iter().enumerate() {
+        let at = locate::next_occurrence(text, cursor, "region").unwrap_or(cursor);
+        cursor = at + 1;
+        let field = format!("macro_paths[{index}]");
+        if !["sichuan", "chongqing", "china"].contains(&path.region.as_str()) {
+            out.at(at, format!("{field}.region"), format!("unknown region `{}`{}; use sichuan, chongqing or china", path.region, data::suggestion(&path.region, ["sichuan", "chongqing", "china"].into_iter())));
+        }
+        if path.from_year > path.to_year || !in_horizon(path.from_year) || !in_horizon(path.to_year) {
+            out.at(at, format!("{field}.from_year"), format!("years {}–{} must be an ordered range inside the horizon {start_year}–{end_year}", path.from_year, path.to_year));
+        }
+        let (lo, hi, unit) = match path.indicator {
+            Indicator::RealGdpGrowth => (-20.0, 30.0, "percent"),
+            Indicator::NaturalGrowth => (-30.0, 30.0, "per mille"),
+        };
+        if !path.value.is_finite() || path.value < lo || path.value > hi {
+            out.at(at, format!("{field}.value"), format!("value {} is outside [{lo}, {hi}] {unit}", path.value));
+        }
+        macro_paths.push(MacroPath {
+            region: path.region,
+            indicator: path.indicator,
+            from_year: path.from_year,
+            to_year: path.to_year,
+            value: path.value,
+        });
+    }
+
+    // Policies.
+    let mut policies = Vec::new();
+    let mut cursor = top("policies");
+    for (index, policy) in scenario.policies.into_iter().enumerate() {
+        let at = locate::next_variant(text, cursor).unwrap_or(cursor);
+        cursor = at + 1;
+        let field = format!("policies[{index}]");
+        let mut checker = PolicyChecker {
+            out: &mut out,
+            dataset,
+            text,
+            at,
+            field: &field,
+            start_year,
+            end_year,
+        };
+        if let Some(named) = checker.check(policy, index) {
+            policies.push(named);
+        }
+    }
+
+    if !out.problems.is_empty() {
+        return Err(ScenarioErrors(out.problems));
+    }
+    Ok(Scenario {
+        name,
+        description: scenario.description,
+        start_year,
+        end_year,
+        seed: scenario.seed.unwrap_or(DEFAULT_SEED),
+        params,
+        macro_paths,
+        policies,
+        source: None,
+        source_hash: data::sha256_hex(text.as_bytes()),
+        data_dir: scenario.data.map(PathBuf::from),
+    })
+}
+
+struct PolicyChecker<'a, 'b> {
+    out: &'a mut Collector<'b>,
+    dataset: &'a Dataset,
+    text: &'a str,
+    /// Byte offset where this policy starts.
+    at: usize,
+    field: &'a str,
+    start_year: i32,
+    end_year: i32,
+}
+
+impl PolicyChecker<'_, '_> {
+    fn place(&self, key: &str) -> usize {
+        locate::key(self.text, self.at, key).unwrap_or(self.at)
+    }
+
+    fn problem(&mut self, key: &str, message: String) {
+        let offset = self.place(key);
+        let field = format!("{}.{key}", self.field);
+        self.out.at(offset, field, message);
+    }
+
+    fn year(&mut self, key: &str, year: i32) {
+        if !(self.start_year..=self.end_year).contains(&year) {
+            self.problem(key, format!("year {year} is outside the scenario's horizon {}–{}; move it inside or change start_year/end_year", self.start_year, self.end_year));
+        }
+    }
+
+    fn units(&mut self, key: &str, tokens: &[String]) -> Vec<usize> {
+        if tokens.is_empty() {
+            self.problem(key, "the list of units is empty; name at least one unit id or group (e.g. \"chengdu\", \"@chongqing_core\")".into());
+        }
+        let mut found = Vec::new();
+        for (position, token) in tokens.iter().enumerate() {
+            match self.dataset.resolve_units(token) {
+                Ok(indices) => {
+                    for index in indices {
+                        if !found.contains(&index) {
+                            found.push(index);
+                        }
+                    }
+                }
+                Err(message) => {
+                    let quoted = format!("\"{token}\"");
+                    let offset = locate::next_occurrence(self.text, self.place(key), &quoted)
+                        .unwrap_or_else(|| self.place(key));
+                    let field = format!("{}.{key}[{position}]", self.field);
+                    self.out.at(offset, field, message);
+                }
+            }
+        }
+        found
+    }
+
+    fn range(&mut self, key: &str, value: f64, lo: f64, hi: f64, what: &str) {
+        if !value.is_finite() || value < lo || value > hi {
+            self.problem(key, format!("{value} is outside [{lo}, {hi}] ({what})"));
+        }
+    }
+
+    fn adjust(&mut self, value: Option<f64>, change: Option<f64>, lo: f64, hi: f64, what: &str) -> Adjust {
+        match (value, change) {
+            (Some(value), None) => {
+                self.range("value", value, lo, hi, what);
+                Adjust::Set(value)
+            }
+            (None, Some(change)) => {
+                self.range("change", change, -(hi - lo), hi - lo, what);
+                Adjust::Change(change)
+            }
+            _ => {
+                self.problem("year", "give exactly one of `value:` (set) or `change:` (add)".into());
+                Adjust::Change(0.0)
+            }
+        }
+    }
+
+    fn check(&mut self, policy: PolicyFile, index: usize) -> Option<NamedPolicy> {
+        let before = self.out.problems.len();
+        let (name, kind, policy) = match policy {
+            PolicyFile::TravelTime { name, year, from, to, hours, factor } => {
+                self.year("year", year);
+                let from = self.units("from", &from);
+                let to = self.units("to", &to);
+                let time = match (hours, factor) {
+                    (Some(hours), None) => {
+                        self.range("hours", hours, 0.05, 48.0, "door-to-door hours");
+                        TimeChange::Hours(hours)
+                    }
+                    (None, Some(factor)) => {
+                        self.range("factor", factor, 0.05, 10.0, "multiplier of travel time");
+                        TimeChange::Factor(factor)
+                    }
+                    _ => {
+                        self.problem("year", "give exactly one of `hours:` (new door-to-door time) or `factor:` (multiplier)".into());
+                        TimeChange::Factor(1.0)
+                    }
+                };
+                (name, "TravelTime", Policy::TravelTime { year, from, to, time })
+            }
+            PolicyFile::Corridor { name, year, units, factor } => {
+                self.year("year", year);
+                let units = self.units("units", &units);
+                self.range("factor", factor, 0.05, 10.0, "multiplier of travel time");
+                if units.len() < 2 {
+                    self.problem("units", "a corridor needs at least two units".into());
+                }
+                let time = TimeChange::Factor(factor);
+                (name, "Corridor", Policy::TravelTime { year, from: units.clone(), to: units, time })
+            }
+            PolicyFile::HukouWedge { name, year, units, value, change } => {
+                self.year("year", year);
+                let units = match units {
+                    Some(tokens) => self.units("units", &tokens),
+                    None => (0..self.dataset.units.len()).collect(),
+                };
+                let adjust = self.adjust(value, change, 0.0, 0.95, "share of income lost by non-locals");
+                (name, "HukouWedge", Policy::HukouWedge { year, units, adjust })
+            }
+            PolicyFile::ProductivityShift { name, units, percentage_points, from_year, to_year } => {
+                self.year("from_year", from_year);
+                self.year("to_year", to_year);
+                if from_year > to_year {
+                    self.problem("to_year", format!("to_year {to_year} is before from_year {from_year}"));
+                }
+                let units = self.units("units", &units);
+                self.range("percentage_points", percentage_points, -20.0, 20.0, "percentage points of growth per year");
+                (name, "ProductivityShift", Policy::ProductivityShift { units, growth: percentage_points / 100.0, from_year, to_year })
+            }
+            PolicyFile::AmenityShift { name, units, delta, from_year, to_year } => {
+                self.year("from_year", from_year);
+                let to_year = to_year.unwrap_or(self.end_year);
+                self.year("to_year", to_year);
+                if from_year > to_year {
+                    self.problem("to_year", format!("to_year {to_year} is before from_year {from_year}"));
+                }
+                let units = self.units("units", &units);
+                self.range("delta", delta, -10.0, 10.0, "utility units");
+                (name, "AmenityShift", Policy::AmenityShift { units, delta, from_year, to_year })
+            }
+            PolicyFile::LandCap { name, year, unit, km2 } => {
+                self.year("year", year);
+                let units = self.units("unit", std::slice::from_ref(&unit));
+                if units.len() > 1 {
+                    self.problem("unit", format!("`{unit}` names {} units; a land cap applies to one unit (write one LandCap per unit)", units.len()));
+                }
+                self.range("km2", km2, 0.1, 20000.0, "km² of urban construction land");
+                (name, "LandCap", Policy::LandCap { year, unit: units.first().copied().unwrap_or(0), km2 })
+            }
+            PolicyFile::BorderPenalty { name, year, value, change } => {
+                self.year("year", year);
+                let adjust = self.adjust(value, change, 0.0, 10.0, "utility units");
+                (name, "BorderPenalty", Policy::BorderPenalty { year, adjust })
+            }
+        };
+        if self.out.problems.len() > before {
+            return None;
+        }
+        let label = name.unwrap_or_else(|| format!("{kind}#{index}"));
+        Some(NamedPolicy { label, policy })
+    }
+}
+
+/// Parameters named in [`ParametersFile`] and the model's table must agree.
+pub fn parameter_names_match_model() -> bool {
+    ParametersFile::NAMES.len() == SPECS.len()
+        && ParametersFile::NAMES
+            .iter()
+            .zip(SPECS)
+            .all(|(name, spec)| *name == spec.name)
+}
+
+/// Parameters as resolved, for the manifest: name → value.
+pub fn resolved_parameters(scenario: &Scenario) -> BTreeMap<String, f64> {
+    scenario
+        .params
+        .iter()
+        .map(|(name, value)| (name.to_string(), value))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn check(source: &str) -> Result<Scenario, ScenarioErrors> {
+        let data = Dataset::embedded();
+        let file = parse("test.ron", source)?;
+        validate("test.ron", source, file, &data)
+    }
+
+    #[test]
+    fn the_parameter_schema_matches_the_model_table() {
+        assert!(parameter_names_match_model());
+    }
+
+    #[test]
+    fn a_minimal_scenario_takes_every_default() {
+        let scenario = check(r#"(name: "x")"#).unwrap();
+        assert_eq!((scenario.start_year, scenario.end_year), (2014, 2030));
+        assert_eq!(scenario.params, Params::default());
+        assert_eq!(scenario.seed, DEFAULT_SEED);
+    }
+
+    #[test]
+    fn integers_are_accepted_for_real_parameters() {
+        let scenario = check("(name: \"x\", parameters: (epsilon: 3))").unwrap();
+        assert_eq!(scenario.params.epsilon(), 3.0);
+    }
+
+    #[test]
+    fn unknown_fields_name_the_place_and_the_closest_field() {
+        let err = check("(name: \"x\",\n  parameters: (epsilom: 2.0))").unwrap_err();
+        let text = err.to_string();
+        assert!(text.contains("test.ron:2:"), "{text}");
+        assert!(text.contains("unknown field `epsilom`"), "{text}");
+        assert!(text.contains("did you mean `epsilon`?"), "{text}");
+    }
+
+    #[test]
+    fn every_semantic_problem_is_reported_with_its_line() {
+        let source = r#"(
+    name: "x",
+    end_year: 2030,
+    parameters: (
+        gamma: -0.1,
+        rho: 2.0,
+    ),
+    policies: [
+        HukouWedge(year: 2020, units: ["chengduu"], value: 0.1),
+        LandCap(year: 2035, unit: "luzhou", km2: 200),
+        ProductivityShift(units: ["@regional_centre"], percentage_points: 0.5, from_year: 2025, to_year: 2020),
+    ],
+)"#;
+        let err = check(source).unwrap_err();
+        let text = err.to_string();
+        assert_eq!(err.0.len(), 5, "{text}");
+        assert!(text.contains("test.ron:5:9: `parameters.gamma`"), "{text}");
+        assert!(text.contains("test.ron:6:9: `parameters.rho`"), "{text}");
+        assert!(text.contains("test.ron:9:40: `policies[0].units[0]`: unknown unit id `chengduu` (did you mean `chengdu`?)"), "{text}");
+        assert!(text.contains("test.ron:10:17: `policies[1].year`: year 2035 is outside"), "{text}");
+        assert!(text.contains("`policies[2].to_year`: to_year 2020 is before from_year 2025"), "{text}");
+    }
+
+    #[test]
+    fn end_before_start_and_unstable_sets_are_errors() {
+        let text = check("(name: \"x\", end_year: 2010)").unwrap_err().to_string();
+        assert!(text.contains("end year 2010 must be after the start year 2014"), "{text}");
+        let text = check("(name: \"x\", parameters: (lambda: 0.9, epsilon: 4.0, gamma: 0.1, chi: 0.03))")
+            .unwrap_err()
+            .to_string();
+        assert!(text.contains("unstable parameter set"), "{text}");
+    }
+
+    #[test]
+    fn unknown_policy_types_list_the_known_ones() {
+        let text = check("(name: \"x\", policies: [HukouWege(year: 2020, value: 0.1)])")
+            .unwrap_err()
+            .to_string();
+        assert!(text.contains("unknown policy type `HukouWege` (did you mean `HukouWedge`?)"), "{text}");
+    }
+
+    #[test]
+    fn levers_resolve_groups() {
+        let scenario = check(
+            r#"(name: "x", policies: [TravelTime(name: "成渝中线", year: 2028, from: ["chengdu"], to: ["@chongqing_core"], hours: 0.83)])"#,
+        )
+        .unwrap();
+        let NamedPolicy { label, policy } = &scenario.policies[0];
+        assert_eq!(label, "成渝中线");
+        match policy {
+            Policy::TravelTime { from, to, .. } => assert_eq!((from.len(), to.len()), (1, 9)),
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+}
