@@ -1,2 +1,151 @@
-//! CLI.
-pub fn main() -> std::process::ExitCode { std::process::ExitCode::SUCCESS }
+//! The command line: arguments, paths, the terminal, exit codes. The only module that prints.
+//!
+//! Exit codes: 0 success; 2 bad input (unreadable or invalid scenario or data, parameters the
+//! model rejects, an output folder that exists and is not empty without `--force`); 1 any other
+//! failure (e.g. a disk error while writing).
+
+mod output;
+mod progress;
+
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::Context;
+use clap::Parser;
+
+use crate::data::Dataset;
+use crate::engine::{self, RunOptions};
+use crate::report::{self, RunReport};
+use crate::scenario::{self, Scenario};
+
+/// Runs regional scenarios for the Chengdu–Chongqing urban agglomeration (成渝城市群): population
+/// and GDP of the 44 plan units from the 2014 base year to 2030, with migration flows and the
+/// plan's targets.
+#[derive(Debug, Parser)]
+#[command(
+    name = "simulate",
+    version,
+    about,
+    long_about = None,
+    after_help = "Outputs (per scenario, in results/<scenario name>/ unless --out is given):\n  \
+        trajectories.csv, totals.csv, migration_<year>.csv, targets.csv, manifest.json,\n  \
+        population/gdp/targets/map charts as .svg and .png.\n\n\
+        Exit codes: 0 success; 2 bad input (scenario, data, parameters, or an existing\n\
+        non-empty output folder without --force); 1 other failures (e.g. disk errors).\n\n\
+        Example: simulate scenarios/baseline.ron"
+)]
+pub struct Args {
+    /// Scenario files (RON). Several files run one after another, each into its own folder.
+    #[arg(required = true, value_name = "SCENARIO.ron")]
+    pub scenarios: Vec<PathBuf>,
+
+    /// Output folder. With one scenario: the folder itself (default results/<name>/).
+    /// With several: the parent folder; each scenario writes into DIR/<name>/.
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+
+    /// Replace an existing, non-empty output folder (the old one is removed only after the new
+    /// one is complete).
+    #[arg(long)]
+    pub force: bool,
+
+    /// Print nothing but errors.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+/// Failure classes that map to exit codes.
+#[derive(Debug, thiserror::Error)]
+pub enum CliError {
+    #[error("{0}")]
+    BadInput(String),
+}
+
+/// Entry point used by `main.rs`.
+pub fn main() -> ExitCode {
+    let args = match Args::try_parse() {
+        Ok(args) => args,
+        Err(err) => {
+            let code = if err.use_stderr() { 2 } else { 0 };
+            let _ = err.print();
+            return ExitCode::from(code);
+        }
+    };
+    match run(&args) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("error: {err:#}");
+            if err.downcast_ref::<CliError>().is_some() {
+                ExitCode::from(2)
+            } else {
+                ExitCode::from(1)
+            }
+        }
+    }
+}
+
+/// Loads and validates every scenario before running any, so that all problems show at once.
+pub fn load_all(paths: &[PathBuf]) -> anyhow::Result<Vec<(Scenario, Dataset)>> {
+    let mut loaded = Vec::new();
+    let mut problems = Vec::new();
+    for path in paths {
+        match scenario::load(path) {
+            Ok(pair) => loaded.push(pair),
+            Err(errors) => problems.push(errors.to_string()),
+        }
+    }
+    if !problems.is_empty() {
+        return Err(CliError::BadInput(problems.join("")).into());
+    }
+    let mut names: Vec<&str> = loaded.iter().map(|(s, _)| s.name.as_str()).collect();
+    names.sort_unstable();
+    if let Some(pair) = names.windows(2).find(|w| w[0] == w[1]) {
+        return Err(CliError::BadInput(format!(
+            "two scenarios are named `{}`; their results would share a folder — give each a unique `name:`",
+            pair[0]
+        ))
+        .into());
+    }
+    Ok(loaded)
+}
+
+fn run(args: &Args) -> anyhow::Result<()> {
+    let loaded = load_all(&args.scenarios)?;
+    let several = loaded.len() > 1;
+    let mut targets = Vec::new();
+    for (scenario, _) in &loaded {
+        let dir = match (&args.out, several) {
+            (Some(dir), false) => dir.clone(),
+            (Some(parent), true) => parent.join(&scenario.name),
+            (None, _) => Path::new("results").join(&scenario.name),
+        };
+        output::check_writable(&dir, args.force)?;
+        targets.push(dir);
+    }
+    let show_progress = !args.quiet && std::io::stderr().is_terminal();
+    for ((scenario, data), dir) in loaded.iter().zip(&targets) {
+        let options = RunOptions {
+            flow_matrix_years: report::migration_years(scenario),
+        };
+        let prepared = engine::prepare(data, scenario)
+            .map_err(|err| CliError::BadInput(format!("scenario `{}`: {err}", scenario.name)))?;
+        let mut observer = progress::YearBar::new(show_progress, &scenario.name);
+        let trajectory = engine::simulate(&prepared, &options, &mut observer);
+        let run_report = RunReport {
+            data,
+            scenario,
+            prepared: &prepared,
+            trajectory: &trajectory,
+        };
+        output::write_atomically(dir, args.force, |tmp| {
+            report::write_all(&run_report, tmp).map_err(anyhow::Error::from)
+        })
+        .with_context(|| format!("writing the results of `{}`", scenario.name))?;
+        if !args.quiet {
+            println!("{}", report::summary(&run_report));
+            println!("Results written to {}", dir.display());
+        }
+    }
+    Ok(())
+}

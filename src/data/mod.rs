@@ -42,8 +42,14 @@ const EMBEDDED: [(&str, &str); 8] = [
         "macro_provinces.csv",
         include_str!("../../data/macro_provinces.csv"),
     ),
-    ("plan_targets.csv", include_str!("../../data/plan_targets.csv")),
-    ("rest_of_china.csv", include_str!("../../data/rest_of_china.csv")),
+    (
+        "plan_targets.csv",
+        include_str!("../../data/plan_targets.csv"),
+    ),
+    (
+        "rest_of_china.csv",
+        include_str!("../../data/rest_of_china.csv"),
+    ),
     (
         "transport_links.csv",
         include_str!("../../data/transport_links.csv"),
@@ -335,7 +341,10 @@ impl Dataset {
                     file: path.display().to_string(),
                     line: 0,
                     column: String::new(),
-                    message: format!("cannot read the file ({err}); every data directory needs all of: {}", FILE_NAMES.join(", ")),
+                    message: format!(
+                        "cannot read the file ({err}); every data directory needs all of: {}",
+                        FILE_NAMES.join(", ")
+                    ),
                 }),
             }
         }
@@ -494,7 +503,12 @@ fn read_table<'a>(
     let headers: Vec<String> = match reader.headers() {
         Ok(headers) => headers.iter().map(|h| h.trim().to_string()).collect(),
         Err(err) => {
-            problems.push(problem(file, 1, "", format!("cannot read the header: {err}")));
+            problems.push(problem(
+                file,
+                1,
+                "",
+                format!("cannot read the header: {err}"),
+            ));
             return None;
         }
     };
@@ -525,12 +539,7 @@ fn read_table<'a>(
             }
             Err(err) => {
                 let line = err.position().map_or(0, |p| p.line());
-                problems.push(problem(
-                    file,
-                    line,
-                    "",
-                    format!("malformed CSV row: {err}"),
-                ));
+                problems.push(problem(file, line, "", format!("malformed CSV row: {err}")));
             }
         }
     }
@@ -796,8 +805,20 @@ fn parse_units(file: (&str, &str), problems: &mut Vec<DataProblem>) -> Vec<Unit>
             ));
         }
         let area = table.number(line, record, "area_km2", NumberRule::Positive, problems);
-        let lat = table.number(line, record, "lat", NumberRule::Between(-90.0, 90.0), problems);
-        let lon = table.number(line, record, "lon", NumberRule::Between(-180.0, 180.0), problems);
+        let lat = table.number(
+            line,
+            record,
+            "lat",
+            NumberRule::Between(-90.0, 90.0),
+            problems,
+        );
+        let lon = table.number(
+            line,
+            record,
+            "lon",
+            NumberRule::Between(-180.0, 180.0),
+            problems,
+        );
         if let (Some(province), Some(plan_role), Some(area_km2), Some(lat), Some(lon)) =
             (province, plan_role, area, lat, lon)
         {
@@ -861,7 +882,10 @@ fn parse_census(
         let urban = num("urban_population", NumberRule::NonNegative);
         let registered = num("registered_population", NumberRule::Positive);
         let same_county = num("in_migrants_same_county", NumberRule::NonNegative);
-        let other_county = num("in_migrants_other_county_same_province", NumberRule::NonNegative);
+        let other_county = num(
+            "in_migrants_other_county_same_province",
+            NumberRule::NonNegative,
+        );
         let other_province = num("in_migrants_other_province", NumberRule::NonNegative);
         let natural = num("natural_growth_permille", NumberRule::Between(-50.0, 50.0));
         if let (Some(resident), Some(urban)) = (resident, urban) {
@@ -1013,7 +1037,10 @@ fn parse_history(
             "population_annual_average" => {
                 (&mut history.population_annual_average, NumberRule::Positive)
             }
-            "real_gdp_growth" => (&mut history.real_gdp_growth, NumberRule::Between(-50.0, 100.0)),
+            "real_gdp_growth" => (
+                &mut history.real_gdp_growth,
+                NumberRule::Between(-50.0, 100.0),
+            ),
             "urban_share" => (&mut history.urban_share, NumberRule::Between(0.0, 1.0)),
             other => {
                 problems.push(problem(
@@ -1048,7 +1075,15 @@ fn parse_history(
 }
 
 fn parse_macro(file: (&str, &str), problems: &mut Vec<DataProblem>) -> Macro {
-    let required = ["province", "year", "indicator", "value", "unit", "status", "source"];
+    let required = [
+        "province",
+        "year",
+        "indicator",
+        "value",
+        "unit",
+        "status",
+        "source",
+    ];
     let mut drivers = Macro::default();
     let Some(table) = read_table(file, &required, problems) else {
         return drivers;
@@ -1076,10 +1111,7 @@ fn parse_macro(file: (&str, &str), problems: &mut Vec<DataProblem>) -> Macro {
                 Some(&mut drivers.natural_growth),
                 NumberRule::Between(-50.0, 50.0),
             ),
-            "resident_population" => (
-                Some(&mut drivers.resident_population),
-                NumberRule::Positive,
-            ),
+            "resident_population" => (Some(&mut drivers.resident_population), NumberRule::Positive),
             // Read for completeness (validated), not used by the model.
             "gdp_deflator_index" | "gdp" => (None, NumberRule::Positive),
             other => {
@@ -1180,9 +1212,7 @@ fn parse_targets(
         let unit = if unit_text == "ALL" {
             Some(None)
         } else {
-            table
-                .unit(line, record, "unit_id", ids, problems)
-                .map(Some)
+            table.unit(line, record, "unit_id", ids, problems).map(Some)
         };
         let year = table.year(line, record, "year", problems);
         let value = table.number(line, record, "value", NumberRule::Positive, problems);
@@ -1269,7 +1299,13 @@ fn parse_links(
         let from = side("from_units");
         let to = side("to_units");
         let from_year = table.year(line, record, "from_year", problems);
-        let hours = table.number(line, record, "hours", NumberRule::Between(0.01, 48.0), problems);
+        let hours = table.number(
+            line,
+            record,
+            "hours",
+            NumberRule::Between(0.01, 48.0),
+            problems,
+        );
         if let (Some(from), Some(to), Some(from_year), Some(hours)) = (from, to, from_year, hours) {
             links.push(TransportLink {
                 link_id: table.get(record, "link_id").to_string(),
@@ -1305,7 +1341,10 @@ mod tests {
             .filter(|u| u.province == Province::Chongqing)
             .count();
         assert_eq!(chongqing, 29);
-        assert_eq!(data.units.iter().filter(|u| u.is_chongqing_core()).count(), 9);
+        assert_eq!(
+            data.units.iter().filter(|u| u.is_chongqing_core()).count(),
+            9
+        );
         // The README of data/ gives these totals: 9,203万 people and 38,944亿 yuan.
         assert!((data.base_population_total() / 1e4 - 9203.0).abs() < 1.0);
         assert!((data.base_gdp_total() / 1e8 - 38944.0).abs() < 1.0);
@@ -1347,19 +1386,30 @@ mod tests {
         let text = Dataset::parse(DataSource::Embedded, &files)
             .unwrap_err()
             .to_string();
-        assert!(text.contains("unknown unit id `chengduu` (did you mean `chengdu`?)"), "{text}");
+        assert!(
+            text.contains("unknown unit id `chengduu` (did you mean `chengdu`?)"),
+            "{text}"
+        );
     }
 
     #[test]
     fn unknown_province_and_duplicate_id_are_errors() {
         let mut files = embedded_files();
-        files[0].1 = files[0].1.replace(",sichuan,prefecture_city,core", ",shaanxi,prefecture_city,core");
-        files[0].1.push_str("yuzhong,渝中区,Yuzhong,chongqing,district,core,chongqing_core,,23.2,29.56,106.56\n");
+        files[0].1 = files[0].1.replace(
+            ",sichuan,prefecture_city,core",
+            ",shaanxi,prefecture_city,core",
+        );
+        files[0].1.push_str(
+            "yuzhong,渝中区,Yuzhong,chongqing,district,core,chongqing_core,,23.2,29.56,106.56\n",
+        );
         let text = Dataset::parse(DataSource::Embedded, &files)
             .unwrap_err()
             .to_string();
         assert!(text.contains("unknown province `shaanxi`"), "{text}");
-        assert!(text.contains("duplicate unit id `yuzhong` (first on line 2)"), "{text}");
+        assert!(
+            text.contains("duplicate unit id `yuzhong` (first on line 2)"),
+            "{text}"
+        );
     }
 
     #[test]

@@ -88,7 +88,11 @@ pub fn run(
 }
 
 /// The yearly loop over a prepared run.
-pub fn simulate(prepared: &Prepared, options: &RunOptions, observer: &mut dyn Observer) -> Trajectory {
+pub fn simulate(
+    prepared: &Prepared,
+    options: &RunOptions,
+    observer: &mut dyn Observer,
+) -> Trajectory {
     let n = prepared.units();
     let year_count = prepared.years.len();
     let mut trajectory = Trajectory {
@@ -111,7 +115,8 @@ pub fn simulate(prepared: &Prepared, options: &RunOptions, observer: &mut dyn Ob
         // Flows of year t are decided on the state of t−1; the start year reports the flows of
         // the base state itself (the calibrated base-year flows).
         let matrix = options.flow_matrix_years.contains(&year).then(|| {
-            let weights = step::destination_weights(&prepared.structure, &state, inputs.amenity_shift);
+            let weights =
+                step::destination_weights(&prepared.structure, &state, inputs.amenity_shift);
             crate::model::migration::flow_matrix(inputs.kernel, &weights, &state.population)
         });
         let flows = if index == 0 {
@@ -151,11 +156,15 @@ fn record(
             .map(|i| state.population[unit(i)] * urban_share[unit(i)])
             .collect(),
     );
-    trajectory
-        .net_migration
-        .push((0..n).map(|i| flows.inflow[unit(i)] - flows.outflow[unit(i)]).collect());
+    trajectory.net_migration.push(
+        (0..n)
+            .map(|i| flows.inflow[unit(i)] - flows.outflow[unit(i)])
+            .collect(),
+    );
     trajectory
         .outflow
         .push((0..n).map(|i| flows.outflow[unit(i)]).collect());
-    trajectory.rest_of_china_population.push(state.population[0]);
+    trajectory
+        .rest_of_china_population
+        .push(state.population[0]);
 }

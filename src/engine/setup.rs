@@ -88,7 +88,11 @@ pub enum SetupError {
         year: i32,
     },
     #[error("policy `{label}` makes the border penalty {value:.3} in {year}; it must stay at or above 0")]
-    BorderOutOfRange { label: String, value: f64, year: i32 },
+    BorderOutOfRange {
+        label: String,
+        value: f64,
+        year: i32,
+    },
 }
 
 /// Builds the base state, schedule and kernels, and calibrates the migration core.
@@ -180,25 +184,29 @@ pub fn prepare(data: &Dataset, scenario: &Scenario) -> Result<Prepared, SetupErr
     // Calibrate amenities and fixed costs to the observed 2010–2014 net migration.
     let observed_rate = observed_net_migration_rate(data);
     let targets = Targets {
-        net_migration: (0..n).map(|i| observed_rate[i] * population[i + 1]).collect(),
+        net_migration: (0..n)
+            .map(|i| observed_rate[i] * population[i + 1])
+            .collect(),
         internal_move_rate: params.internal_move_rate(),
         rest_of_china_out_rate: params.rest_of_china_out_rate(),
     };
     let utility_without_amenity = DVector::from_fn(nodes, |j, _| {
-        params.epsilon() * base_state.expected_real_income[j].ln() + params.lambda() * population[j].ln()
+        params.epsilon() * base_state.expected_real_income[j].ln()
+            + params.lambda() * population[j].ln()
     });
-    let move_costs = |travel: &DMatrix<f64>, wedge: &[f64], border_penalty: f64, f: f64, f0: f64| {
-        migration::deterrence_kernel(&MoveCosts {
-            travel_hours: travel,
-            border: &border,
-            border_penalty,
-            hukou_wedge: wedge,
-            beta_per_hour: params.beta_per_hour(),
-            epsilon: params.epsilon(),
-            fixed_cost: f,
-            fixed_cost_rest_of_china: f0,
-        })
-    };
+    let move_costs =
+        |travel: &DMatrix<f64>, wedge: &[f64], border_penalty: f64, f: f64, f0: f64| {
+            migration::deterrence_kernel(&MoveCosts {
+                travel_hours: travel,
+                border: &border,
+                border_penalty,
+                hukou_wedge: wedge,
+                beta_per_hour: params.beta_per_hour(),
+                epsilon: params.epsilon(),
+                fixed_cost: f,
+                fixed_cost_rest_of_china: f0,
+            })
+        };
     let calibrated = calibration::calibrate(
         &MoveCosts {
             travel_hours: &travel_start,
@@ -236,7 +244,10 @@ pub fn prepare(data: &Dataset, scenario: &Scenario) -> Result<Prepared, SetupErr
     // Yearly vectors.
     let measured_unit_trend = unit_trends(data);
     let cap = params.trend_cap();
-    let unit_trend: Vec<f64> = measured_unit_trend.iter().map(|t| t.clamp(-cap, cap)).collect();
+    let unit_trend: Vec<f64> = measured_unit_trend
+        .iter()
+        .map(|t| t.clamp(-cap, cap))
+        .collect();
     let natural_offset = natural_growth_offsets(data);
     let mut years = Vec::new();
     for (index, year) in scenario.years().enumerate() {
@@ -258,21 +269,31 @@ pub fn prepare(data: &Dataset, scenario: &Scenario) -> Result<Prepared, SetupErr
         }
         for named in &scenario.policies {
             match &named.policy {
-                Policy::ProductivityShift { units, growth: shift, from_year, to_year }
-                    if (*from_year..=*to_year).contains(&year) =>
-                {
+                Policy::ProductivityShift {
+                    units,
+                    growth: shift,
+                    from_year,
+                    to_year,
+                } if (*from_year..=*to_year).contains(&year) => {
                     for &unit in units {
                         growth[unit + 1] += shift;
                     }
                 }
-                Policy::AmenityShift { units, delta, from_year, to_year }
-                    if (*from_year..=*to_year).contains(&year) =>
-                {
+                Policy::AmenityShift {
+                    units,
+                    delta,
+                    from_year,
+                    to_year,
+                } if (*from_year..=*to_year).contains(&year) => {
                     for &unit in units {
                         amenity_shift[unit + 1] += delta;
                     }
                 }
-                Policy::LandCap { year: from, unit, km2 } if *from <= year => {
+                Policy::LandCap {
+                    year: from,
+                    unit,
+                    km2,
+                } if *from <= year => {
                     caps[unit + 1] = km2 * 1e6 / params.land_per_person_m2();
                 }
                 _ => {}
@@ -333,7 +354,12 @@ fn costs_in(
     }
     for named in &scenario.policies {
         match &named.policy {
-            Policy::TravelTime { year: from, from: a, to: b, time } if *from <= year => {
+            Policy::TravelTime {
+                year: from,
+                from: a,
+                to: b,
+                time,
+            } if *from <= year => {
                 for &i in a {
                     for &j in b {
                         if i != j {
@@ -347,7 +373,11 @@ fn costs_in(
                     }
                 }
             }
-            Policy::HukouWedge { year: from, units, adjust } if *from <= year => {
+            Policy::HukouWedge {
+                year: from,
+                units,
+                adjust,
+            } if *from <= year => {
                 for &unit in units {
                     let value = adjust.apply(wedge[unit + 1]);
                     if !(0.0..=0.95).contains(&value) {
@@ -437,7 +467,8 @@ pub fn unit_trends(data: &Dataset) -> Vec<f64> {
     let n = data.units.len();
     let first_year = |unit: usize| -> Option<i32> {
         (2010..=2012).find(|&year| {
-            data.history.gdp.contains_key(&(unit, year)) && trend_population(data, unit, year).is_some()
+            data.history.gdp.contains_key(&(unit, year))
+                && trend_population(data, unit, year).is_some()
         })
     };
     let gdp = |unit: usize, year: i32| -> f64 {
@@ -496,7 +527,12 @@ fn urban_curves(data: &Dataset, params: &Params) -> Vec<UrbanCurve> {
                 data.census[i].urban_population / data.census[i].resident_population,
                 2010,
             ));
-            UrbanCurve::anchored(share, f64::from(year), params.urban_max(p), params.urban_rate(p))
+            UrbanCurve::anchored(
+                share,
+                f64::from(year),
+                params.urban_max(p),
+                params.urban_rate(p),
+            )
         })
         .collect()
 }
@@ -523,7 +559,9 @@ struct MacroPaths<'a> {
 
 impl<'a> MacroPaths<'a> {
     fn new(data: &'a Dataset, scenario: &'a Scenario) -> Self {
-        let pop = |region: &str, year: i32| data.macro_drivers.resident_population[&(region.to_string(), year)];
+        let pop = |region: &str, year: i32| {
+            data.macro_drivers.resident_population[&(region.to_string(), year)]
+        };
         let growth = |region: &str| (pop(region, 2014) / pop(region, 2010)).powf(0.25) - 1.0;
         let total = pop("sichuan", 2014) + pop("chongqing", 2014);
         MacroPaths {
@@ -540,7 +578,9 @@ impl<'a> MacroPaths<'a> {
             .iter()
             .rev()
             .find(|path| {
-                path.region == region && path.indicator == indicator && (path.from_year..=path.to_year).contains(&year)
+                path.region == region
+                    && path.indicator == indicator
+                    && (path.from_year..=path.to_year).contains(&year)
             })
             .map(|path| path.value)
     }
@@ -662,8 +702,16 @@ mod tests {
         // China after 2023 holds 5.2 %.
         assert_relative_eq!(macros.real_growth("china", 2028), 0.052);
         // Sichuan's premium over 2016–2020: mean(7.7,8.1,8.0,7.5,3.8) − mean(6.8,6.9,6.7,6.0,2.2) = 1.30
-        assert_relative_eq!(macros.real_growth("sichuan", 2028), 0.052 + 0.013, epsilon = 1e-12);
-        assert_relative_eq!(macros.natural("sichuan", 2012), (2.98 + (3.2 - 2.98) / 3.0) / 1000.0, epsilon = 1e-12);
+        assert_relative_eq!(
+            macros.real_growth("sichuan", 2028),
+            0.052 + 0.013,
+            epsilon = 1e-12
+        );
+        assert_relative_eq!(
+            macros.natural("sichuan", 2012),
+            (2.98 + (3.2 - 2.98) / 3.0) / 1000.0,
+            epsilon = 1e-12
+        );
     }
 
     #[test]
@@ -671,7 +719,10 @@ mod tests {
         let data = Dataset::embedded();
         let trends = unit_trends(&data);
         assert_eq!(trends[data.unit_index("yuzhong").unwrap()], 0.0);
-        assert!(trends.iter().all(|t| t.is_finite() && t.abs() < 0.25), "{trends:?}");
+        assert!(
+            trends.iter().all(|t| t.is_finite() && t.abs() < 0.25),
+            "{trends:?}"
+        );
         // Dadukou's 2011 steelworks relocation shows as a −20 %/yr "trend": the cap exists for it.
         assert!(trends[data.unit_index("dadukou").unwrap()] < -0.15);
         // Population-and-GDP weighted, relative trends roughly cancel within a province.
@@ -691,7 +742,8 @@ mod tests {
         let data = Dataset::embedded();
         let prepared = prepare(&data, &Scenario::default_for_tests()).unwrap();
         assert!(prepared.calibration.max_rate_residual < 1e-9);
-        let flows = crate::model::step::flows(&prepared.structure, &prepared.initial, &prepared.inputs(0));
+        let flows =
+            crate::model::step::flows(&prepared.structure, &prepared.initial, &prepared.inputs(0));
         let net = flows.net();
         for (i, rate) in prepared.observed_net_migration_rate.iter().enumerate() {
             let modelled = net[i + 1] / prepared.initial.population[i + 1];

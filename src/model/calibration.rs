@@ -132,7 +132,12 @@ pub fn calibrate(
 
 /// K(f, f0) from the kernel built with f = f0 = 0: pairs with the rest of China (row or column 0)
 /// are scaled by exp(−f0), pairs of units by exp(−f).
-pub fn scale_kernel(unit_kernel: &DMatrix<f64>, fixed_cost: f64, fixed_cost_roc: f64, out: &mut DMatrix<f64>) {
+pub fn scale_kernel(
+    unit_kernel: &DMatrix<f64>,
+    fixed_cost: f64,
+    fixed_cost_roc: f64,
+    out: &mut DMatrix<f64>,
+) {
     let (inner, outer) = ((-fixed_cost).exp(), (-fixed_cost_roc).exp());
     let n = unit_kernel.nrows();
     for j in 0..n {
@@ -173,7 +178,12 @@ mod tests {
         assert!(calibrated.rounds < 200, "{}", calibrated.rounds);
         let mut kernel = DMatrix::zeros(4, 4);
         let unit_kernel = migration::deterrence_kernel(&costs);
-        scale_kernel(&unit_kernel, calibrated.fixed_cost, calibrated.fixed_cost_rest_of_china, &mut kernel);
+        scale_kernel(
+            &unit_kernel,
+            calibrated.fixed_cost,
+            calibrated.fixed_cost_rest_of_china,
+            &mut kernel,
+        );
         let weights = migration::destination_weights(&(utility + &calibrated.amenity));
         let flows = migration::flows(&kernel, &weights, &population);
         let net = flows.net();

@@ -28,7 +28,12 @@ pub struct RoadSpeeds {
 
 /// N×N generalised travel times (h): T_ij = d_ij·c/v + t0 between units, and the own-unit time
 /// T_ii = 0.5·√(area_i/π)/v_local (half the radius of a disc of the unit's area).
-pub fn road_travel_hours(lat: &[f64], lon: &[f64], area_km2: &[f64], speeds: RoadSpeeds) -> DMatrix<f64> {
+pub fn road_travel_hours(
+    lat: &[f64],
+    lon: &[f64],
+    area_km2: &[f64],
+    speeds: RoadSpeeds,
+) -> DMatrix<f64> {
     let n = lat.len();
     DMatrix::from_fn(n, n, |i, j| {
         if i == j {
@@ -48,7 +53,11 @@ mod tests {
 
     #[test]
     fn one_degree_of_latitude_is_about_111_km() {
-        assert_relative_eq!(great_circle_km(30.0, 104.0, 31.0, 104.0), 111.19, epsilon = 0.01);
+        assert_relative_eq!(
+            great_circle_km(30.0, 104.0, 31.0, 104.0),
+            111.19,
+            epsilon = 0.01
+        );
         assert_eq!(great_circle_km(30.0, 104.0, 30.0, 104.0), 0.0);
     }
 
@@ -66,6 +75,9 @@ mod tests {
         let d = great_circle_km(30.66, 104.06, 29.56, 106.56);
         assert!((260.0..275.0).contains(&d), "{d}");
         assert_relative_eq!(t[(0, 1)], d * 1.3 / 80.0 + 0.5);
-        assert_relative_eq!(t[(0, 0)], 0.5 * (14335.0 / std::f64::consts::PI).sqrt() / 30.0);
+        assert_relative_eq!(
+            t[(0, 0)],
+            0.5 * (14335.0 / std::f64::consts::PI).sqrt() / 30.0
+        );
     }
 }

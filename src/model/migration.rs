@@ -137,7 +137,13 @@ pub fn flows(kernel: &DMatrix<f64>, weights: &DVector<f64>, population: &DVector
         inflow: DVector::zeros(n),
         outflow: DVector::zeros(n),
     };
-    flows_into(kernel, weights, population, &mut Workspace::new(n), &mut out);
+    flows_into(
+        kernel,
+        weights,
+        population,
+        &mut Workspace::new(n),
+        &mut out,
+    );
     out
 }
 
@@ -159,10 +165,16 @@ pub fn flow_matrix(
 }
 
 /// Choice probabilities of one origin over all destinations (stay included); sums to 1.
-pub fn choice_probabilities(kernel: &DMatrix<f64>, weights: &DVector<f64>, origin: usize) -> Vec<f64> {
+pub fn choice_probabilities(
+    kernel: &DMatrix<f64>,
+    weights: &DVector<f64>,
+    origin: usize,
+) -> Vec<f64> {
     let n = weights.len();
-    let denominator: f64 =
-        weights[origin] + (0..n).map(|k| kernel[(origin, k)] * weights[k]).sum::<f64>();
+    let denominator: f64 = weights[origin]
+        + (0..n)
+            .map(|k| kernel[(origin, k)] * weights[k])
+            .sum::<f64>();
     (0..n)
         .map(|j| {
             let numerator = if j == origin {

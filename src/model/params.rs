@@ -175,7 +175,10 @@ impl Params {
 
     /// `(name, value)` for every parameter, in table order.
     pub fn iter(&self) -> impl Iterator<Item = (&'static str, f64)> + '_ {
-        SPECS.iter().zip(self.values).map(|(spec, v)| (spec.name, v))
+        SPECS
+            .iter()
+            .zip(self.values)
+            .map(|(spec, v)| (spec.name, v))
     }
 
     fn value(&self, name: &str) -> f64 {
@@ -249,7 +252,10 @@ impl Params {
         self.value("land_per_person_m2")
     }
     pub fn urban_max(&self, province_index: usize) -> f64 {
-        [self.value("urban_max_sichuan"), self.value("urban_max_chongqing")][province_index]
+        [
+            self.value("urban_max_sichuan"),
+            self.value("urban_max_chongqing"),
+        ][province_index]
     }
     pub fn urban_rate(&self, province_index: usize) -> f64 {
         [
@@ -275,8 +281,16 @@ mod tests {
     #[test]
     fn defaults_lie_inside_their_sweep_ranges_and_bounds() {
         for spec in SPECS {
-            assert!(spec.sweep.0 <= spec.default && spec.default <= spec.sweep.1, "{}", spec.name);
-            assert!(spec.bounds.0 <= spec.sweep.0 && spec.sweep.1 <= spec.bounds.1, "{}", spec.name);
+            assert!(
+                spec.sweep.0 <= spec.default && spec.default <= spec.sweep.1,
+                "{}",
+                spec.name
+            );
+            assert!(
+                spec.bounds.0 <= spec.sweep.0 && spec.sweep.1 <= spec.bounds.1,
+                "{}",
+                spec.name
+            );
         }
         assert!(Params::default().check_stability().is_ok());
     }
@@ -306,6 +320,12 @@ mod tests {
         assert!(matches!(err[0], ParamError::Unstable { .. }));
         assert!(err[0].to_string().contains("1.180 ≥ 1"));
         // Just below the line is accepted.
-        assert!(Params::from_values([("lambda", 0.6), ("epsilon", 4.0), ("gamma", 0.1), ("chi", 0.03)]).is_ok());
+        assert!(Params::from_values([
+            ("lambda", 0.6),
+            ("epsilon", 4.0),
+            ("gamma", 0.1),
+            ("chi", 0.03)
+        ])
+        .is_ok());
     }
 }

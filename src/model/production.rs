@@ -10,7 +10,11 @@ pub fn access_kernel(travel_hours: &DMatrix<f64>, tau0_minutes: f64) -> DMatrix<
 
 /// MA_i = Σ_j P_j·exp(−60·T_ij/τ0), over units (own unit included). `population` has N+1
 /// entries (index 0 = rest of China, which does not count towards market access).
-pub fn market_access_into(access: &DMatrix<f64>, population: &DVector<f64>, out: &mut DVector<f64>) {
+pub fn market_access_into(
+    access: &DMatrix<f64>,
+    population: &DVector<f64>,
+    out: &mut DVector<f64>,
+) {
     let units = population.rows(1, population.len() - 1);
     out.gemv(1.0, access, &units, 0.0);
 }
@@ -65,7 +69,10 @@ mod tests {
 
     #[test]
     fn growth_and_access_multiply() {
-        assert_relative_eq!(next_income_per_head(100.0, 0.05, 2.0, 1.0, 0.05), 105.0 * 2f64.powf(0.05));
+        assert_relative_eq!(
+            next_income_per_head(100.0, 0.05, 2.0, 1.0, 0.05),
+            105.0 * 2f64.powf(0.05)
+        );
     }
 
     #[test]
@@ -75,6 +82,9 @@ mod tests {
         // 0.5·2e6/1e6 = 1.0 → pressure 1 → (1 + 0.5)²
         let capped = cost_of_living(2e6, 1000.0, 0.5, 1e6, 0.05, 0.5);
         assert_relative_eq!(capped, 2000f64.powf(0.05) * 2.25);
-        assert_relative_eq!(cost_of_living(1e6, 1000.0, 0.5, f64::INFINITY, 0.05, 0.5), free);
+        assert_relative_eq!(
+            cost_of_living(1e6, 1000.0, 0.5, f64::INFINITY, 0.05, 0.5),
+            free
+        );
     }
 }

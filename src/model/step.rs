@@ -86,7 +86,13 @@ impl Workspace {
 }
 
 /// Real income ω_i = y_i / c_i for every node.
-pub fn real_income(structure: &Structure, state_population: &DVector<f64>, income: &DVector<f64>, inputs: &StepInputs<'_>, i: usize) -> f64 {
+pub fn real_income(
+    structure: &Structure,
+    state_population: &DVector<f64>,
+    income: &DVector<f64>,
+    inputs: &StepInputs<'_>,
+    i: usize,
+) -> f64 {
     let cost = production::cost_of_living(
         state_population[i],
         structure.land_km2[i],
@@ -120,7 +126,11 @@ impl State {
 }
 
 /// D_j = exp(U_j − max U) for the current state: the destination vector of the separable logit.
-pub fn destination_weights(structure: &Structure, state: &State, amenity_shift: &DVector<f64>) -> DVector<f64> {
+pub fn destination_weights(
+    structure: &Structure,
+    state: &State,
+    amenity_shift: &DVector<f64>,
+) -> DVector<f64> {
     let amenity = &structure.amenity + amenity_shift;
     let utility = migration::utility(
         structure.epsilon,
@@ -144,7 +154,12 @@ pub fn flows(structure: &Structure, state: &State, inputs: &StepInputs<'_>) -> F
 /// P(t) = P(t−1)·(1 + n(t)) + inflow − outflow; market access is recomputed on P(t) with this
 /// year's travel times; y(t) = y(t−1)·(1 + g(t))·(MA(t)/MA(t−1))^γ; costs and real income follow,
 /// and expectations move a share ρ towards this year's real income.
-pub fn step(structure: &Structure, state: &mut State, inputs: &StepInputs<'_>, work: &mut Workspace) {
+pub fn step(
+    structure: &Structure,
+    state: &mut State,
+    inputs: &StepInputs<'_>,
+    work: &mut Workspace,
+) {
     let nodes = state.population.len();
     // Migration decided on last year's state.
     for j in 0..nodes {
@@ -189,7 +204,13 @@ pub fn step(structure: &Structure, state: &mut State, inputs: &StepInputs<'_>, w
 
     // Real income and expectations.
     for i in 0..nodes {
-        let omega = real_income(structure, &state.population, &state.income_per_head, inputs, i);
+        let omega = real_income(
+            structure,
+            &state.population,
+            &state.income_per_head,
+            inputs,
+            i,
+        );
         state.expected_real_income[i] =
             structure.rho * omega + (1.0 - structure.rho) * state.expected_real_income[i];
     }
@@ -216,8 +237,10 @@ pub(crate) mod tests {
 
     impl Toy {
         pub(crate) fn new(roc_open: bool) -> Toy {
-            let travel = DMatrix::from_row_slice(3, 3, &[0.4, 1.2, 2.6, 1.2, 0.3, 1.9, 2.6, 1.9, 0.5]);
-            let border = DMatrix::from_row_slice(3, 3, &[0.0, 1.0, 1.0, 1.0, 0.0, 0.0, 1.0, 0.0, 0.0]);
+            let travel =
+                DMatrix::from_row_slice(3, 3, &[0.4, 1.2, 2.6, 1.2, 0.3, 1.9, 2.6, 1.9, 0.5]);
+            let border =
+                DMatrix::from_row_slice(3, 3, &[0.0, 1.0, 1.0, 1.0, 0.0, 0.0, 1.0, 0.0, 0.0]);
             let mut kernel = deterrence_kernel(&MoveCosts {
                 travel_hours: &travel,
                 border: &border,
@@ -273,12 +296,21 @@ pub(crate) mod tests {
     fn a_closed_region_without_natural_change_keeps_its_population() {
         let toy = Toy::new(false);
         let inputs = toy.inputs(&toy.zeros);
-        let mut state = State::initial(&toy.structure, toy.population.clone(), toy.income.clone(), &inputs);
+        let mut state = State::initial(
+            &toy.structure,
+            toy.population.clone(),
+            toy.income.clone(),
+            &inputs,
+        );
         let units_total: f64 = toy.population.rows(1, 3).sum();
         let mut work = Workspace::new(4);
         for _ in 0..16 {
             step(&toy.structure, &mut state, &inputs, &mut work);
-            assert_relative_eq!(state.population.rows(1, 3).sum(), units_total, max_relative = 1e-12);
+            assert_relative_eq!(
+                state.population.rows(1, 3).sum(),
+                units_total,
+                max_relative = 1e-12
+            );
             assert!(work.output.flows.outflow.sum() > 0.0, "people do move");
         }
     }
@@ -287,7 +319,12 @@ pub(crate) mod tests {
     fn an_open_region_conserves_people_with_the_rest_of_china() {
         let toy = Toy::new(true);
         let inputs = toy.inputs(&toy.zeros);
-        let mut state = State::initial(&toy.structure, toy.population.clone(), toy.income.clone(), &inputs);
+        let mut state = State::initial(
+            &toy.structure,
+            toy.population.clone(),
+            toy.income.clone(),
+            &inputs,
+        );
         let total = toy.population.sum();
         let mut work = Workspace::new(4);
         for _ in 0..16 {
@@ -308,7 +345,12 @@ pub(crate) mod tests {
         let mut capped = toy.inputs(&natural);
         capped.population_cap = &capped_caps;
         let run = |inputs: &StepInputs<'_>| {
-            let mut state = State::initial(&toy.structure, toy.population.clone(), toy.income.clone(), inputs);
+            let mut state = State::initial(
+                &toy.structure,
+                toy.population.clone(),
+                toy.income.clone(),
+                inputs,
+            );
             let mut work = Workspace::new(4);
             for _ in 0..10 {
                 step(&toy.structure, &mut state, inputs, &mut work);

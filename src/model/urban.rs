@@ -4,7 +4,11 @@
 /// above the ceiling (Yuzhong is 100% urban) keeps its observed share.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum UrbanCurve {
-    Logistic { ceiling: f64, rate: f64, midpoint: f64 },
+    Logistic {
+        ceiling: f64,
+        rate: f64,
+        midpoint: f64,
+    },
     Constant(f64),
 }
 
@@ -50,6 +54,9 @@ mod tests {
 
     #[test]
     fn shares_above_the_ceiling_stay_put() {
-        assert_eq!(UrbanCurve::anchored(1.0, 2010.0, 0.82, 0.1).share(2030.0), 1.0);
+        assert_eq!(
+            UrbanCurve::anchored(1.0, 2010.0, 0.82, 0.1).share(2030.0),
+            1.0
+        );
     }
 }

@@ -1,1 +1,468 @@
-//! Reports.
+//! Outputs of a run: tidy CSV, the manifest, charts and the terminal summary.
+//!
+//! Table contents are built by pure functions; writing is a thin layer on top. Every number is
+//! formatted with a fixed number of decimals so that outputs are byte-identical across runs.
+
+pub mod charts;
+pub mod figures;
+pub mod targets;
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+use serde_json::json;
+
+use crate::data::{self, Dataset, Province};
+use crate::engine::{Prepared, Trajectory};
+use crate::scenario::Scenario;
+
+pub use targets::TargetRow;
+
+/// Id of the rest-of-China node in migration files.
+pub const REST_OF_CHINA_ID: &str = "rest_of_china";
+
+/// The plan's 2014 control totals (前言).
+pub const PLAN_POPULATION_2014: f64 = 90_940_000.0;
+pub const PLAN_GDP_2014: f64 = 3.76e12;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ReportError {
+    #[error("cannot write {path}: {source}")]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("cannot write {path}: {source}")]
+    Csv { path: PathBuf, source: csv::Error },
+    #[error(transparent)]
+    Chart(#[from] charts::ChartError),
+}
+
+/// Everything a report is made from.
+pub struct RunReport<'a> {
+    pub data: &'a Dataset,
+    pub scenario: &'a Scenario,
+    pub prepared: &'a Prepared,
+    pub trajectory: &'a Trajectory,
+}
+
+/// Years whose migration matrix is written: the start year, 2020 and 2030 (when in the run).
+pub fn migration_years(scenario: &Scenario) -> Vec<i32> {
+    let mut years = vec![scenario.start_year];
+    for year in [2020, 2030] {
+        if year > scenario.start_year && year <= scenario.end_year {
+            years.push(year);
+        }
+    }
+    years
+}
+
+/// A group of units for totals.
+pub struct Region {
+    pub id: &'static str,
+    pub members: Vec<usize>,
+}
+
+/// The region totals reported: the plan area, each province, and the Chongqing core.
+pub fn regions(data: &Dataset) -> Vec<Region> {
+    let select = |keep: &dyn Fn(&data::Unit) -> bool| -> Vec<usize> {
+        (0..data.units.len())
+            .filter(|&i| keep(&data.units[i]))
+            .collect()
+    };
+    vec![
+        Region {
+            id: "plan_area",
+            members: select(&|_| true),
+        },
+        Region {
+            id: "sichuan",
+            members: select(&|u| u.province == Province::Sichuan),
+        },
+        Region {
+            id: "chongqing",
+            members: select(&|u| u.province == Province::Chongqing),
+        },
+        Region {
+            id: "chongqing_core",
+            members: select(&|u| u.is_chongqing_core()),
+        },
+    ]
+}
+
+/// Writes every output file into `dir` (which must exist). Returns the names written.
+pub fn write_all(report: &RunReport<'_>, dir: &Path) -> Result<Vec<String>, ReportError> {
+    let mut written = Vec::new();
+    write_trajectories(report, &dir.join("trajectories.csv"))?;
+    written.push("trajectories.csv".to_string());
+    write_totals(report, &dir.join("totals.csv"))?;
+    written.push("totals.csv".to_string());
+    for year in migration_years(report.scenario) {
+        let name = format!("migration_{year}.csv");
+        write_migration(report, year, &dir.join(&name))?;
+        written.push(name);
+    }
+    write_targets(report, &dir.join("targets.csv"))?;
+    written.push("targets.csv".to_string());
+    for stem in figures::draw_all(report, dir)? {
+        written.push(format!("{stem}.svg"));
+        written.push(format!("{stem}.png"));
+    }
+    write_manifest(report, dir, &written)?;
+    written.push("manifest.json".to_string());
+    Ok(written)
+}
+
+fn csv_writer(path: &Path) -> Result<csv::Writer<std::fs::File>, ReportError> {
+    csv::Writer::from_path(path).map_err(|source| ReportError::Csv {
+        path: path.to_path_buf(),
+        source,
+    })
+}
+
+fn finish(mut writer: csv::Writer<std::fs::File>, path: &Path) -> Result<(), ReportError> {
+    writer.flush().map_err(|source| ReportError::Io {
+        path: path.to_path_buf(),
+        source,
+    })
+}
+
+fn csv_error(path: &Path) -> impl Fn(csv::Error) -> ReportError + '_ {
+    move |source| ReportError::Csv {
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
+/// Persons and yuan are written with one decimal, per-head values with two.
+fn f1(x: f64) -> String {
+    format!("{x:.1}")
+}
+fn f2(x: f64) -> String {
+    format!("{x:.2}")
+}
+
+/// `trajectories.csv`: one row per unit and year.
+pub fn write_trajectories(report: &RunReport<'_>, path: &Path) -> Result<(), ReportError> {
+    let t = report.trajectory;
+    let mut writer = csv_writer(path)?;
+    let err = csv_error(path);
+    writer
+        .write_record([
+            "scenario",
+            "year",
+            "unit_id",
+            "population",
+            "gdp",
+            "gdp_per_capita",
+            "urban_population",
+            "net_migration",
+        ])
+        .map_err(&err)?;
+    for (index, year) in t.years.iter().enumerate() {
+        for (unit, info) in report.data.units.iter().enumerate() {
+            let population = t.population[index][unit];
+            let gdp = t.gdp[index][unit];
+            writer
+                .write_record([
+                    report.scenario.name.clone(),
+                    year.to_string(),
+                    info.id.clone(),
+                    f1(population),
+                    f1(gdp),
+                    f2(gdp / population),
+                    f1(t.urban_population[index][unit]),
+                    f1(t.net_migration[index][unit]),
+                ])
+                .map_err(&err)?;
+        }
+    }
+    finish(writer, path)
+}
+
+/// `totals.csv`: the plan area, each province and the Chongqing core, per year.
+pub fn write_totals(report: &RunReport<'_>, path: &Path) -> Result<(), ReportError> {
+    let t = report.trajectory;
+    let mut writer = csv_writer(path)?;
+    let err = csv_error(path);
+    writer
+        .write_record([
+            "scenario",
+            "year",
+            "region",
+            "population",
+            "gdp",
+            "gdp_per_capita",
+            "urban_population",
+            "net_migration",
+        ])
+        .map_err(&err)?;
+    let regions = regions(report.data);
+    for (index, year) in t.years.iter().enumerate() {
+        for region in &regions {
+            let sum = |series: &crate::engine::Series| -> f64 {
+                region.members.iter().map(|&u| series[index][u]).sum()
+            };
+            let population = sum(&t.population);
+            let gdp = sum(&t.gdp);
+            writer
+                .write_record([
+                    report.scenario.name.clone(),
+                    year.to_string(),
+                    region.id.to_string(),
+                    f1(population),
+                    f1(gdp),
+                    f2(gdp / population),
+                    f1(sum(&t.urban_population)),
+                    f1(sum(&t.net_migration)),
+                ])
+                .map_err(&err)?;
+        }
+    }
+    finish(writer, path)
+}
+
+/// `migration_<year>.csv`: origin, destination, persons moving during that year.
+pub fn write_migration(report: &RunReport<'_>, year: i32, path: &Path) -> Result<(), ReportError> {
+    let mut writer = csv_writer(path)?;
+    let err = csv_error(path);
+    writer
+        .write_record(["scenario", "year", "origin", "destination", "persons"])
+        .map_err(&err)?;
+    if let Some(matrix) = report.trajectory.flow_matrices.get(&year) {
+        let id = |node: usize| -> &str {
+            if node == 0 {
+                REST_OF_CHINA_ID
+            } else {
+                &report.data.units[node - 1].id
+            }
+        };
+        for origin in 0..matrix.nrows() {
+            for destination in 0..matrix.ncols() {
+                if origin != destination {
+                    writer
+                        .write_record([
+                            report.scenario.name.as_str(),
+                            &year.to_string(),
+                            id(origin),
+                            id(destination),
+                            &f1(matrix[(origin, destination)]),
+                        ])
+                        .map_err(&err)?;
+                }
+            }
+        }
+    }
+    finish(writer, path)
+}
+
+/// The scorecard rows of a run.
+pub fn target_rows(report: &RunReport<'_>) -> Vec<TargetRow> {
+    targets::score(
+        report.data,
+        report.trajectory,
+        report.scenario.params.land_per_person_m2(),
+    )
+}
+
+/// `targets.csv`: every row of plan_targets.csv with the projection, gap and verdict.
+pub fn write_targets(report: &RunReport<'_>, path: &Path) -> Result<(), ReportError> {
+    let mut writer = csv_writer(path)?;
+    let err = csv_error(path);
+    writer
+        .write_record([
+            "target_id",
+            "unit_id",
+            "indicator",
+            "year",
+            "target",
+            "projected",
+            "gap",
+            "gap_pct",
+            "met",
+        ])
+        .map_err(&err)?;
+    let opt =
+        |x: Option<f64>, decimals: usize| x.map_or(String::new(), |v| format!("{v:.decimals$}"));
+    for row in target_rows(report) {
+        writer
+            .write_record([
+                row.target_id.clone(),
+                row.unit_id.clone(),
+                row.indicator.clone(),
+                row.year.to_string(),
+                format!("{}", row.target),
+                opt(row.projected, 1),
+                opt(row.gap(), 1),
+                opt(row.gap_pct(), 2),
+                row.met.map_or(String::new(), |m| m.to_string()),
+            ])
+            .map_err(&err)?;
+    }
+    finish(writer, path)
+}
+
+/// `manifest.json`: what produced these files, so that anyone can reproduce them.
+pub fn write_manifest(
+    report: &RunReport<'_>,
+    dir: &Path,
+    outputs: &[String],
+) -> Result<(), ReportError> {
+    let scenario = report.scenario;
+    let prepared = report.prepared;
+    let mut output_hashes = serde_json::Map::new();
+    for name in outputs {
+        let path = dir.join(name);
+        let bytes = std::fs::read(&path).map_err(|source| ReportError::Io {
+            path: path.clone(),
+            source,
+        })?;
+        output_hashes.insert(name.clone(), json!(data::sha256_hex(&bytes)));
+    }
+    let parameters: serde_json::Map<String, serde_json::Value> = scenario
+        .params
+        .iter()
+        .map(|(name, value)| (name.to_string(), json!(value)))
+        .collect();
+    let trends: serde_json::Map<String, serde_json::Value> = report
+        .data
+        .units
+        .iter()
+        .enumerate()
+        .map(|(i, unit)| {
+            (
+                unit.id.clone(),
+                json!({
+                    "measured_relative_trend": prepared.measured_unit_trend[i],
+                    "used_relative_trend": prepared.unit_trend[i],
+                    "observed_net_migration_rate_2010_2014": prepared.observed_net_migration_rate[i],
+                    "amenity": prepared.structure.amenity[i + 1],
+                }),
+            )
+        })
+        .collect();
+    let manifest = json!({
+        "engine": { "name": env!("CARGO_PKG_NAME"), "version": env!("CARGO_PKG_VERSION") },
+        "scenario": {
+            "name": scenario.name,
+            "description": scenario.description,
+            "file": scenario.source.as_ref().map(|p| p.display().to_string()),
+            "sha256": scenario.source_hash,
+            "seed": scenario.seed,
+            "start_year": scenario.start_year,
+            "end_year": scenario.end_year,
+            "policies": scenario.policies.iter().map(|p| p.label.clone()).collect::<Vec<_>>(),
+        },
+        "data": {
+            "source": report.data.source.to_string(),
+            "sha256": report.data.hashes,
+            "recalled_unverified_drivers": report.data.macro_drivers.unverified,
+        },
+        "parameters": parameters,
+        "calibration": {
+            "fixed_cost_between_units": prepared.calibration.fixed_cost,
+            "fixed_cost_rest_of_china": prepared.calibration.fixed_cost_rest_of_china,
+            "rounds": prepared.calibration.rounds,
+            "max_net_migration_rate_residual": prepared.calibration.max_rate_residual,
+            "units": trends,
+        },
+        "outputs": output_hashes,
+        "units_of_measure": {
+            "population": "persons (year-end resident population)",
+            "gdp": "yuan at constant 2014 prices",
+            "gdp_per_capita": "yuan per person at constant 2014 prices",
+            "urban_population": "persons",
+            "net_migration": "persons moving in during the year minus persons moving out (start year: calibrated base-year flows)",
+            "persons": "persons moving from origin to destination during the year",
+        },
+    });
+    let path = dir.join("manifest.json");
+    let text =
+        serde_json::to_string_pretty(&manifest).expect("JSON values always serialise") + "\n";
+    std::fs::write(&path, text).map_err(|source| ReportError::Io { path, source })
+}
+
+/// 万 (10⁴) with one decimal, for people-facing tables.
+pub fn wan(x: f64) -> String {
+    format!("{:.1}", x / 1e4)
+}
+
+/// 亿 (10⁸) with zero decimals.
+pub fn yi(x: f64) -> String {
+    format!("{:.0}", x / 1e8)
+}
+
+/// The short terminal summary: totals in 2014/2020/2030 and the targets table.
+pub fn summary(report: &RunReport<'_>) -> String {
+    let t = report.trajectory;
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "Scenario `{}` — {}–{}, 44 units",
+        report.scenario.name, report.scenario.start_year, report.scenario.end_year
+    );
+    let _ = writeln!(out);
+    let _ = writeln!(
+        out,
+        "{:<8} {:>14} {:>14} {:>16} {:>18}",
+        "year", "population 万", "GDP 亿元", "GDP/head 元", "net migration 万"
+    );
+    for year in [report.scenario.start_year, 2020, 2030] {
+        if let Some(i) = t.year_index(year) {
+            let population = Trajectory::total(&t.population, i);
+            let gdp = Trajectory::total(&t.gdp, i);
+            let _ = writeln!(
+                out,
+                "{:<8} {:>14} {:>14} {:>16.0} {:>18}",
+                year,
+                wan(population),
+                yi(gdp),
+                gdp / population,
+                wan(Trajectory::total(&t.net_migration, i)),
+            );
+        }
+    }
+    if let Some(i) = t.year_index(2014) {
+        let population = Trajectory::total(&t.population, i);
+        let gdp = Trajectory::total(&t.gdp, i);
+        let _ = writeln!(
+            out,
+            "{:<8} {:>14} {:>14}   plan 前言 (2014): population {:+.1}%, GDP {:+.1}% (our units include all of Kaizhou and Yunyang)",
+            "plan",
+            wan(PLAN_POPULATION_2014),
+            yi(PLAN_GDP_2014),
+            100.0 * (population / PLAN_POPULATION_2014 - 1.0),
+            100.0 * (gdp / PLAN_GDP_2014 - 1.0),
+        );
+    }
+    let _ = writeln!(out);
+    let _ = writeln!(out, "Plan targets (central-urban population is compared with the whole urban population: an upper bound)");
+    let _ = writeln!(
+        out,
+        "{:<28} {:>6} {:>14} {:>14} {:>9}  {}",
+        "target", "year", "target", "projected", "gap %", "met"
+    );
+    for row in target_rows(report) {
+        let (scale, unit) = match row.measure.as_str() {
+            "persons" => (1e4, "万"),
+            "yuan_current" => (1e8, "亿"),
+            _ => (1.0, ""),
+        };
+        let show = |x: f64| format!("{:.1}{unit}", x / scale);
+        let _ = writeln!(
+            out,
+            "{:<28} {:>6} {:>14} {:>14} {:>9}  {}",
+            row.target_id,
+            row.year,
+            show(row.target),
+            row.projected.map_or("—".into(), show),
+            row.gap_pct().map_or("—".into(), |g| format!("{g:+.1}")),
+            match row.met {
+                Some(true) => "met",
+                Some(false) => "missed",
+                None => "not modelled",
+            }
+        );
+    }
+    out
+}

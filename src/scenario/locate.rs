@@ -20,7 +20,11 @@ pub fn snippet(text: &str, line: usize, column: usize) -> String {
     let chars: Vec<char> = source_line.chars().collect();
     let start = column.saturating_sub(12).min(chars.len());
     let end = (column + 12).min(chars.len());
-    chars[start..end].iter().collect::<String>().trim().to_string()
+    chars[start..end]
+        .iter()
+        .collect::<String>()
+        .trim()
+        .to_string()
 }
 
 /// Byte ranges of `//` line comments and `/* */` block comments (outside strings).
@@ -90,7 +94,8 @@ pub fn key(text: &str, from: usize, key: &str) -> Option<usize> {
         if mask[at] {
             continue;
         }
-        let before_ok = at == 0 || !(bytes[at - 1].is_ascii_alphanumeric() || bytes[at - 1] == b'_');
+        let before_ok =
+            at == 0 || !(bytes[at - 1].is_ascii_alphanumeric() || bytes[at - 1] == b'_');
         let rest = text[at + key.len()..].trim_start();
         if before_ok && rest.starts_with(':') {
             return Some(at);

@@ -344,7 +344,11 @@ pub struct ScenarioErrors(pub Vec<Problem>);
 impl fmt::Display for ScenarioErrors {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let n = self.0.len();
-        writeln!(f, "{n} problem{} in the scenario:", if n == 1 { "" } else { "s" })?;
+        writeln!(
+            f,
+            "{n} problem{} in the scenario:",
+            if n == 1 { "" } else { "s" }
+        )?;
         for problem in &self.0 {
             writeln!(f, "  {problem}")?;
         }
@@ -422,7 +426,11 @@ fn syntax_problem(file: &str, text: &str, err: &ron::error::SpannedError) -> Pro
             outer,
         } => format!(
             "unknown {} `{found}`{}; use one of: {}",
-            if outer.as_deref() == Some("PolicyFile") { "policy type" } else { "variant" },
+            if outer.as_deref() == Some("PolicyFile") {
+                "policy type"
+            } else {
+                "variant"
+            },
             data::suggestion(found, expected.iter().copied()),
             expected.join(", ")
         ),
@@ -541,9 +549,18 @@ pub fn validate(
         cursor = at + 1;
         let field = format!("macro_paths[{index}]");
         if !["sichuan", "chongqing", "china"].contains(&path.region.as_str()) {
-            out.at(at, format!("{field}.region"), format!("unknown region `{}`{}; use sichuan, chongqing or china", path.region, data::suggestion(&path.region, ["sichuan", "chongqing", "china"].into_iter())));
+            out.at(
+                at,
+                format!("{field}.region"),
+                format!(
+                    "unknown region `{}`{}; use sichuan, chongqing or china",
+                    path.region,
+                    data::suggestion(&path.region, ["sichuan", "chongqing", "china"].into_iter())
+                ),
+            );
         }
-        if path.from_year > path.to_year || !in_horizon(path.from_year) || !in_horizon(path.to_year) {
+        if path.from_year > path.to_year || !in_horizon(path.from_year) || !in_horizon(path.to_year)
+        {
             out.at(at, format!("{field}.from_year"), format!("years {}–{} must be an ordered range inside the horizon {start_year}–{end_year}", path.from_year, path.to_year));
         }
         let (lo, hi, unit) = match path.indicator {
@@ -551,7 +568,11 @@ pub fn validate(
             Indicator::NaturalGrowth => (-30.0, 30.0, "per mille"),
         };
         if !path.value.is_finite() || path.value < lo || path.value > hi {
-            out.at(at, format!("{field}.value"), format!("value {} is outside [{lo}, {hi}] {unit}", path.value));
+            out.at(
+                at,
+                format!("{field}.value"),
+                format!("value {} is outside [{lo}, {hi}] {unit}", path.value),
+            );
         }
         macro_paths.push(MacroPath {
             region: path.region,
@@ -661,7 +682,14 @@ impl PolicyChecker<'_, '_> {
         }
     }
 
-    fn adjust(&mut self, value: Option<f64>, change: Option<f64>, lo: f64, hi: f64, what: &str) -> Adjust {
+    fn adjust(
+        &mut self,
+        value: Option<f64>,
+        change: Option<f64>,
+        lo: f64,
+        hi: f64,
+        what: &str,
+    ) -> Adjust {
         match (value, change) {
             (Some(value), None) => {
                 self.range("value", value, lo, hi, what);
@@ -672,7 +700,10 @@ impl PolicyChecker<'_, '_> {
                 Adjust::Change(change)
             }
             _ => {
-                self.problem("year", "give exactly one of `value:` (set) or `change:` (add)".into());
+                self.problem(
+                    "year",
+                    "give exactly one of `value:` (set) or `change:` (add)".into(),
+                );
                 Adjust::Change(0.0)
             }
         }
@@ -681,7 +712,14 @@ impl PolicyChecker<'_, '_> {
     fn check(&mut self, policy: PolicyFile, index: usize) -> Option<NamedPolicy> {
         let before = self.out.problems.len();
         let (name, kind, policy) = match policy {
-            PolicyFile::TravelTime { name, year, from, to, hours, factor } => {
+            PolicyFile::TravelTime {
+                name,
+                year,
+                from,
+                to,
+                hours,
+                factor,
+            } => {
                 self.year("year", year);
                 let from = self.units("from", &from);
                 let to = self.units("to", &to);
@@ -699,9 +737,23 @@ impl PolicyChecker<'_, '_> {
                         TimeChange::Factor(1.0)
                     }
                 };
-                (name, "TravelTime", Policy::TravelTime { year, from, to, time })
+                (
+                    name,
+                    "TravelTime",
+                    Policy::TravelTime {
+                        year,
+                        from,
+                        to,
+                        time,
+                    },
+                )
             }
-            PolicyFile::Corridor { name, year, units, factor } => {
+            PolicyFile::Corridor {
+                name,
+                year,
+                units,
+                factor,
+            } => {
                 self.year("year", year);
                 let units = self.units("units", &units);
                 self.range("factor", factor, 0.05, 10.0, "multiplier of travel time");
@@ -709,51 +761,144 @@ impl PolicyChecker<'_, '_> {
                     self.problem("units", "a corridor needs at least two units".into());
                 }
                 let time = TimeChange::Factor(factor);
-                (name, "Corridor", Policy::TravelTime { year, from: units.clone(), to: units, time })
+                (
+                    name,
+                    "Corridor",
+                    Policy::TravelTime {
+                        year,
+                        from: units.clone(),
+                        to: units,
+                        time,
+                    },
+                )
             }
-            PolicyFile::HukouWedge { name, year, units, value, change } => {
+            PolicyFile::HukouWedge {
+                name,
+                year,
+                units,
+                value,
+                change,
+            } => {
                 self.year("year", year);
                 let units = match units {
                     Some(tokens) => self.units("units", &tokens),
                     None => (0..self.dataset.units.len()).collect(),
                 };
-                let adjust = self.adjust(value, change, 0.0, 0.95, "share of income lost by non-locals");
-                (name, "HukouWedge", Policy::HukouWedge { year, units, adjust })
+                let adjust = self.adjust(
+                    value,
+                    change,
+                    0.0,
+                    0.95,
+                    "share of income lost by non-locals",
+                );
+                (
+                    name,
+                    "HukouWedge",
+                    Policy::HukouWedge {
+                        year,
+                        units,
+                        adjust,
+                    },
+                )
             }
-            PolicyFile::ProductivityShift { name, units, percentage_points, from_year, to_year } => {
+            PolicyFile::ProductivityShift {
+                name,
+                units,
+                percentage_points,
+                from_year,
+                to_year,
+            } => {
                 self.year("from_year", from_year);
                 self.year("to_year", to_year);
                 if from_year > to_year {
-                    self.problem("to_year", format!("to_year {to_year} is before from_year {from_year}"));
+                    self.problem(
+                        "to_year",
+                        format!("to_year {to_year} is before from_year {from_year}"),
+                    );
                 }
                 let units = self.units("units", &units);
-                self.range("percentage_points", percentage_points, -20.0, 20.0, "percentage points of growth per year");
-                (name, "ProductivityShift", Policy::ProductivityShift { units, growth: percentage_points / 100.0, from_year, to_year })
+                self.range(
+                    "percentage_points",
+                    percentage_points,
+                    -20.0,
+                    20.0,
+                    "percentage points of growth per year",
+                );
+                (
+                    name,
+                    "ProductivityShift",
+                    Policy::ProductivityShift {
+                        units,
+                        growth: percentage_points / 100.0,
+                        from_year,
+                        to_year,
+                    },
+                )
             }
-            PolicyFile::AmenityShift { name, units, delta, from_year, to_year } => {
+            PolicyFile::AmenityShift {
+                name,
+                units,
+                delta,
+                from_year,
+                to_year,
+            } => {
                 self.year("from_year", from_year);
                 let to_year = to_year.unwrap_or(self.end_year);
                 self.year("to_year", to_year);
                 if from_year > to_year {
-                    self.problem("to_year", format!("to_year {to_year} is before from_year {from_year}"));
+                    self.problem(
+                        "to_year",
+                        format!("to_year {to_year} is before from_year {from_year}"),
+                    );
                 }
                 let units = self.units("units", &units);
                 self.range("delta", delta, -10.0, 10.0, "utility units");
-                (name, "AmenityShift", Policy::AmenityShift { units, delta, from_year, to_year })
+                (
+                    name,
+                    "AmenityShift",
+                    Policy::AmenityShift {
+                        units,
+                        delta,
+                        from_year,
+                        to_year,
+                    },
+                )
             }
-            PolicyFile::LandCap { name, year, unit, km2 } => {
+            PolicyFile::LandCap {
+                name,
+                year,
+                unit,
+                km2,
+            } => {
                 self.year("year", year);
                 let units = self.units("unit", std::slice::from_ref(&unit));
                 if units.len() > 1 {
                     self.problem("unit", format!("`{unit}` names {} units; a land cap applies to one unit (write one LandCap per unit)", units.len()));
                 }
                 self.range("km2", km2, 0.1, 20000.0, "km² of urban construction land");
-                (name, "LandCap", Policy::LandCap { year, unit: units.first().copied().unwrap_or(0), km2 })
+                (
+                    name,
+                    "LandCap",
+                    Policy::LandCap {
+                        year,
+                        unit: units.first().copied().unwrap_or(0),
+                        km2,
+                    },
+                )
             }
-            PolicyFile::BorderPenalty { name, year, value, change } => {
+            PolicyFile::BorderPenalty {
+                name,
+                year,
+                value,
+                change,
+            } => {
                 self.year("year", year);
                 let adjust = self.adjust(value, change, 0.0, 10.0, "utility units");
-                (name, "BorderPenalty", Policy::BorderPenalty { year, adjust })
+                (
+                    name,
+                    "BorderPenalty",
+                    Policy::BorderPenalty { year, adjust },
+                )
             }
         };
         if self.out.problems.len() > before {
@@ -841,17 +986,29 @@ mod tests {
         assert!(text.contains("test.ron:5:9: `parameters.gamma`"), "{text}");
         assert!(text.contains("test.ron:6:9: `parameters.rho`"), "{text}");
         assert!(text.contains("test.ron:9:40: `policies[0].units[0]`: unknown unit id `chengduu` (did you mean `chengdu`?)"), "{text}");
-        assert!(text.contains("test.ron:10:17: `policies[1].year`: year 2035 is outside"), "{text}");
-        assert!(text.contains("`policies[2].to_year`: to_year 2020 is before from_year 2025"), "{text}");
+        assert!(
+            text.contains("test.ron:10:17: `policies[1].year`: year 2035 is outside"),
+            "{text}"
+        );
+        assert!(
+            text.contains("`policies[2].to_year`: to_year 2020 is before from_year 2025"),
+            "{text}"
+        );
     }
 
     #[test]
     fn end_before_start_and_unstable_sets_are_errors() {
-        let text = check("(name: \"x\", end_year: 2010)").unwrap_err().to_string();
-        assert!(text.contains("end year 2010 must be after the start year 2014"), "{text}");
-        let text = check("(name: \"x\", parameters: (lambda: 0.9, epsilon: 4.0, gamma: 0.1, chi: 0.03))")
+        let text = check("(name: \"x\", end_year: 2010)")
             .unwrap_err()
             .to_string();
+        assert!(
+            text.contains("end year 2010 must be after the start year 2014"),
+            "{text}"
+        );
+        let text =
+            check("(name: \"x\", parameters: (lambda: 0.9, epsilon: 4.0, gamma: 0.1, chi: 0.03))")
+                .unwrap_err()
+                .to_string();
         assert!(text.contains("unstable parameter set"), "{text}");
     }
 
@@ -860,7 +1017,10 @@ mod tests {
         let text = check("(name: \"x\", policies: [HukouWege(year: 2020, value: 0.1)])")
             .unwrap_err()
             .to_string();
-        assert!(text.contains("unknown policy type `HukouWege` (did you mean `HukouWedge`?)"), "{text}");
+        assert!(
+            text.contains("unknown policy type `HukouWege` (did you mean `HukouWedge`?)"),
+            "{text}"
+        );
     }
 
     #[test]
