@@ -1,0 +1,156 @@
+//! End-to-end runs of the real binary in temporary folders.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+pub fn simulate(args: &[&str], cwd: &Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_simulate"))
+        .args(args)
+        .current_dir(cwd)
+        .output()
+        .expect("the binary runs")
+}
+
+fn baseline() -> String {
+    root().join("scenarios/baseline.ron").display().to_string()
+}
+
+fn lines(path: &Path) -> usize {
+    std::fs::read_to_string(path).unwrap().lines().count()
+}
+
+#[test]
+fn the_baseline_writes_every_output_with_the_right_shape() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = simulate(&[&baseline(), "--quiet"], tmp.path());
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(out.stdout.is_empty(), "--quiet prints nothing");
+    let dir = tmp.path().join("results/baseline");
+    let mut names: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    let expected = [
+        "gdp.png",
+        "gdp.svg",
+        "manifest.json",
+        "map.png",
+        "map.svg",
+        "migration_2014.csv",
+        "migration_2020.csv",
+        "migration_2030.csv",
+        "population.png",
+        "population.svg",
+        "targets.csv",
+        "targets.png",
+        "targets.svg",
+        "totals.csv",
+        "trajectories.csv",
+    ];
+    assert_eq!(names, expected);
+    // 44 units × 17 years + header
+    assert_eq!(lines(&dir.join("trajectories.csv")), 44 * 17 + 1);
+    // 4 regions × 17 years + header
+    assert_eq!(lines(&dir.join("totals.csv")), 4 * 17 + 1);
+    // 45 nodes × 44 destinations + header
+    assert_eq!(lines(&dir.join("migration_2020.csv")), 45 * 44 + 1);
+    // one row per plan target + header
+    assert_eq!(lines(&dir.join("targets.csv")), 18 + 1);
+    let png = std::fs::read(dir.join("map.png")).unwrap();
+    assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n");
+    let manifest: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("manifest.json")).unwrap()).unwrap();
+    assert_eq!(manifest["scenario"]["name"], "baseline");
+    assert_eq!(manifest["parameters"]["epsilon"], 2.0);
+    assert_eq!(manifest["data"]["sha256"].as_object().unwrap().len(), 8);
+    assert!(
+        manifest["outputs"]["trajectories.csv"]
+            .as_str()
+            .unwrap()
+            .len()
+            == 64
+    );
+}
+
+#[test]
+fn the_summary_shows_the_plan_figures_and_the_targets() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = simulate(&[&baseline()], tmp.path());
+    assert!(out.status.success());
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("plan 前言 (2014)"), "{stdout}");
+    assert!(stdout.contains("luzhou_central_pop_2020"), "{stdout}");
+    assert!(
+        stdout.contains("Results written to results/baseline"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn two_runs_are_byte_identical() {
+    let tmp = tempfile::tempdir().unwrap();
+    for out in ["a", "b"] {
+        let status = simulate(&[&baseline(), "--out", out, "-q"], tmp.path()).status;
+        assert!(status.success());
+    }
+    for entry in std::fs::read_dir(tmp.path().join("a")).unwrap() {
+        let name = entry.unwrap().file_name();
+        let a = std::fs::read(tmp.path().join("a").join(&name)).unwrap();
+        let b = std::fs::read(tmp.path().join("b").join(&name)).unwrap();
+        assert!(a == b, "{name:?} differs between two runs");
+    }
+}
+
+#[test]
+fn several_scenarios_each_get_their_own_folder() {
+    let tmp = tempfile::tempdir().unwrap();
+    let other = tmp.path().join("other.ron");
+    std::fs::write(&other, "(name: \"other\", end_year: 2020)").unwrap();
+    let out = simulate(
+        &[&baseline(), other.to_str().unwrap(), "--out", "runs", "-q"],
+        tmp.path(),
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(tmp.path().join("runs/baseline/trajectories.csv").exists());
+    assert_eq!(
+        lines(&tmp.path().join("runs/other/trajectories.csv")),
+        44 * 7 + 1
+    );
+    // 2030 is past its end: only the start year and 2020 have migration files.
+    assert!(!tmp.path().join("runs/other/migration_2030.csv").exists());
+}
+
+#[test]
+fn help_explains_outputs_and_exit_codes() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = simulate(&["--help"], tmp.path());
+    assert!(out.status.success());
+    let text = String::from_utf8_lossy(&out.stdout);
+    for needle in [
+        "--out",
+        "--force",
+        "--quiet",
+        "Exit codes",
+        "trajectories.csv",
+    ] {
+        assert!(
+            text.contains(needle),
+            "{needle} missing from --help:\n{text}"
+        );
+    }
+    let out = simulate(&[], tmp.path());
+    assert_eq!(out.status.code(), Some(2));
+}
