@@ -96,7 +96,7 @@ pub fn load_all(paths: &[PathBuf]) -> anyhow::Result<Vec<(Scenario, Dataset)>> {
         }
     }
     if !problems.is_empty() {
-        return Err(CliError::BadInput(problems.join("")).into());
+        return Err(CliError::BadInput(problems.join("\n")).into());
     }
     let mut names: Vec<&str> = loaded.iter().map(|(s, _)| s.name.as_str()).collect();
     names.sort_unstable();
@@ -123,19 +123,30 @@ fn run(args: &Args) -> anyhow::Result<()> {
         output::check_writable(&dir, args.force)?;
         targets.push(dir);
     }
+    // Set every scenario up (calibration, policy schedules) before writing anything, so that a
+    // problem in the last scenario leaves no results of the first behind.
+    let mut prepared_all = Vec::new();
+    let mut setup_problems = Vec::new();
+    for (scenario, data) in &loaded {
+        match engine::prepare(data, scenario) {
+            Ok(prepared) => prepared_all.push(prepared),
+            Err(err) => setup_problems.push(format!("scenario `{}`: {err}", scenario.name)),
+        }
+    }
+    if !setup_problems.is_empty() {
+        return Err(CliError::BadInput(setup_problems.join("\n")).into());
+    }
     let show_progress = !args.quiet && std::io::stderr().is_terminal();
-    for ((scenario, data), dir) in loaded.iter().zip(&targets) {
+    for (((scenario, data), dir), prepared) in loaded.iter().zip(&targets).zip(&prepared_all) {
         let options = RunOptions {
             flow_matrix_years: report::migration_years(scenario),
         };
-        let prepared = engine::prepare(data, scenario)
-            .map_err(|err| CliError::BadInput(format!("scenario `{}`: {err}", scenario.name)))?;
         let mut observer = progress::YearBar::new(show_progress, &scenario.name);
-        let trajectory = engine::simulate(&prepared, &options, &mut observer);
+        let trajectory = engine::simulate(prepared, &options, &mut observer);
         let run_report = RunReport {
             data,
             scenario,
-            prepared: &prepared,
+            prepared,
             trajectory: &trajectory,
         };
         output::write_atomically(dir, args.force, |tmp| {

@@ -6,6 +6,8 @@
 //! validates everything and reports *all* problems at once, each with file, line and column.
 //! This module knows CSV; the model never sees it.
 
+pub mod synthetic;
+
 use std::collections::BTreeMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -310,9 +312,9 @@ pub struct DataErrors(pub Vec<DataProblem>);
 
 impl fmt::Display for DataErrors {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        writeln!(f, "{} problem(s) in the input data:", self.0.len())?;
+        write!(f, "{} problem(s) in the input data:", self.0.len())?;
         for problem in &self.0 {
-            writeln!(f, "  {problem}")?;
+            write!(f, "\n  {problem}")?;
         }
         Ok(())
     }
@@ -470,7 +472,7 @@ fn resolve_units(units: &[Unit], token: &str) -> Result<Vec<usize>, String> {
     match units.iter().position(|unit| unit.id == token) {
         Some(index) => Ok(vec![index]),
         None => Err(format!(
-            "unknown unit id `{token}`{}; ids are listed in data/units.csv, groups start with @ (e.g. @chongqing_core)",
+            "unknown unit id `{token}`{}; ids are listed in units.csv of the data, groups start with @ (e.g. @chongqing_core)",
             suggestion(token, units.iter().map(|u| u.id.as_str()))
         )),
     }

@@ -518,21 +518,38 @@ fn save<F: Figure>(fig: &F, dir: &Path, stem: &str) -> Result<(), ChartError> {
 /// Box-filters an RGB image of size (w·f)×(h·f) down to w×h.
 fn downsample(big: &[u8], w: u32, h: u32, f: u32) -> Vec<u8> {
     let (w, h, f) = (w as usize, h as usize, f as usize);
-    let bw = w * f;
     let n = (f * f) as u32;
+    let stride = w * f * 3;
     let mut out = vec![0u8; w * h * 3];
+    // Plain index loops over a row of sums: this runs in unoptimised test builds too,
+    // where iterator adapters would cost seconds per image.
+    let mut acc = vec![0u32; stride];
+    let mut o = 0;
     for y in 0..h {
-        for x in 0..w {
-            for ch in 0..3 {
-                let mut sum = 0u32;
-                for dy in 0..f {
-                    let row = (y * f + dy) * bw;
-                    for dx in 0..f {
-                        sum += u32::from(big[(row + x * f + dx) * 3 + ch]);
-                    }
-                }
-                out[(y * w + x) * 3 + ch] = ((sum + n / 2) / n) as u8;
+        acc.fill(0);
+        let mut src = y * f * stride;
+        for _ in 0..f {
+            let row = &big[src..src + stride];
+            let mut i = 0;
+            while i < stride {
+                acc[i] += u32::from(row[i]);
+                i += 1;
             }
+            src += stride;
+        }
+        let mut i = 0;
+        while i < stride {
+            let mut sum = [0u32; 3];
+            for _ in 0..f {
+                sum[0] += acc[i];
+                sum[1] += acc[i + 1];
+                sum[2] += acc[i + 2];
+                i += 3;
+            }
+            out[o] = ((sum[0] + n / 2) / n) as u8;
+            out[o + 1] = ((sum[1] + n / 2) / n) as u8;
+            out[o + 2] = ((sum[2] + n / 2) / n) as u8;
+            o += 3;
         }
     }
     out
@@ -543,6 +560,9 @@ fn downsample(big: &[u8], w: u32, h: u32, f: u32) -> Vec<u8> {
 // ---------------------------------------------------------------------------------------
 
 type Res = Result<(), ChartError>;
+
+/// A glyph of a laid-out run: character, pen offset and left side bearing (device px).
+type Glyph = (char, f64, f64);
 
 /// Drawing surface in logical pixels (1600×900); `s` scales to device pixels.
 struct Canvas<'a, DB: DrawingBackend> {
@@ -711,7 +731,7 @@ impl<DB: DrawingBackend> Canvas<'_, DB> {
 
     /// Glyph layout of `text` in device pixels: (char, pen offset, side bearing) and the
     /// total advance. None only if the embedded font's metrics are unreadable.
-    fn layout(&self, text: &str, font: Font) -> Option<(Vec<(char, f64, f64)>, f64)> {
+    fn layout(&self, text: &str, font: Font) -> Option<(Vec<Glyph>, f64)> {
         let m = Metrics::get()?;
         let k = font.size * self.s / m.height;
         let mut pen = 0.0;
@@ -923,7 +943,9 @@ fn fmt_num(v: f64, dec: usize) -> String {
         grouped.push(ch);
     }
     let zero = int.chars().all(|c| c == '0')
-        && frac.as_deref().is_none_or(|f| f.chars().all(|c| c == '0'));
+        && frac
+            .as_deref()
+            .is_none_or(|f| f.chars().all(|c| c == '0'));
     let mut out = String::new();
     if v < 0.0 && !zero {
         out.push('−');
@@ -1204,46 +1226,76 @@ const KEY_W: f64 = 40.0;
 const KEY_GAP: f64 = 8.0;
 const COL_GAP: f64 = 28.0;
 
-/// Row-major legend layout that fits `width`: as many columns as fit, each as wide as
-/// its longest entry. Returns (font, column x offsets, row height, rows).
+/// Positions of legend entries: series keys in an aligned grid (as many equal-width
+/// columns as fit), other keys (targets, swatches) flowing on the rows after it.
+struct LegendLayout {
+    font: Font,
+    /// (x offset, row) per entry.
+    pos: Vec<(f64, usize)>,
+    row_h: f64,
+    rows: usize,
+    /// Width actually used.
+    width: f64,
+}
+
+impl LegendLayout {
+    fn height(&self) -> f64 {
+        self.row_h * self.rows as f64
+    }
+}
+
 fn legend_layout<DB: DrawingBackend>(
     c: &Canvas<'_, DB>,
     entries: &[Entry],
     width: f64,
-) -> Result<(Font, Vec<f64>, f64, usize), ChartError> {
+) -> Result<LegendLayout, ChartError> {
     let mut font = LEGEND;
     loop {
         let widths = entries
             .iter()
             .map(|e| Ok(KEY_W + KEY_GAP + c.text_width(&e.text, font)?))
             .collect::<Result<Vec<f64>, ChartError>>()?;
-        let mut chosen = None;
-        for ncol in (1..=entries.len().max(1)).rev() {
-            let mut col_w = vec![0.0f64; ncol];
-            for (i, w) in widths.iter().enumerate() {
-                col_w[i % ncol] = col_w[i % ncol].max(*w);
-            }
-            let total: f64 = col_w.iter().sum::<f64>() + COL_GAP * (ncol as f64 - 1.0);
-            if total <= width || ncol == 1 {
-                let mut xs = Vec::with_capacity(ncol);
-                let mut x = 0.0;
-                for w in &col_w {
-                    xs.push(x);
-                    x += w + COL_GAP;
-                }
-                chosen = Some(xs);
-                break;
-            }
+        let is_grid = |e: &Entry| matches!(e.key, Key::Line { .. });
+        let grid: Vec<usize> = (0..entries.len())
+            .filter(|&i| is_grid(&entries[i]))
+            .collect();
+        let col_w = grid.iter().map(|&i| widths[i]).fold(0.0, f64::max);
+        let ncols =
+            (((width + COL_GAP) / (col_w + COL_GAP)).floor() as usize).clamp(1, grid.len().max(1));
+        let mut pos = vec![(0.0, 0usize); entries.len()];
+        let mut used = 0.0f64;
+        for (k, &i) in grid.iter().enumerate() {
+            let x = (k % ncols) as f64 * (col_w + COL_GAP);
+            pos[i] = (x, k / ncols);
+            used = used.max(x + widths[i]);
         }
-        let xs = chosen.unwrap_or_else(|| vec![0.0]);
-        let rows = entries.len().div_ceil(xs.len());
+        let mut rows = grid.len().div_ceil(ncols);
+        let (mut x, mut row, mut any) = (0.0, rows, false);
+        for i in (0..entries.len()).filter(|&i| !is_grid(&entries[i])) {
+            if x > 0.0 && x + widths[i] > width {
+                row += 1;
+                x = 0.0;
+            }
+            pos[i] = (x, row);
+            used = used.max(x + widths[i]);
+            x += widths[i] + COL_GAP;
+            any = true;
+        }
+        if any {
+            rows = row + 1;
+        }
         // Shrink the font if the legend would need many rows (it takes plot height).
         if rows > 6 && font.size > 15.0 {
             font = font.sized(font.size - 2.0);
             continue;
         }
-        let row_h = font.size * 1.35;
-        return Ok((font, xs, row_h, rows));
+        return Ok(LegendLayout {
+            font,
+            pos,
+            row_h: font.size * 1.35,
+            rows,
+            width: used,
+        });
     }
 }
 
@@ -1269,22 +1321,19 @@ fn draw_key<DB: DrawingBackend>(c: &Canvas<'_, DB>, key: &Key, x: f64, yc: f64) 
 fn draw_legend<DB: DrawingBackend>(
     c: &Canvas<'_, DB>,
     entries: &[Entry],
-    layout: &(Font, Vec<f64>, f64, usize),
+    layout: &LegendLayout,
     x: f64,
     y: f64,
 ) -> Res {
-    let (font, xs, row_h, _) = layout;
-    for (i, e) in entries.iter().enumerate() {
-        let col = i % xs.len();
-        let row = i / xs.len();
-        let ex = x + xs[col];
-        let yc = y + row_h * (row as f64 + 0.5);
+    for (e, &(ex, row)) in entries.iter().zip(&layout.pos) {
+        let ex = x + ex;
+        let yc = y + layout.row_h * (row as f64 + 0.5);
         draw_key(c, &e.key, ex, yc)?;
         c.text(
             &e.text,
             ex + KEY_W + KEY_GAP,
-            yc + 0.3 * font.size,
-            *font,
+            yc + 0.3 * layout.font.size,
+            layout.font,
             Align::Left,
         )?;
     }
@@ -1310,6 +1359,18 @@ fn render_line_chart<DB: DrawingBackend>(c: &Canvas<'_, DB>, chart: &LineChart) 
     }
     let gap = 44.0;
     let pw = (w - 2.0 * MARGIN + gap) / n as f64 - gap;
+    let mut legend_h = 0.0f64;
+    for panel in &chart.panels {
+        let entries = panel_entries(panel);
+        if !entries.is_empty() {
+            legend_h = legend_h.max(legend_layout(c, &entries, pw)?.height() + 10.0);
+        }
+    }
+    let title_h = if chart.panels.iter().any(|p| !p.title.trim().is_empty()) {
+        40.0
+    } else {
+        0.0
+    };
     for (i, panel) in chart.panels.iter().enumerate() {
         let area = Rect {
             x0: MARGIN + i as f64 * (pw + gap),
@@ -1317,7 +1378,12 @@ fn render_line_chart<DB: DrawingBackend>(c: &Canvas<'_, DB>, chart: &LineChart) 
             x1: MARGIN + i as f64 * (pw + gap) + pw,
             y1: h - 14.0,
         };
-        draw_panel(c, panel, &chart.x_label, area)?;
+        let frame = PanelFrame {
+            area,
+            title_h,
+            legend_h,
+        };
+        draw_panel(c, panel, &chart.x_label, &frame)?;
     }
     Ok(())
 }
@@ -1325,52 +1391,18 @@ fn render_line_chart<DB: DrawingBackend>(c: &Canvas<'_, DB>, chart: &LineChart) 
 /// A run of consecutive drawable points of one series.
 type Segment = Vec<(f64, f64)>;
 
-fn draw_panel<DB: DrawingBackend>(c: &Canvas<'_, DB>, p: &Panel, x_label: &str, area: Rect) -> Res {
-    let div = divisor(p.y_divisor);
-    let ok = |v: f64| v.is_finite() && (!p.log_y || v > 0.0);
+/// Colour of a target marker: that of the series it names, else dark grey.
+fn target_colour(p: &Panel, series_label: &Option<String>) -> RGBColor {
+    series_label
+        .as_ref()
+        .and_then(|l| p.series.iter().position(|s| &s.label == l))
+        .map_or(TARGET_GREY, |i| PALETTE[i % PALETTE.len()])
+}
 
-    // Valid points per series (sorted by year, stable), split into drawable segments at gaps.
-    let mut seg_by_series: Vec<Vec<Segment>> = Vec::with_capacity(p.series.len());
-    let mut xs: Vec<f64> = Vec::new();
-    let mut ys: Vec<f64> = Vec::new();
-    for s in &p.series {
-        let mut pts: Vec<(i32, f64)> = s
-            .years
-            .iter()
-            .zip(&s.values)
-            .map(|(&y, &v)| (y, v / div))
-            .collect();
-        pts.sort_by_key(|&(y, _)| y);
-        let mut segs: Vec<Segment> = vec![Vec::new()];
-        for (yr, v) in pts {
-            if ok(v) {
-                segs.last_mut().map(|sg| sg.push((f64::from(yr), v)));
-                xs.push(f64::from(yr));
-                ys.push(v);
-            } else if segs.last().is_some_and(|sg| !sg.is_empty()) {
-                segs.push(Vec::new());
-            }
-        }
-        segs.retain(|sg| !sg.is_empty());
-        seg_by_series.push(segs);
-    }
-    let colour_of = |label: &Option<String>| {
-        label
-            .as_ref()
-            .and_then(|l| p.series.iter().position(|s| &s.label == l))
-            .map_or(TARGET_GREY, |i| PALETTE[i % PALETTE.len()])
-    };
-    let mut stars: Vec<((f64, f64), RGBColor)> = Vec::new();
-    for t in &p.targets {
-        let v = t.value / div;
-        if ok(v) {
-            stars.push(((f64::from(t.year), v), colour_of(&t.series_label)));
-            xs.push(f64::from(t.year));
-            ys.push(v);
-        }
-    }
-
-    // Legend entries: every series, then one entry per distinct target label.
+/// Legend entries of a panel: every series, then one entry per distinct target label
+/// (coloured like its markers when they agree, grey when they differ).
+fn panel_entries(p: &Panel) -> Vec<Entry> {
+    let colour_of = |label: &Option<String>| target_colour(p, label);
     let mut entries: Vec<Entry> = p
         .series
         .iter()
@@ -1402,20 +1434,74 @@ fn draw_panel<DB: DrawingBackend>(c: &Canvas<'_, DB>, p: &Panel, x_label: &str, 
         });
     }
 
+    entries
+}
+
+/// Where a panel goes, with the title and legend heights shared by all panels so that
+/// side-by-side plots line up.
+struct PanelFrame {
+    area: Rect,
+    title_h: f64,
+    legend_h: f64,
+}
+
+fn draw_panel<DB: DrawingBackend>(
+    c: &Canvas<'_, DB>,
+    p: &Panel,
+    x_label: &str,
+    frame: &PanelFrame,
+) -> Res {
+    let area = frame.area;
+    let div = divisor(p.y_divisor);
+    let ok = |v: f64| v.is_finite() && (!p.log_y || v > 0.0);
+
+    // Valid points per series (sorted by year, stable), split into drawable segments at gaps.
+    let mut seg_by_series: Vec<Vec<Segment>> = Vec::with_capacity(p.series.len());
+    let mut xs: Vec<f64> = Vec::new();
+    let mut ys: Vec<f64> = Vec::new();
+    for s in &p.series {
+        let mut pts: Vec<(i32, f64)> = s
+            .years
+            .iter()
+            .zip(&s.values)
+            .map(|(&y, &v)| (y, v / div))
+            .collect();
+        pts.sort_by_key(|&(y, _)| y);
+        let mut segs: Vec<Segment> = vec![Vec::new()];
+        for (yr, v) in pts {
+            if ok(v) {
+                if let Some(sg) = segs.last_mut() {
+                    sg.push((f64::from(yr), v));
+                }
+                xs.push(f64::from(yr));
+                ys.push(v);
+            } else if segs.last().is_some_and(|sg| !sg.is_empty()) {
+                segs.push(Vec::new());
+            }
+        }
+        segs.retain(|sg| !sg.is_empty());
+        seg_by_series.push(segs);
+    }
+    let colour_of = |label: &Option<String>| target_colour(p, label);
+    let mut stars: Vec<((f64, f64), RGBColor)> = Vec::new();
+    for t in &p.targets {
+        let v = t.value / div;
+        if ok(v) {
+            stars.push(((f64::from(t.year), v), colour_of(&t.series_label)));
+            xs.push(f64::from(t.year));
+            ys.push(v);
+        }
+    }
+
     // Vertical budget: title, plot, x ticks + x label, legend.
-    let mut y = area.y0;
     if !p.title.trim().is_empty() {
         let f = c.fit(&p.title, PANEL_TITLE, area.x1 - area.x0, 16.0)?;
-        c.text(&p.title, area.x0, y + 26.0, f, Align::Left)?;
-        y += 40.0;
+        c.text(&p.title, area.x0, area.y0 + 26.0, f, Align::Left)?;
     }
+    let entries = panel_entries(p);
     let layout = legend_layout(c, &entries, area.x1 - area.x0)?;
-    let legend_h = if entries.is_empty() {
-        0.0
-    } else {
-        layout.2 * layout.3 as f64 + 10.0
-    };
-    let plot_top = y + 12.0;
+    let legend_h = frame.legend_h;
+    let plot_top = area.y0 + frame.title_h + 12.0;
     let x_axis_h = if x_label.trim().is_empty() {
         36.0
     } else {
@@ -1448,7 +1534,7 @@ fn draw_panel<DB: DrawingBackend>(c: &Canvas<'_, DB>, p: &Panel, x_label: &str, 
         .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &v| {
             (a.min(v), b.max(v))
         });
-    let target_ticks = ((plot_bottom - plot_top) / 70.0).clamp(3.0, 8.0);
+    let target_ticks = ((plot_bottom - plot_top) / 90.0).clamp(3.0, 7.0);
     let mut ax = if p.log_y {
         YAxis::log(ymin, ymax)
     } else {
@@ -1473,7 +1559,7 @@ fn draw_panel<DB: DrawingBackend>(c: &Canvas<'_, DB>, p: &Panel, x_label: &str, 
             (a.min(v), b.max(v))
         });
     let (xlo, xhi) = if xmax - xmin < 1.0 {
-        (xmin - 1.0, xmax + 1.0)
+        (xmin - 0.7, xmax + 0.7)
     } else {
         let pad = ((xmax - xmin) * 0.03).max(0.4);
         (xmin - pad, xmax + pad)
@@ -1485,7 +1571,7 @@ fn draw_panel<DB: DrawingBackend>(c: &Canvas<'_, DB>, p: &Panel, x_label: &str, 
         .into_iter()
         .find(|&k| k as f64 * px_per_year >= year_w * 1.7)
         .unwrap_or(1000);
-    let first = (xmin as i64).div_euclid(step) * step;
+    let first = (xlo.ceil() as i64).div_euclid(step) * step;
     let years: Vec<i64> = (0..)
         .map(|i| first + i * step)
         .take_while(|&yv| (yv as f64) <= xhi)
@@ -1591,7 +1677,7 @@ fn draw_panel<DB: DrawingBackend>(c: &Canvas<'_, DB>, p: &Panel, x_label: &str, 
 
 const BAR_TARGET: RGBColor = RGBColor(0xBF, 0xBF, 0xBF);
 /// Okabe–Ito bluish green / vermillion: distinguishable with the common colour-vision
-/// deficiencies, and every bar also carries a ✓/✗ glyph and a word.
+/// deficiencies, and every bar also carries a check/cross icon and a word.
 const BAR_MET: RGBColor = RGBColor(0x00, 0x9E, 0x73);
 const BAR_MISSED: RGBColor = RGBColor(0xD5, 0x5E, 0x00);
 
@@ -1655,12 +1741,8 @@ fn render_bar_chart<DB: DrawingBackend>(c: &Canvas<'_, DB>, chart: &BarChart) ->
         },
     ];
     let layout = legend_layout(c, &entries, w - 2.0 * MARGIN)?;
-    let legend_w = layout.1.last().copied().unwrap_or(0.0)
-        + KEY_W
-        + KEY_GAP
-        + c.text_width(&entries[entries.len() - 1].text, layout.0)?;
-    draw_legend(c, &entries, &layout, w - MARGIN - legend_w, top)?;
-    let plot_top = top + layout.2 * layout.3 as f64 + 34.0;
+    draw_legend(c, &entries, &layout, w - MARGIN - layout.width, top)?;
+    let plot_top = top + layout.height() + 34.0;
 
     let vals: Vec<f64> = chart
         .bars
@@ -2017,6 +2099,267 @@ fn arrow_polygon(
     Some(poly)
 }
 
+/// Candidate directions around a circle, in 15° steps: right, left, up, down first.
+const ANGLE_ORDER: [u8; 24] = [
+    0, 12, 6, 18, 3, 9, 21, 15, 1, 11, 23, 13, 2, 10, 22, 14, 4, 8, 20, 16, 5, 7, 19, 17,
+];
+
+/// Leader line from the edge of the circle at `c` (radius `r`) to the nearest point of `bx`.
+fn leader_line(c: (f64, f64), r: f64, bx: &Rect) -> ((f64, f64), (f64, f64)) {
+    let near = (c.0.clamp(bx.x0, bx.x1), c.1.clamp(bx.y0, bx.y1));
+    let (lx, ly) = (near.0 - c.0, near.1 - c.1);
+    let l = lx.hypot(ly).max(1e-9);
+    ((c.0 + lx / l * r, c.1 + ly / l * r), near)
+}
+
+/// Whether segment a–b passes within `r` of `c`.
+fn seg_hits_disc(a: (f64, f64), b: (f64, f64), c: (f64, f64), r: f64) -> bool {
+    let (dx, dy) = (b.0 - a.0, b.1 - a.1);
+    let len2 = dx * dx + dy * dy;
+    let t = if len2 > 0.0 {
+        (((c.0 - a.0) * dx + (c.1 - a.1) * dy) / len2).clamp(0.0, 1.0)
+    } else {
+        0.0
+    };
+    let (px, py) = (a.0 + t * dx, a.1 + t * dy);
+    (px - c.0).hypot(py - c.1) < r
+}
+
+/// Whether segment a–b crosses rectangle `r` (sampled; segments here are short).
+fn seg_hits_rect(a: (f64, f64), b: (f64, f64), r: &Rect) -> bool {
+    (0..=16).any(|i| {
+        let t = f64::from(i) / 16.0;
+        let (x, y) = (a.0 + t * (b.0 - a.0), a.1 + t * (b.1 - a.1));
+        x > r.x0 && x < r.x1 && y > r.y0 && y < r.y1
+    })
+}
+
+/// A placed map label: text box and optional leader line (circle edge → box).
+struct PlacedLabel {
+    unit: usize,
+    lines: Vec<String>,
+    bx: Rect,
+    leader: Option<((f64, f64), (f64, f64))>,
+}
+
+/// A circle in one map view: unit index, centre and radius (logical px).
+#[derive(Clone, Copy)]
+struct Disc {
+    unit: usize,
+    at: (f64, f64),
+    r: f64,
+}
+
+/// Greedy label placement for the discs in `to_label` (in that order).
+///
+/// Candidates ring each circle at growing distances; a label must stay inside `bounds`,
+/// must not overlap an earlier label, its own circle or the middle of any other circle,
+/// and should not sit closer to another circle than to its own (it would be misread).
+/// Among the candidates the cheapest (nearest, fewest circles touched) wins; units with
+/// no acceptable spot stay unlabelled.
+fn place_labels<DB: DrawingBackend>(
+    c: &Canvas<'_, DB>,
+    labels: &[String],
+    to_label: &[Disc],
+    obstacles: &[Disc],
+    bounds: Rect,
+    font: Font,
+) -> Result<Vec<PlacedLabel>, ChartError> {
+    let mut placed: Vec<(Disc, PlacedLabel)> = Vec::new();
+    let mut missing: Vec<Disc> = Vec::new();
+    for d in to_label {
+        if labels[d.unit].trim().is_empty() {
+            continue;
+        }
+        match best_spot(c, &labels[d.unit], d, obstacles, bounds, font, &placed)? {
+            Some(p) => placed.push((*d, p)),
+            None => missing.push(*d),
+        }
+    }
+    // Repair pass: for a unit left without a label, try moving one nearby label
+    // elsewhere to make room (nearest first); keep the change only if both fit.
+    for d in missing {
+        let mut near: Vec<(f64, usize)> = placed
+            .iter()
+            .enumerate()
+            .map(|(j, (_, p))| (rect_dist(&p.bx, d.at), j))
+            .filter(|&(dist, _)| dist < 160.0)
+            .collect();
+        near.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+        for (_, j) in near.into_iter().take(10) {
+            let moved = placed.remove(j);
+            if let Some(p) = best_spot(c, &labels[d.unit], &d, obstacles, bounds, font, &placed)? {
+                placed.push((d, p));
+                let md = moved.0;
+                if let Some(q) =
+                    best_spot(c, &labels[md.unit], &md, obstacles, bounds, font, &placed)?
+                {
+                    placed.push((md, q));
+                    break;
+                }
+                placed.pop();
+            }
+            placed.insert(j, moved);
+        }
+    }
+    Ok(placed.into_iter().map(|(_, p)| p).collect())
+}
+
+/// The cheapest acceptable label position for disc `d`, given labels already placed.
+#[allow(clippy::too_many_arguments)]
+fn best_spot<DB: DrawingBackend>(
+    c: &Canvas<'_, DB>,
+    text: &str,
+    d: &Disc,
+    obstacles: &[Disc],
+    bounds: Rect,
+    font: Font,
+    placed: &[(Disc, PlacedLabel)],
+) -> Result<Option<PlacedLabel>, ChartError> {
+    // One line first; a bilingual label may fall back to Chinese over English,
+    // which is narrower and fits between crowded circles.
+    let mut forms: Vec<Vec<String>> = vec![vec![text.to_string()]];
+    if let Some((a, b)) = split_bilingual(text) {
+        forms.push(vec![a, b]);
+    }
+    let ((cx, cy), r) = (d.at, d.r);
+    for form in forms {
+        let mut tw = 0.0f64;
+        for l in &form {
+            tw = tw.max(c.text_width(l, font)?);
+        }
+        let th = font.size * (1.05 + 1.2 * (form.len() as f64 - 1.0));
+        let mut best: Option<(f64, Rect, f64)> = None;
+        for (di, dist) in [3.0, 12.0, 22.0, 34.0, 48.0, 64.0].into_iter().enumerate() {
+            for (k, &step) in ANGLE_ORDER.iter().enumerate() {
+                let a = f64::from(step) * std::f64::consts::PI / 12.0;
+                let (ux, uy) = (a.cos(), -a.sin());
+                let bcx = cx + ux * (r + dist + tw / 2.0 + 3.0);
+                let bcy = cy + uy * (r + dist + th / 2.0 + 2.0);
+                let bx = Rect {
+                    x0: bcx - tw / 2.0 - 3.0,
+                    y0: bcy - th / 2.0 - 2.0,
+                    x1: bcx + tw / 2.0 + 3.0,
+                    y1: bcy + th / 2.0 + 2.0,
+                };
+                if !bx.inside(&bounds)
+                    || bx.hits_disc((cx, cy), r)
+                    || placed.iter().any(|(_, o)| {
+                        o.bx.intersects(&bx)
+                            || o.leader.is_some_and(|l| seg_hits_rect(l.0, l.1, &bx))
+                    })
+                {
+                    continue;
+                }
+                let own = rect_dist(&bx, (cx, cy)) - r;
+                let mut cost = dist + if k < 2 { 0.0 } else { 3.0 + k as f64 * 0.1 };
+                let leader = leader_line((cx, cy), r, &bx);
+                let mut reject = dist > 10.0
+                    && placed
+                        .iter()
+                        .any(|(_, o)| seg_hits_rect(leader.0, leader.1, &o.bx));
+                for o in obstacles {
+                    if reject {
+                        break;
+                    }
+                    if o.unit == d.unit {
+                        continue;
+                    }
+                    // Never hide the middle of a circle, never sit nearer to another
+                    // circle than to one's own, never run a leader line across a circle.
+                    if bx.hits_disc(o.at, (o.r * 0.5).max(3.5))
+                        || rect_dist(&bx, o.at) - o.r < own - 2.0
+                        || (dist > 10.0 && seg_hits_disc(leader.0, leader.1, o.at, o.r))
+                    {
+                        reject = true;
+                    } else if bx.hits_disc(o.at, o.r + 1.0) {
+                        cost += 40.0;
+                    }
+                }
+                if !reject && best.as_ref().is_none_or(|b| cost < b.0) {
+                    best = Some((cost, bx, dist));
+                }
+            }
+            // Stop widening the search once a clean nearby spot exists.
+            if best.as_ref().is_some_and(|b| b.0 < 20.0 + 20.0 * di as f64) {
+                break;
+            }
+        }
+        if let Some((_, bx, dist)) = best {
+            return Ok(Some(PlacedLabel {
+                unit: d.unit,
+                lines: form,
+                bx,
+                leader: (dist > 10.0).then(|| leader_line((cx, cy), r, &bx)),
+            }));
+        }
+    }
+    Ok(None)
+}
+
+fn draw_labels<DB: DrawingBackend>(c: &Canvas<'_, DB>, labels: &[PlacedLabel], font: Font) -> Res {
+    for l in labels {
+        if let Some((a, b)) = l.leader {
+            c.line(&[a, b], solid(RGBColor(0x66, 0x66, 0x66)), 1.0)?;
+        }
+    }
+    for l in labels {
+        c.fill_rect(l.bx.x0, l.bx.y0, l.bx.x1, l.bx.y1, WHITE.mix(0.82))?;
+        for (k, line) in l.lines.iter().enumerate() {
+            let base = l.bx.y0 + 2.0 + font.size * (0.81 + 1.2 * k as f64);
+            c.text(line, l.bx.x0 + 3.0, base, font, Align::Left)?;
+        }
+    }
+    Ok(())
+}
+
+/// Draws circles largest first so small units stay visible on top.
+fn draw_discs<DB: DrawingBackend>(c: &Canvas<'_, DB>, discs: &[Disc], fills: &[RGBColor]) -> Res {
+    for d in discs {
+        c.circle(
+            d.at,
+            d.r,
+            Some(fills[d.unit].mix(0.88)),
+            Some((solid(RGBColor(0x33, 0x33, 0x33)), 1.2)),
+        )?;
+    }
+    Ok(())
+}
+
+/// The largest group (≥ 4) of circles that overlap each other in a chain: too dense to
+/// label in place, so it gets a magnified inset. Returns unit indices, or empty.
+fn dense_cluster(discs: &[Disc]) -> Vec<usize> {
+    let n = discs.len();
+    let mut parent: Vec<usize> = (0..n).collect();
+    fn root(p: &mut [usize], mut i: usize) -> usize {
+        while p[i] != i {
+            p[i] = p[p[i]];
+            i = p[i];
+        }
+        i
+    }
+    for a in 0..n {
+        for b in a + 1..n {
+            let (da, db) = (&discs[a], &discs[b]);
+            let d = (da.at.0 - db.at.0).hypot(da.at.1 - db.at.1);
+            if d < 0.9 * (da.r + db.r) + 4.0 {
+                let (ra, rb) = (root(&mut parent, a), root(&mut parent, b));
+                if ra != rb {
+                    parent[ra.max(rb)] = ra.min(rb);
+                }
+            }
+        }
+    }
+    let mut best: Vec<usize> = Vec::new();
+    for r in 0..n {
+        let members: Vec<usize> = (0..n).filter(|&i| root(&mut parent, i) == r).collect();
+        if members.len() >= 4 && members.len() > best.len() {
+            best = members;
+        }
+    }
+    best.into_iter().map(|i| discs[i].unit).collect()
+}
+
 fn render_map<DB: DrawingBackend>(c: &Canvas<'_, DB>, chart: &MapChart) -> Res {
     let top = draw_header(c, &chart.title, &chart.subtitle)?;
     let (w, h) = (f64::from(WIDTH), f64::from(HEIGHT));
@@ -2044,8 +2387,8 @@ fn render_map<DB: DrawingBackend>(c: &Canvas<'_, DB>, chart: &MapChart) -> Res {
     )?;
     let (lon_a, lon_b) = (proj.lon_at(plot.x0), proj.lon_at(plot.x1));
     let (lat_a, lat_b) = (proj.lat_at(plot.y1), proj.lat_at(plot.y0));
-    let step_lon = nice_step(lon_b - lon_a, 6.0).max(0.1);
-    let step_lat = nice_step(lat_b - lat_a, 4.0).max(0.1);
+    let step_lon = nice_step(lon_b - lon_a, (plot.x1 - plot.x0) / 130.0).max(0.1);
+    let step_lat = nice_step(lat_b - lat_a, (plot.y1 - plot.y0) / 130.0).max(0.1);
     let deg = |v: f64, step: f64| format!("{}°", fmt_num(v, decimals_for(step, 2)));
     let mut lon = (lon_a / step_lon).ceil() * step_lon;
     while lon <= lon_b && lon.is_finite() {
@@ -2102,30 +2445,37 @@ fn render_map<DB: DrawingBackend>(c: &Canvas<'_, DB>, chart: &MapChart) -> Res {
         .map(|(_, u)| u.growth_pct.abs())
         .filter(|g| g.is_finite())
         .fold(0.0f64, f64::max);
-    let g_max = nice_ceil(g_abs.max(0.5));
+    // Symmetric colour domain ending on a tick: e.g. max |growth| 2.2 % → ±3 % in 1 % steps.
+    let g_step = nice_step(g_abs.max(0.5), 3.0);
+    let g_max = (g_abs.max(0.5) / g_step - 1e-9).ceil() * g_step;
+    let g_ticks = (g_max / g_step).round() as i64;
+    let fills: Vec<RGBColor> = chart
+        .units
+        .iter()
+        .map(|u| {
+            if u.growth_pct.is_finite() {
+                diverging(u.growth_pct / g_max)
+            } else {
+                RGBColor(0xF2, 0xF2, 0xF2)
+            }
+        })
+        .collect();
+    let labels: Vec<String> = chart.units.iter().map(|u| u.label.clone()).collect();
 
-    let pos: Vec<(f64, f64)> = chart.units.iter().map(|u| proj.xy(u.lon, u.lat)).collect();
-    let rad: Vec<f64> = chart.units.iter().map(|u| radius(u.population)).collect();
-
-    // Circles: largest first so small units stay visible on top.
-    let mut order: Vec<usize> = units.iter().map(|(i, _)| *i).collect();
-    order.sort_by(|&a, &b| rad[b].total_cmp(&rad[a]).then(a.cmp(&b)));
-    for &i in &order {
-        let u = &chart.units[i];
-        let fill = if u.growth_pct.is_finite() {
-            diverging(u.growth_pct / g_max)
-        } else {
-            RGBColor(0xF2, 0xF2, 0xF2)
-        };
-        c.circle(
-            pos[i],
-            rad[i],
-            Some(fill.mix(0.88)),
-            Some((solid(RGBColor(0x33, 0x33, 0x33)), 1.2)),
-        )?;
-    }
+    // Main-map discs, largest first (drawing order and labelling priority).
+    let mut discs: Vec<Disc> = units
+        .iter()
+        .map(|&(i, u)| Disc {
+            unit: i,
+            at: proj.xy(u.lon, u.lat),
+            r: radius(u.population),
+        })
+        .collect();
+    discs.sort_by(|a, b| b.r.total_cmp(&a.r).then(a.unit.cmp(&b.unit)));
+    draw_discs(c, &discs, &fills)?;
 
     // Flows: biggest first so thin arrows are drawn over thick ones.
+    let at_of = |i: usize| discs.iter().find(|d| d.unit == i).copied();
     let flow_max = chart
         .flows
         .iter()
@@ -2137,10 +2487,7 @@ fn render_map<DB: DrawingBackend>(c: &Canvas<'_, DB>, chart: &MapChart) -> Res {
         .iter()
         .enumerate()
         .filter(|(_, f)| f.persons.is_finite() && f.persons != 0.0 && f.from != f.to)
-        .filter(|(_, f)| {
-            let (a, b) = (&chart.units[f.from], &chart.units[f.to]);
-            a.lon.is_finite() && a.lat.is_finite() && b.lon.is_finite() && b.lat.is_finite()
-        })
+        .filter(|(_, f)| at_of(f.from).is_some() && at_of(f.to).is_some())
         .collect();
     flows.sort_by(|a, b| {
         b.1.persons
@@ -2155,274 +2502,371 @@ fn render_map<DB: DrawingBackend>(c: &Canvas<'_, DB>, chart: &MapChart) -> Res {
         } else {
             (f.to, f.from)
         };
-        if let Some(poly) = arrow_polygon(pos[a], rad[a], pos[b], rad[b], flow_w(f.persons)) {
-            c.polygon(&poly, FLOW_COLOR.mix(0.72))?;
+        if let (Some(da), Some(db)) = (at_of(a), at_of(b)) {
+            if let Some(poly) = arrow_polygon(da.at, da.r, db.at, db.r, flow_w(f.persons)) {
+                c.polygon(&poly, FLOW_COLOR.mix(0.72))?;
+            }
         }
     }
 
-    // Labels: most populous first; greedy placement around the circle, then further
-    // out with a leader line; a label never covers another label or a circle centre,
-    // and prefers not to touch any circle. Units that cannot be labelled stay unlabelled.
-    let label_font = Font::new(16.0, INK);
-    let mut placed: Vec<Rect> = Vec::new();
-    let mut label_order = order.clone();
-    label_order.sort_by(|&a, &b| rad[b].total_cmp(&rad[a]).then(a.cmp(&b)));
-    let mut drawn_labels: Vec<(String, Rect, Option<((f64, f64), (f64, f64))>)> = Vec::new();
-    for &i in &label_order {
-        let u = &chart.units[i];
-        if u.label.trim().is_empty() {
-            continue;
-        }
-        let tw = c.text_width(&u.label, label_font)?;
-        let th = label_font.size * 1.05;
-        let (cx, cy) = pos[i];
-        let r = rad[i];
-        // Every candidate is scored; hard rules reject, soft ones add cost. Candidates
-        // are generated in a fixed order and ties keep the first, so output is stable.
-        let mut best: Option<(f64, Rect, f64)> = None;
-        for (di, dist) in [3.0, 14.0, 28.0, 45.0, 65.0, 90.0, 120.0]
-            .into_iter()
-            .enumerate()
-        {
-            for k in 0..16 {
-                // Start at "right", then alternate around the circle (right, left, up, down...).
-                let a = [0, 8, 12, 4, 14, 10, 2, 6, 15, 9, 1, 7, 13, 11, 3, 5][k] as f64
-                    * std::f64::consts::PI
-                    / 8.0;
-                let (ux, uy) = (a.cos(), -a.sin());
-                let bcx = cx + ux * (r + dist) + ux * (tw / 2.0 + 3.0);
-                let bcy = cy + uy * (r + dist) + uy * (th / 2.0 + 2.0);
-                let bx = Rect {
-                    x0: bcx - tw / 2.0 - 3.0,
-                    y0: bcy - th / 2.0 - 2.0,
-                    x1: bcx + tw / 2.0 + 3.0,
-                    y1: bcy + th / 2.0 + 2.0,
-                };
-                if !bx.inside(&plot)
-                    || placed.iter().any(|o| o.intersects(&bx))
-                    || bx.hits_disc((cx, cy), r)
-                {
-                    continue;
-                }
-                let mut cost = dist + if k < 2 { 0.0 } else { 4.0 };
-                let mut reject = false;
-                let own = rect_dist(&bx, (cx, cy)) - r;
-                for &(j, _) in &units {
-                    if j == i {
-                        continue;
-                    }
-                    if bx.hits_disc(pos[j], (rad[j] * 0.45).max(3.0)) {
-                        reject = true;
-                        break;
-                    }
-                    if bx.hits_disc(pos[j], rad[j] + 1.0) {
-                        cost += 60.0;
-                    }
-                    // A label nearer to another circle than to its own is misread.
-                    let other = rect_dist(&bx, pos[j]) - rad[j];
-                    if other < own - 2.0 {
-                        if dist < 10.0 {
-                            reject = true;
-                            break;
-                        }
-                        cost += 25.0;
-                    }
-                }
-                if reject {
-                    continue;
-                }
-                if best.as_ref().is_none_or(|b| cost < b.0) {
-                    best = Some((cost, bx, dist));
-                }
-            }
-            // Stop widening once a clean nearby spot exists.
-            if best.as_ref().is_some_and(|b| b.0 < 30.0 + 20.0 * di as f64) {
-                break;
-            }
-        }
-        if let Some((_, bx, dist)) = best {
-            let leader = (dist > 10.0).then(|| {
-                let near = (cx.clamp(bx.x0, bx.x1), cy.clamp(bx.y0, bx.y1));
-                let (lx, ly) = (near.0 - cx, near.1 - cy);
-                let l = lx.hypot(ly).max(1e-9);
-                ((cx + lx / l * r, cy + ly / l * r), near)
-            });
-            placed.push(bx);
-            drawn_labels.push((u.label.clone(), bx, leader));
-        }
-    }
-    for (_, _, leader) in &drawn_labels {
-        if let Some((a, b)) = leader {
-            c.line(&[*a, *b], solid(RGBColor(0x77, 0x77, 0x77)), 1.0)?;
-        }
-    }
-    for (text, bx, _) in &drawn_labels {
-        c.fill_rect(bx.x0, bx.y0, bx.x1, bx.y1, WHITE.mix(0.82))?;
-        c.text(
-            text,
-            bx.x0 + 3.0,
-            bx.y1 - 2.0 - 0.24 * label_font.size,
-            label_font,
-            Align::Left,
-        )?;
-    }
-
-    // Right-hand legends.
+    // A dense cluster (e.g. a city's core districts) is labelled in a magnified inset.
     let lx = plot.x1 + 40.0;
     let lw = w - MARGIN - lx;
-    let head = Font::new(20.0, INK);
-    let mut y = plot.y0 + 22.0;
+    let inset = Rect {
+        x0: lx,
+        y0: plot.y0 + 292.0,
+        x1: w - MARGIN,
+        y1: plot.y1,
+    };
+    let mut cluster = dense_cluster(&discs);
+    let mut region = None;
+    if !cluster.is_empty() {
+        let members = discs.iter().filter(|d| cluster.contains(&d.unit));
+        let mut reg = Rect {
+            x0: f64::INFINITY,
+            y0: f64::INFINITY,
+            x1: f64::NEG_INFINITY,
+            y1: f64::NEG_INFINITY,
+        };
+        for d in members {
+            reg.x0 = reg.x0.min(d.at.0 - d.r - 3.0);
+            reg.y0 = reg.y0.min(d.at.1 - d.r - 3.0);
+            reg.x1 = reg.x1.max(d.at.0 + d.r + 3.0);
+            reg.y1 = reg.y1.max(d.at.1 + d.r + 3.0);
+        }
+        // Everything whose centre falls in the region belongs to the inset.
+        cluster = discs
+            .iter()
+            .filter(|d| {
+                d.at.0 >= reg.x0 && d.at.0 <= reg.x1 && d.at.1 >= reg.y0 && d.at.1 <= reg.y1
+            })
+            .map(|d| d.unit)
+            .collect();
+        region = Some(reg);
+    }
+    let label_font = Font::new(16.0, INK);
+    let main_to_label: Vec<Disc> = discs
+        .iter()
+        .filter(|d| !cluster.contains(&d.unit))
+        .copied()
+        .collect();
+    let mut main_bounds = plot;
+    main_bounds.x0 += 2.0;
+    main_bounds.x1 -= 2.0;
+    let main_labels = place_labels(c, &labels, &main_to_label, &discs, main_bounds, label_font)?;
+    // A unit next to the inset region that found no room for its label joins the inset.
+    if let Some(reg) = region.as_mut() {
+        for d in &main_to_label {
+            let near = rect_dist(reg, d.at) - d.r < 45.0;
+            if near && !main_labels.iter().any(|l| l.unit == d.unit) {
+                reg.x0 = reg.x0.min(d.at.0 - d.r - 3.0);
+                reg.y0 = reg.y0.min(d.at.1 - d.r - 3.0);
+                reg.x1 = reg.x1.max(d.at.0 + d.r + 3.0);
+                reg.y1 = reg.y1.max(d.at.1 + d.r + 3.0);
+            }
+        }
+        cluster = discs
+            .iter()
+            .filter(|d| {
+                d.at.0 >= reg.x0 && d.at.0 <= reg.x1 && d.at.1 >= reg.y0 && d.at.1 <= reg.y1
+            })
+            .map(|d| d.unit)
+            .collect();
+    }
+    if let Some(reg) = region {
+        c.dashed(
+            &[
+                (reg.x0, reg.y0),
+                (reg.x1, reg.y0),
+                (reg.x1, reg.y1),
+                (reg.x0, reg.y1),
+                (reg.x0, reg.y0),
+            ],
+            solid(INK),
+            1.4,
+            6.0,
+            4.0,
+        )?;
+    }
+    draw_labels(c, &main_labels, label_font)?;
+    let mut labelled: Vec<usize> = main_labels.iter().map(|l| l.unit).collect();
 
-    // Colour bar.
-    c.text("人口增长 population growth (%)", lx, y, head, Align::Left)?;
-    y += 16.0;
-    let bar_h = 22.0;
+    if let Some(reg) = region {
+        let title_font = Font::new(18.0, INK);
+        let box_top = inset.y0 + 14.0;
+        let inner = Rect {
+            x0: inset.x0,
+            y0: box_top,
+            x1: inset.x1,
+            y1: inset.y1,
+        };
+        let members: Vec<Disc> = discs
+            .iter()
+            .filter(|d| cluster.contains(&d.unit))
+            .copied()
+            .collect();
+        let (rw, rh) = ((reg.x1 - reg.x0).max(1.0), (reg.y1 - reg.y0).max(1.0));
+        // Leave room for labels left/right of the circles.
+        let mag = ((inner.x1 - inner.x0 - 120.0) / rw)
+            .min((inner.y1 - inner.y0 - 30.0) / rh)
+            .clamp(1.5, 6.0);
+        let mag = (mag * 2.0).floor() / 2.0;
+        let (rcx, rcy) = ((reg.x0 + reg.x1) / 2.0, (reg.y0 + reg.y1) / 2.0);
+        let (icx, icy) = ((inner.x0 + inner.x1) / 2.0, (inner.y0 + inner.y1) / 2.0);
+        let to_inset = |p: (f64, f64)| (icx + (p.0 - rcx) * mag, icy + (p.1 - rcy) * mag);
+        let inset_discs: Vec<Disc> = members
+            .iter()
+            .map(|d| Disc {
+                at: to_inset(d.at),
+                ..*d
+            })
+            .filter(|d| {
+                d.at.0 - d.r >= inner.x0
+                    && d.at.0 + d.r <= inner.x1
+                    && d.at.1 - d.r >= inner.y0
+                    && d.at.1 + d.r <= inner.y1
+            })
+            .collect();
+        c.fill_rect(
+            inner.x0,
+            inner.y0,
+            inner.x1,
+            inner.y1,
+            solid(RGBColor(0xFB, 0xFB, 0xF8)),
+        )?;
+        c.text(
+            &format!(
+                "虚线框放大 dashed box enlarged ×{}",
+                fmt_num(mag, decimals_for(mag, 1))
+            ),
+            inset.x0,
+            inset.y0 + 4.0,
+            c.fit("虚线框放大 dashed box enlarged ×6", title_font, lw, 12.0)?,
+            Align::Left,
+        )?;
+        draw_discs(c, &inset_discs, &fills)?;
+        let mut inner_b = inner;
+        inner_b.x0 += 2.0;
+        inner_b.x1 -= 2.0;
+        inner_b.y0 += 2.0;
+        inner_b.y1 -= 2.0;
+        let inset_labels = place_labels(
+            c,
+            &labels,
+            &inset_discs,
+            &inset_discs,
+            inner_b,
+            label_font.sized(15.0),
+        )?;
+        draw_labels(c, &inset_labels, label_font.sized(15.0))?;
+        c.dashed(
+            &[
+                (inner.x0, inner.y0),
+                (inner.x1, inner.y0),
+                (inner.x1, inner.y1),
+                (inner.x0, inner.y1),
+                (inner.x0, inner.y0),
+            ],
+            solid(INK),
+            1.4,
+            6.0,
+            4.0,
+        )?;
+        labelled.extend(inset_labels.iter().map(|l| l.unit));
+    }
+
+    // Right-hand legends: colour bar on top, then sizes and flows side by side.
+    let head = Font::new(19.0, INK);
+    let mut y = plot.y0 + 18.0;
+    c.text(
+        "人口增长 population growth (%)",
+        lx,
+        y,
+        c.fit("人口增长 population growth (%)", head, lw, 12.0)?,
+        Align::Left,
+    )?;
+    y += 14.0;
+    let bar_h = 20.0;
     let nseg = 80;
     for k in 0..nseg {
         let t0 = k as f64 / nseg as f64;
         let t1 = (k + 1) as f64 / nseg as f64;
-        let col = diverging(-1.0 + 2.0 * (t0 + t1) / 2.0);
+        let col = diverging(-1.0 + (t0 + t1));
         c.fill_rect(lx + t0 * lw, y, lx + t1 * lw + 0.6, y + bar_h, solid(col))?;
     }
     c.stroke_rect(lx, y, lx + lw, y + bar_h, solid(AXIS), 1.0)?;
-    for k in 0..=4 {
-        let v = -g_max + g_max * 0.5 * f64::from(k);
-        let x = lx + lw * f64::from(k) / 4.0;
-        c.line(&[(x, y + bar_h), (x, y + bar_h + 5.0)], solid(AXIS), 1.0)?;
-        let s = if v > 0.0 {
-            format!("+{}%", fmt_num(v, decimals_for(v, 2)))
-        } else {
-            format!("{}%", fmt_num(v, decimals_for(v, 2)))
-        };
-        let al = match k {
-            0 => Align::Left,
-            4 => Align::Right,
-            _ => Align::Center,
-        };
-        c.text(&s, x, y + bar_h + 25.0, TICK, al)?;
+    let bar_tick = Font::new(17.0, MUTED);
+    // Tick labels by priority (ends, zero, then inwards); one that would collide with
+    // an already drawn label is left out, so narrow bars never get overprinted text.
+    let mut order: Vec<i64> = vec![-g_ticks, g_ticks, 0];
+    for k in (1..g_ticks).rev() {
+        order.extend([-k, k]);
     }
-    c.text(
-        "← 减少 decline",
-        lx,
-        y + bar_h + 50.0,
-        Font::new(16.0, MUTED),
-        Align::Left,
-    )?;
+    let mut taken: Vec<(f64, f64)> = Vec::new();
+    for k in order {
+        let v = g_step * k as f64;
+        let x = lx + lw * (v + g_max) / (2.0 * g_max);
+        c.line(&[(x, y + bar_h), (x, y + bar_h + 5.0)], solid(AXIS), 1.0)?;
+        let num = fmt_num(v, decimals_for(g_step, 2));
+        let s = if v > 0.0 {
+            format!("+{num}%")
+        } else {
+            format!("{num}%")
+        };
+        let tw = c.text_width(&s, bar_tick)?;
+        let (al, x0) = if k == -g_ticks {
+            (Align::Left, x)
+        } else if k == g_ticks {
+            (Align::Right, x - tw)
+        } else {
+            (Align::Center, x - tw / 2.0)
+        };
+        if taken
+            .iter()
+            .any(|&(a, b)| x0 < b + 8.0 && a < x0 + tw + 8.0)
+        {
+            continue;
+        }
+        taken.push((x0, x0 + tw));
+        c.text(&s, x, y + bar_h + 23.0, bar_tick, al)?;
+    }
+    let small = Font::new(15.0, MUTED);
+    c.text("← 减少 decline", lx, y + bar_h + 45.0, small, Align::Left)?;
     c.text(
         "增长 growth →",
         lx + lw,
-        y + bar_h + 50.0,
-        Font::new(16.0, MUTED),
+        y + bar_h + 45.0,
+        small,
         Align::Right,
     )?;
-    y += bar_h + 100.0;
+    y += bar_h + 88.0;
 
-    // Size legend: nested circles, bottoms aligned.
-    c.text("常住人口 population (人 persons)", lx, y, head, Align::Left)?;
-    let candidates = [1e5, 5e5, 1e6, 2e6, 5e6, 1e7, 2e7, 5e7, 1e8];
-    let mut sizes: Vec<f64> = if pop_max >= 1.2e7 {
+    // Size legend (left half): nested circles, bottoms aligned.
+    let half = lw / 2.0 - 8.0;
+    let sub_head = Font::new(17.0, INK);
+    c.text(
+        "常住人口 population",
+        lx,
+        y,
+        c.fit("常住人口 population", sub_head, half, 11.0)?,
+        Align::Left,
+    )?;
+    let candidates = [1e5, 5e5, 1e6, 2e6, 5e6, 1e7, 2e7, 5e7, 1e8, 2e8, 5e8, 1e9];
+    let mut sizes: Vec<f64> = if (1.2e7..=3e7).contains(&pop_max) {
         vec![1e6, 5e6, 1e7]
     } else {
-        candidates
+        let fit: Vec<f64> = candidates
             .iter()
             .copied()
             .filter(|&v| v <= pop_max * 1.05)
-            .collect::<Vec<_>>()
-            .into_iter()
-            .rev()
-            .take(3)
-            .rev()
-            .collect()
+            .collect();
+        fit[fit.len().saturating_sub(3)..].to_vec()
     };
     if sizes.is_empty() {
         sizes.push(1e6);
     }
     let r_big = sizes.iter().map(|&s| radius(s)).fold(0.0, f64::max);
-    let base_y = y + 20.0 + 2.0 * r_big;
-    let ccx = lx + r_big + 6.0;
+    let base_y = y + 16.0 + 2.0 * r_big.max(20.0);
+    let ccx = lx + r_big + 4.0;
     for &s in sizes.iter().rev() {
         let r = radius(s);
         c.circle(
             (ccx, base_y - r),
             r,
-            Some(WHITE.mix(1.0)),
+            Some(solid(WHITE)),
             Some((solid(MUTED), 1.2)),
         )?;
     }
     for &s in sizes.iter().rev() {
         let r = radius(s);
         let ty = base_y - 2.0 * r;
-        c.line(&[(ccx, ty), (ccx + r_big + 22.0, ty)], solid(AXIS), 1.0)?;
+        c.line(&[(ccx, ty), (ccx + r_big + 12.0, ty)], solid(AXIS), 1.0)?;
         c.text(
             &fmt_persons(s),
-            ccx + r_big + 28.0,
-            ty + 6.0,
-            TICK,
+            ccx + r_big + 16.0,
+            ty + 5.0,
+            bar_tick,
             Align::Left,
         )?;
     }
-    y = base_y + 52.0;
 
-    // Flow legend.
+    // Flow legend (right half).
     if !flows.is_empty() {
+        let fx = lx + lw / 2.0 + 8.0;
         c.text(
-            "净迁移 net migration (人 persons)",
-            lx,
+            "净迁移 net migration",
+            fx,
             y,
-            head,
+            c.fit("净迁移 net migration", sub_head, half, 11.0)?,
             Align::Left,
         )?;
-        y += 18.0;
-        let v_big = nice_ceil(flow_max * 0.999);
-        let v_big = if v_big > flow_max * 1.0001 {
-            v_big / 2.0
+        let top_v = nice_ceil(flow_max * 0.999);
+        let top_v = if top_v > flow_max * 1.0001 {
+            top_v / 2.0
         } else {
-            v_big
+            top_v
         };
-        let mut vals = vec![v_big.max(flow_max / 2.0)];
-        let small = vals[0] / 5.0;
-        vals.push(small);
-        for v in vals {
+        let mut fy = y + 18.0;
+        let big = top_v.max(flow_max / 2.0);
+        // The small reference arrow only when it still means at least one person.
+        let refs: Vec<f64> = [big, big / 5.0]
+            .into_iter()
+            .filter(|&v| v >= 1.0 || v == big)
+            .collect();
+        for v in refs {
             let wv = flow_w(v);
-            let yy = y + 10.0 + wv / 2.0;
-            if let Some(poly) = arrow_polygon((lx - 3.0, yy), 0.0, (lx + 133.0, yy), 0.0, wv) {
+            let yy = fy + 4.0 + wv.max(10.0) / 2.0;
+            if let Some(poly) = arrow_polygon((fx - 3.0, yy), 0.0, (fx + 95.0, yy), 0.0, wv) {
                 c.polygon(&poly, FLOW_COLOR.mix(0.72))?;
             }
-            c.text(&fmt_persons(v), lx + 150.0, yy + 14.0, TICK, Align::Left)?;
-            y += 22.0 + wv.max(10.0) + 10.0;
+            c.text(
+                &fmt_persons(v),
+                fx + 104.0,
+                yy + 0.33 * bar_tick.size,
+                bar_tick,
+                Align::Left,
+            )?;
+            fy += wv.max(10.0) + 26.0;
         }
-        y += 18.0;
     }
 
-    // Notes.
-    let note = Font::new(15.0, MUTED);
-    for line in [
-        "圆面积 ∝ 人口; 颜色 = 增长率",
-        "circle area ∝ population; colour = growth",
-    ] {
-        c.text(line, lx, y, note, Align::Left)?;
-        y += 22.0;
-    }
+    // Notes under the map, left-aligned, only when something is not shown.
+    let mut notes: Vec<String> = Vec::new();
     if units.len() < chart.units.len() {
-        c.text(
-            &format!(
-                "{} 个单元无坐标 without coordinates",
-                chart.units.len() - units.len()
-            ),
-            lx,
-            y,
-            note,
-            Align::Left,
-        )?;
-        y += 22.0;
+        notes.push(format!(
+            "{} 个单元无坐标 without coordinates",
+            chart.units.len() - units.len()
+        ));
     }
-    let unlabelled = units.len() - drawn_labels.len();
-    if unlabelled > 0 {
+    let unlabelled: Vec<usize> = units
+        .iter()
+        .map(|&(i, _)| i)
+        .filter(|i| !labelled.contains(i) && !chart.units[*i].label.trim().is_empty())
+        .collect();
+    if !unlabelled.is_empty() {
+        // Name them, so a reader is not left guessing which circle is which.
+        let mut names: Vec<&str> = unlabelled
+            .iter()
+            .take(6)
+            .map(|&i| chart.units[i].label.as_str())
+            .collect();
+        if unlabelled.len() > 6 {
+            names.push("…");
+        }
+        notes.push(format!(
+            "未标注 unlabelled (拥挤 crowded): {}",
+            names.join(", ")
+        ));
+    }
+    if units.is_empty() {
+        notes.push("无数据 no data".to_string());
+    }
+    for (k, n) in notes.iter().enumerate() {
         c.text(
-            &format!("{unlabelled} 个单元未标注 unlabelled (拥挤 crowded)"),
-            lx,
-            y,
-            note,
+            n,
+            plot.x0,
+            plot.y1 + 50.0 + 20.0 * k as f64,
+            small,
             Align::Left,
         )?;
     }
@@ -2657,6 +3101,26 @@ mod tests {
                       万人 亿元 经度 longitude (°E) 纬度 latitude (°N) 2020 目标 target (专栏1) \
                       ≥≤±×÷≈∝°‰ ²³ 、。，：；（）《》【】〔〕「」！？％～ –—‘’“”…·•→←↑↓ ✓";
         assert_eq!(missing_glyphs(labels), Vec::<char>::new());
+    }
+
+    #[test]
+    fn every_character_of_this_module_renders() {
+        // Labels written here (legends, notes, axis names) must be in the subset;
+        // the two characters below are deliberately absent (see the next test).
+        let missing: Vec<char> = missing_glyphs(include_str!("charts.rs"))
+            .into_iter()
+            .filter(|c| !['龘', '😀'].contains(c))
+            .collect();
+        assert!(missing.is_empty(), "not in the font subset: {missing:?}");
+    }
+
+    #[test]
+    fn font_metrics_match_the_svg_em() {
+        // make_subset.sh sets hhea ascender − descender to 1240 units (1.24 em), which
+        // makes PNG text the same size as SVG text (plotters writes size / 1.24).
+        let m = Metrics::get().expect("font metrics");
+        assert_eq!(m.height, 1240.0);
+        assert_eq!(m.glyph('中').0, 1000.0);
     }
 
     #[test]

@@ -439,8 +439,8 @@ pub fn summary(report: &RunReport<'_>) -> String {
     let _ = writeln!(out, "Plan targets (central-urban population is compared with the whole urban population: an upper bound)");
     let _ = writeln!(
         out,
-        "{:<28} {:>6} {:>14} {:>14} {:>9}  {}",
-        "target", "year", "target", "projected", "gap %", "met"
+        "{:<28} {:>6} {:>14} {:>14} {:>9}  met",
+        "target", "year", "target", "projected", "gap %"
     );
     for row in target_rows(report) {
         let (scale, unit) = match row.measure.as_str() {

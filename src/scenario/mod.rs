@@ -329,7 +329,11 @@ pub struct Problem {
 
 impl fmt::Display for Problem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}:{}:{}: ", self.file, self.line, self.column)?;
+        match (self.line, self.column) {
+            (0, _) => write!(f, "{}: ", self.file)?,
+            (line, 0) => write!(f, "{}:{line}: ", self.file)?,
+            (line, column) => write!(f, "{}:{line}:{column}: ", self.file)?,
+        }
         if !self.field.is_empty() {
             write!(f, "`{}`: ", self.field)?;
         }
@@ -344,13 +348,9 @@ pub struct ScenarioErrors(pub Vec<Problem>);
 impl fmt::Display for ScenarioErrors {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let n = self.0.len();
-        writeln!(
-            f,
-            "{n} problem{} in the scenario:",
-            if n == 1 { "" } else { "s" }
-        )?;
+        write!(f, "{n} problem{} found:", if n == 1 { "" } else { "s" })?;
         for problem in &self.0 {
-            writeln!(f, "  {problem}")?;
+            write!(f, "\n  {problem}")?;
         }
         Ok(())
     }
@@ -374,6 +374,17 @@ pub fn load(path: &Path) -> Result<(Scenario, Dataset), ScenarioErrors> {
         None => Dataset::embedded(),
         Some(dir) => {
             let dir = base_dir.join(dir);
+            if !dir.is_dir() {
+                let at = locate::key(&text, 0, "data").unwrap_or(0);
+                let (line, column) = locate::line_column(&text, at);
+                return Err(ScenarioErrors(vec![Problem {
+                    file: display,
+                    line,
+                    column,
+                    field: "data".into(),
+                    message: format!("data directory {} does not exist; give a folder (relative to the scenario file) holding the same CSV files as data/, or remove `data:` to use the built-in data", dir.display()),
+                }]));
+            }
             Dataset::from_dir(&dir).map_err(|errors| {
                 ScenarioErrors(
                     errors
@@ -413,7 +424,7 @@ fn syntax_problem(file: &str, text: &str, err: &ron::error::SpannedError) -> Pro
             found,
             outer,
         } => {
-            let in_what = outer.as_deref().unwrap_or("the scenario");
+            let in_what = user_facing(outer.as_deref());
             format!(
                 "unknown field `{found}` in {in_what}{}; allowed fields: {}",
                 data::suggestion(found, expected.iter().copied()),
@@ -436,14 +447,19 @@ fn syntax_problem(file: &str, text: &str, err: &ron::error::SpannedError) -> Pro
         ),
         Error::MissingStructField { field, outer } => format!(
             "missing field `{field}` in {}; add `{field}: ...`",
-            outer.as_deref().unwrap_or("the scenario")
+            user_facing(outer.as_deref())
         ),
         Error::DuplicateStructField { field, .. } => {
             format!("field `{field}` is given twice; keep one")
         }
         other => {
             let near = locate::snippet(text, line, column);
-            format!("RON syntax error: {other} (near `{near}`); see scenarios/baseline.ron for the format")
+            let other = other.to_string().replace("`ScenarioFile`", "the scenario");
+            if near.is_empty() {
+                format!("RON syntax error: {other}; see scenarios/baseline.ron for the format")
+            } else {
+                format!("RON syntax error: {other} (near `{near}`); see scenarios/baseline.ron for the format")
+            }
         }
     };
     Problem {
@@ -452,6 +468,16 @@ fn syntax_problem(file: &str, text: &str, err: &ron::error::SpannedError) -> Pro
         column,
         field: String::new(),
         message,
+    }
+}
+
+/// Names of our serde types as a user would call them.
+fn user_facing(type_name: Option<&str>) -> String {
+    match type_name {
+        None | Some("ScenarioFile") => "the scenario".to_string(),
+        Some("ParametersFile") => "`parameters`".to_string(),
+        Some("MacroPathFile") => "a macro path".to_string(),
+        Some(policy) => format!("policy `{policy}`"),
     }
 }
 
@@ -605,6 +631,8 @@ pub fn validate(
     }
 
     if !out.problems.is_empty() {
+        // File order reads best: the parameter checks run in schema order, not line order.
+        out.problems.sort_by_key(|p| (p.line, p.column));
         return Err(ScenarioErrors(out.problems));
     }
     Ok(Scenario {
@@ -642,6 +670,24 @@ impl PolicyChecker<'_, '_> {
         let offset = self.place(key);
         let field = format!("{}.{key}", self.field);
         self.out.at(offset, field, message);
+    }
+
+    /// A problem with the policy as a whole, placed at the first of `keys` present (else at the
+    /// policy's start).
+    fn whole(&mut self, keys: &[&str], message: String) {
+        let offset = keys
+            .iter()
+            .filter_map(|key| locate::key(self.text, self.at, key))
+            .filter(|&offset| self.within_policy(offset))
+            .min()
+            .unwrap_or(self.at);
+        let field = self.field.to_string();
+        self.out.at(offset, field, message);
+    }
+
+    /// Whether `offset` lies before the next policy starts.
+    fn within_policy(&self, offset: usize) -> bool {
+        locate::next_variant(self.text, self.at + 1).is_none_or(|next| offset < next)
     }
 
     fn year(&mut self, key: &str, year: i32) {
@@ -700,8 +746,8 @@ impl PolicyChecker<'_, '_> {
                 Adjust::Change(change)
             }
             _ => {
-                self.problem(
-                    "year",
+                self.whole(
+                    &["value", "change"],
                     "give exactly one of `value:` (set) or `change:` (add)".into(),
                 );
                 Adjust::Change(0.0)
@@ -733,7 +779,10 @@ impl PolicyChecker<'_, '_> {
                         TimeChange::Factor(factor)
                     }
                     _ => {
-                        self.problem("year", "give exactly one of `hours:` (new door-to-door time) or `factor:` (multiplier)".into());
+                        self.whole(
+                            &["hours", "factor"],
+                            "give exactly one of `hours:` (new door-to-door time) or `factor:` (multiplier)".into(),
+                        );
                         TimeChange::Factor(1.0)
                     }
                 };

@@ -1,0 +1,585 @@
+//! The bad-input corpus: every way a user can get a scenario or a data directory wrong must end
+//! with exit code 2, a message on stderr that starts with `error:` and says what and where, no
+//! panic, and nothing written.
+//!
+//! # Scenario cases: `tests/data/invalid/<case>.ron` + `<case>.expected`
+//!
+//! [`corpus`] runs the real binary on every `.ron` file of `tests/data/invalid/` (sorted), as
+//! `simulate <case>.ron --out <tempdir>/out` from inside an empty temporary directory, and checks:
+//!
+//! - the exit code is 2 (bad input);
+//! - stderr starts with `error:` and does not contain `panicked`;
+//! - stderr contains every fragment of `<case>.expected`;
+//! - nothing was written: the temporary directory is still empty (no `out/`, no
+//!   `.out.partial-*` or `.out.replaced-*` sibling).
+//!
+//! `<case>.expected` holds one fragment per line, matched literally (no patterns) anywhere in
+//! stderr. Blank lines are ignored, a line starting with `#` is a comment, and a line starting
+//! with `!` is a fragment that must *not* appear (e.g. ``!`policies[0].year` `` when a problem
+//! must not be blamed on the wrong field). Prefer fragments that pin the place
+//! (`syntax_error.ron:4:29:`) and the gist of the message (``did you mean `epsilon`?``) over whole
+//! messages, so that rewording the advice does not break every case.
+//!
+//! To add a case: write `tests/data/invalid/<case>.ron` (a comment on its first lines saying what
+//! is wrong helps; remember that it shifts line numbers), run
+//! `target/debug/simulate tests/data/invalid/<case>.ron --out /tmp/x` to see the message, and
+//! write `<case>.expected`. A `.ron` without a `.expected` fails the corpus.
+//!
+//! # Data cases: generated at test time
+//!
+//! [`data_directory_cases`] copies `data/*.csv` into a temporary directory, damages one file (see
+//! [`DATA_CASES`]: one entry of a few lines per case), and runs a scenario with
+//! `data: "data"`. The same checks apply, except that the temporary directory holds the scenario
+//! and the data before the run: nothing may be added to it.
+//!
+//! All failures of a table are collected and reported together, each naming its case and showing
+//! the full stderr.
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+const BIN: &str = env!("CARGO_BIN_EXE_simulate");
+
+fn repo() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn corpus_dir() -> PathBuf {
+    repo().join("tests/data/invalid")
+}
+
+fn tempdir() -> tempfile::TempDir {
+    tempfile::tempdir().expect("creating a temporary directory")
+}
+
+/// Runs `simulate ARGS... --out <cwd>/out [EXTRA...]` in `cwd`.
+fn simulate(cwd: &Path, args: &[&Path], extra: &[&str]) -> Output {
+    Command::new(BIN)
+        .current_dir(cwd)
+        .args(args)
+        .arg("--out")
+        .arg(cwd.join("out"))
+        .args(extra)
+        .output()
+        .expect("running the simulate binary")
+}
+
+/// Names of the entries of a directory (including hidden ones), sorted.
+fn listing(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = fs::read_dir(dir)
+        .unwrap_or_else(|err| panic!("listing {}: {err}", dir.display()))
+        .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+/// What stderr must and must not contain.
+#[derive(Debug, Default)]
+struct Expected {
+    present: Vec<String>,
+    absent: Vec<String>,
+}
+
+impl Expected {
+    fn parse(text: &str) -> Expected {
+        let mut expected = Expected::default();
+        for line in text
+            .lines()
+            .map(str::trim_end)
+            .filter(|l| !l.trim().is_empty())
+        {
+            if line.starts_with('#') {
+                continue;
+            }
+            match line.strip_prefix('!') {
+                Some(fragment) => expected.absent.push(fragment.to_string()),
+                None => expected.present.push(line.to_string()),
+            }
+        }
+        expected
+    }
+
+    fn from_slice(fragments: &[&str]) -> Expected {
+        Expected::parse(&fragments.join("\n"))
+    }
+}
+
+/// Checks a run that must be refused as bad input; `before` is the listing of `cwd` before the
+/// run. Returns the broken rules, empty if none.
+fn bad_input_problems(
+    output: &Output,
+    expected: &Expected,
+    cwd: &Path,
+    before: &[String],
+) -> Vec<String> {
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let mut problems = Vec::new();
+    if output.status.code() != Some(2) {
+        problems.push(format!(
+            "exit code is {:?}, expected 2 (bad input)",
+            output.status.code()
+        ));
+    }
+    if !stderr.starts_with("error:") {
+        problems.push("stderr does not start with `error:`".to_string());
+    }
+    if stderr.contains("panicked") {
+        problems.push("the binary panicked".to_string());
+    }
+    if expected.present.is_empty() {
+        problems.push("no fragment to look for (empty .expected?)".to_string());
+    }
+    for fragment in &expected.present {
+        if !stderr.contains(fragment.as_str()) {
+            problems.push(format!("stderr lacks  {fragment}"));
+        }
+    }
+    for fragment in &expected.absent {
+        if stderr.contains(fragment.as_str()) {
+            problems.push(format!("stderr contains (but must not)  {fragment}"));
+        }
+    }
+    if cwd.join("out").exists() {
+        problems.push("the output folder was created".to_string());
+    }
+    let after = listing(cwd);
+    if after != before {
+        problems.push(format!(
+            "files were written: directory was {before:?}, now {after:?}"
+        ));
+    }
+    problems
+}
+
+/// One failure report: the case, what went wrong, and the full stderr.
+fn report(case: &str, problems: &[String], output: &Output) -> String {
+    let mut text = format!("case `{case}`:\n");
+    for problem in problems {
+        text.push_str(&format!("  - {problem}\n"));
+    }
+    text.push_str(&format!(
+        "  stdout: {:?}\n  stderr:\n{}",
+        String::from_utf8_lossy(&output.stdout),
+        indent(&String::from_utf8_lossy(&output.stderr))
+    ));
+    text
+}
+
+fn indent(text: &str) -> String {
+    text.lines().map(|line| format!("    | {line}\n")).collect()
+}
+
+fn fail_if_any(failures: Vec<String>, total: usize) {
+    if !failures.is_empty() {
+        panic!(
+            "{} of {total} bad-input case(s) failed:\n\n{}",
+            failures.len(),
+            failures.join("\n")
+        );
+    }
+}
+
+/// Runs one corpus case; `Err` holds the failure report.
+fn check(ron: &Path) -> Result<(), String> {
+    let case = ron.file_stem().unwrap().to_string_lossy().into_owned();
+    let expected_path = ron.with_extension("expected");
+    let expected = match fs::read_to_string(&expected_path) {
+        Ok(text) => Expected::parse(&text),
+        Err(err) => {
+            return Err(format!(
+                "case `{case}`: cannot read {}: {err}\n",
+                expected_path.display()
+            ))
+        }
+    };
+    let tmp = tempdir();
+    let output = simulate(tmp.path(), &[ron], &[]);
+    let problems = bad_input_problems(&output, &expected, tmp.path(), &[]);
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(report(&case, &problems, &output))
+    }
+}
+
+#[test]
+fn corpus() {
+    let mut cases: Vec<PathBuf> = fs::read_dir(corpus_dir())
+        .expect("reading tests/data/invalid")
+        .map(|entry| entry.unwrap().path())
+        .filter(|path| path.extension().is_some_and(|ext| ext == "ron"))
+        .collect();
+    cases.sort();
+    assert!(cases.len() >= 20, "the corpus lost cases: {cases:?}");
+    let failures: Vec<String> = cases.iter().filter_map(|ron| check(ron).err()).collect();
+    fail_if_any(failures, cases.len());
+}
+
+#[test]
+fn every_expected_file_has_its_scenario() {
+    for entry in fs::read_dir(corpus_dir()).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|ext| ext == "expected") {
+            assert!(
+                path.with_extension("ron").exists(),
+                "{} has no .ron",
+                path.display()
+            );
+        }
+    }
+}
+
+#[test]
+fn a_missing_scenario_file_is_bad_input() {
+    let tmp = tempdir();
+    let missing = tmp.path().join("no_such_scenario.ron");
+    let output = simulate(tmp.path(), &[&missing], &[]);
+    let expected = Expected::from_slice(&[
+        "no_such_scenario.ron",
+        "cannot read the scenario file",
+        "check the path",
+    ]);
+    let problems = bad_input_problems(&output, &expected, tmp.path(), &[]);
+    assert!(
+        problems.is_empty(),
+        "{}",
+        report("missing scenario file", &problems, &output)
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Data directories.
+
+/// A damaged copy of `data/`: `edit` gets the text of `file` and returns its new text (`None`
+/// deletes the file); stderr must contain every fragment of `expected`.
+struct DataCase {
+    name: &'static str,
+    file: &'static str,
+    edit: fn(&str) -> Option<String>,
+    expected: &'static [&'static str],
+}
+
+/// Drops the lines that start with `prefix`.
+fn without_rows(text: &str, prefix: &str) -> String {
+    text.lines()
+        .filter(|line| !line.starts_with(prefix))
+        .map(|line| format!("{line}\n"))
+        .collect()
+}
+
+/// Replaces exactly one occurrence of `from`.
+fn replace_once(text: &str, from: &str, to: &str) -> String {
+    assert_eq!(
+        text.matches(from).count(),
+        1,
+        "`{from}` must occur once in the data file"
+    );
+    text.replacen(from, to, 1)
+}
+
+const DATA_CASES: &[DataCase] = &[
+    DataCase {
+        name: "census_missing_unit",
+        file: "census_2010_units.csv",
+        edit: |text| Some(without_rows(text, "yaan,")),
+        expected: &["census_2010_units.csv", "unit `yaan` has no census row"],
+    },
+    DataCase {
+        name: "census_non_numeric_cell",
+        file: "census_2010_units.csv",
+        edit: |text| Some(replace_once(text, "\nyuzhong,630090,", "\nyuzhong,abc,")),
+        expected: &[
+            "census_2010_units.csv:2:",
+            "`resident_population`",
+            "`abc` is not a finite number",
+        ],
+    },
+    DataCase {
+        name: "baseline_unknown_unit_id",
+        file: "baseline_2014.csv",
+        edit: |text| {
+            Some(replace_once(
+                text,
+                "\nyuzhong,population,",
+                "\nyuzhongg,population,",
+            ))
+        },
+        expected: &[
+            "baseline_2014.csv:2:",
+            "unknown unit id `yuzhongg` (did you mean `yuzhong`?)",
+        ],
+    },
+    DataCase {
+        name: "missing_data_file",
+        file: "transport_links.csv",
+        edit: |_| None,
+        expected: &[
+            "transport_links.csv",
+            "cannot read the file",
+            "every data directory needs all of: units.csv,",
+        ],
+    },
+    DataCase {
+        name: "census_missing_column",
+        file: "census_2010_units.csv",
+        edit: |text| {
+            let (header, rest) = text.split_once('\n').unwrap();
+            let header = header.replace(",natural_growth_permille", ",natural_growth");
+            Some(format!("{header}\n{rest}"))
+        },
+        expected: &[
+            "census_2010_units.csv:1:",
+            "missing column(s) natural_growth_permille",
+        ],
+    },
+];
+
+/// Copies `data/*.csv` to `<dir>/data`.
+fn copy_data(dir: &Path) -> PathBuf {
+    let data = dir.join("data");
+    fs::create_dir(&data).unwrap();
+    for name in ::simulate::data::FILE_NAMES {
+        fs::copy(repo().join("data").join(name), data.join(name)).unwrap();
+    }
+    data
+}
+
+/// Writes `<dir>/<name>.ron` naming the data directory `data_dir` (relative to the scenario).
+fn scenario_with_data(dir: &Path, name: &str, data_dir: &str) -> PathBuf {
+    let path = dir.join(format!("{name}.ron"));
+    fs::write(
+        &path,
+        format!("(\n    name: \"{name}\",\n    data: \"{data_dir}\",\n)\n"),
+    )
+    .unwrap();
+    path
+}
+
+/// Runs one data case; `Err` holds the failure report.
+fn check_data(case: &DataCase) -> Result<(), String> {
+    let tmp = tempdir();
+    let data = copy_data(tmp.path());
+    let path = data.join(case.file);
+    let text = fs::read_to_string(&path).unwrap();
+    match (case.edit)(&text) {
+        Some(new) => {
+            assert_ne!(
+                new, text,
+                "case `{}` did not change {}",
+                case.name, case.file
+            );
+            fs::write(&path, new).unwrap();
+        }
+        None => fs::remove_file(&path).unwrap(),
+    }
+    let scenario = scenario_with_data(tmp.path(), case.name, "data");
+    let before = listing(tmp.path());
+    let output = simulate(tmp.path(), &[&scenario], &[]);
+    let problems = bad_input_problems(
+        &output,
+        &Expected::from_slice(case.expected),
+        tmp.path(),
+        &before,
+    );
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(report(case.name, &problems, &output))
+    }
+}
+
+#[test]
+fn data_directory_cases() {
+    let failures: Vec<String> = DATA_CASES
+        .iter()
+        .filter_map(|case| check_data(case).err())
+        .collect();
+    fail_if_any(failures, DATA_CASES.len());
+}
+
+#[test]
+fn a_missing_data_directory_is_bad_input() {
+    let tmp = tempdir();
+    let scenario = scenario_with_data(tmp.path(), "no_data", "no_such_dir");
+    let before = listing(tmp.path());
+    let output = simulate(tmp.path(), &[&scenario], &[]);
+    let expected = Expected::from_slice(&["no_such_dir", "data directory", "does not exist"]);
+    let problems = bad_input_problems(&output, &expected, tmp.path(), &before);
+    assert!(
+        problems.is_empty(),
+        "{}",
+        report("missing data directory", &problems, &output)
+    );
+}
+
+/// Problems are printed as `file:line:column:`; a problem that has no line (a missing file, a
+/// unit missing from a table) or no column (a CSV cell) should not print a fake `0`, which
+/// editors and readers take for a position. DESIRED behaviour: fails as of this writing (the
+/// scenario loader prints data problems as `file:2:0:` and `file:0:0:`).
+#[test]
+fn no_problem_is_placed_at_line_or_column_zero() {
+    let mut failures = Vec::new();
+    let mut total = 0;
+    for case in DATA_CASES
+        .iter()
+        .filter(|c| c.name == "census_missing_unit" || c.name == "census_non_numeric_cell")
+    {
+        total += 1;
+        let tmp = tempdir();
+        let data = copy_data(tmp.path());
+        let path = data.join(case.file);
+        let text = fs::read_to_string(&path).unwrap();
+        fs::write(&path, (case.edit)(&text).unwrap()).unwrap();
+        let scenario = scenario_with_data(tmp.path(), case.name, "data");
+        let output = simulate(tmp.path(), &[&scenario], &[]);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        if stderr.contains(":0:") {
+            failures.push(report(
+                case.name,
+                &["stderr shows a position with line or column 0 (`:0:`)".into()],
+                &output,
+            ));
+        }
+    }
+    total += 1;
+    let tmp = tempdir();
+    let output = simulate(tmp.path(), &[&tmp.path().join("no_such_scenario.ron")], &[]);
+    if String::from_utf8_lossy(&output.stderr).contains(":0:") {
+        failures.push(report(
+            "missing scenario file",
+            &["stderr shows a position with line or column 0 (`:0:`)".into()],
+            &output,
+        ));
+    }
+    fail_if_any(failures, total);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Several scenarios, and existing output folders.
+
+/// A valid scenario with a short horizon (a successful run takes about 2 s in the debug build,
+/// mostly the charts).
+fn short_scenario(dir: &Path, name: &str) -> PathBuf {
+    let path = dir.join(format!("{name}.ron"));
+    fs::write(&path, format!("(name: \"{name}\", end_year: 2016)\n")).unwrap();
+    path
+}
+
+/// Every file of a folder (not recursive: results are flat) with its bytes.
+fn snapshot(dir: &Path) -> BTreeMap<String, Vec<u8>> {
+    listing(dir)
+        .into_iter()
+        .map(|name| {
+            let bytes = fs::read(dir.join(&name)).unwrap();
+            (name, bytes)
+        })
+        .collect()
+}
+
+#[test]
+fn problems_in_several_files_are_all_reported_and_names_must_be_unique() {
+    let tmp = tempdir();
+    let dir = tmp.path();
+    let first = corpus_dir().join("unknown_parameter.ron");
+    let second = corpus_dir().join("end_before_start.ron");
+    let output = simulate(dir, &[&first, &second], &[]);
+    let expected = Expected::from_slice(&["unknown_parameter.ron:4:", "end_before_start.ron:3:5:"]);
+    let problems = bad_input_problems(&output, &expected, dir, &[]);
+    assert!(
+        problems.is_empty(),
+        "{}",
+        report("two invalid files", &problems, &output)
+    );
+
+    let a = dir.join("a.ron");
+    let b = dir.join("b.ron");
+    fs::write(&a, "(name: \"same\")").unwrap();
+    fs::write(&b, "(name: \"same\", end_year: 2020)").unwrap();
+    let before = listing(dir);
+    let output = simulate(dir, &[&a, &b], &[]);
+    let expected = Expected::from_slice(&["two scenarios are named `same`", "unique `name:`"]);
+    let problems = bad_input_problems(&output, &expected, dir, &before);
+    assert!(
+        problems.is_empty(),
+        "{}",
+        report("duplicate scenario names", &problems, &output)
+    );
+}
+
+/// `load_all` validates every scenario before running any, but a problem found by the engine
+/// setup (a hukou wedge pushed past 0.95 by a `change:`) surfaces only when that scenario's turn
+/// comes, after the earlier scenarios were written. DESIRED behaviour: bad input in any scenario
+/// means nothing is written. Fails as of this writing (`out/ok/` is written, then exit 2).
+#[test]
+fn a_setup_error_in_a_later_scenario_writes_nothing() {
+    let tmp = tempdir();
+    let dir = tmp.path();
+    let good = short_scenario(dir, "ok");
+    let bad = corpus_dir().join("hukou_wedge_change_out_of_range.ron");
+    let before = listing(dir);
+    let output = simulate(dir, &[&good, &bad], &["--quiet"]);
+    let expected = Expected::from_slice(&["hukou wedge of `chengdu` 1.200"]);
+    let problems = bad_input_problems(&output, &expected, dir, &before);
+    assert!(
+        problems.is_empty(),
+        "{}",
+        report("valid + setup-invalid scenario", &problems, &output)
+    );
+}
+
+#[test]
+fn existing_results_are_kept_without_force_and_replaced_with_it() {
+    let tmp = tempdir();
+    let dir = tmp.path();
+    let out = dir.join("out");
+    let scenario = short_scenario(dir, "short");
+
+    let first = simulate(dir, &[&scenario], &["--quiet"]);
+    assert_eq!(
+        first.status.code(),
+        Some(0),
+        "{}",
+        report("first run", &[], &first)
+    );
+    assert!(out.join("manifest.json").is_file());
+    // A file no run writes: --force must replace the folder, not merge into it.
+    fs::write(out.join("notes.txt"), "kept by hand\n").unwrap();
+    let results = snapshot(&out);
+    let before = listing(dir);
+
+    let refused = simulate(dir, &[&scenario], &["--quiet"]);
+    let expected =
+        Expected::from_slice(&["already holds results", "nothing was changed", "--force"]);
+    let mut problems = bad_input_problems(&refused, &expected, dir, &before);
+    // The output folder exists here by design; only its contents matter.
+    problems.retain(|p| p != "the output folder was created");
+    if snapshot(&out) != results {
+        problems.push("the existing results were modified".into());
+    }
+    assert!(
+        problems.is_empty(),
+        "{}",
+        report("run without --force", &problems, &refused)
+    );
+
+    let forced = simulate(dir, &[&scenario], &["--quiet", "--force"]);
+    assert_eq!(
+        forced.status.code(),
+        Some(0),
+        "{}",
+        report("run with --force", &[], &forced)
+    );
+    assert!(
+        !out.join("notes.txt").exists(),
+        "--force merged into the old folder instead of replacing it"
+    );
+    assert!(out.join("manifest.json").is_file() && out.join("trajectories.csv").is_file());
+    assert_eq!(
+        listing(dir),
+        before,
+        "--force left something next to the output folder (a .partial or .replaced folder?)"
+    );
+}
