@@ -331,7 +331,7 @@ impl Dataset {
         Dataset::parse(DataSource::Embedded, &files).expect("embedded data/ must be valid")
     }
 
-    /// Reads the seven files from `dir` (missing files fall back to nothing: every file is required).
+    /// Reads the eight files of [`FILE_NAMES`] from `dir`; every file is required.
     pub fn from_dir(dir: &Path) -> Result<Dataset, DataErrors> {
         let mut files = Vec::new();
         let mut problems = Vec::new();
@@ -360,7 +360,7 @@ impl Dataset {
         Dataset::parse(DataSource::Directory(dir.to_path_buf()), &files)
     }
 
-    /// Parses and validates the seven files given as (display name, text), in [`FILE_NAMES`] order.
+    /// Parses and validates the eight files given as (display name, text), in [`FILE_NAMES`] order.
     pub fn parse(source: DataSource, files: &[(String, String)]) -> Result<Dataset, DataErrors> {
         let mut problems = Vec::new();
         let text = |index: usize| -> (&str, &str) { (&files[index].0, &files[index].1) };
@@ -741,7 +741,7 @@ fn check_complete<T>(
 }
 
 // ---------------------------------------------------------------------------------------------
-// The seven files.
+// The eight files.
 
 fn parse_units(file: (&str, &str), problems: &mut Vec<DataProblem>) -> Vec<Unit> {
     let required = [
@@ -1071,6 +1071,15 @@ fn parse_history(
                     format!("second `{variable}` value for this unit and year"),
                 ));
             }
+        }
+        let status = table.get(record, "status");
+        if !["observed", "derived", "estimated"].contains(&status) {
+            problems.push(problem(
+                table.file,
+                line,
+                "status",
+                format!("unknown status `{status}`; use observed, derived or estimated"),
+            ));
         }
     }
     history

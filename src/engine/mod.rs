@@ -119,16 +119,21 @@ pub fn simulate(
                 step::destination_weights(&prepared.structure, &state, inputs.amenity_shift);
             crate::model::migration::flow_matrix(inputs.kernel, &weights, &state.population)
         });
-        let flows = if index == 0 {
-            step::flows(&prepared.structure, &state, &inputs)
+        if index == 0 {
+            work.output.flows = step::flows(&prepared.structure, &state, &inputs);
         } else {
             step::step(&prepared.structure, &mut state, &inputs, &mut work);
-            work.output.flows.clone()
-        };
+        }
         if let Some(matrix) = matrix {
             trajectory.flow_matrices.insert(year, matrix);
         }
-        record(&mut trajectory, &state, &flows, inputs.urban_share, n);
+        record(
+            &mut trajectory,
+            &state,
+            &work.output.flows,
+            inputs.urban_share,
+            n,
+        );
         observer.on_year(year, &state);
     }
     observer.on_finish();
@@ -142,28 +147,24 @@ fn record(
     urban_share: &nalgebra::DVector<f64>,
     n: usize,
 ) {
-    let unit = |i: usize| i + 1;
-    trajectory
-        .population
-        .push((0..n).map(|i| state.population[unit(i)]).collect());
-    trajectory.gdp.push(
-        (0..n)
-            .map(|i| state.population[unit(i)] * state.income_per_head[unit(i)])
-            .collect(),
-    );
-    trajectory.urban_population.push(
-        (0..n)
-            .map(|i| state.population[unit(i)] * urban_share[unit(i)])
-            .collect(),
-    );
-    trajectory.net_migration.push(
-        (0..n)
-            .map(|i| flows.inflow[unit(i)] - flows.outflow[unit(i)])
-            .collect(),
-    );
-    trajectory
-        .outflow
-        .push((0..n).map(|i| flows.outflow[unit(i)]).collect());
+    let mut population = Vec::with_capacity(n);
+    let mut gdp = Vec::with_capacity(n);
+    let mut urban = Vec::with_capacity(n);
+    let mut net = Vec::with_capacity(n);
+    let mut outflow = Vec::with_capacity(n);
+    for node in 1..=n {
+        let people = state.population[node];
+        population.push(people);
+        gdp.push(people * state.income_per_head[node]);
+        urban.push(people * urban_share[node]);
+        net.push(flows.inflow[node] - flows.outflow[node]);
+        outflow.push(flows.outflow[node]);
+    }
+    trajectory.population.push(population);
+    trajectory.gdp.push(gdp);
+    trajectory.urban_population.push(urban);
+    trajectory.net_migration.push(net);
+    trajectory.outflow.push(outflow);
     trajectory
         .rest_of_china_population
         .push(state.population[0]);

@@ -116,6 +116,7 @@ pub fn prepare(data: &Dataset, scenario: &Scenario) -> Result<Prepared, SetupErr
     land[0] = data.national.area_km2 - data.units.iter().map(|u| u.area_km2).sum::<f64>();
 
     let macros = MacroPaths::new(data, scenario);
+    let natural_offset = natural_growth_offsets(data);
     let road = geography::road_travel_hours(
         &data.units.iter().map(|u| u.lat).collect::<Vec<_>>(),
         &data.units.iter().map(|u| u.lon).collect::<Vec<_>>(),
@@ -182,7 +183,15 @@ pub fn prepare(data: &Dataset, scenario: &Scenario) -> Result<Prepared, SetupErr
     let base_state = State::initial(&structure, population.clone(), income.clone(), &base_inputs);
 
     // Calibrate amenities and fixed costs to the observed 2010–2014 net migration.
-    let observed_rate = observed_net_migration_rate(data);
+    let natural_2011_2014: Vec<f64> = (0..n)
+        .map(|i| {
+            (2011..=DATA_BASE_YEAR)
+                .map(|year| macros.natural(province[i].id(), year) + natural_offset[i])
+                .sum::<f64>()
+                / 4.0
+        })
+        .collect();
+    let observed_rate = observed_net_migration_rate(data, &natural_2011_2014);
     let targets = Targets {
         net_migration: (0..n)
             .map(|i| observed_rate[i] * population[i + 1])
@@ -248,7 +257,6 @@ pub fn prepare(data: &Dataset, scenario: &Scenario) -> Result<Prepared, SetupErr
         .iter()
         .map(|t| t.clamp(-cap, cap))
         .collect();
-    let natural_offset = natural_growth_offsets(data);
     let mut years = Vec::new();
     for (index, year) in scenario.years().enumerate() {
         let mut amenity_shift = DVector::zeros(nodes);
@@ -360,17 +368,22 @@ fn costs_in(
                 to: b,
                 time,
             } if *from <= year => {
+                // Each unordered pair once: a corridor lists the same units on both sides.
+                let mut pairs = std::collections::BTreeSet::new();
                 for &i in a {
                     for &j in b {
                         if i != j {
-                            let new = match time {
-                                TimeChange::Hours(hours) => *hours,
-                                TimeChange::Factor(factor) => travel[(i, j)] * factor,
-                            };
-                            travel[(i, j)] = new;
-                            travel[(j, i)] = new;
+                            pairs.insert((i.min(j), i.max(j)));
                         }
                     }
+                }
+                for (i, j) in pairs {
+                    let new = match time {
+                        TimeChange::Hours(hours) => *hours,
+                        TimeChange::Factor(factor) => travel[(i, j)] * factor,
+                    };
+                    travel[(i, j)] = new;
+                    travel[(j, i)] = new;
                 }
             }
             Policy::HukouWedge {
@@ -407,16 +420,18 @@ fn costs_in(
     Ok((travel, wedge, border_penalty))
 }
 
-/// Observed 2010–2014 net migration rate per unit: ln(P2014/P2010)/4 − n (census natural growth).
+/// Observed 2010–2014 net migration rate per unit: ln(P2014/P2010)/4 − n̄, where n̄ is the
+/// natural growth the model itself applies to the unit over 2011–2014 (provincial path + the
+/// unit's census offset), so that a run without shocks continues the observed growth.
 /// Four years is a simplification: the census date is 2010-11-01 and the 2014 values are
 /// year-end (Chongqing) or annual averages (Sichuan).
-pub fn observed_net_migration_rate(data: &Dataset) -> Vec<f64> {
+pub fn observed_net_migration_rate(data: &Dataset, natural_growth: &[f64]) -> Vec<f64> {
     data.census
         .iter()
         .zip(&data.base)
-        .map(|(census, base)| {
-            (base.population.value / census.resident_population).ln() / 4.0
-                - census.natural_growth_permille / 1000.0
+        .zip(natural_growth)
+        .map(|((census, base), natural)| {
+            (base.population.value / census.resident_population).ln() / 4.0 - natural
         })
         .collect()
 }
@@ -735,6 +750,33 @@ mod tests {
             .sum::<f64>()
             / 15.0;
         assert!(mean_sichuan.abs() < 0.03, "{mean_sichuan}");
+    }
+
+    #[test]
+    fn a_corridor_scales_each_pair_once() {
+        let data = Dataset::embedded();
+        let (chengdu, ziyang) = (
+            data.unit_index("chengdu").unwrap(),
+            data.unit_index("ziyang").unwrap(),
+        );
+        let scenario = Scenario {
+            policies: vec![crate::scenario::NamedPolicy {
+                label: "corridor".into(),
+                policy: Policy::TravelTime {
+                    year: 2020,
+                    from: vec![chengdu, ziyang],
+                    to: vec![chengdu, ziyang],
+                    time: TimeChange::Factor(0.8),
+                },
+            }],
+            ..Scenario::default_for_tests()
+        };
+        let prepared = prepare(&data, &scenario).unwrap();
+        let before = &prepared.settings[prepared.years[5].setting].travel_hours;
+        let after = &prepared.settings[prepared.years[6].setting].travel_hours;
+        assert_relative_eq!(after[(chengdu, ziyang)], 0.8 * before[(chengdu, ziyang)]);
+        assert_relative_eq!(after[(ziyang, chengdu)], 0.8 * before[(ziyang, chengdu)]);
+        assert_eq!(after[(chengdu, chengdu)], before[(chengdu, chengdu)]);
     }
 
     #[test]

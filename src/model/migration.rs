@@ -60,11 +60,11 @@ pub fn utility(
     epsilon: f64,
     lambda: f64,
     expected_real_income: &DVector<f64>,
-    population: &DVector<f64>,
+    log_population: &DVector<f64>,
     amenity: &DVector<f64>,
 ) -> DVector<f64> {
-    DVector::from_fn(population.len(), |j, _| {
-        epsilon * expected_real_income[j].ln() + lambda * population[j].ln() + amenity[j]
+    DVector::from_fn(log_population.len(), |j, _| {
+        epsilon * expected_real_income[j].ln() + lambda * log_population[j] + amenity[j]
     })
 }
 

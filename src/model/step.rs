@@ -45,6 +45,9 @@ pub struct StepInputs<'a> {
 #[derive(Debug, Clone, PartialEq)]
 pub struct State {
     pub population: DVector<f64>,
+    /// ln P, kept in step with `population` by [`State::initial`] and [`step`] (the utility and
+    /// the cost of living both need it; computing it once saves a `ln` per node and year).
+    pub log_population: DVector<f64>,
     /// y, yuan per head at constant 2014 prices.
     pub income_per_head: DVector<f64>,
     /// ω̃, smoothed real income that migrants act on.
@@ -65,6 +68,8 @@ pub struct Workspace {
     utility: DVector<f64>,
     weights: DVector<f64>,
     market_access: DVector<f64>,
+    /// ln L, filled on the first step (land never changes during a run).
+    log_land: Option<DVector<f64>>,
     pub output: StepOutput,
 }
 
@@ -75,6 +80,7 @@ impl Workspace {
             utility: DVector::zeros(nodes),
             weights: DVector::zeros(nodes),
             market_access: DVector::zeros(nodes - 1),
+            log_land: None,
             output: StepOutput {
                 flows: Flows {
                     inflow: DVector::zeros(nodes),
@@ -85,23 +91,25 @@ impl Workspace {
     }
 }
 
-/// Real income ω_i = y_i / c_i for every node.
-pub fn real_income(
+/// Real income ω_i = y_i / c_i of node i, given ln P_i and ln L_i.
+#[inline]
+fn real_income(
     structure: &Structure,
-    state_population: &DVector<f64>,
-    income: &DVector<f64>,
+    state: &State,
+    log_land: f64,
     inputs: &StepInputs<'_>,
     i: usize,
 ) -> f64 {
-    let cost = production::cost_of_living(
-        state_population[i],
-        structure.land_km2[i],
+    let cost = production::cost_of_living_from_logs(
+        state.population[i],
+        state.log_population[i],
+        log_land,
         inputs.urban_share[i],
         inputs.population_cap[i],
         structure.chi,
         structure.kappa,
     );
-    income[i] / cost
+    state.income_per_head[i] / cost
 }
 
 impl State {
@@ -113,15 +121,19 @@ impl State {
         inputs: &StepInputs<'_>,
     ) -> State {
         let market_access = production::market_access(inputs.access, &population);
-        let expected_real_income = DVector::from_fn(population.len(), |i, _| {
-            real_income(structure, &population, &income_per_head, inputs, i)
-        });
-        State {
+        let nodes = population.len();
+        let mut state = State {
+            log_population: population.map(f64::ln),
             population,
             income_per_head,
-            expected_real_income,
+            expected_real_income: DVector::zeros(nodes),
             market_access,
+        };
+        for i in 0..nodes {
+            state.expected_real_income[i] =
+                real_income(structure, &state, structure.land_km2[i].ln(), inputs, i);
         }
+        state
     }
 }
 
@@ -136,7 +148,7 @@ pub fn destination_weights(
         structure.epsilon,
         structure.lambda,
         &state.expected_real_income,
-        &state.population,
+        &state.log_population,
         &amenity,
     );
     migration::destination_weights(&utility)
@@ -164,7 +176,7 @@ pub fn step(
     // Migration decided on last year's state.
     for j in 0..nodes {
         work.utility[j] = structure.epsilon * state.expected_real_income[j].ln()
-            + structure.lambda * state.population[j].ln()
+            + structure.lambda * state.log_population[j]
             + structure.amenity[j]
             + inputs.amenity_shift[j];
     }
@@ -186,6 +198,7 @@ pub fn step(
         state.population[i] = state.population[i] * (1.0 + inputs.natural_growth[i])
             + flows.inflow[i]
             - flows.outflow[i];
+        state.log_population[i] = state.population[i].ln();
     }
 
     // Productivity: trend growth times the market-access gain.
@@ -203,14 +216,11 @@ pub fn step(
     state.market_access.copy_from(&work.market_access);
 
     // Real income and expectations.
+    let log_land = work
+        .log_land
+        .get_or_insert_with(|| structure.land_km2.map(f64::ln));
     for i in 0..nodes {
-        let omega = real_income(
-            structure,
-            &state.population,
-            &state.income_per_head,
-            inputs,
-            i,
-        );
+        let omega = real_income(structure, state, log_land[i], inputs, i);
         state.expected_real_income[i] =
             structure.rho * omega + (1.0 - structure.rho) * state.expected_real_income[i];
     }

@@ -233,15 +233,17 @@ pub fn draw_map(chart: &MapChart, dir: &Path, stem: &str) -> Result<(), ChartErr
 
 /// Glyphs of `text` that the embedded font lacks (for tests: every unit name must render).
 ///
-/// Control characters are ignored (they are never drawn). Each missing character is
-/// reported once, in order of first appearance.
+/// Control characters are ignored (they are never drawn), and so are the superscript
+/// and subscript digits and signs the font lacks (⁰⁵–⁹⁺⁻₀–₉…), which are drawn as
+/// small raised/lowered ordinary glyphs. Each missing character is reported once, in
+/// order of first appearance.
 pub fn missing_glyphs(text: &str) -> Vec<char> {
     let mut out: Vec<char> = Vec::new();
     for ch in text.chars() {
         if ch.is_control() || out.contains(&ch) {
             continue;
         }
-        if !cmap_has(FONT_BYTES, ch) {
+        if !cmap_has(FONT_BYTES, ch) && synthesized(ch).is_none() {
             out.push(ch);
         }
     }
@@ -561,8 +563,56 @@ fn downsample(big: &[u8], w: u32, h: u32, f: u32) -> Vec<u8> {
 
 type Res = Result<(), ChartError>;
 
-/// A glyph of a laid-out run: character, pen offset and left side bearing (device px).
-type Glyph = (char, f64, f64);
+/// A glyph of a laid-out run (device px).
+struct Glyph {
+    /// Character drawn (the base character for a synthesized super/subscript).
+    ch: char,
+    /// Pen position from the start of the run.
+    pen: f64,
+    /// Left side bearing, already scaled.
+    lsb: f64,
+    /// Size relative to the run's font.
+    scale: f64,
+    /// Baseline shift upwards.
+    rise: f64,
+}
+
+/// Size of synthesized super/subscripts relative to the text (the font's own ⁴ is 0.6).
+const SCRIPT_SCALE: f64 = 0.6;
+
+/// Super/subscripts the font lacks (Noto Sans CJK has only ¹²³⁴), drawn as a small
+/// raised or lowered base character: (base, rise in em). E.g. "10⁸" in an axis label.
+fn synthesized(ch: char) -> Option<(char, f64)> {
+    if cmap_has(FONT_BYTES, ch) {
+        return None;
+    }
+    let base = match ch {
+        '⁰' | '₀' => '0',
+        '¹' | '₁' => '1',
+        '²' | '₂' => '2',
+        '³' | '₃' => '3',
+        '⁴' | '₄' => '4',
+        '⁵' | '₅' => '5',
+        '⁶' | '₆' => '6',
+        '⁷' | '₇' => '7',
+        '⁸' | '₈' => '8',
+        '⁹' | '₉' => '9',
+        '⁺' | '₊' => '+',
+        '⁻' | '₋' => '−',
+        '⁼' | '₌' => '=',
+        '⁽' | '₍' => '(',
+        '⁾' | '₎' => ')',
+        'ⁿ' => 'n',
+        'ⁱ' => 'i',
+        _ => return None,
+    };
+    let rise = if ('\u{2080}'..='\u{208E}').contains(&ch) {
+        -0.12
+    } else {
+        0.44
+    };
+    Some((base, rise))
+}
 
 /// Drawing surface in logical pixels (1600×900); `s` scales to device pixels.
 struct Canvas<'a, DB: DrawingBackend> {
@@ -729,16 +779,36 @@ impl<DB: DrawingBackend> Canvas<'_, DB> {
         }
     }
 
-    /// Glyph layout of `text` in device pixels: (char, pen offset, side bearing) and the
-    /// total advance. None only if the embedded font's metrics are unreadable.
+    /// Glyph layout of `text` in device pixels and its total advance. None only if the
+    /// embedded font's metrics are unreadable.
     fn layout(&self, text: &str, font: Font) -> Option<(Vec<Glyph>, f64)> {
         let m = Metrics::get()?;
         let k = font.size * self.s / m.height;
+        let em = 1000.0 * k;
         let mut pen = 0.0;
         let mut out = Vec::with_capacity(text.len());
         for ch in text.chars() {
+            if let Some((base, rise)) = synthesized(ch) {
+                // Small raised/lowered copy of the base glyph, spaced like the font's own ⁴.
+                let (adv, lsb) = m.glyph(base);
+                out.push(Glyph {
+                    ch: base,
+                    pen: pen + 0.04 * em,
+                    lsb: lsb * k * SCRIPT_SCALE,
+                    scale: SCRIPT_SCALE,
+                    rise: rise * em,
+                });
+                pen += adv * k * SCRIPT_SCALE + 0.1 * em;
+                continue;
+            }
             let (adv, lsb) = m.glyph(ch);
-            out.push((ch, pen, lsb * k));
+            out.push(Glyph {
+                ch,
+                pen,
+                lsb: lsb * k,
+                scale: 1.0,
+                rise: 0.0,
+            });
             pen += adv * k;
         }
         Some((out, pen))
@@ -749,7 +819,6 @@ impl<DB: DrawingBackend> Canvas<'_, DB> {
         if text.is_empty() {
             return Ok(());
         }
-        let top = y - self.baseline_shift() * font.size;
         let layout = if self.svg {
             None
         } else {
@@ -763,6 +832,7 @@ impl<DB: DrawingBackend> Canvas<'_, DB> {
                 Align::Right => HPos::Right,
             };
             let style = self.style(font).pos(Pos::new(h, VPos::Top));
+            let top = y - self.baseline_shift() * font.size;
             return self
                 .area
                 .draw_text(text, &style, self.pt((x, top)))
@@ -775,18 +845,24 @@ impl<DB: DrawingBackend> Canvas<'_, DB> {
                 Align::Center => total / 2.0,
                 Align::Right => total,
             };
-        let style = self.style(font);
-        let y_dev = self.d(top);
+        let baseline = y * self.s;
         // Faux bold: the subset has only the Regular weight; overprint one device pixel right.
         let passes: &[f64] = if font.bold { &[0.0, 1.0] } else { &[0.0] };
         for &dx in passes {
-            for &(ch, pen, lsb) in &glyphs {
-                if ch.is_whitespace() {
+            for g in &glyphs {
+                if g.ch.is_whitespace() {
                     continue;
                 }
-                let gx = (start + pen).round() + lsb.floor() + dx;
+                let style = self.style(font.sized(font.size * g.scale));
+                let size = font.size * g.scale * self.s;
+                let gx = (start + g.pen).round() + g.lsb.floor() + dx;
+                let gy = (baseline - g.rise - self.baseline_shift() * size).round();
                 self.area
-                    .draw_text(ch.encode_utf8(&mut [0u8; 4]), &style, (gx as i32, y_dev))
+                    .draw_text(
+                        g.ch.encode_utf8(&mut [0u8; 4]),
+                        &style,
+                        (gx as i32, gy as i32),
+                    )
                     .map_err(draw_err)?;
             }
         }
@@ -798,30 +874,42 @@ impl<DB: DrawingBackend> Canvas<'_, DB> {
         if text.is_empty() {
             return Ok(());
         }
-        let left = x - self.baseline_shift() * font.size;
-        let style = self.style(font).transform(FontTransform::Rotate270);
         let layout = if self.svg {
             None
         } else {
             self.layout(text, font)
         };
         let Some((glyphs, total)) = layout else {
-            let style = style.pos(Pos::new(HPos::Center, VPos::Top));
+            let style = self
+                .style(font)
+                .transform(FontTransform::Rotate270)
+                .pos(Pos::new(HPos::Center, VPos::Top));
+            let left = x - self.baseline_shift() * font.size;
             return self
                 .area
                 .draw_text(text, &style, self.pt((left, y)))
                 .map_err(draw_err);
         };
-        // Rotate270 maps the run's x axis to device −y: glyph i starts `pen` above the bottom.
+        // Rotate270 maps the run's x axis to device −y (glyph i starts `pen` above the
+        // bottom) and its y axis to device +x (the baseline is a vertical line at `x`).
         let bottom = y * self.s + total / 2.0;
-        let x_dev = self.d(left);
-        for &(ch, pen, lsb) in &glyphs {
-            if ch.is_whitespace() {
+        let baseline = x * self.s;
+        for g in &glyphs {
+            if g.ch.is_whitespace() {
                 continue;
             }
-            let gy = (bottom - pen).round() - lsb.floor();
+            let style = self
+                .style(font.sized(font.size * g.scale))
+                .transform(FontTransform::Rotate270);
+            let size = font.size * g.scale * self.s;
+            let gx = (baseline - g.rise - self.baseline_shift() * size).round();
+            let gy = (bottom - g.pen).round() - g.lsb.floor();
             self.area
-                .draw_text(ch.encode_utf8(&mut [0u8; 4]), &style, (x_dev, gy as i32))
+                .draw_text(
+                    g.ch.encode_utf8(&mut [0u8; 4]),
+                    &style,
+                    (gx as i32, gy as i32),
+                )
                 .map_err(draw_err)?;
         }
         Ok(())
@@ -945,7 +1033,7 @@ fn fmt_num(v: f64, dec: usize) -> String {
     let zero = int.chars().all(|c| c == '0')
         && frac
             .as_deref()
-            .is_none_or(|f| f.chars().all(|c| c == '0'));
+            .map_or(true, |f| f.chars().all(|c| c == '0'));
     let mut out = String::new();
     if v < 0.0 && !zero {
         out.push('−');
@@ -1031,7 +1119,8 @@ struct YAxis {
 
 impl YAxis {
     /// Linear axis covering `[min, max]` with nice bounds; starts at 0 for non-negative
-    /// data whose minimum is under half the maximum (so bar heights/levels compare honestly).
+    /// data whose minimum is under half the maximum (so levels compare honestly), or
+    /// always with `force_zero` (bars), in which case the caller adds any headroom.
     fn linear(min: f64, max: f64, force_zero: bool, target_ticks: f64) -> YAxis {
         let (mut lo, mut hi) = (min.min(max), max.max(min));
         if lo >= 0.0 && (force_zero || lo < 0.5 * hi) {
@@ -1047,7 +1136,7 @@ impl YAxis {
             if min >= 0.0 && lo < 0.0 {
                 lo = 0.0;
             }
-        } else {
+        } else if !force_zero {
             let pad = 0.04 * (hi - lo);
             if lo != 0.0 {
                 lo -= pad;
@@ -1094,15 +1183,14 @@ impl YAxis {
         } else {
             &[1.0, 2.0, 5.0]
         };
-        let mut ticks = Vec::new();
-        for d in dlo..=dhi {
-            for m in mults {
-                let v = m * 10f64.powi(d);
-                if v >= lo * (1.0 - 1e-9) && v <= hi * (1.0 + 1e-9) {
-                    ticks.push(v);
-                }
-            }
-        }
+        let candidates: Vec<f64> = (dlo - 1..=dhi + 1)
+            .flat_map(|d| mults.iter().map(move |m| m * 10f64.powi(d)))
+            .collect();
+        let mut ticks: Vec<f64> = candidates
+            .iter()
+            .copied()
+            .filter(|&v| v >= lo * (1.0 - 1e-9) && v <= hi * (1.0 + 1e-9))
+            .collect();
         if ticks.len() < 3 {
             let step = nice_step(hi - lo, 5.0);
             let first = (lo / step).ceil() * step;
@@ -1111,15 +1199,17 @@ impl YAxis {
                 .filter(|&v| v > 0.0 && v <= hi)
                 .collect();
         } else {
-            // Extend the range to the outer ticks when they are close, for tidy ends.
-            if let Some(&t) = ticks.first() {
-                if lo / t < 1.6 {
-                    lo = lo.min(t);
+            // Extend the range to the next tick when it is close, so both ends are labelled.
+            if let Some(&below) = candidates.iter().rev().find(|&&v| v < lo) {
+                if lo / below < 1.35 {
+                    lo = below;
+                    ticks.insert(0, below);
                 }
             }
-            if let Some(&t) = ticks.last() {
-                if t / hi < 1.6 {
-                    hi = hi.max(t);
+            if let Some(&above) = candidates.iter().find(|&&v| v > hi) {
+                if above / hi < 1.35 {
+                    hi = above;
+                    ticks.push(above);
                 }
             }
         }
@@ -1227,7 +1317,8 @@ const KEY_GAP: f64 = 8.0;
 const COL_GAP: f64 = 28.0;
 
 /// Positions of legend entries: series keys in an aligned grid (as many equal-width
-/// columns as fit), other keys (targets, swatches) flowing on the rows after it.
+/// columns as fit), then target keys in a grid of their own, then other keys
+/// (swatches) flowing on the rows after them.
 struct LegendLayout {
     font: Font,
     /// (x offset, row) per entry.
@@ -1255,21 +1346,26 @@ fn legend_layout<DB: DrawingBackend>(
             .iter()
             .map(|e| Ok(KEY_W + KEY_GAP + c.text_width(&e.text, font)?))
             .collect::<Result<Vec<f64>, ChartError>>()?;
-        let is_grid = |e: &Entry| matches!(e.key, Key::Line { .. });
-        let grid: Vec<usize> = (0..entries.len())
-            .filter(|&i| is_grid(&entries[i]))
-            .collect();
-        let col_w = grid.iter().map(|&i| widths[i]).fold(0.0, f64::max);
-        let ncols =
-            (((width + COL_GAP) / (col_w + COL_GAP)).floor() as usize).clamp(1, grid.len().max(1));
         let mut pos = vec![(0.0, 0usize); entries.len()];
         let mut used = 0.0f64;
-        for (k, &i) in grid.iter().enumerate() {
-            let x = (k % ncols) as f64 * (col_w + COL_GAP);
-            pos[i] = (x, k / ncols);
-            used = used.max(x + widths[i]);
+        let mut rows = 0;
+        let is_grid = |e: &Entry| matches!(e.key, Key::Line { .. } | Key::Star { .. });
+        for star in [false, true] {
+            let grid: Vec<usize> = (0..entries.len())
+                .filter(|&i| {
+                    is_grid(&entries[i]) && matches!(entries[i].key, Key::Star { .. }) == star
+                })
+                .collect();
+            let col_w = grid.iter().map(|&i| widths[i]).fold(0.0, f64::max);
+            let ncols = (((width + COL_GAP) / (col_w + COL_GAP)).floor() as usize)
+                .clamp(1, grid.len().max(1));
+            for (k, &i) in grid.iter().enumerate() {
+                let x = (k % ncols) as f64 * (col_w + COL_GAP);
+                pos[i] = (x, rows + k / ncols);
+                used = used.max(x + widths[i]);
+            }
+            rows += grid.len().div_ceil(ncols);
         }
-        let mut rows = grid.len().div_ceil(ncols);
         let (mut x, mut row, mut any) = (0.0, rows, false);
         for i in (0..entries.len()).filter(|&i| !is_grid(&entries[i])) {
             if x > 0.0 && x + widths[i] > width {
@@ -1359,9 +1455,10 @@ fn render_line_chart<DB: DrawingBackend>(c: &Canvas<'_, DB>, chart: &LineChart) 
     }
     let gap = 44.0;
     let pw = (w - 2.0 * MARGIN + gap) / n as f64 - gap;
+    let colours = series_colours(&chart.panels);
     let mut legend_h = 0.0f64;
-    for panel in &chart.panels {
-        let entries = panel_entries(panel);
+    for (panel, cols) in chart.panels.iter().zip(&colours) {
+        let entries = panel_entries(panel, cols);
         if !entries.is_empty() {
             legend_h = legend_h.max(legend_layout(c, &entries, pw)?.height() + 10.0);
         }
@@ -1371,7 +1468,7 @@ fn render_line_chart<DB: DrawingBackend>(c: &Canvas<'_, DB>, chart: &LineChart) 
     } else {
         0.0
     };
-    for (i, panel) in chart.panels.iter().enumerate() {
+    for (i, (panel, cols)) in chart.panels.iter().zip(colours).enumerate() {
         let area = Rect {
             x0: MARGIN + i as f64 * (pw + gap),
             y0: top + 6.0,
@@ -1382,6 +1479,7 @@ fn render_line_chart<DB: DrawingBackend>(c: &Canvas<'_, DB>, chart: &LineChart) 
             area,
             title_h,
             legend_h,
+            colours: cols,
         };
         draw_panel(c, panel, &chart.x_label, &frame)?;
     }
@@ -1392,24 +1490,53 @@ fn render_line_chart<DB: DrawingBackend>(c: &Canvas<'_, DB>, chart: &LineChart) 
 type Segment = Vec<(f64, f64)>;
 
 /// Colour of a target marker: that of the series it names, else dark grey.
-fn target_colour(p: &Panel, series_label: &Option<String>) -> RGBColor {
+fn target_colour(p: &Panel, colours: &[RGBColor], series_label: &Option<String>) -> RGBColor {
     series_label
         .as_ref()
         .and_then(|l| p.series.iter().position(|s| &s.label == l))
-        .map_or(TARGET_GREY, |i| PALETTE[i % PALETTE.len()])
+        .map_or(TARGET_GREY, |i| colours[i])
+}
+
+/// Series colours for every panel: a label keeps its colour across panels (Chengdu is
+/// the same blue left and right); new labels take the next palette colour.
+fn series_colours(panels: &[Panel]) -> Vec<Vec<RGBColor>> {
+    let mut known: Vec<(&str, usize)> = Vec::new();
+    let mut next = 0usize;
+    panels
+        .iter()
+        .map(|p| {
+            let mut used: Vec<usize> = Vec::new();
+            p.series
+                .iter()
+                .map(|s| {
+                    let k = match known.iter().find(|(l, _)| *l == s.label.as_str()) {
+                        Some(&(_, k)) if !used.contains(&k) => k,
+                        _ => {
+                            let k = next;
+                            next += 1;
+                            known.push((s.label.as_str(), k));
+                            k
+                        }
+                    };
+                    used.push(k);
+                    PALETTE[k % PALETTE.len()]
+                })
+                .collect()
+        })
+        .collect()
 }
 
 /// Legend entries of a panel: every series, then one entry per distinct target label
 /// (coloured like its markers when they agree, grey when they differ).
-fn panel_entries(p: &Panel) -> Vec<Entry> {
-    let colour_of = |label: &Option<String>| target_colour(p, label);
+fn panel_entries(p: &Panel, colours: &[RGBColor]) -> Vec<Entry> {
+    let colour_of = |label: &Option<String>| target_colour(p, colours, label);
     let mut entries: Vec<Entry> = p
         .series
         .iter()
         .enumerate()
         .map(|(i, s)| Entry {
             key: Key::Line {
-                color: PALETTE[i % PALETTE.len()],
+                color: colours[i],
                 dashed: s.dashed,
             },
             text: s.label.clone(),
@@ -1443,6 +1570,8 @@ struct PanelFrame {
     area: Rect,
     title_h: f64,
     legend_h: f64,
+    /// Colour of each series, in order.
+    colours: Vec<RGBColor>,
 }
 
 fn draw_panel<DB: DrawingBackend>(
@@ -1482,7 +1611,7 @@ fn draw_panel<DB: DrawingBackend>(
         segs.retain(|sg| !sg.is_empty());
         seg_by_series.push(segs);
     }
-    let colour_of = |label: &Option<String>| target_colour(p, label);
+    let colour_of = |label: &Option<String>| target_colour(p, &frame.colours, label);
     let mut stars: Vec<((f64, f64), RGBColor)> = Vec::new();
     for t in &p.targets {
         let v = t.value / div;
@@ -1498,7 +1627,7 @@ fn draw_panel<DB: DrawingBackend>(
         let f = c.fit(&p.title, PANEL_TITLE, area.x1 - area.x0, 16.0)?;
         c.text(&p.title, area.x0, area.y0 + 26.0, f, Align::Left)?;
     }
-    let entries = panel_entries(p);
+    let entries = panel_entries(p, &frame.colours);
     let layout = legend_layout(c, &entries, area.x1 - area.x0)?;
     let legend_h = frame.legend_h;
     let plot_top = area.y0 + frame.title_h + 12.0;
@@ -1599,7 +1728,7 @@ fn draw_panel<DB: DrawingBackend>(
 
     // Series (input order; later series on top), then target stars on top of everything.
     for (i, segs) in seg_by_series.iter().enumerate() {
-        let col = solid(PALETTE[i % PALETTE.len()]);
+        let col = solid(frame.colours[i]);
         for seg in segs {
             let pts: Vec<(f64, f64)> = seg.iter().map(|&(x, v)| (mx(x), ax.map(v))).collect();
             if p.series[i].dashed {
@@ -1754,7 +1883,7 @@ fn render_bar_chart<DB: DrawingBackend>(c: &Canvas<'_, DB>, chart: &BarChart) ->
         .iter()
         .fold((0.0f64, 0.0f64), |(a, b), &v| (a.min(v), b.max(v)));
     // Headroom above the tallest bar for its value label and the status badge.
-    let mut ax = YAxis::linear(vmin, vmax * 1.16, true, 6.0);
+    let mut ax = YAxis::linear(vmin, vmax * 1.14, true, 6.0);
 
     // Category labels: one line if they fit the group width, else Chinese over English.
     let n = chart.bars.len().max(1);
@@ -1944,14 +2073,16 @@ fn diverging(t: f64) -> RGBColor {
     RGBColor(mix(a.0, b.0), mix(a.1, b.1), mix(a.2, b.2))
 }
 
-/// "1,000万" style population text (persons → 万 when ≥ 10,000).
+/// "1000万人" style population text (persons → 万 when ≥ 10,000).
 fn fmt_persons(v: f64) -> String {
-    if v.abs() >= 1e4 {
+    // No thousands separators: Chinese groups by 万, and "1,000万" reads oddly.
+    let s = if v.abs() >= 1e4 {
         let w = v / 1e4;
-        format!("{}万", fmt_num(w, decimals_for(w, 1).min(1)))
+        format!("{}万人", fmt_num(w, decimals_for(w, 1).min(1)))
     } else {
-        fmt_num(v, 0)
-    }
+        format!("{}人", fmt_num(v, 0))
+    };
+    s.replace(',', "")
 }
 
 /// Largest circle radius (logical px), for the most populous unit.
@@ -2276,7 +2407,7 @@ fn best_spot<DB: DrawingBackend>(
                         cost += 40.0;
                     }
                 }
-                if !reject && best.as_ref().is_none_or(|b| cost < b.0) {
+                if !reject && best.as_ref().map_or(true, |b| cost < b.0) {
                     best = Some((cost, bx, dist));
                 }
             }
@@ -2440,15 +2571,26 @@ fn render_map<DB: DrawingBackend>(c: &Canvas<'_, DB>, chart: &MapChart) -> Res {
             2.5
         }
     };
-    let g_abs = units
+    // Colour domain from the 90th percentile of |growth| (the maximum for few units), so
+    // one outlier does not wash out every other colour; beyond it colours saturate and
+    // the end labels say "≥".
+    let mut g_sorted: Vec<f64> = units
         .iter()
         .map(|(_, u)| u.growth_pct.abs())
         .filter(|g| g.is_finite())
-        .fold(0.0f64, f64::max);
-    // Symmetric colour domain ending on a tick: e.g. max |growth| 2.2 % → ±3 % in 1 % steps.
+        .collect();
+    g_sorted.sort_by(f64::total_cmp);
+    let g_all = g_sorted.last().copied().unwrap_or(0.0);
+    let g_abs = if g_sorted.len() >= 10 {
+        g_sorted[(g_sorted.len() * 9).div_ceil(10) - 1]
+    } else {
+        g_all
+    };
+    // Symmetric colour domain ending on a tick: e.g. |growth| 2.2 % → ±3 % in 1 % steps.
     let g_step = nice_step(g_abs.max(0.5), 3.0);
     let g_max = (g_abs.max(0.5) / g_step - 1e-9).ceil() * g_step;
     let g_ticks = (g_max / g_step).round() as i64;
+    let saturated = g_all > g_max * (1.0 + 1e-9);
     let fills: Vec<RGBColor> = chart
         .units
         .iter()
@@ -2708,10 +2850,11 @@ fn render_map<DB: DrawingBackend>(c: &Canvas<'_, DB>, chart: &MapChart) -> Res {
         let x = lx + lw * (v + g_max) / (2.0 * g_max);
         c.line(&[(x, y + bar_h), (x, y + bar_h + 5.0)], solid(AXIS), 1.0)?;
         let num = fmt_num(v, decimals_for(g_step, 2));
-        let s = if v > 0.0 {
-            format!("+{num}%")
-        } else {
-            format!("{num}%")
+        let sign = if v > 0.0 { "+" } else { "" };
+        let s = match (saturated, k) {
+            (true, k) if k == g_ticks => format!("≥{sign}{num}%"),
+            (true, k) if k == -g_ticks => format!("≤{num}%"),
+            _ => format!("{sign}{num}%"),
         };
         let tw = c.text_width(&s, bar_tick)?;
         let (al, x0) = if k == -g_ticks {
@@ -3320,7 +3463,9 @@ mod tests {
         assert_eq!(fmt_num(-0.0, 0), "0");
         assert_eq!(fmt_compact(150.0), "150");
         assert_eq!(fmt_compact(45.0), "45");
-        assert_eq!(fmt_persons(1e7), "1,000万");
+        assert_eq!(fmt_persons(1e7), "1000万人");
+        assert_eq!(fmt_persons(5000.0), "5000人");
+        assert_eq!(fmt_persons(15_000.0), "1.5万人");
         assert_eq!(decimals_for(2.5, 6), 1);
         let ax = YAxis::linear(45.0, 1700.0, false, 6.0);
         assert_eq!(ax.lo, 0.0);

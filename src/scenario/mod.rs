@@ -690,9 +690,12 @@ impl PolicyChecker<'_, '_> {
         locate::next_variant(self.text, self.at + 1).is_none_or(|next| offset < next)
     }
 
+    /// Levers act on projected years only: the start year is the observed base state, and the
+    /// calibration reproduces its flows.
     fn year(&mut self, key: &str, year: i32) {
-        if !(self.start_year..=self.end_year).contains(&year) {
-            self.problem(key, format!("year {year} is outside the scenario's horizon {}–{}; move it inside or change start_year/end_year", self.start_year, self.end_year));
+        let first = self.start_year + 1;
+        if !(first..=self.end_year).contains(&year) {
+            self.problem(key, format!("year {year} is outside the projected years {first}–{} (the start year {} is the observed base); move it inside or change start_year/end_year", self.end_year, self.start_year));
         }
     }
 
