@@ -446,6 +446,7 @@ pub fn summary(report: &RunReport<'_>) -> String {
         let (scale, unit) = match row.measure.as_str() {
             "persons" => (1e4, "万"),
             "yuan_current" => (1e8, "亿"),
+            "km2" => (1.0, " km²"),
             _ => (1.0, ""),
         };
         let show = |x: f64| format!("{:.1}{unit}", x / scale);

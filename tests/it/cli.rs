@@ -154,3 +154,15 @@ fn help_explains_outputs_and_exit_codes() {
     let out = simulate(&[], tmp.path());
     assert_eq!(out.status.code(), Some(2));
 }
+
+#[test]
+fn the_readme_scenario_example_runs() {
+    let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
+    let start = readme.find("```ron\n").expect("README has a RON example") + "```ron\n".len();
+    let end = start + readme[start..].find("```").unwrap();
+    let tmp = tempfile::tempdir().unwrap();
+    let file = tmp.path().join("example.ron");
+    std::fs::write(&file, &readme[start..end]).unwrap();
+    let out = simulate(&[file.to_str().unwrap(), "--out", "example", "-q"], tmp.path());
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+}
