@@ -192,12 +192,13 @@ pub fn prepare(data: &Dataset, scenario: &Scenario) -> Result<Prepared, SetupErr
         })
         .collect();
     let observed_rate = observed_net_migration_rate(data, &natural_2011_2014);
+    let census_rates = census_migrant_stocks(data);
     let targets = Targets {
         net_migration: (0..n)
             .map(|i| observed_rate[i] * population[i + 1])
             .collect(),
-        internal_move_rate: params.internal_move_rate(),
-        rest_of_china_out_rate: params.rest_of_china_out_rate(),
+        internal_move_rate: census_rates.internal / params.migrant_stay_years(),
+        rest_of_china_out_rate: census_rates.rest_of_china / params.migrant_stay_years(),
     };
     let utility_without_amenity = DVector::from_fn(nodes, |j, _| {
         params.epsilon() * base_state.expected_real_income[j].ln()
@@ -434,6 +435,31 @@ pub fn observed_net_migration_rate(data: &Dataset, natural_growth: &[f64]) -> Ve
             (base.population.value / census.resident_population).ln() / 4.0 - natural
         })
         .collect()
+}
+
+/// Migrant stocks of the 2010 census as shares of the resident population of the 44 units.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct CensusMigrantStocks {
+    /// Residents registered in another county of the same province (inter-county movers; in
+    /// Sichuan this includes moves between counties of one city, in Chongqing moves from
+    /// districts outside the plan).
+    pub internal: f64,
+    /// People registered in the units but living elsewhere, net, plus residents registered in
+    /// another province: registered − resident + in-migrants from other provinces.
+    pub rest_of_china: f64,
+}
+
+/// Reads the census migration columns: base-year gross move rates are these stocks divided by
+/// `migrant_stay_years`.
+pub fn census_migrant_stocks(data: &Dataset) -> CensusMigrantStocks {
+    let sum = |f: &dyn Fn(&crate::data::Census2010) -> f64| data.census.iter().map(f).sum::<f64>();
+    let resident = sum(&|c| c.resident_population);
+    CensusMigrantStocks {
+        internal: sum(&|c| c.in_migrants_other_county_same_province) / resident,
+        rest_of_china: (sum(&|c| c.registered_population) - resident
+            + sum(&|c| c.in_migrants_other_province))
+            / resident,
+    }
 }
 
 /// Unit natural growth offset: the unit's 2010 census rate minus the population-weighted mean of
@@ -750,6 +776,14 @@ mod tests {
             .sum::<f64>()
             / 15.0;
         assert!(mean_sichuan.abs() < 0.03, "{mean_sichuan}");
+    }
+
+    #[test]
+    fn census_stocks_give_the_documented_rates() {
+        let stocks = census_migrant_stocks(&Dataset::embedded());
+        // 6,924,950 / 90,465,844 and (101,373,056 − 90,465,844 + 1,872,653) / 90,465,844
+        assert_relative_eq!(stocks.internal, 0.07655, epsilon = 1e-4);
+        assert_relative_eq!(stocks.rest_of_china, 0.14127, epsilon = 1e-4);
     }
 
     #[test]

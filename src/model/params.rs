@@ -39,8 +39,7 @@ pub const SPECS: &[ParamSpec] = &[
     ParamSpec { name: "rho", symbol: "ρ", unit: "1/yr", meaning: "expectation smoothing (weight of this year's real income)", default: 0.4, sweep: (0.1, 1.0), bounds: (0.01, 1.0), source: "REMI-type lagged response [V]; value [A]" },
     ParamSpec { name: "trend_decay", symbol: "δ", unit: "1/yr", meaning: "yearly decay of each unit's 2010–2014 relative productivity trend", default: 0.2, sweep: (0.05, 0.5), bounds: (0.0, 1.0), source: "assumption [A]: half-life ≈ 3 years; calibrated in issue 5" },
     ParamSpec { name: "trend_cap", symbol: "ḡ", unit: "1/yr", meaning: "cap on |g_i⁰|: larger 2010–2014 differentials are level shocks (e.g. Dadukou's steelworks relocation, −19.7 %/yr), not trends", default: 0.03, sweep: (0.01, 0.05), bounds: (0.0, 0.2), source: "assumption [A]" },
-    ParamSpec { name: "internal_move_rate", symbol: "r_int", unit: "1/yr", meaning: "gross move rate between plan units in the base year (calibrates f)", default: 0.015, sweep: (0.01, 0.02), bounds: (0.0005, 0.2), source: "MODEL.md: 1–2 %/yr [A]" },
-    ParamSpec { name: "rest_of_china_out_rate", symbol: "r_out", unit: "1/yr", meaning: "gross out-move rate to the rest of China in the base year (calibrates f0)", default: 0.014, sweep: (0.007, 0.028), bounds: (0.0005, 0.2), source: "[D] 2010 census: out-migrant stock (registered − resident + inter-provincial in-migrants = 101.37M − 90.47M + 1.87M = 12.78M, 14.1 % of residents) ÷ assumed 10-year stay [A]" },
+    ParamSpec { name: "migrant_stay_years", symbol: "S", unit: "yr", meaning: "average time the 2010 census migrant stocks have spent at their destination: turns the census stocks into the base-year gross move rates that calibrate f and f0", default: 10.0, sweep: (5.0, 20.0), bounds: (1.0, 50.0), source: "assumption [A]; with it the census gives 0.77 %/yr between units and 1.41 %/yr to the rest of China (MODEL.md: 1–2 %/yr)" },
     ParamSpec { name: "detour_factor", symbol: "c", unit: "1", meaning: "road distance ÷ great-circle distance", default: 1.3, sweep: (1.2, 1.5), bounds: (1.0, 3.0), source: "MODEL.md [A]" },
     ParamSpec { name: "road_speed_kmh", symbol: "v", unit: "km/h", meaning: "expressway door-to-door speed", default: 80.0, sweep: (60.0, 100.0), bounds: (10.0, 300.0), source: "MODEL.md [A]" },
     ParamSpec { name: "terminal_hours", symbol: "t0", unit: "h", meaning: "terminal time added to every trip between units", default: 0.5, sweep: (0.25, 1.0), bounds: (0.0, 5.0), source: "MODEL.md [A]" },
@@ -230,11 +229,8 @@ impl Params {
     pub fn trend_cap(&self) -> f64 {
         self.value("trend_cap")
     }
-    pub fn internal_move_rate(&self) -> f64 {
-        self.value("internal_move_rate")
-    }
-    pub fn rest_of_china_out_rate(&self) -> f64 {
-        self.value("rest_of_china_out_rate")
+    pub fn migrant_stay_years(&self) -> f64 {
+        self.value("migrant_stay_years")
     }
     pub fn detour_factor(&self) -> f64 {
         self.value("detour_factor")

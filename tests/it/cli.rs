@@ -163,6 +163,13 @@ fn the_readme_scenario_example_runs() {
     let tmp = tempfile::tempdir().unwrap();
     let file = tmp.path().join("example.ron");
     std::fs::write(&file, &readme[start..end]).unwrap();
-    let out = simulate(&[file.to_str().unwrap(), "--out", "example", "-q"], tmp.path());
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = simulate(
+        &[file.to_str().unwrap(), "--out", "example", "-q"],
+        tmp.path(),
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
