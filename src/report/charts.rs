@@ -15,9 +15,17 @@
 //!
 //! All layout is done here in pixel space rather than with plotters' `ChartBuilder`,
 //! because we need exact control over legends, label collisions, log axes and text
-//! placement, and because the two backends place text baselines differently (we
-//! correct for that in [`Canvas::text`]). The PNG is rendered at 2× and box-filtered
-//! down, which anti-aliases lines and circles (plotters' bitmap rasteriser does not).
+//! placement. One drawing routine serves both backends (generic over
+//! `DrawingBackend`), with two backend-specific corrections in `Canvas::text`: the
+//! backends put text baselines at different heights, and plotters' ab_glyph renderer
+//! drops each glyph's side bearing, so PNG text is placed glyph by glyph from the
+//! font's own metrics (which also lets missing super/subscripts such as ⁸ be drawn as
+//! small raised digits). The PNG is rendered at 2× and box-filtered down, which
+//! anti-aliases lines and circles (plotters' bitmap rasteriser does not).
+//!
+//! Colours: series use Tableau 10 (a label keeps its colour across the panels of a
+//! figure); bars use Okabe–Ito green/vermillion plus check/cross icons and words; the
+//! map uses a blue–grey–red diverging scale.
 //!
 //! Output is deterministic: no timestamps, no hash-map iteration, inputs are walked in
 //! the order given (sorting, where done, is stable with index tie-breaks).
@@ -120,7 +128,8 @@ pub struct Panel {
     pub y_divisor: f64,
     /// Logarithmic y axis.
     pub log_y: bool,
-    /// Lines, drawn in order (colours follow this order).
+    /// Lines, drawn in order. Colours follow the order in which labels first appear
+    /// across the figure's panels, so the same label has the same colour everywhere.
     pub series: Vec<Series>,
     /// Target markers.
     pub targets: Vec<TargetMarker>,
@@ -1030,10 +1039,8 @@ fn fmt_num(v: f64, dec: usize) -> String {
         }
         grouped.push(ch);
     }
-    let zero = int.chars().all(|c| c == '0')
-        && frac
-            .as_deref()
-            .map_or(true, |f| f.chars().all(|c| c == '0'));
+    let zero =
+        int.chars().all(|c| c == '0') && frac.as_deref().unwrap_or("").chars().all(|c| c == '0');
     let mut out = String::new();
     if v < 0.0 && !zero {
         out.push('−');
@@ -1988,28 +1995,44 @@ fn render_bar_chart<DB: DrawingBackend>(c: &Canvas<'_, DB>, chart: &BarChart) ->
             c.text(&fmt_compact(v), (x0 + x1) / 2.0, label_y, vf, Align::Center)?;
             top_y = top_y.min(py.min(base));
         }
-        // Status badge above the taller bar: icon + word (+ ratio when meaningful).
-        let ratio = if vt.is_finite() && vp.is_finite() && vt > 0.0 {
-            format!(" {:.0}%", 100.0 * vp / vt)
-        } else {
-            String::new()
-        };
+        // Status badge above the taller bar: icon + word + ratio; in narrow groups the
+        // ratio (or word) alone, and if even that does not fit, icon over text.
+        let ratio = (vt.is_finite() && vp.is_finite() && vt > 0.0)
+            .then(|| format!("{:.0}%", 100.0 * vp / vt));
         let word = if b.met { "达成 met" } else { "未达 missed" };
-        let text = format!("{word}{ratio}");
-        let bf = c.fit(&text, Font::new(18.0, status), group_w - 34.0, 11.0)?;
-        let tw = c.text_width(&text, bf)?;
+        let full = match &ratio {
+            Some(r) => format!("{word} {r}"),
+            None => word.to_string(),
+        };
+        let short = ratio.clone().unwrap_or_else(|| word.to_string());
         let icon_r = 10.0;
-        let total = 2.0 * icon_r + 5.0 + tw;
         let by = top_y - value_font.size - 22.0;
-        let bx = gx - total / 2.0;
-        draw_status_icon(c, (bx + icon_r, by), icon_r, b.met)?;
-        c.text(
-            &text,
-            bx + 2.0 * icon_r + 5.0,
-            by + 0.33 * bf.size,
-            bf,
-            Align::Left,
-        )?;
+        let room = group_w - 2.0 * icon_r - 12.0;
+        let base_font = Font::new(18.0, status);
+        let mut inline = None;
+        for (text, min) in [(&full, 14.0), (&short, 13.0)] {
+            let f = c.fit(text, base_font, room, min)?;
+            if c.text_width(text, f)? <= room {
+                inline = Some((text.clone(), f));
+                break;
+            }
+        }
+        if let Some((text, f)) = inline {
+            let total = 2.0 * icon_r + 5.0 + c.text_width(&text, f)?;
+            let bx = gx - total / 2.0;
+            draw_status_icon(c, (bx + icon_r, by), icon_r, b.met)?;
+            c.text(
+                &text,
+                bx + 2.0 * icon_r + 5.0,
+                by + 0.33 * f.size,
+                f,
+                Align::Left,
+            )?;
+        } else {
+            let f = c.fit(&short, base_font, group_w - 4.0, 9.0)?;
+            draw_status_icon(c, (gx, by - f.size - 2.0), icon_r * 0.8, b.met)?;
+            c.text(&short, gx, by + 0.33 * f.size, f, Align::Center)?;
+        }
 
         // Category label.
         if two_lines {
@@ -2407,7 +2430,11 @@ fn best_spot<DB: DrawingBackend>(
                         cost += 40.0;
                     }
                 }
-                if !reject && best.as_ref().map_or(true, |b| cost < b.0) {
+                let better = match &best {
+                    Some(b) => cost < b.0,
+                    None => true,
+                };
+                if !reject && better {
                     best = Some((cost, bx, dist));
                 }
             }
@@ -3073,6 +3100,11 @@ mod tests {
         "资阳市",
     ];
 
+    /// U+9F98 (dá, "dragons flying"), outside GB2312 and so outside the subset, and an
+    /// emoji. Written as escapes: make_subset.sh adds every character of src/*.rs.
+    const RARE: char = '\u{9F98}';
+    const EMOJI: char = '\u{1F600}';
+
     fn tmp(name: &str) -> PathBuf {
         let d = std::env::temp_dir().join(format!("simulate-charts-{}-{name}", std::process::id()));
         let _ = std::fs::remove_dir_all(&d);
@@ -3249,10 +3281,10 @@ mod tests {
     #[test]
     fn every_character_of_this_module_renders() {
         // Labels written here (legends, notes, axis names) must be in the subset;
-        // the two characters below are deliberately absent (see the next test).
+        // RARE and EMOJI are deliberately absent (see `rare_glyphs_are_reported`).
         let missing: Vec<char> = missing_glyphs(include_str!("charts.rs"))
             .into_iter()
-            .filter(|c| !['龘', '😀'].contains(c))
+            .filter(|c| ![RARE, EMOJI].contains(c))
             .collect();
         assert!(missing.is_empty(), "not in the font subset: {missing:?}");
     }
@@ -3268,8 +3300,9 @@ mod tests {
 
     #[test]
     fn rare_glyphs_are_reported() {
-        assert_eq!(missing_glyphs("龘"), vec!['龘']);
-        assert_eq!(missing_glyphs("a龘b龘😀"), vec!['龘', '😀']);
+        assert_eq!(missing_glyphs(&RARE.to_string()), vec![RARE]);
+        let mixed = format!("a{RARE}b{RARE}{EMOJI}");
+        assert_eq!(missing_glyphs(&mixed), vec![RARE, EMOJI]);
         assert!(missing_glyphs("\n\t").is_empty());
     }
 
