@@ -142,84 +142,81 @@ fn f2(x: f64) -> String {
     format!("{x:.2}")
 }
 
-/// `trajectories.csv`: one row per unit and year.
-pub fn write_trajectories(report: &RunReport<'_>, path: &Path) -> Result<(), ReportError> {
+const SERIES_HEADER: [&str; 5] = [
+    "population",
+    "gdp",
+    "gdp_per_capita",
+    "urban_population",
+    "net_migration",
+];
+
+/// One row of `trajectories.csv` or `totals.csv`: the sums over `members` in one year.
+fn series_row(
+    report: &RunReport<'_>,
+    year_index: usize,
+    id: &str,
+    members: &[usize],
+) -> [String; 8] {
     let t = report.trajectory;
+    let sum = |series: &crate::engine::Series| -> f64 {
+        members.iter().map(|&u| series[year_index][u]).sum()
+    };
+    let population = sum(&t.population);
+    let gdp = sum(&t.gdp);
+    [
+        report.scenario.name.clone(),
+        t.years[year_index].to_string(),
+        id.to_string(),
+        f1(population),
+        f1(gdp),
+        f2(gdp / population),
+        f1(sum(&t.urban_population)),
+        f1(sum(&t.net_migration)),
+    ]
+}
+
+/// Writes `header` then one row per year and group of units.
+fn write_series(
+    report: &RunReport<'_>,
+    path: &Path,
+    id_column: &str,
+    groups: &[(String, Vec<usize>)],
+) -> Result<(), ReportError> {
     let mut writer = csv_writer(path)?;
     let err = csv_error(path);
-    writer
-        .write_record([
-            "scenario",
-            "year",
-            "unit_id",
-            "population",
-            "gdp",
-            "gdp_per_capita",
-            "urban_population",
-            "net_migration",
-        ])
-        .map_err(&err)?;
-    for (index, year) in t.years.iter().enumerate() {
-        for (unit, info) in report.data.units.iter().enumerate() {
-            let population = t.population[index][unit];
-            let gdp = t.gdp[index][unit];
+    let header = ["scenario", "year", id_column]
+        .into_iter()
+        .chain(SERIES_HEADER);
+    writer.write_record(header).map_err(&err)?;
+    for index in 0..report.trajectory.years.len() {
+        for (id, members) in groups {
             writer
-                .write_record([
-                    report.scenario.name.clone(),
-                    year.to_string(),
-                    info.id.clone(),
-                    f1(population),
-                    f1(gdp),
-                    f2(gdp / population),
-                    f1(t.urban_population[index][unit]),
-                    f1(t.net_migration[index][unit]),
-                ])
+                .write_record(series_row(report, index, id, members))
                 .map_err(&err)?;
         }
     }
     finish(writer, path)
 }
 
+/// `trajectories.csv`: one row per unit and year.
+pub fn write_trajectories(report: &RunReport<'_>, path: &Path) -> Result<(), ReportError> {
+    let units: Vec<(String, Vec<usize>)> = report
+        .data
+        .units
+        .iter()
+        .enumerate()
+        .map(|(i, unit)| (unit.id.clone(), vec![i]))
+        .collect();
+    write_series(report, path, "unit_id", &units)
+}
+
 /// `totals.csv`: the plan area, each province and the Chongqing core, per year.
 pub fn write_totals(report: &RunReport<'_>, path: &Path) -> Result<(), ReportError> {
-    let t = report.trajectory;
-    let mut writer = csv_writer(path)?;
-    let err = csv_error(path);
-    writer
-        .write_record([
-            "scenario",
-            "year",
-            "region",
-            "population",
-            "gdp",
-            "gdp_per_capita",
-            "urban_population",
-            "net_migration",
-        ])
-        .map_err(&err)?;
-    let regions = regions(report.data);
-    for (index, year) in t.years.iter().enumerate() {
-        for region in &regions {
-            let sum = |series: &crate::engine::Series| -> f64 {
-                region.members.iter().map(|&u| series[index][u]).sum()
-            };
-            let population = sum(&t.population);
-            let gdp = sum(&t.gdp);
-            writer
-                .write_record([
-                    report.scenario.name.clone(),
-                    year.to_string(),
-                    region.id.to_string(),
-                    f1(population),
-                    f1(gdp),
-                    f2(gdp / population),
-                    f1(sum(&t.urban_population)),
-                    f1(sum(&t.net_migration)),
-                ])
-                .map_err(&err)?;
-        }
-    }
-    finish(writer, path)
+    let groups: Vec<(String, Vec<usize>)> = regions(report.data)
+        .into_iter()
+        .map(|region| (region.id.to_string(), region.members))
+        .collect();
+    write_series(report, path, "region", &groups)
 }
 
 /// `migration_<year>.csv`: origin, destination, persons moving during that year.
