@@ -81,6 +81,10 @@ pub struct Flows {
     pub inflow: DVector<f64>,
     /// Departures to every other node.
     pub outflow: DVector<f64>,
+    /// Residents who stay, P_i·π_ii. Population accounting adds this rather than subtracting
+    /// `outflow` from P: when nearly everyone leaves, P − outflow cancels catastrophically and
+    /// could round to zero or below, while P·π_ii stays positive.
+    pub stay: DVector<f64>,
 }
 
 impl Flows {
@@ -121,6 +125,7 @@ pub fn flows_into(
         let denominator = weights[i] + work.off_diagonal_choice[i];
         work.scaled_population[i] = population[i] / denominator;
         out.outflow[i] = population[i] * (work.off_diagonal_choice[i] / denominator);
+        out.stay[i] = population[i] * (weights[i] / denominator);
     }
     // arrivals_j = Σ_i K_ij P_i / den_i
     work.arrivals
@@ -136,6 +141,7 @@ pub fn flows(kernel: &DMatrix<f64>, weights: &DVector<f64>, population: &DVector
     let mut out = Flows {
         inflow: DVector::zeros(n),
         outflow: DVector::zeros(n),
+        stay: DVector::zeros(n),
     };
     flows_into(
         kernel,

@@ -85,6 +85,7 @@ impl Workspace {
                 flows: Flows {
                     inflow: DVector::zeros(nodes),
                     outflow: DVector::zeros(nodes),
+                    stay: DVector::zeros(nodes),
                 },
             },
         }
@@ -193,11 +194,12 @@ pub fn step(
     );
 
     // Population accounting: people are conserved; natural change on top.
+    // P(t) = P·(1 + n) + in − out, written as P·n + stay + in (stay = P − out) so that it stays
+    // positive even when nearly everyone leaves.
     let flows = &work.output.flows;
     for i in 0..nodes {
-        state.population[i] = state.population[i] * (1.0 + inputs.natural_growth[i])
-            + flows.inflow[i]
-            - flows.outflow[i];
+        state.population[i] =
+            state.population[i] * inputs.natural_growth[i] + flows.stay[i] + flows.inflow[i];
         state.log_population[i] = state.population[i].ln();
     }
 
