@@ -345,6 +345,11 @@ pub fn write_manifest(
             "description": scenario.description,
             "file": scenario.source.as_ref().map(|p| p.display().to_string()),
             "sha256": scenario.source_hash,
+            "extends_chain": scenario
+                .sources
+                .iter()
+                .map(|(file, sha256)| json!({ "file": file, "sha256": sha256 }))
+                .collect::<Vec<_>>(),
             "seed": scenario.seed,
             "start_year": scenario.start_year,
             "end_year": scenario.end_year,

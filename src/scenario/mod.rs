@@ -77,8 +77,11 @@ parameters_file!(
 #[serde(deny_unknown_fields)]
 pub struct ScenarioFile {
     pub name: String,
+    /// Parent scenario (path relative to this file): everything not set here is inherited.
     #[serde(default)]
-    pub description: String,
+    pub extends: Option<String>,
+    #[serde(default)]
+    pub description: Option<String>,
     #[serde(default)]
     pub start_year: Option<i32>,
     #[serde(default)]
@@ -90,10 +93,18 @@ pub struct ScenarioFile {
     pub data: Option<String>,
     #[serde(default)]
     pub parameters: ParametersFile,
+    /// Appended after the parent's macro paths (later entries win).
     #[serde(default)]
     pub macro_paths: Vec<MacroPathFile>,
+    /// Replaces the parent's policies when given.
     #[serde(default)]
-    pub policies: Vec<PolicyFile>,
+    pub policies: Option<Vec<PolicyFile>>,
+    /// Appended to the (inherited) policies.
+    #[serde(default)]
+    pub add_policies: Vec<PolicyFile>,
+    /// Names (`name:`) of inherited policies to drop.
+    #[serde(default)]
+    pub remove_policies: Vec<String>,
 }
 
 /// Which macro driver a path sets.
@@ -283,8 +294,10 @@ pub struct Scenario {
     pub policies: Vec<NamedPolicy>,
     /// The scenario file, if it came from one.
     pub source: Option<PathBuf>,
-    /// SHA-256 of the scenario file's bytes.
+    /// SHA-256 over the hashes of every file of the `extends` chain (root first).
     pub source_hash: String,
+    /// Every file of the `extends` chain, root first, with its SHA-256.
+    pub sources: Vec<(String, String)>,
     /// The data directory the scenario asked for (None = embedded data).
     pub data_dir: Option<PathBuf>,
 }
@@ -306,6 +319,7 @@ impl Scenario {
             policies: Vec::new(),
             source: None,
             source_hash: String::new(),
+            sources: Vec::new(),
             data_dir: None,
         }
     }
@@ -355,54 +369,132 @@ impl fmt::Display for ScenarioErrors {
     }
 }
 
-/// Reads, parses and validates a scenario file, and loads the data it points to.
-pub fn load(path: &Path) -> Result<(Scenario, Dataset), ScenarioErrors> {
-    let display = path.display().to_string();
-    let text = std::fs::read_to_string(path).map_err(|err| {
-        ScenarioErrors(vec![Problem {
-            file: display.clone(),
-            line: 0,
-            column: 0,
-            field: String::new(),
-            message: format!("cannot read the scenario file: {err}; check the path (scenarios live in scenarios/, e.g. scenarios/baseline.ron)"),
-        }])
-    })?;
-    let file = parse(&display, &text)?;
-    let base_dir = path.parent().unwrap_or(Path::new("."));
-    let dataset = match &file.data {
-        None => Dataset::embedded(),
-        Some(dir) => {
-            let dir = base_dir.join(dir);
-            if !dir.is_dir() {
-                let at = locate::key(&text, 0, "data").unwrap_or(0);
-                let (line, column) = locate::line_column(&text, at);
-                return Err(ScenarioErrors(vec![Problem {
-                    file: display,
-                    line,
-                    column,
-                    field: "data".into(),
-                    message: format!("data directory {} does not exist; give a folder (relative to the scenario file) holding the same CSV files as data/, or remove `data:` to use the built-in data", dir.display()),
-                }]));
+/// One parsed file of an `extends` chain.
+#[derive(Debug, Clone)]
+pub struct SourceFile {
+    pub display: String,
+    pub text: String,
+    /// Folder of the file: relative paths in it (`extends`, `data`) start here.
+    pub dir: PathBuf,
+    pub raw: ScenarioFile,
+}
+
+/// The longest `extends` chain accepted.
+const MAX_CHAIN: usize = 16;
+
+fn problem_at(src: &SourceFile, key: &str, field: &str, message: String) -> Problem {
+    let at = locate::key(&src.text, 0, key).unwrap_or(0);
+    let (line, column) = locate::line_column(&src.text, at);
+    Problem {
+        file: src.display.clone(),
+        line,
+        column,
+        field: field.to_string(),
+        message,
+    }
+}
+
+/// Reads and parses a scenario and its parents, root first.
+pub fn read_chain(path: &Path) -> Result<Vec<SourceFile>, ScenarioErrors> {
+    let mut chain: Vec<SourceFile> = Vec::new();
+    let mut seen: Vec<PathBuf> = Vec::new();
+    let mut next = path.to_path_buf();
+    loop {
+        let display = next.display().to_string();
+        let child = chain.last();
+        let text = match std::fs::read_to_string(&next) {
+            Ok(text) => text,
+            Err(err) => {
+                let problem = match child {
+                    Some(child) => problem_at(child, "extends", "extends", format!("cannot read the parent scenario {display}: {err}; `extends` is relative to the file that names it")),
+                    None => Problem {
+                        file: display,
+                        line: 0,
+                        column: 0,
+                        field: String::new(),
+                        message: format!("cannot read the scenario file: {err}; check the path (scenarios live in scenarios/, e.g. scenarios/baseline.ron)"),
+                    },
+                };
+                return Err(ScenarioErrors(vec![problem]));
             }
-            Dataset::from_dir(&dir).map_err(|errors| {
-                ScenarioErrors(
-                    errors
-                        .0
-                        .into_iter()
-                        .map(|p| Problem {
-                            file: p.file,
-                            line: p.line as usize,
-                            column: 0,
-                            field: p.column,
-                            message: p.message,
-                        })
-                        .collect(),
-                )
-            })?
+        };
+        let canonical = std::fs::canonicalize(&next).unwrap_or_else(|_| next.clone());
+        if let Some(child) = child {
+            if seen.contains(&canonical) {
+                let mut names: Vec<String> = chain.iter().map(|f| f.display.clone()).collect();
+                names.push(display);
+                return Err(ScenarioErrors(vec![problem_at(
+                    child,
+                    "extends",
+                    "extends",
+                    format!(
+                        "`extends` forms a cycle: {}; a scenario cannot inherit from itself",
+                        names.join(" → ")
+                    ),
+                )]));
+            }
+            if chain.len() >= MAX_CHAIN {
+                return Err(ScenarioErrors(vec![problem_at(
+                    child,
+                    "extends",
+                    "extends",
+                    format!("`extends` chain longer than {MAX_CHAIN} files"),
+                )]));
+            }
         }
+        seen.push(canonical);
+        let raw = parse(&display, &text)?;
+        let dir = next.parent().map(Path::to_path_buf).unwrap_or_default();
+        let parent = raw.extends.clone();
+        chain.push(SourceFile {
+            display,
+            text,
+            dir: dir.clone(),
+            raw,
+        });
+        match parent {
+            Some(parent) => next = dir.join(parent),
+            None => break,
+        }
+    }
+    chain.reverse();
+    Ok(chain)
+}
+
+/// The data a chain asks for: the `data:` of the file nearest the leaf that sets it.
+fn dataset_for(chain: &[SourceFile]) -> Result<(Dataset, Option<PathBuf>), ScenarioErrors> {
+    let Some(src) = chain.iter().rev().find(|f| f.raw.data.is_some()) else {
+        return Ok((Dataset::embedded(), None));
     };
-    let mut scenario = validate(&display, &text, file, &dataset)?;
+    let dir = src.dir.join(src.raw.data.as_deref().unwrap_or_default());
+    if !dir.is_dir() {
+        return Err(ScenarioErrors(vec![problem_at(src, "data", "data", format!("data directory {} does not exist; give a folder (relative to the scenario file) holding the same CSV files as data/, or remove `data:` to use the built-in data", dir.display()))]));
+    }
+    let dataset = Dataset::from_dir(&dir).map_err(|errors| {
+        ScenarioErrors(
+            errors
+                .0
+                .into_iter()
+                .map(|p| Problem {
+                    file: p.file,
+                    line: p.line as usize,
+                    column: 0,
+                    field: p.column,
+                    message: p.message,
+                })
+                .collect(),
+        )
+    })?;
+    Ok((dataset, Some(dir)))
+}
+
+/// Reads, parses and validates a scenario file (and its parents), and loads its data.
+pub fn load(path: &Path) -> Result<(Scenario, Dataset), ScenarioErrors> {
+    let chain = read_chain(path)?;
+    let (dataset, data_dir) = dataset_for(&chain)?;
+    let mut scenario = validate_chain(&chain, &dataset)?;
     scenario.source = Some(path.to_path_buf());
+    scenario.data_dir = data_dir;
     Ok((scenario, dataset))
 }
 
@@ -501,151 +593,269 @@ impl Collector<'_> {
     }
 }
 
-/// Semantic checks: years, ranges, unit ids, parameter bounds and stability. All problems.
+/// Semantic checks of a single file (no `extends`): see [`validate_chain`].
 pub fn validate(
     file: &str,
     text: &str,
     scenario: ScenarioFile,
     dataset: &Dataset,
 ) -> Result<Scenario, ScenarioErrors> {
-    let mut out = Collector {
-        file,
-        text,
-        problems: Vec::new(),
-    };
-    let top = |key: &str| locate::key(text, 0, key).unwrap_or(0);
+    let chain = [SourceFile {
+        display: file.to_string(),
+        text: text.to_string(),
+        dir: PathBuf::new(),
+        raw: scenario,
+    }];
+    validate_chain(&chain, dataset)
+}
 
-    let name = scenario.name.trim().to_string();
+fn collector(src: &SourceFile) -> Collector<'_> {
+    Collector {
+        file: src.display.as_str(),
+        text: src.text.as_str(),
+        problems: Vec::new(),
+    }
+}
+
+/// The value of the file nearest the leaf that sets it, with that file's index.
+fn nearest<T>(
+    chain: &[SourceFile],
+    get: impl Fn(&ScenarioFile) -> Option<T>,
+) -> Option<(T, usize)> {
+    chain
+        .iter()
+        .enumerate()
+        .rev()
+        .find_map(|(index, src)| get(&src.raw).map(|value| (value, index)))
+}
+
+/// Semantic checks of an `extends` chain (root first): years, ranges, unit ids, parameter bounds
+/// and stability, inheritance of policies. Every problem, each in the file where it was written.
+pub fn validate_chain(chain: &[SourceFile], dataset: &Dataset) -> Result<Scenario, ScenarioErrors> {
+    let leaf = chain
+        .last()
+        .expect("a chain holds at least the scenario itself");
+    let mut problems: Vec<Problem> = Vec::new();
+
+    let top = |src: &SourceFile, key: &str| locate::key(&src.text, 0, key).unwrap_or(0);
+
+    let name = leaf.raw.name.trim().to_string();
     let name_ok = !name.is_empty()
         && name
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-' || c == '.');
     if !name_ok {
+        let mut out = collector(leaf);
         out.at(
-            top("name"),
+            top(leaf, "name"),
             "name",
-            format!("`{}` is not a usable scenario name: it names the results folder, so use ASCII letters, digits, `_`, `-` or `.` (e.g. \"baseline\")", scenario.name),
+            format!("`{}` is not a usable scenario name: it names the results folder, so use ASCII letters, digits, `_`, `-` or `.` (e.g. \"baseline\")", leaf.raw.name),
         );
+        problems.append(&mut out.problems);
     }
 
-    let start_year = scenario.start_year.unwrap_or(BASE_YEAR);
-    let end_year = scenario.end_year.unwrap_or(2030);
+    let start = nearest(chain, |f| f.start_year);
+    let end = nearest(chain, |f| f.end_year);
+    let start_year = start.map_or(BASE_YEAR, |(year, _)| year);
+    let end_year = end.map_or(2030, |(year, _)| year);
     if start_year != BASE_YEAR {
+        let src = &chain[start.map_or(chain.len() - 1, |(_, i)| i)];
+        let mut out = collector(src);
         out.at(
-            top("start_year"),
+            top(src, "start_year"),
             "start_year",
             format!("start year {start_year} is not supported yet: the base data are for {BASE_YEAR} (a 2010 hindcast start is planned); use {BASE_YEAR}"),
         );
+        problems.append(&mut out.problems);
     }
     if end_year <= start_year || end_year > LAST_YEAR {
+        let src = &chain[end.map_or(chain.len() - 1, |(_, i)| i)];
+        let mut out = collector(src);
         out.at(
-            top("end_year"),
+            top(src, "end_year"),
             "end_year",
             format!("end year {end_year} must be after the start year {start_year} and at most {LAST_YEAR}"),
         );
+        problems.append(&mut out.problems);
     }
     let in_horizon = |year: i32| (start_year..=end_year).contains(&year);
 
-    // Parameters: bounds and stability, all at once.
-    let params_at = top("parameters");
-    let params = match Params::from_values(scenario.parameters.given()) {
+    // Parameters: merged over the chain (nearest file wins), then bounds and stability at once.
+    let mut given: BTreeMap<&'static str, (f64, usize)> = BTreeMap::new();
+    for (index, src) in chain.iter().enumerate() {
+        for (name, value) in src.raw.parameters.given() {
+            given.insert(name, (value, index));
+        }
+    }
+    let params = match Params::from_values(given.iter().map(|(name, (value, _))| (*name, *value))) {
         Ok(params) => params,
         Err(errors) => {
             for error in errors {
-                let (offset, field) = match &error {
+                let (file_index, key, field) = match &error {
                     ParamError::NotFinite { name, .. } | ParamError::OutOfBounds { name, .. } => (
-                        locate::key(text, params_at, name).unwrap_or(params_at),
+                        given.get(name).map_or(chain.len() - 1, |(_, i)| *i),
+                        Some(*name),
                         format!("parameters.{name}"),
                     ),
-                    ParamError::Unknown { name, .. } => (params_at, format!("parameters.{name}")),
-                    ParamError::Unstable { .. } => (params_at, "parameters".to_string()),
+                    ParamError::Unknown { name, .. } => {
+                        (chain.len() - 1, None, format!("parameters.{name}"))
+                    }
+                    ParamError::Unstable { .. } => (
+                        nearest(chain, |f| (!f.parameters.given().is_empty()).then_some(()))
+                            .map_or(chain.len() - 1, |(_, i)| i),
+                        None,
+                        "parameters".to_string(),
+                    ),
                 };
+                let src = &chain[file_index];
+                let params_at = top(src, "parameters");
+                let offset = key
+                    .and_then(|key| locate::key(&src.text, params_at, key))
+                    .unwrap_or(params_at);
+                let mut out = collector(src);
                 out.at(offset, field, error.to_string());
+                problems.append(&mut out.problems);
             }
             Params::default()
         }
     };
 
-    // Macro paths.
     let mut macro_paths = Vec::new();
-    let mut cursor = top("macro_paths");
-    for (index, path) in scenario.macro_paths.into_iter().enumerate() {
-        let at = locate::next_occurrence(text, cursor, "region").unwrap_or(cursor);
-        cursor = at + 1;
-        let field = format!("macro_paths[{index}]");
-        if !["sichuan", "chongqing", "china"].contains(&path.region.as_str()) {
-            out.at(
-                at,
-                format!("{field}.region"),
-                format!(
-                    "unknown region `{}`{}; use sichuan, chongqing or china",
-                    path.region,
-                    data::suggestion(&path.region, ["sichuan", "chongqing", "china"].into_iter())
-                ),
-            );
+    let mut policies: Vec<NamedPolicy> = Vec::new();
+    for src in chain {
+        let mut out = collector(src);
+        // Macro paths: appended.
+        let mut cursor = top(src, "macro_paths");
+        for (index, path) in src.raw.macro_paths.iter().enumerate() {
+            let at = locate::next_occurrence(&src.text, cursor, "region").unwrap_or(cursor);
+            cursor = at + 1;
+            let field = format!("macro_paths[{index}]");
+            if !["sichuan", "chongqing", "china"].contains(&path.region.as_str()) {
+                out.at(
+                    at,
+                    format!("{field}.region"),
+                    format!(
+                        "unknown region `{}`{}; use sichuan, chongqing or china",
+                        path.region,
+                        data::suggestion(
+                            &path.region,
+                            ["sichuan", "chongqing", "china"].into_iter()
+                        )
+                    ),
+                );
+            }
+            if path.from_year > path.to_year
+                || !in_horizon(path.from_year)
+                || !in_horizon(path.to_year)
+            {
+                out.at(at, format!("{field}.from_year"), format!("years {}–{} must be an ordered range inside the horizon {start_year}–{end_year}", path.from_year, path.to_year));
+            }
+            let (lo, hi, unit) = match path.indicator {
+                Indicator::RealGdpGrowth => (-20.0, 30.0, "percent"),
+                Indicator::NaturalGrowth => (-30.0, 30.0, "per mille"),
+            };
+            if !path.value.is_finite() || path.value < lo || path.value > hi {
+                out.at(
+                    at,
+                    format!("{field}.value"),
+                    format!("value {} is outside [{lo}, {hi}] {unit}", path.value),
+                );
+            }
+            macro_paths.push(MacroPath {
+                region: path.region.clone(),
+                indicator: path.indicator,
+                from_year: path.from_year,
+                to_year: path.to_year,
+                value: path.value,
+            });
         }
-        if path.from_year > path.to_year || !in_horizon(path.from_year) || !in_horizon(path.to_year)
-        {
-            out.at(at, format!("{field}.from_year"), format!("years {}–{} must be an ordered range inside the horizon {start_year}–{end_year}", path.from_year, path.to_year));
+
+        // Policies: `policies` replaces, `remove_policies` drops by name, `add_policies` appends.
+        let check_list =
+            |out: &mut Collector<'_>, key: &str, list: &[PolicyFile], first_index: usize| {
+                let mut checked = Vec::new();
+                let mut cursor = top(src, key);
+                for (index, policy) in list.iter().enumerate() {
+                    let at = locate::next_variant(&src.text, cursor).unwrap_or(cursor);
+                    cursor = at + 1;
+                    let field = format!("{key}[{index}]");
+                    let mut checker = PolicyChecker {
+                        out,
+                        dataset,
+                        text: &src.text,
+                        at,
+                        field: &field,
+                        start_year,
+                        end_year,
+                    };
+                    if let Some(named) = checker.check(policy.clone(), first_index + index) {
+                        checked.push(named);
+                    }
+                }
+                checked
+            };
+        if let Some(list) = &src.raw.policies {
+            policies = check_list(&mut out, "policies", list, 0);
         }
-        let (lo, hi, unit) = match path.indicator {
-            Indicator::RealGdpGrowth => (-20.0, 30.0, "percent"),
-            Indicator::NaturalGrowth => (-30.0, 30.0, "per mille"),
-        };
-        if !path.value.is_finite() || path.value < lo || path.value > hi {
-            out.at(
-                at,
-                format!("{field}.value"),
-                format!("value {} is outside [{lo}, {hi}] {unit}", path.value),
-            );
+        for name in &src.raw.remove_policies {
+            match policies.iter().position(|p| &p.label == name) {
+                Some(index) => {
+                    policies.remove(index);
+                }
+                None => {
+                    let known: Vec<&str> = policies.iter().map(|p| p.label.as_str()).collect();
+                    let at = top(src, "remove_policies");
+                    let quoted = format!("\"{name}\"");
+                    let offset = locate::next_occurrence(&src.text, at, &quoted).unwrap_or(at);
+                    out.at(
+                        offset,
+                        "remove_policies",
+                        format!(
+                            "no inherited policy is named `{name}`{}; inherited policies: {}",
+                            data::suggestion(name, known.iter().copied()),
+                            if known.is_empty() {
+                                "none".to_string()
+                            } else {
+                                known.join(", ")
+                            }
+                        ),
+                    );
+                }
+            }
         }
-        macro_paths.push(MacroPath {
-            region: path.region,
-            indicator: path.indicator,
-            from_year: path.from_year,
-            to_year: path.to_year,
-            value: path.value,
-        });
+        let first = policies.len();
+        let added = check_list(&mut out, "add_policies", &src.raw.add_policies, first);
+        policies.extend(added);
+        problems.append(&mut out.problems);
     }
 
-    // Policies.
-    let mut policies = Vec::new();
-    let mut cursor = top("policies");
-    for (index, policy) in scenario.policies.into_iter().enumerate() {
-        let at = locate::next_variant(text, cursor).unwrap_or(cursor);
-        cursor = at + 1;
-        let field = format!("policies[{index}]");
-        let mut checker = PolicyChecker {
-            out: &mut out,
-            dataset,
-            text,
-            at,
-            field: &field,
-            start_year,
-            end_year,
-        };
-        if let Some(named) = checker.check(policy, index) {
-            policies.push(named);
-        }
-    }
-
-    if !out.problems.is_empty() {
+    if !problems.is_empty() {
         // File order reads best: the parameter checks run in schema order, not line order.
-        out.problems.sort_by_key(|p| (p.line, p.column));
-        return Err(ScenarioErrors(out.problems));
+        problems.sort_by(|a, b| (&a.file, a.line, a.column).cmp(&(&b.file, b.line, b.column)));
+        return Err(ScenarioErrors(problems));
     }
+    let sources: Vec<(String, String)> = chain
+        .iter()
+        .map(|src| (src.display.clone(), data::sha256_hex(src.text.as_bytes())))
+        .collect();
+    let joined: String = sources.iter().map(|(_, hash)| hash.as_str()).collect();
     Ok(Scenario {
         name,
-        description: scenario.description,
+        description: nearest(chain, |f| f.description.clone()).map_or_else(String::new, |(d, _)| d),
         start_year,
         end_year,
-        seed: scenario.seed.unwrap_or(DEFAULT_SEED),
+        seed: nearest(chain, |f| f.seed).map_or(DEFAULT_SEED, |(seed, _)| seed),
         params,
         macro_paths,
         policies,
         source: None,
-        source_hash: data::sha256_hex(text.as_bytes()),
-        data_dir: scenario.data.map(PathBuf::from),
+        source_hash: if sources.len() == 1 {
+            sources[0].1.clone()
+        } else {
+            data::sha256_hex(joined.as_bytes())
+        },
+        sources,
+        data_dir: nearest(chain, |f| f.data.clone()).map(|(dir, i)| chain[i].dir.join(dir)),
     })
 }
 
@@ -1072,6 +1282,137 @@ mod tests {
             text.contains("unknown policy type `HukouWege` (did you mean `HukouWedge`?)"),
             "{text}"
         );
+    }
+
+    /// Writes files into a temporary folder and loads `leaf`.
+    fn load_files(files: &[(&str, &str)], leaf: &str) -> Result<Scenario, ScenarioErrors> {
+        let dir = tempfile::tempdir().unwrap();
+        for (name, text) in files {
+            let path = dir.path().join(name);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, text).unwrap();
+        }
+        load(&dir.path().join(leaf)).map(|(scenario, _)| scenario)
+    }
+
+    const PARENT: &str = r#"(
+        name: "parent",
+        end_year: 2028,
+        parameters: (epsilon: 3.0, gamma: 0.04),
+        policies: [
+            HukouWedge(name: "open", year: 2020, value: 0.1),
+            LandCap(name: "cap", year: 2020, unit: "luzhou", km2: 200),
+        ],
+    )"#;
+
+    #[test]
+    fn an_extends_only_file_is_its_parent_under_another_name() {
+        let parent = load_files(&[("parent.ron", PARENT)], "parent.ron").unwrap();
+        let child = load_files(
+            &[
+                ("parent.ron", PARENT),
+                (
+                    "sub/child.ron",
+                    r#"(name: "child", extends: "../parent.ron")"#,
+                ),
+            ],
+            "sub/child.ron",
+        )
+        .unwrap();
+        assert_eq!(child.name, "child");
+        assert_eq!(child.sources.len(), 2);
+        let strip = |s: Scenario| Scenario {
+            name: String::new(),
+            source: None,
+            source_hash: String::new(),
+            sources: Vec::new(),
+            ..s
+        };
+        assert_eq!(strip(child), strip(parent));
+    }
+
+    #[test]
+    fn children_override_fields_and_edit_the_policy_list() {
+        let child = r#"(
+            name: "child",
+            extends: "parent.ron",
+            parameters: (epsilon: 2.5),
+            remove_policies: ["cap"],
+            add_policies: [BorderPenalty(name: "border", year: 2022, change: -0.3)],
+        )"#;
+        let grandchild = r#"(name: "grandchild", extends: "child.ron", end_year: 2030)"#;
+        let scenario = load_files(
+            &[
+                ("parent.ron", PARENT),
+                ("child.ron", child),
+                ("grandchild.ron", grandchild),
+            ],
+            "grandchild.ron",
+        )
+        .unwrap();
+        assert_eq!(scenario.end_year, 2030);
+        assert_eq!(scenario.params.epsilon(), 2.5);
+        assert_eq!(scenario.params.gamma(), 0.04);
+        let labels: Vec<&str> = scenario.policies.iter().map(|p| p.label.as_str()).collect();
+        assert_eq!(labels, ["open", "border"]);
+        assert_eq!(scenario.sources.len(), 3);
+    }
+
+    #[test]
+    fn cycles_missing_parents_and_unknown_removals_are_errors() {
+        let cycle = load_files(
+            &[
+                ("a.ron", r#"(name: "a", extends: "b.ron")"#),
+                ("b.ron", r#"(name: "b", extends: "a.ron")"#),
+            ],
+            "a.ron",
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(cycle.contains("`extends` forms a cycle"), "{cycle}");
+        assert!(cycle.contains("b.ron:1:"), "{cycle}");
+
+        let missing = load_files(
+            &[("a.ron", "(name: \"a\",\n extends: \"nope.ron\")")],
+            "a.ron",
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            missing.contains("a.ron:2:2: `extends`: cannot read the parent scenario"),
+            "{missing}"
+        );
+
+        let removal = load_files(
+            &[
+                ("parent.ron", PARENT),
+                (
+                    "c.ron",
+                    r#"(name: "c", extends: "parent.ron", remove_policies: ["opn"])"#,
+                ),
+            ],
+            "c.ron",
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            removal.contains("no inherited policy is named `opn` (did you mean `open`?)"),
+            "{removal}"
+        );
+    }
+
+    #[test]
+    fn problems_are_reported_in_the_file_that_holds_them() {
+        let child = r#"(name: "child", extends: "parent.ron", parameters: (rho: 7.0))"#;
+        let parent =
+            r#"(name: "parent", policies: [LandCap(year: 2020, unit: "luzhouu", km2: 200)])"#;
+        let text = load_files(&[("parent.ron", parent), ("child.ron", child)], "child.ron")
+            .unwrap_err()
+            .to_string();
+        assert!(text.contains("child.ron:1:"), "{text}");
+        assert!(text.contains("`parameters.rho`"), "{text}");
+        assert!(text.contains("parent.ron:1:"), "{text}");
+        assert!(text.contains("unknown unit id `luzhouu`"), "{text}");
     }
 
     #[test]
