@@ -508,7 +508,28 @@ pub fn parse(file: &str, text: &str) -> Result<ScenarioFile, ScenarioErrors> {
 
 fn syntax_problem(file: &str, text: &str, err: &ron::error::SpannedError) -> Problem {
     use ron::error::Error;
-    let (line, column) = (err.position.line, err.position.col);
+    let (line, mut column) = (err.position.line, err.position.col);
+    // ron points just past an unknown name; point at the name itself.
+    if let Error::NoSuchStructField { found, .. } | Error::NoSuchEnumVariant { found, .. } =
+        &err.code
+    {
+        let width = found.chars().count();
+        let source_line: Vec<char> = text
+            .lines()
+            .nth(line.saturating_sub(1))
+            .unwrap_or("")
+            .chars()
+            .collect();
+        if column > width {
+            let start = column - 1 - width;
+            if source_line
+                .get(start..column - 1)
+                .is_some_and(|s| s.iter().collect::<String>() == *found)
+            {
+                column = start + 1;
+            }
+        }
+    }
     let message = match &err.code {
         Error::NoSuchStructField {
             expected,
