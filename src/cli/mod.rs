@@ -13,6 +13,7 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::Parser;
+use rayon::prelude::*;
 
 use crate::data::Dataset;
 use crate::engine::{self, RunOptions};
@@ -28,20 +29,33 @@ use crate::scenario::{self, Scenario};
     version,
     about,
     long_about = None,
+    args_conflicts_with_subcommands = true,
+    subcommand_negates_reqs = true,
     after_help = "Outputs (per scenario, in results/<scenario name>/ unless --out is given):\n  \
         trajectories.csv, totals.csv, migration_<year>.csv, targets.csv, manifest.json,\n  \
         population/gdp/targets/map charts as .svg and .png.\n\n\
         Exit codes: 0 success; 2 bad input (scenario, data, parameters, or an existing\n\
         non-empty output folder without --force); 1 other failures (e.g. disk errors).\n\n\
-        Example: simulate scenarios/baseline.ron"
+        Examples:\n  simulate scenarios/baseline.ron\n  simulate compare scenarios/baseline.ron scenarios/plan.ron"
 )]
 pub struct Args {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+
     /// Scenario files (RON). Several files run one after another, each into its own folder.
     #[arg(required = true, value_name = "SCENARIO.ron")]
     pub scenarios: Vec<PathBuf>,
 
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+/// Where results go and how to treat existing ones.
+#[derive(Debug, Clone, clap::Args)]
+pub struct OutputArgs {
     /// Output folder. With one scenario: the folder itself (default results/<name>/).
     /// With several: the parent folder; each scenario writes into DIR/<name>/.
+    /// For `compare`: the folder itself (default results/compare-<names>/).
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
 
@@ -53,6 +67,24 @@ pub struct Args {
     /// Print nothing but errors.
     #[arg(long, short)]
     pub quiet: bool,
+}
+
+#[derive(Debug, clap::Subcommand)]
+pub enum Command {
+    /// Run several scenarios (in parallel) and compare them with the first, the reference:
+    /// comparison.csv, comparison_totals.csv, inputs_diff.csv, targets_comparison.csv and charts.
+    Compare {
+        /// Scenario files; the first is the reference.
+        #[arg(required = true, num_args = 2.., value_name = "SCENARIO.ron")]
+        scenarios: Vec<PathBuf>,
+
+        /// Years of the unit table, the difference charts and the terminal table.
+        #[arg(long, value_delimiter = ',', default_values_t = report::compare::default_years())]
+        years: Vec<i32>,
+
+        #[command(flatten)]
+        output: OutputArgs,
+    },
 }
 
 /// Failure classes that map to exit codes.
@@ -111,7 +143,98 @@ pub fn load_all(paths: &[PathBuf]) -> anyhow::Result<Vec<(Scenario, Dataset)>> {
 }
 
 fn run(args: &Args) -> anyhow::Result<()> {
-    let loaded = load_all(&args.scenarios)?;
+    match &args.command {
+        Some(Command::Compare {
+            scenarios,
+            years,
+            output,
+        }) => compare(scenarios, years, output),
+        None => run_each(&args.scenarios, &args.output),
+    }
+}
+
+/// Sets up every loaded scenario (calibration, schedules); all problems at once.
+fn prepare_all(loaded: &[(Scenario, Dataset)]) -> anyhow::Result<Vec<engine::Prepared>> {
+    let results: Vec<_> = loaded
+        .par_iter()
+        .map(|(scenario, data)| {
+            engine::prepare(data, scenario)
+                .map_err(|err| format!("scenario `{}`: {err}", scenario.name))
+        })
+        .collect();
+    let problems: Vec<String> = results
+        .iter()
+        .filter_map(|r| r.as_ref().err().cloned())
+        .collect();
+    if !problems.is_empty() {
+        return Err(CliError::BadInput(problems.join("\n")).into());
+    }
+    Ok(results
+        .into_iter()
+        .map(|r| r.expect("errors returned above"))
+        .collect())
+}
+
+fn compare(paths: &[PathBuf], years: &[i32], output: &OutputArgs) -> anyhow::Result<()> {
+    let loaded = load_all(paths)?;
+    let scenarios: Vec<&Scenario> = loaded.iter().map(|(s, _)| s).collect();
+    report::compare::check_years(years, &scenarios).map_err(CliError::BadInput)?;
+    if loaded
+        .iter()
+        .any(|(_, data)| data.units != loaded[0].1.units)
+    {
+        return Err(CliError::BadInput(
+            "the scenarios use data with different units; a comparison needs the same 44 units in each".into(),
+        )
+        .into());
+    }
+    let names: Vec<&str> = scenarios.iter().map(|s| s.name.as_str()).collect();
+    let dir = output
+        .out
+        .clone()
+        .unwrap_or_else(|| Path::new("results").join(format!("compare-{}", names.join("-"))));
+    output::check_writable(&dir, output.force)?;
+    let prepared = prepare_all(&loaded)?;
+    // Runs in parallel; results are collected in input order, so outputs do not depend on the
+    // number of threads.
+    let trajectories: Vec<_> = loaded
+        .par_iter()
+        .zip(&prepared)
+        .map(|((scenario, _), prepared)| {
+            let options = RunOptions {
+                flow_matrix_years: report::migration_years(scenario),
+            };
+            engine::simulate(prepared, &options, &mut engine::Silent)
+        })
+        .collect();
+    let runs: Vec<RunReport<'_>> = loaded
+        .iter()
+        .zip(&prepared)
+        .zip(&trajectories)
+        .map(|(((scenario, data), prepared), trajectory)| RunReport {
+            data,
+            scenario,
+            prepared,
+            trajectory,
+        })
+        .collect();
+    let comparison = report::compare::Comparison {
+        runs,
+        years: years.to_vec(),
+    };
+    output::write_atomically(&dir, output.force, |tmp| {
+        report::compare::write_all(&comparison, tmp).map_err(anyhow::Error::from)
+    })
+    .with_context(|| format!("writing the comparison into {}", dir.display()))?;
+    if !output.quiet {
+        println!("{}", report::compare::summary(&comparison));
+        println!("Results written to {}", dir.display());
+    }
+    Ok(())
+}
+
+fn run_each(paths: &[PathBuf], args: &OutputArgs) -> anyhow::Result<()> {
+    let loaded = load_all(paths)?;
     let several = loaded.len() > 1;
     let mut targets = Vec::new();
     for (scenario, _) in &loaded {
@@ -125,17 +248,7 @@ fn run(args: &Args) -> anyhow::Result<()> {
     }
     // Set every scenario up (calibration, policy schedules) before writing anything, so that a
     // problem in the last scenario leaves no results of the first behind.
-    let mut prepared_all = Vec::new();
-    let mut setup_problems = Vec::new();
-    for (scenario, data) in &loaded {
-        match engine::prepare(data, scenario) {
-            Ok(prepared) => prepared_all.push(prepared),
-            Err(err) => setup_problems.push(format!("scenario `{}`: {err}", scenario.name)),
-        }
-    }
-    if !setup_problems.is_empty() {
-        return Err(CliError::BadInput(setup_problems.join("\n")).into());
-    }
+    let prepared_all = prepare_all(&loaded)?;
     let show_progress = !args.quiet && std::io::stderr().is_terminal();
     for (((scenario, data), dir), prepared) in loaded.iter().zip(&targets).zip(&prepared_all) {
         let options = RunOptions {

@@ -223,6 +223,11 @@ pub struct MapChart {
     pub units: Vec<MapUnit>,
     /// Net flows; an out-of-range index is an error.
     pub flows: Vec<MapFlow>,
+    /// Heading of the colour scale; None = "人口增长 population growth (%)" with the ends
+    /// marked decline/growth. When set (e.g. "2030 人口差异 population difference vs
+    /// baseline (%)" for a map of differences between scenarios), the ends read
+    /// lower/higher instead.
+    pub colour_label: Option<String>,
 }
 
 /// Draws a proportional-circle map to `dir/<stem>.svg` and `.png`.
@@ -234,6 +239,104 @@ pub fn draw_map(chart: &MapChart, dir: &Path, stem: &str) -> Result<(), ChartErr
                 f.from,
                 f.to,
                 chart.units.len()
+            )));
+        }
+    }
+    save(chart, dir, stem)
+}
+
+/// Signed values per label compared across scenarios (e.g. each unit's 2030 population
+/// minus the reference scenario's): horizontal bars, one group per label and one bar per
+/// scenario, labels on the y axis.
+///
+/// Groups are sorted by the first scenario's value, largest positive first (non-finite
+/// last, ties in input order); many labels (e.g. 44 units) are split into two or three
+/// side-by-side columns sharing one value scale, read top to bottom, left column first.
+#[derive(Debug, Clone)]
+pub struct DifferenceBars {
+    /// Figure title.
+    pub title: String,
+    /// Second header line; may be empty.
+    pub subtitle: String,
+    /// Value-axis description including the display unit, e.g.
+    /// "Δ 2030 population, 万人 (vs baseline)".
+    pub value_label: String,
+    /// Values are divided by this for display; 0/NaN are treated as 1.
+    pub divisor: f64,
+    /// Scenario names, one bar (and colour) each, in legend order. Scenario `k` takes
+    /// palette colour `k`, as the `k`-th distinct series label of a [`LineChart`] does.
+    pub scenarios: Vec<String>,
+    /// Group labels, e.g. "成都 Chengdu".
+    pub labels: Vec<String>,
+    /// `values[scenario][label]` in base units; non-finite values are shown as "n/a".
+    /// Must be `scenarios.len()` rows of `labels.len()` values.
+    pub values: Vec<Vec<f64>>,
+}
+
+/// Draws a difference bar chart to `dir/<stem>.svg` and `.png`.
+///
+/// Errors with [`ChartError::InvalidInput`] if `values` is not `scenarios × labels`.
+pub fn draw_difference_bars(
+    chart: &DifferenceBars,
+    dir: &Path,
+    stem: &str,
+) -> Result<(), ChartError> {
+    if chart.values.len() != chart.scenarios.len() {
+        return Err(ChartError::InvalidInput(format!(
+            "difference bars: {} value rows for {} scenarios",
+            chart.values.len(),
+            chart.scenarios.len()
+        )));
+    }
+    for (s, row) in chart.values.iter().enumerate() {
+        if row.len() != chart.labels.len() {
+            return Err(ChartError::InvalidInput(format!(
+                "difference bars: scenario {s} has {} values for {} labels",
+                row.len(),
+                chart.labels.len()
+            )));
+        }
+    }
+    save(chart, dir, stem)
+}
+
+/// Targets met or missed per scenario: a table with one row per target and one column
+/// per scenario; each cell is coloured met / missed / not modelled (with a check or
+/// cross icon, so colour is not the only cue) and carries a short text. A last row
+/// counts the targets met per scenario.
+#[derive(Debug, Clone)]
+pub struct TargetGrid {
+    /// Figure title.
+    pub title: String,
+    /// Second header line; may be empty.
+    pub subtitle: String,
+    /// Column headings (scenario names).
+    pub scenarios: Vec<String>,
+    /// Row labels, e.g. "万州 Wanzhou 2020 中心城区人口".
+    pub targets: Vec<String>,
+    /// `cells[target][scenario]`: `Some((met, text))`, the text being e.g. the projected
+    /// value or the gap ("+12.4%"), or None = not modelled. Must be `targets.len()` rows
+    /// of `scenarios.len()` cells.
+    pub cells: Vec<Vec<Option<(bool, String)>>>,
+}
+
+/// Draws a targets × scenarios grid to `dir/<stem>.svg` and `.png`.
+///
+/// Errors with [`ChartError::InvalidInput`] if `cells` is not `targets × scenarios`.
+pub fn draw_target_grid(chart: &TargetGrid, dir: &Path, stem: &str) -> Result<(), ChartError> {
+    if chart.cells.len() != chart.targets.len() {
+        return Err(ChartError::InvalidInput(format!(
+            "target grid: {} cell rows for {} targets",
+            chart.cells.len(),
+            chart.targets.len()
+        )));
+    }
+    for (t, row) in chart.cells.iter().enumerate() {
+        if row.len() != chart.scenarios.len() {
+            return Err(ChartError::InvalidInput(format!(
+                "target grid: target {t} has {} cells for {} scenarios",
+                row.len(),
+                chart.scenarios.len()
             )));
         }
     }
@@ -460,6 +563,18 @@ impl Figure for BarChart {
 impl Figure for MapChart {
     fn render<DB: DrawingBackend>(&self, c: &Canvas<'_, DB>) -> Result<(), ChartError> {
         render_map(c, self)
+    }
+}
+
+impl Figure for DifferenceBars {
+    fn render<DB: DrawingBackend>(&self, c: &Canvas<'_, DB>) -> Result<(), ChartError> {
+        render_difference_bars(c, self)
+    }
+}
+
+impl Figure for TargetGrid {
+    fn render<DB: DrawingBackend>(&self, c: &Canvas<'_, DB>) -> Result<(), ChartError> {
+        render_target_grid(c, self)
     }
 }
 
@@ -1309,9 +1424,20 @@ fn rect_dist(r: &Rect, p: (f64, f64)) -> f64 {
 
 /// What a legend entry's key looks like.
 enum Key {
-    Line { color: RGBColor, dashed: bool },
-    Star { color: RGBColor },
-    Swatch { color: RGBColor },
+    Line {
+        color: RGBColor,
+        dashed: bool,
+    },
+    Star {
+        color: RGBColor,
+    },
+    Swatch {
+        color: RGBColor,
+    },
+    /// A miniature target-grid cell: met, missed or (None) not modelled.
+    Cell {
+        met: Option<bool>,
+    },
 }
 
 struct Entry {
@@ -1416,6 +1542,19 @@ fn draw_key<DB: DrawingBackend>(c: &Canvas<'_, DB>, key: &Key, x: f64, yc: f64) 
         Key::Star { color } => draw_star(c, (x + KEY_W / 2.0, yc), 9.0, *color),
         Key::Swatch { color } => {
             c.fill_rect(x + 6.0, yc - 9.0, x + KEY_W - 6.0, yc + 9.0, solid(*color))
+        }
+        Key::Cell { met } => {
+            c.fill_rect(
+                x + 2.0,
+                yc - 11.0,
+                x + KEY_W - 2.0,
+                yc + 11.0,
+                solid(cell_fill(*met)),
+            )?;
+            match met {
+                Some(m) => draw_status_icon(c, (x + KEY_W / 2.0, yc), 8.0, *m),
+                None => c.text("—", x + KEY_W / 2.0, yc + 6.0, TICK, Align::Center),
+            }
         }
     }
 }
@@ -2518,6 +2657,80 @@ fn dense_cluster(discs: &[Disc]) -> Vec<usize> {
     best.into_iter().map(|i| discs[i].unit).collect()
 }
 
+/// One side (decline or growth) of the map's colour scale, in percent.
+#[derive(Clone, Copy, Debug, PartialEq)]
+struct ScaleSide {
+    /// Magnitude at the end of the colour bar (a multiple of `step`).
+    max: f64,
+    /// Tick spacing.
+    step: f64,
+    /// Number of ticks from 0 to the end.
+    ticks: i64,
+    /// Some value lies beyond `max`: its colour saturates and the end label says ≤ / ≥.
+    saturated: bool,
+}
+
+impl ScaleSide {
+    /// A side ending on a tick at or above `robust` (at least 0.5 %): e.g. 2.2 → 3 in
+    /// steps of 1; saturated if `extreme` lies beyond.
+    fn new(robust: f64, extreme: f64) -> ScaleSide {
+        let b = if robust.is_finite() {
+            robust.max(0.5)
+        } else {
+            0.5
+        };
+        let step = nice_step(b, 3.0);
+        let max = (b / step - 1e-9).ceil() * step;
+        ScaleSide {
+            max,
+            step,
+            ticks: (max / step).round() as i64,
+            saturated: extreme > max * (1.0 + 1e-9),
+        }
+    }
+}
+
+/// The 90th percentile of `a` (its maximum for fewer than ten values) and the maximum.
+fn robust_max(mut a: Vec<f64>) -> (f64, f64) {
+    a.sort_by(f64::total_cmp);
+    let max = a.last().copied().unwrap_or(0.0);
+    let robust = if a.len() >= 10 {
+        a[(a.len() * 9).div_ceil(10) - 1]
+    } else {
+        max
+    };
+    (robust, max)
+}
+
+/// The map's colour scale as (decline side, growth side).
+///
+/// Each side's range comes from the 90th percentile of its magnitudes, so that one
+/// outlier does not wash out every other colour (beyond it colours saturate). The scale
+/// is symmetric around 0 % unless one side reaches three or more times as far as the
+/// other: then each side keeps its own range, so that small losses next to large gains
+/// (typical of differences between scenarios) do not all look grey.
+fn map_colour_scale(growth: &[f64]) -> (ScaleSide, ScaleSide) {
+    let finite: Vec<f64> = growth.iter().copied().filter(|g| g.is_finite()).collect();
+    let neg: Vec<f64> = finite.iter().filter(|&&g| g < 0.0).map(|g| -g).collect();
+    let pos: Vec<f64> = finite.iter().copied().filter(|&g| g > 0.0).collect();
+    let (neg_robust, neg_max) = robust_max(neg.clone());
+    let (pos_robust, pos_max) = robust_max(pos.clone());
+    if !neg.is_empty() && !pos.is_empty() {
+        let (n, p) = (
+            ScaleSide::new(neg_robust, neg_max),
+            ScaleSide::new(pos_robust, pos_max),
+        );
+        if n.max.max(p.max) >= 3.0 * n.max.min(p.max) {
+            return (n, p);
+        }
+    }
+    let (all_robust, _) = robust_max(finite.iter().map(|g| g.abs()).collect());
+    (
+        ScaleSide::new(all_robust, neg_max),
+        ScaleSide::new(all_robust, pos_max),
+    )
+}
+
 fn render_map<DB: DrawingBackend>(c: &Canvas<'_, DB>, chart: &MapChart) -> Res {
     let top = draw_header(c, &chart.title, &chart.subtitle)?;
     let (w, h) = (f64::from(WIDTH), f64::from(HEIGHT));
@@ -2598,32 +2811,18 @@ fn render_map<DB: DrawingBackend>(c: &Canvas<'_, DB>, chart: &MapChart) -> Res {
             2.5
         }
     };
-    // Colour domain from the 90th percentile of |growth| (the maximum for few units), so
-    // one outlier does not wash out every other colour; beyond it colours saturate and
-    // the end labels say "≥".
-    let mut g_sorted: Vec<f64> = units
-        .iter()
-        .map(|(_, u)| u.growth_pct.abs())
-        .filter(|g| g.is_finite())
-        .collect();
-    g_sorted.sort_by(f64::total_cmp);
-    let g_all = g_sorted.last().copied().unwrap_or(0.0);
-    let g_abs = if g_sorted.len() >= 10 {
-        g_sorted[(g_sorted.len() * 9).div_ceil(10) - 1]
-    } else {
-        g_all
-    };
-    // Symmetric colour domain ending on a tick: e.g. |growth| 2.2 % → ±3 % in 1 % steps.
-    let g_step = nice_step(g_abs.max(0.5), 3.0);
-    let g_max = (g_abs.max(0.5) / g_step - 1e-9).ceil() * g_step;
-    let g_ticks = (g_max / g_step).round() as i64;
-    let saturated = g_all > g_max * (1.0 + 1e-9);
+    let growth: Vec<f64> = units.iter().map(|(_, u)| u.growth_pct).collect();
+    let (neg, pos) = map_colour_scale(&growth);
     let fills: Vec<RGBColor> = chart
         .units
         .iter()
         .map(|u| {
             if u.growth_pct.is_finite() {
-                diverging(u.growth_pct / g_max)
+                diverging(if u.growth_pct < 0.0 {
+                    u.growth_pct / neg.max
+                } else {
+                    u.growth_pct / pos.max
+                })
             } else {
                 RGBColor(0xF2, 0xF2, 0xF2)
             }
@@ -2847,11 +3046,15 @@ fn render_map<DB: DrawingBackend>(c: &Canvas<'_, DB>, chart: &MapChart) -> Res {
     // Right-hand legends: colour bar on top, then sizes and flows side by side.
     let head = Font::new(19.0, INK);
     let mut y = plot.y0 + 18.0;
+    let colour_head = chart
+        .colour_label
+        .as_deref()
+        .unwrap_or("人口增长 population growth (%)");
     c.text(
-        "人口增长 population growth (%)",
+        colour_head,
         lx,
         y,
-        c.fit("人口增长 population growth (%)", head, lw, 12.0)?,
+        c.fit(colour_head, head, lw, 12.0)?,
         Align::Left,
     )?;
     y += 14.0;
@@ -2867,26 +3070,32 @@ fn render_map<DB: DrawingBackend>(c: &Canvas<'_, DB>, chart: &MapChart) -> Res {
     let bar_tick = Font::new(17.0, MUTED);
     // Tick labels by priority (ends, zero, then inwards); one that would collide with
     // an already drawn label is left out, so narrow bars never get overprinted text.
-    let mut order: Vec<i64> = vec![-g_ticks, g_ticks, 0];
-    for k in (1..g_ticks).rev() {
-        order.extend([-k, k]);
+    let mut order: Vec<i64> = vec![-neg.ticks, pos.ticks, 0];
+    for k in (1..neg.ticks.max(pos.ticks)).rev() {
+        if k < neg.ticks {
+            order.push(-k);
+        }
+        if k < pos.ticks {
+            order.push(k);
+        }
     }
     let mut taken: Vec<(f64, f64)> = Vec::new();
     for k in order {
-        let v = g_step * k as f64;
-        let x = lx + lw * (v + g_max) / (2.0 * g_max);
+        let side = if k < 0 { neg } else { pos };
+        let v = side.step * k as f64;
+        let x = lx + lw / 2.0 * (1.0 + v / side.max);
         c.line(&[(x, y + bar_h), (x, y + bar_h + 5.0)], solid(AXIS), 1.0)?;
-        let num = fmt_num(v, decimals_for(g_step, 2));
+        let num = fmt_num(v, decimals_for(side.step, 2));
         let sign = if v > 0.0 { "+" } else { "" };
-        let s = match (saturated, k) {
-            (true, k) if k == g_ticks => format!("≥{sign}{num}%"),
-            (true, k) if k == -g_ticks => format!("≤{num}%"),
+        let s = match k {
+            k if k == pos.ticks && pos.saturated => format!("≥{sign}{num}%"),
+            k if k == -neg.ticks && neg.saturated => format!("≤{num}%"),
             _ => format!("{sign}{num}%"),
         };
         let tw = c.text_width(&s, bar_tick)?;
-        let (al, x0) = if k == -g_ticks {
+        let (al, x0) = if k == -neg.ticks {
             (Align::Left, x)
-        } else if k == g_ticks {
+        } else if k == pos.ticks {
             (Align::Right, x - tw)
         } else {
             (Align::Center, x - tw / 2.0)
@@ -2901,14 +3110,19 @@ fn render_map<DB: DrawingBackend>(c: &Canvas<'_, DB>, chart: &MapChart) -> Res {
         c.text(&s, x, y + bar_h + 23.0, bar_tick, al)?;
     }
     let small = Font::new(15.0, MUTED);
-    c.text("← 减少 decline", lx, y + bar_h + 45.0, small, Align::Left)?;
-    c.text(
-        "增长 growth →",
-        lx + lw,
-        y + bar_h + 45.0,
-        small,
-        Align::Right,
-    )?;
+    let (low_end, high_end) = if chart.colour_label.is_some() {
+        ("← 较低 lower", "较高 higher →")
+    } else {
+        ("← 减少 decline", "增长 growth →")
+    };
+    c.text(low_end, lx, y + bar_h + 45.0, small, Align::Left)?;
+    c.text(high_end, lx + lw, y + bar_h + 45.0, small, Align::Right)?;
+    if neg.max != pos.max {
+        let note = "两侧比例不同 each side has its own scale";
+        let nf = c.fit(note, small, lw, 11.0)?;
+        c.text(note, lx + lw / 2.0, y + bar_h + 64.0, nf, Align::Center)?;
+        y += 14.0;
+    }
     y += bar_h + 88.0;
 
     // Size legend (left half): nested circles, bottoms aligned.
@@ -3039,6 +3253,665 @@ fn render_map<DB: DrawingBackend>(c: &Canvas<'_, DB>, chart: &MapChart) -> Res {
             small,
             Align::Left,
         )?;
+    }
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------
+// Scenario comparison: difference bars and target grid
+// ---------------------------------------------------------------------------------------
+
+/// `c` mixed with white: `a` = 1 gives `c`, 0 gives white (backgrounds under dark text).
+fn tint(c: RGBColor, a: f64) -> RGBColor {
+    let mix = |v: u8| (255.0 - (255.0 - f64::from(v)) * a).round() as u8;
+    RGBColor(mix(c.0), mix(c.1), mix(c.2))
+}
+
+/// Background of every other row, so the eye can follow a row from its label.
+const ZEBRA: RGBColor = RGBColor(0xF3, 0xF3, 0xF3);
+
+/// Formats with a leading "+" on positive values that do not round to zero.
+fn fmt_signed(v: f64, dec: usize) -> String {
+    let s = fmt_num(v, dec);
+    if v > 0.0 && s.chars().any(|ch| ch.is_ascii_digit() && ch != '0') {
+        format!("+{s}")
+    } else {
+        s
+    }
+}
+
+/// Decimals for value labels, chosen once per chart from the largest magnitude.
+fn value_decimals(max_abs: f64) -> usize {
+    if max_abs >= 100.0 {
+        0
+    } else if max_abs >= 1.0 {
+        1
+    } else if max_abs >= 0.1 {
+        2
+    } else {
+        3
+    }
+}
+
+/// `text` cut short with "…" so that it fits `max_w` (unchanged if it fits already).
+fn ellipsize<DB: DrawingBackend>(
+    c: &Canvas<'_, DB>,
+    text: &str,
+    font: Font,
+    max_w: f64,
+) -> Result<String, ChartError> {
+    if c.text_width(text, font)? <= max_w {
+        return Ok(text.to_string());
+    }
+    let chars: Vec<char> = text.chars().collect();
+    for n in (1..chars.len()).rev() {
+        let s: String = chars[..n].iter().collect();
+        let s = format!("{}…", s.trim_end());
+        if c.text_width(&s, font)? <= max_w {
+            return Ok(s);
+        }
+    }
+    Ok("…".to_string())
+}
+
+/// Order of the groups of a [`DifferenceBars`]: by the first scenario's value, largest
+/// first; non-finite values last; ties keep the input order.
+fn difference_order(chart: &DifferenceBars) -> Vec<usize> {
+    // `+ 0.0` turns −0 into 0 so that the two compare equal.
+    let key = |i: usize| {
+        chart
+            .values
+            .first()
+            .and_then(|row| row.get(i))
+            .copied()
+            .filter(|v| v.is_finite())
+            .map(|v| v + 0.0)
+    };
+    let mut order: Vec<usize> = (0..chart.labels.len()).collect();
+    order.sort_by(|&a, &b| {
+        match (key(a), key(b)) {
+            (Some(x), Some(y)) => y.total_cmp(&x),
+            (Some(_), None) => std::cmp::Ordering::Less,
+            (None, Some(_)) => std::cmp::Ordering::Greater,
+            (None, None) => std::cmp::Ordering::Equal,
+        }
+        .then(a.cmp(&b))
+    });
+    order
+}
+
+/// Magnitude beyond which difference bars are drawn cut (with a `//` mark and their value
+/// at the end), when a few values dwarf all others: the third-largest magnitude (or the
+/// 98th percentile, if higher) plus 15 % and rounded up, if the largest is over three
+/// times that.
+fn difference_clip(values: &[f64]) -> Option<f64> {
+    let mut a: Vec<f64> = values
+        .iter()
+        .filter(|v| v.is_finite())
+        .map(|v| v.abs())
+        .collect();
+    if a.len() < 8 {
+        return None;
+    }
+    a.sort_by(|x, y| y.total_cmp(x));
+    let q = a[(a.len() / 50).max(2)];
+    if !(q > 0.0 && a[0] > 3.0 * q) {
+        return None;
+    }
+    // Rounded up to a readable number: 64.98 → 70.
+    let cut = q * 1.15;
+    let step = nice_step(cut, 10.0);
+    Some((cut / step).ceil() * step)
+}
+
+/// Height of a label's row below which difference bars go into another column (at most
+/// three): enough for the label, and for a bar of ≥ 4 px per scenario.
+fn difference_min_row(scenarios: usize) -> f64 {
+    (8.0 + 5.0 * scenarios as f64).max(24.0)
+}
+
+fn render_difference_bars<DB: DrawingBackend>(c: &Canvas<'_, DB>, chart: &DifferenceBars) -> Res {
+    let top = draw_header(c, &chart.title, &chart.subtitle)?;
+    let (w, h) = (f64::from(WIDTH), f64::from(HEIGHT));
+    let full_w = w - 2.0 * MARGIN;
+    let div = divisor(chart.divisor);
+    let (ns, n) = (chart.scenarios.len(), chart.labels.len());
+    let colour = |s: usize| PALETTE[s % PALETTE.len()];
+    let value = |s: usize, i: usize| {
+        chart
+            .values
+            .get(s)
+            .and_then(|row| row.get(i))
+            .map_or(f64::NAN, |v| v / div)
+    };
+    let all: Vec<f64> = (0..ns)
+        .flat_map(|s| (0..n).map(move |i| (s, i)))
+        .map(|(s, i)| value(s, i))
+        .collect();
+    let missing = all.iter().filter(|v| !v.is_finite()).count();
+
+    // Value domain: always includes zero; cut at `clip` when outliers would flatten the rest.
+    let clip = difference_clip(&all);
+    let (mut vlo, mut vhi) = all
+        .iter()
+        .filter(|v| v.is_finite())
+        .fold((0.0f64, 0.0f64), |(a, b), &v| (a.min(v), b.max(v)));
+    if let Some(cl) = clip {
+        vlo = vlo.max(-cl);
+        vhi = vhi.min(cl);
+    }
+    if vhi - vlo <= 0.0 {
+        vhi = 1.0;
+    }
+    let dec = value_decimals(vhi.max(-vlo));
+    let is_cut = |v: f64| clip.is_some_and(|cl| v.is_finite() && v.abs() > cl);
+
+    // Header row: scenario legend on the right, notes on the left (or below the legend).
+    let entries: Vec<Entry> = chart
+        .scenarios
+        .iter()
+        .enumerate()
+        .map(|(s, name)| Entry {
+            key: Key::Swatch { color: colour(s) },
+            text: name.clone(),
+        })
+        .collect();
+    let layout = legend_layout(c, &entries, full_w)?;
+    let note_row = 26.0;
+    let hints_h = 34.0;
+    let plot_bottom = h - 74.0;
+
+    // Columns: as few as give each label a row of `difference_min_row` (legend assumed
+    // to need its own note row, so the estimate errs towards more columns).
+    let est_avail = (plot_bottom - (top + layout.height() + note_row + hints_h)).max(10.0);
+    let ncols = ((n as f64 * difference_min_row(ns) / est_avail).ceil() as usize).clamp(1, 3);
+    let per_col = n.div_ceil(ncols).max(1);
+
+    let note_font = Font::new(17.0, MUTED);
+    let mut notes: Vec<String> = Vec::new();
+    if let Some(first) = chart.scenarios.first().filter(|_| n > 1) {
+        notes.push(if ncols > 1 {
+            format!("按 {first} 由大到小排序，先左栏后右栏 sorted by {first}, largest first; columns read left to right")
+        } else {
+            format!("按 {first} 由大到小排序 sorted by {first}, largest first")
+        });
+    }
+    if let Some(cl) = clip {
+        notes.push(format!(
+            "// 条形在 ±{} 处截断，数值见末端 bars cut at ±{}, value at the end",
+            fmt_num(cl, dec),
+            fmt_num(cl, dec)
+        ));
+    }
+    let col_gap = 48.0;
+    let col_w = (full_w - col_gap * (ncols - 1) as f64) / ncols as f64;
+
+    // Rows.
+    let legend_w = if entries.is_empty() {
+        0.0
+    } else {
+        layout.width
+    };
+    let probe_note = notes.join(" · ");
+    let same_row = layout.rows <= 1
+        && c.text_width(&probe_note, note_font)? + 40.0 + legend_w <= full_w
+        && missing == 0;
+    let plot_top = top + layout.height() + if same_row { 0.0 } else { note_row } + hints_h;
+    let avail = (plot_bottom - plot_top).max(10.0);
+    let row_h = avail / per_col as f64;
+
+    // Group labels: one font for all, shrunk if the rows are low or the labels long.
+    let mut lab_font = Font::new((row_h * 0.6).clamp(9.0, 18.0), INK);
+    let lab_max = col_w * 0.34;
+    let widest = |f: Font| -> Result<f64, ChartError> {
+        let mut m = 0.0f64;
+        for l in &chart.labels {
+            m = m.max(c.text_width(l, f)?);
+        }
+        Ok(m)
+    };
+    let mut lab_w = widest(lab_font)?;
+    if lab_w > lab_max {
+        lab_font = lab_font.sized((lab_font.size * lab_max / lab_w).max(9.0));
+        lab_w = widest(lab_font)?;
+    }
+    let lab_w = lab_w.min(lab_max);
+    let plot_w = (col_w - lab_w - 16.0).max(20.0);
+
+    // Bars: one band per group, split among the scenarios.
+    let band = (row_h * if ns == 1 { 0.62 } else { 0.84 }).min(24.0 * ns as f64);
+    let bt = band / ns.max(1) as f64;
+    let bar_gap = if bt >= 6.0 { 1.0 } else { 0.0 };
+
+    // Value labels beyond the bar tips when bars are thick enough (cut bars always get
+    // one); room is reserved on each side so that they never leave the plot.
+    let vfont = Font::new((bt * 1.05).clamp(10.0, 15.0), MUTED);
+    let cut_font = Font::new(vfont.size.max(12.0), INK);
+    let label_of = |v: f64| {
+        if v.is_finite() {
+            fmt_signed(v, dec)
+        } else {
+            "n/a".to_string()
+        }
+    };
+    let pads = |show: bool| -> Result<(f64, f64), ChartError> {
+        let (mut wneg, mut wpos) = (0.0f64, 0.0f64);
+        for &v in &all {
+            let f = if is_cut(v) {
+                cut_font
+            } else if show {
+                vfont
+            } else {
+                continue;
+            };
+            let tw = c.text_width(&label_of(v), f)? + 6.0;
+            if v < 0.0 {
+                wneg = wneg.max(tw);
+            } else {
+                wpos = wpos.max(tw);
+            }
+        }
+        Ok((wneg.max(8.0), wpos.max(8.0)))
+    };
+    let mut show = bt >= 10.0;
+    let (mut pad_l, mut pad_r) = pads(show)?;
+    if show && pad_l + pad_r > 0.45 * plot_w {
+        show = false;
+        (pad_l, pad_r) = pads(false)?;
+    }
+    if missing > 0 {
+        notes.push(if show {
+            "n/a = 无数值 no value".to_string()
+        } else {
+            format!("{missing} 个值缺失 values missing")
+        });
+    }
+    let k = ((plot_w - pad_l - pad_r).max(10.0) / (vhi - vlo)).max(1e-12);
+    let zero_rel = pad_l - vlo * k;
+    let (dlo, dhi) = (-zero_rel / k, (plot_w - zero_rel) / k);
+    let step = nice_step(vhi - vlo, (plot_w / 120.0).clamp(2.0, 8.0));
+    let tick_dec = decimals_for(step, 4);
+    let ticks: Vec<f64> = {
+        let (a, b) = ((dlo / step).ceil() as i64, (dhi / step).floor() as i64);
+        (a..=b.min(a + 60)).map(|i| i as f64 * step).collect()
+    };
+
+    // Header row.
+    draw_legend(c, &entries, &layout, w - MARGIN - layout.width, top)?;
+    let note = notes.join(" · ");
+    let (note_y, note_room) = if same_row {
+        (
+            top + layout.row_h * 0.5 + 0.3 * note_font.size,
+            full_w - legend_w - 40.0,
+        )
+    } else {
+        (top + layout.height() + 18.0, full_w)
+    };
+    let nf = c.fit(&note, note_font, note_room.max(50.0), 11.0)?;
+    let note = ellipsize(c, &note, nf, note_room.max(50.0))?;
+    c.text(&note, MARGIN, note_y, nf, Align::Left)?;
+
+    if n == 0 || ns == 0 {
+        return c.text(
+            "无数据 no data",
+            w / 2.0,
+            (plot_top + plot_bottom) / 2.0,
+            AXIS_LABEL,
+            Align::Center,
+        );
+    }
+
+    let order = difference_order(chart);
+    let hint = Font::new(15.0, MUTED);
+    for col in 0..ncols {
+        let items = &order[(col * per_col).min(n)..((col + 1) * per_col).min(n)];
+        if items.is_empty() {
+            continue;
+        }
+        let cx0 = MARGIN + col as f64 * (col_w + col_gap);
+        let px0 = cx0 + lab_w + 12.0;
+        let px1 = px0 + plot_w;
+        let zx = px0 + zero_rel;
+        let xv = |v: f64| zx + v * k;
+
+        for r in (1..items.len()).step_by(2) {
+            let y0 = plot_top + r as f64 * row_h;
+            c.fill_rect(cx0, y0, px1, y0 + row_h, solid(ZEBRA))?;
+        }
+        for &t in &ticks {
+            let x = xv(t);
+            c.line(&[(x, plot_top), (x, plot_bottom)], solid(GRID), 1.0)?;
+        }
+        for (r, &i) in items.iter().enumerate() {
+            let y0 = plot_top + r as f64 * row_h + (row_h - band) / 2.0;
+            for s in 0..ns {
+                let v = value(s, i);
+                let (b0, b1) = (y0 + s as f64 * bt, y0 + (s + 1) as f64 * bt - bar_gap);
+                let ym = (b0 + b1) / 2.0;
+                if !v.is_finite() {
+                    if show {
+                        c.text("n/a", zx + 5.0, ym + 0.33 * vfont.size, vfont, Align::Left)?;
+                    }
+                    continue;
+                }
+                let cut = is_cut(v);
+                let shown = if cut { v.clamp(vlo, vhi) } else { v };
+                let mut x = xv(shown);
+                // A tiny non-zero difference still shows as a sliver.
+                if v != 0.0 && (x - zx).abs() < 1.0 {
+                    x = zx + v.signum();
+                }
+                c.fill_rect(zx.min(x), b0, zx.max(x), b1, solid(colour(s)))?;
+                if cut {
+                    // "//" break near the end of the bar.
+                    let xm = x - v.signum() * 14.0;
+                    let d = ((b1 - b0) * 0.35).clamp(1.5, 5.0);
+                    for dx in [-2.5, 2.5] {
+                        let xc = xm + dx;
+                        c.line(&[(xc - d, b1 + 1.0), (xc + d, b0 - 1.0)], solid(WHITE), 2.0)?;
+                    }
+                }
+                let f = if cut { cut_font } else { vfont };
+                if show || cut {
+                    let t = fmt_signed(v, dec);
+                    let yb = ym + 0.33 * f.size;
+                    if v >= 0.0 {
+                        c.text(&t, x + 5.0, yb, f, Align::Left)?;
+                    } else {
+                        c.text(&t, x - 5.0, yb, f, Align::Right)?;
+                    }
+                }
+            }
+            let label_y = plot_top + (r as f64 + 0.5) * row_h + 0.33 * lab_font.size;
+            let l = ellipsize(c, &chart.labels[i], lab_font, lab_w)?;
+            c.text(&l, px0 - 8.0, label_y, lab_font, Align::Right)?;
+        }
+        // Zero line over the bars; the axis at the same height in every column.
+        c.line(&[(zx, plot_top), (zx, plot_bottom)], solid(INK), 1.5)?;
+        c.line(&[(px0, plot_bottom), (px1, plot_bottom)], solid(AXIS), 1.0)?;
+        for &t in &ticks {
+            let x = xv(t);
+            c.line(
+                &[(x, plot_bottom), (x, plot_bottom + 5.0)],
+                solid(AXIS),
+                1.0,
+            )?;
+            c.text(
+                &fmt_signed(t, tick_dec),
+                x,
+                plot_bottom + 24.0,
+                TICK,
+                Align::Center,
+            )?;
+        }
+        let xf = c.fit(&chart.value_label, AXIS_LABEL, col_w - 8.0, 12.0)?;
+        c.text(
+            &chart.value_label,
+            (px0 + px1) / 2.0,
+            plot_bottom + 54.0,
+            xf,
+            Align::Center,
+        )?;
+        // Which side is which, above the plot where there is room.
+        let (less, more) = ("← 较少 less", "较多 more →");
+        if zx - 8.0 - c.text_width(less, hint)? >= px0 - 4.0 {
+            c.text(less, zx - 8.0, plot_top - 10.0, hint, Align::Right)?;
+        }
+        if zx + 8.0 + c.text_width(more, hint)? <= px1 + 4.0 {
+            c.text(more, zx + 8.0, plot_top - 10.0, hint, Align::Left)?;
+        }
+    }
+    Ok(())
+}
+
+/// Background of a target-grid cell: light tints of the bar chart's met/missed colours,
+/// light grey when not modelled.
+fn cell_fill(met: Option<bool>) -> RGBColor {
+    match met {
+        Some(true) => tint(BAR_MET, 0.24),
+        Some(false) => tint(BAR_MISSED, 0.24),
+        None => RGBColor(0xEC, 0xEC, 0xEC),
+    }
+}
+
+/// Splits `text` at the space nearest its middle (None without an inner space).
+fn split_middle(text: &str) -> Option<(String, String)> {
+    let t = text.trim();
+    let mid = t.len() / 2;
+    let at = t
+        .char_indices()
+        .filter(|&(_, ch)| ch == ' ')
+        .map(|(i, _)| i)
+        .min_by_key(|&i| (i.abs_diff(mid), i))?;
+    let (a, b) = (t[..at].trim(), t[at..].trim());
+    (!a.is_empty() && !b.is_empty()).then(|| (a.to_string(), b.to_string()))
+}
+
+fn render_target_grid<DB: DrawingBackend>(c: &Canvas<'_, DB>, chart: &TargetGrid) -> Res {
+    let top = draw_header(c, &chart.title, &chart.subtitle)?;
+    let (w, h) = (f64::from(WIDTH), f64::from(HEIGHT));
+    let full_w = w - 2.0 * MARGIN;
+    let entries = [
+        Entry {
+            key: Key::Cell { met: Some(true) },
+            text: "达成 met".to_string(),
+        },
+        Entry {
+            key: Key::Cell { met: Some(false) },
+            text: "未达 missed".to_string(),
+        },
+        Entry {
+            key: Key::Cell { met: None },
+            text: "未建模 not modelled".to_string(),
+        },
+    ];
+    let layout = legend_layout(c, &entries, full_w)?;
+    let table_top = top + layout.height() + 8.0;
+    let (nt, ns) = (chart.targets.len(), chart.scenarios.len());
+    if nt == 0 || ns == 0 {
+        draw_legend(c, &entries, &layout, w - MARGIN - layout.width, top)?;
+        return c.text(
+            "无数据 no data",
+            w / 2.0,
+            (table_top + h) / 2.0,
+            AXIS_LABEL,
+            Align::Center,
+        );
+    }
+    let cell = |t: usize, s: usize| {
+        chart
+            .cells
+            .get(t)
+            .and_then(|row| row.get(s))
+            .cloned()
+            .flatten()
+    };
+
+    // Geometry: label column as wide as the longest label (within limits), scenario
+    // columns sharing the rest up to a comfortable width.
+    let head_h = 52.0;
+    let foot_h = 44.0;
+    let rh = ((h - 16.0 - table_top - head_h - foot_h) / nt as f64).min(46.0);
+    let body = Font::new((rh * 0.48).clamp(8.0, 18.0), INK);
+    let bold = Font::new(18.0, INK).bold();
+    let foot_label = "达成数 targets met";
+    let mut lab_w = c.text_width(foot_label, bold)?;
+    for t in &chart.targets {
+        lab_w = lab_w.max(c.text_width(t, body)?);
+    }
+    let lab_w = (lab_w + 20.0).clamp(140.0, 0.45 * full_w);
+    let cw = ((full_w - lab_w) / ns as f64).min(260.0);
+    let x_of = |s: usize| MARGIN + lab_w + s as f64 * cw;
+    let table_right = x_of(ns);
+    let body_top = table_top + head_h;
+    let body_bottom = body_top + nt as f64 * rh;
+
+    // Legend right-aligned with the table (not the page), so it sits next to the cells.
+    let legend_x = (table_right - layout.width).max(MARGIN);
+    draw_legend(c, &entries, &layout, legend_x, top)?;
+
+    // Column headings, bottom-aligned; a bilingual name that would need a small font
+    // goes on two lines.
+    c.text(
+        "目标 target",
+        MARGIN + 6.0,
+        body_top - 12.0,
+        Font::new(17.0, MUTED),
+        Align::Left,
+    )?;
+    for (s, name) in chart.scenarios.iter().enumerate() {
+        let (x0, x1) = (x_of(s), x_of(s + 1));
+        let room = cw - 10.0;
+        let f = c.fit(name, bold, room, 10.0)?;
+        match (f.size < 15.0).then(|| split_bilingual(name)).flatten() {
+            Some((a, b)) => {
+                for (k, part) in [a, b].iter().enumerate() {
+                    let pf = c.fit(part, bold.sized(16.0), room, 10.0)?;
+                    let part = ellipsize(c, part, pf, room)?;
+                    let y = body_top - 32.0 + 20.0 * k as f64;
+                    c.text(&part, (x0 + x1) / 2.0, y, pf, Align::Center)?;
+                }
+            }
+            None => {
+                let t = ellipsize(c, name, f, room)?;
+                c.text(&t, (x0 + x1) / 2.0, body_top - 12.0, f, Align::Center)?;
+            }
+        }
+    }
+    c.line(
+        &[(MARGIN, body_top - 2.0), (table_right, body_top - 2.0)],
+        solid(AXIS),
+        1.0,
+    )?;
+
+    // Cell text: one size for the whole grid, the largest at which every text fits on
+    // one line but not under 85 % of the body size; a text that still does not fit goes
+    // on two lines (split at the space nearest its middle) when the row is high enough,
+    // and is shrunk, or as a last resort shortened with "…".
+    let icon_r = (rh * 0.26).clamp(3.5, 10.0);
+    let room = (cw - 4.0 - 2.0 * icon_r - 7.0 - 5.0 - 5.0).max(4.0);
+    let mut cell_font = body;
+    for t in 0..nt {
+        for s in 0..ns {
+            if let Some((_, text)) = cell(t, s) {
+                let f = c.fit(&text, body, room, body.size * 0.85)?;
+                if f.size < cell_font.size {
+                    cell_font = f;
+                }
+            }
+        }
+    }
+    let two_line_ok = rh >= 2.25 * cell_font.size.min(16.0);
+    // (lines, font, width) of each cell's text.
+    type CellText = (Vec<String>, Font, f64);
+    let mut texts: Vec<Vec<Option<CellText>>> = Vec::with_capacity(nt);
+    for t in 0..nt {
+        let mut row = Vec::with_capacity(ns);
+        for s in 0..ns {
+            let Some((_, text)) = cell(t, s) else {
+                row.push(None);
+                continue;
+            };
+            let one = c.text_width(&text, cell_font)? <= room;
+            let (lines, f) = match (one, two_line_ok, split_middle(&text)) {
+                (true, _, _) => (vec![text.clone()], cell_font),
+                (false, true, Some((a, b))) => {
+                    let f2 = cell_font.sized(cell_font.size.min(rh / 2.25));
+                    let mut f = f2;
+                    for part in [&a, &b] {
+                        let pf = c.fit(part, f2, room, 9.0)?;
+                        if pf.size < f.size {
+                            f = pf;
+                        }
+                    }
+                    (vec![a, b], f)
+                }
+                _ => (vec![text.clone()], c.fit(&text, cell_font, room, 9.0)?),
+            };
+            let mut width = 0.0f64;
+            let mut shown = Vec::with_capacity(lines.len());
+            for l in &lines {
+                let l = ellipsize(c, l, f, room)?;
+                width = width.max(c.text_width(&l, f)?);
+                shown.push(l);
+            }
+            row.push(Some((shown, f, width)));
+        }
+        texts.push(row);
+    }
+    // Icon and text as one group, centred on the column's widest text, so that icons
+    // line up down a column and texts start at the same x.
+    let col_text_w: Vec<f64> = (0..ns)
+        .map(|s| {
+            texts
+                .iter()
+                .filter_map(|row| row[s].as_ref().map(|x| x.2))
+                .fold(0.0, f64::max)
+        })
+        .collect();
+
+    for (t, label) in chart.targets.iter().enumerate() {
+        let (y0, y1) = (body_top + t as f64 * rh, body_top + (t + 1) as f64 * rh);
+        let yc = (y0 + y1) / 2.0;
+        if t % 2 == 1 {
+            c.fill_rect(MARGIN, y0, MARGIN + lab_w, y1, solid(ZEBRA))?;
+        }
+        let lf = c.fit(label, body, lab_w - 14.0, 9.0)?;
+        let l = ellipsize(c, label, lf, lab_w - 14.0)?;
+        c.text(&l, MARGIN + 6.0, yc + 0.33 * lf.size, lf, Align::Left)?;
+        for s in 0..ns {
+            let (x0, x1) = (x_of(s) + 2.0, x_of(s + 1) - 2.0);
+            let state = cell(t, s).map(|(m, _)| m);
+            c.fill_rect(x0, y0 + 1.5, x1, y1 - 1.5, solid(cell_fill(state)))?;
+            let (Some(met), Some((lines, f, _))) = (state, &texts[t][s]) else {
+                c.text(
+                    "—",
+                    (x0 + x1) / 2.0,
+                    yc + 0.33 * body.size,
+                    body.bold(),
+                    Align::Center,
+                )?;
+                continue;
+            };
+            let group = 2.0 * icon_r + 5.0 + col_text_w[s];
+            let gx = ((x0 + x1) / 2.0 - group / 2.0).max(x0 + 7.0);
+            draw_status_icon(c, (gx + icon_r, yc), icon_r, met)?;
+            let tx = gx + 2.0 * icon_r + 5.0;
+            let n_lines = lines.len() as f64;
+            for (k, l) in lines.iter().enumerate() {
+                let dy = (k as f64 - (n_lines - 1.0) / 2.0) * 1.12 * f.size;
+                c.text(l, tx, yc + dy + 0.33 * f.size, *f, Align::Left)?;
+            }
+        }
+    }
+
+    // Totals: targets met out of those modelled, per scenario.
+    c.line(
+        &[
+            (MARGIN, body_bottom + 3.0),
+            (table_right, body_bottom + 3.0),
+        ],
+        solid(INK),
+        1.2,
+    )?;
+    let fy = body_bottom + 3.0 + foot_h / 2.0 + 0.33 * bold.size;
+    c.text(
+        foot_label,
+        MARGIN + 6.0,
+        fy,
+        c.fit(foot_label, bold, lab_w - 14.0, 10.0)?,
+        Align::Left,
+    )?;
+    for s in 0..ns {
+        let states: Vec<bool> = (0..nt).filter_map(|t| cell(t, s).map(|(m, _)| m)).collect();
+        let met = states.iter().filter(|&&m| m).count();
+        let text = if states.is_empty() {
+            "—".to_string()
+        } else {
+            format!("{met} / {}", states.len())
+        };
+        let f = c.fit(&text, bold, cw - 8.0, 10.0)?;
+        c.text(&text, (x_of(s) + x_of(s + 1)) / 2.0, fy, f, Align::Center)?;
     }
     Ok(())
 }
@@ -3226,6 +4099,7 @@ mod tests {
                 to: 0,
                 persons: 20_000.0,
             }],
+            colour_label: None,
         }
     }
 
@@ -3467,6 +4341,7 @@ mod tests {
                 subtitle: String::new(),
                 units,
                 flows,
+                colour_label: (k % 2 == 1).then(|| "差异 difference (%)".to_string()),
             };
             let _ = draw_map(&chart, &d, &format!("map{k}"));
         }

@@ -248,6 +248,7 @@ pub fn map_chart(report: &RunReport<'_>) -> MapChart {
         ),
         units,
         flows,
+        colour_label: None,
     }
 }
 

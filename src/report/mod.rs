@@ -4,6 +4,8 @@
 //! formatted with a fixed number of decimals so that outputs are byte-identical across runs.
 
 pub mod charts;
+pub mod compare;
+
 pub mod figures;
 pub mod targets;
 
@@ -135,10 +137,10 @@ fn csv_error(path: &Path) -> impl Fn(csv::Error) -> ReportError + '_ {
 }
 
 /// Persons and yuan are written with one decimal, per-head values with two.
-fn f1(x: f64) -> String {
+pub(crate) fn f1(x: f64) -> String {
     format!("{x:.1}")
 }
-fn f2(x: f64) -> String {
+pub(crate) fn f2(x: f64) -> String {
     format!("{x:.2}")
 }
 

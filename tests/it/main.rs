@@ -2,6 +2,7 @@
 //! corpus and property tests of the engine.
 
 mod cli;
+mod compare;
 mod golden;
 mod invalid;
 mod properties;

@@ -1,0 +1,553 @@
+//! Scenario comparison: what differs in the inputs, what differs in the outputs, against the
+//! first scenario (the reference). Tables are built by pure functions; writing is a thin layer.
+
+use std::fmt::Write as _;
+use std::path::Path;
+
+use super::charts::{
+    self, DifferenceBars, LineChart, MapChart, MapUnit, Panel, Series, TargetGrid,
+};
+use super::{f1, f2, regions, target_rows, ReportError, RunReport};
+use crate::data::short_zh;
+use crate::engine::Trajectory;
+use crate::scenario::{Scenario, BASE_YEAR};
+
+/// The reports of every scenario, reference first. All share one dataset's units.
+pub struct Comparison<'a> {
+    pub runs: Vec<RunReport<'a>>,
+    /// Years of the unit tables, bars and the terminal table.
+    pub years: Vec<i32>,
+}
+
+impl Comparison<'_> {
+    fn reference(&self) -> &RunReport<'_> {
+        &self.runs[0]
+    }
+
+    /// The last requested year that every run covers.
+    pub fn focus_year(&self) -> Option<i32> {
+        self.years.iter().rev().copied().find(|&year| {
+            self.runs
+                .iter()
+                .all(|r| r.trajectory.year_index(year).is_some())
+        })
+    }
+}
+
+/// Writes every comparison file into `dir`. Returns the names written.
+pub fn write_all(comparison: &Comparison<'_>, dir: &Path) -> Result<Vec<String>, ReportError> {
+    let mut written = Vec::new();
+    let mut write = |name: &str, text: String| -> Result<(), ReportError> {
+        let path = dir.join(name);
+        std::fs::write(&path, text).map_err(|source| ReportError::Io { path, source })?;
+        written.push(name.to_string());
+        Ok(())
+    };
+    write("comparison.csv", comparison_csv(comparison))?;
+    write("comparison_totals.csv", totals_csv(comparison))?;
+    write("inputs_diff.csv", inputs_diff_csv(comparison))?;
+    write("targets_comparison.csv", targets_csv(comparison))?;
+    for stem in draw_all(comparison, dir)? {
+        written.push(format!("{stem}.svg"));
+        written.push(format!("{stem}.png"));
+    }
+    Ok(written)
+}
+
+/// Quotes a CSV field when needed (policy descriptions hold commas).
+fn field(text: &str) -> String {
+    if text.contains([',', '"', '\n']) {
+        format!("\"{}\"", text.replace('"', "\"\""))
+    } else {
+        text.to_string()
+    }
+}
+
+fn difference(value: f64, reference: f64) -> (String, String) {
+    let pct = if reference == 0.0 {
+        String::new()
+    } else {
+        format!("{:.3}", 100.0 * (value / reference - 1.0))
+    };
+    (f1(value - reference), pct)
+}
+
+/// `comparison.csv`: per scenario, requested year and unit, levels and differences from the
+/// reference.
+pub fn comparison_csv(comparison: &Comparison<'_>) -> String {
+    let mut out = String::from("scenario,year,unit_id,population,gdp,population_diff,population_diff_pct,gdp_diff,gdp_diff_pct\n");
+    let reference = comparison.reference().trajectory;
+    for run in &comparison.runs {
+        let t = run.trajectory;
+        for &year in &comparison.years {
+            let (Some(i), Some(r)) = (t.year_index(year), reference.year_index(year)) else {
+                continue;
+            };
+            for (u, unit) in run.data.units.iter().enumerate() {
+                let (dp, dp_pct) = difference(t.population[i][u], reference.population[r][u]);
+                let (dg, dg_pct) = difference(t.gdp[i][u], reference.gdp[r][u]);
+                let _ = writeln!(
+                    out,
+                    "{},{year},{},{},{},{dp},{dp_pct},{dg},{dg_pct}",
+                    run.scenario.name,
+                    unit.id,
+                    f1(t.population[i][u]),
+                    f1(t.gdp[i][u]),
+                );
+            }
+        }
+    }
+    out
+}
+
+/// `comparison_totals.csv`: every year, region totals per scenario and differences.
+pub fn totals_csv(comparison: &Comparison<'_>) -> String {
+    let mut out = String::from("scenario,year,region,population,gdp,gdp_per_capita,population_diff,population_diff_pct,gdp_diff,gdp_diff_pct\n");
+    let reference = comparison.reference().trajectory;
+    let groups = regions(comparison.reference().data);
+    for run in &comparison.runs {
+        let t = run.trajectory;
+        for (i, &year) in t.years.iter().enumerate() {
+            let Some(r) = reference.year_index(year) else {
+                continue;
+            };
+            for region in &groups {
+                let sum = |tr: &Trajectory,
+                           series: fn(&Trajectory) -> &crate::engine::Series,
+                           k: usize|
+                 -> f64 {
+                    region.members.iter().map(|&u| series(tr)[k][u]).sum()
+                };
+                let population = sum(t, |t| &t.population, i);
+                let gdp = sum(t, |t| &t.gdp, i);
+                let (dp, dp_pct) = difference(population, sum(reference, |t| &t.population, r));
+                let (dg, dg_pct) = difference(gdp, sum(reference, |t| &t.gdp, r));
+                let _ = writeln!(
+                    out,
+                    "{},{year},{},{},{},{},{dp},{dp_pct},{dg},{dg_pct}",
+                    run.scenario.name,
+                    region.id,
+                    f1(population),
+                    f1(gdp),
+                    f2(gdp / population),
+                );
+            }
+        }
+    }
+    out
+}
+
+/// The resolved inputs of a scenario as (item, value) pairs: years, parameters, macro paths and
+/// policies (each policy by its name, with its full definition as the value).
+pub fn resolved_inputs(scenario: &Scenario) -> Vec<(String, String)> {
+    let mut items = vec![
+        ("start_year".to_string(), scenario.start_year.to_string()),
+        ("end_year".to_string(), scenario.end_year.to_string()),
+        ("seed".to_string(), scenario.seed.to_string()),
+        (
+            "data".to_string(),
+            scenario
+                .data_dir
+                .as_ref()
+                .map_or("embedded".to_string(), |d| d.display().to_string()),
+        ),
+    ];
+    for (name, value) in scenario.params.iter() {
+        items.push((format!("parameters.{name}"), value.to_string()));
+    }
+    for path in &scenario.macro_paths {
+        items.push((
+            format!(
+                "macro_paths.{}.{:?}.{}-{}",
+                path.region, path.indicator, path.from_year, path.to_year
+            ),
+            path.value.to_string(),
+        ));
+    }
+    for policy in &scenario.policies {
+        items.push((
+            format!("policies.{}", policy.label),
+            format!("{:?}", policy.policy),
+        ));
+    }
+    items
+}
+
+/// `inputs_diff.csv`: every resolved input that differs from the reference (absent = "").
+pub fn inputs_diff_csv(comparison: &Comparison<'_>) -> String {
+    let mut out = String::from("scenario,item,reference,value\n");
+    let reference: std::collections::BTreeMap<String, String> =
+        resolved_inputs(comparison.reference().scenario)
+            .into_iter()
+            .collect();
+    for run in comparison.runs.iter().skip(1) {
+        let mine: std::collections::BTreeMap<String, String> =
+            resolved_inputs(run.scenario).into_iter().collect();
+        let keys: std::collections::BTreeSet<&String> =
+            reference.keys().chain(mine.keys()).collect();
+        for key in keys {
+            let (a, b) = (reference.get(key), mine.get(key));
+            if a != b {
+                let _ = writeln!(
+                    out,
+                    "{},{},{},{}",
+                    run.scenario.name,
+                    field(key),
+                    field(a.map_or("", String::as_str)),
+                    field(b.map_or("", String::as_str)),
+                );
+            }
+        }
+    }
+    out
+}
+
+/// `targets_comparison.csv`: every plan target × scenario, long form.
+pub fn targets_csv(comparison: &Comparison<'_>) -> String {
+    let mut out = String::from(
+        "target_id,unit_id,indicator,year,target,scenario,projected,gap,gap_pct,met\n",
+    );
+    let per_run: Vec<_> = comparison.runs.iter().map(target_rows).collect();
+    let opt =
+        |x: Option<f64>, decimals: usize| x.map_or(String::new(), |v| format!("{v:.decimals$}"));
+    for (k, row) in per_run[0].iter().enumerate() {
+        for (run, rows) in comparison.runs.iter().zip(&per_run) {
+            let mine = &rows[k];
+            let _ = writeln!(
+                out,
+                "{},{},{},{},{},{},{},{},{},{}",
+                row.target_id,
+                row.unit_id,
+                row.indicator,
+                row.year,
+                row.target,
+                run.scenario.name,
+                opt(mine.projected, 1),
+                opt(mine.gap(), 1),
+                opt(mine.gap_pct(), 2),
+                mine.met.map_or(String::new(), |m| m.to_string()),
+            );
+        }
+    }
+    out
+}
+
+/// Headline numbers of one run in one year.
+pub struct Headline {
+    pub population: f64,
+    pub gdp: f64,
+    pub chengdu_share: f64,
+    pub chongqing_core_share: f64,
+    /// Regional-centre central-urban population targets met in 2020 (of 7), if 2020 is run.
+    pub centres_met_2020: Option<usize>,
+}
+
+pub fn headline(run: &RunReport<'_>, year: i32) -> Option<Headline> {
+    let t = run.trajectory;
+    let i = t.year_index(year)?;
+    let population = Trajectory::total(&t.population, i);
+    let share =
+        |members: &[usize]| members.iter().map(|&u| t.population[i][u]).sum::<f64>() / population;
+    let chengdu: Vec<usize> = run.data.unit_index("chengdu").into_iter().collect();
+    let core: Vec<usize> = (0..run.data.units.len())
+        .filter(|&u| run.data.units[u].is_chongqing_core())
+        .collect();
+    let rows = target_rows(run);
+    let centres: Vec<_> = rows
+        .iter()
+        .filter(|r| r.indicator == "central_urban_population" && r.year == 2020)
+        .collect();
+    let centres_met_2020 = centres
+        .iter()
+        .all(|r| r.met.is_some())
+        .then(|| centres.iter().filter(|r| r.met == Some(true)).count());
+    Some(Headline {
+        population,
+        gdp: Trajectory::total(&t.gdp, i),
+        chengdu_share: share(&chengdu),
+        chongqing_core_share: share(&core),
+        centres_met_2020,
+    })
+}
+
+/// The terminal table: headline numbers per scenario in each requested year.
+pub fn summary(comparison: &Comparison<'_>) -> String {
+    let mut out = String::new();
+    let names: Vec<&str> = comparison
+        .runs
+        .iter()
+        .map(|r| r.scenario.name.as_str())
+        .collect();
+    let _ = writeln!(
+        out,
+        "Comparison of {} (reference: {})",
+        names.join(", "),
+        names[0]
+    );
+    for &year in &comparison.years {
+        let Some(reference) = headline(comparison.reference(), year) else {
+            continue;
+        };
+        let _ = writeln!(out);
+        let _ = writeln!(
+            out,
+            "{year:<6} {:<18} {:>12} {:>9} {:>12} {:>9} {:>9} {:>11} {:>14}",
+            "scenario",
+            "pop (10^4)",
+            "diff %",
+            "GDP (10^8)",
+            "diff %",
+            "Chengdu %",
+            "CQ core %",
+            "centres met"
+        );
+        for run in &comparison.runs {
+            let Some(h) = headline(run, year) else {
+                continue;
+            };
+            let _ = writeln!(
+                out,
+                "{:<6} {:<18} {:>12.1} {:>+9.2} {:>12.0} {:>+9.2} {:>9.2} {:>11.2} {:>14}",
+                "",
+                run.scenario.name,
+                h.population / 1e4,
+                100.0 * (h.population / reference.population - 1.0),
+                h.gdp / 1e8,
+                100.0 * (h.gdp / reference.gdp - 1.0),
+                100.0 * h.chengdu_share,
+                100.0 * h.chongqing_core_share,
+                h.centres_met_2020
+                    .map_or("—".to_string(), |n| format!("{n}/7 (2020)")),
+            );
+        }
+    }
+    out
+}
+
+// ---------------------------------------------------------------------------------------------
+// Charts
+
+fn subtitle(comparison: &Comparison<'_>) -> String {
+    format!(
+        "参照 reference: {} · simulate {} · 成渝城市群发展规划 (发改规划〔2016〕910号)",
+        comparison.reference().scenario.name,
+        env!("CARGO_PKG_VERSION")
+    )
+}
+
+/// Plan-area population and GDP over time, one line per scenario.
+pub fn totals_chart(comparison: &Comparison<'_>) -> LineChart {
+    let series = |values: fn(&Trajectory) -> &crate::engine::Series| -> Vec<Series> {
+        comparison
+            .runs
+            .iter()
+            .map(|run| {
+                let t = run.trajectory;
+                Series {
+                    label: run.scenario.name.clone(),
+                    years: t.years.clone(),
+                    values: (0..t.years.len())
+                        .map(|i| Trajectory::total(values(t), i))
+                        .collect(),
+                    dashed: false,
+                }
+            })
+            .collect()
+    };
+    LineChart {
+        title: "成渝城市群合计 Plan-area totals by scenario".into(),
+        subtitle: subtitle(comparison),
+        x_label: "年 year".into(),
+        panels: vec![
+            Panel {
+                title: "常住人口 Resident population".into(),
+                y_label: "万人 (10⁴ persons)".into(),
+                y_divisor: 1e4,
+                log_y: false,
+                series: series(|t| &t.population),
+                targets: Vec::new(),
+            },
+            Panel {
+                title: "地区生产总值 GDP".into(),
+                y_label: "亿元 (10⁸ yuan, 2014 prices)".into(),
+                y_divisor: 1e8,
+                log_y: false,
+                series: series(|t| &t.gdp),
+                targets: Vec::new(),
+            },
+        ],
+    }
+}
+
+/// Differences from the reference by unit in the focus year (one bar per other scenario).
+pub fn difference_chart(comparison: &Comparison<'_>, gdp: bool, year: i32) -> DifferenceBars {
+    let reference = comparison.reference();
+    let r = reference.trajectory.year_index(year).unwrap_or(0);
+    let pick =
+        |t: &Trajectory, i: usize, u: usize| if gdp { t.gdp[i][u] } else { t.population[i][u] };
+    let others: Vec<&RunReport<'_>> = comparison.runs.iter().skip(1).collect();
+    DifferenceBars {
+        title: if gdp {
+            format!("{year} 地区生产总值差异 GDP difference by unit")
+        } else {
+            format!("{year} 常住人口差异 Population difference by unit")
+        },
+        subtitle: subtitle(comparison),
+        value_label: if gdp {
+            format!(
+                "Δ {year} GDP vs {}, 亿元 (10⁸ yuan, 2014 prices)",
+                reference.scenario.name
+            )
+        } else {
+            format!(
+                "Δ {year} population vs {}, 万人 (10⁴ persons)",
+                reference.scenario.name
+            )
+        },
+        divisor: if gdp { 1e8 } else { 1e4 },
+        scenarios: others.iter().map(|run| run.scenario.name.clone()).collect(),
+        labels: reference.data.units.iter().map(|u| u.label()).collect(),
+        values: others
+            .iter()
+            .map(|run| {
+                let t = run.trajectory;
+                let i = t.year_index(year).unwrap_or(0);
+                (0..reference.data.units.len())
+                    .map(|u| pick(t, i, u) - pick(reference.trajectory, r, u))
+                    .collect()
+            })
+            .collect(),
+    }
+}
+
+/// Targets × scenarios: met, missed or not modelled, with the gap.
+pub fn target_grid(comparison: &Comparison<'_>) -> TargetGrid {
+    let per_run: Vec<_> = comparison.runs.iter().map(target_rows).collect();
+    let data = comparison.reference().data;
+    let targets = per_run[0]
+        .iter()
+        .map(|row| {
+            let unit = data
+                .unit_index(&row.unit_id)
+                .map_or("成渝城市群 plan area".to_string(), |u| {
+                    data.units[u].label()
+                });
+            let what = match row.indicator.as_str() {
+                "central_urban_population" => "中心城区人口 central-urban pop.",
+                "urban_construction_land" => "城市建设用地 urban land",
+                "resident_population" => "常住人口 population",
+                "gdp" => "地区生产总值 GDP",
+                "area" => "面积 area",
+                other => other,
+            };
+            format!("{unit} {} {what}", row.year)
+        })
+        .collect();
+    let cells = (0..per_run[0].len())
+        .map(|k| {
+            per_run
+                .iter()
+                .map(|rows| {
+                    let row = &rows[k];
+                    match (row.met, row.gap_pct()) {
+                        (Some(met), Some(gap)) => Some((met, format!("{gap:+.1}%"))),
+                        _ => None,
+                    }
+                })
+                .collect()
+        })
+        .collect();
+    TargetGrid {
+        title: "规划目标达成情况 Plan targets met by scenario".into(),
+        subtitle: format!(
+            "{} · gap % vs target; central-urban population compared with whole urban population (upper bound)",
+            subtitle(comparison)
+        ),
+        scenarios: comparison.runs.iter().map(|r| r.scenario.name.clone()).collect(),
+        targets,
+        cells,
+    }
+}
+
+/// Map of the focus-year population difference of one scenario from the reference.
+pub fn difference_map(comparison: &Comparison<'_>, run: &RunReport<'_>, year: i32) -> MapChart {
+    let reference = comparison.reference();
+    let (t, rt) = (run.trajectory, reference.trajectory);
+    let (i, r) = (
+        t.year_index(year).unwrap_or(0),
+        rt.year_index(year).unwrap_or(0),
+    );
+    MapChart {
+        title: format!(
+            "{year} 人口差异 Population difference: {} vs {}",
+            run.scenario.name, reference.scenario.name
+        ),
+        subtitle: format!("{} · circle area ∝ {year} population", subtitle(comparison)),
+        units: run
+            .data
+            .units
+            .iter()
+            .enumerate()
+            .map(|(u, unit)| MapUnit {
+                label: short_zh(&unit.name_zh).to_string(),
+                lon: unit.lon,
+                lat: unit.lat,
+                population: t.population[i][u],
+                growth_pct: 100.0 * (t.population[i][u] / rt.population[r][u] - 1.0),
+            })
+            .collect(),
+        flows: Vec::new(),
+        colour_label: Some(format!(
+            "{year} 人口差异 population difference vs {} (%)",
+            reference.scenario.name
+        )),
+    }
+}
+
+/// Draws every comparison chart; returns the stems.
+pub fn draw_all(comparison: &Comparison<'_>, dir: &Path) -> Result<Vec<String>, ReportError> {
+    let mut stems = vec!["totals".to_string()];
+    charts::draw_line_chart(&totals_chart(comparison), dir, "totals")?;
+    if let (Some(year), true) = (comparison.focus_year(), comparison.runs.len() > 1) {
+        charts::draw_difference_bars(
+            &difference_chart(comparison, false, year),
+            dir,
+            "population_difference",
+        )?;
+        charts::draw_difference_bars(
+            &difference_chart(comparison, true, year),
+            dir,
+            "gdp_difference",
+        )?;
+        stems.push("population_difference".into());
+        stems.push("gdp_difference".into());
+        for run in comparison.runs.iter().skip(1) {
+            let stem = format!("map_{}", run.scenario.name);
+            charts::draw_map(&difference_map(comparison, run, year), dir, &stem)?;
+            stems.push(stem);
+        }
+    }
+    charts::draw_target_grid(&target_grid(comparison), dir, "targets")?;
+    stems.push("targets".into());
+    Ok(stems)
+}
+
+/// Years offered by default: 2020 and 2030, limited to the runs' horizon.
+pub fn default_years() -> Vec<i32> {
+    vec![2020, 2030]
+}
+
+/// Checks requested years against the scenarios' horizons.
+pub fn check_years(years: &[i32], scenarios: &[&Scenario]) -> Result<(), String> {
+    for &year in years {
+        for scenario in scenarios {
+            if year < BASE_YEAR || year > scenario.end_year {
+                return Err(format!(
+                    "--years: {year} is outside scenario `{}` ({}–{}); choose years its run covers",
+                    scenario.name, scenario.start_year, scenario.end_year
+                ));
+            }
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,177 @@
+//! Scenario inheritance and `simulate compare`, end to end.
+
+use std::path::Path;
+
+use super::cli::{root, simulate};
+
+fn scenario(name: &str) -> String {
+    root().join("scenarios").join(name).display().to_string()
+}
+
+/// The trajectories without the scenario column.
+fn without_name(path: &Path) -> Vec<String> {
+    std::fs::read_to_string(path)
+        .unwrap()
+        .lines()
+        .map(|line| {
+            line.split_once(',')
+                .map_or(line, |(_, rest)| rest)
+                .to_string()
+        })
+        .collect()
+}
+
+#[test]
+fn an_extends_only_scenario_reproduces_its_parent() {
+    let tmp = tempfile::tempdir().unwrap();
+    let child = tmp.path().join("child.ron");
+    std::fs::write(
+        &child,
+        format!("(name: \"child\", extends: {:?})", scenario("baseline.ron")),
+    )
+    .unwrap();
+    let out = simulate(
+        &[
+            &scenario("baseline.ron"),
+            child.to_str().unwrap(),
+            "--out",
+            "runs",
+            "-q",
+        ],
+        tmp.path(),
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for file in ["trajectories.csv", "totals.csv", "migration_2030.csv"] {
+        let parent = without_name(&tmp.path().join("runs/baseline").join(file));
+        let child = without_name(&tmp.path().join("runs/child").join(file));
+        assert!(
+            parent == child,
+            "{file} differs between a scenario and its extends-only child"
+        );
+    }
+}
+
+#[test]
+fn every_shipped_scenario_runs() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut files: Vec<String> = std::fs::read_dir(root().join("scenarios"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "ron"))
+        .map(|p| p.display().to_string())
+        .collect();
+    files.sort();
+    assert!(
+        files.len() >= 8,
+        "the scenario library has {} files",
+        files.len()
+    );
+    let mut args: Vec<&str> = files.iter().map(String::as_str).collect();
+    args.extend(["--out", "all", "-q"]);
+    let out = simulate(&args, tmp.path());
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn compare_writes_its_tables_and_charts_and_refuses_to_overwrite() {
+    let tmp = tempfile::tempdir().unwrap();
+    let child = tmp.path().join("rail.ron");
+    std::fs::write(
+        &child,
+        format!(
+            "(name: \"rail\", extends: {:?}, add_policies: [TravelTime(name: \"成渝中线\", year: 2028, from: [\"chengdu\"], to: [\"@chongqing_core\"], hours: 0.83)])",
+            scenario("baseline.ron")
+        ),
+    )
+    .unwrap();
+    let args = [
+        "compare",
+        &scenario("baseline.ron"),
+        child.to_str().unwrap(),
+        "--out",
+        "cmp",
+    ];
+    let out = simulate(&args, tmp.path());
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("reference: baseline"), "{stdout}");
+    let dir = tmp.path().join("cmp");
+    for file in [
+        "comparison.csv",
+        "comparison_totals.csv",
+        "inputs_diff.csv",
+        "targets_comparison.csv",
+        "totals.png",
+        "population_difference.png",
+        "gdp_difference.svg",
+        "map_rail.png",
+        "targets.png",
+    ] {
+        assert!(dir.join(file).exists(), "{file} missing");
+    }
+    // Two scenarios × two years × 44 units + header.
+    let comparison = std::fs::read_to_string(dir.join("comparison.csv")).unwrap();
+    assert_eq!(comparison.lines().count(), 2 * 2 * 44 + 1);
+    // The reference differs from itself by nothing; the lever only acts from 2028.
+    for line in comparison.lines().skip(1) {
+        let cells: Vec<&str> = line.split(',').collect();
+        if cells[0] == "baseline" || cells[1] == "2020" {
+            assert_eq!(cells[5], "0.0", "{line}");
+        }
+    }
+    let inputs = std::fs::read_to_string(dir.join("inputs_diff.csv")).unwrap();
+    assert!(inputs.contains("rail,policies.成渝中线,,"), "{inputs}");
+    assert_eq!(inputs.lines().count(), 2, "{inputs}");
+    // Chengdu's market access, hence GDP, rises once the line opens.
+    let chengdu_2030 = comparison
+        .lines()
+        .find(|l| l.starts_with("rail,2030,chengdu,"))
+        .unwrap()
+        .split(',')
+        .nth(7)
+        .unwrap()
+        .parse::<f64>()
+        .unwrap();
+    assert!(chengdu_2030 > 0.0, "GDP difference {chengdu_2030}");
+
+    let again = simulate(&args, tmp.path());
+    assert_eq!(again.status.code(), Some(2));
+}
+
+#[test]
+fn compare_needs_two_scenarios_and_years_inside_the_runs() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = simulate(&["compare", &scenario("baseline.ron")], tmp.path());
+    assert_eq!(out.status.code(), Some(2));
+    let other = tmp.path().join("other.ron");
+    std::fs::write(
+        &other,
+        format!("(name: \"other\", extends: {:?})", scenario("baseline.ron")),
+    )
+    .unwrap();
+    let out = simulate(
+        &[
+            "compare",
+            &scenario("baseline.ron"),
+            other.to_str().unwrap(),
+            "--years",
+            "2040",
+        ],
+        tmp.path(),
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--years: 2040 is outside"));
+    assert!(!tmp.path().join("results").exists());
+}
