@@ -1720,6 +1720,82 @@ struct PanelFrame {
     colours: Vec<RGBColor>,
 }
 
+/// Where a panel's end labels go.
+struct EndFrame {
+    /// The x axis span (years).
+    x_span: f64,
+    plot_right: f64,
+    plot_top: f64,
+    plot_bottom: f64,
+    font: Font,
+}
+
+/// Labels each series that reaches the panel's last year at the right of the plot, at the
+/// height of its last point, pushed apart where lines end close together; a short
+/// leader in the series colour ties each label to its line.
+fn draw_end_labels<DB: DrawingBackend>(
+    c: &Canvas<'_, DB>,
+    p: &Panel,
+    segs: &[Vec<Segment>],
+    colours: &[RGBColor],
+    f: &EndFrame,
+    mx: &dyn Fn(f64) -> f64,
+    my: &dyn Fn(f64) -> f64,
+) -> Res {
+    let last_x = |sg: &Vec<Segment>| sg.last().and_then(|s| s.last()).map(|&(x, _)| x);
+    let x_last = segs
+        .iter()
+        .filter_map(last_x)
+        .fold(f64::NEG_INFINITY, f64::max);
+    let mut ends: Vec<(f64, usize, (f64, f64))> = Vec::new();
+    for (i, sg) in segs.iter().enumerate() {
+        let Some(&(x, v)) = sg.last().and_then(|s| s.last()) else {
+            continue;
+        };
+        if x_last - x <= 0.05 * f.x_span {
+            let at = (mx(x), my(v));
+            ends.push((at.1, i, at));
+        }
+    }
+    ends.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+    // Spread: push down to keep a line's height between labels, then back up from the
+    // bottom if the last one went past it.
+    let gap = f.font.size * 1.12;
+    let mut ys: Vec<f64> = ends.iter().map(|e| e.0).collect();
+    for k in 1..ys.len() {
+        ys[k] = ys[k].max(ys[k - 1] + gap);
+    }
+    if let Some(last) = ys.last_mut() {
+        *last = last.min(f.plot_bottom);
+    }
+    for k in (0..ys.len().saturating_sub(1)).rev() {
+        ys[k] = ys[k].min(ys[k + 1] - gap);
+    }
+    for (k, y) in ys.iter_mut().enumerate() {
+        *y = y.max(f.plot_top + gap * k as f64);
+    }
+    for ((_, i, (px, py)), &ly) in ends.iter().zip(&ys) {
+        let col = solid(colours[*i]);
+        c.line(
+            &[
+                (px + 5.0, *py),
+                (f.plot_right + 4.0, ly),
+                (f.plot_right + 10.0, ly),
+            ],
+            col,
+            2.0,
+        )?;
+        c.text(
+            &p.series[*i].label,
+            f.plot_right + 13.0,
+            ly + 0.33 * f.font.size,
+            f.font,
+            Align::Left,
+        )?;
+    }
+    Ok(())
+}
+
 fn draw_panel<DB: DrawingBackend>(
     c: &Canvas<'_, DB>,
     p: &Panel,
@@ -1825,7 +1901,18 @@ fn draw_panel<DB: DrawingBackend>(
     let ylab_font = c.fit(&p.y_label, AXIS_LABEL, plot_bottom - plot_top, 14.0)?;
     let ylab_x = area.x0 + ylab_font.size * 0.75;
     let plot_left = ylab_x + ylab_font.size * 0.35 + 10.0 + tick_w + 8.0;
-    let plot_right = area.x1 - 14.0;
+    // Direct labels at the right-hand ends of the lines when a panel has several series
+    // (e.g. one per scenario) whose labels are short enough to spare the width.
+    let end_font = Font::new(15.0, INK);
+    let drawn = seg_by_series.iter().filter(|sg| !sg.is_empty()).count();
+    let mut end_w = 0.0f64;
+    for (s, segs) in p.series.iter().zip(&seg_by_series) {
+        if !segs.is_empty() {
+            end_w = end_w.max(c.text_width(&s.label, end_font)?);
+        }
+    }
+    let end_labels = drawn >= 3 && end_w <= 0.2 * (area.x1 - area.x0);
+    let plot_right = area.x1 - if end_labels { end_w + 24.0 } else { 14.0 };
 
     // X axis: years, padded so markers at the ends are not cut by the frame.
     let (xmin, xmax) = xs
@@ -1886,6 +1973,23 @@ fn draw_panel<DB: DrawingBackend>(
                 c.circle(pt, 3.5, Some(col), None)?;
             }
         }
+    }
+    if end_labels {
+        draw_end_labels(
+            c,
+            p,
+            &seg_by_series,
+            &frame.colours,
+            &EndFrame {
+                x_span: (xhi - xlo).max(1.0),
+                plot_right,
+                plot_top,
+                plot_bottom,
+                font: end_font,
+            },
+            &mx,
+            &|v| ax.map(v),
+        )?;
     }
     // Stars that would sit on top of each other (equal targets in the same year, e.g.
     // three cities aiming at 150万) are spread sideways so each stays visible.

@@ -8,9 +8,9 @@ use super::charts::{
     self, DifferenceBars, LineChart, MapChart, MapUnit, Panel, Series, TargetGrid,
 };
 use super::{f1, f2, regions, target_rows, ReportError, RunReport};
-use crate::data::short_zh;
+use crate::data::{short_zh, Dataset};
 use crate::engine::Trajectory;
-use crate::scenario::{Scenario, BASE_YEAR};
+use crate::scenario::{Adjust, Policy, Scenario, TimeChange, BASE_YEAR};
 
 /// The reports of every scenario, reference first. All share one dataset's units.
 pub struct Comparison<'a> {
@@ -137,9 +137,79 @@ pub fn totals_csv(comparison: &Comparison<'_>) -> String {
     out
 }
 
+/// A policy in words, with unit ids: "TravelTime from 2028: [chengdu] ↔ [yuzhong …] = 0.83 h".
+pub fn describe(policy: &Policy, data: &Dataset) -> String {
+    let ids = |units: &[usize]| -> String {
+        if units.len() == data.units.len() {
+            return "all units".to_string();
+        }
+        units
+            .iter()
+            .map(|&u| data.units[u].id.as_str())
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    let adjust = |adjust: &Adjust| match adjust {
+        Adjust::Set(value) => format!("= {value}"),
+        Adjust::Change(delta) => format!("{delta:+}"),
+    };
+    match policy {
+        Policy::TravelTime {
+            year,
+            from,
+            to,
+            time,
+        } => {
+            let change = match time {
+                TimeChange::Hours(hours) => format!("= {hours} h"),
+                TimeChange::Factor(factor) => format!("× {factor}"),
+            };
+            format!(
+                "TravelTime from {year}: [{}] ↔ [{}] {change}",
+                ids(from),
+                ids(to)
+            )
+        }
+        Policy::HukouWedge {
+            year,
+            units,
+            adjust: a,
+        } => {
+            format!("HukouWedge from {year}: [{}] {}", ids(units), adjust(a))
+        }
+        Policy::ProductivityShift {
+            units,
+            growth,
+            from_year,
+            to_year,
+        } => format!(
+            "ProductivityShift {from_year}–{to_year}: [{}] {:+} pp/yr",
+            ids(units),
+            growth * 100.0
+        ),
+        Policy::AmenityShift {
+            units,
+            delta,
+            from_year,
+            to_year,
+        } => {
+            format!(
+                "AmenityShift {from_year}–{to_year}: [{}] {delta:+}",
+                ids(units)
+            )
+        }
+        Policy::LandCap { year, unit, km2 } => {
+            format!("LandCap from {year}: {} {km2} km²", data.units[*unit].id)
+        }
+        Policy::BorderPenalty { year, adjust: a } => {
+            format!("BorderPenalty from {year}: {}", adjust(a))
+        }
+    }
+}
+
 /// The resolved inputs of a scenario as (item, value) pairs: years, parameters, macro paths and
-/// policies (each policy by its name, with its full definition as the value).
-pub fn resolved_inputs(scenario: &Scenario) -> Vec<(String, String)> {
+/// policies (each policy by its name, described in words).
+pub fn resolved_inputs(scenario: &Scenario, data: &Dataset) -> Vec<(String, String)> {
     let mut items = vec![
         ("start_year".to_string(), scenario.start_year.to_string()),
         ("end_year".to_string(), scenario.end_year.to_string()),
@@ -167,7 +237,7 @@ pub fn resolved_inputs(scenario: &Scenario) -> Vec<(String, String)> {
     for policy in &scenario.policies {
         items.push((
             format!("policies.{}", policy.label),
-            format!("{:?}", policy.policy),
+            describe(&policy.policy, data),
         ));
     }
     items
@@ -177,12 +247,14 @@ pub fn resolved_inputs(scenario: &Scenario) -> Vec<(String, String)> {
 pub fn inputs_diff_csv(comparison: &Comparison<'_>) -> String {
     let mut out = String::from("scenario,item,reference,value\n");
     let reference: std::collections::BTreeMap<String, String> =
-        resolved_inputs(comparison.reference().scenario)
+        resolved_inputs(comparison.reference().scenario, comparison.reference().data)
             .into_iter()
             .collect();
     for run in comparison.runs.iter().skip(1) {
         let mine: std::collections::BTreeMap<String, String> =
-            resolved_inputs(run.scenario).into_iter().collect();
+            resolved_inputs(run.scenario, run.data)
+                .into_iter()
+                .collect();
         let keys: std::collections::BTreeSet<&String> =
             reference.keys().chain(mine.keys()).collect();
         for key in keys {
