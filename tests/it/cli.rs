@@ -156,20 +156,38 @@ fn help_explains_outputs_and_exit_codes() {
 }
 
 #[test]
-fn the_readme_scenario_example_runs() {
+fn the_readme_scenario_examples_run() {
     let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
-    let start = readme.find("```ron\n").expect("README has a RON example") + "```ron\n".len();
-    let end = start + readme[start..].find("```").unwrap();
     let tmp = tempfile::tempdir().unwrap();
-    let file = tmp.path().join("example.ron");
-    std::fs::write(&file, &readme[start..end]).unwrap();
-    let out = simulate(
-        &[file.to_str().unwrap(), "--out", "example", "-q"],
-        tmp.path(),
-    );
+    let blocks: Vec<&str> = readme
+        .split("```ron\n")
+        .skip(1)
+        .map(|b| b.split("```").next().unwrap())
+        .collect();
     assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+        blocks.len() >= 2,
+        "README has {} RON examples",
+        blocks.len()
     );
+    for (k, block) in blocks.iter().enumerate() {
+        // Examples name scenarios of the library relative to scenarios/.
+        let plan = root().join("scenarios/plan.ron");
+        let text = block.replace("\"plan.ron\"", &format!("{:?}", plan.display().to_string()));
+        let file = tmp.path().join(format!("example{k}.ron"));
+        std::fs::write(&file, text).unwrap();
+        let out = simulate(
+            &[
+                file.to_str().unwrap(),
+                "--out",
+                &format!("example{k}"),
+                "-q",
+            ],
+            tmp.path(),
+        );
+        assert!(
+            out.status.success(),
+            "README example {k}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
 }
