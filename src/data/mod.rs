@@ -423,13 +423,14 @@ impl Dataset {
 }
 
 /// The group names [`Dataset::resolve_units`] accepts, besides plan zones.
-pub const UNIT_GROUPS: [&str; 6] = [
+pub const UNIT_GROUPS: [&str; 7] = [
     "@all",
     "@sichuan",
     "@chongqing",
     "@core",
     "@regional_centre",
     "@node_city",
+    "@county",
 ];
 
 fn resolve_units(units: &[Unit], token: &str) -> Result<Vec<usize>, String> {
@@ -449,6 +450,7 @@ fn resolve_units(units: &[Unit], token: &str) -> Result<Vec<usize>, String> {
             "core" => select(&|u| u.plan_role == PlanRole::Core),
             "regional_centre" => select(&|u| u.plan_role == PlanRole::RegionalCentre),
             "node_city" => select(&|u| u.plan_role == PlanRole::NodeCity),
+            "county" => select(&|u| u.kind == "county"),
             zone => select(&|u| u.plan_zones.iter().any(|z| z == zone)),
         };
         if found.is_empty() {
@@ -1429,6 +1431,7 @@ mod tests {
         assert_eq!(data.resolve_units("@chongqing_core").unwrap().len(), 9);
         assert_eq!(data.resolve_units("@regional_centre").unwrap().len(), 7);
         assert_eq!(data.resolve_units("@all").unwrap().len(), 44);
+        assert_eq!(data.resolve_units("@county").unwrap().len(), 4);
         assert_eq!(data.resolve_units("luzhou").unwrap(), vec![31]);
         let err = data.resolve_units("@chongqing_kore").unwrap_err();
         assert!(err.contains("did you mean `@chongqing_core`?"), "{err}");

@@ -355,7 +355,22 @@ pub fn write_manifest(
             "seed": scenario.seed,
             "start_year": scenario.start_year,
             "end_year": scenario.end_year,
-            "policies": scenario.policies.iter().map(|p| p.label.clone()).collect::<Vec<_>>(),
+            "policies": scenario
+                .policies
+                .iter()
+                .map(|p| json!({ "name": p.label, "lever": compare::describe(&p.policy, report.data) }))
+                .collect::<Vec<_>>(),
+            "macro_paths": scenario
+                .macro_paths
+                .iter()
+                .map(|m| json!({
+                    "region": m.region,
+                    "indicator": format!("{:?}", m.indicator),
+                    "from_year": m.from_year,
+                    "to_year": m.to_year,
+                    "value": m.value,
+                }))
+                .collect::<Vec<_>>(),
         },
         "data": {
             "source": report.data.source.to_string(),
