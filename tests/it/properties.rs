@@ -214,6 +214,63 @@ proptest! {
     }
 }
 
+proptest! {
+    #![proptest_config(config())]
+
+    /// A higher amenity raises the inflow to the units that get it, in the first year.
+    #[test]
+    fn an_amenity_gain_raises_inflow(unit in 0usize..44, delta in 0.02..0.5f64, params in params()) {
+        let data = Dataset::embedded();
+        let lever = named(Policy::AmenityShift { units: vec![unit], delta, from_year: 2020, to_year: 2030 });
+        let (_, base) = run(&data, &scenario_with(params, vec![]));
+        let (_, policy) = run(&data, &scenario_with(params, vec![lever]));
+        let t = base.year_index(2020).unwrap();
+        let inflow = |tr: &Trajectory| tr.net_migration[t][unit] + tr.outflow[t][unit];
+        prop_assert!(inflow(&policy) > inflow(&base));
+    }
+
+    /// A lower Sichuan–Chongqing border penalty raises moves across the border.
+    #[test]
+    fn a_lower_border_penalty_raises_cross_border_moves(cut in 0.05..0.7f64, params in params()) {
+        prop_assume!(params.border_penalty() > cut);
+        let data = Dataset::embedded();
+        let lever = named(Policy::BorderPenalty { year: 2020, adjust: Adjust::Change(-cut) });
+        let options = RunOptions { flow_matrix_years: vec![2020] };
+        let trajectory = |policies| {
+            let prepared = engine::prepare(&data, &scenario_with(params, policies)).unwrap();
+            engine::simulate(&prepared, &options, &mut Silent)
+        };
+        let across = |tr: &Trajectory| -> f64 {
+            let matrix = &tr.flow_matrices[&2020];
+            let mut sum = 0.0;
+            for i in 0..44 {
+                for j in 0..44 {
+                    if data.units[i].province != data.units[j].province {
+                        sum += matrix[(i + 1, j + 1)];
+                    }
+                }
+            }
+            sum
+        };
+        prop_assert!(across(&trajectory(vec![lever])) > across(&trajectory(vec![])));
+    }
+
+    /// A land cap below a unit's urban population lowers its population, and keeps people.
+    #[test]
+    fn a_binding_land_cap_lowers_population(unit in 0usize..44, params in params()) {
+        let data = Dataset::embedded();
+        let (_, base) = run(&data, &scenario_with(params, vec![]));
+        let t = base.year_index(2020).unwrap();
+        // 80 % of the 2019 urban population, in km² at the default 100 m² per person.
+        let km2 = 0.8 * base.urban_population[t - 1][unit] * params.land_per_person_m2() / 1e6;
+        let lever = named(Policy::LandCap { year: 2020, unit, km2 });
+        let (_, policy) = run(&data, &scenario_with(params, vec![lever]));
+        let last = base.years.len() - 1;
+        prop_assert!(policy.population[last][unit] < base.population[last][unit]);
+        prop_assert!(policy.population[last][unit] > 0.0);
+    }
+}
+
 /// Levers that change nothing reproduce the baseline bit for bit.
 #[test]
 fn policy_off_reproduces_the_baseline_exactly() {
