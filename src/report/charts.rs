@@ -1,11 +1,18 @@
 //! Charts: pure data in, SVG + PNG files out. No model knowledge here.
 //!
-//! Three kinds of figure are drawn, each written twice into a directory as
+//! Five kinds of figure are drawn, each written twice into a directory as
 //! `<stem>.svg` and `<stem>.png` (1600×900 px):
 //!
 //! * [`draw_line_chart`]: one or two panels of yearly series with plan-target markers;
+//!   with three or more series and short labels (e.g. one series per scenario), the
+//!   lines are also labelled at their right-hand ends;
 //! * [`draw_target_chart`]: grouped bars, target vs projected, met/missed marked;
-//! * [`draw_map`]: proportional circles at lon/lat coloured by growth, with flow arrows.
+//! * [`draw_map`]: proportional circles at lon/lat coloured by growth (or, with
+//!   [`MapChart::colour_label`], by any signed percentage such as the difference from a
+//!   reference scenario), with flow arrows;
+//! * [`draw_difference_bars`]: signed values per label and scenario as horizontal bars
+//!   around a zero line, sorted, in up to three columns for many labels;
+//! * [`draw_target_grid`]: targets × scenarios, each cell met / missed / not modelled.
 //!
 //! Text is set in an embedded subset of Noto Sans CJK SC (SIL OFL, see
 //! `assets/fonts/README.md`), registered with plotters under [`FONT_FAMILY`], so the
@@ -24,8 +31,12 @@
 //! anti-aliases lines and circles (plotters' bitmap rasteriser does not).
 //!
 //! Colours: series use Tableau 10 (a label keeps its colour across the panels of a
-//! figure); bars use Okabe–Ito green/vermillion plus check/cross icons and words; the
-//! map uses a blue–grey–red diverging scale.
+//! figure; the scenarios of a difference chart take colours 1, 2, … in order, colour 0
+//! being the reference's, so they match a line chart listing the reference first and
+//! then the same scenarios); bars and grid cells use
+//! Okabe–Ito green/vermillion plus check/cross icons and words; the map uses a
+//! blue–grey–red diverging scale, symmetric unless one side reaches three or more times
+//! as far as the other (then each side has its own range, and the legend says so).
 //!
 //! Output is deterministic: no timestamps, no hash-map iteration, inputs are walked in
 //! the order given (sorting, where done, is stable with index tie-breaks).
@@ -263,13 +274,16 @@ pub struct DifferenceBars {
     pub value_label: String,
     /// Values are divided by this for display; 0/NaN are treated as 1.
     pub divisor: f64,
-    /// Scenario names, one bar (and colour) each, in legend order. Scenario `k` takes
-    /// palette colour `k`, as the `k`-th distinct series label of a [`LineChart`] does.
+    /// Scenario names, one bar (and colour) each, in legend order; the reference they
+    /// are compared with is not among them. Scenario `k` takes palette colour `k + 1`
+    /// (colour 0, blue, is left to the reference), so the colours match a [`LineChart`]
+    /// whose series are the reference followed by these scenarios in the same order.
     pub scenarios: Vec<String>,
     /// Group labels, e.g. "成都 Chengdu".
     pub labels: Vec<String>,
-    /// `values[scenario][label]` in base units; non-finite values are shown as "n/a".
-    /// Must be `scenarios.len()` rows of `labels.len()` values.
+    /// `values[scenario][label]` in base units; non-finite values (and absurd ones,
+    /// beyond ±10¹⁵ after the divisor) are shown as "n/a". Must be `scenarios.len()` rows
+    /// of `labels.len()` values.
     pub values: Vec<Vec<f64>>,
 }
 
@@ -315,8 +329,8 @@ pub struct TargetGrid {
     /// Row labels, e.g. "万州 Wanzhou 2020 中心城区人口".
     pub targets: Vec<String>,
     /// `cells[target][scenario]`: `Some((met, text))`, the text being e.g. the projected
-    /// value or the gap ("+12.4%"), or None = not modelled. Must be `targets.len()` rows
-    /// of `scenarios.len()` cells.
+    /// value or the gap ("+12.4%"; a leading "-" is drawn as a true minus "−"), or None =
+    /// not modelled. Must be `targets.len()` rows of `scenarios.len()` cells.
     pub cells: Vec<Vec<Option<(bool, String)>>>,
 }
 
@@ -747,6 +761,11 @@ struct Canvas<'a, DB: DrawingBackend> {
     svg: bool,
 }
 
+/// A device coordinate, saturated like [`Canvas::d`] (plotters adds glyph offsets to it).
+fn dev(v: f64) -> i32 {
+    v.clamp(-1.0e6, 1.0e6) as i32
+}
+
 /// Horizontal alignment of a text run.
 #[derive(Clone, Copy, PartialEq)]
 enum Align {
@@ -982,11 +1001,7 @@ impl<DB: DrawingBackend> Canvas<'_, DB> {
                 let gx = (start + g.pen).round() + g.lsb.floor() + dx;
                 let gy = (baseline - g.rise - self.baseline_shift() * size).round();
                 self.area
-                    .draw_text(
-                        g.ch.encode_utf8(&mut [0u8; 4]),
-                        &style,
-                        (gx as i32, gy as i32),
-                    )
+                    .draw_text(g.ch.encode_utf8(&mut [0u8; 4]), &style, (dev(gx), dev(gy)))
                     .map_err(draw_err)?;
             }
         }
@@ -1029,11 +1044,7 @@ impl<DB: DrawingBackend> Canvas<'_, DB> {
             let gx = (baseline - g.rise - self.baseline_shift() * size).round();
             let gy = (bottom - g.pen).round() - g.lsb.floor();
             self.area
-                .draw_text(
-                    g.ch.encode_utf8(&mut [0u8; 4]),
-                    &style,
-                    (gx as i32, gy as i32),
-                )
+                .draw_text(g.ch.encode_utf8(&mut [0u8; 4]), &style, (dev(gx), dev(gy)))
                 .map_err(draw_err)?;
         }
         Ok(())
@@ -2775,16 +2786,30 @@ struct ScaleSide {
 }
 
 impl ScaleSide {
-    /// A side ending on a tick at or above `robust` (at least 0.5 %): e.g. 2.2 → 3 in
-    /// steps of 1; saturated if `extreme` lies beyond.
+    /// A side ending on a tick at or above `robust` (at least 0.5 %), as tight as two to
+    /// four ticks allow: e.g. 2.2 → 3 in steps of 1, 4.2 → 5 in steps of 2.5; saturated
+    /// if `extreme` lies beyond.
     fn new(robust: f64, extreme: f64) -> ScaleSide {
         let b = if robust.is_finite() {
             robust.max(0.5)
         } else {
             0.5
         };
-        let step = nice_step(b, 3.0);
-        let max = (b / step - 1e-9).ceil() * step;
+        // The 1-2-2.5-5 step giving the tightest end with two to four ticks (the larger
+        // step on a tie, so fewer labels need dropping for lack of room).
+        let mag = 10f64.powf(b.log10().floor());
+        let (mut step, mut max) = (nice_step(b, 3.0), f64::INFINITY);
+        for m in [10.0, 5.0, 2.5, 2.0, 1.0, 0.5, 0.25, 0.2, 0.1] {
+            let st = m * mag;
+            let end = (b / st - 1e-9).ceil() * st;
+            let n = (end / st).round();
+            if (2.0..=4.0).contains(&n) && end < max * (1.0 - 1e-9) {
+                (step, max) = (st, end);
+            }
+        }
+        if !max.is_finite() {
+            max = (b / step - 1e-9).ceil() * step;
+        }
         ScaleSide {
             max,
             step,
@@ -3189,7 +3214,7 @@ fn render_map<DB: DrawingBackend>(c: &Canvas<'_, DB>, chart: &MapChart) -> Res {
         let v = side.step * k as f64;
         let x = lx + lw / 2.0 * (1.0 + v / side.max);
         c.line(&[(x, y + bar_h), (x, y + bar_h + 5.0)], solid(AXIS), 1.0)?;
-        let num = fmt_num(v, decimals_for(side.step, 2));
+        let num = fmt_num(v, decimals_for(v, 2));
         let sign = if v > 0.0 { "+" } else { "" };
         let s = match k {
             k if k == pos.ticks && pos.saturated => format!("≥{sign}{num}%"),
@@ -3374,8 +3399,12 @@ fn tint(c: RGBColor, a: f64) -> RGBColor {
 /// Background of every other row, so the eye can follow a row from its label.
 const ZEBRA: RGBColor = RGBColor(0xF3, 0xF3, 0xF3);
 
-/// Formats with a leading "+" on positive values that do not round to zero.
+/// Formats with a leading "+" on positive values that do not round to zero; an exact
+/// zero is "0".
 fn fmt_signed(v: f64, dec: usize) -> String {
+    if v == 0.0 {
+        return "0".to_string();
+    }
     let s = fmt_num(v, dec);
     if v > 0.0 && s.chars().any(|ch| ch.is_ascii_digit() && ch != '0') {
         format!("+{s}")
@@ -3480,13 +3509,17 @@ fn render_difference_bars<DB: DrawingBackend>(c: &Canvas<'_, DB>, chart: &Differ
     let full_w = w - 2.0 * MARGIN;
     let div = divisor(chart.divisor);
     let (ns, n) = (chart.scenarios.len(), chart.labels.len());
-    let colour = |s: usize| PALETTE[s % PALETTE.len()];
+    // Colour 0 belongs to the (absent) reference; see `DifferenceBars::scenarios`.
+    let colour = |s: usize| PALETTE[(s + 1) % PALETTE.len()];
+    // Absurd magnitudes count as missing (the scale must stay finite).
     let value = |s: usize, i: usize| {
         chart
             .values
             .get(s)
             .and_then(|row| row.get(i))
-            .map_or(f64::NAN, |v| v / div)
+            .map(|v| v / div)
+            .filter(|v| v.abs() <= 1e15)
+            .unwrap_or(f64::NAN)
     };
     let all: Vec<f64> = (0..ns)
         .flat_map(|s| (0..n).map(move |i| (s, i)))
@@ -3543,8 +3576,8 @@ fn render_difference_bars<DB: DrawingBackend>(c: &Canvas<'_, DB>, chart: &Differ
     if let Some(cl) = clip {
         notes.push(format!(
             "// 条形在 ±{} 处截断，数值见末端 bars cut at ±{}, value at the end",
-            fmt_num(cl, dec),
-            fmt_num(cl, dec)
+            fmt_num(cl, decimals_for(cl, dec)),
+            fmt_num(cl, decimals_for(cl, dec))
         ));
     }
     let col_gap = 48.0;
@@ -3556,10 +3589,23 @@ fn render_difference_bars<DB: DrawingBackend>(c: &Canvas<'_, DB>, chart: &Differ
     } else {
         layout.width
     };
-    let probe_note = notes.join(" · ");
+    // The note about missing values depends on the bar thickness, which depends on
+    // this decision: probe with its longer wording.
+    let missing_note = |show: bool| {
+        if show {
+            "n/a = 无数值 no value".to_string()
+        } else {
+            format!("{missing} 个值缺失 values missing")
+        }
+    };
+    let mut probe = notes.clone();
+    if missing > 0 {
+        let (a, b) = (missing_note(false), missing_note(true));
+        let wider = c.text_width(&a, note_font)? >= c.text_width(&b, note_font)?;
+        probe.push(if wider { a } else { b });
+    }
     let same_row = layout.rows <= 1
-        && c.text_width(&probe_note, note_font)? + 40.0 + legend_w <= full_w
-        && missing == 0;
+        && c.text_width(&probe.join(" · "), note_font)? + 40.0 + legend_w <= full_w;
     let plot_top = top + layout.height() + if same_row { 0.0 } else { note_row } + hints_h;
     let avail = (plot_bottom - plot_top).max(10.0);
     let row_h = avail / per_col as f64;
@@ -3624,11 +3670,7 @@ fn render_difference_bars<DB: DrawingBackend>(c: &Canvas<'_, DB>, chart: &Differ
         (pad_l, pad_r) = pads(false)?;
     }
     if missing > 0 {
-        notes.push(if show {
-            "n/a = 无数值 no value".to_string()
-        } else {
-            format!("{missing} 个值缺失 values missing")
-        });
+        notes.push(missing_note(show));
     }
     let k = ((plot_w - pad_l - pad_r).max(10.0) / (vhi - vlo)).max(1e-12);
     let zero_rel = pad_l - vlo * k;
@@ -3748,10 +3790,19 @@ fn render_difference_bars<DB: DrawingBackend>(c: &Canvas<'_, DB>, chart: &Differ
                 Align::Center,
             )?;
         }
+        // Axis description centred under the plot, or, if longer, as near to that as
+        // the column allows (it may extend under the labels, never into the next column).
         let xf = c.fit(&chart.value_label, AXIS_LABEL, col_w - 8.0, 12.0)?;
+        let half = c.text_width(&chart.value_label, xf)? / 2.0;
+        let (lo, hi) = (cx0 + 4.0 + half, cx0 + col_w - 4.0 - half);
+        let xc = if lo <= hi {
+            ((px0 + px1) / 2.0).clamp(lo, hi)
+        } else {
+            cx0 + col_w / 2.0
+        };
         c.text(
             &chart.value_label,
-            (px0 + px1) / 2.0,
+            xc,
             plot_bottom + 54.0,
             xf,
             Align::Center,
@@ -3776,6 +3827,27 @@ fn cell_fill(met: Option<bool>) -> RGBColor {
         Some(false) => tint(BAR_MISSED, 0.24),
         None => RGBColor(0xEC, 0xEC, 0xEC),
     }
+}
+
+/// `text` with a hyphen-minus that starts a number ("-24.5%", "(-3") set as a true minus
+/// sign, like every number this module formats itself.
+fn true_minus(text: &str) -> String {
+    let chars: Vec<char> = text.chars().collect();
+    chars
+        .iter()
+        .enumerate()
+        .map(|(i, &ch)| {
+            let starts = i == 0 || matches!(chars[i - 1], ' ' | '(' | '[' | '（' | '/');
+            let digit = chars
+                .get(i + 1)
+                .is_some_and(|d| d.is_ascii_digit() || *d == '.');
+            if ch == '-' && starts && digit {
+                '−'
+            } else {
+                ch
+            }
+        })
+        .collect()
 }
 
 /// Splits `text` at the space nearest its middle (None without an inner space).
@@ -3916,6 +3988,7 @@ fn render_target_grid<DB: DrawingBackend>(c: &Canvas<'_, DB>, chart: &TargetGrid
                 row.push(None);
                 continue;
             };
+            let text = true_minus(&text);
             let one = c.text_width(&text, cell_font)? <= room;
             let (lines, f) = match (one, two_line_ok, split_middle(&text)) {
                 (true, _, _) => (vec![text.clone()], cell_font),
@@ -4484,5 +4557,331 @@ mod tests {
         assert!(ax.hi >= 1700.0);
         let lg = YAxis::log(40.0, 1600.0);
         assert!(lg.ticks.contains(&100.0) && lg.ticks.contains(&1000.0));
+    }
+
+    const SCENARIOS: [&str; 8] = [
+        "baseline",
+        "plan",
+        "dual_core",
+        "polycentric",
+        "hukou_open",
+        "high_speed_rail",
+        "low_growth",
+        "eco_strict",
+    ];
+
+    /// Deterministic pseudo-differences in persons, about −50万 … +80万.
+    fn pseudo_delta(s: usize, i: usize) -> f64 {
+        let k = ((i * 37 + s * 11 + i * s * 5) % 29) as f64;
+        (k - 9.0) * 2.8e4 + if i % 7 == 0 { 3.0e5 } else { 0.0 }
+    }
+
+    fn sample_difference(ns: usize) -> DifferenceBars {
+        DifferenceBars {
+            title: "2030 常住人口差异 Population 2030, difference from baseline".into(),
+            subtitle: "test".into(),
+            value_label: "Δ 2030 population, 万人 (vs baseline)".into(),
+            divisor: 1e4,
+            scenarios: SCENARIOS[1..=ns].iter().map(|s| s.to_string()).collect(),
+            labels: UNIT_NAMES.iter().map(|n| format!("{n} Unit")).collect(),
+            values: (0..ns)
+                .map(|s| (0..UNIT_NAMES.len()).map(|i| pseudo_delta(s, i)).collect())
+                .collect(),
+        }
+    }
+
+    fn sample_grid(ns: usize) -> TargetGrid {
+        let mut targets = Vec::new();
+        for c in [
+            "万州 Wanzhou",
+            "黔江 Qianjiang",
+            "绵阳 Mianyang",
+            "南充 Nanchong",
+        ] {
+            targets.push(format!("{c} 2020 中心城区人口"));
+            targets.push(format!("{c} 2020 城市建设用地"));
+        }
+        targets.push("区域 2014 常住人口 region population".into());
+        targets.push("区域 2014 城镇密度 town density".into());
+        let cells = (0..targets.len())
+            .map(|t| {
+                (0..ns)
+                    .map(|s| {
+                        (t + 1 < targets.len()).then(|| {
+                            let gap = ((t * 13 + s * 7) % 40) as f64 - 20.0;
+                            (
+                                gap >= 0.0,
+                                format!("{:.1}万 ({}%)", 150.0 + gap, fmt_signed(gap, 1)),
+                            )
+                        })
+                    })
+                    .collect()
+            })
+            .collect();
+        TargetGrid {
+            title: "规划目标达成 Plan targets met, by scenario".into(),
+            subtitle: String::new(),
+            scenarios: SCENARIOS[..ns].iter().map(|s| s.to_string()).collect(),
+            targets,
+            cells,
+        }
+    }
+
+    #[test]
+    fn difference_bars_write_svg_and_png() {
+        let d = tmp("diff");
+        draw_difference_bars(&sample_difference(2), &d, "diff").unwrap();
+        assert_written(&d, "diff");
+        draw_difference_bars(&sample_difference(7), &d, "diff7").unwrap();
+        assert_written(&d, "diff7");
+        let _ = std::fs::remove_dir_all(&d);
+    }
+
+    #[test]
+    fn target_grid_writes_svg_and_png() {
+        let d = tmp("grid");
+        draw_target_grid(&sample_grid(8), &d, "grid").unwrap();
+        assert_written(&d, "grid");
+        let _ = std::fs::remove_dir_all(&d);
+    }
+
+    #[test]
+    fn line_chart_with_eight_scenarios() {
+        // One series per scenario in both panels: same colours left and right, and
+        // short labels, so the lines are labelled at their ends.
+        let mut chart = sample_line();
+        for (k, panel) in chart.panels.iter_mut().enumerate() {
+            panel.targets.clear();
+            panel.series = SCENARIOS
+                .iter()
+                .enumerate()
+                .map(|(s, name)| Series {
+                    label: name.to_string(),
+                    years: years(),
+                    values: grow(9.2e7 / (k + 1) as f64, 0.002 * s as f64 - 0.004),
+                    dashed: s == 0,
+                })
+                .collect();
+        }
+        let colours = series_colours(&chart.panels);
+        assert_eq!(colours[0], colours[1]);
+        assert_eq!(colours[0].len(), 8);
+        for (i, a) in colours[0].iter().enumerate() {
+            assert!(!colours[0][..i].contains(a), "colour {i} repeats");
+        }
+        let d = tmp("line8");
+        draw_line_chart(&chart, &d, "line8").unwrap();
+        assert_written(&d, "line8");
+        let _ = std::fs::remove_dir_all(&d);
+    }
+
+    #[test]
+    fn difference_order_and_cut() {
+        let chart = DifferenceBars {
+            title: String::new(),
+            subtitle: String::new(),
+            value_label: String::new(),
+            divisor: 1.0,
+            scenarios: vec!["a".into(), "b".into()],
+            labels: (0..6).map(|i| i.to_string()).collect(),
+            values: vec![
+                vec![-1.0, f64::NAN, 5.0, 0.0, -0.0, 5.0],
+                vec![9.0, 9.0, 9.0, 9.0, 9.0, 9.0],
+            ],
+        };
+        // Largest first, ties (5, 5 and 0, −0) in input order, NaN last.
+        assert_eq!(difference_order(&chart), vec![2, 5, 3, 4, 0, 1]);
+        let none = DifferenceBars {
+            scenarios: vec![],
+            values: vec![],
+            ..chart.clone()
+        };
+        assert_eq!(difference_order(&none), vec![0, 1, 2, 3, 4, 5]);
+
+        // No cut for ordinary spreads, a cut for a lone outlier, rounded up.
+        let ordinary: Vec<f64> = (0..44).map(|i| f64::from(i) - 20.0).collect();
+        assert_eq!(difference_clip(&ordinary), None);
+        let mut outlier = ordinary.clone();
+        outlier.push(-531.0);
+        let cut = difference_clip(&outlier).expect("cut");
+        assert!((23.0 * 1.15..100.0).contains(&cut), "{cut}");
+        assert_eq!(difference_clip(&[1.0, 1000.0, f64::NAN]), None);
+    }
+
+    #[test]
+    fn map_colour_scale_reads_small_differences() {
+        // −3 … +5 %: one symmetric scale, ending on a tick beyond the bulk of the data.
+        let g: Vec<f64> = (0..44).map(|i| -3.0 + 8.0 * f64::from(i) / 43.0).collect();
+        let (neg, pos) = map_colour_scale(&g);
+        assert_eq!(
+            neg,
+            ScaleSide {
+                saturated: neg.saturated,
+                ..pos
+            }
+        );
+        assert!(pos.max >= 4.0 && pos.max <= 5.0, "{pos:?}");
+        assert!(!neg.saturated);
+        // Small losses beside large gains: each side gets its own range.
+        let g: Vec<f64> = (0..44)
+            .map(|i| {
+                if i < 10 {
+                    1.5 * f64::from(i)
+                } else {
+                    -2.4 * f64::from(i) / 43.0
+                }
+            })
+            .collect();
+        let (neg, pos) = map_colour_scale(&g);
+        assert!(neg.max <= 3.0 && pos.max >= 10.0, "{neg:?} {pos:?}");
+        // Tiny or missing values: at least ±0.5 %, never zero or NaN.
+        for g in [vec![], vec![f64::NAN], vec![0.0, 0.01, -0.02]] {
+            let (neg, pos) = map_colour_scale(&g);
+            assert!(neg.max >= 0.5 && pos.max >= 0.5 && neg.ticks >= 1 && pos.ticks >= 1);
+        }
+    }
+
+    #[test]
+    fn comparison_inputs_are_checked_and_odd_data_do_not_panic() {
+        let d = tmp("compare-odd");
+        let bad_rows = DifferenceBars {
+            values: vec![vec![1.0; 44]],
+            ..sample_difference(2)
+        };
+        let bad_len = DifferenceBars {
+            values: vec![vec![1.0; 44], vec![1.0; 43]],
+            ..sample_difference(2)
+        };
+        for chart in [bad_rows, bad_len] {
+            assert!(matches!(
+                draw_difference_bars(&chart, &d, "bad"),
+                Err(ChartError::InvalidInput(_))
+            ));
+        }
+        let bad_grid = TargetGrid {
+            cells: vec![],
+            ..sample_grid(2)
+        };
+        let mut ragged = sample_grid(2);
+        ragged.cells[3].pop();
+        for chart in [bad_grid, ragged] {
+            assert!(matches!(
+                draw_target_grid(&chart, &d, "bad"),
+                Err(ChartError::InvalidInput(_))
+            ));
+        }
+
+        let long = "很长的标签 a very long label that cannot possibly fit anywhere ".repeat(4);
+        let odd =
+            |scenarios: Vec<String>, labels: Vec<String>, values: Vec<Vec<f64>>| DifferenceBars {
+                title: String::new(),
+                subtitle: String::new(),
+                value_label: String::new(),
+                divisor: f64::NAN,
+                scenarios,
+                labels,
+                values,
+            };
+        let twelve: Vec<String> = (0..12).map(|k| format!("s{k}")).collect();
+        let bars = [
+            odd(vec![], vec![], vec![]),
+            odd(vec!["a".into()], vec![], vec![vec![]]),
+            odd(vec![], vec!["x".into()], vec![]),
+            odd(vec![long.clone()], vec![long.clone()], vec![vec![0.0]]),
+            odd(
+                vec!["a".into(), "b".into()],
+                vec!["x".into(), String::new(), "z".into()],
+                vec![
+                    vec![f64::NAN, f64::INFINITY, f64::NEG_INFINITY],
+                    vec![1e300, -1e300, 0.0],
+                ],
+            ),
+            odd(
+                twelve.clone(),
+                (0..100).map(|i| format!("标签 label {i}")).collect(),
+                (0..12)
+                    .map(|s| (0..100).map(|i| f64::from(i * s) - 300.0).collect())
+                    .collect(),
+            ),
+            odd(
+                vec!["a".into()],
+                (0..20).map(|i| i.to_string()).collect(),
+                vec![(0..20).map(|i| 1e-9 * f64::from(i)).collect()],
+            ),
+        ];
+        for (k, chart) in bars.iter().enumerate() {
+            draw_difference_bars(chart, &d, &format!("diff{k}")).unwrap();
+        }
+        let grid = |scenarios: Vec<String>, targets: Vec<String>, cells| TargetGrid {
+            title: String::new(),
+            subtitle: String::new(),
+            scenarios,
+            targets,
+            cells,
+        };
+        let grids = [
+            grid(vec![], vec![], vec![]),
+            grid(vec!["a".into()], vec![], vec![]),
+            grid(vec![], vec!["t".into()], vec![vec![]]),
+            grid(
+                vec![long.clone()],
+                vec![long.clone()],
+                vec![vec![Some((true, long.clone()))]],
+            ),
+            grid(
+                twelve.clone(),
+                (0..60).map(|i| format!("目标 target {i}")).collect(),
+                (0..60)
+                    .map(|t| {
+                        (0..12)
+                            .map(|s| match (t + s) % 3 {
+                                0 => None,
+                                1 => Some((true, String::new())),
+                                _ => Some((false, "−12.5% (123.4万人)".to_string())),
+                            })
+                            .collect()
+                    })
+                    .collect(),
+            ),
+        ];
+        for (k, chart) in grids.iter().enumerate() {
+            draw_target_grid(chart, &d, &format!("grid{k}")).unwrap();
+        }
+        let _ = std::fs::remove_dir_all(&d);
+    }
+
+    #[test]
+    fn comparison_output_is_deterministic() {
+        let (a, b) = (tmp("cdet-a"), tmp("cdet-b"));
+        for dir in [&a, &b] {
+            draw_difference_bars(&sample_difference(2), dir, "d").unwrap();
+            draw_target_grid(&sample_grid(3), dir, "g").unwrap();
+        }
+        for f in ["d.svg", "d.png", "g.svg", "g.png"] {
+            let fa = std::fs::read(a.join(f)).unwrap();
+            let fb = std::fs::read(b.join(f)).unwrap();
+            assert!(fa == fb, "{f} differs between identical runs");
+        }
+        let _ = std::fs::remove_dir_all(&a);
+        let _ = std::fs::remove_dir_all(&b);
+    }
+
+    #[test]
+    fn comparison_helpers() {
+        assert_eq!(fmt_signed(12.34, 1), "+12.3");
+        assert_eq!(fmt_signed(-0.04, 1), "0.0");
+        assert_eq!(fmt_signed(0.0, 0), "0");
+        assert_eq!(fmt_signed(-3.0, 0), "−3");
+        assert_eq!(value_decimals(80.0), 1);
+        assert_eq!(value_decimals(531.0), 0);
+        assert_eq!(
+            split_middle("339.8万 (+126.5%)"),
+            Some(("339.8万".into(), "(+126.5%)".into()))
+        );
+        assert_eq!(split_middle("nospace"), None);
+        assert_eq!(true_minus("-24.5% (x-1, -3)"), "−24.5% (x-1, −3)");
+        assert_eq!(true_minus("2020-2030 -"), "2020-2030 -");
+        assert_eq!(tint(RGBColor(0, 0, 0), 0.0), RGBColor(255, 255, 255));
+        assert_eq!(tint(BAR_MET, 1.0), BAR_MET);
     }
 }

@@ -510,6 +510,7 @@ pub fn target_grid(comparison: &Comparison<'_>) -> TargetGrid {
                 "resident_population" => "常住人口 population",
                 "gdp" => "地区生产总值 GDP",
                 "area" => "面积 area",
+                "towns_per_10000km2" => "城镇密度 towns per 10⁴ km²",
                 other => other,
             };
             format!("{unit} {} {what}", row.year)
