@@ -43,3 +43,13 @@ fn check_golden(scenario_file: &str, golden: &str) {
 fn baseline_summary_matches_the_golden_file() {
     check_golden("scenarios/baseline.ron", "baseline_summary.txt");
 }
+
+#[test]
+fn the_readme_shows_the_current_baseline_summary() {
+    let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
+    let golden = std::fs::read_to_string(root().join("tests/golden/baseline_summary.txt")).unwrap();
+    assert!(
+        readme.contains(golden.trim_end()),
+        "README.md's sample output is stale: paste tests/golden/baseline_summary.txt into it"
+    );
+}
