@@ -5,7 +5,8 @@
 //!
 //! Modules in reading order: [`data`] (inputs, validated) → [`model`] (pure equations) →
 //! [`engine`] (the one time loop) → [`scenario`] (RON, validated into a typed scenario) →
-//! [`report`] (CSV, manifest, charts) → [`cli`] (arguments, paths, terminal, exit codes).
+//! [`sweep`] (sampling designs and sensitivity estimators, pure) → [`report`] (CSV, manifest,
+//! charts) → [`cli`] (arguments, paths, terminal, exit codes).
 
 pub mod cli;
 pub mod data;
@@ -13,3 +14,4 @@ pub mod engine;
 pub mod model;
 pub mod report;
 pub mod scenario;
+pub mod sweep;

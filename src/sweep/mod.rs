@@ -20,8 +20,11 @@
 //!
 //! Randomness comes only from ChaCha8 generators seeded from a `u64`. Whenever work may be
 //! spread over threads (Monte Carlo rows, Morris trajectories, bootstrap resamples), item `i`
-//! draws from its own generator seeded with [`sampling::sample_seed`]`(seed, i)`, so results
-//! do not depend on the number of threads or on the order in which items are computed.
+//! draws from its own generator, so results do not depend on the number of threads or on the
+//! order in which items are computed. The runner seeds engine run `i` with
+//! [`sampling::sample_seed`]`(seed, i)`; the designs and the bootstrap draw from separate
+//! streams of the same seed, so one sweep seed can be passed everywhere without two uses
+//! sharing random numbers.
 
 pub mod estimators;
 pub mod sampling;
@@ -115,7 +118,9 @@ pub enum SweepError {
         above: usize,
     },
     /// A Morris grid has an odd number of levels.
-    #[error("a Morris grid needs an even number of levels (the jump is half of them), got {levels}")]
+    #[error(
+        "a Morris grid needs an even number of levels (the jump is half of them), got {levels}"
+    )]
     OddLevels {
         /// Levels given.
         levels: usize,
@@ -162,10 +167,10 @@ pub enum SweepError {
         value: f64,
     },
     /// An event count exceeds the number of trials.
-    #[error("{successes} events out of {trials} trials is impossible")]
+    #[error("{events} events out of {trials} trials is impossible")]
     MoreEventsThanTrials {
         /// Events counted.
-        successes: usize,
+        events: usize,
         /// Trials run.
         trials: usize,
     },
