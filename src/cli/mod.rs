@@ -85,6 +85,21 @@ pub enum Command {
         #[command(flatten)]
         output: OutputArgs,
     },
+    /// Run a sensitivity sweep (Morris, Sobol, Monte Carlo or one-at-a-time) described in a RON
+    /// file: samples.csv, indices.csv, and for Monte Carlo bands.csv and
+    /// target_probabilities.csv (default folder results/sweep-<name>/).
+    Sweep {
+        /// The sweep file, e.g. scenarios/sweeps/morris.ron.
+        #[arg(value_name = "SWEEP.ron")]
+        file: PathBuf,
+
+        /// Worker threads (default: all cores). Results do not depend on it.
+        #[arg(long, value_name = "N")]
+        threads: Option<usize>,
+
+        #[command(flatten)]
+        output: OutputArgs,
+    },
 }
 
 /// Failure classes that map to exit codes.
@@ -149,6 +164,11 @@ fn run(args: &Args) -> anyhow::Result<()> {
             years,
             output,
         }) => compare(scenarios, years, output),
+        Some(Command::Sweep {
+            file,
+            threads,
+            output,
+        }) => sweep(file, *threads, output),
         None => run_each(&args.scenarios, &args.output),
     }
 }
@@ -228,6 +248,52 @@ fn compare(paths: &[PathBuf], years: &[i32], output: &OutputArgs) -> anyhow::Res
     .with_context(|| format!("writing the comparison into {}", dir.display()))?;
     if !output.quiet {
         println!("{}", report::compare::summary(&comparison));
+        println!("Results written to {}", dir.display());
+    }
+    Ok(())
+}
+
+fn sweep(path: &Path, threads: Option<usize>, output: &OutputArgs) -> anyhow::Result<()> {
+    use crate::sweep::run;
+    let sweep = run::load(path).map_err(|err| CliError::BadInput(format!("{err:#}")))?;
+    let dir = output
+        .out
+        .clone()
+        .unwrap_or_else(|| Path::new("results").join(format!("sweep-{}", sweep.name)));
+    output::check_writable(&dir, output.force)?;
+    let design = run::design_rows(&sweep)
+        .map_err(|err| CliError::BadInput(format!("{}: {err}", path.display())))?;
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads.unwrap_or(0))
+        .build()
+        .context("starting the worker threads")?;
+    let started = std::time::Instant::now();
+    let results = pool.install(|| run::run_all(&sweep, &design));
+    let rejected = run::rejected(&results);
+    let needs_all = !matches!(sweep.method, run::Method::MonteCarlo { .. });
+    if needs_all && !rejected.is_empty() {
+        let (first, reason) = &rejected[0];
+        return Err(CliError::BadInput(format!(
+            "{} of {} draws were rejected (first: sample {first}: {reason}); {:?} needs every run, so narrow the parameter ranges",
+            rejected.len(),
+            results.len(),
+            sweep.method
+        ))
+        .into());
+    }
+    output::write_atomically(&dir, output.force, |tmp| {
+        report::sweep::write_all(&sweep, &design, &results, tmp).map_err(anyhow::Error::from)
+    })
+    .with_context(|| format!("writing the sweep into {}", dir.display()))?;
+    if !output.quiet {
+        let seconds = started.elapsed().as_secs_f64();
+        println!(
+            "Sweep `{}`: {} runs in {seconds:.1} s ({:.0} runs/s), {} rejected",
+            sweep.name,
+            results.len(),
+            results.len() as f64 / seconds.max(1e-9),
+            rejected.len()
+        );
         println!("Results written to {}", dir.display());
     }
     Ok(())

@@ -7,6 +7,7 @@ pub mod charts;
 pub mod compare;
 
 pub mod figures;
+pub mod sweep;
 pub mod targets;
 
 use std::fmt::Write as _;
@@ -38,6 +39,8 @@ pub enum ReportError {
     Csv { path: PathBuf, source: csv::Error },
     #[error(transparent)]
     Chart(#[from] charts::ChartError),
+    #[error("sensitivity estimates: {0}")]
+    Sweep(String),
 }
 
 /// Everything a report is made from.

@@ -2,7 +2,7 @@
 //!
 //! A sweep runs the engine once per row of a design and then asks which parameters moved the
 //! outputs. Nothing here touches the engine, files or the terminal; the runner that will call
-//! these functions owns all of that. The two halves:
+//! these functions ([`run`]) owns all of that. The two halves:
 //!
 //! - [`sampling`]: parameter [`Distribution`](sampling::Distribution)s with an inverse CDF, a
 //!   (scrambled) Sobol′ sequence, Latin hypercube and plain Monte Carlo samples, and the
@@ -27,6 +27,7 @@
 //! sharing random numbers.
 
 pub mod estimators;
+pub mod run;
 pub mod sampling;
 mod sobol_directions;
 

@@ -6,3 +6,4 @@ mod compare;
 mod golden;
 mod invalid;
 mod properties;
+mod sweep;

@@ -1,0 +1,536 @@
+//! Sweep files and the sweep runner: many runs of the same `engine::prepare` + `engine::simulate`
+//! (never a second loop), in parallel, one seed-independent design row per run.
+//!
+//! A run keeps only its outputs of interest (and, for Monte Carlo, each unit's population per
+//! year for the bands and each target's verdict), never whole trajectories.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use rayon::prelude::*;
+use serde::Deserialize;
+
+use super::estimators::{self, Bootstrap};
+use super::sampling::{self, Distribution, MorrisDesign, OatDesign, SaltelliDesign, Scrambling};
+use super::SweepError;
+use crate::data::Dataset;
+use crate::engine::{self, RunOptions, Silent};
+use crate::model::params::{spec_index, SPECS};
+use crate::model::Params;
+use crate::report::targets;
+use crate::scenario::{self, Scenario, ScenarioErrors};
+
+/// How the parameter space is explored.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub enum Method {
+    /// Morris elementary effects: `trajectories` × (d + 1) runs on a `levels`-level grid.
+    Morris { trajectories: usize, levels: usize },
+    /// Sobol indices with Saltelli's scheme: `base_samples` (a power of two) × (d + 2) runs.
+    Sobol { base_samples: usize },
+    /// Monte Carlo on a Latin hypercube: uncertainty bands and P(target met).
+    MonteCarlo { samples: usize },
+    /// One at a time: each parameter to the 5th and 95th percentile of its distribution.
+    OneAtATime,
+}
+
+/// A quantity of interest of each run.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub enum OutputFile {
+    /// Resident population of a unit or group (`@all` = the plan area) in a year, persons.
+    Population { unit: String, year: i32 },
+    /// GDP of a unit or group in a year, yuan at 2014 prices.
+    Gdp { unit: String, year: i32 },
+}
+
+/// `(name: "epsilon", distribution: Uniform(lo: 1.0, hi: 4.0))`; without a distribution, the
+/// parameter is uniform over its documented sweep range.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct ParameterFile {
+    pub name: String,
+    #[serde(default)]
+    pub distribution: Option<DistributionFile>,
+}
+
+/// Distributions as written.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub enum DistributionFile {
+    Uniform {
+        lo: f64,
+        hi: f64,
+    },
+    LogUniform {
+        lo: f64,
+        hi: f64,
+    },
+    Normal {
+        mean: f64,
+        sd: f64,
+        #[serde(default)]
+        lower: Option<f64>,
+        #[serde(default)]
+        upper: Option<f64>,
+    },
+    Triangular {
+        lo: f64,
+        mode: f64,
+        hi: f64,
+    },
+    Discrete {
+        levels: Vec<f64>,
+    },
+}
+
+/// A sweep file as written.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct SweepFile {
+    pub name: String,
+    /// The scenario every run starts from (relative to the sweep file).
+    pub base: String,
+    pub method: Method,
+    #[serde(default)]
+    pub seed: Option<u64>,
+    pub parameters: Vec<ParameterFile>,
+    pub outputs: Vec<OutputFile>,
+}
+
+/// One varied parameter, resolved.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Factor {
+    pub name: &'static str,
+    pub distribution: Distribution,
+}
+
+/// One output, resolved to unit indices.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Output {
+    pub label: String,
+    pub gdp: bool,
+    pub units: Vec<usize>,
+    pub year: i32,
+}
+
+/// A validated sweep.
+#[derive(Debug, Clone)]
+pub struct Sweep {
+    pub name: String,
+    pub method: Method,
+    pub seed: u64,
+    pub factors: Vec<Factor>,
+    pub outputs: Vec<Output>,
+    pub base: Scenario,
+    pub data: Dataset,
+    pub source_hash: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SweepFileError {
+    #[error("{file}: {message}")]
+    Invalid { file: String, message: String },
+    #[error(transparent)]
+    Base(#[from] ScenarioErrors),
+}
+
+fn invalid(file: &Path, message: String) -> SweepFileError {
+    SweepFileError::Invalid {
+        file: file.display().to_string(),
+        message,
+    }
+}
+
+/// Reads and validates a sweep file and its base scenario; every problem at once.
+pub fn load(path: &Path) -> Result<Sweep, SweepFileError> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|err| invalid(path, format!("cannot read the sweep file: {err}")))?;
+    let file: SweepFile = ron::Options::default()
+        .with_default_extension(ron::extensions::Extensions::IMPLICIT_SOME)
+        .from_str(&text)
+        .map_err(|err| {
+            invalid(
+                path,
+                format!("{}:{}: {}", err.position.line, err.position.col, err.code),
+            )
+        })?;
+    let base_path: PathBuf = path.parent().unwrap_or(Path::new(".")).join(&file.base);
+    let (base, data) = scenario::load(&base_path)?;
+    let mut problems = Vec::new();
+    let mut factors: Vec<Factor> = Vec::new();
+    for parameter in &file.parameters {
+        let Some(index) = spec_index(&parameter.name) else {
+            problems.push(format!(
+                "parameters: unknown parameter `{}`{}",
+                parameter.name,
+                crate::data::suggestion(&parameter.name, SPECS.iter().map(|s| s.name))
+            ));
+            continue;
+        };
+        let spec = &SPECS[index];
+        if factors.iter().any(|f| f.name == spec.name) {
+            problems.push(format!("parameters: `{}` is listed twice", spec.name));
+        }
+        let distribution = match parameter.distribution.clone() {
+            None => Distribution::Uniform {
+                lo: spec.sweep.0,
+                hi: spec.sweep.1,
+            },
+            Some(DistributionFile::Uniform { lo, hi }) => Distribution::Uniform { lo, hi },
+            Some(DistributionFile::LogUniform { lo, hi }) => Distribution::LogUniform { lo, hi },
+            Some(DistributionFile::Normal {
+                mean,
+                sd,
+                lower,
+                upper,
+            }) => Distribution::Normal {
+                mean,
+                sd,
+                lower,
+                upper,
+            },
+            Some(DistributionFile::Triangular { lo, mode, hi }) => {
+                Distribution::Triangular { lo, mode, hi }
+            }
+            Some(DistributionFile::Discrete { levels }) => Distribution::Discrete(levels),
+        };
+        if let Err(err) = distribution.check() {
+            problems.push(format!("parameters: `{}`: {err}", spec.name));
+        }
+        factors.push(Factor {
+            name: spec.name,
+            distribution,
+        });
+    }
+    if factors.is_empty() {
+        problems.push("parameters: list at least one parameter to vary".into());
+    }
+    let mut outputs = Vec::new();
+    for output in &file.outputs {
+        let (unit, year, gdp) = match output {
+            OutputFile::Population { unit, year } => (unit, *year, false),
+            OutputFile::Gdp { unit, year } => (unit, *year, true),
+        };
+        if year < base.start_year || year > base.end_year {
+            problems.push(format!(
+                "outputs: year {year} is outside the base scenario's {}–{}",
+                base.start_year, base.end_year
+            ));
+        }
+        match data.resolve_units(unit) {
+            Ok(units) => outputs.push(Output {
+                label: format!(
+                    "{}_{}_{year}",
+                    if gdp { "gdp" } else { "population" },
+                    unit.trim_start_matches('@')
+                ),
+                gdp,
+                units,
+                year,
+            }),
+            Err(message) => problems.push(format!("outputs: {message}")),
+        }
+    }
+    if outputs.is_empty() {
+        problems.push(
+            "outputs: list at least one output, e.g. Population(unit: \"chengdu\", year: 2030)"
+                .into(),
+        );
+    }
+    match &file.method {
+        Method::Morris { trajectories, levels } if *trajectories < 2 || *levels < 2 || levels % 2 == 1 => {
+            problems.push("method: Morris needs at least 2 trajectories and an even number of levels (≥ 2)".into())
+        }
+        Method::Sobol { base_samples } if !base_samples.is_power_of_two() || *base_samples < 4 => {
+            problems.push(format!("method: Sobol base_samples {base_samples} must be a power of two ≥ 4 (e.g. 256, 512, 1024)"))
+        }
+        Method::MonteCarlo { samples } if *samples < 2 => problems.push("method: MonteCarlo needs at least 2 samples".into()),
+        _ => {}
+    }
+    if !problems.is_empty() {
+        return Err(invalid(
+            path,
+            format!(
+                "{} problem(s):\n  {}",
+                problems.len(),
+                problems.join("\n  ")
+            ),
+        ));
+    }
+    Ok(Sweep {
+        name: file.name,
+        method: file.method,
+        seed: file.seed.unwrap_or(base.seed),
+        factors,
+        outputs,
+        base,
+        data,
+        source_hash: crate::data::sha256_hex(text.as_bytes()),
+    })
+}
+
+/// The rows of the design on the unit cube.
+pub fn design_rows(sweep: &Sweep) -> Result<Design, SweepError> {
+    let d = sweep.factors.len();
+    Ok(match &sweep.method {
+        Method::Morris {
+            trajectories,
+            levels,
+        } => Design::Morris(MorrisDesign::generate(
+            d,
+            *trajectories,
+            *levels,
+            sweep.seed,
+        )?),
+        Method::Sobol { base_samples } => Design::Sobol(SaltelliDesign::generate(
+            *base_samples,
+            d,
+            Scrambling::LinearMatrixAndShift { seed: sweep.seed },
+        )?),
+        Method::MonteCarlo { samples } => {
+            Design::MonteCarlo(sampling::latin_hypercube(*samples, d, sweep.seed))
+        }
+        Method::OneAtATime => Design::Oat(OatDesign::unit_cube(d, 0.05, 0.95)?),
+    })
+}
+
+/// A generated design.
+pub enum Design {
+    Morris(MorrisDesign),
+    Sobol(SaltelliDesign),
+    MonteCarlo(Vec<Vec<f64>>),
+    Oat(OatDesign),
+}
+
+impl Design {
+    pub fn rows(&self) -> &[Vec<f64>] {
+        match self {
+            Design::Morris(d) => &d.rows,
+            Design::Sobol(d) => &d.rows,
+            Design::MonteCarlo(rows) => rows,
+            Design::Oat(d) => &d.rows,
+        }
+    }
+}
+
+/// What one run kept.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RunResult {
+    pub parameters: Vec<f64>,
+    /// `None` when the draw was rejected (unstable set or failed calibration), with the reason.
+    pub outputs: Result<Vec<f64>, String>,
+    /// Each target's verdict (Monte Carlo only).
+    pub met: Vec<Option<bool>>,
+    /// Population per year and unit (Monte Carlo only), for the bands.
+    pub population: Vec<Vec<f64>>,
+}
+
+fn evaluate(sweep: &Sweep, row: &[f64], keep_detail: bool) -> RunResult {
+    let distributions: Vec<Distribution> = sweep
+        .factors
+        .iter()
+        .map(|f| f.distribution.clone())
+        .collect();
+    let values = match sampling::to_parameters(row, &distributions) {
+        Ok(values) => values,
+        Err(err) => {
+            return RunResult {
+                parameters: Vec::new(),
+                outputs: Err(err.to_string()),
+                met: Vec::new(),
+                population: Vec::new(),
+            }
+        }
+    };
+    let overrides = sweep
+        .base
+        .params
+        .iter()
+        .filter(|(name, _)| !sweep.factors.iter().any(|f| f.name == *name))
+        .chain(
+            sweep
+                .factors
+                .iter()
+                .map(|f| f.name)
+                .zip(values.iter().copied()),
+        );
+    let rejected = |reason: String| RunResult {
+        parameters: values.clone(),
+        outputs: Err(reason),
+        met: Vec::new(),
+        population: Vec::new(),
+    };
+    let params = match Params::from_values(overrides) {
+        Ok(params) => params,
+        Err(errors) => {
+            return rejected(
+                errors
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join("; "),
+            )
+        }
+    };
+    let scenario = Scenario {
+        params,
+        ..sweep.base.clone()
+    };
+    let prepared = match engine::prepare(&sweep.data, &scenario) {
+        Ok(prepared) => prepared,
+        Err(err) => return rejected(err.to_string()),
+    };
+    let trajectory = engine::simulate(&prepared, &RunOptions::default(), &mut Silent);
+    let outputs = sweep
+        .outputs
+        .iter()
+        .map(|output| {
+            let i = trajectory
+                .year_index(output.year)
+                .expect("validated against the horizon");
+            let series = if output.gdp {
+                &trajectory.gdp
+            } else {
+                &trajectory.population
+            };
+            output.units.iter().map(|&u| series[i][u]).sum()
+        })
+        .collect();
+    let (met, population) = if keep_detail {
+        let rows = targets::score(
+            &sweep.data,
+            &trajectory,
+            scenario.params.land_per_person_m2(),
+        );
+        (
+            rows.iter().map(|r| r.met).collect(),
+            trajectory.population.clone(),
+        )
+    } else {
+        (Vec::new(), Vec::new())
+    };
+    RunResult {
+        parameters: values,
+        outputs: Ok(outputs),
+        met,
+        population,
+    }
+}
+
+/// Runs every row of the design in parallel; results come back in row order, so they do not
+/// depend on the number of threads.
+pub fn run_all(sweep: &Sweep, design: &Design) -> Vec<RunResult> {
+    let detail = matches!(sweep.method, Method::MonteCarlo { .. });
+    design
+        .rows()
+        .par_iter()
+        .map(|row| evaluate(sweep, row, detail))
+        .collect()
+}
+
+/// The base trajectory's years (for bands).
+pub fn years(sweep: &Sweep) -> Vec<i32> {
+    sweep.base.years().collect()
+}
+
+/// Rows of `indices.csv`: parameter, output and the method's statistics.
+pub fn indices(
+    sweep: &Sweep,
+    design: &Design,
+    results: &[RunResult],
+) -> Result<Vec<BTreeMap<&'static str, String>>, SweepError> {
+    let mut rows = Vec::new();
+    for (k, output) in sweep.outputs.iter().enumerate() {
+        let values: Vec<f64> = results
+            .iter()
+            .map(|r| r.outputs.as_ref().map_or(f64::NAN, |o| o[k]))
+            .collect();
+        match design {
+            Design::Sobol(d) => {
+                let indices =
+                    estimators::sobol_indices(d, &values, Bootstrap::with_seed(sweep.seed))?;
+                for (i, factor) in sweep.factors.iter().enumerate() {
+                    let (s1, st) = (&indices.first_order[i], &indices.total[i]);
+                    rows.push(BTreeMap::from([
+                        ("parameter", factor.name.to_string()),
+                        ("output", output.label.clone()),
+                        ("S1", format!("{:.6}", s1.value)),
+                        ("S1_conf", format!("{:.6}", (s1.high - s1.low) / 2.0)),
+                        ("ST", format!("{:.6}", st.value)),
+                        ("ST_conf", format!("{:.6}", (st.high - st.low) / 2.0)),
+                    ]));
+                }
+            }
+            Design::Morris(d) => {
+                for (factor, effect) in sweep
+                    .factors
+                    .iter()
+                    .zip(estimators::morris_effects(d, &values)?)
+                {
+                    rows.push(BTreeMap::from([
+                        ("parameter", factor.name.to_string()),
+                        ("output", output.label.clone()),
+                        ("mu", format!("{:.6e}", effect.mu)),
+                        ("mu_star", format!("{:.6e}", effect.mu_star)),
+                        ("sigma", format!("{:.6e}", effect.sigma)),
+                    ]));
+                }
+            }
+            Design::Oat(d) => {
+                let tornado = estimators::tornado(d, &values)?;
+                for bar in tornado.bars {
+                    rows.push(BTreeMap::from([
+                        ("parameter", sweep.factors[bar.factor].name.to_string()),
+                        ("output", output.label.clone()),
+                        ("low_output", format!("{:.3}", bar.low_output)),
+                        ("high_output", format!("{:.3}", bar.high_output)),
+                        ("swing", format!("{:.3}", bar.swing)),
+                    ]));
+                }
+            }
+            Design::MonteCarlo(_) => {
+                let finite: Vec<f64> = values.iter().copied().filter(|v| v.is_finite()).collect();
+                let summary = estimators::summarize(&finite)?;
+                rows.push(BTreeMap::from([
+                    ("parameter", "(all)".to_string()),
+                    ("output", output.label.clone()),
+                    ("mean", format!("{:.3}", summary.mean)),
+                    ("p5", format!("{:.3}", summary.p5)),
+                    ("p50", format!("{:.3}", summary.p50)),
+                    ("p95", format!("{:.3}", summary.p95)),
+                ]));
+            }
+        }
+    }
+    Ok(rows)
+}
+
+/// Whether `results` can feed the method's estimator: designs need every run.
+pub fn rejected(results: &[RunResult]) -> Vec<(usize, String)> {
+    results
+        .iter()
+        .enumerate()
+        .filter_map(|(i, r)| r.outputs.as_ref().err().map(|reason| (i, reason.clone())))
+        .collect()
+}
+
+/// Population bands (p5, p25, p50, p75, p95) per year and unit over the accepted runs.
+pub fn bands(
+    results: &[RunResult],
+    years: usize,
+    units: usize,
+) -> Result<Vec<Vec<[f64; 5]>>, SweepError> {
+    let accepted: Vec<&RunResult> = results.iter().filter(|r| r.outputs.is_ok()).collect();
+    let mut out = Vec::with_capacity(years);
+    for t in 0..years {
+        let mut per_unit = Vec::with_capacity(units);
+        for u in 0..units {
+            let values: Vec<f64> = accepted.iter().map(|r| r.population[t][u]).collect();
+            let s = estimators::summarize(&values)?;
+            per_unit.push([s.p5, s.p25, s.p50, s.p75, s.p95]);
+        }
+        out.push(per_unit);
+    }
+    Ok(out)
+}
