@@ -88,14 +88,42 @@ pub enum Command {
     /// Run a sensitivity sweep (Morris, Sobol, Monte Carlo or one-at-a-time) described in a RON
     /// file: samples.csv, indices.csv, and for Monte Carlo bands.csv and
     /// target_probabilities.csv (default folder results/sweep-<name>/).
+    #[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
     Sweep {
+        #[command(subcommand)]
+        action: Option<SweepAction>,
+
         /// The sweep file, e.g. scenarios/sweeps/morris.ron.
-        #[arg(value_name = "SWEEP.ron")]
-        file: PathBuf,
+        #[arg(value_name = "SWEEP.ron", required = true)]
+        file: Option<PathBuf>,
 
         /// Worker threads (default: all cores). Results do not depend on it.
         #[arg(long, value_name = "N")]
         threads: Option<usize>,
+
+        /// Run only shard K of N (every N-th chunk of 64 runs), e.g. one Slurm array task;
+        /// assemble the shards with `simulate sweep merge`.
+        #[arg(long, value_name = "K/N")]
+        shard: Option<String>,
+
+        /// Continue a sweep that was stopped: finished chunks (kept in <out>.progress/) are
+        /// not recomputed.
+        #[arg(long)]
+        resume: bool,
+
+        #[command(flatten)]
+        output: OutputArgs,
+    },
+}
+
+#[derive(Debug, clap::Subcommand)]
+pub enum SweepAction {
+    /// Assemble the outputs of `--shard K/N` runs into the sweep's results (identical to a run
+    /// on one machine).
+    Merge {
+        /// The shard output folders.
+        #[arg(required = true, value_name = "DIR")]
+        dirs: Vec<PathBuf>,
 
         #[command(flatten)]
         output: OutputArgs,
@@ -165,10 +193,22 @@ fn run(args: &Args) -> anyhow::Result<()> {
             output,
         }) => compare(scenarios, years, output),
         Some(Command::Sweep {
+            action: Some(SweepAction::Merge { dirs, output }),
+            ..
+        }) => sweep_merge(dirs, output),
+        Some(Command::Sweep {
+            action: None,
             file,
             threads,
+            shard,
+            resume,
             output,
-        }) => sweep(file, *threads, output),
+        }) => {
+            let file = file.as_deref().ok_or_else(|| {
+                CliError::BadInput("sweep needs a sweep file (SWEEP.ron) or `merge`".into())
+            })?;
+            sweep(file, *threads, shard.as_deref(), *resume, output)
+        }
         None => run_each(&args.scenarios, &args.output),
     }
 }
@@ -253,23 +293,134 @@ fn compare(paths: &[PathBuf], years: &[i32], output: &OutputArgs) -> anyhow::Res
     Ok(())
 }
 
-fn sweep(path: &Path, threads: Option<usize>, output: &OutputArgs) -> anyhow::Result<()> {
-    use crate::sweep::run;
+fn sweep(
+    path: &Path,
+    threads: Option<usize>,
+    shard: Option<&str>,
+    resume: bool,
+    output: &OutputArgs,
+) -> anyhow::Result<()> {
+    use crate::sweep::{run, store};
     let sweep = run::load(path).map_err(|err| CliError::BadInput(format!("{err:#}")))?;
+    let shard = match shard {
+        Some(text) => store::Shard::parse(text).map_err(CliError::BadInput)?,
+        None => store::Shard::WHOLE,
+    };
+    let default_name = if shard == store::Shard::WHOLE {
+        format!("sweep-{}", sweep.name)
+    } else {
+        format!(
+            "sweep-{}-shard-{}-of-{}",
+            sweep.name, shard.index, shard.count
+        )
+    };
     let dir = output
         .out
         .clone()
-        .unwrap_or_else(|| Path::new("results").join(format!("sweep-{}", sweep.name)));
+        .unwrap_or_else(|| Path::new("results").join(default_name));
     output::check_writable(&dir, output.force)?;
     let design = run::design_rows(&sweep)
         .map_err(|err| CliError::BadInput(format!("{}: {err}", path.display())))?;
+    let rows = design.rows().len();
+    let progress = dir.with_file_name(format!(
+        "{}.progress",
+        dir.file_name()
+            .map_or("sweep".into(), |n| n.to_string_lossy())
+    ));
+    if progress.exists() && !resume {
+        if output.force {
+            std::fs::remove_dir_all(&progress)
+                .with_context(|| format!("removing {}", progress.display()))?;
+        } else {
+            return Err(CliError::BadInput(format!(
+                "{} holds the progress of an earlier run of this sweep: use --resume to continue it, or --force to start over",
+                progress.display()
+            ))
+            .into());
+        }
+    }
+    let info = store::StoreInfo {
+        sweep_file: std::fs::canonicalize(path)
+            .unwrap_or_else(|_| path.to_path_buf())
+            .display()
+            .to_string(),
+        sweep_sha256: sweep.source_hash.clone(),
+        rows,
+        chunk_rows: store::CHUNK_ROWS,
+        shard,
+    };
+    store::open(&progress, &info).map_err(CliError::BadInput)?;
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads.unwrap_or(0))
         .build()
         .context("starting the worker threads")?;
     let started = std::time::Instant::now();
-    let results = pool.install(|| run::run_all(&sweep, &design));
-    let rejected = run::rejected(&results);
+    let owned: Vec<usize> = (0..store::chunk_count(rows))
+        .filter(|&c| shard.owns(c))
+        .collect();
+    let (mut computed, mut reused) = (0, 0);
+    let mut results = Vec::new();
+    for &chunk in &owned {
+        let range = store::chunk_rows(chunk, rows);
+        let chunk_results =
+            match store::read_chunk(&progress, chunk, range.len()).map_err(anyhow::Error::msg)? {
+                Some(stored) => {
+                    reused += stored.len();
+                    stored
+                }
+                None => {
+                    let fresh = pool.install(|| run::run_rows(&sweep, &design, range));
+                    store::write_chunk(&progress, chunk, &fresh).map_err(anyhow::Error::msg)?;
+                    computed += fresh.len();
+                    fresh
+                }
+            };
+        results.extend(chunk_results);
+    }
+    if shard == store::Shard::WHOLE {
+        finish_sweep(&sweep, &design, &results, &dir, output)?;
+    } else {
+        output::write_atomically(&dir, output.force, |tmp| {
+            store::copy_chunks(&progress, tmp, owned.iter().copied())
+                .map_err(anyhow::Error::msg)?;
+            Ok(vec!["store.json".into()])
+        })
+        .with_context(|| format!("writing the shard into {}", dir.display()))?;
+    }
+    std::fs::remove_dir_all(&progress)
+        .with_context(|| format!("removing {}", progress.display()))?;
+    if !output.quiet {
+        let seconds = started.elapsed().as_secs_f64();
+        let part = if shard == store::Shard::WHOLE {
+            String::new()
+        } else {
+            format!(" shard {}/{}", shard.index, shard.count)
+        };
+        let resumed = if reused > 0 {
+            format!(", {reused} runs resumed from earlier progress")
+        } else {
+            String::new()
+        };
+        println!(
+            "Sweep `{}`{part}: {computed} runs in {seconds:.1} s ({:.0} runs/s){resumed}",
+            sweep.name,
+            computed as f64 / seconds.max(1e-9),
+        );
+        println!("Results written to {}", dir.display());
+    }
+    Ok(())
+}
+
+/// Checks the runs and writes the sweep's outputs (a whole run or merged shards).
+fn finish_sweep(
+    sweep: &crate::sweep::run::Sweep,
+    design: &crate::sweep::run::Design,
+    results: &[crate::sweep::run::RunResult],
+    dir: &Path,
+    output: &OutputArgs,
+) -> anyhow::Result<()> {
+    use crate::sweep::run;
+    let rejected = run::rejected(results);
     let needs_all = !matches!(sweep.method, run::Method::MonteCarlo { .. });
     if needs_all && !rejected.is_empty() {
         let (first, reason) = &rejected[0];
@@ -281,20 +432,81 @@ fn sweep(path: &Path, threads: Option<usize>, output: &OutputArgs) -> anyhow::Re
         ))
         .into());
     }
-    output::write_atomically(&dir, output.force, |tmp| {
-        report::sweep::write_all(&sweep, &design, &results, tmp).map_err(anyhow::Error::from)
+    output::write_atomically(dir, output.force, |tmp| {
+        report::sweep::write_all(sweep, design, results, tmp).map_err(anyhow::Error::from)
     })
-    .with_context(|| format!("writing the sweep into {}", dir.display()))?;
+    .with_context(|| format!("writing the sweep into {}", dir.display()))
+}
+
+fn sweep_merge(dirs: &[PathBuf], output: &OutputArgs) -> anyhow::Result<()> {
+    use crate::sweep::{run, store};
+    let infos: Vec<store::StoreInfo> = dirs
+        .iter()
+        .map(|dir| store::read_info(dir))
+        .collect::<Result<_, _>>()
+        .map_err(CliError::BadInput)?;
+    let first = &infos[0];
+    if let Some((dir, _)) = dirs
+        .iter()
+        .zip(&infos)
+        .find(|(_, i)| i.sweep_sha256 != first.sweep_sha256 || i.rows != first.rows)
+    {
+        return Err(CliError::BadInput(format!(
+            "{} belongs to a different sweep than {}",
+            dir.display(),
+            dirs[0].display()
+        ))
+        .into());
+    }
+    let sweep = run::load(Path::new(&first.sweep_file))
+        .map_err(|err| CliError::BadInput(format!("{err:#}")))?;
+    if sweep.source_hash != first.sweep_sha256 {
+        return Err(CliError::BadInput(format!(
+            "{} changed since the shards ran; merge needs the same sweep file",
+            first.sweep_file
+        ))
+        .into());
+    }
+    let design = run::design_rows(&sweep).map_err(|err| CliError::BadInput(err.to_string()))?;
+    let rows = design.rows().len();
+    let mut results = Vec::with_capacity(rows);
+    for chunk in 0..store::chunk_count(rows) {
+        let range = store::chunk_rows(chunk, rows);
+        let mut found = None;
+        for (dir, info) in dirs.iter().zip(&infos) {
+            if info.shard.owns(chunk) {
+                if let Some(stored) =
+                    store::read_chunk(dir, chunk, range.len()).map_err(anyhow::Error::msg)?
+                {
+                    found = Some(stored);
+                    break;
+                }
+            }
+        }
+        let Some(stored) = found else {
+            return Err(CliError::BadInput(format!(
+                "chunk {chunk} (runs {}–{}) is in none of the folders; merge needs all {} shards",
+                range.start,
+                range.end - 1,
+                first.shard.count
+            ))
+            .into());
+        };
+        results.extend(stored);
+    }
+    let dir = output
+        .out
+        .clone()
+        .unwrap_or_else(|| Path::new("results").join(format!("sweep-{}", sweep.name)));
+    output::check_writable(&dir, output.force)?;
+    finish_sweep(&sweep, &design, &results, &dir, output)?;
     if !output.quiet {
-        let seconds = started.elapsed().as_secs_f64();
         println!(
-            "Sweep `{}`: {} runs in {seconds:.1} s ({:.0} runs/s), {} rejected",
-            sweep.name,
+            "Merged {} runs from {} folders into {}",
             results.len(),
-            results.len() as f64 / seconds.max(1e-9),
-            rejected.len()
+            dirs.len(),
+            dir.display()
         );
-        println!("Results written to {}", dir.display());
     }
     Ok(())
 }

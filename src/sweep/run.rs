@@ -125,6 +125,8 @@ pub struct Sweep {
     pub base: Scenario,
     pub data: Dataset,
     pub source_hash: String,
+    /// The sweep file, as given.
+    pub source: PathBuf,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -267,6 +269,7 @@ pub fn load(path: &Path) -> Result<Sweep, SweepFileError> {
         base,
         data,
         source_hash: crate::data::sha256_hex(text.as_bytes()),
+        source: path.to_path_buf(),
     })
 }
 
@@ -314,8 +317,8 @@ impl Design {
     }
 }
 
-/// What one run kept.
-#[derive(Debug, Clone, PartialEq)]
+/// What one run kept. Serialisable: sweeps store finished chunks of runs to resume and merge.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, Deserialize)]
 pub struct RunResult {
     pub parameters: Vec<f64>,
     /// `None` when the draw was rejected (unstable set or failed calibration), with the reason.
@@ -421,9 +424,13 @@ fn evaluate(sweep: &Sweep, row: &[f64], keep_detail: bool) -> RunResult {
 /// Runs every row of the design in parallel; results come back in row order, so they do not
 /// depend on the number of threads.
 pub fn run_all(sweep: &Sweep, design: &Design) -> Vec<RunResult> {
+    run_rows(sweep, design, 0..design.rows().len())
+}
+
+/// Runs some rows of the design in parallel, results in row order.
+pub fn run_rows(sweep: &Sweep, design: &Design, rows: std::ops::Range<usize>) -> Vec<RunResult> {
     let detail = matches!(sweep.method, Method::MonteCarlo { .. });
-    design
-        .rows()
+    design.rows()[rows]
         .par_iter()
         .map(|row| evaluate(sweep, row, detail))
         .collect()

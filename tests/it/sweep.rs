@@ -143,3 +143,103 @@ fn the_shipped_sweep_files_load() {
         assert!(!sweep.factors.is_empty() && !sweep.outputs.is_empty());
     }
 }
+
+#[test]
+fn shards_merge_into_the_single_machine_result() {
+    let tmp = tempfile::tempdir().unwrap();
+    // 130 runs = 3 chunks of 64, so both shards hold something.
+    let file = sweep_file(tmp.path(), "mc", "MonteCarlo(samples: 130)");
+    let whole = simulate(&["sweep", &file, "--out", "whole", "-q"], tmp.path());
+    assert!(
+        whole.status.success(),
+        "{}",
+        String::from_utf8_lossy(&whole.stderr)
+    );
+    for shard in ["1/2", "2/2"] {
+        let out = format!("shard{}", &shard[..1]);
+        let run = simulate(
+            &["sweep", &file, "--shard", shard, "--out", &out, "-q"],
+            tmp.path(),
+        );
+        assert!(
+            run.status.success(),
+            "{}",
+            String::from_utf8_lossy(&run.stderr)
+        );
+    }
+    let lonely = simulate(
+        &["sweep", "merge", "shard1", "--out", "partial"],
+        tmp.path(),
+    );
+    assert_eq!(lonely.status.code(), Some(2), "a missing shard is an error");
+    assert!(String::from_utf8_lossy(&lonely.stderr).contains("merge needs all 2 shards"));
+    let merge = simulate(
+        &[
+            "sweep", "merge", "shard1", "shard2", "--out", "merged", "-q",
+        ],
+        tmp.path(),
+    );
+    assert!(
+        merge.status.success(),
+        "{}",
+        String::from_utf8_lossy(&merge.stderr)
+    );
+    for name in [
+        "samples.csv",
+        "indices.csv",
+        "bands.csv",
+        "target_probabilities.csv",
+    ] {
+        let (a, b) = (
+            read(&tmp.path().join("whole").join(name)),
+            read(&tmp.path().join("merged").join(name)),
+        );
+        assert!(a == b, "{name} differs after shard + merge");
+    }
+}
+
+#[test]
+fn a_killed_sweep_resumes_to_the_same_result() {
+    let tmp = tempfile::tempdir().unwrap();
+    let file = sweep_file(tmp.path(), "mc", "MonteCarlo(samples: 200)");
+    let whole = simulate(&["sweep", &file, "--out", "whole", "-q"], tmp.path());
+    assert!(whole.status.success());
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_simulate"))
+        .args(["sweep", &file, "--out", "killed", "-q", "--threads", "1"])
+        .current_dir(tmp.path())
+        .spawn()
+        .unwrap();
+    let first_chunk = tmp.path().join("killed.progress/runs/chunk-000000.json");
+    let started = std::time::Instant::now();
+    while !first_chunk.exists() && started.elapsed().as_secs() < 120 {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    if tmp.path().join("killed/samples.csv").exists() {
+        // The sweep finished before it could be stopped; nothing to resume on this machine.
+        return;
+    }
+    assert!(first_chunk.exists(), "no progress was written");
+    let refused = simulate(&["sweep", &file, "--out", "killed", "-q"], tmp.path());
+    assert_eq!(
+        refused.status.code(),
+        Some(2),
+        "progress is never discarded silently"
+    );
+    let resumed = simulate(&["sweep", &file, "--out", "killed", "--resume"], tmp.path());
+    assert!(
+        resumed.status.success(),
+        "{}",
+        String::from_utf8_lossy(&resumed.stderr)
+    );
+    assert!(String::from_utf8_lossy(&resumed.stdout).contains("resumed from earlier progress"));
+    for name in ["samples.csv", "bands.csv", "target_probabilities.csv"] {
+        let (a, b) = (
+            read(&tmp.path().join("whole").join(name)),
+            read(&tmp.path().join("killed").join(name)),
+        );
+        assert!(a == b, "{name} differs after a resume");
+    }
+    assert!(!tmp.path().join("killed.progress").exists());
+}

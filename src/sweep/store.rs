@@ -1,0 +1,206 @@
+//! Durable sweep progress: runs are grouped in fixed chunks of design rows; each finished chunk
+//! is written to its own file (written whole, then renamed, so a kill never leaves half a chunk).
+//! `--resume` skips chunks already on disk, `--shard K/N` runs every N-th chunk, and `merge`
+//! assembles chunk files from several folders. The chunk files hold the exact numbers
+//! (JSON with round-trip floats), so merged and resumed sweeps equal a single uninterrupted run.
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use super::run::RunResult;
+
+/// Design rows per chunk.
+pub const CHUNK_ROWS: usize = 64;
+
+/// Which part of the chunks a process runs: `index` of `count` (1-based, as in `--shard 2/4`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Shard {
+    pub index: usize,
+    pub count: usize,
+}
+
+impl Shard {
+    pub const WHOLE: Shard = Shard { index: 1, count: 1 };
+
+    /// Parses `K/N` with 1 ≤ K ≤ N.
+    pub fn parse(text: &str) -> Result<Shard, String> {
+        let parsed = text.split_once('/').and_then(|(k, n)| {
+            Some((
+                k.trim().parse::<usize>().ok()?,
+                n.trim().parse::<usize>().ok()?,
+            ))
+        });
+        match parsed {
+            Some((index, count)) if index >= 1 && index <= count => Ok(Shard { index, count }),
+            _ => Err(format!(
+                "`{text}` is not a shard: write K/N with 1 ≤ K ≤ N, e.g. 2/4"
+            )),
+        }
+    }
+
+    pub fn owns(&self, chunk: usize) -> bool {
+        chunk % self.count == self.index - 1
+    }
+}
+
+/// What a progress or output folder holds, to check that chunks belong together.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StoreInfo {
+    pub sweep_file: String,
+    pub sweep_sha256: String,
+    pub rows: usize,
+    pub chunk_rows: usize,
+    pub shard: Shard,
+}
+
+pub fn chunk_count(rows: usize) -> usize {
+    rows.div_ceil(CHUNK_ROWS)
+}
+
+pub fn chunk_rows(chunk: usize, rows: usize) -> std::ops::Range<usize> {
+    chunk * CHUNK_ROWS..((chunk + 1) * CHUNK_ROWS).min(rows)
+}
+
+fn chunk_path(dir: &Path, chunk: usize) -> PathBuf {
+    dir.join("runs").join(format!("chunk-{chunk:06}.json"))
+}
+
+/// Writes `store.json` into a new folder, or checks that an existing one describes this sweep.
+pub fn open(dir: &Path, info: &StoreInfo) -> Result<(), String> {
+    let path = dir.join("store.json");
+    if path.exists() {
+        let text =
+            std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+        let found: StoreInfo =
+            serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?;
+        if found.sweep_sha256 != info.sweep_sha256
+            || found.rows != info.rows
+            || found.shard != info.shard
+            || found.chunk_rows != info.chunk_rows
+        {
+            return Err(format!(
+                "{} holds progress of a different sweep or shard (the sweep file changed?); remove it or use --force to start over",
+                dir.display()
+            ));
+        }
+        return Ok(());
+    }
+    std::fs::create_dir_all(dir.join("runs")).map_err(|e| format!("{}: {e}", dir.display()))?;
+    let text = serde_json::to_string_pretty(info).expect("serialisable") + "\n";
+    std::fs::write(&path, text).map_err(|e| format!("{}: {e}", path.display()))
+}
+
+pub fn read_info(dir: &Path) -> Result<StoreInfo, String> {
+    let path = dir.join("store.json");
+    let text = std::fs::read_to_string(&path).map_err(|e| {
+        format!(
+            "{}: {e}; is this the output of a sweep shard?",
+            path.display()
+        )
+    })?;
+    serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))
+}
+
+/// Stores one finished chunk (write to a temporary file, then rename).
+pub fn write_chunk(dir: &Path, chunk: usize, results: &[RunResult]) -> Result<(), String> {
+    let path = chunk_path(dir, chunk);
+    let tmp = path.with_extension("json.tmp");
+    let text = serde_json::to_string(results).expect("serialisable");
+    std::fs::write(&tmp, text).map_err(|e| format!("{}: {e}", tmp.display()))?;
+    std::fs::rename(&tmp, &path).map_err(|e| format!("{}: {e}", path.display()))
+}
+
+/// A stored chunk, if present and complete (`expected` rows).
+pub fn read_chunk(
+    dir: &Path,
+    chunk: usize,
+    expected: usize,
+) -> Result<Option<Vec<RunResult>>, String> {
+    let path = chunk_path(dir, chunk);
+    if !path.exists() {
+        return Ok(None);
+    }
+    let text = std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let results: Vec<RunResult> =
+        serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?;
+    if results.len() != expected {
+        return Err(format!(
+            "{} holds {} runs, expected {expected}",
+            path.display(),
+            results.len()
+        ));
+    }
+    Ok(Some(results))
+}
+
+/// Copies the chunk files of `from` (a progress folder) into `to/runs`.
+pub fn copy_chunks(
+    from: &Path,
+    to: &Path,
+    chunks: impl Iterator<Item = usize>,
+) -> Result<(), String> {
+    std::fs::create_dir_all(to.join("runs")).map_err(|e| format!("{}: {e}", to.display()))?;
+    for chunk in chunks {
+        let (source, target) = (chunk_path(from, chunk), chunk_path(to, chunk));
+        std::fs::copy(&source, &target).map_err(|e| format!("{}: {e}", source.display()))?;
+    }
+    let info =
+        std::fs::read(from.join("store.json")).map_err(|e| format!("{}: {e}", from.display()))?;
+    std::fs::write(to.join("store.json"), info).map_err(|e| format!("{}: {e}", to.display()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shards_split_chunks_without_overlap() {
+        let shards: Vec<Shard> = (1..=3)
+            .map(|k| Shard::parse(&format!("{k}/3")).unwrap())
+            .collect();
+        for chunk in 0..10 {
+            assert_eq!(shards.iter().filter(|s| s.owns(chunk)).count(), 1);
+        }
+        assert!(
+            Shard::parse("0/3").is_err()
+                && Shard::parse("4/3").is_err()
+                && Shard::parse("x").is_err()
+        );
+    }
+
+    #[test]
+    fn chunks_round_trip_exactly() {
+        let dir = tempfile::tempdir().unwrap();
+        let info = StoreInfo {
+            sweep_file: "s.ron".into(),
+            sweep_sha256: "abc".into(),
+            rows: 3,
+            chunk_rows: CHUNK_ROWS,
+            shard: Shard::WHOLE,
+        };
+        open(dir.path(), &info).unwrap();
+        let results = vec![
+            RunResult {
+                parameters: vec![0.1, 1.0 / 3.0],
+                outputs: Ok(vec![std::f64::consts::PI * 1e7]),
+                met: vec![Some(true), None],
+                population: vec![vec![1.0e7 / 7.0]],
+            },
+            RunResult {
+                parameters: vec![2.0],
+                outputs: Err("unstable".into()),
+                met: vec![],
+                population: vec![],
+            },
+        ];
+        write_chunk(dir.path(), 0, &results).unwrap();
+        assert_eq!(read_chunk(dir.path(), 0, 2).unwrap().unwrap(), results);
+        assert!(read_chunk(dir.path(), 1, 2).unwrap().is_none());
+        let other = StoreInfo {
+            sweep_sha256: "def".into(),
+            ..info
+        };
+        assert!(open(dir.path(), &other).is_err());
+    }
+}
