@@ -1,6 +1,6 @@
 //! Charts: pure data in, SVG + PNG files out. No model knowledge here.
 //!
-//! Five kinds of figure are drawn, each written twice into a directory as
+//! Seven kinds of figure are drawn, each written twice into a directory as
 //! `<stem>.svg` and `<stem>.png` (1600×900 px):
 //!
 //! * [`draw_line_chart`]: one or two panels of yearly series with plan-target markers;
@@ -12,7 +12,11 @@
 //!   reference scenario), with flow arrows;
 //! * [`draw_difference_bars`]: signed values per label and scenario as horizontal bars
 //!   around a zero line, sorted, in up to three columns for many labels;
-//! * [`draw_target_grid`]: targets × scenarios, each cell met / missed / not modelled.
+//! * [`draw_target_grid`]: targets × scenarios, each cell met / missed / not modelled;
+//! * [`draw_fan_chart`]: up to 3×3 panels of 5–95 % and 25–75 % quantile bands with the
+//!   median and target stars (Monte Carlo sweeps), one legend above the grid;
+//! * [`draw_index_bars`]: sensitivity indices (Sobol S1/ST, Morris μ*/σ, tornado swings) as
+//!   horizontal grouped bars per parameter, sorted, with optional error bars.
 //!
 //! Text is set in an embedded subset of Noto Sans CJK SC (SIL OFL, see
 //! `assets/fonts/README.md`), registered with plotters under [`FONT_FAMILY`], so the
@@ -357,6 +361,139 @@ pub fn draw_target_grid(chart: &TargetGrid, dir: &Path, stem: &str) -> Result<()
     save(chart, dir, stem)
 }
 
+/// Most panels a [`FanChart`] draws (a 3×3 grid).
+pub const FAN_MAX_PANELS: usize = 9;
+
+/// One panel of a [`FanChart`]: quantiles of one quantity per year (e.g. a unit's
+/// population over many Monte Carlo runs), in base units.
+///
+/// The five quantile vectors are paired with `years` by position and must have its
+/// length; a year with any non-finite quantile is skipped and breaks the bands.
+#[derive(Debug, Clone)]
+pub struct FanPanel {
+    /// Panel heading, e.g. "成都 Chengdu".
+    pub title: String,
+    /// Years of the quantiles (need not be sorted).
+    pub years: Vec<i32>,
+    /// 5th percentile per year.
+    pub p5: Vec<f64>,
+    /// 25th percentile per year.
+    pub p25: Vec<f64>,
+    /// Median per year.
+    pub p50: Vec<f64>,
+    /// 75th percentile per year.
+    pub p75: Vec<f64>,
+    /// 95th percentile per year.
+    pub p95: Vec<f64>,
+    /// Markers drawn as stars (their `series_label` is ignored: one colour for all);
+    /// markers with equal labels share one legend entry.
+    pub targets: Vec<TargetMarker>,
+}
+
+/// Uncertainty fan charts: per panel a shaded 5–95 % band, a darker 25–75 % band and
+/// the median line, plus target stars; up to [`FAN_MAX_PANELS`] panels in a grid of up
+/// to 3×3, each with its own y scale. One legend above the grid (never over the data).
+#[derive(Debug, Clone)]
+pub struct FanChart {
+    /// Figure title.
+    pub title: String,
+    /// Second header line; may be empty.
+    pub subtitle: String,
+    /// X-axis description, e.g. "年 year" (once, under the grid).
+    pub x_label: String,
+    /// Y-axis description including the display unit, e.g. "常住人口 population (万人)"
+    /// (once, left of the grid).
+    pub y_label: String,
+    /// Values (and targets) are divided by this for display; 0/NaN are treated as 1.
+    pub y_divisor: f64,
+    /// Panels, read left to right, top to bottom.
+    pub panels: Vec<FanPanel>,
+}
+
+/// Draws a fan chart to `dir/<stem>.svg` and `.png`.
+///
+/// Errors with [`ChartError::InvalidInput`] if there are more than [`FAN_MAX_PANELS`]
+/// panels or a quantile vector's length differs from its panel's `years`.
+pub fn draw_fan_chart(chart: &FanChart, dir: &Path, stem: &str) -> Result<(), ChartError> {
+    if chart.panels.len() > FAN_MAX_PANELS {
+        return Err(ChartError::InvalidInput(format!(
+            "fan chart: {} panels, at most {FAN_MAX_PANELS}",
+            chart.panels.len()
+        )));
+    }
+    for (i, p) in chart.panels.iter().enumerate() {
+        for (name, q) in [
+            ("p5", &p.p5),
+            ("p25", &p.p25),
+            ("p50", &p.p50),
+            ("p75", &p.p75),
+            ("p95", &p.p95),
+        ] {
+            if q.len() != p.years.len() {
+                return Err(ChartError::InvalidInput(format!(
+                    "fan chart: panel {i} has {} {name} values for {} years",
+                    q.len(),
+                    p.years.len()
+                )));
+            }
+        }
+    }
+    save(chart, dir, stem)
+}
+
+/// One statistic of an [`IndexBars`] chart, one value per parameter (e.g. Sobol "S1").
+#[derive(Debug, Clone)]
+pub struct IndexSeries {
+    /// Legend text, e.g. "S1", "ST", "μ*".
+    pub label: String,
+    /// One value per parameter; non-finite values are shown as "n/a".
+    pub values: Vec<f64>,
+    /// Lower ends of intervals (error bars), one per parameter; drawn only with `high`.
+    pub low: Option<Vec<f64>>,
+    /// Upper ends of intervals, one per parameter.
+    pub high: Option<Vec<f64>>,
+}
+
+/// Sensitivity indices as horizontal grouped bars: one group per parameter, one bar
+/// (and colour) per series, error bars where a series has `low` and `high`. Groups are
+/// sorted by the first series' value, largest first (non-finite last, ties in input
+/// order). Bars start at zero; negative values go left.
+#[derive(Debug, Clone)]
+pub struct IndexBars {
+    /// Figure title.
+    pub title: String,
+    /// Second header line; may be empty.
+    pub subtitle: String,
+    /// Value-axis description including the unit, e.g. "Sobol 指数 index (方差占比 share of variance)".
+    pub value_label: String,
+    /// Parameter names (group labels).
+    pub parameters: Vec<String>,
+    /// Series in legend order; each has one value per parameter.
+    pub series: Vec<IndexSeries>,
+}
+
+/// Draws an index bar chart to `dir/<stem>.svg` and `.png`.
+///
+/// Errors with [`ChartError::InvalidInput`] if a series' `values`, `low` or `high` do
+/// not have one entry per parameter.
+pub fn draw_index_bars(chart: &IndexBars, dir: &Path, stem: &str) -> Result<(), ChartError> {
+    let n = chart.parameters.len();
+    for s in &chart.series {
+        let lens = [
+            Some(s.values.len()),
+            s.low.as_ref().map(Vec::len),
+            s.high.as_ref().map(Vec::len),
+        ];
+        if lens.iter().flatten().any(|&l| l != n) {
+            return Err(ChartError::InvalidInput(format!(
+                "index bars: series {:?} does not have one value (and interval) per parameter ({n})",
+                s.label
+            )));
+        }
+    }
+    save(chart, dir, stem)
+}
+
 /// Glyphs of `text` that the embedded font lacks (for tests: every unit name must render).
 ///
 /// Control characters are ignored (they are never drawn), and so are the superscript
@@ -589,6 +726,18 @@ impl Figure for DifferenceBars {
 impl Figure for TargetGrid {
     fn render<DB: DrawingBackend>(&self, c: &Canvas<'_, DB>) -> Result<(), ChartError> {
         render_target_grid(c, self)
+    }
+}
+
+impl Figure for FanChart {
+    fn render<DB: DrawingBackend>(&self, c: &Canvas<'_, DB>) -> Result<(), ChartError> {
+        render_fan_chart(c, self)
+    }
+}
+
+impl Figure for IndexBars {
+    fn render<DB: DrawingBackend>(&self, c: &Canvas<'_, DB>) -> Result<(), ChartError> {
+        render_index_bars(c, self)
     }
 }
 
@@ -4097,6 +4246,645 @@ fn render_target_grid<DB: DrawingBackend>(c: &Canvas<'_, DB>, chart: &TargetGrid
 // Tests
 // ---------------------------------------------------------------------------------------
 
+// ---------------------------------------------------------------------------------------
+// Sweep figures: fan charts and sensitivity-index bars
+// ---------------------------------------------------------------------------------------
+
+/// Fan colour (Tableau blue) and its band tints; targets in Tableau orange.
+const FAN_COLOUR: RGBColor = PALETTE[0];
+const FAN_OUTER: f64 = 0.22;
+const FAN_INNER: f64 = 0.5;
+const FAN_TARGET: RGBColor = PALETTE[1];
+
+/// (columns, rows) of the fan-chart grid for `n` panels.
+fn fan_grid(n: usize) -> (usize, usize) {
+    match n {
+        0 | 1 => (1, 1),
+        2 => (2, 1),
+        3 => (3, 1),
+        4 => (2, 2),
+        5 | 6 => (3, 2),
+        _ => (3, 3),
+    }
+}
+
+/// A run of consecutive drawable years of a fan panel: (year, [p5, p25, p50, p75, p95]).
+type FanSegment = Vec<(f64, [f64; 5])>;
+
+/// The drawable years of a panel (values divided by `div`), sorted by year and split
+/// where a year has a non-finite (or absurd) quantile.
+fn fan_segments(p: &FanPanel, div: f64) -> Vec<FanSegment> {
+    let mut rows: Vec<(i32, [f64; 5])> = (0..p.years.len())
+        .map(|i| {
+            let q = |v: &Vec<f64>| v.get(i).map_or(f64::NAN, |x| x / div);
+            (
+                p.years[i],
+                [q(&p.p5), q(&p.p25), q(&p.p50), q(&p.p75), q(&p.p95)],
+            )
+        })
+        .collect();
+    rows.sort_by_key(|r| r.0);
+    let mut segs: Vec<FanSegment> = vec![Vec::new()];
+    for (year, q) in rows {
+        if q.iter().all(|v| v.is_finite() && v.abs() <= 1e15) {
+            if let Some(sg) = segs.last_mut() {
+                sg.push((f64::from(year), q));
+            }
+        } else if segs.last().is_some_and(|sg| !sg.is_empty()) {
+            segs.push(Vec::new());
+        }
+    }
+    segs.retain(|sg| !sg.is_empty());
+    segs
+}
+
+/// Legend entries of a fan chart: the bands, the median, then one per target label.
+fn fan_entries(chart: &FanChart) -> Vec<(Option<RGBColor>, String)> {
+    // (None = median line key, Some(swatch colour)); stars are added below.
+    let mut out: Vec<(Option<RGBColor>, String)> = vec![
+        (
+            Some(tint(FAN_COLOUR, FAN_OUTER)),
+            "5–95% 分位区间 percentile band".to_string(),
+        ),
+        (
+            Some(tint(FAN_COLOUR, FAN_INNER)),
+            "25–75% 分位区间 band".to_string(),
+        ),
+        (None, "中位数 median".to_string()),
+    ];
+    let mut seen: Vec<&str> = Vec::new();
+    for t in chart.panels.iter().flat_map(|p| &p.targets) {
+        if !seen.contains(&t.label.as_str()) {
+            seen.push(t.label.as_str());
+            out.push((Some(FAN_TARGET), t.label.clone()));
+        }
+    }
+    out
+}
+
+/// Note after the legend of a fan chart with several panels.
+const FAN_SCALE_NOTE: &str = "各图纵轴刻度不同 each panel has its own y scale";
+
+fn render_fan_chart<DB: DrawingBackend>(c: &Canvas<'_, DB>, chart: &FanChart) -> Res {
+    let top = draw_header(c, &chart.title, &chart.subtitle)?;
+    let (w, h) = (f64::from(WIDTH), f64::from(HEIGHT));
+    let full_w = w - 2.0 * MARGIN;
+    let div = divisor(chart.y_divisor);
+
+    // Legend: one flowing row (or more) under the header, outside every plot.
+    let entries = fan_entries(chart);
+    let n_bands = 3;
+    let mut font = LEGEND;
+    let mut placed: Vec<(f64, usize)> = Vec::new();
+    let mut rows = 1;
+    let mut note_at = (0.0, 0usize);
+    for _ in 0..4 {
+        placed.clear();
+        let (mut x, mut row) = (0.0, 0usize);
+        for e in &entries {
+            let ew = KEY_W + KEY_GAP + c.text_width(&e.1, font)?;
+            if x > 0.0 && x + ew > full_w {
+                row += 1;
+                x = 0.0;
+            }
+            placed.push((x, row));
+            x += ew + COL_GAP;
+        }
+        if chart.panels.len() > 1 {
+            let nw = c.text_width(FAN_SCALE_NOTE, font.sized(font.size - 2.0))?;
+            if x > 0.0 && x + nw > full_w {
+                row += 1;
+                x = 0.0;
+            }
+            note_at = (x, row);
+        }
+        rows = row + 1;
+        if rows <= 2 || font.size <= 15.0 {
+            break;
+        }
+        font = font.sized(font.size - 2.0);
+    }
+    let row_h = font.size * 1.35;
+    for (k, (e, &(ex, row))) in entries.iter().zip(&placed).enumerate() {
+        let x = MARGIN + ex;
+        let yc = top + row_h * (row as f64 + 0.5);
+        match e.0 {
+            None => c.line(
+                &[(x + 2.0, yc), (x + KEY_W - 2.0, yc)],
+                solid(FAN_COLOUR),
+                3.0,
+            )?,
+            Some(col) if k >= n_bands => draw_star(c, (x + KEY_W / 2.0, yc), 9.0, col)?,
+            Some(col) => c.fill_rect(x + 2.0, yc - 9.0, x + KEY_W - 2.0, yc + 9.0, solid(col))?,
+        }
+        c.text(
+            &e.1,
+            x + KEY_W + KEY_GAP,
+            yc + 0.3 * font.size,
+            font,
+            Align::Left,
+        )?;
+    }
+
+    if chart.panels.len() > 1 {
+        let nf = Font::new(font.size - 2.0, MUTED);
+        let yc = top + row_h * (note_at.1 as f64 + 0.5);
+        c.text(
+            FAN_SCALE_NOTE,
+            MARGIN + note_at.0,
+            yc + 0.3 * nf.size,
+            nf,
+            Align::Left,
+        )?;
+    }
+    let grid_top = top + row_h * rows as f64 + 8.0;
+    let x_label_h = if chart.x_label.trim().is_empty() {
+        8.0
+    } else {
+        34.0
+    };
+    let grid_bottom = h - x_label_h - 6.0;
+    let y_label_w = if chart.y_label.trim().is_empty() {
+        0.0
+    } else {
+        30.0
+    };
+    let grid_left = MARGIN + y_label_w;
+    let grid_right = w - MARGIN;
+    if !chart.y_label.trim().is_empty() {
+        let f = c.fit(&chart.y_label, AXIS_LABEL, grid_bottom - grid_top, 14.0)?;
+        c.text_up(
+            &chart.y_label,
+            MARGIN + f.size * 0.8,
+            (grid_top + grid_bottom) / 2.0,
+            f,
+        )?;
+    }
+    if !chart.x_label.trim().is_empty() {
+        let f = c.fit(&chart.x_label, AXIS_LABEL, grid_right - grid_left, 14.0)?;
+        c.text(
+            &chart.x_label,
+            (grid_left + grid_right) / 2.0,
+            h - 14.0,
+            f,
+            Align::Center,
+        )?;
+    }
+    if chart.panels.is_empty() {
+        return c.text(
+            "无数据 no data",
+            w / 2.0,
+            (grid_top + grid_bottom) / 2.0,
+            AXIS_LABEL,
+            Align::Center,
+        );
+    }
+    let (ncols, nrows) = fan_grid(chart.panels.len());
+    let (gx, gy) = (34.0, 12.0);
+    let cw = (grid_right - grid_left + gx) / ncols as f64 - gx;
+    let ch = (grid_bottom - grid_top + gy) / nrows as f64 - gy;
+    for (i, p) in chart.panels.iter().enumerate() {
+        let (col, row) = (i % ncols, i / ncols);
+        let area = Rect {
+            x0: grid_left + col as f64 * (cw + gx),
+            y0: grid_top + row as f64 * (ch + gy),
+            x1: grid_left + col as f64 * (cw + gx) + cw,
+            y1: grid_top + row as f64 * (ch + gy) + ch,
+        };
+        draw_fan_panel(c, p, area, div)?;
+    }
+    Ok(())
+}
+
+fn draw_fan_panel<DB: DrawingBackend>(
+    c: &Canvas<'_, DB>,
+    p: &FanPanel,
+    area: Rect,
+    div: f64,
+) -> Res {
+    let title_font = c.fit(
+        &p.title,
+        Font::new(21.0, INK).bold(),
+        area.x1 - area.x0,
+        13.0,
+    )?;
+    c.text(&p.title, area.x0, area.y0 + 21.0, title_font, Align::Left)?;
+    let plot_top = area.y0 + 32.0;
+    let plot_bottom = (area.y1 - 28.0).max(plot_top + 30.0);
+
+    let segs = fan_segments(p, div);
+    let stars: Vec<(f64, f64, &TargetMarker)> = p
+        .targets
+        .iter()
+        .map(|t| (f64::from(t.year), t.value / div, t))
+        .filter(|(_, v, _)| v.is_finite() && v.abs() <= 1e15)
+        .collect();
+    let mut xs: Vec<f64> = Vec::new();
+    let mut ys: Vec<f64> = Vec::new();
+    for &(x, q) in segs.iter().flatten() {
+        xs.push(x);
+        ys.extend_from_slice(&q);
+    }
+    for &(x, v, _) in &stars {
+        xs.push(x);
+        ys.push(v);
+    }
+    if xs.is_empty() {
+        c.stroke_rect(
+            area.x0 + 40.0,
+            plot_top,
+            area.x1 - 6.0,
+            plot_bottom,
+            solid(AXIS),
+            1.0,
+        )?;
+        return c.text(
+            "无有效数据 no valid data",
+            (area.x0 + area.x1) / 2.0,
+            (plot_top + plot_bottom) / 2.0,
+            TICK,
+            Align::Center,
+        );
+    }
+    let fold = |v: &[f64]| {
+        v.iter()
+            .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &x| {
+                (a.min(x), b.max(x))
+            })
+    };
+    let (ymin, ymax) = fold(&ys);
+    let mut ax = YAxis::linear(
+        ymin,
+        ymax,
+        false,
+        ((plot_bottom - plot_top) / 45.0).clamp(2.0, 6.0),
+    );
+    ax.p_lo = plot_bottom;
+    ax.p_hi = plot_top;
+    let labels: Vec<String> = ax.ticks.iter().map(|&t| ax.label(t)).collect();
+    let mut tick_w = 0.0f64;
+    for l in &labels {
+        tick_w = tick_w.max(c.text_width(l, TICK)?);
+    }
+    let plot_left = area.x0 + tick_w + 10.0;
+    let plot_right = area.x1 - 6.0;
+    let (xmin, xmax) = fold(&xs);
+    let (xlo, xhi) = if xmax - xmin < 1.0 {
+        (xmin - 0.7, xmax + 0.7)
+    } else {
+        let pad = ((xmax - xmin) * 0.03).max(0.4);
+        (xmin - pad, xmax + pad)
+    };
+    let mx = |x: f64| plot_left + (x - xlo) / (xhi - xlo) * (plot_right - plot_left);
+    let year_w = c.text_width("2030", TICK)?;
+    let px_per_year = (plot_right - plot_left) / (xhi - xlo);
+    let step = [1i64, 2, 5, 10, 20, 50, 100, 200, 500, 1000]
+        .into_iter()
+        .find(|&k| k as f64 * px_per_year >= year_w * 1.6)
+        .unwrap_or(1000);
+    let first = (xlo.ceil() as i64).div_euclid(step) * step;
+    let years: Vec<i64> = (0..)
+        .map(|i| first + i * step)
+        .take_while(|&yv| (yv as f64) <= xhi)
+        .filter(|&yv| (yv as f64) >= xlo)
+        .take(200)
+        .collect();
+
+    for &t in &ax.ticks {
+        let py = ax.map(t);
+        c.line(&[(plot_left, py), (plot_right, py)], solid(GRID), 1.0)?;
+    }
+    for &yv in &years {
+        let px = mx(yv as f64);
+        c.line(&[(px, plot_top), (px, plot_bottom)], solid(GRID), 1.0)?;
+    }
+
+    // Bands (outer, then inner), then the median on top.
+    for (lo, hi, a) in [(0usize, 4usize, FAN_OUTER), (1, 3, FAN_INNER)] {
+        let col = solid(tint(FAN_COLOUR, a));
+        for sg in &segs {
+            if sg.len() == 1 {
+                let (x, q) = sg[0];
+                c.line(&[(mx(x), ax.map(q[lo])), (mx(x), ax.map(q[hi]))], col, 8.0)?;
+                continue;
+            }
+            let mut poly: Vec<(f64, f64)> =
+                sg.iter().map(|&(x, q)| (mx(x), ax.map(q[hi]))).collect();
+            poly.extend(sg.iter().rev().map(|&(x, q)| (mx(x), ax.map(q[lo]))));
+            c.polygon(&poly, col)?;
+        }
+    }
+    for sg in &segs {
+        let pts: Vec<(f64, f64)> = sg.iter().map(|&(x, q)| (mx(x), ax.map(q[2]))).collect();
+        c.line(&pts, solid(FAN_COLOUR), 2.5)?;
+        if pts.len() == 1 {
+            c.circle(pts[0], 3.5, Some(solid(FAN_COLOUR)), None)?;
+        }
+    }
+    c.stroke_rect(
+        plot_left,
+        plot_top,
+        plot_right,
+        plot_bottom,
+        solid(AXIS),
+        1.0,
+    )?;
+
+    // Target stars, each with its value (in display units) beside it.
+    let vfont = Font::new(14.0, INK);
+    for &(x, v, _) in &stars {
+        let (px, py) = (mx(x), ax.map(v));
+        draw_star(c, (px, py), 9.0, FAN_TARGET)?;
+        let t = fmt_compact(v);
+        let tw = c.text_width(&t, vfont)?;
+        let (tx, align) = if px + 13.0 + tw <= plot_right - 2.0 {
+            (px + 13.0, Align::Left)
+        } else {
+            (px - 13.0, Align::Right)
+        };
+        let ty = (py + 0.33 * vfont.size).clamp(plot_top + vfont.size, plot_bottom - 3.0);
+        // A white outline keeps the number legible over the bands.
+        let halo = Font::new(vfont.size, WHITE);
+        for (dx, dy) in [(-1.5, 0.0), (1.5, 0.0), (0.0, -1.5), (0.0, 1.5)] {
+            c.text(&t, tx + dx, ty + dy, halo, align)?;
+        }
+        c.text(&t, tx, ty, vfont, align)?;
+    }
+
+    for (t, l) in ax.ticks.iter().zip(&labels) {
+        let py = ax.map(*t);
+        c.line(&[(plot_left - 4.0, py), (plot_left, py)], solid(AXIS), 1.0)?;
+        c.text(
+            l,
+            plot_left - 7.0,
+            py + 0.33 * TICK.size,
+            TICK,
+            Align::Right,
+        )?;
+    }
+    for &yv in &years {
+        let px = mx(yv as f64);
+        c.line(
+            &[(px, plot_bottom), (px, plot_bottom + 4.0)],
+            solid(AXIS),
+            1.0,
+        )?;
+        c.text(&yv.to_string(), px, plot_bottom + 22.0, TICK, Align::Center)?;
+    }
+    Ok(())
+}
+
+/// Order of the groups of an [`IndexBars`]: by the first series' value, largest first;
+/// non-finite values last; ties keep the input order.
+fn index_order(chart: &IndexBars) -> Vec<usize> {
+    let key = |i: usize| {
+        chart
+            .series
+            .first()
+            .and_then(|s| s.values.get(i))
+            .copied()
+            .filter(|v| v.is_finite())
+    };
+    let mut order: Vec<usize> = (0..chart.parameters.len()).collect();
+    order.sort_by(|&a, &b| match (key(a), key(b)) {
+        (Some(x), Some(y)) => y.total_cmp(&x),
+        (Some(_), None) => std::cmp::Ordering::Less,
+        (None, Some(_)) => std::cmp::Ordering::Greater,
+        (None, None) => std::cmp::Ordering::Equal,
+    });
+    order
+}
+
+/// A finite, non-absurd value, else None.
+fn sane(v: Option<&f64>) -> Option<f64> {
+    v.copied().filter(|v| v.is_finite() && v.abs() <= 1e15)
+}
+
+fn render_index_bars<DB: DrawingBackend>(c: &Canvas<'_, DB>, chart: &IndexBars) -> Res {
+    let top = draw_header(c, &chart.title, &chart.subtitle)?;
+    let (w, h) = (f64::from(WIDTH), f64::from(HEIGHT));
+    let full_w = w - 2.0 * MARGIN;
+    let (ns, n) = (chart.series.len(), chart.parameters.len());
+    let value = |s: usize, i: usize| sane(chart.series.get(s).and_then(|x| x.values.get(i)));
+    let interval = |s: usize, i: usize| {
+        let x = chart.series.get(s)?;
+        let lo = sane(x.low.as_ref()?.get(i))?;
+        let hi = sane(x.high.as_ref()?.get(i))?;
+        Some((lo.min(hi), lo.max(hi)))
+    };
+    let any_interval = (0..ns).any(|s| (0..n).any(|i| interval(s, i).is_some()));
+
+    // Domain: always includes zero and every value and interval end.
+    let (mut vlo, mut vhi) = (0.0f64, 0.0f64);
+    for s in 0..ns {
+        for i in 0..n {
+            for v in value(s, i)
+                .into_iter()
+                .chain(interval(s, i).into_iter().flat_map(|(a, b)| [a, b]))
+            {
+                vlo = vlo.min(v);
+                vhi = vhi.max(v);
+            }
+        }
+    }
+    if vhi - vlo <= 0.0 {
+        vhi = 1.0;
+    }
+    // Indices on a 0–1 scale need three decimals to tell 0.004 from 0.
+    let dec = if vhi.max(-vlo) < 1.5 {
+        3
+    } else {
+        value_decimals(vhi.max(-vlo))
+    };
+
+    // Legend (right) and sorting note (left) in one row under the header.
+    let mut entries: Vec<(Option<RGBColor>, String)> = chart
+        .series
+        .iter()
+        .enumerate()
+        .map(|(s, x)| (Some(PALETTE[s % PALETTE.len()]), x.label.clone()))
+        .collect();
+    if any_interval {
+        entries.push((None, "区间 interval".to_string()));
+    }
+    let mut legend_w = 0.0;
+    let mut widths = Vec::with_capacity(entries.len());
+    for e in &entries {
+        let ew = KEY_W + KEY_GAP + c.text_width(&e.1, LEGEND)?;
+        widths.push(ew);
+        legend_w += ew + COL_GAP;
+    }
+    let legend_w = (legend_w - COL_GAP).max(0.0);
+    let yc = top + 14.0;
+    let mut x = w - MARGIN - legend_w;
+    for (e, ew) in entries.iter().zip(&widths) {
+        match e.0 {
+            Some(col) => c.fill_rect(x + 6.0, yc - 9.0, x + KEY_W - 6.0, yc + 9.0, solid(col))?,
+            None => {
+                c.line(&[(x + 4.0, yc), (x + KEY_W - 4.0, yc)], solid(INK), 2.0)?;
+                for xe in [x + 4.0, x + KEY_W - 4.0] {
+                    c.line(&[(xe, yc - 7.0), (xe, yc + 7.0)], solid(INK), 2.0)?;
+                }
+            }
+        }
+        c.text(
+            &e.1,
+            x + KEY_W + KEY_GAP,
+            yc + 0.3 * LEGEND.size,
+            LEGEND,
+            Align::Left,
+        )?;
+        x += ew + COL_GAP;
+    }
+    let note_font = Font::new(17.0, MUTED);
+    if let Some(first) = chart.series.first().filter(|_| n > 1) {
+        // The label's first word ("μ*" of "μ* 平均绝对效应 mean |effect|") names it.
+        let name = first.label.split_whitespace().next().unwrap_or("");
+        let note = format!("按 {name} 由大到小排序 sorted by {name}, largest first");
+        let room = (full_w - legend_w - 40.0).max(50.0);
+        let nf = c.fit(&note, note_font, room, 11.0)?;
+        let note = ellipsize(c, &note, nf, room)?;
+        c.text(&note, MARGIN, yc + 0.3 * nf.size, nf, Align::Left)?;
+    }
+
+    let plot_top = top + 40.0;
+    let plot_bottom = h - 74.0;
+    if n == 0 || ns == 0 {
+        return c.text(
+            "无数据 no data",
+            w / 2.0,
+            (plot_top + plot_bottom) / 2.0,
+            AXIS_LABEL,
+            Align::Center,
+        );
+    }
+    let row_h = (plot_bottom - plot_top) / n as f64;
+    let mut lab_font = Font::new((row_h * 0.45).clamp(10.0, 20.0), INK);
+    let lab_max = full_w * 0.3;
+    let mut lab_w = 0.0f64;
+    for l in &chart.parameters {
+        lab_w = lab_w.max(c.text_width(l, lab_font)?);
+    }
+    if lab_w > lab_max {
+        lab_font = lab_font.sized((lab_font.size * lab_max / lab_w).max(10.0));
+        lab_w = lab_max;
+    }
+    let px0 = MARGIN + lab_w + 14.0;
+    let px1 = w - MARGIN;
+    let plot_w = px1 - px0;
+
+    let band = (row_h * if ns == 1 { 0.6 } else { 0.8 }).min(30.0 * ns as f64);
+    let bt = band / ns as f64;
+    let bar_gap = if bt >= 6.0 { 1.5 } else { 0.0 };
+    let vfont = Font::new((bt * 0.9).clamp(10.0, 16.0), MUTED);
+    let show = bt >= 9.0;
+    let label_of = |v: Option<f64>| v.map_or("n/a".to_string(), |v| fmt_num(v, dec));
+    // Room for the value labels beyond the bar tips (or interval ends).
+    let (mut pad_l, mut pad_r) = (8.0f64, 8.0f64);
+    if show {
+        for s in 0..ns {
+            for i in 0..n {
+                let v = value(s, i);
+                let tw = c.text_width(&label_of(v), vfont)? + 8.0;
+                if v.is_some_and(|v| v < 0.0) {
+                    pad_l = pad_l.max(tw);
+                } else {
+                    pad_r = pad_r.max(tw);
+                }
+            }
+        }
+    }
+    let k = ((plot_w - pad_l - pad_r).max(10.0) / (vhi - vlo)).max(1e-12);
+    let zx = px0 + pad_l - vlo * k;
+    let xv = |v: f64| zx + v * k;
+    let (dlo, dhi) = ((px0 - zx) / k, (px1 - zx) / k);
+    let step = nice_step(vhi - vlo, (plot_w / 130.0).clamp(2.0, 10.0));
+    let tick_dec = decimals_for(step, 6);
+    let ticks: Vec<f64> = {
+        let (a, b) = ((dlo / step).ceil() as i64, (dhi / step).floor() as i64);
+        (a..=b.min(a + 60)).map(|i| i as f64 * step).collect()
+    };
+
+    let order = index_order(chart);
+    for r in (1..n).step_by(2) {
+        let y0 = plot_top + r as f64 * row_h;
+        c.fill_rect(MARGIN, y0, px1, y0 + row_h, solid(ZEBRA))?;
+    }
+    for &t in &ticks {
+        let x = xv(t);
+        c.line(&[(x, plot_top), (x, plot_bottom)], solid(GRID), 1.0)?;
+    }
+    for (r, &i) in order.iter().enumerate() {
+        let y0 = plot_top + r as f64 * row_h + (row_h - band) / 2.0;
+        for s in 0..ns {
+            let (b0, b1) = (y0 + s as f64 * bt, y0 + (s + 1) as f64 * bt - bar_gap);
+            let ym = (b0 + b1) / 2.0;
+            let v = value(s, i);
+            if let Some(v) = v {
+                let mut x = xv(v);
+                if v != 0.0 && (x - zx).abs() < 1.0 {
+                    x = zx + v.signum();
+                }
+                c.fill_rect(
+                    zx.min(x),
+                    b0,
+                    zx.max(x),
+                    b1,
+                    solid(PALETTE[s % PALETTE.len()]),
+                )?;
+            }
+            let iv = interval(s, i);
+            if let Some((lo, hi)) = iv {
+                let cap = ((b1 - b0) * 0.3).clamp(2.0, 7.0);
+                c.line(&[(xv(lo), ym), (xv(hi), ym)], solid(INK), 1.6)?;
+                for xe in [xv(lo), xv(hi)] {
+                    c.line(&[(xe, ym - cap), (xe, ym + cap)], solid(INK), 1.6)?;
+                }
+            }
+            if show {
+                let t = label_of(v);
+                let yb = ym + 0.33 * vfont.size;
+                let vv = v.unwrap_or(0.0);
+                if vv < 0.0 {
+                    let left = iv.map_or(vv, |(lo, _)| lo.min(vv));
+                    c.text(&t, xv(left) - 5.0, yb, vfont, Align::Right)?;
+                } else {
+                    let right = iv.map_or(vv, |(_, hi)| hi.max(vv));
+                    c.text(&t, xv(right) + 5.0, yb, vfont, Align::Left)?;
+                }
+            }
+        }
+        let label_y = plot_top + (r as f64 + 0.5) * row_h + 0.33 * lab_font.size;
+        let l = ellipsize(c, &chart.parameters[i], lab_font, lab_w)?;
+        c.text(&l, px0 - 10.0, label_y, lab_font, Align::Right)?;
+    }
+    c.line(&[(zx, plot_top), (zx, plot_bottom)], solid(INK), 1.5)?;
+    c.line(&[(px0, plot_bottom), (px1, plot_bottom)], solid(AXIS), 1.0)?;
+    for &t in &ticks {
+        let x = xv(t);
+        c.line(
+            &[(x, plot_bottom), (x, plot_bottom + 5.0)],
+            solid(AXIS),
+            1.0,
+        )?;
+        c.text(
+            &fmt_num(t, tick_dec),
+            x,
+            plot_bottom + 24.0,
+            TICK,
+            Align::Center,
+        )?;
+    }
+    let xf = c.fit(&chart.value_label, AXIS_LABEL, plot_w, 12.0)?;
+    c.text(
+        &chart.value_label,
+        (px0 + px1) / 2.0,
+        plot_bottom + 54.0,
+        xf,
+        Align::Center,
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -4883,5 +5671,223 @@ mod tests {
         assert_eq!(true_minus("2020-2030 -"), "2020-2030 -");
         assert_eq!(tint(RGBColor(0, 0, 0), 0.0), RGBColor(255, 255, 255));
         assert_eq!(tint(BAR_MET, 1.0), BAR_MET);
+    }
+
+    fn sample_fan(n: usize) -> FanChart {
+        let names = [
+            ("成都 Chengdu", 15_402_974.0, 0.014),
+            ("万州 Wanzhou", 1_589_485.0, 0.006),
+            ("黔江 Qianjiang", 448_881.0, 0.005),
+            ("绵阳 Mianyang", 4_332_332.0, 0.008),
+            ("南充 Nanchong", 6_300_000.0, -0.002),
+            ("乐山 Leshan", 3_200_000.0, 0.001),
+            ("泸州 Luzhou", 4_250_000.0, 0.004),
+            ("宜宾 Yibin", 4_470_000.0, 0.003),
+            ("自贡 Zigong", 2_740_000.0, -0.001),
+            ("达州 Dazhou", 5_480_000.0, 0.0),
+        ];
+        let panels = (0..n)
+            .map(|k| {
+                let (name, p0, r) = names[k % names.len()];
+                let mid = grow(p0, r);
+                let spread = |f: f64| -> Vec<f64> {
+                    mid.iter()
+                        .enumerate()
+                        .map(|(i, v)| v * (1.0 + f * i as f64 / 16.0))
+                        .collect()
+                };
+                FanPanel {
+                    title: name.to_string(),
+                    years: years(),
+                    p5: spread(-0.12),
+                    p25: spread(-0.05),
+                    p50: mid.clone(),
+                    p75: spread(0.05),
+                    p95: spread(0.12),
+                    targets: vec![TargetMarker {
+                        label: "2020 中心城区人口目标 central-urban target".into(),
+                        year: 2020,
+                        value: p0 * 0.4,
+                        series_label: None,
+                    }],
+                }
+            })
+            .collect();
+        FanChart {
+            title: "人口不确定性 Population uncertainty".into(),
+            subtitle: "蒙特卡洛 Monte Carlo, 1,000 runs".into(),
+            x_label: "年 year".into(),
+            y_label: "常住人口 population (万人)".into(),
+            y_divisor: 1e4,
+            panels,
+        }
+    }
+
+    #[test]
+    fn fan_chart_writes_svg_and_png() {
+        let d = tmp("fan");
+        for n in [1, 4, 8, 9] {
+            let stem = format!("fan{n}");
+            draw_fan_chart(&sample_fan(n), &d, &stem).unwrap();
+            assert_written(&d, &stem);
+        }
+        let _ = std::fs::remove_dir_all(&d);
+    }
+
+    #[test]
+    fn fan_chart_odd_data() {
+        let d = tmp("fan-odd");
+        let mut chart = sample_fan(4);
+        // NaN years break the bands; an all-NaN panel says so; no panels at all is drawn.
+        chart.panels[0].p50[3] = f64::NAN;
+        chart.panels[1].p95[0] = f64::INFINITY;
+        let p2 = &mut chart.panels[2];
+        for q in [&mut p2.p5, &mut p2.p95] {
+            q.iter_mut().for_each(|v| *v = f64::NAN);
+        }
+        chart.panels[2].targets.clear();
+        chart.panels[3].targets[0].value = f64::NAN;
+        chart.y_divisor = f64::NAN;
+        draw_fan_chart(&chart, &d, "odd").unwrap();
+        assert_written(&d, "odd");
+        let empty = FanChart {
+            panels: Vec::new(),
+            ..sample_fan(0)
+        };
+        draw_fan_chart(&empty, &d, "empty").unwrap();
+        let mut single = sample_fan(1);
+        let p = &mut single.panels[0];
+        for q in [&mut p.p5, &mut p.p25, &mut p.p50, &mut p.p75, &mut p.p95] {
+            q.truncate(1);
+        }
+        p.years.truncate(1);
+        draw_fan_chart(&single, &d, "single").unwrap();
+        // Bad shapes are errors, not panics.
+        assert!(matches!(
+            draw_fan_chart(&sample_fan(10), &d, "ten"),
+            Err(ChartError::InvalidInput(_))
+        ));
+        let mut short = sample_fan(2);
+        short.panels[1].p25.pop();
+        assert!(matches!(
+            draw_fan_chart(&short, &d, "short"),
+            Err(ChartError::InvalidInput(_))
+        ));
+        let _ = std::fs::remove_dir_all(&d);
+    }
+
+    fn sample_index() -> IndexBars {
+        let parameters: Vec<String> = [
+            "epsilon",
+            "beta_per_hour",
+            "lambda",
+            "gamma",
+            "chi",
+            "trend_decay",
+            "migrant_stay_years",
+            "hukou_wedge",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        let s1 = vec![0.05, 0.41, 0.002, -0.01, 0.18, 0.0, 0.22, 0.07];
+        let st = vec![0.08, 0.45, 0.01, 0.004, 0.2, 0.001, 0.3, 0.1];
+        let conf = |v: &Vec<f64>, f: f64| -> (Vec<f64>, Vec<f64>) {
+            (
+                v.iter().map(|x| x - f).collect(),
+                v.iter().map(|x| x + f).collect(),
+            )
+        };
+        let (l1, h1) = conf(&s1, 0.03);
+        let (lt, ht) = conf(&st, 0.02);
+        IndexBars {
+            title: "Sobol 指数 indices: population_chengdu_2030".into(),
+            subtitle: "S1 一阶 first order · ST 总效应 total".into(),
+            value_label: "方差占比 share of output variance".into(),
+            parameters,
+            series: vec![
+                IndexSeries {
+                    label: "S1".into(),
+                    values: s1,
+                    low: Some(l1),
+                    high: Some(h1),
+                },
+                IndexSeries {
+                    label: "ST".into(),
+                    values: st,
+                    low: Some(lt),
+                    high: Some(ht),
+                },
+            ],
+        }
+    }
+
+    #[test]
+    fn index_bars_write_svg_and_png() {
+        let d = tmp("index");
+        let chart = sample_index();
+        assert_eq!(index_order(&chart), vec![1, 6, 4, 7, 0, 2, 5, 3]);
+        draw_index_bars(&chart, &d, "sobol").unwrap();
+        assert_written(&d, "sobol");
+        // Morris-style: two series without intervals, large values; one series alone.
+        let mut morris = sample_index();
+        for s in &mut morris.series {
+            s.values.iter_mut().for_each(|v| *v = v.abs() * 3.2e6);
+            s.low = None;
+            s.high = None;
+        }
+        morris.series[1].label = "σ".into();
+        morris.series[0].label = "μ*".into();
+        draw_index_bars(&morris, &d, "morris").unwrap();
+        morris.series.truncate(1);
+        draw_index_bars(&morris, &d, "tornado").unwrap();
+        assert_written(&d, "tornado");
+        for t in [
+            "μ*",
+            "σ",
+            "区间 interval",
+            "按 μ* 由大到小排序 sorted by μ*, largest first",
+        ] {
+            assert!(missing_glyphs(t).is_empty(), "{t}");
+        }
+        let _ = std::fs::remove_dir_all(&d);
+    }
+
+    #[test]
+    fn index_bars_odd_data() {
+        let d = tmp("index-odd");
+        let mut chart = sample_index();
+        chart.series[0].values[2] = f64::NAN;
+        chart.series[1].values[0] = f64::INFINITY;
+        if let Some(h) = chart.series[0].high.as_mut() {
+            h[4] = f64::NAN;
+        }
+        draw_index_bars(&chart, &d, "nan").unwrap();
+        assert_written(&d, "nan");
+        // NaN sorts last.
+        assert_eq!(index_order(&chart).last(), Some(&2));
+        let empty = IndexBars {
+            parameters: Vec::new(),
+            series: Vec::new(),
+            ..sample_index()
+        };
+        draw_index_bars(&empty, &d, "empty").unwrap();
+        let mut zeros = sample_index();
+        zeros
+            .series
+            .iter_mut()
+            .for_each(|s| s.values.iter_mut().for_each(|v| *v = 0.0));
+        zeros.series.iter_mut().for_each(|s| {
+            s.low = None;
+            s.high = None;
+        });
+        draw_index_bars(&zeros, &d, "zeros").unwrap();
+        let mut bad = sample_index();
+        bad.series[1].low = Some(vec![0.0]);
+        assert!(matches!(
+            draw_index_bars(&bad, &d, "bad"),
+            Err(ChartError::InvalidInput(_))
+        ));
+        let _ = std::fs::remove_dir_all(&d);
     }
 }

@@ -1,11 +1,15 @@
-//! Sweep outputs: samples.csv, indices.csv, target_probabilities.csv, bands.csv, manifest.json.
+//! Sweep outputs: samples.csv, indices.csv, target_probabilities.csv, bands.csv, manifest.json,
+//! and charts (SVG + PNG): `indices_<output>` (Sobol S1/ST with bootstrap intervals, Morris
+//! μ*/σ), `tornado_<output>` (one-at-a-time swings) and `fan` (Monte Carlo population bands).
 
 use std::fmt::Write as _;
 use std::path::Path;
 
 use serde_json::json;
 
+use super::charts::{self, FanChart, FanPanel, IndexBars, IndexSeries, TargetMarker};
 use super::ReportError;
+use crate::data::PlanRole;
 use crate::sweep::estimators;
 use crate::sweep::run::{self, Design, Method, RunResult, Sweep};
 
@@ -146,7 +150,12 @@ pub fn write_all(
             }
         }
         write(dir, "bands.csv", text, &mut written)?;
+        let chart = fan_chart(sweep, &years, &bands, accepted.len(), results.len());
+        draw(dir, "fan", &mut written, |d, stem| {
+            charts::draw_fan_chart(&chart, d, stem)
+        })?;
     }
+    index_charts(sweep, &indices, dir, &mut written)?;
     let manifest = json!({
         "engine": { "name": env!("CARGO_PKG_NAME"), "version": env!("CARGO_PKG_VERSION") },
         "sweep": { "name": sweep.name, "sha256": sweep.source_hash, "seed": sweep.seed, "method": format!("{:?}", sweep.method) },
@@ -161,4 +170,210 @@ pub fn write_all(
         serde_json::to_string_pretty(&manifest).expect("JSON values always serialise") + "\n";
     write(dir, "manifest.json", text, &mut written)?;
     Ok(written)
+}
+
+/// Draws one chart as `<stem>.svg` and `<stem>.png` and records both names.
+fn draw(
+    dir: &Path,
+    stem: &str,
+    written: &mut Vec<String>,
+    f: impl FnOnce(&Path, &str) -> Result<(), charts::ChartError>,
+) -> Result<(), ReportError> {
+    f(dir, stem)?;
+    written.push(format!("{stem}.svg"));
+    written.push(format!("{stem}.png"));
+    Ok(())
+}
+
+/// `label` as a file-name fragment: ASCII letters, digits, `_` and `-` kept, anything else `_`.
+pub fn file_safe(label: &str) -> String {
+    let s: String = label
+        .chars()
+        .map(|ch| {
+            if ch.is_ascii_alphanumeric() || ch == '_' || ch == '-' {
+                ch
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    if s.is_empty() {
+        "output".to_string()
+    } else {
+        s
+    }
+}
+
+fn subtitle(sweep: &Sweep, runs: &str) -> String {
+    format!(
+        "扫描 sweep: {} · {runs} · 种子 seed {} · 基准情景 base: {} · simulate {}",
+        sweep.name,
+        sweep.seed,
+        sweep.base.name,
+        env!("CARGO_PKG_VERSION")
+    )
+}
+
+/// Display divisor and unit of an output: 万人 for population, 亿元 for GDP.
+fn output_unit(output: &run::Output) -> (f64, &'static str) {
+    if output.gdp {
+        (1e8, "亿元 100M yuan, 2014 prices")
+    } else {
+        (1e4, "万人 10k persons")
+    }
+}
+
+/// Sensitivity charts per output from the rows of `indices.csv` (so the figures show exactly
+/// the numbers written there): Sobol and Morris `indices_<output>`, one-at-a-time
+/// `tornado_<output>`; nothing for Monte Carlo.
+fn index_charts(
+    sweep: &Sweep,
+    indices: &[std::collections::BTreeMap<&'static str, String>],
+    dir: &Path,
+    written: &mut Vec<String>,
+) -> Result<(), ReportError> {
+    let (prefix, method) = match sweep.method {
+        Method::Sobol { .. } => ("indices", "Sobol"),
+        Method::Morris { .. } => ("indices", "Morris"),
+        Method::OneAtATime => ("tornado", "OAT"),
+        Method::MonteCarlo { .. } => return Ok(()),
+    };
+    let mut stems: Vec<String> = Vec::new();
+    // `indices` holds one row per factor for each output in turn (an output listed twice
+    // has the same label twice, so rows are taken by position, not by label).
+    let d = sweep.factors.len();
+    for (k, output) in sweep.outputs.iter().enumerate() {
+        let rows: Vec<_> = indices
+            .iter()
+            .skip(k * d)
+            .take(d)
+            .filter(|r| r.get("output") == Some(&output.label))
+            .collect();
+        let num = |key: &str| -> Vec<f64> {
+            rows.iter()
+                .map(|r| {
+                    r.get(key)
+                        .and_then(|v| v.parse::<f64>().ok())
+                        .unwrap_or(f64::NAN)
+                })
+                .collect()
+        };
+        let parameters: Vec<String> = rows
+            .iter()
+            .map(|r| r.get("parameter").cloned().unwrap_or_default())
+            .collect();
+        let (div, unit) = output_unit(output);
+        let scaled = |key: &str| -> Vec<f64> { num(key).iter().map(|v| v / div).collect() };
+        let runs = format!("{} 次运行 runs", sweep_runs(sweep));
+        let (title, sub, value_label, series) = match method {
+            "Sobol" => {
+                let with_conf = |key: &str, label: &str| {
+                    let (v, conf) = (num(key), num(&format!("{key}_conf")));
+                    IndexSeries {
+                        label: label.to_string(),
+                        low: Some(v.iter().zip(&conf).map(|(v, c)| v - c).collect()),
+                        high: Some(v.iter().zip(&conf).map(|(v, c)| v + c).collect()),
+                        values: v,
+                    }
+                };
+                (
+                    format!("Sobol 敏感性指数 sensitivity indices: {}", output.label),
+                    format!("{} · 区间 = 自助法 95% 置信区间 bootstrap 95% intervals", subtitle(sweep, &runs)),
+                    "输出方差占比 share of output variance (S1 一阶 first order · ST 总效应 total, incl. interactions)".to_string(),
+                    vec![with_conf("S1", "S1 一阶 first order"), with_conf("ST", "ST 总效应 total")],
+                )
+            }
+            "Morris" => (
+                format!("Morris 基本效应 elementary effects: {}", output.label),
+                subtitle(sweep, &runs),
+                format!("基本效应 elementary effect ({unit}) per full parameter range (μ* 平均绝对效应 mean |effect| · σ 标准差 s.d.: 非线性或交互 non-linearity or interactions)"),
+                vec![
+                    IndexSeries { label: "μ* 平均绝对效应 mean |effect|".into(), values: scaled("mu_star"), low: None, high: None },
+                    IndexSeries { label: "σ 标准差 s.d.".into(), values: scaled("sigma"), low: None, high: None },
+                ],
+            ),
+            _ => (
+                format!("龙卷风图 Tornado: {}", output.label),
+                subtitle(sweep, &runs),
+                format!("摆幅 swing ({unit}): |output at 95th − at 5th percentile of the parameter|; 其余参数取中位 others at median"),
+                vec![IndexSeries { label: "摆幅 swing".into(), values: scaled("swing"), low: None, high: None }],
+            ),
+        };
+        let chart = IndexBars {
+            title,
+            subtitle: sub,
+            value_label,
+            parameters,
+            series,
+        };
+        let mut stem = format!("{prefix}_{}", file_safe(&output.label));
+        let base = stem.clone();
+        let mut k = 2;
+        while stems.contains(&stem) {
+            stem = format!("{base}_{k}");
+            k += 1;
+        }
+        stems.push(stem.clone());
+        draw(dir, &stem, written, |d, s| {
+            charts::draw_index_bars(&chart, d, s)
+        })?;
+    }
+    Ok(())
+}
+
+/// Runs of the design (for subtitles).
+fn sweep_runs(sweep: &Sweep) -> usize {
+    let d = sweep.factors.len();
+    match sweep.method {
+        Method::Morris { trajectories, .. } => trajectories * (d + 1),
+        Method::Sobol { base_samples } => base_samples * (d + 2),
+        Method::MonteCarlo { samples } => samples,
+        Method::OneAtATime => 1 + 2 * d,
+    }
+}
+
+/// Population fan charts for Chengdu and the regional centres (P(target met) is in
+/// target_probabilities.csv). The Chongqing core is left out: it is nine units, and quantiles of
+/// a sum are not the sum of the units' quantiles.
+fn fan_chart(
+    sweep: &Sweep,
+    years: &[i32],
+    bands: &[Vec<[f64; 5]>],
+    accepted: usize,
+    runs: usize,
+) -> FanChart {
+    let units = &sweep.data.units;
+    let chosen: Vec<usize> = (0..units.len())
+        .filter(|&u| units[u].id == "chengdu")
+        .chain((0..units.len()).filter(|&u| units[u].plan_role == PlanRole::RegionalCentre))
+        .take(charts::FAN_MAX_PANELS)
+        .collect();
+    let panels = chosen
+        .iter()
+        .map(|&u| {
+            let q = |k: usize| -> Vec<f64> { bands.iter().map(|row| row[u][k]).collect() };
+            // No target markers: the 专栏1 targets are about central-urban population, which
+            // is compared with *urban* population (targets.csv, target_probabilities.csv);
+            // beside resident population they would read as met when they are not.
+            let targets: Vec<TargetMarker> = Vec::new();
+            FanPanel {
+                title: units[u].label(),
+                years: years.to_vec(),
+                p5: q(0),
+                p25: q(1),
+                p50: q(2),
+                p75: q(3),
+                p95: q(4),
+                targets,
+            }
+        })
+        .collect();
+    FanChart {
+        title: "常住人口不确定性 Resident population uncertainty: 成都与区域中心城市 Chengdu and regional centres".into(),
+        subtitle: subtitle(sweep, &format!("蒙特卡洛 Monte Carlo {accepted}/{runs} 次运行被接受 runs accepted")),
+        x_label: "年 year".into(),
+        y_label: "常住人口 resident population (万人)".into(),
+        y_divisor: 1e4,
+        panels,
+    }
 }
