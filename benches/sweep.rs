@@ -18,7 +18,9 @@ fn sweep_benches(c: &mut Criterion) {
     let mut group = c.benchmark_group("sweep_sobol");
     group.sample_size(10);
     group.throughput(Throughput::Elements(rows as u64));
-    group.bench_function("runs", |b| b.iter(|| run::run_rows(&sweep, &design, 0..rows)));
+    group.bench_function("runs", |b| {
+        b.iter(|| run::run_rows(&sweep, &design, 0..rows))
+    });
     group.finish();
 }
 
