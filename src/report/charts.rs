@@ -2080,26 +2080,8 @@ fn draw_panel<DB: DrawingBackend>(
         .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &v| {
             (a.min(v), b.max(v))
         });
-    let (xlo, xhi) = if xmax - xmin < 1.0 {
-        (xmin - 0.7, xmax + 0.7)
-    } else {
-        let pad = ((xmax - xmin) * 0.03).max(0.4);
-        (xmin - pad, xmax + pad)
-    };
+    let (xlo, xhi, years) = year_axis(c, plot_right - plot_left, xmin, xmax, 1.7)?;
     let mx = |x: f64| plot_left + (x - xlo) / (xhi - xlo) * (plot_right - plot_left);
-    let year_w = c.text_width("2030", TICK)?;
-    let px_per_year = (plot_right - plot_left) / (xhi - xlo);
-    let step = [1i64, 2, 5, 10, 20, 50, 100, 200, 500, 1000]
-        .into_iter()
-        .find(|&k| k as f64 * px_per_year >= year_w * 1.7)
-        .unwrap_or(1000);
-    let first = (xlo.ceil() as i64).div_euclid(step) * step;
-    let years: Vec<i64> = (0..)
-        .map(|i| first + i * step)
-        .take_while(|&yv| (yv as f64) <= xhi)
-        .filter(|&yv| (yv as f64) >= xlo)
-        .take(200)
-        .collect();
 
     // Grid and frame.
     for &t in &ax.ticks {
@@ -2257,6 +2239,38 @@ fn split_bilingual(label: &str) -> Option<(String, String)> {
         return None;
     }
     Some((a.to_string(), b.to_string()))
+}
+
+/// The x range (padded so markers at the ends are not cut by the frame) and the year ticks of a
+/// time axis `width` pixels wide: the smallest of 1, 2, 5, 10, … years whose labels stay at
+/// least `min_gap` label widths apart.
+fn year_axis<DB: DrawingBackend>(
+    c: &Canvas<'_, DB>,
+    width: f64,
+    xmin: f64,
+    xmax: f64,
+    min_gap: f64,
+) -> Result<(f64, f64, Vec<i64>), ChartError> {
+    let (xlo, xhi) = if xmax - xmin < 1.0 {
+        (xmin - 0.7, xmax + 0.7)
+    } else {
+        let pad = ((xmax - xmin) * 0.03).max(0.4);
+        (xmin - pad, xmax + pad)
+    };
+    let year_w = c.text_width("2030", TICK)?;
+    let px_per_year = width / (xhi - xlo);
+    let step = [1i64, 2, 5, 10, 20, 50, 100, 200, 500, 1000]
+        .into_iter()
+        .find(|&k| k as f64 * px_per_year >= year_w * min_gap)
+        .unwrap_or(1000);
+    let first = (xlo.ceil() as i64).div_euclid(step) * step;
+    let years = (0..)
+        .map(|i| first + i * step)
+        .take_while(|&yv| (yv as f64) <= xhi)
+        .filter(|&yv| (yv as f64) >= xlo)
+        .take(200)
+        .collect();
+    Ok((xlo, xhi, years))
 }
 
 fn render_bar_chart<DB: DrawingBackend>(c: &Canvas<'_, DB>, chart: &BarChart) -> Res {
@@ -4529,26 +4543,8 @@ fn draw_fan_panel<DB: DrawingBackend>(
     let plot_left = area.x0 + tick_w + 10.0;
     let plot_right = area.x1 - 6.0;
     let (xmin, xmax) = fold(&xs);
-    let (xlo, xhi) = if xmax - xmin < 1.0 {
-        (xmin - 0.7, xmax + 0.7)
-    } else {
-        let pad = ((xmax - xmin) * 0.03).max(0.4);
-        (xmin - pad, xmax + pad)
-    };
+    let (xlo, xhi, years) = year_axis(c, plot_right - plot_left, xmin, xmax, 1.6)?;
     let mx = |x: f64| plot_left + (x - xlo) / (xhi - xlo) * (plot_right - plot_left);
-    let year_w = c.text_width("2030", TICK)?;
-    let px_per_year = (plot_right - plot_left) / (xhi - xlo);
-    let step = [1i64, 2, 5, 10, 20, 50, 100, 200, 500, 1000]
-        .into_iter()
-        .find(|&k| k as f64 * px_per_year >= year_w * 1.6)
-        .unwrap_or(1000);
-    let first = (xlo.ceil() as i64).div_euclid(step) * step;
-    let years: Vec<i64> = (0..)
-        .map(|i| first + i * step)
-        .take_while(|&yv| (yv as f64) <= xhi)
-        .filter(|&yv| (yv as f64) >= xlo)
-        .take(200)
-        .collect();
 
     for &t in &ax.ticks {
         let py = ax.map(t);
