@@ -183,13 +183,18 @@ pub fn prepare(data: &Dataset, scenario: &Scenario) -> Result<Prepared, SetupErr
     let base_state = State::initial(&structure, population.clone(), income.clone(), &base_inputs);
 
     // Calibrate amenities and fixed costs to the observed 2010–2014 net migration.
-    let natural_2011_2014: Vec<f64> = (0..n)
-        .map(|i| {
+    // Provincial paths are looked up once per province and year, not once per unit.
+    let natural_2011_2014_by_province: Vec<f64> = Province::ALL
+        .iter()
+        .map(|p| {
             (2011..=DATA_BASE_YEAR)
-                .map(|year| macros.natural(province[i].id(), year) + natural_offset[i])
+                .map(|year| macros.natural(p.id(), year))
                 .sum::<f64>()
                 / 4.0
         })
+        .collect();
+    let natural_2011_2014: Vec<f64> = (0..n)
+        .map(|i| natural_2011_2014_by_province[province[i].index()] + natural_offset[i])
         .collect();
     let observed_rate = observed_net_migration_rate(data, &natural_2011_2014);
     let census_rates = census_migrant_stocks(data);
@@ -268,13 +273,22 @@ pub fn prepare(data: &Dataset, scenario: &Scenario) -> Result<Prepared, SetupErr
         growth[0] = (1.0 + macros.real_growth("china", year)) / (1.0 + roc_natural) - 1.0;
         natural[0] = roc_natural;
         let decay = (1.0 - params.trend_decay()).powi((year - DATA_BASE_YEAR).max(0));
+        let per_head: Vec<f64> = Province::ALL
+            .iter()
+            .map(|p| {
+                (1.0 + macros.real_growth(p.id(), year))
+                    / (1.0 + macros.province_population_growth[p.index()])
+                    - 1.0
+            })
+            .collect();
+        let natural_by_province: Vec<f64> = Province::ALL
+            .iter()
+            .map(|p| macros.natural(p.id(), year))
+            .collect();
         for i in 0..n {
-            let region = province[i].id();
-            growth[i + 1] = (1.0 + macros.real_growth(region, year))
-                / (1.0 + macros.province_population_growth[province[i].index()])
-                - 1.0
-                + unit_trend[i] * decay;
-            natural[i + 1] = macros.natural(region, year) + natural_offset[i];
+            let p = province[i].index();
+            growth[i + 1] = per_head[p] + unit_trend[i] * decay;
+            natural[i + 1] = natural_by_province[p] + natural_offset[i];
         }
         for named in &scenario.policies {
             match &named.policy {
