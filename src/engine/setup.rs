@@ -95,8 +95,45 @@ pub enum SetupError {
     },
 }
 
+/// What setup derives from the data alone, whatever the scenario: computed once when many runs
+/// share a dataset (sweeps), instead of once per run.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DataDerived {
+    /// Great-circle distances between units, km.
+    pub distances_km: DMatrix<f64>,
+    /// Each unit's measured 2010–2014 relative per-head trend (before the cap).
+    pub measured_unit_trend: Vec<f64>,
+    /// Each unit's natural-growth offset from its province.
+    pub natural_offset: Vec<f64>,
+    /// The 2010 census migrant stocks.
+    pub census_stocks: CensusMigrantStocks,
+}
+
+impl DataDerived {
+    pub fn new(data: &Dataset) -> DataDerived {
+        DataDerived {
+            distances_km: geography::distances_km(
+                &data.units.iter().map(|u| u.lat).collect::<Vec<_>>(),
+                &data.units.iter().map(|u| u.lon).collect::<Vec<_>>(),
+            ),
+            measured_unit_trend: unit_trends(data),
+            natural_offset: natural_growth_offsets(data),
+            census_stocks: census_migrant_stocks(data),
+        }
+    }
+}
+
 /// Builds the base state, schedule and kernels, and calibrates the migration core.
 pub fn prepare(data: &Dataset, scenario: &Scenario) -> Result<Prepared, SetupError> {
+    prepare_with(data, &DataDerived::new(data), scenario)
+}
+
+/// [`prepare`] with the data-only part computed beforehand (`derived` must come from `data`).
+pub fn prepare_with(
+    data: &Dataset,
+    derived: &DataDerived,
+    scenario: &Scenario,
+) -> Result<Prepared, SetupError> {
     let params = &scenario.params;
     let n = data.units.len();
     let nodes = n + 1;
@@ -116,10 +153,9 @@ pub fn prepare(data: &Dataset, scenario: &Scenario) -> Result<Prepared, SetupErr
     land[0] = data.national.area_km2 - data.units.iter().map(|u| u.area_km2).sum::<f64>();
 
     let macros = MacroPaths::new(data, scenario);
-    let natural_offset = natural_growth_offsets(data);
-    let road = geography::road_travel_hours(
-        &data.units.iter().map(|u| u.lat).collect::<Vec<_>>(),
-        &data.units.iter().map(|u| u.lon).collect::<Vec<_>>(),
+    let natural_offset = &derived.natural_offset;
+    let road = geography::travel_hours(
+        &derived.distances_km,
         &data.units.iter().map(|u| u.area_km2).collect::<Vec<_>>(),
         RoadSpeeds {
             detour_factor: params.detour_factor(),
@@ -197,7 +233,7 @@ pub fn prepare(data: &Dataset, scenario: &Scenario) -> Result<Prepared, SetupErr
         .map(|i| natural_2011_2014_by_province[province[i].index()] + natural_offset[i])
         .collect();
     let observed_rate = observed_net_migration_rate(data, &natural_2011_2014);
-    let census_rates = census_migrant_stocks(data);
+    let census_rates = derived.census_stocks;
     let targets = Targets {
         net_migration: (0..n)
             .map(|i| observed_rate[i] * population[i + 1])
@@ -257,7 +293,7 @@ pub fn prepare(data: &Dataset, scenario: &Scenario) -> Result<Prepared, SetupErr
         .collect();
 
     // Yearly vectors.
-    let measured_unit_trend = unit_trends(data);
+    let measured_unit_trend = derived.measured_unit_trend.clone();
     let cap = params.trend_cap();
     let unit_trend: Vec<f64> = measured_unit_trend
         .iter()

@@ -26,24 +26,39 @@ pub struct RoadSpeeds {
     pub local_speed_kmh: f64,
 }
 
-/// N×N generalised travel times (h): T_ij = d_ij·c/v + t0 between units, and the own-unit time
-/// T_ii = 0.5·√(area_i/π)/v_local (half the radius of a disc of the unit's area).
+/// N×N great-circle distances (km) between the points.
+pub fn distances_km(lat: &[f64], lon: &[f64]) -> DMatrix<f64> {
+    let n = lat.len();
+    DMatrix::from_fn(n, n, |i, j| great_circle_km(lat[i], lon[i], lat[j], lon[j]))
+}
+
+/// N×N generalised travel times (h) from great-circle distances: T_ij = d_ij·c/v + t0 between
+/// units, and the own-unit time T_ii = 0.5·√(area_i/π)/v_local (half the radius of a disc of the
+/// unit's area).
+pub fn travel_hours(
+    distances_km: &DMatrix<f64>,
+    area_km2: &[f64],
+    speeds: RoadSpeeds,
+) -> DMatrix<f64> {
+    let n = area_km2.len();
+    DMatrix::from_fn(n, n, |i, j| {
+        if i == j {
+            0.5 * (area_km2[i] / std::f64::consts::PI).sqrt() / speeds.local_speed_kmh
+        } else {
+            distances_km[(i, j)] * speeds.detour_factor / speeds.road_speed_kmh
+                + speeds.terminal_hours
+        }
+    })
+}
+
+/// [`travel_hours`] straight from coordinates.
 pub fn road_travel_hours(
     lat: &[f64],
     lon: &[f64],
     area_km2: &[f64],
     speeds: RoadSpeeds,
 ) -> DMatrix<f64> {
-    let n = lat.len();
-    DMatrix::from_fn(n, n, |i, j| {
-        if i == j {
-            0.5 * (area_km2[i] / std::f64::consts::PI).sqrt() / speeds.local_speed_kmh
-        } else {
-            great_circle_km(lat[i], lon[i], lat[j], lon[j]) * speeds.detour_factor
-                / speeds.road_speed_kmh
-                + speeds.terminal_hours
-        }
-    })
+    travel_hours(&distances_km(lat, lon), area_km2, speeds)
 }
 
 #[cfg(test)]

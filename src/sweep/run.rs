@@ -124,6 +124,8 @@ pub struct Sweep {
     pub outputs: Vec<Output>,
     pub base: Scenario,
     pub data: Dataset,
+    /// The data-only part of setup, shared by every run.
+    pub derived: engine::DataDerived,
     pub source_hash: String,
     /// The sweep file, as given.
     pub source: PathBuf,
@@ -267,6 +269,7 @@ pub fn load(path: &Path) -> Result<Sweep, SweepFileError> {
         factors,
         outputs,
         base,
+        derived: engine::DataDerived::new(&data),
         data,
         source_hash: crate::data::sha256_hex(text.as_bytes()),
         source: path.to_path_buf(),
@@ -380,7 +383,7 @@ fn evaluate(sweep: &Sweep, row: &[f64], keep_detail: bool) -> RunResult {
         params,
         ..sweep.base.clone()
     };
-    let prepared = match engine::prepare(&sweep.data, &scenario) {
+    let prepared = match engine::prepare_with(&sweep.data, &sweep.derived, &scenario) {
         Ok(prepared) => prepared,
         Err(err) => return rejected(err.to_string()),
     };
