@@ -7,11 +7,14 @@ use std::path::Path;
 
 use serde_json::json;
 
-use super::charts::{self, FanChart, FanPanel, IndexBars, IndexSeries, TargetMarker};
+use super::charts::{
+    self, FanChart, FanPanel, IndexBars, IndexSeries, LineChart, Panel, Series, TargetMarker,
+};
 use super::ReportError;
 use crate::data::PlanRole;
-use crate::sweep::estimators;
+use crate::sweep::estimators::{self, Bootstrap};
 use crate::sweep::run::{self, Design, Method, RunResult, Sweep};
+use crate::sweep::sampling::SaltelliDesign;
 
 fn write(
     dir: &Path,
@@ -156,6 +159,9 @@ pub fn write_all(
         })?;
     }
     index_charts(sweep, &indices, dir, &mut written)?;
+    if let Design::Sobol(saltelli) = design {
+        convergence(sweep, saltelli, results, dir, &mut written)?;
+    }
     let manifest = json!({
         "engine": { "name": env!("CARGO_PKG_NAME"), "version": env!("CARGO_PKG_VERSION") },
         "sweep": { "name": sweep.name, "sha256": sweep.source_hash, "seed": sweep.seed, "method": format!("{:?}", sweep.method) },
@@ -170,6 +176,84 @@ pub fn write_all(
         serde_json::to_string_pretty(&manifest).expect("JSON values always serialise") + "\n";
     write(dir, "manifest.json", text, &mut written)?;
     Ok(written)
+}
+
+/// Sobol convergence: the indices re-estimated on the first N base samples for N = 4, 8, …
+/// up to the full design (the first 2^k points of a Sobol′ sequence are a balanced design of
+/// their own), written to `convergence.csv` and drawn per output as `convergence_<output>`.
+fn convergence(
+    sweep: &Sweep,
+    design: &SaltelliDesign,
+    results: &[RunResult],
+    dir: &Path,
+    written: &mut Vec<String>,
+) -> Result<(), ReportError> {
+    let per_sample = design.rows_per_base_sample();
+    let sizes: Vec<usize> = (2..)
+        .map(|k| 1usize << k)
+        .take_while(|&n| n <= design.n)
+        .collect();
+    let mut text = String::from("parameter,output,base_samples,runs,S1,ST\n");
+    for (k, output) in sweep.outputs.iter().enumerate() {
+        let mut total: Vec<Vec<f64>> = vec![Vec::new(); sweep.factors.len()];
+        for &n in &sizes {
+            let subset = SaltelliDesign {
+                n,
+                d: design.d,
+                rows: design.rows[..n * per_sample].to_vec(),
+            };
+            let values: Vec<f64> = results[..n * per_sample]
+                .iter()
+                .map(|r| r.outputs.as_ref().map_or(f64::NAN, |o| o[k]))
+                .collect();
+            let indices =
+                estimators::sobol_indices(&subset, &values, Bootstrap::with_seed(sweep.seed))
+                    .map_err(|err| ReportError::Sweep(err.to_string()))?;
+            for (i, factor) in sweep.factors.iter().enumerate() {
+                let _ = writeln!(
+                    text,
+                    "{},{},{n},{},{:.6},{:.6}",
+                    factor.name,
+                    output.label,
+                    n * per_sample,
+                    indices.first_order[i].value,
+                    indices.total[i].value
+                );
+                total[i].push(indices.total[i].value);
+            }
+        }
+        let chart = LineChart {
+            title: format!(
+                "Sobol 总效应指数收敛 convergence of total indices: {}",
+                output.label
+            ),
+            subtitle: subtitle(sweep, &format!("{} 次运行 runs", results.len())),
+            x_label: "基础样本数 base samples N (runs = N·(d + 2))".into(),
+            panels: vec![Panel {
+                title: "ST 总效应 total index".into(),
+                y_label: "ST".into(),
+                y_divisor: 1.0,
+                log_y: false,
+                series: sweep
+                    .factors
+                    .iter()
+                    .zip(&total)
+                    .map(|(factor, values)| Series {
+                        label: factor.name.to_string(),
+                        years: sizes.iter().map(|&n| n as i32).collect(),
+                        values: values.clone(),
+                        dashed: false,
+                    })
+                    .collect(),
+                targets: Vec::new(),
+            }],
+        };
+        let stem = format!("convergence_{}", file_safe(&output.label));
+        draw(dir, &stem, written, |d, stem| {
+            charts::draw_line_chart(&chart, d, stem)
+        })?;
+    }
+    write(dir, "convergence.csv", text, written)
 }
 
 /// Draws one chart as `<stem>.svg` and `<stem>.png` and records both names.
