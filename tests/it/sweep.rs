@@ -101,6 +101,13 @@ fn morris_and_sobol_write_their_indices() {
         read(&tmp.path().join("s/samples.csv")).lines().count(),
         8 * 5 + 1
     );
+    // Convergence: base samples 4 and 8, three parameters, two outputs.
+    let convergence = read(&tmp.path().join("s/convergence.csv"));
+    assert_eq!(convergence.lines().count(), 2 * 3 * 2 + 1, "{convergence}");
+    assert!(tmp
+        .path()
+        .join("s/convergence_population_chengdu_2030.png")
+        .exists());
 }
 
 #[test]
