@@ -639,6 +639,26 @@ impl Table<'_> {
         }
     }
 
+    /// The `status` column, which must be one of `allowed`.
+    fn status<'r>(
+        &self,
+        line: u64,
+        record: &'r csv::StringRecord,
+        allowed: &[&str],
+        problems: &mut Vec<DataProblem>,
+    ) -> &'r str {
+        let status = self.get(record, "status");
+        if !allowed.contains(&status) {
+            problems.push(problem(
+                self.file,
+                line,
+                "status",
+                format!("unknown status `{status}`; use {}", allowed.join(", ")),
+            ));
+        }
+        status
+    }
+
     /// A known unit id, with a suggestion when it is close to one.
     fn unit(
         &self,
@@ -666,6 +686,11 @@ impl Table<'_> {
         }
     }
 }
+
+/// Provenance of per-unit values (baseline and history files).
+const UNIT_STATUSES: [&str; 3] = ["observed", "derived", "estimated"];
+/// Provenance of macro drivers.
+const MACRO_STATUSES: [&str; 3] = ["sourced", "derived", "recalled_unverified"];
 
 #[derive(Clone, Copy)]
 enum NumberRule {
@@ -968,15 +993,7 @@ fn parse_base(
             ));
         }
         let value = table.number(line, record, "value", NumberRule::Positive, problems);
-        let status = table.get(record, "status");
-        if !["observed", "derived", "estimated"].contains(&status) {
-            problems.push(problem(
-                table.file,
-                line,
-                "status",
-                format!("unknown status `{status}`; use observed, derived or estimated"),
-            ));
-        }
+        let status = table.status(line, record, &UNIT_STATUSES, problems);
         let sourced = value.map(|value| Sourced {
             value,
             status: status.to_string(),
@@ -1074,15 +1091,7 @@ fn parse_history(
                 ));
             }
         }
-        let status = table.get(record, "status");
-        if !["observed", "derived", "estimated"].contains(&status) {
-            problems.push(problem(
-                table.file,
-                line,
-                "status",
-                format!("unknown status `{status}`; use observed, derived or estimated"),
-            ));
-        }
+        table.status(line, record, &UNIT_STATUSES, problems);
     }
     history
 }
@@ -1138,15 +1147,7 @@ fn parse_macro(file: (&str, &str), problems: &mut Vec<DataProblem>) -> Macro {
             }
         };
         let value = table.number(line, record, "value", rule, problems);
-        let status = table.get(record, "status");
-        if !["sourced", "derived", "recalled_unverified"].contains(&status) {
-            problems.push(problem(
-                table.file,
-                line,
-                "status",
-                format!("unknown status `{status}`; use sourced, derived or recalled_unverified"),
-            ));
-        }
+        let status = table.status(line, record, &MACRO_STATUSES, problems);
         if let (Some(map), Some(year), Some(value)) = (map, year, value) {
             if status == "recalled_unverified" {
                 drivers

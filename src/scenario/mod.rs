@@ -1200,15 +1200,6 @@ pub fn parameter_names_match_model() -> bool {
             .all(|(name, spec)| *name == spec.name)
 }
 
-/// Parameters as resolved, for the manifest: name → value.
-pub fn resolved_parameters(scenario: &Scenario) -> BTreeMap<String, f64> {
-    scenario
-        .params
-        .iter()
-        .map(|(name, value)| (name.to_string(), value))
-        .collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -424,13 +424,8 @@ fn evaluate(sweep: &Sweep, row: &[f64], keep_detail: bool) -> RunResult {
     }
 }
 
-/// Runs every row of the design in parallel; results come back in row order, so they do not
+/// Runs some rows of the design in parallel; results come back in row order, so they do not
 /// depend on the number of threads.
-pub fn run_all(sweep: &Sweep, design: &Design) -> Vec<RunResult> {
-    run_rows(sweep, design, 0..design.rows().len())
-}
-
-/// Runs some rows of the design in parallel, results in row order.
 pub fn run_rows(sweep: &Sweep, design: &Design, rows: std::ops::Range<usize>) -> Vec<RunResult> {
     let detail = matches!(sweep.method, Method::MonteCarlo { .. });
     design.rows()[rows]
