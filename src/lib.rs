@@ -8,6 +8,7 @@
 //! [`sweep`] (sampling designs and sensitivity estimators, pure) → [`report`] (CSV, manifest,
 //! charts) → [`cli`] (arguments, paths, terminal, exit codes).
 
+pub mod backtest;
 pub mod cli;
 pub mod data;
 pub mod engine;

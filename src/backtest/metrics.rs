@@ -1,0 +1,311 @@
+//! Accuracy metrics of forecasts against observations. Pure: slices in, numbers out; no IO.
+//!
+//! Conventions (see docs/BACKTEST.md): the signed percentage error of a forecast `p` of an
+//! observation `o` is `100·(p − o)/o` (positive = the forecast is too high); the log error is
+//! `ln p − ln o`; growth is a value divided by the same unit's start-year value. A metric that
+//! is undefined for the data at hand (no observations, fewer than two for a correlation, all
+//! ranks tied) is `None`, never a panic and never a made-up number.
+
+/// Signed percentage error `100·(predicted − observed)/observed`.
+pub fn pct_error(predicted: f64, observed: f64) -> f64 {
+    100.0 * (predicted - observed) / observed
+}
+
+/// Log error `ln predicted − ln observed` (symmetric: a factor 2 too high is +0.693, too low −0.693).
+pub fn log_error(predicted: f64, observed: f64) -> f64 {
+    predicted.ln() - observed.ln()
+}
+
+fn mean(values: &[f64]) -> Option<f64> {
+    (!values.is_empty()).then(|| values.iter().sum::<f64>() / values.len() as f64)
+}
+
+/// Median (the mean of the two middle values for an even count); `None` when empty.
+pub fn median(values: &[f64]) -> Option<f64> {
+    if values.is_empty() {
+        return None;
+    }
+    let mut sorted = values.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    let mid = sorted.len() / 2;
+    Some(if sorted.len() % 2 == 0 {
+        (sorted[mid - 1] + sorted[mid]) / 2.0
+    } else {
+        sorted[mid]
+    })
+}
+
+/// Ranks from 1 to n; tied values share the average of the ranks they span.
+pub fn ranks(values: &[f64]) -> Vec<f64> {
+    let mut order: Vec<usize> = (0..values.len()).collect();
+    order.sort_by(|&a, &b| values[a].total_cmp(&values[b]).then(a.cmp(&b)));
+    let mut out = vec![0.0; values.len()];
+    let mut start = 0;
+    while start < order.len() {
+        let mut end = start + 1;
+        while end < order.len() && values[order[end]] == values[order[start]] {
+            end += 1;
+        }
+        // Positions start..end (0-based) hold ranks start+1 ..= end; their mean:
+        let rank = (start + 1 + end) as f64 / 2.0;
+        for &index in &order[start..end] {
+            out[index] = rank;
+        }
+        start = end;
+    }
+    out
+}
+
+/// Pearson correlation; `None` for fewer than two pairs, unequal lengths, non-finite values
+/// or a constant series.
+pub fn pearson(x: &[f64], y: &[f64]) -> Option<f64> {
+    if x.len() != y.len() || x.len() < 2 || x.iter().chain(y).any(|v| !v.is_finite()) {
+        return None;
+    }
+    let (mx, my) = (mean(x)?, mean(y)?);
+    let (mut sxy, mut sxx, mut syy) = (0.0, 0.0, 0.0);
+    for (a, b) in x.iter().zip(y) {
+        sxy += (a - mx) * (b - my);
+        sxx += (a - mx) * (a - mx);
+        syy += (b - my) * (b - my);
+    }
+    if sxx <= 0.0 || syy <= 0.0 {
+        return None;
+    }
+    Some((sxy / (sxx * syy).sqrt()).clamp(-1.0, 1.0))
+}
+
+/// Spearman rank correlation: the Pearson correlation of the ranks (average ranks for ties).
+pub fn spearman(x: &[f64], y: &[f64]) -> Option<f64> {
+    if x.len() != y.len() || x.iter().chain(y).any(|v| !v.is_finite()) {
+        return None;
+    }
+    pearson(&ranks(x), &ranks(y))
+}
+
+/// −1, 0 or +1: the direction of a growth factor (value / start value) relative to 1.
+fn direction(growth: f64) -> i8 {
+    if growth > 1.0 {
+        1
+    } else if growth < 1.0 {
+        -1
+    } else {
+        0
+    }
+}
+
+/// Share (0–1) of pairs whose growth factors point the same way (both up, both down, or both
+/// exactly unchanged); `None` when empty.
+pub fn sign_agreement(predicted_growth: &[f64], observed_growth: &[f64]) -> Option<f64> {
+    let n = predicted_growth.len().min(observed_growth.len());
+    if n == 0 {
+        return None;
+    }
+    let agree = predicted_growth
+        .iter()
+        .zip(observed_growth)
+        .filter(|(p, o)| direction(**p) == direction(**o))
+        .count();
+    Some(agree as f64 / n as f64)
+}
+
+/// The accuracy of one forecast of one variable over a set of observations.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Summary {
+    /// Observations used (those with positive, finite forecast, observation and start value).
+    pub n: usize,
+    /// Mean absolute percentage error, %.
+    pub mape_pct: Option<f64>,
+    /// Median absolute percentage error, %.
+    pub median_ape_pct: Option<f64>,
+    /// Mean signed percentage error, % (positive: forecasts too high on average).
+    pub bias_pct: Option<f64>,
+    /// Root mean square of the log errors.
+    pub rmse_log: Option<f64>,
+    /// Spearman correlation of predicted and observed growth since the start year.
+    pub spearman_growth: Option<f64>,
+    /// Share (0–1) of observations whose predicted growth has the observed sign.
+    pub sign_agreement: Option<f64>,
+}
+
+/// All metrics of `predicted` against `observed`, with `start` the start-year values (three
+/// slices paired by position; extra elements of a longer slice are ignored). Triples with a
+/// non-finite or non-positive member are left out (and not counted in `n`).
+pub fn summarise(predicted: &[f64], observed: &[f64], start: &[f64]) -> Summary {
+    let usable = |v: f64| v.is_finite() && v > 0.0;
+    let triples: Vec<(f64, f64, f64)> = predicted
+        .iter()
+        .zip(observed)
+        .zip(start)
+        .map(|((&p, &o), &s)| (p, o, s))
+        .filter(|&(p, o, s)| usable(p) && usable(o) && usable(s))
+        .collect();
+    let errors: Vec<f64> = triples.iter().map(|&(p, o, _)| pct_error(p, o)).collect();
+    let absolute: Vec<f64> = errors.iter().map(|e| e.abs()).collect();
+    let squared_logs: Vec<f64> = triples
+        .iter()
+        .map(|&(p, o, _)| log_error(p, o).powi(2))
+        .collect();
+    let predicted_growth: Vec<f64> = triples.iter().map(|&(p, _, s)| p / s).collect();
+    let observed_growth: Vec<f64> = triples.iter().map(|&(_, o, s)| o / s).collect();
+    Summary {
+        n: triples.len(),
+        mape_pct: mean(&absolute),
+        median_ape_pct: median(&absolute),
+        bias_pct: mean(&errors),
+        rmse_log: mean(&squared_logs).map(f64::sqrt),
+        spearman_growth: spearman(&predicted_growth, &observed_growth),
+        sign_agreement: sign_agreement(&predicted_growth, &observed_growth),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use approx::assert_relative_eq;
+
+    #[test]
+    fn percentage_and_log_errors() {
+        // 110 against 100: 100·(110 − 100)/100 = +10 %; 90 against 100: −10 %.
+        assert_relative_eq!(pct_error(110.0, 100.0), 10.0);
+        assert_relative_eq!(pct_error(90.0, 100.0), -10.0);
+        // ln 200 − ln 100 = ln 2 = 0.693147…; the reverse is −ln 2.
+        assert_relative_eq!(
+            log_error(200.0, 100.0),
+            std::f64::consts::LN_2,
+            epsilon = 1e-12
+        );
+        assert_relative_eq!(
+            log_error(100.0, 200.0),
+            -std::f64::consts::LN_2,
+            epsilon = 1e-12
+        );
+    }
+
+    #[test]
+    fn median_of_odd_even_and_empty() {
+        assert_relative_eq!(median(&[3.0, 1.0, 2.0]).unwrap(), 2.0);
+        // sorted 1, 2, 4, 10: (2 + 4)/2 = 3
+        assert_relative_eq!(median(&[10.0, 1.0, 4.0, 2.0]).unwrap(), 3.0);
+        assert_eq!(median(&[]), None);
+    }
+
+    #[test]
+    fn ranks_average_ties() {
+        // 10 20 20 30 → 1, (2+3)/2, (2+3)/2, 4
+        assert_eq!(ranks(&[10.0, 20.0, 20.0, 30.0]), vec![1.0, 2.5, 2.5, 4.0]);
+        // 5 5 5 → all (1+2+3)/3 = 2
+        assert_eq!(ranks(&[5.0, 5.0, 5.0]), vec![2.0, 2.0, 2.0]);
+        // unsorted input keeps its order: 3 1 2 → 3, 1, 2
+        assert_eq!(ranks(&[3.0, 1.0, 2.0]), vec![3.0, 1.0, 2.0]);
+        assert!(ranks(&[]).is_empty());
+    }
+
+    #[test]
+    fn spearman_without_ties() {
+        // Same order: ρ = 1; reversed order: ρ = −1 (values need not be linear).
+        assert_relative_eq!(
+            spearman(&[1.0, 2.0, 3.0, 4.0], &[1.0, 10.0, 100.0, 1000.0]).unwrap(),
+            1.0
+        );
+        assert_relative_eq!(
+            spearman(&[1.0, 2.0, 3.0, 4.0], &[4.0, 3.0, 2.0, 1.0]).unwrap(),
+            -1.0
+        );
+        // x ranks 1 2 3 4 5, y = (2, 1, 4, 3, 5) ranks 2 1 4 3 5; d = −1, 1, −1, 1, 0;
+        // Σd² = 4; ρ = 1 − 6·4/(5·(25 − 1)) = 1 − 24/120 = 0.8.
+        assert_relative_eq!(
+            spearman(&[1.0, 2.0, 3.0, 4.0, 5.0], &[2.0, 1.0, 4.0, 3.0, 5.0]).unwrap(),
+            0.8,
+            epsilon = 1e-12
+        );
+    }
+
+    #[test]
+    fn spearman_with_ties_uses_average_ranks() {
+        // x = (1, 2, 2, 3) → ranks (1, 2.5, 2.5, 4), mean 2.5, deviations (−1.5, 0, 0, 1.5)
+        // y = (1, 3, 2, 4) → ranks (1, 3, 2, 4),     mean 2.5, deviations (−1.5, 0.5, −0.5, 1.5)
+        // Σdx·dy = 2.25 + 0 + 0 + 2.25 = 4.5; Σdx² = 4.5; Σdy² = 2.25+0.25+0.25+2.25 = 5
+        // ρ = 4.5 / √(4.5·5) = 4.5/√22.5 = 0.948683…
+        assert_relative_eq!(
+            spearman(&[1.0, 2.0, 2.0, 3.0], &[1.0, 3.0, 2.0, 4.0]).unwrap(),
+            4.5 / 22.5f64.sqrt(),
+            epsilon = 1e-12
+        );
+    }
+
+    #[test]
+    fn spearman_degenerate_cases_are_none() {
+        assert_eq!(spearman(&[], &[]), None);
+        assert_eq!(spearman(&[1.0], &[2.0]), None, "n < 2");
+        assert_eq!(
+            spearman(&[1.0, 1.0, 1.0], &[1.0, 2.0, 3.0]),
+            None,
+            "all tied"
+        );
+        assert_eq!(spearman(&[1.0, 2.0], &[1.0]), None, "unequal lengths");
+        assert_eq!(spearman(&[1.0, f64::NAN], &[1.0, 2.0]), None);
+    }
+
+    #[test]
+    fn sign_agreement_counts_directions() {
+        // growth 1.1/1.2 agree (up), 0.9/1.05 disagree, 0.95/0.97 agree (down), 1.0/1.0 agree
+        // (unchanged): 3 of 4 = 0.75.
+        assert_relative_eq!(
+            sign_agreement(&[1.1, 0.9, 0.95, 1.0], &[1.2, 1.05, 0.97, 1.0]).unwrap(),
+            0.75
+        );
+        assert_eq!(sign_agreement(&[], &[]), None);
+    }
+
+    #[test]
+    fn summary_by_hand() {
+        // Three observations, start values 100 each:
+        //   predicted 110, observed 100 → error +10 %, log ln 1.1  = 0.0953102
+        //   predicted  90, observed 120 → error −25 %, log ln 0.75 = −0.2876821
+        //   predicted 130, observed 125 → error  +4 %, log ln 1.04 = 0.0392207
+        // MAPE = (10 + 25 + 4)/3 = 13; median APE = 10; bias = (10 − 25 + 4)/3 = −11/3
+        // RMSE log = √((0.0953102² + 0.2876821² + 0.0392207²)/3)
+        //          = √((0.0090840 + 0.0827610 + 0.0015383)/3) = √0.0311278 = 0.1764310
+        // growth predicted (1.1, 0.9, 1.3) ranks (2, 1, 3); observed (1.0, 1.2, 1.25) ranks
+        // (1, 2, 3): d = (1, −1, 0), Σd² = 2, ρ = 1 − 6·2/(3·8) = 0.5
+        // signs: up/unchanged (disagree), down/up (disagree), up/up (agree): 1/3
+        let s = summarise(&[110.0, 90.0, 130.0], &[100.0, 120.0, 125.0], &[100.0; 3]);
+        assert_eq!(s.n, 3);
+        assert_relative_eq!(s.mape_pct.unwrap(), 13.0, epsilon = 1e-12);
+        assert_relative_eq!(s.median_ape_pct.unwrap(), 10.0, epsilon = 1e-12);
+        assert_relative_eq!(s.bias_pct.unwrap(), -11.0 / 3.0, epsilon = 1e-12);
+        let rmse =
+            ((1.1f64.ln().powi(2) + 0.75f64.ln().powi(2) + 1.04f64.ln().powi(2)) / 3.0).sqrt();
+        assert_relative_eq!(s.rmse_log.unwrap(), rmse, epsilon = 1e-12);
+        assert_relative_eq!(s.rmse_log.unwrap(), 0.176431, epsilon = 1e-6);
+        assert_relative_eq!(s.spearman_growth.unwrap(), 0.5, epsilon = 1e-12);
+        assert_relative_eq!(s.sign_agreement.unwrap(), 1.0 / 3.0, epsilon = 1e-12);
+    }
+
+    #[test]
+    fn summary_of_degenerate_inputs() {
+        let empty = summarise(&[], &[], &[]);
+        assert_eq!(empty.n, 0);
+        assert_eq!(empty.mape_pct, None);
+        assert_eq!(empty.median_ape_pct, None);
+        assert_eq!(empty.bias_pct, None);
+        assert_eq!(empty.rmse_log, None);
+        assert_eq!(empty.spearman_growth, None);
+        assert_eq!(empty.sign_agreement, None);
+        // One observation: point metrics exist, the correlation does not.
+        let one = summarise(&[105.0], &[100.0], &[90.0]);
+        assert_eq!(one.n, 1);
+        assert_relative_eq!(one.mape_pct.unwrap(), 5.0, epsilon = 1e-12);
+        assert_eq!(one.spearman_growth, None);
+        assert_relative_eq!(one.sign_agreement.unwrap(), 1.0);
+        // Unusable triples (zero, negative, NaN, infinite) are skipped, not fatal.
+        let odd = summarise(
+            &[0.0, -1.0, f64::NAN, f64::INFINITY, 100.0],
+            &[100.0, 100.0, 100.0, 100.0, 100.0],
+            &[100.0, 100.0, 100.0, 100.0, 0.0],
+        );
+        assert_eq!(odd.n, 0);
+        assert_eq!(odd.mape_pct, None);
+    }
+}

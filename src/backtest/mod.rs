@@ -1,0 +1,330 @@
+//! Backtests: a run against observations it was not calibrated to.
+//!
+//! [`observed`] reads and validates a file of observations (unit, year, variable, value);
+//! [`evaluate`] puts each observation next to three forecasts of it — the model run, and the
+//! two [`naive`] yardsticks (every unit at the regional rate; every unit on its own pre-start
+//! trend) — and [`metrics`] scores them (MAPE, bias, log RMSE, rank correlation of growth…).
+//! Everything here is pure except [`observed::load`], which reads the file; writing the
+//! results is `report::backtest`, the command is `simulate backtest` in `cli`.
+//! docs/BACKTEST.md defines every metric and column.
+
+pub mod metrics;
+pub mod naive;
+pub mod observed;
+
+use crate::engine::{Prepared, Trajectory};
+
+pub use metrics::Summary;
+pub use observed::{Observation, ObservedErrors, ObservedFile};
+
+/// A variable that can be observed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Variable {
+    /// Year-end resident population, persons.
+    Population,
+    /// GDP, yuan at 2014 prices.
+    Gdp,
+}
+
+impl Variable {
+    pub const ALL: [Variable; 2] = [Variable::Population, Variable::Gdp];
+
+    /// The id used in files: `population` or `gdp`.
+    pub fn id(self) -> &'static str {
+        match self {
+            Variable::Population => "population",
+            Variable::Gdp => "gdp",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Variable> {
+        Variable::ALL.into_iter().find(|v| v.id() == text)
+    }
+
+    /// The unit of measure of values in files.
+    pub fn measure(self) -> &'static str {
+        match self {
+            Variable::Population => "persons",
+            Variable::Gdp => "yuan at 2014 prices",
+        }
+    }
+}
+
+/// A forecast compared with the observations.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Forecast {
+    /// The scenario run.
+    Model,
+    /// Each unit at the plan area's growth rate in the run.
+    NaiveRegional,
+    /// Each unit on its own pre-start trend.
+    NaiveTrend,
+}
+
+impl Forecast {
+    pub const ALL: [Forecast; 3] = [
+        Forecast::Model,
+        Forecast::NaiveRegional,
+        Forecast::NaiveTrend,
+    ];
+
+    /// The id used in files: `model`, `naive_regional`, `naive_trend`.
+    pub fn id(self) -> &'static str {
+        match self {
+            Forecast::Model => "model",
+            Forecast::NaiveRegional => "naive_regional",
+            Forecast::NaiveTrend => "naive_trend",
+        }
+    }
+
+    fn index(self) -> usize {
+        self as usize
+    }
+}
+
+/// One observation with its start value and the three forecasts of it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Row {
+    pub observation: Observation,
+    /// The unit's value of the same variable in the run's start year.
+    pub start_value: f64,
+    /// Indexed by [`Forecast`] order: model, naive regional, naive trend.
+    pub forecasts: [f64; 3],
+}
+
+impl Row {
+    pub fn forecast(&self, forecast: Forecast) -> f64 {
+        self.forecasts[forecast.index()]
+    }
+
+    /// Signed percentage error of a forecast (see [`metrics::pct_error`]).
+    pub fn pct_error(&self, forecast: Forecast) -> f64 {
+        metrics::pct_error(self.forecast(forecast), self.observation.value)
+    }
+
+    /// Log error of a forecast (see [`metrics::log_error`]).
+    pub fn log_error(&self, forecast: Forecast) -> f64 {
+        metrics::log_error(self.forecast(forecast), self.observation.value)
+    }
+}
+
+/// One line of the summary: a variable, a forecast and its metrics over all observations.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SummaryRow {
+    pub variable: Variable,
+    pub forecast: Forecast,
+    pub summary: Summary,
+}
+
+/// The result of a backtest.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Backtest {
+    /// One per observation, in file order.
+    pub rows: Vec<Row>,
+    /// Per observed variable (population first) and forecast (model first).
+    pub summary: Vec<SummaryRow>,
+}
+
+impl Backtest {
+    /// The variables that have observations, in [`Variable::ALL`] order.
+    pub fn variables(&self) -> Vec<Variable> {
+        Variable::ALL
+            .into_iter()
+            .filter(|v| self.rows.iter().any(|r| r.observation.variable == *v))
+            .collect()
+    }
+
+    /// The observed years, ascending, without repeats.
+    pub fn years(&self) -> Vec<i32> {
+        let mut years: Vec<i32> = self.rows.iter().map(|r| r.observation.year).collect();
+        years.sort_unstable();
+        years.dedup();
+        years
+    }
+}
+
+/// The constant rates of the trend forecast from a prepared run: natural growth and per-head
+/// growth of the first projected year, and the pre-start net migration rate the engine
+/// calibrated to (index 0 of the engine's N+1 vectors is the rest of China: unit i is i+1).
+pub fn trend_rates(prepared: &Prepared) -> naive::TrendRates {
+    let n = prepared.units();
+    let unit_values = |v: Option<&nalgebra::DVector<f64>>| -> Vec<f64> {
+        (0..n)
+            .map(|i| v.and_then(|v| v.get(i + 1)).copied().unwrap_or(0.0))
+            .collect()
+    };
+    // A run of one year has no projected year; it can have no backtest observation either.
+    let first = prepared.years.get(1);
+    naive::trend_rates(
+        &unit_values(first.map(|y| &y.natural_growth)),
+        &prepared.observed_net_migration_rate,
+        &unit_values(first.map(|y| &y.growth)),
+    )
+}
+
+/// Puts every observation next to the model run and the naive forecasts, and scores them.
+///
+/// Observations must come from [`observed::parse`] against the same run (units in the
+/// dataset's order, years after the start year and in the run); any other is skipped.
+pub fn evaluate(
+    prepared: &Prepared,
+    trajectory: &Trajectory,
+    observations: &[Observation],
+) -> Backtest {
+    let rates = trend_rates(prepared);
+    let start_year = trajectory.years.first().copied().unwrap_or_default();
+    let series = |variable: Variable| match variable {
+        Variable::Population => &trajectory.population,
+        Variable::Gdp => &trajectory.gdp,
+    };
+    let mut rows = Vec::with_capacity(observations.len());
+    for observation in observations {
+        let values = series(observation.variable);
+        let Some(t) = trajectory
+            .year_index(observation.year)
+            .filter(|&t| t > 0 && t < values.len())
+        else {
+            continue;
+        };
+        let unit = observation.unit;
+        let (Some(&start_value), Some(&model)) = (values[0].get(unit), values[t].get(unit)) else {
+            continue;
+        };
+        let regional = naive::regional(
+            &[start_value],
+            Trajectory::total(values, 0),
+            Trajectory::total(values, t),
+        )[0];
+        let unit_rates = match observation.variable {
+            Variable::Population => &rates.population,
+            Variable::Gdp => &rates.gdp,
+        };
+        let trend = naive::compound(
+            start_value,
+            unit_rates.get(unit).copied().unwrap_or(f64::NAN),
+            observation.year - start_year,
+        );
+        rows.push(Row {
+            observation: observation.clone(),
+            start_value,
+            forecasts: [model, regional, trend],
+        });
+    }
+    let mut summary = Vec::new();
+    for variable in Variable::ALL {
+        let selected: Vec<&Row> = rows
+            .iter()
+            .filter(|r| r.observation.variable == variable)
+            .collect();
+        if selected.is_empty() {
+            continue;
+        }
+        let observed: Vec<f64> = selected.iter().map(|r| r.observation.value).collect();
+        let start: Vec<f64> = selected.iter().map(|r| r.start_value).collect();
+        for forecast in Forecast::ALL {
+            let predicted: Vec<f64> = selected.iter().map(|r| r.forecast(forecast)).collect();
+            summary.push(SummaryRow {
+                variable,
+                forecast,
+                summary: metrics::summarise(&predicted, &observed, &start),
+            });
+        }
+    }
+    Backtest { rows, summary }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::data::Dataset;
+    use crate::engine::{self, RunOptions, Silent};
+    use crate::scenario::Scenario;
+    use approx::assert_relative_eq;
+
+    fn run() -> (Dataset, Prepared, Trajectory) {
+        let data = Dataset::embedded();
+        let scenario = Scenario::default_for_tests();
+        let prepared = engine::prepare(&data, &scenario).unwrap();
+        let trajectory = engine::simulate(&prepared, &RunOptions::default(), &mut Silent);
+        (data, prepared, trajectory)
+    }
+
+    fn observation(unit: usize, year: i32, variable: Variable, value: f64) -> Observation {
+        Observation {
+            line: 2,
+            unit,
+            year,
+            variable,
+            value,
+            status: String::new(),
+        }
+    }
+
+    #[test]
+    fn forecasts_follow_their_definitions_on_a_real_run() {
+        let (data, prepared, trajectory) = run();
+        let chengdu = data.unit_index("chengdu").unwrap();
+        let t = trajectory.year_index(2020).unwrap();
+        let observations = [
+            observation(chengdu, 2020, Variable::Population, 2.0e7),
+            observation(chengdu, 2020, Variable::Gdp, 1.5e12),
+        ];
+        let backtest = evaluate(&prepared, &trajectory, &observations);
+        assert_eq!(backtest.rows.len(), 2);
+        let population = &backtest.rows[0];
+        let start = trajectory.population[0][chengdu];
+        assert_relative_eq!(population.start_value, start);
+        assert_relative_eq!(
+            population.forecast(Forecast::Model),
+            trajectory.population[t][chengdu]
+        );
+        let regional = start * Trajectory::total(&trajectory.population, t)
+            / Trajectory::total(&trajectory.population, 0);
+        assert_relative_eq!(
+            population.forecast(Forecast::NaiveRegional),
+            regional,
+            max_relative = 1e-12
+        );
+        let rate = prepared.years[1].natural_growth[chengdu + 1]
+            + prepared.observed_net_migration_rate[chengdu];
+        assert_relative_eq!(
+            population.forecast(Forecast::NaiveTrend),
+            start * (1.0 + rate).powi(6),
+            max_relative = 1e-12
+        );
+        let gdp = &backtest.rows[1];
+        let gdp_rate = (1.0 + rate) * (1.0 + prepared.years[1].growth[chengdu + 1]) - 1.0;
+        assert_relative_eq!(
+            gdp.forecast(Forecast::NaiveTrend),
+            trajectory.gdp[0][chengdu] * (1.0 + gdp_rate).powi(6),
+            max_relative = 1e-12
+        );
+        // % error against the observation: 100·(model − 2e7)/2e7.
+        assert_relative_eq!(
+            population.pct_error(Forecast::Model),
+            100.0 * (trajectory.population[t][chengdu] - 2.0e7) / 2.0e7,
+            max_relative = 1e-12
+        );
+        // Two variables × three forecasts.
+        assert_eq!(backtest.summary.len(), 6);
+        assert_eq!(
+            backtest.variables(),
+            vec![Variable::Population, Variable::Gdp]
+        );
+        assert_eq!(backtest.years(), vec![2020]);
+        assert!(backtest.summary.iter().all(|s| s.summary.n == 1));
+    }
+
+    #[test]
+    fn observations_outside_the_run_are_skipped_not_fatal() {
+        let (_, prepared, trajectory) = run();
+        let observations = [
+            observation(0, 2014, Variable::Population, 1.0),
+            observation(0, 2031, Variable::Population, 1.0),
+            observation(999, 2020, Variable::Gdp, 1.0),
+        ];
+        let backtest = evaluate(&prepared, &trajectory, &observations);
+        assert!(backtest.rows.is_empty());
+        assert!(backtest.summary.is_empty());
+    }
+}

@@ -1,0 +1,451 @@
+//! The file of observations a run is backtested against.
+//!
+//! A CSV file whose header names at least `unit_id`, `year`, `variable` and `value` (in any
+//! order; other columns are ignored, except an optional `status` that is carried through to
+//! the outputs). `variable` is `population` (persons) or `gdp` (yuan at 2014 prices).
+//! Validation reports *all* problems at once, each with file, line, column, the value, the rule
+//! and the fix, in the format of the input data's problems ([`DataProblem`]).
+//!
+//! This is the one CSV parsed outside `data`: observations are not model inputs — the engine
+//! never sees them — and their rules depend on the run (its units and years).
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::Path;
+
+use crate::data::{self, DataProblem, Unit};
+
+use super::Variable;
+
+/// Columns every observed file needs.
+pub const REQUIRED_COLUMNS: [&str; 4] = ["unit_id", "year", "variable", "value"];
+
+/// One validated observation.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Observation {
+    /// Line of the file (for messages).
+    pub line: u64,
+    /// Index into the dataset's units.
+    pub unit: usize,
+    pub year: i32,
+    pub variable: Variable,
+    /// Persons or yuan at 2014 prices; finite and > 0.
+    pub value: f64,
+    /// The `status` column as written (empty without one).
+    pub status: String,
+}
+
+/// A validated file with what the manifest records of it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ObservedFile {
+    /// The path as given.
+    pub path: String,
+    /// SHA-256 of the file's bytes.
+    pub sha256: String,
+    pub observations: Vec<Observation>,
+}
+
+/// All problems of an observed file.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub struct ObservedErrors(pub Vec<DataProblem>);
+
+impl fmt::Display for ObservedErrors {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} problem(s) in the observed file:", self.0.len())?;
+        for problem in &self.0 {
+            write!(f, "\n  {problem}")?;
+        }
+        Ok(())
+    }
+}
+
+/// The years a backtest can use: after the run's start year, up to its end year.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RunYears {
+    pub start: i32,
+    pub end: i32,
+}
+
+/// Reads and validates `path` against the run's units and years.
+pub fn load(path: &Path, units: &[Unit], years: RunYears) -> Result<ObservedFile, ObservedErrors> {
+    let name = path.display().to_string();
+    let bytes = std::fs::read(path).map_err(|err| {
+        ObservedErrors(vec![problem(
+            &name,
+            0,
+            "",
+            format!("cannot read the observed file ({err}); check the path given to --observed"),
+        )])
+    })?;
+    let observations = parse(&name, &bytes, units, years)?;
+    Ok(ObservedFile {
+        path: name,
+        sha256: data::sha256_hex(&bytes),
+        observations,
+    })
+}
+
+fn problem(file: &str, line: u64, column: &str, message: String) -> DataProblem {
+    DataProblem {
+        file: file.to_string(),
+        line,
+        column: column.to_string(),
+        message,
+    }
+}
+
+/// Validates the bytes of an observed file (named `file` in messages).
+pub fn parse(
+    file: &str,
+    bytes: &[u8],
+    units: &[Unit],
+    years: RunYears,
+) -> Result<Vec<Observation>, ObservedErrors> {
+    let mut problems = Vec::new();
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(true)
+        .flexible(false)
+        .from_reader(bytes);
+    let headers: Vec<String> = match reader.headers() {
+        Ok(headers) => headers
+            .iter()
+            .map(|h| h.trim().trim_start_matches('\u{feff}').trim().to_string())
+            .collect(),
+        Err(err) => {
+            return Err(ObservedErrors(vec![problem(
+                file,
+                1,
+                "",
+                format!("cannot read the header ({err}); the file must be UTF-8 CSV whose first line names the columns {}", REQUIRED_COLUMNS.join(",")),
+            )]));
+        }
+    };
+    let missing: Vec<&str> = REQUIRED_COLUMNS
+        .iter()
+        .copied()
+        .filter(|column| !headers.iter().any(|h| h == column))
+        .collect();
+    if !missing.is_empty() {
+        let found = if headers.iter().all(String::is_empty) {
+            "an empty header".to_string()
+        } else {
+            format!("`{}`", headers.join(","))
+        };
+        problems.push(problem(
+            file,
+            1,
+            "",
+            format!(
+                "missing required column(s) {}; found {found}. Name the columns {} on the first line (any order; other columns are ignored)",
+                missing.iter().map(|m| format!("`{m}`")).collect::<Vec<_>>().join(", "),
+                REQUIRED_COLUMNS.join(",")
+            ),
+        ));
+    }
+    for column in REQUIRED_COLUMNS.iter().chain(&["status"]) {
+        if headers.iter().filter(|h| h == column).count() > 1 {
+            problems.push(problem(
+                file,
+                1,
+                column,
+                format!("the header names `{column}` more than once; keep one column of that name"),
+            ));
+        }
+    }
+    if !problems.is_empty() {
+        return Err(ObservedErrors(problems));
+    }
+    let index = |column: &str| headers.iter().position(|h| h == column);
+    let (unit_col, year_col, variable_col, value_col) = (
+        index("unit_id").expect("checked above"),
+        index("year").expect("checked above"),
+        index("variable").expect("checked above"),
+        index("value").expect("checked above"),
+    );
+    let status_col = index("status");
+    let ids: BTreeMap<&str, usize> = units
+        .iter()
+        .enumerate()
+        .map(|(i, unit)| (unit.id.as_str(), i))
+        .collect();
+
+    let mut observations = Vec::new();
+    let mut first_line: BTreeMap<(usize, i32, Variable), u64> = BTreeMap::new();
+    let mut rows = 0;
+    for record in reader.records() {
+        let record = match record {
+            Ok(record) => record,
+            Err(err) => {
+                let line = err.position().map_or(0, |p| p.line());
+                problems.push(problem(
+                    file,
+                    line,
+                    "",
+                    format!("malformed CSV row ({err}); every row needs one field per header column, in UTF-8"),
+                ));
+                continue;
+            }
+        };
+        rows += 1;
+        let line = record.position().map_or(0, |p| p.line());
+        let field = |col: usize| record.get(col).unwrap_or("").trim();
+
+        let id = field(unit_col);
+        let unit = ids.get(id).copied();
+        if unit.is_none() {
+            problems.push(problem(
+                file,
+                line,
+                "unit_id",
+                format!(
+                    "unknown unit id `{id}`{}; use one of the {} ids of units.csv",
+                    data::suggestion(id, units.iter().map(|u| u.id.as_str())),
+                    units.len()
+                ),
+            ));
+        }
+
+        let year_text = field(year_col);
+        let year = match year_text.parse::<i32>() {
+            Ok(year) if year == years.start => {
+                problems.push(problem(
+                    file,
+                    line,
+                    "year",
+                    format!(
+                        "{year} is the run's start year: the model starts from the observed values of that year, so it reproduces them by construction and tests nothing. Backtest years must be after {} and at most {}; drop the row, or run a scenario that starts earlier",
+                        years.start, years.end
+                    ),
+                ));
+                None
+            }
+            Ok(year) if year < years.start || year > years.end => {
+                problems.push(problem(
+                    file,
+                    line,
+                    "year",
+                    format!(
+                        "year {year} is outside the run ({}–{}); backtest years must be after {} and at most {}. Drop the row, or run a scenario that covers {year}",
+                        years.start, years.end, years.start, years.end
+                    ),
+                ));
+                None
+            }
+            Ok(year) => Some(year),
+            Err(_) => {
+                problems.push(problem(
+                    file,
+                    line,
+                    "year",
+                    format!(
+                        "`{year_text}` is not a year; write a whole number after {} and at most {}, e.g. {}",
+                        years.start,
+                        years.end,
+                        years.end.min(years.start + 6)
+                    ),
+                ));
+                None
+            }
+        };
+
+        let variable_text = field(variable_col);
+        let variable = Variable::parse(variable_text);
+        if variable.is_none() {
+            problems.push(problem(
+                file,
+                line,
+                "variable",
+                format!(
+                    "unknown variable `{variable_text}`{}; use `population` (persons) or `gdp` (yuan at 2014 prices)",
+                    data::suggestion(variable_text, Variable::ALL.iter().map(|v| v.id()))
+                ),
+            ));
+        }
+
+        let value_text = field(value_col);
+        let measure = variable.map_or(
+            "persons for population, yuan at 2014 prices for gdp",
+            Variable::measure,
+        );
+        let value = match value_text.parse::<f64>() {
+            Ok(value) if value.is_finite() && value > 0.0 => Some(value),
+            Ok(value) if value.is_finite() => {
+                problems.push(problem(
+                    file,
+                    line,
+                    "value",
+                    format!("value {value_text} breaks the rule: an observed value must be greater than 0 ({measure}); correct it or drop the row"),
+                ));
+                None
+            }
+            _ => {
+                problems.push(problem(
+                    file,
+                    line,
+                    "value",
+                    format!("`{value_text}` is not a finite number; write a plain decimal in {measure}, without thousands separators or units (e.g. 15300000)"),
+                ));
+                None
+            }
+        };
+
+        let (Some(unit), Some(year), Some(variable), Some(value)) = (unit, year, variable, value)
+        else {
+            continue;
+        };
+        if let Some(previous) = first_line.get(&(unit, year, variable)) {
+            problems.push(problem(
+                file,
+                line,
+                "unit_id",
+                format!(
+                    "duplicate observation of {} of `{id}` in {year} (first on line {previous}); keep one row per unit, year and variable",
+                    variable.id()
+                ),
+            ));
+            continue;
+        }
+        first_line.insert((unit, year, variable), line);
+        observations.push(Observation {
+            line,
+            unit,
+            year,
+            variable,
+            value,
+            status: status_col.map_or("", field).to_string(),
+        });
+    }
+    if rows == 0 && problems.is_empty() {
+        problems.push(problem(
+            file,
+            2,
+            "",
+            format!(
+                "the file holds no observations; add one row per unit, year and variable under the header ({})",
+                headers.join(",")
+            ),
+        ));
+    }
+    if problems.is_empty() {
+        Ok(observations)
+    } else {
+        Err(ObservedErrors(problems))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::data::Dataset;
+
+    const RUN: RunYears = RunYears {
+        start: 2014,
+        end: 2030,
+    };
+
+    fn check(text: &str) -> Result<Vec<Observation>, String> {
+        let data = Dataset::embedded();
+        parse("obs.csv", text.as_bytes(), &data.units, RUN).map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn a_valid_file_in_any_column_order_with_extra_columns() {
+        let obs = check(
+            "value,note,variable,status,year,unit_id\n\
+             15000000,x,population,observed,2016,chengdu\n\
+             1.2e12,,gdp,,2020, chengdu \n",
+        )
+        .unwrap();
+        assert_eq!(obs.len(), 2);
+        let data = Dataset::embedded();
+        assert_eq!(obs[0].unit, data.unit_index("chengdu").unwrap());
+        assert_eq!(obs[0].year, 2016);
+        assert_eq!(obs[0].variable, Variable::Population);
+        assert_eq!(obs[0].status, "observed");
+        assert_eq!(obs[0].line, 2);
+        assert_eq!(obs[1].variable, Variable::Gdp);
+        assert_eq!(obs[1].value, 1.2e12);
+        assert_eq!(obs[1].line, 3);
+        // A byte-order mark (Excel) does not hide the first column.
+        assert!(check("\u{feff}unit_id,year,variable,value\nchengdu,2020,gdp,1\n").is_ok());
+    }
+
+    #[test]
+    fn every_problem_is_reported_at_once() {
+        let err = check(
+            "unit_id,year,variable,value\n\
+             chengdou,2016,population,1\n\
+             chengdu,2014,population,1\n\
+             chengdu,2031,population,1\n\
+             chengdu,20x6,population,1\n\
+             chengdu,2016,Population,1\n\
+             chengdu,2016,population,-5\n\
+             chengdu,2016,population,abc\n\
+             chengdu,2020,gdp,7\n\
+             chengdu,2020,gdp,8\n\
+             chengdu,2020\n",
+        )
+        .unwrap_err();
+        for fragment in [
+            "9 problem(s) in the observed file",
+            "obs.csv:2: column `unit_id`: unknown unit id `chengdou` (did you mean `chengdu`?)",
+            "obs.csv:3: column `year`: 2014 is the run's start year",
+            "obs.csv:4: column `year`: year 2031 is outside the run (2014–2030)",
+            "obs.csv:5: column `year`: `20x6` is not a year",
+            "obs.csv:6: column `variable`: unknown variable `Population` (did you mean `population`?)",
+            "obs.csv:7: column `value`: value -5 breaks the rule: an observed value must be greater than 0 (persons)",
+            "obs.csv:8: column `value`: `abc` is not a finite number",
+            "obs.csv:10: column `unit_id`: duplicate observation of gdp of `chengdu` in 2020 (first on line 9)",
+            "obs.csv:11: malformed CSV row",
+        ] {
+            assert!(err.contains(fragment), "missing {fragment:?} in\n{err}");
+        }
+    }
+
+    #[test]
+    fn missing_columns_are_named() {
+        let err = check("unit_id,yr,variable\nchengdu,2016,population\n").unwrap_err();
+        assert!(
+            err.contains("obs.csv:1: missing required column(s) `year`, `value`"),
+            "{err}"
+        );
+        assert!(err.contains("found `unit_id,yr,variable`"), "{err}");
+        let err = check("").unwrap_err();
+        assert!(
+            err.contains("missing required column(s) `unit_id`, `year`, `variable`, `value`"),
+            "{err}"
+        );
+        let err = check("unit_id,year,variable,value,value\n").unwrap_err();
+        assert!(
+            err.contains("column `value`: the header names `value` more than once"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn an_empty_table_is_a_problem() {
+        let err = check("unit_id,year,variable,value\n").unwrap_err();
+        assert!(err.contains("holds no observations"), "{err}");
+    }
+
+    #[test]
+    fn odd_bytes_do_not_panic() {
+        let data = Dataset::embedded();
+        for bytes in [
+            &b"\xff\xfe\x00"[..],
+            b"unit_id,year,variable,value\n\xff,2016,gdp,1\n",
+            b"\"unterminated",
+            b"unit_id,year,variable,value\nchengdu,99999999999,gdp,1e999\n",
+            b",,,\n,,,\n",
+        ] {
+            assert!(parse("odd.csv", bytes, &data.units, RUN).is_err());
+        }
+    }
+
+    #[test]
+    fn an_unreadable_file_is_a_problem_not_a_panic() {
+        let data = Dataset::embedded();
+        let err = load(Path::new("/nonexistent/observed.csv"), &data.units, RUN).unwrap_err();
+        assert!(err.to_string().contains("cannot read the observed file"));
+    }
+}
