@@ -4,6 +4,7 @@
 //!
 //! Observers watch the loop (progress bars live in `cli`); the trajectory is the return value.
 
+pub mod base;
 pub mod setup;
 
 use std::collections::BTreeMap;

@@ -15,8 +15,8 @@ use crate::model::urban::UrbanCurve;
 use crate::model::{Params, State, StepInputs, Structure};
 use crate::scenario::{Indicator, Policy, Scenario, TimeChange};
 
-/// The year of the base data.
-pub const DATA_BASE_YEAR: i32 = 2014;
+pub use super::base::DATA_BASE_YEAR;
+use super::base::{self, BaseYearValues, PriceHistory, CENSUS_YEAR};
 
 /// Travel times, hukou wedges and border penalty in force in some years, with their kernels.
 #[derive(Debug, Clone)]
@@ -50,9 +50,12 @@ pub struct Prepared {
     pub calibration: Calibrated,
     /// Each unit's 2010–2014 per-head growth relative to its province (per year), as measured.
     pub measured_unit_trend: Vec<f64>,
-    /// The trend used: measured, clipped to ±`trend_cap` (g_i⁰).
+    /// The trend used (g_i⁰): measured, clipped to ±`trend_cap`; zero for a 2010 start, when
+    /// the 2010–2014 trend is not known yet.
     pub unit_trend: Vec<f64>,
-    /// Each unit's observed 2010–2014 net migration rate (per year), the calibration target.
+    /// Each unit's net migration rate before the start year (per year), the calibration target:
+    /// for a 2014 start the observed 2010–2014 rate; for a 2010 start the census net migrant
+    /// stock (resident − registered) ÷ resident ÷ `migrant_stay_years`.
     pub observed_net_migration_rate: Vec<f64>,
 }
 
@@ -107,10 +110,15 @@ pub struct DataDerived {
     pub natural_offset: Vec<f64>,
     /// The 2010 census migrant stocks.
     pub census_stocks: CensusMigrantStocks,
+    /// Prices and provincial real growth 2010–2014 derived from the history file.
+    pub prices: PriceHistory,
+    /// The base-year values of each start year in [`base::START_YEARS`], in that order.
+    pub base_values: Vec<BaseYearValues>,
 }
 
 impl DataDerived {
     pub fn new(data: &Dataset) -> DataDerived {
+        let prices = PriceHistory::new(data);
         DataDerived {
             distances_km: geography::distances_km(
                 &data.units.iter().map(|u| u.lat).collect::<Vec<_>>(),
@@ -119,7 +127,21 @@ impl DataDerived {
             measured_unit_trend: unit_trends(data),
             natural_offset: natural_growth_offsets(data),
             census_stocks: census_migrant_stocks(data),
+            base_values: base::START_YEARS
+                .iter()
+                .map(|&year| base::base_year_values(data, &prices, year))
+                .collect(),
+            prices,
         }
+    }
+
+    fn base(&self, year: i32) -> &BaseYearValues {
+        self.base_values
+            .iter()
+            .find(|b| b.year == year)
+            .unwrap_or_else(|| {
+                panic!("start year {year} passed scenario validation but has no base data")
+            })
     }
 }
 
@@ -139,20 +161,30 @@ pub fn prepare_with(
     let nodes = n + 1;
     let province: Vec<Province> = data.units.iter().map(|u| u.province).collect();
 
-    // Base state: the 44 units from the base-year file, the rest of China as national − units.
+    let start = scenario.start_year;
+    let macros = MacroPaths::new(data, &derived.prices, scenario);
+
+    // Base state: the 44 units from the start year's data, the rest of China as national −
+    // units in 2014; for an earlier start, its 2014 values taken back with its own natural and
+    // per-head growth paths (it has no data of its own before 2014).
+    let base_values = derived.base(start);
     let mut population = DVector::zeros(nodes);
     let mut income = DVector::zeros(nodes);
     let mut land = DVector::zeros(nodes);
-    for (i, base) in data.base.iter().enumerate() {
-        population[i + 1] = base.population.value;
-        income[i + 1] = base.gdp.value / base.population.value;
+    for i in 0..n {
+        population[i + 1] = base_values.population[i];
+        income[i + 1] = base_values.gdp[i] / base_values.population[i];
         land[i + 1] = data.units[i].area_km2;
     }
     population[0] = data.national.population - data.base_population_total();
     income[0] = (data.national.gdp - data.base_gdp_total()) / population[0];
+    for year in (start + 1..=DATA_BASE_YEAR).rev() {
+        let natural = macros.rest_of_china_natural(year);
+        population[0] /= 1.0 + natural;
+        income[0] /= (1.0 + macros.real_growth("china", year)) / (1.0 + natural);
+    }
     land[0] = data.national.area_km2 - data.units.iter().map(|u| u.area_km2).sum::<f64>();
 
-    let macros = MacroPaths::new(data, scenario);
     let natural_offset = &derived.natural_offset;
     let road = geography::travel_hours(
         &derived.distances_km,
@@ -189,7 +221,7 @@ pub fn prepare_with(
     }
 
     // Base-year real income under the status quo (no policies, no caps).
-    let status_quo_urban = urban_curves(data, params);
+    let status_quo_urban = urban_curves(data, params, start);
     let mut structure = Structure {
         land_km2: land,
         amenity: DVector::zeros(nodes),
@@ -200,7 +232,6 @@ pub fn prepare_with(
         kappa: params.kappa(),
         rho: params.rho(),
     };
-    let start = scenario.start_year;
     let urban_start = urban_vector(&status_quo_urban, start);
     let no_caps = DVector::from_element(nodes, f64::INFINITY);
     let zeros = DVector::zeros(nodes);
@@ -232,7 +263,15 @@ pub fn prepare_with(
     let natural_2011_2014: Vec<f64> = (0..n)
         .map(|i| natural_2011_2014_by_province[province[i].index()] + natural_offset[i])
         .collect();
-    let observed_rate = observed_net_migration_rate(data, &natural_2011_2014);
+    let observed_rate = if start == CENSUS_YEAR {
+        hindcast_net_migration_rate(
+            data,
+            params.migrant_stay_years(),
+            &natural_2011_2014_by_province,
+        )
+    } else {
+        observed_net_migration_rate(data, &natural_2011_2014)
+    };
     let census_rates = derived.census_stocks;
     let targets = Targets {
         net_migration: (0..n)
@@ -297,7 +336,13 @@ pub fn prepare_with(
     let cap = params.trend_cap();
     let unit_trend: Vec<f64> = measured_unit_trend
         .iter()
-        .map(|t| t.clamp(-cap, cap))
+        .map(|t| {
+            if start < DATA_BASE_YEAR {
+                0.0
+            } else {
+                t.clamp(-cap, cap)
+            }
+        })
         .collect();
     let mut years = Vec::new();
     for (index, year) in scenario.years().enumerate() {
@@ -487,6 +532,56 @@ pub fn observed_net_migration_rate(data: &Dataset, natural_growth: &[f64]) -> Ve
         .collect()
 }
 
+/// The net migration rates a 2010 start is calibrated to: the pattern across units from the
+/// census, the level of each province from its observed 2010–2014 totals.
+///
+/// A unit's census rate is its net migrant stock (resident − registered: positive where more
+/// people live than are registered) as a share of residents, spread over `stay_years` — the
+/// assumption that also turns the gross stocks into gross rates. Those stocks hold a decade and
+/// more of out-migration that reversed around 2010, so their level is not a forecast; the
+/// hindcast is conditional on the provinces' observed totals (like their observed GDP growth):
+/// each province's units are shifted so that their population-weighted mean equals the
+/// province's 2010–2014 net migration rate, ln(P₂₀₁₄/P₂₀₁₀)/4 − its mean natural growth
+/// 2011–2014 (`natural_by_province`). Which units gain and lose within a province is the test.
+pub fn hindcast_net_migration_rate(
+    data: &Dataset,
+    stay_years: f64,
+    natural_by_province: &[f64],
+) -> Vec<f64> {
+    let census: Vec<f64> = data
+        .census
+        .iter()
+        .map(|c| {
+            (c.resident_population - c.registered_population) / c.resident_population / stay_years
+        })
+        .collect();
+    let shift: Vec<f64> = Province::ALL
+        .iter()
+        .map(|p| {
+            let totals = &data.macro_drivers.resident_population;
+            let key = |year: i32| (p.id().to_string(), year);
+            let observed = (totals[&key(DATA_BASE_YEAR)] / totals[&key(CENSUS_YEAR)]).ln()
+                / f64::from(DATA_BASE_YEAR - CENSUS_YEAR)
+                - natural_by_province[p.index()];
+            let (weighted, people) = data
+                .units
+                .iter()
+                .zip(&data.census)
+                .zip(&census)
+                .filter(|((unit, _), _)| unit.province == *p)
+                .fold((0.0, 0.0), |(w, n), ((_, c), rate)| {
+                    (w + rate * c.resident_population, n + c.resident_population)
+                });
+            observed - weighted / people
+        })
+        .collect();
+    data.units
+        .iter()
+        .zip(census)
+        .map(|(unit, rate)| rate + shift[unit.province.index()])
+        .collect()
+}
+
 /// Migrant stocks of the 2010 census as shares of the resident population of the 44 units.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct CensusMigrantStocks {
@@ -603,15 +698,15 @@ pub fn unit_trends(data: &Dataset) -> Vec<f64> {
         .collect()
 }
 
-/// Logistic urban-share curves, anchored on each unit's latest observed share up to 2014:
-/// the Chongqing district panel (2014) where present, else the 2010 census.
-fn urban_curves(data: &Dataset, params: &Params) -> Vec<UrbanCurve> {
+/// Logistic urban-share curves, anchored on each unit's latest observed share up to the start
+/// year: the Chongqing district panel where present, else the 2010 census.
+fn urban_curves(data: &Dataset, params: &Params, start: i32) -> Vec<UrbanCurve> {
     data.units
         .iter()
         .enumerate()
         .map(|(i, unit)| {
             let p = unit.province.index();
-            let observed = (2010..=DATA_BASE_YEAR)
+            let observed = (CENSUS_YEAR..=start)
                 .rev()
                 .find_map(|year| data.history.urban_share.get(&(i, year)).map(|s| (*s, year)));
             let (share, year) = observed.unwrap_or((
@@ -641,6 +736,7 @@ fn urban_vector(curves: &[UrbanCurve], year: i32) -> DVector<f64> {
 /// Provincial and national drivers by year: scenario paths first, then data, then stated rules.
 struct MacroPaths<'a> {
     data: &'a Dataset,
+    prices: &'a PriceHistory,
     scenario: &'a Scenario,
     /// Average 2010–2014 resident-population growth per province (for per-head trends).
     province_population_growth: [f64; 2],
@@ -649,7 +745,7 @@ struct MacroPaths<'a> {
 }
 
 impl<'a> MacroPaths<'a> {
-    fn new(data: &'a Dataset, scenario: &'a Scenario) -> Self {
+    fn new(data: &'a Dataset, prices: &'a PriceHistory, scenario: &'a Scenario) -> Self {
         let pop = |region: &str, year: i32| {
             data.macro_drivers.resident_population[&(region.to_string(), year)]
         };
@@ -657,6 +753,7 @@ impl<'a> MacroPaths<'a> {
         let total = pop("sichuan", 2014) + pop("chongqing", 2014);
         MacroPaths {
             data,
+            prices,
             scenario,
             province_population_growth: [growth("sichuan"), growth("chongqing")],
             province_weight: [pop("sichuan", 2014) / total, pop("chongqing", 2014) / total],
@@ -676,8 +773,10 @@ impl<'a> MacroPaths<'a> {
             .map(|path| path.value)
     }
 
-    /// Real GDP growth (fraction). After the data: China holds its last observed rate; a
-    /// province runs at China's rate plus its mean premium over its last five observed years.
+    /// Real GDP growth (fraction). Before 2014, a province without an observed rate takes the
+    /// rate derived from its units' history ([`PriceHistory`]). After the data: China holds its
+    /// last observed rate (and its first one before: 2011–2013 are not in the data); a province
+    /// runs at China's rate plus its mean premium over its last five observed years.
     fn real_growth(&self, region: &str, year: i32) -> f64 {
         if let Some(value) = self.scenario_value(region, Indicator::RealGdpGrowth, year) {
             return value / 100.0;
@@ -695,6 +794,11 @@ impl<'a> MacroPaths<'a> {
         };
         if region == "china" {
             return china(year) / 100.0;
+        }
+        if let Some(derived) =
+            Province::parse(region).and_then(|p| self.prices.real_growth[p.index()].get(&year))
+        {
+            return *derived;
         }
         let mut common: Vec<(i32, f64)> = series
             .iter()
@@ -788,7 +892,8 @@ mod tests {
     fn macro_rules_follow_the_data_then_the_stated_assumptions() {
         let data = Dataset::embedded();
         let scenario = Scenario::default_for_tests();
-        let macros = MacroPaths::new(&data, &scenario);
+        let prices = PriceHistory::new(&data);
+        let macros = MacroPaths::new(&data, &prices, &scenario);
         assert_relative_eq!(macros.real_growth("chongqing", 2016), 0.107);
         // China after 2023 holds 5.2 %.
         assert_relative_eq!(macros.real_growth("china", 2028), 0.052);
@@ -861,6 +966,62 @@ mod tests {
         assert_relative_eq!(after[(chengdu, ziyang)], 0.8 * before[(chengdu, ziyang)]);
         assert_relative_eq!(after[(ziyang, chengdu)], 0.8 * before[(ziyang, chengdu)]);
         assert_eq!(after[(chengdu, chengdu)], before[(chengdu, chengdu)]);
+    }
+
+    #[test]
+    fn a_2010_start_uses_only_what_was_known_in_2010_and_the_provincial_totals() {
+        let data = Dataset::embedded();
+        let scenario = Scenario {
+            start_year: CENSUS_YEAR,
+            ..Scenario::default_for_tests()
+        };
+        let prepared = prepare(&data, &scenario).unwrap();
+        assert_eq!(prepared.years[0].year, 2010);
+        assert!(prepared.unit_trend.iter().all(|t| *t == 0.0));
+        assert_eq!(
+            prepared.initial.population[1],
+            data.census[0].resident_population
+        );
+        assert!(prepared.calibration.max_rate_residual < 1e-9);
+        // Within each province the targets keep the census pattern; their weighted mean is the
+        // province's observed 2010–2014 net migration rate.
+        let stay = scenario.params.migrant_stay_years();
+        let census = |i: usize| {
+            let c = &data.census[i];
+            (c.resident_population - c.registered_population) / c.resident_population / stay
+        };
+        let (a, b) = (
+            data.unit_index("chengdu").unwrap(),
+            data.unit_index("mianyang").unwrap(),
+        );
+        assert_relative_eq!(
+            prepared.observed_net_migration_rate[a] - prepared.observed_net_migration_rate[b],
+            census(a) - census(b),
+            epsilon = 1e-12
+        );
+        let prices = PriceHistory::new(&data);
+        let macros = MacroPaths::new(&data, &prices, &scenario);
+        let natural: f64 = (2011..=2014)
+            .map(|y| macros.natural("chongqing", y))
+            .sum::<f64>()
+            / 4.0;
+        let totals = &data.macro_drivers.resident_population;
+        let observed = (totals[&("chongqing".to_string(), 2014)]
+            / totals[&("chongqing".to_string(), 2010)])
+            .ln()
+            / 4.0
+            - natural;
+        let (weighted, people) = (0..data.units.len())
+            .filter(|&i| data.units[i].province == Province::Chongqing)
+            .fold((0.0, 0.0), |(w, n), i| {
+                let p = data.census[i].resident_population;
+                (w + prepared.observed_net_migration_rate[i] * p, n + p)
+            });
+        assert_relative_eq!(weighted / people, observed, epsilon = 1e-12);
+        // The rest of China is taken back from 2014: smaller and poorer in 2010.
+        let base_2014 = prepare(&data, &Scenario::default_for_tests()).unwrap();
+        assert!(prepared.initial.population[0] < base_2014.initial.population[0]);
+        assert!(prepared.initial.income_per_head[0] < base_2014.initial.income_per_head[0]);
     }
 
     #[test]

@@ -17,8 +17,12 @@ use serde::Deserialize;
 use crate::data::{self, Dataset};
 use crate::model::{ParamError, Params, SPECS};
 
-/// Years the engine can run. The base data are 2014; a 2010 start (hindcast) is issue 5.
+/// The year of the base data (`baseline_2014.csv`), the default start year.
 pub const BASE_YEAR: i32 = 2014;
+/// The 2010 census year: the start year of a hindcast.
+pub const CENSUS_YEAR: i32 = 2010;
+/// The years a run may start in: the base data or the census.
+pub const START_YEARS: [i32; 2] = [CENSUS_YEAR, BASE_YEAR];
 pub const LAST_YEAR: i32 = 2050;
 
 macro_rules! parameters_file {
@@ -679,13 +683,13 @@ pub fn validate_chain(chain: &[SourceFile], dataset: &Dataset) -> Result<Scenari
     let end = nearest(chain, |f| f.end_year);
     let start_year = start.map_or(BASE_YEAR, |(year, _)| year);
     let end_year = end.map_or(2030, |(year, _)| year);
-    if start_year != BASE_YEAR {
+    if !START_YEARS.contains(&start_year) {
         let src = &chain[start.map_or(chain.len() - 1, |(_, i)| i)];
         let mut out = collector(src);
         out.at(
             top(src, "start_year"),
             "start_year",
-            format!("start year {start_year} is not supported yet: the base data are for {BASE_YEAR} (a 2010 hindcast start is planned); use {BASE_YEAR}"),
+            format!("start year {start_year} has no base data: use {BASE_YEAR} (the base year) or {CENSUS_YEAR} (a hindcast from the 2010 census)"),
         );
         problems.append(&mut out.problems);
     }
