@@ -9,6 +9,7 @@
 //! charts) → [`cli`] (arguments, paths, terminal, exit codes).
 
 pub mod backtest;
+pub mod calibrate;
 pub mod cli;
 pub mod data;
 pub mod engine;
