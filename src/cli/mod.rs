@@ -71,6 +71,10 @@ pub struct OutputArgs {
 
 #[derive(Debug, clap::Subcommand)]
 pub enum Command {
+    /// Fit free parameters to the unit data of the years before 2014 (Nelder–Mead):
+    /// calibrated.ron (a scenario extending the input), parameters.csv, fit.csv, calibration.md,
+    /// fit chart (default folder results/calibrate-<name>/).
+    Calibrate(CalibrateArgs),
     /// Run several scenarios (in parallel) and compare them with the first, the reference:
     /// comparison.csv, comparison_totals.csv, inputs_diff.csv, targets_comparison.csv and charts.
     Compare {
@@ -114,6 +118,22 @@ pub enum Command {
         #[command(flatten)]
         output: OutputArgs,
     },
+}
+
+/// `simulate calibrate`: arguments.
+#[derive(Debug, clap::Args)]
+pub struct CalibrateArgs {
+    /// A scenario that starts before 2014, e.g. scenarios/hindcast_2010.ron.
+    #[arg(value_name = "SCENARIO.ron")]
+    pub scenario: PathBuf,
+
+    /// Parameters to fit, comma-separated (default: epsilon, beta_per_hour, lambda, gamma,
+    /// migrant_stay_years, trend_decay).
+    #[arg(long, value_delimiter = ',', value_name = "a,b,...")]
+    pub params: Option<Vec<String>>,
+
+    #[command(flatten)]
+    pub output: OutputArgs,
 }
 
 #[derive(Debug, clap::Subcommand)]
@@ -209,8 +229,53 @@ fn run(args: &Args) -> anyhow::Result<()> {
             })?;
             sweep(file, *threads, shard.as_deref(), *resume, output)
         }
+        Some(Command::Calibrate(calibrate_args)) => calibrate(calibrate_args),
         None => run_each(&args.scenarios, &args.output),
     }
+}
+
+fn calibrate(args: &CalibrateArgs) -> anyhow::Result<()> {
+    let (scenario, data) = load_all(std::slice::from_ref(&args.scenario))?
+        .pop()
+        .expect("one scenario loaded");
+    let dir = args
+        .output
+        .out
+        .clone()
+        .unwrap_or_else(|| Path::new("results").join(format!("calibrate-{}", scenario.name)));
+    output::check_writable(&dir, args.output.force)?;
+    let names: Vec<String> = args.params.clone().unwrap_or_else(|| {
+        crate::calibrate::DEFAULT_PARAMETERS
+            .iter()
+            .map(ToString::to_string)
+            .collect()
+    });
+    let derived = engine::DataDerived::new(&data);
+    let problem = crate::calibrate::Problem::new(&data, &derived, &scenario, &names)
+        .map_err(|err| CliError::BadInput(format!("{}: {err}", args.scenario.display())))?;
+    let clock = std::time::Instant::now();
+    let fit = crate::calibrate::fit(problem, &crate::calibrate::Settings::default())
+        .map_err(|err| CliError::BadInput(format!("{}: {err}", args.scenario.display())))?;
+    let seconds = clock.elapsed().as_secs_f64();
+    let report = report::calibrate::CalibrationReport {
+        data: &data,
+        scenario: &scenario,
+        fit: &fit,
+        extends: output::relative_path(&dir, &args.scenario)?,
+    };
+    output::write_atomically(&dir, args.output.force, |tmp| {
+        report::calibrate::write_all(&report, tmp).map_err(anyhow::Error::from)
+    })
+    .with_context(|| format!("writing the calibration of `{}`", scenario.name))?;
+    if !args.output.quiet {
+        println!("{}", report::calibrate::markdown(&report));
+        println!(
+            "Fitted in {seconds:.2} s. Results written to {}; run the fitted scenario with\n  simulate {}",
+            dir.display(),
+            dir.join("calibrated.ron").display()
+        );
+    }
+    Ok(())
 }
 
 /// Sets up every loaded scenario (calibration, schedules); all problems at once.

@@ -81,3 +81,73 @@ pub fn write_atomically(
     }
     Ok(())
 }
+
+/// `target` as a path relative to the folder `dir` (which need not exist yet), for `extends:`
+/// in files written into `dir`; absolute if the two share no root.
+pub fn relative_path(dir: &Path, target: &Path) -> anyhow::Result<String> {
+    let absolute = |path: &Path| -> anyhow::Result<PathBuf> {
+        let path = if path.is_absolute() {
+            path.to_path_buf()
+        } else {
+            std::env::current_dir()
+                .context("reading the current folder")?
+                .join(path)
+        };
+        // Resolve `..` and symlinks where the path exists; keep the missing tail as written.
+        let mut existing = path.clone();
+        let mut tail = Vec::new();
+        while !existing.exists() {
+            match (existing.file_name(), existing.parent()) {
+                (Some(name), Some(parent)) => {
+                    tail.push(name.to_os_string());
+                    existing = parent.to_path_buf();
+                }
+                _ => break,
+            }
+        }
+        let mut resolved = existing.canonicalize().unwrap_or(existing);
+        for name in tail.into_iter().rev() {
+            resolved.push(name);
+        }
+        Ok(resolved)
+    };
+    let from = absolute(dir)?;
+    let to = absolute(target)?;
+    let from_parts: Vec<_> = from.components().collect();
+    let to_parts: Vec<_> = to.components().collect();
+    let common = from_parts
+        .iter()
+        .zip(&to_parts)
+        .take_while(|(a, b)| a == b)
+        .count();
+    if common == 0 {
+        return Ok(to.display().to_string());
+    }
+    let mut relative = PathBuf::new();
+    for _ in common..from_parts.len() {
+        relative.push("..");
+    }
+    for part in &to_parts[common..] {
+        relative.push(part);
+    }
+    Ok(relative.display().to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn relative_paths_climb_out_of_the_output_folder() {
+        let root = tempfile::tempdir().unwrap();
+        let scenarios = root.path().join("scenarios");
+        std::fs::create_dir(&scenarios).unwrap();
+        let file = scenarios.join("hindcast_2010.ron");
+        std::fs::write(&file, "()").unwrap();
+        let out = root.path().join("results").join("calibrate-x");
+        assert_eq!(
+            relative_path(&out, &file).unwrap(),
+            "../../scenarios/hindcast_2010.ron"
+        );
+    }
+}

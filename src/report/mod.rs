@@ -3,6 +3,7 @@
 //! Table contents are built by pure functions; writing is a thin layer on top. Every number is
 //! formatted with a fixed number of decimals so that outputs are byte-identical across runs.
 
+pub mod calibrate;
 pub mod charts;
 pub mod compare;
 
@@ -337,7 +338,7 @@ pub fn write_manifest(
                 json!({
                     "measured_relative_trend": prepared.measured_unit_trend[i],
                     "used_relative_trend": prepared.unit_trend[i],
-                    "observed_net_migration_rate_2010_2014": prepared.observed_net_migration_rate[i],
+                    "pre_start_net_migration_rate": prepared.observed_net_migration_rate[i],
                     "amenity": prepared.structure.amenity[i + 1],
                 }),
             )
