@@ -398,7 +398,8 @@ impl<'a> Problem<'a> {
 
     fn to_search(&self, index: usize, value: f64) -> f64 {
         let (lo, hi) = self.range(index);
-        let share = ((value - lo) / (hi - lo)).clamp(1e-6, 1.0 - 1e-6);
+        // Not closer to a bound than 10⁻⁵ of the range: the transform is flat beyond.
+        let share = ((value - lo) / (hi - lo)).clamp(1e-5, 1.0 - 1e-5);
         (share / (1.0 - share)).ln()
     }
 
@@ -426,9 +427,10 @@ pub struct Settings {
     pub max_iterations: u64,
     /// Stop when the standard deviation of the simplex's losses falls below this.
     pub loss_tolerance: f64,
-    /// Initial simplex step in the search coordinates (0.5 moves a central value by ~12 % of
-    /// its range).
+    /// Initial simplex step: a share of each parameter's range, towards its middle.
     pub initial_step: f64,
+    /// Searches per starting point: each restarts from the previous best with a fresh simplex.
+    pub max_restarts: usize,
 }
 
 impl Default for Settings {
@@ -436,7 +438,8 @@ impl Default for Settings {
         Settings {
             max_iterations: 600,
             loss_tolerance: 1e-12,
-            initial_step: 0.5,
+            initial_step: 0.15,
+            max_restarts: 6,
         }
     }
 }
@@ -518,38 +521,37 @@ pub fn fit(mut problem: Problem<'_>, settings: &Settings) -> Result<Fit, Calibra
     problem.names = keep.iter().map(|&i| problem.names[i]).collect();
     let start: Vec<f64> = keep.iter().map(|&i| base_values[i]).collect();
 
-    let search_start: Vec<f64> = start
-        .iter()
-        .enumerate()
-        .map(|(i, v)| problem.to_search(i, *v))
+    // Nelder–Mead from the scenario's values and from the middle of the ranges, each restarted
+    // from its best point with a fresh simplex until a restart no longer improves the loss (a
+    // simplex collapses early near a bound, where the logistic transform flattens the loss).
+    let middle: Vec<f64> = (0..start.len())
+        .map(|i| {
+            let (lo, hi) = problem.range(i);
+            0.5 * (lo + hi)
+        })
         .collect();
-    let simplex: Vec<Vec<f64>> = std::iter::once(search_start.clone())
-        .chain((0..search_start.len()).map(|i| {
-            let mut vertex = search_start.clone();
-            // Step towards the middle of the range, so that a start near a bound stays inside.
-            vertex[i] += if vertex[i] > 0.0 {
-                -settings.initial_step
-            } else {
-                settings.initial_step
-            };
-            vertex
-        }))
-        .collect();
-    let solver = NelderMead::new(simplex)
-        .with_sd_tolerance(settings.loss_tolerance)
-        .map_err(|e| CalibrateError::Optimiser(e.to_string()))?;
-    let problem_ref = &problem;
-    let result = Executor::new(problem_ref, solver)
-        .configure(|state| state.max_iters(settings.max_iterations))
-        .run()
-        .map_err(|e| CalibrateError::Optimiser(e.to_string()))?;
-    let state = result.state();
-    let best = state
-        .get_best_param()
-        .cloned()
-        .unwrap_or_else(|| search_start.clone());
-    let iterations = state.get_iter();
-    let values = problem.values(&best);
+    let mut best: Option<(f64, Vec<f64>)> = None;
+    let mut iterations = 0;
+    for origin in [start.clone(), middle] {
+        let mut point = origin;
+        let mut point_loss = f64::INFINITY;
+        for _restart in 0..settings.max_restarts {
+            let (loss, found, used) = nelder_mead(&problem, &point, settings)?;
+            iterations += used;
+            let improved = loss < point_loss - 1e-9 * point_loss.abs().min(1.0);
+            if loss < point_loss {
+                point_loss = loss;
+                point = found;
+            }
+            if !improved {
+                break;
+            }
+        }
+        if best.as_ref().is_none_or(|(loss, _)| point_loss < *loss) {
+            best = Some((point_loss, point));
+        }
+    }
+    let values = best.map_or_else(|| start.clone(), |(_, values)| values);
 
     let standard_errors = standard_errors(&problem, &values);
     let trajectory_start = problem.run(&start).map_err(CalibrateError::BaseRun)?;
@@ -577,6 +579,47 @@ pub fn fit(mut problem: Problem<'_>, settings: &Settings) -> Result<Fit, Calibra
         predicted_start,
         predicted,
     })
+}
+
+/// One Nelder–Mead search from `from` (parameter values): the simplex steps from `from` towards
+/// the middle of each range by `initial_step` of the range, in the logistic search coordinates.
+/// Returns the best loss, its parameter values and the iterations used.
+fn nelder_mead(
+    problem: &Problem<'_>,
+    from: &[f64],
+    settings: &Settings,
+) -> Result<(f64, Vec<f64>, u64), CalibrateError> {
+    let origin: Vec<f64> = from
+        .iter()
+        .enumerate()
+        .map(|(i, v)| problem.to_search(i, *v))
+        .collect();
+    let simplex: Vec<Vec<f64>> = std::iter::once(origin.clone())
+        .chain((0..from.len()).map(|i| {
+            let (lo, hi) = problem.range(i);
+            let towards_middle = if from[i] > 0.5 * (lo + hi) { -1.0 } else { 1.0 };
+            let mut vertex = origin.clone();
+            vertex[i] = problem.to_search(
+                i,
+                from[i] + towards_middle * settings.initial_step * (hi - lo),
+            );
+            vertex
+        }))
+        .collect();
+    let solver = NelderMead::new(simplex)
+        .with_sd_tolerance(settings.loss_tolerance)
+        .map_err(|e| CalibrateError::Optimiser(e.to_string()))?;
+    let result = Executor::new(problem, solver)
+        .configure(|state| state.max_iters(settings.max_iterations))
+        .run()
+        .map_err(|e| CalibrateError::Optimiser(e.to_string()))?;
+    let state = result.state();
+    let best = state.get_best_param().cloned().unwrap_or(origin);
+    Ok((
+        state.get_best_cost(),
+        problem.values(&best),
+        state.get_iter(),
+    ))
 }
 
 /// Approximate standard errors from the Gauss–Newton information matrix of the weighted
