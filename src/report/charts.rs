@@ -1,6 +1,6 @@
 //! Charts: pure data in, SVG + PNG files out. No model knowledge here.
 //!
-//! Seven kinds of figure are drawn, each written twice into a directory as
+//! Eight kinds of figure are drawn, each written twice into a directory as
 //! `<stem>.svg` and `<stem>.png` (1600×900 px):
 //!
 //! * [`draw_line_chart`]: one or two panels of yearly series with plan-target markers;
@@ -17,6 +17,8 @@
 //!   median and target stars (Monte Carlo sweeps), one legend above the grid;
 //! * [`draw_index_bars`]: sensitivity indices (Sobol S1/ST, Morris μ*/σ, tornado swings) as
 //!   horizontal grouped bars per parameter, sorted, with optional error bars.
+//! * [`draw_scatter`] (module `scatter`): predicted against observed on log–log axes with
+//!   the 45° line and every point labelled where there is room (backtests).
 //!
 //! Text is set in an embedded subset of Noto Sans CJK SC (SIL OFL, see
 //! `assets/fonts/README.md`), registered with plotters under [`FONT_FAMILY`], so the
@@ -44,6 +46,10 @@
 //!
 //! Output is deterministic: no timestamps, no hash-map iteration, inputs are walked in
 //! the order given (sorting, where done, is stable with index tie-breaks).
+
+mod scatter;
+
+pub use scatter::{draw_scatter, ScatterChart, ScatterPoint};
 
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
