@@ -35,7 +35,16 @@ pub fn median(values: &[f64]) -> Option<f64> {
     })
 }
 
-/// Ranks from 1 to n; tied values share the average of the ranks they span.
+/// Relative difference below which two values count as tied when ranking: ratios such as
+/// `start · f / start` differ from `f` in the last bits, and that noise must not invent an order.
+pub const TIE_TOLERANCE: f64 = 1e-12;
+
+fn tied(a: f64, b: f64) -> bool {
+    a == b || (a - b).abs() <= TIE_TOLERANCE * a.abs().max(b.abs())
+}
+
+/// Ranks from 1 to n; tied values (equal to within [`TIE_TOLERANCE`], relative to the smallest
+/// of the group) share the average of the ranks they span.
 pub fn ranks(values: &[f64]) -> Vec<f64> {
     let mut order: Vec<usize> = (0..values.len()).collect();
     order.sort_by(|&a, &b| values[a].total_cmp(&values[b]).then(a.cmp(&b)));
@@ -43,7 +52,7 @@ pub fn ranks(values: &[f64]) -> Vec<f64> {
     let mut start = 0;
     while start < order.len() {
         let mut end = start + 1;
-        while end < order.len() && values[order[end]] == values[order[start]] {
+        while end < order.len() && tied(values[order[end]], values[order[start]]) {
             end += 1;
         }
         // Positions start..end (0-based) hold ranks start+1 ..= end; their mean:
@@ -199,6 +208,13 @@ mod tests {
         // unsorted input keeps its order: 3 1 2 → 3, 1, 2
         assert_eq!(ranks(&[3.0, 1.0, 2.0]), vec![3.0, 1.0, 2.0]);
         assert!(ranks(&[]).is_empty());
+        // Rounding noise is a tie: 13·1.2345/13 ≠ 1.2345 in floating point, yet it is one value.
+        let noisy = 13.0 * 1.2345 / 13.0;
+        assert_ne!(noisy, 1.2345);
+        assert_eq!(ranks(&[noisy, 1.2345, 2.0]), vec![1.5, 1.5, 3.0]);
+        assert_eq!(spearman(&[noisy, 1.2345, 1.2345], &[1.0, 2.0, 3.0]), None);
+        // … but a real difference of one part in a billion is not.
+        assert_eq!(ranks(&[1.0 + 1e-9, 1.0]), vec![2.0, 1.0]);
     }
 
     #[test]

@@ -316,6 +316,32 @@ mod tests {
     }
 
     #[test]
+    fn the_regional_forecast_has_no_rank_correlation_within_one_year() {
+        // Every unit grows by the same factor: growth ranks are all tied (despite rounding in
+        // start · f / start), so the correlation is undefined, not a number made of noise.
+        let (data, prepared, trajectory) = run();
+        let t = trajectory.year_index(2020).unwrap();
+        let observations: Vec<Observation> = (0..data.units.len())
+            .map(|i| {
+                let value = trajectory.gdp[t][i] * (1.0 + 0.01 * (i % 7) as f64);
+                observation(i, 2020, Variable::Gdp, value)
+            })
+            .collect();
+        let backtest = evaluate(&prepared, &trajectory, &observations);
+        let of = |f: Forecast| {
+            &backtest
+                .summary
+                .iter()
+                .find(|s| s.forecast == f)
+                .unwrap()
+                .summary
+        };
+        assert_eq!(of(Forecast::NaiveRegional).n, 44);
+        assert_eq!(of(Forecast::NaiveRegional).spearman_growth, None);
+        assert!(of(Forecast::Model).spearman_growth.is_some());
+    }
+
+    #[test]
     fn observations_outside_the_run_are_skipped_not_fatal() {
         let (_, prepared, trajectory) = run();
         let observations = [

@@ -53,7 +53,12 @@ impl fmt::Display for ObservedErrors {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{} problem(s) in the observed file:", self.0.len())?;
         for problem in &self.0 {
-            write!(f, "\n  {problem}")?;
+            if problem.line == 0 {
+                // A problem of the whole file (e.g. unreadable): no line to point at.
+                write!(f, "\n  {}: {}", problem.file, problem.message)?;
+            } else {
+                write!(f, "\n  {problem}")?;
+            }
         }
         Ok(())
     }
