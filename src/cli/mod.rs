@@ -118,6 +118,22 @@ pub enum Command {
         #[command(flatten)]
         output: OutputArgs,
     },
+    /// Run a scenario and compare it with observations of later years (population, GDP per
+    /// unit), next to two naive forecasts: backtest.csv, backtest_summary.csv, manifest.json,
+    /// scatter and error-map charts (default folder results/backtest-<name>/).
+    Backtest {
+        /// The scenario file; observations must fall after its start year.
+        #[arg(value_name = "SCENARIO.ron")]
+        scenario: PathBuf,
+
+        /// CSV with columns unit_id,year,variable,value (variable: population in persons or
+        /// gdp in yuan at 2014 prices; other columns ignored, `status` carried through).
+        #[arg(long, value_name = "FILE.csv")]
+        observed: PathBuf,
+
+        #[command(flatten)]
+        output: OutputArgs,
+    },
 }
 
 /// `simulate calibrate`: arguments.
@@ -230,6 +246,11 @@ fn run(args: &Args) -> anyhow::Result<()> {
             sweep(file, *threads, shard.as_deref(), *resume, output)
         }
         Some(Command::Calibrate(calibrate_args)) => calibrate(calibrate_args),
+        Some(Command::Backtest {
+            scenario,
+            observed,
+            output,
+        }) => backtest(scenario, observed, output),
         None => run_each(&args.scenarios, &args.output),
     }
 }
@@ -572,6 +593,50 @@ fn sweep_merge(dirs: &[PathBuf], output: &OutputArgs) -> anyhow::Result<()> {
             dirs.len(),
             dir.display()
         );
+    }
+    Ok(())
+}
+
+/// `simulate backtest`: one run compared with a file of observations (`crate::backtest`).
+fn backtest(path: &Path, observed: &Path, output: &OutputArgs) -> anyhow::Result<()> {
+    use crate::backtest::observed::{self, RunYears};
+    let loaded = load_all(&[path.to_path_buf()])?;
+    let (scenario, data) = &loaded[0];
+    let dir = output
+        .out
+        .clone()
+        .unwrap_or_else(|| Path::new("results").join(format!("backtest-{}", scenario.name)));
+    output::check_writable(&dir, output.force)?;
+    let years = RunYears {
+        start: scenario.start_year,
+        end: scenario.end_year,
+    };
+    let observed = observed::load(observed, &data.units, years)
+        .map_err(|err| CliError::BadInput(err.to_string()))?;
+    let prepared = prepare_all(&loaded)?.remove(0);
+    let mut observer = progress::YearBar::new(
+        !output.quiet && std::io::stderr().is_terminal(),
+        &scenario.name,
+    );
+    let trajectory = engine::simulate(&prepared, &RunOptions::default(), &mut observer);
+    let result = crate::backtest::evaluate(&prepared, &trajectory, &observed.observations);
+    let report = report::backtest::BacktestReport {
+        run: RunReport {
+            data,
+            scenario,
+            prepared: &prepared,
+            trajectory: &trajectory,
+        },
+        observed: &observed,
+        backtest: &result,
+    };
+    output::write_atomically(&dir, output.force, |tmp| {
+        report::backtest::write_all(&report, tmp).map_err(anyhow::Error::from)
+    })
+    .with_context(|| format!("writing the backtest into {}", dir.display()))?;
+    if !output.quiet {
+        println!("{}", report::backtest::summary(&report));
+        println!("Results written to {}", dir.display());
     }
     Ok(())
 }

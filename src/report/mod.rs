@@ -3,6 +3,7 @@
 //! Table contents are built by pure functions; writing is a thin layer on top. Every number is
 //! formatted with a fixed number of decimals so that outputs are byte-identical across runs.
 
+pub mod backtest;
 pub mod calibrate;
 pub mod charts;
 pub mod compare;

@@ -1,0 +1,506 @@
+//! Outputs of `simulate backtest`: `backtest.csv` (one row per observation),
+//! `backtest_summary.csv` (metrics per variable and forecast), `manifest.json` (the run's
+//! manifest plus the observed file), per observed variable a predicted-vs-observed scatter
+//! (`scatter_<variable>`) and a map of the model's errors (`error_map_<variable>`), and the
+//! terminal table. Chart contents are built by pure functions; docs/BACKTEST.md defines
+//! every column.
+
+use std::fmt::Write as _;
+use std::path::Path;
+
+use serde_json::json;
+
+use super::charts::{self, MapChart, MapUnit, ScatterChart, ScatterPoint};
+use super::{csv_error, csv_writer, f1, finish, ReportError, RunReport};
+use crate::backtest::{Backtest, Forecast, ObservedFile, Row, Variable};
+use crate::data::short_zh;
+
+/// Everything a backtest report is made from.
+pub struct BacktestReport<'a> {
+    pub run: RunReport<'a>,
+    pub observed: &'a ObservedFile,
+    pub backtest: &'a Backtest,
+}
+
+/// A finite number with `decimals` decimals; empty for NaN, ±∞ or None.
+fn num(x: Option<f64>, decimals: usize) -> String {
+    match x {
+        Some(v) if v.is_finite() => format!("{v:.decimals$}"),
+        _ => String::new(),
+    }
+}
+
+/// Decimals of percentages (errors of a tenth of a percent are common) and of log errors.
+const PCT_DECIMALS: usize = 3;
+const LOG_DECIMALS: usize = 5;
+
+/// Writes every output into `dir` (which must exist). Returns the names written.
+pub fn write_all(report: &BacktestReport<'_>, dir: &Path) -> Result<Vec<String>, ReportError> {
+    let mut written = Vec::new();
+    write_rows(report, &dir.join("backtest.csv"))?;
+    written.push("backtest.csv".to_string());
+    write_summary(report.backtest, &dir.join("backtest_summary.csv"))?;
+    written.push("backtest_summary.csv".to_string());
+    for variable in report.backtest.variables() {
+        let stem = format!("scatter_{}", variable.id());
+        charts::draw_scatter(&scatter_chart(report, variable), dir, &stem)?;
+        written.push(format!("{stem}.svg"));
+        written.push(format!("{stem}.png"));
+        let stem = format!("error_map_{}", variable.id());
+        charts::draw_map(&error_map(report, variable), dir, &stem)?;
+        written.push(format!("{stem}.svg"));
+        written.push(format!("{stem}.png"));
+    }
+    write_manifest(report, dir, &written)?;
+    written.push("manifest.json".to_string());
+    Ok(written)
+}
+
+/// `backtest.csv`: one row per observation, in file order.
+pub fn write_rows(report: &BacktestReport<'_>, path: &Path) -> Result<(), ReportError> {
+    let mut writer = csv_writer(path)?;
+    let err = csv_error(path);
+    let mut header = vec![
+        "unit_id".to_string(),
+        "name_zh".into(),
+        "year".into(),
+        "variable".into(),
+        "status".into(),
+        "observed".into(),
+        "start_value".into(),
+    ];
+    header.extend(Forecast::ALL.iter().map(|f| f.id().to_string()));
+    header.extend(
+        Forecast::ALL
+            .iter()
+            .map(|f| format!("{}_error_pct", f.id())),
+    );
+    header.extend(
+        Forecast::ALL
+            .iter()
+            .map(|f| format!("{}_log_error", f.id())),
+    );
+    writer.write_record(&header).map_err(&err)?;
+    for row in &report.backtest.rows {
+        let o = &row.observation;
+        let unit = &report.run.data.units[o.unit];
+        let mut record = vec![
+            unit.id.clone(),
+            unit.name_zh.clone(),
+            o.year.to_string(),
+            o.variable.id().to_string(),
+            o.status.clone(),
+            f1(o.value),
+            f1(row.start_value),
+        ];
+        record.extend(Forecast::ALL.iter().map(|&f| num(Some(row.forecast(f)), 1)));
+        record.extend(
+            Forecast::ALL
+                .iter()
+                .map(|&f| num(Some(row.pct_error(f)), PCT_DECIMALS)),
+        );
+        record.extend(
+            Forecast::ALL
+                .iter()
+                .map(|&f| num(Some(row.log_error(f)), LOG_DECIMALS)),
+        );
+        writer.write_record(&record).map_err(&err)?;
+    }
+    finish(writer, path)
+}
+
+/// `backtest_summary.csv`: per variable and forecast, the metrics over all observations.
+pub fn write_summary(backtest: &Backtest, path: &Path) -> Result<(), ReportError> {
+    let mut writer = csv_writer(path)?;
+    let err = csv_error(path);
+    writer
+        .write_record([
+            "variable",
+            "forecast",
+            "n",
+            "mape_pct",
+            "median_ape_pct",
+            "bias_pct",
+            "rmse_log",
+            "spearman_growth",
+            "sign_agreement",
+        ])
+        .map_err(&err)?;
+    for row in &backtest.summary {
+        let s = &row.summary;
+        writer
+            .write_record([
+                row.variable.id().to_string(),
+                row.forecast.id().to_string(),
+                s.n.to_string(),
+                num(s.mape_pct, PCT_DECIMALS),
+                num(s.median_ape_pct, PCT_DECIMALS),
+                num(s.bias_pct, PCT_DECIMALS),
+                num(s.rmse_log, LOG_DECIMALS),
+                num(s.spearman_growth, 4),
+                num(s.sign_agreement, 4),
+            ])
+            .map_err(&err)?;
+    }
+    finish(writer, path)
+}
+
+/// `manifest.json`: the manifest of a run (scenario, data, parameters, calibration, output
+/// hashes) with a `backtest` section naming the observed file and its hash.
+fn write_manifest(
+    report: &BacktestReport<'_>,
+    dir: &Path,
+    outputs: &[String],
+) -> Result<(), ReportError> {
+    super::write_manifest(&report.run, dir, outputs)?;
+    let path = dir.join("manifest.json");
+    let io = |source| ReportError::Io {
+        path: path.clone(),
+        source,
+    };
+    let text = std::fs::read_to_string(&path).map_err(io)?;
+    let mut manifest: serde_json::Value =
+        serde_json::from_str(&text).expect("the manifest was just written as JSON");
+    let backtest = report.backtest;
+    manifest["backtest"] = json!({
+        "observed_file": report.observed.path,
+        "observed_sha256": report.observed.sha256,
+        "observations": backtest.rows.len(),
+        "years": backtest.years(),
+        "variables": backtest.variables().iter().map(|v| v.id()).collect::<Vec<_>>(),
+        "forecasts": {
+            "model": "the scenario run",
+            "naive_regional": "each unit grows at the plan area's rate in the run, from its start value",
+            "naive_trend": "each unit continues its pre-start trend at constant rates: population at natural growth + pre-start net migration rate, GDP at (1 + that rate)(1 + per-head growth of the first projected year) − 1",
+        },
+        "definitions": "docs/BACKTEST.md",
+        "units_of_measure": {
+            "population": "persons",
+            "gdp": "yuan at 2014 prices",
+            "error_pct": "100·(forecast − observed)/observed",
+            "log_error": "ln forecast − ln observed",
+        },
+    });
+    let text =
+        serde_json::to_string_pretty(&manifest).expect("JSON values always serialise") + "\n";
+    std::fs::write(&path, text).map_err(io)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Charts
+
+fn variable_zh(variable: Variable) -> &'static str {
+    match variable {
+        Variable::Population => "常住人口 population",
+        Variable::Gdp => "GDP",
+    }
+}
+
+/// (divisor, display unit) of a variable's values in charts.
+fn display(variable: Variable) -> (f64, &'static str) {
+    match variable {
+        Variable::Population => (1e4, "万人"),
+        Variable::Gdp => (1e8, "亿元, 2014年价格 2014 prices"),
+    }
+}
+
+fn forecast_zh(forecast: Forecast) -> &'static str {
+    match forecast {
+        Forecast::Model => "模型 model",
+        Forecast::NaiveRegional => "区域同速 naive regional",
+        Forecast::NaiveTrend => "延续趋势 naive trend",
+    }
+}
+
+fn rows_of(backtest: &Backtest, variable: Variable) -> Vec<&Row> {
+    backtest
+        .rows
+        .iter()
+        .filter(|r| r.observation.variable == variable)
+        .collect()
+}
+
+fn years_text(years: &[i32]) -> String {
+    match (years.first(), years.last()) {
+        (Some(a), Some(b)) if a == b => a.to_string(),
+        (Some(a), Some(b)) => format!("{a}–{b}"),
+        _ => "—".to_string(),
+    }
+}
+
+fn subtitle(report: &BacktestReport<'_>) -> String {
+    let file = Path::new(&report.observed.path)
+        .file_name()
+        .map_or(report.observed.path.clone(), |n| {
+            n.to_string_lossy().into_owned()
+        });
+    format!(
+        "情景 scenario: {} (起始 start {}) · 观测 observed: {} · simulate {}",
+        report.run.scenario.name,
+        report.run.scenario.start_year,
+        file,
+        env!("CARGO_PKG_VERSION")
+    )
+}
+
+/// Predicted (model) against observed values of one variable, one colour per year.
+pub fn scatter_chart(report: &BacktestReport<'_>, variable: Variable) -> ScatterChart {
+    let rows = rows_of(report.backtest, variable);
+    let mut years: Vec<i32> = rows.iter().map(|r| r.observation.year).collect();
+    years.sort_unstable();
+    years.dedup();
+    let (divisor, unit) = display(variable);
+    let points = rows
+        .iter()
+        .map(|r| ScatterPoint {
+            label: short_zh(&report.run.data.units[r.observation.unit].name_zh).to_string(),
+            x: r.observation.value,
+            y: r.forecast(Forecast::Model),
+            group: years
+                .iter()
+                .position(|&y| y == r.observation.year)
+                .unwrap_or(0),
+        })
+        .collect();
+    let mut table = vec![vec![
+        format!("n = {}", rows.len()),
+        "MAPE".to_string(),
+        "偏差 bias".to_string(),
+        "ρ 增长 growth".to_string(),
+    ]];
+    for row in report
+        .backtest
+        .summary
+        .iter()
+        .filter(|s| s.variable == variable)
+    {
+        let s = &row.summary;
+        table.push(vec![
+            forecast_zh(row.forecast).to_string(),
+            chart_number(s.mape_pct, "%", false),
+            chart_number(s.bias_pct, "%", true),
+            chart_number(s.spearman_growth, "", false),
+        ]);
+    }
+    let notes = vec![
+        "MAPE: 平均绝对百分比误差 mean absolute % error".to_string(),
+        "偏差 bias: 平均 mean (预测−观测)/观测 (predicted−observed)/observed".to_string(),
+        "ρ: 增长的秩相关 Spearman rank correlation of growth since the start".to_string(),
+        "区域同速: 各单元按全区增速 every unit at the regional rate".to_string(),
+        "延续趋势: 各单元延续起始前趋势 every unit on its pre-start trend".to_string(),
+    ];
+    ScatterChart {
+        title: format!(
+            "模型预测与观测 Model vs observed: {}, {}",
+            variable_zh(variable),
+            years_text(&years)
+        ),
+        subtitle: subtitle(report),
+        x_label: format!("观测 observed ({unit})"),
+        y_label: format!("模型预测 model forecast ({unit})"),
+        divisor,
+        groups: years.iter().map(|y| y.to_string()).collect(),
+        points,
+        band_pct: Some(10.0),
+        table,
+        notes,
+    }
+}
+
+/// "13.8%", "+11.9%", "0.52" (true minus sign; "—" when undefined) for a chart table.
+fn chart_number(x: Option<f64>, suffix: &str, sign: bool) -> String {
+    match x {
+        Some(v) if v.is_finite() => {
+            let decimals = if suffix.is_empty() { 2 } else { 1 };
+            let text = if sign {
+                format!("{v:+.decimals$}{suffix}")
+            } else {
+                format!("{v:.decimals$}{suffix}")
+            };
+            // "−0.00" reads as a sign where there is none.
+            if text
+                .trim_start_matches(['-', '+'])
+                .chars()
+                .all(|ch| matches!(ch, '0' | '.' | '%'))
+            {
+                text.trim_start_matches(['-', '+']).to_string()
+            } else {
+                text.replace('-', "−")
+            }
+        }
+        _ => "—".to_string(),
+    }
+}
+
+/// The model's % error per unit on the map (the latest observed year of each unit).
+pub fn error_map(report: &BacktestReport<'_>, variable: Variable) -> MapChart {
+    let data = report.run.data;
+    let t = report.run.trajectory;
+    let rows = rows_of(report.backtest, variable);
+    let mut latest: Vec<Option<&Row>> = vec![None; data.units.len()];
+    for row in &rows {
+        let slot = &mut latest[row.observation.unit];
+        if slot.is_none_or(|r| r.observation.year < row.observation.year) {
+            *slot = Some(row);
+        }
+    }
+    let mut years: Vec<i32> = latest
+        .iter()
+        .flatten()
+        .map(|r| r.observation.year)
+        .collect();
+    years.sort_unstable();
+    years.dedup();
+    let observed_population = |unit: usize, year: i32| {
+        report
+            .backtest
+            .rows
+            .iter()
+            .find(|r| {
+                r.observation.unit == unit
+                    && r.observation.year == year
+                    && r.observation.variable == Variable::Population
+            })
+            .map(|r| r.observation.value)
+    };
+    let units = latest
+        .iter()
+        .enumerate()
+        .filter_map(|(i, row)| {
+            let row = (*row)?;
+            let year = row.observation.year;
+            let population = observed_population(i, year).or_else(|| {
+                t.year_index(year)
+                    .and_then(|k| t.population.get(k))
+                    .and_then(|p| p.get(i))
+                    .copied()
+            })?;
+            let unit = &data.units[i];
+            Some(MapUnit {
+                label: short_zh(&unit.name_zh).to_string(),
+                lon: unit.lon,
+                lat: unit.lat,
+                population,
+                growth_pct: row.pct_error(Forecast::Model),
+            })
+        })
+        .collect();
+    let which = if years.len() > 1 {
+        " · 每个单元取最近观测年份 each unit's latest observed year"
+    } else {
+        ""
+    };
+    MapChart {
+        title: format!(
+            "模型误差 Model error: {}, {}",
+            variable_zh(variable),
+            years_text(&years)
+        ),
+        subtitle: format!(
+            "{} · 误差 error = (模型−观测)/观测 (model−observed)/observed · 圆面积 ∝ 常住人口 area ∝ population{which}",
+            subtitle(report)
+        ),
+        units,
+        flows: Vec::new(),
+        colour_label: Some("模型误差 model error (%), 红 = 偏高 red = too high".to_string()),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Terminal
+
+/// The terminal table: one line per variable and forecast.
+pub fn summary(report: &BacktestReport<'_>) -> String {
+    let backtest = report.backtest;
+    let mut units: Vec<usize> = backtest.rows.iter().map(|r| r.observation.unit).collect();
+    units.sort_unstable();
+    units.dedup();
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "Backtest of `{}` ({}–{}) against {}: {} observations of {} units in {}",
+        report.run.scenario.name,
+        report.run.scenario.start_year,
+        report.run.scenario.end_year,
+        report.observed.path,
+        backtest.rows.len(),
+        units.len(),
+        backtest
+            .years()
+            .iter()
+            .map(i32::to_string)
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    let _ = writeln!(out);
+    let _ = writeln!(
+        out,
+        "{:<11} {:<15} {:>4} {:>8} {:>13} {:>8} {:>9} {:>9} {:>11}",
+        "variable",
+        "forecast",
+        "n",
+        "MAPE %",
+        "median APE %",
+        "bias %",
+        "RMSE log",
+        "Spearman",
+        "sign agree"
+    );
+    let show = |x: Option<f64>, decimals: usize| match x {
+        Some(v) if v.is_finite() => format!("{v:.decimals$}"),
+        _ => "—".to_string(),
+    };
+    for row in &backtest.summary {
+        let s = &row.summary;
+        let _ = writeln!(
+            out,
+            "{:<11} {:<15} {:>4} {:>8} {:>13} {:>8} {:>9} {:>9} {:>11}",
+            row.variable.id(),
+            row.forecast.id(),
+            s.n,
+            show(s.mape_pct, 2),
+            show(s.median_ape_pct, 2),
+            show(s.bias_pct, 2),
+            show(s.rmse_log, 4),
+            show(s.spearman_growth, 3),
+            show(s.sign_agreement, 3),
+        );
+    }
+    let _ = writeln!(out);
+    let _ = write!(
+        out,
+        "% errors: 100·(forecast − observed)/observed; growth: value / start-year value (docs/BACKTEST.md)"
+    );
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_in_files_and_charts() {
+        assert_eq!(num(Some(1.23456), 3), "1.235");
+        assert_eq!(num(Some(f64::NAN), 3), "");
+        assert_eq!(num(Some(f64::INFINITY), 3), "");
+        assert_eq!(num(None, 3), "");
+        assert_eq!(chart_number(Some(13.82), "%", false), "13.8%");
+        assert_eq!(chart_number(Some(-0.52), "%", true), "−0.5%");
+        assert_eq!(chart_number(Some(11.93), "%", true), "+11.9%");
+        // A value that rounds to zero carries no sign.
+        assert_eq!(chart_number(Some(-0.0028), "", false), "0.00");
+        assert_eq!(chart_number(Some(-0.01), "%", true), "0.0%");
+        assert_eq!(chart_number(None, "", false), "—");
+        assert_eq!(years_text(&[2016, 2020]), "2016–2020");
+        assert_eq!(years_text(&[2020]), "2020");
+        assert_eq!(years_text(&[]), "—");
+    }
+
+    #[test]
+    fn every_character_of_this_module_renders() {
+        assert_eq!(
+            charts::missing_glyphs(include_str!("backtest.rs")),
+            Vec::<char>::new()
+        );
+    }
+}
