@@ -1,6 +1,7 @@
 //! The one integration-test binary: CLI end-to-end, golden summary, determinism, the bad-input
 //! corpus and property tests of the engine.
 
+mod backtest;
 mod cli;
 mod compare;
 mod golden;

@@ -1,0 +1,456 @@
+//! `simulate backtest`, end to end: outputs and their shape, determinism, refusing to
+//! overwrite, and the bad-input cases of the observed file (exit code 2, the place and the rule
+//! in the message, nothing written).
+
+use std::path::{Path, PathBuf};
+use std::process::Output;
+
+use super::cli::{root, simulate};
+
+fn baseline() -> String {
+    root().join("scenarios/baseline.ron").display().to_string()
+}
+
+/// 44 units in 2020 (population and GDP) and six in 2016 (population): synthetic values, see
+/// tests/data/backtest/README.md.
+fn fixture() -> String {
+    root()
+        .join("tests/data/backtest/synthetic_2016_2020.csv")
+        .display()
+        .to_string()
+}
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+fn lines(path: &Path) -> Vec<String> {
+    std::fs::read_to_string(path)
+        .unwrap_or_else(|err| panic!("reading {}: {err}", path.display()))
+        .lines()
+        .map(String::from)
+        .collect()
+}
+
+fn listing(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+#[test]
+fn a_backtest_writes_every_output_with_the_right_shape() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = simulate(
+        &[
+            "backtest",
+            &baseline(),
+            "--observed",
+            &fixture(),
+            "--out",
+            "bt",
+        ],
+        tmp.path(),
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let dir = tmp.path().join("bt");
+    assert_eq!(
+        listing(&dir),
+        [
+            "backtest.csv",
+            "backtest_summary.csv",
+            "error_map_gdp.png",
+            "error_map_gdp.svg",
+            "error_map_population.png",
+            "error_map_population.svg",
+            "manifest.json",
+            "scatter_gdp.png",
+            "scatter_gdp.svg",
+            "scatter_population.png",
+            "scatter_population.svg",
+        ]
+    );
+    let rows = lines(&dir.join("backtest.csv"));
+    assert_eq!(
+        rows[0],
+        "unit_id,name_zh,year,variable,status,observed,start_value,model,naive_regional,\
+         naive_trend,model_error_pct,naive_regional_error_pct,naive_trend_error_pct,\
+         model_log_error,naive_regional_log_error,naive_trend_log_error"
+    );
+    // one row per observation: 44 × 2 in 2020 + 6 in 2016, in file order
+    assert_eq!(rows.len(), 1 + 94);
+    assert!(rows[1].starts_with("yuzhong,渝中区,2020,population,synthetic,630416.0,656683.0,"));
+    assert!(rows.iter().skip(1).all(|r| r.split(',').count() == 16));
+    let summary = lines(&dir.join("backtest_summary.csv"));
+    assert_eq!(
+        summary[0],
+        "variable,forecast,n,mape_pct,median_ape_pct,bias_pct,rmse_log,spearman_growth,sign_agreement"
+    );
+    let firsts: Vec<&str> = summary[1..]
+        .iter()
+        .map(|l| l.rsplitn(8, ',').last().unwrap())
+        .collect();
+    assert_eq!(
+        firsts,
+        [
+            "population,model",
+            "population,naive_regional",
+            "population,naive_trend",
+            "gdp,model",
+            "gdp,naive_regional",
+            "gdp,naive_trend",
+        ]
+    );
+    assert!(summary[1].starts_with("population,model,50,"));
+    assert!(summary[4].starts_with("gdp,model,44,"));
+    let png = std::fs::read(dir.join("scatter_population.png")).unwrap();
+    assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n");
+    let manifest: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("manifest.json")).unwrap()).unwrap();
+    assert_eq!(manifest["scenario"]["name"], "baseline");
+    assert_eq!(manifest["backtest"]["observations"], 94);
+    assert_eq!(
+        manifest["backtest"]["years"],
+        serde_json::json!([2016, 2020])
+    );
+    assert_eq!(
+        manifest["backtest"]["observed_sha256"]
+            .as_str()
+            .unwrap()
+            .len(),
+        64
+    );
+    assert_eq!(manifest["outputs"].as_object().unwrap().len(), 10);
+    // The terminal table: a header and one line per variable and forecast.
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("94 observations of 44 units in 2016, 2020"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("MAPE %"), "{stdout}");
+    assert!(stdout.contains("gdp         naive_trend"), "{stdout}");
+}
+
+#[test]
+fn one_variable_gives_its_charts_only_and_quiet_prints_nothing() {
+    let tmp = tempfile::tempdir().unwrap();
+    let observed = tmp.path().join("obs.csv");
+    std::fs::write(
+        &observed,
+        "unit_id,year,variable,value\nchengdu,2020,population,16000000\nwanzhou,2020,population,1600000\n",
+    )
+    .unwrap();
+    let out = simulate(
+        &[
+            "backtest",
+            &baseline(),
+            "--observed",
+            "obs.csv",
+            "--out",
+            "bt",
+            "-q",
+        ],
+        tmp.path(),
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(out.stdout.is_empty(), "--quiet prints nothing");
+    let names = listing(&tmp.path().join("bt"));
+    assert!(names.contains(&"scatter_population.png".to_string()));
+    assert!(!names.iter().any(|n| n.contains("gdp")), "{names:?}");
+    // Two observations: the correlation is defined but not for the regional forecast, whose
+    // growth is the same for every unit (all ranks tied): an empty field, not NaN.
+    let summary = lines(&tmp.path().join("bt/backtest_summary.csv"));
+    assert_eq!(summary.len(), 1 + 3);
+    let regional: Vec<&str> = summary[2].split(',').collect();
+    assert_eq!(regional[..3], ["population", "naive_regional", "2"]);
+    assert_eq!(regional[7], "", "{}", summary[2]);
+    assert!(!summary.iter().any(|l| l.contains("NaN")));
+}
+
+#[test]
+fn two_runs_are_byte_identical() {
+    let tmp = tempfile::tempdir().unwrap();
+    for dir in ["a", "b"] {
+        let out = simulate(
+            &[
+                "backtest",
+                &baseline(),
+                "--observed",
+                &fixture(),
+                "--out",
+                dir,
+                "-q",
+            ],
+            tmp.path(),
+        );
+        assert!(out.status.success(), "{}", stderr(&out));
+    }
+    let names = listing(&tmp.path().join("a"));
+    assert_eq!(names, listing(&tmp.path().join("b")));
+    for name in names {
+        let a = std::fs::read(tmp.path().join("a").join(&name)).unwrap();
+        let b = std::fs::read(tmp.path().join("b").join(&name)).unwrap();
+        assert!(a == b, "{name} differs between two identical runs");
+    }
+}
+
+#[test]
+fn an_existing_output_folder_is_replaced_only_with_force() {
+    let tmp = tempfile::tempdir().unwrap();
+    let args = [
+        "backtest",
+        &baseline(),
+        "--observed",
+        &fixture(),
+        "--out",
+        "bt",
+        "-q",
+    ];
+    assert!(simulate(&args, tmp.path()).status.success());
+    std::fs::write(tmp.path().join("bt/keep.txt"), "mine").unwrap();
+    let out = simulate(&args, tmp.path());
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("already holds results"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(
+        tmp.path().join("bt/keep.txt").exists(),
+        "nothing was changed"
+    );
+    let forced: Vec<&str> = args.iter().copied().chain(["--force"]).collect();
+    let out = simulate(&forced, tmp.path());
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        !tmp.path().join("bt/keep.txt").exists(),
+        "the folder was replaced"
+    );
+}
+
+/// Runs a backtest of the baseline (2014–2030) on `text` written to `obs.csv`; checks exit
+/// code 2, an `error:` message containing every fragment, no panic, and that nothing but the
+/// observed file is in the folder afterwards.
+fn rejected(text: &str, fragments: &[&str]) {
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::write(tmp.path().join("obs.csv"), text).unwrap();
+    let out = simulate(
+        &[
+            "backtest",
+            &baseline(),
+            "--observed",
+            "obs.csv",
+            "--out",
+            "bt",
+        ],
+        tmp.path(),
+    );
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.starts_with("error:"), "{err}");
+    assert!(!err.contains("panicked"), "{err}");
+    for fragment in fragments {
+        assert!(err.contains(fragment), "missing {fragment:?} in\n{err}");
+    }
+    assert_eq!(listing(tmp.path()), ["obs.csv"], "nothing may be written");
+}
+
+#[test]
+fn an_unknown_unit_is_named_with_a_suggestion() {
+    rejected(
+        "unit_id,year,variable,value\nchengdou,2020,population,16000000\n",
+        &[
+            "obs.csv:2: column `unit_id`: unknown unit id `chengdou`",
+            "(did you mean `chengdu`?)",
+            "units.csv",
+        ],
+    );
+}
+
+#[test]
+fn an_unknown_variable_is_named_with_the_allowed_ones() {
+    rejected(
+        "unit_id,year,variable,value\nchengdu,2020,pop,16000000\n",
+        &[
+            "obs.csv:2: column `variable`: unknown variable `pop`",
+            "use `population` (persons) or `gdp` (yuan at 2014 prices)",
+        ],
+    );
+}
+
+#[test]
+fn a_missing_column_is_named() {
+    rejected(
+        "unit_id,year,value\nchengdu,2020,16000000\n",
+        &[
+            "obs.csv:1: missing required column(s) `variable`",
+            "unit_id,year,variable,value",
+        ],
+    );
+}
+
+#[test]
+fn a_year_outside_the_run_is_rejected() {
+    rejected(
+        "unit_id,year,variable,value\nchengdu,2035,population,16000000\nchengdu,2010,gdp,1e12\n",
+        &[
+            "obs.csv:2: column `year`: year 2035 is outside the run (2014–2030)",
+            "obs.csv:3: column `year`: year 2010 is outside the run",
+            "after 2014 and at most 2030",
+        ],
+    );
+}
+
+#[test]
+fn the_start_year_is_rejected_because_it_tests_nothing() {
+    rejected(
+        "unit_id,year,variable,value\nchengdu,2014,population,15402974\n",
+        &[
+            "obs.csv:2: column `year`: 2014 is the run's start year",
+            "reproduces them by construction",
+        ],
+    );
+}
+
+#[test]
+fn every_problem_of_a_file_is_reported_at_once() {
+    rejected(
+        "unit_id,year,variable,value\n\
+         chengdou,2020,population,1\n\
+         chengdu,2020,GDP,1\n\
+         chengdu,2020,population,-3\n\
+         chengdu,2020,gdp,12e11\n\
+         chengdu,2020,gdp,13e11\n",
+        &[
+            "4 problem(s) in the observed file",
+            "obs.csv:2: column `unit_id`",
+            "obs.csv:3: column `variable`: unknown variable `GDP` (did you mean `gdp`?)",
+            "obs.csv:4: column `value`: value -3 breaks the rule",
+            "obs.csv:6: column `unit_id`: duplicate observation of gdp of `chengdu` in 2020 (first on line 5)",
+        ],
+    );
+}
+
+#[test]
+fn odd_files_are_bad_input_not_panics() {
+    rejected("", &["missing required column(s)"]);
+    rejected("unit_id,year,variable,value\n", &["holds no observations"]);
+    rejected(
+        "unit_id,year,variable,value\nchengdu,2020\n",
+        &["obs.csv:2: malformed CSV row"],
+    );
+    rejected(
+        "unit_id,year,variable,value\nchengdu,2020,gdp,1,2\n",
+        &["obs.csv:2: malformed CSV row"],
+    );
+    rejected(
+        "unit_id,year,variable,value\nchengdu,2020,gdp,NaN\n",
+        &["`NaN` is not a finite number"],
+    );
+}
+
+#[test]
+fn a_missing_observed_file_is_bad_input() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = simulate(
+        &[
+            "backtest",
+            &baseline(),
+            "--observed",
+            "nowhere.csv",
+            "--out",
+            "bt",
+        ],
+        tmp.path(),
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains("nowhere.csv: cannot read the observed file"));
+    assert!(listing(tmp.path()).is_empty());
+    let out = simulate(&["backtest", &baseline()], tmp.path());
+    assert_eq!(out.status.code(), Some(2), "--observed is required");
+    assert!(stderr(&out).contains("--observed"));
+}
+
+/// The shipped file of 2014 observations is the base year itself: with a run that starts in
+/// 2014 every row is the start year (and nothing else is wrong with it).
+#[test]
+fn observed_2014_is_valid_and_equals_the_base_year() {
+    let tmp = tempfile::tempdir().unwrap();
+    let observed: PathBuf = root().join("data/observed_2014.csv");
+    let out = simulate(
+        &[
+            "backtest",
+            &baseline(),
+            "--observed",
+            observed.to_str().unwrap(),
+            "--out",
+            "bt",
+        ],
+        tmp.path(),
+    );
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("88 problem(s) in the observed file"), "{err}");
+    assert_eq!(err.matches("is the run's start year").count(), 88, "{err}");
+
+    // Same values as baseline_2014.csv, row by row, provenance verbatim.
+    let read = |name: &str| {
+        let mut reader = csv::Reader::from_path(root().join("data").join(name)).unwrap();
+        let headers = reader.headers().unwrap().clone();
+        reader
+            .records()
+            .map(|r| {
+                let r = r.unwrap();
+                let get = |c: &str| r[headers.iter().position(|h| h == c).unwrap()].to_string();
+                [
+                    "unit_id",
+                    "year",
+                    "variable",
+                    "value",
+                    "unit",
+                    "status",
+                    "method_or_source",
+                ]
+                .map(get)
+            })
+            .collect::<Vec<_>>()
+    };
+    let observed = read("observed_2014.csv");
+    assert_eq!(observed.len(), 88);
+    assert_eq!(observed, read("baseline_2014.csv"));
+}
+
+/// The intended use: the 2010 hindcast scored against the observed 2014 values.
+#[test]
+fn the_hindcast_is_scored_against_observed_2014() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = simulate(
+        &[
+            "backtest",
+            root().join("scenarios/hindcast_2010.ron").to_str().unwrap(),
+            "--observed",
+            root().join("data/observed_2014.csv").to_str().unwrap(),
+            "--out",
+            "bt",
+            "-q",
+        ],
+        tmp.path(),
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let rows = lines(&tmp.path().join("bt/backtest.csv"));
+    assert_eq!(rows.len(), 1 + 88);
+    // Status and provenance: the status column is carried through.
+    assert!(rows[1].starts_with("yuzhong,渝中区,2014,population,estimated,656683.0,"));
+    let summary = lines(&tmp.path().join("bt/backtest_summary.csv"));
+    assert_eq!(summary.len(), 1 + 6);
+    // One observed year: every unit has the regional growth, no rank correlation.
+    for line in [&summary[2], &summary[5]] {
+        let fields: Vec<&str> = line.split(',').collect();
+        assert_eq!(fields[1], "naive_regional");
+        assert_eq!(fields[2], "44");
+        assert_eq!(fields[7], "", "{line}");
+    }
+}
