@@ -6,9 +6,10 @@ use std::path::Path;
 
 use serde_json::json;
 
+use super::charts::{self, ScatterChart, ScatterPoint};
 use super::{csv_error, csv_writer, finish, ReportError};
-use crate::calibrate::{Fit, Group, Scope};
-use crate::data::{self, Dataset};
+use crate::calibrate::{Fit, Group, Quantity, Scope};
+use crate::data::{self, short_zh, Dataset};
 use crate::model::params::{spec_index, SPECS};
 use crate::scenario::Scenario;
 
@@ -36,6 +37,13 @@ pub fn write_all(report: &CalibrationReport<'_>, dir: &Path) -> Result<Vec<Strin
     written.push("parameters.csv".into());
     write_fit(report, &dir.join("fit.csv"))?;
     written.push("fit.csv".into());
+    for (quantity, stem) in [
+        (FitQuantity::Population, "fit_population"),
+        (FitQuantity::Gdp, "fit_gdp"),
+    ] {
+        charts::draw_scatter(&fit_chart(report, quantity), dir, stem)?;
+        written.extend([format!("{stem}.svg"), format!("{stem}.png")]);
+    }
     write_manifest(report, dir, &written)?;
     written.push("manifest.json".into());
     Ok(written)
@@ -358,4 +366,110 @@ fn write_manifest(
     let path = dir.join("manifest.json");
     let text = serde_json::to_string_pretty(&manifest).expect("JSON of plain values") + "\n";
     std::fs::write(&path, text).map_err(|source| ReportError::Io { path, source })
+}
+
+/// The two charts of the fit: population (both kinds) and GDP.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum FitQuantity {
+    Population,
+    Gdp,
+}
+
+/// Observed against fitted for the units (provincial totals are in fit.csv), one colour per
+/// year, labelled in the last year only so that each unit is named once.
+pub fn fit_chart(report: &CalibrationReport<'_>, quantity: FitQuantity) -> ScatterChart {
+    let fit = report.fit;
+    let wanted = |q: Quantity| match quantity {
+        FitQuantity::Population => q != Quantity::Gdp,
+        FitQuantity::Gdp => q == Quantity::Gdp,
+    };
+    let rows: Vec<(usize, f64, f64, i32)> = fit
+        .observations
+        .iter()
+        .zip(&fit.predicted)
+        .filter_map(|(o, p)| match (o.scope, p) {
+            (Scope::Unit(u), Some(p)) if wanted(o.quantity) => Some((u, o.value, *p, o.year)),
+            _ => None,
+        })
+        .collect();
+    let mut years: Vec<i32> = rows.iter().map(|r| r.3).collect();
+    years.sort_unstable();
+    years.dedup();
+    let last = years.last().copied().unwrap_or_default();
+    let points = rows
+        .iter()
+        .map(|&(u, observed, fitted, year)| ScatterPoint {
+            label: if year == last {
+                short_zh(&report.data.units[u].name_zh).to_string()
+            } else {
+                String::new()
+            },
+            x: observed,
+            y: fitted,
+            group: years.iter().position(|&y| y == year).unwrap_or(0),
+        })
+        .collect();
+    let group = match quantity {
+        FitQuantity::Population => Group::UnitPopulation,
+        FitQuantity::Gdp => Group::UnitGdp,
+    };
+    let loss_of = |losses: &[(Group, f64)]| {
+        losses
+            .iter()
+            .find(|(g, _)| *g == group)
+            .map_or(f64::NAN, |(_, l)| *l)
+    };
+    let table = vec![
+        vec![
+            format!("n = {}", rows.len()),
+            "均方对数误差 MSLE".to_string(),
+            "RMS".to_string(),
+        ],
+        vec![
+            "起点 start".to_string(),
+            format!("{:.5}", loss_of(&fit.group_losses_start)),
+            format!("{:.1}%", 100.0 * loss_of(&fit.group_losses_start).sqrt()),
+        ],
+        vec![
+            "拟合 fitted".to_string(),
+            format!("{:.5}", loss_of(&fit.group_losses)),
+            format!("{:.1}%", 100.0 * loss_of(&fit.group_losses).sqrt()),
+        ],
+    ];
+    let (title, unit, divisor) = match quantity {
+        FitQuantity::Population => ("常住人口 population", "万人", 1e4),
+        FitQuantity::Gdp => ("地区生产总值 GDP (2014 prices)", "亿元", 1e8),
+    };
+    let fitted: Vec<String> = fit
+        .names
+        .iter()
+        .zip(&fit.values)
+        .map(|(name, value)| {
+            let symbol = spec_index(name).map_or(*name, |i| SPECS[i].symbol);
+            format!("{symbol} = {value:.3}")
+        })
+        .collect();
+    ScatterChart {
+        title: format!(
+            "校准拟合 Calibration fit, {title}, {}–{last}",
+            years.first().copied().unwrap_or_default()
+        ),
+        subtitle: format!(
+            "{} — 拟合参数 fitted: {}",
+            report.scenario.name,
+            fitted.join(", ")
+        ),
+        x_label: format!("观测 observed ({unit})"),
+        y_label: format!("拟合 fitted run ({unit})"),
+        divisor,
+        groups: years.iter().map(ToString::to_string).collect(),
+        points,
+        band_pct: Some(10.0),
+        table,
+        notes: vec![
+            "MSLE: 对数误差平方均值 mean squared log error".to_string(),
+            "RMS ≈ 典型误差 typical % error".to_string(),
+            "标注: 最后一年 labels: last year".to_string(),
+        ],
+    }
 }

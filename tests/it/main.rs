@@ -2,6 +2,7 @@
 //! corpus and property tests of the engine.
 
 mod backtest;
+mod calibrate;
 mod cli;
 mod compare;
 mod golden;
