@@ -53,3 +53,56 @@ fn the_readme_shows_the_current_baseline_summary() {
         "README.md's sample output is stale: paste tests/golden/baseline_summary.txt into it"
     );
 }
+
+/// The hindcast backtest the README reports ("How good is it?"): its summary is golden, and
+/// every MAPE / median APE / bias triple of it appears in the README's table.
+#[test]
+fn the_readme_shows_the_current_hindcast_backtest() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out_dir = tmp.path().join("backtest");
+    let out = super::cli::simulate(
+        &[
+            "backtest",
+            root().join("scenarios/hindcast_2010.ron").to_str().unwrap(),
+            "--observed",
+            root().join("data/observed_2014.csv").to_str().unwrap(),
+            "--out",
+            out_dir.to_str().unwrap(),
+            "--quiet",
+        ],
+        tmp.path(),
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let summary = std::fs::read_to_string(out_dir.join("backtest_summary.csv")).unwrap();
+    let path = root().join("tests/golden/hindcast_backtest_summary.csv");
+    if std::env::var_os("UPDATE_GOLDEN").is_some() {
+        std::fs::write(&path, &summary).unwrap();
+    } else {
+        let expected = std::fs::read_to_string(&path).unwrap();
+        assert!(
+            summary == expected,
+            "the hindcast backtest changed; review, update README \"How good is it?\" and run UPDATE_GOLDEN=1 cargo test --test it golden\n--- expected\n{expected}\n--- got\n{summary}"
+        );
+    }
+    let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
+    for line in summary.lines().skip(1) {
+        let fields: Vec<&str> = line.split(',').collect();
+        let number = |i: usize| fields[i].parse::<f64>().unwrap();
+        let cell = format!(
+            "| {:.2} | {:.2} | {:+.2} |",
+            number(3),
+            number(4),
+            number(5)
+        )
+        .replace('-', "−");
+        assert!(
+            readme.contains(&cell),
+            "README.md's hindcast table lacks `{cell}` ({line})"
+        );
+    }
+}
