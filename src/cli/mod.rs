@@ -7,6 +7,15 @@
 mod output;
 mod progress;
 
+/// `println!` that tolerates a closed stdout (`simulate … | head`): results are already
+/// written when the summary is printed, so a reader that stopped early is not an error.
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout(), $($arg)*);
+    }};
+}
+
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -289,8 +298,8 @@ fn calibrate(args: &CalibrateArgs) -> anyhow::Result<()> {
     })
     .with_context(|| format!("writing the calibration of `{}`", scenario.name))?;
     if !args.output.quiet {
-        println!("{}", report::calibrate::markdown(&report));
-        println!(
+        say!("{}", report::calibrate::markdown(&report));
+        say!(
             "Fitted in {seconds:.2} s. Results written to {}; run the fitted scenario with\n  simulate {}",
             dir.display(),
             dir.join("calibrated.ron").display()
@@ -373,8 +382,8 @@ fn compare(paths: &[PathBuf], years: &[i32], output: &OutputArgs) -> anyhow::Res
     })
     .with_context(|| format!("writing the comparison into {}", dir.display()))?;
     if !output.quiet {
-        println!("{}", report::compare::summary(&comparison));
-        println!("Results written to {}", dir.display());
+        say!("{}", report::compare::summary(&comparison));
+        say!("Results written to {}", dir.display());
     }
     Ok(())
 }
@@ -487,12 +496,12 @@ fn sweep(
         } else {
             String::new()
         };
-        println!(
+        say!(
             "Sweep `{}`{part}: {computed} runs in {seconds:.1} s ({:.0} runs/s){resumed}",
             sweep.name,
             computed as f64 / seconds.max(1e-9),
         );
-        println!("Results written to {}", dir.display());
+        say!("Results written to {}", dir.display());
     }
     Ok(())
 }
@@ -587,7 +596,7 @@ fn sweep_merge(dirs: &[PathBuf], output: &OutputArgs) -> anyhow::Result<()> {
     output::check_writable(&dir, output.force)?;
     finish_sweep(&sweep, &design, &results, &dir, output)?;
     if !output.quiet {
-        println!(
+        say!(
             "Merged {} runs from {} folders into {}",
             results.len(),
             dirs.len(),
@@ -635,8 +644,8 @@ fn backtest(path: &Path, observed: &Path, output: &OutputArgs) -> anyhow::Result
     })
     .with_context(|| format!("writing the backtest into {}", dir.display()))?;
     if !output.quiet {
-        println!("{}", report::backtest::summary(&report));
-        println!("Results written to {}", dir.display());
+        say!("{}", report::backtest::summary(&report));
+        say!("Results written to {}", dir.display());
     }
     Ok(())
 }
@@ -675,8 +684,8 @@ fn run_each(paths: &[PathBuf], args: &OutputArgs) -> anyhow::Result<()> {
         })
         .with_context(|| format!("writing the results of `{}`", scenario.name))?;
         if !args.quiet {
-            println!("{}", report::summary(&run_report));
-            println!("Results written to {}", dir.display());
+            say!("{}", report::summary(&run_report));
+            say!("Results written to {}", dir.display());
         }
     }
     Ok(())

@@ -10,7 +10,7 @@ use super::charts::{
 use super::{f1, f2, regions, target_rows, ReportError, RunReport};
 use crate::data::{short_zh, Dataset};
 use crate::engine::Trajectory;
-use crate::scenario::{Adjust, Policy, Scenario, TimeChange, BASE_YEAR};
+use crate::scenario::{Adjust, Policy, Scenario, TimeChange};
 
 /// The reports of every scenario, reference first. All share one dataset's units.
 pub struct Comparison<'a> {
@@ -614,7 +614,7 @@ pub fn default_years() -> Vec<i32> {
 pub fn check_years(years: &[i32], scenarios: &[&Scenario]) -> Result<(), String> {
     for &year in years {
         for scenario in scenarios {
-            if year < BASE_YEAR || year > scenario.end_year {
+            if year < scenario.start_year || year > scenario.end_year {
                 return Err(format!(
                     "--years: {year} is outside scenario `{}` ({}–{}); choose years its run covers",
                     scenario.name, scenario.start_year, scenario.end_year

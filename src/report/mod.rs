@@ -345,7 +345,33 @@ pub fn write_manifest(
             )
         })
         .collect();
-    let manifest = json!({
+    // A 2010 start says how its base year was built (docs/CALIBRATION.md).
+    let hindcast_base = (scenario.start_year == crate::scenario::CENSUS_YEAR).then(|| {
+        let prices = crate::engine::base::PriceHistory::new(report.data);
+        let estimates: Vec<serde_json::Value> = report
+            .data
+            .units
+            .iter()
+            .zip(crate::engine::base::gdp_2010(report.data))
+            .filter(|(_, gdp)| !gdp.estimate.is_empty())
+            .map(|(unit, gdp)| {
+                json!({ "unit": unit.id, "gdp_2010_current_yuan": gdp.nominal, "method": gdp.estimate })
+            })
+            .collect();
+        json!({
+            "population": "2010 census residents (2010-11-01, taken as year-end 2010)",
+            "gdp": "2010 GDP (history file) × deflator 2014 / deflator 2010",
+            "gdp_estimates": estimates,
+            "deflator_2014_is_1": prices.deflator.iter().map(|(y, v)| (y.to_string(), json!(v))).collect::<serde_json::Map<_, _>>(),
+            "derived_real_growth_used_where_macro_file_has_none": {
+                "sichuan": prices.real_growth[0].iter().map(|(y, v)| (y.to_string(), json!(v))).collect::<serde_json::Map<_, _>>(),
+                "chongqing": prices.real_growth[1].iter().map(|(y, v)| (y.to_string(), json!(v))).collect::<serde_json::Map<_, _>>(),
+            },
+            "net_migration_targets": "census net migrant stock pattern, shifted to each province's observed 2010–2014 level",
+            "unit_trends": "none (measured on 2010–2014)",
+        })
+    });
+    let mut manifest = json!({
         "engine": { "name": env!("CARGO_PKG_NAME"), "version": env!("CARGO_PKG_VERSION") },
         "scenario": {
             "name": scenario.name,
@@ -400,6 +426,9 @@ pub fn write_manifest(
             "persons": "persons moving from origin to destination during the year",
         },
     });
+    if let Some(base) = hindcast_base {
+        manifest["hindcast_base"] = base;
+    }
     let path = dir.join("manifest.json");
     let text =
         serde_json::to_string_pretty(&manifest).expect("JSON values always serialise") + "\n";
