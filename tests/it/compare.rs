@@ -175,3 +175,46 @@ fn compare_needs_two_scenarios_and_years_inside_the_runs() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("--years: 2040 is outside"));
     assert!(!tmp.path().join("results").exists());
 }
+
+#[test]
+fn compare_takes_years_from_each_scenarios_own_start() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out_dir = tmp.path().join("cmp");
+    let hindcast = scenario("hindcast_2010.ron");
+    // 2012 is in the hindcast but before the baseline's 2014 start.
+    let out = simulate(
+        &[
+            "compare",
+            &hindcast,
+            &scenario("baseline.ron"),
+            "--years",
+            "2012",
+            "--out",
+            out_dir.to_str().unwrap(),
+        ],
+        tmp.path(),
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr)
+        .contains("2012 is outside scenario `baseline` (2014–2030)"));
+    let out = simulate(
+        &[
+            "compare",
+            &hindcast,
+            &scenario("baseline.ron"),
+            "--years",
+            "2014,2020",
+            "--out",
+            out_dir.to_str().unwrap(),
+            "--quiet",
+        ],
+        tmp.path(),
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(out_dir.join("comparison.csv").is_file());
+}
