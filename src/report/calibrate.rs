@@ -9,7 +9,7 @@ use serde_json::json;
 use super::charts::{self, ScatterChart, ScatterPoint};
 use super::{csv_error, csv_writer, finish, ReportError};
 use crate::calibrate::{Fit, Group, Quantity, Scope};
-use crate::data::{self, short_zh, Dataset};
+use crate::data::{short_zh, Dataset};
 use crate::model::params::{spec_index, SPECS};
 use crate::scenario::Scenario;
 
@@ -320,15 +320,7 @@ fn write_manifest(
     outputs: &[String],
 ) -> Result<(), ReportError> {
     let fit = report.fit;
-    let mut output_hashes = serde_json::Map::new();
-    for name in outputs {
-        let path = dir.join(name);
-        let bytes = std::fs::read(&path).map_err(|source| ReportError::Io {
-            path: path.clone(),
-            source,
-        })?;
-        output_hashes.insert(name.clone(), json!(data::sha256_hex(&bytes)));
-    }
+    let output_hashes = super::output_hashes(dir, outputs)?;
     let manifest = json!({
         "engine": { "name": env!("CARGO_PKG_NAME"), "version": env!("CARGO_PKG_VERSION") },
         "command": "calibrate",

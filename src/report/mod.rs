@@ -306,6 +306,23 @@ pub fn write_targets(report: &RunReport<'_>, path: &Path) -> Result<(), ReportEr
     finish(writer, path)
 }
 
+/// SHA-256 of each written output, by file name (for manifests).
+pub fn output_hashes(
+    dir: &Path,
+    outputs: &[String],
+) -> Result<serde_json::Map<String, serde_json::Value>, ReportError> {
+    let mut hashes = serde_json::Map::new();
+    for name in outputs {
+        let path = dir.join(name);
+        let bytes = std::fs::read(&path).map_err(|source| ReportError::Io {
+            path: path.clone(),
+            source,
+        })?;
+        hashes.insert(name.clone(), json!(data::sha256_hex(&bytes)));
+    }
+    Ok(hashes)
+}
+
 /// `manifest.json`: what produced these files, so that anyone can reproduce them.
 pub fn write_manifest(
     report: &RunReport<'_>,
@@ -314,15 +331,7 @@ pub fn write_manifest(
 ) -> Result<(), ReportError> {
     let scenario = report.scenario;
     let prepared = report.prepared;
-    let mut output_hashes = serde_json::Map::new();
-    for name in outputs {
-        let path = dir.join(name);
-        let bytes = std::fs::read(&path).map_err(|source| ReportError::Io {
-            path: path.clone(),
-            source,
-        })?;
-        output_hashes.insert(name.clone(), json!(data::sha256_hex(&bytes)));
-    }
+    let output_hashes = output_hashes(dir, outputs)?;
     let parameters: serde_json::Map<String, serde_json::Value> = scenario
         .params
         .iter()

@@ -1,6 +1,6 @@
 //! `simulate calibrate`, end to end.
 
-use super::cli::{root, simulate};
+use super::cli::{assert_success, root, simulate};
 
 fn scenario(name: &str) -> String {
     root().join("scenarios").join(name).display().to_string()
@@ -22,12 +22,7 @@ fn calibrate_writes_a_runnable_scenario_and_its_report() {
         ],
         tmp.path(),
     );
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_success(&out);
     for file in [
         "calibrated.ron",
         "calibration.md",
@@ -65,12 +60,7 @@ fn calibrate_writes_a_runnable_scenario_and_its_report() {
         ],
         tmp.path(),
     );
-    assert_eq!(
-        run.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&run.stderr)
-    );
+    assert_success(&run);
 
     // Same inputs, same bytes; an existing folder is not replaced without --force.
     let again_dir = tmp.path().join("again");

@@ -191,3 +191,13 @@ fn the_readme_scenario_examples_run() {
         );
     }
 }
+
+/// Fails with the command's stderr unless it exited with 0.
+pub fn assert_success(out: &Output) {
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

@@ -2,7 +2,7 @@
 
 use std::path::Path;
 
-use super::cli::{root, simulate};
+use super::cli::{assert_success, root, simulate};
 
 fn scenario(name: &str) -> String {
     root().join("scenarios").join(name).display().to_string()
@@ -210,11 +210,6 @@ fn compare_takes_years_from_each_scenarios_own_start() {
         ],
         tmp.path(),
     );
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_success(&out);
     assert!(out_dir.join("comparison.csv").is_file());
 }

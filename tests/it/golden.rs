@@ -5,7 +5,7 @@ use simulate::engine::{self, RunOptions, Silent};
 use simulate::report::{self, RunReport};
 use simulate::scenario;
 
-use super::cli::root;
+use super::cli::{assert_success, root};
 
 fn check_golden(scenario_file: &str, golden: &str) {
     let (scenario, data) =
@@ -72,12 +72,7 @@ fn the_readme_shows_the_current_hindcast_backtest() {
         ],
         tmp.path(),
     );
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_success(&out);
     let summary = std::fs::read_to_string(out_dir.join("backtest_summary.csv")).unwrap();
     let path = root().join("tests/golden/hindcast_backtest_summary.csv");
     if std::env::var_os("UPDATE_GOLDEN").is_some() {
