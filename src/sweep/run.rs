@@ -126,6 +126,9 @@ pub struct Sweep {
     pub data: Dataset,
     /// The data-only part of setup, shared by every run.
     pub derived: engine::DataDerived,
+    /// What runs share of the base scenario's setup, and its calibration as their starting
+    /// point (`None` if the base scenario cannot be set up).
+    pub warm: Option<engine::Warm>,
     pub source_hash: String,
     /// The sweep file, as given.
     pub source: PathBuf,
@@ -262,6 +265,10 @@ pub fn load(path: &Path) -> Result<Sweep, SweepFileError> {
             ),
         ));
     }
+    let derived = engine::DataDerived::new(&data);
+    // A base scenario that cannot be set up gets no warm start: its runs then fail (or not)
+    // on their own parameters, as without one.
+    let warm = engine::Warm::new(&data, &derived, &base).ok();
     Ok(Sweep {
         name: file.name,
         method: file.method,
@@ -269,7 +276,8 @@ pub fn load(path: &Path) -> Result<Sweep, SweepFileError> {
         factors,
         outputs,
         base,
-        derived: engine::DataDerived::new(&data),
+        derived,
+        warm,
         data,
         source_hash: crate::data::sha256_hex(text.as_bytes()),
         source: path.to_path_buf(),
@@ -383,7 +391,11 @@ fn evaluate(sweep: &Sweep, row: &[f64], keep_detail: bool) -> RunResult {
         params,
         ..sweep.base.clone()
     };
-    let prepared = match engine::prepare_with(&sweep.data, &sweep.derived, &scenario) {
+    let prepared = match &sweep.warm {
+        Some(warm) => engine::prepare_warm(&sweep.data, &sweep.derived, warm, &scenario),
+        None => engine::prepare_with(&sweep.data, &sweep.derived, &scenario),
+    };
+    let prepared = match prepared {
         Ok(prepared) => prepared,
         Err(err) => return rejected(err.to_string()),
     };
