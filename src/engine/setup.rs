@@ -32,16 +32,18 @@ pub struct CostSetting {
     pub access: Arc<DMatrix<f64>>,
 }
 
-/// The inputs of one year besides the cost setting (N+1 vectors, 0 = rest of China).
+/// The inputs of one year besides the cost setting (N+1 vectors, 0 = rest of China). Vectors
+/// that rarely change from year to year (amenity shifts, caps) or between the runs of a sweep
+/// (urban shares) are shared, not copied.
 #[derive(Debug, Clone)]
 pub struct YearInputs {
     pub year: i32,
     pub setting: usize,
-    pub amenity_shift: DVector<f64>,
+    pub amenity_shift: Arc<DVector<f64>>,
     pub growth: DVector<f64>,
     pub natural_growth: DVector<f64>,
-    pub urban_share: DVector<f64>,
-    pub population_cap: DVector<f64>,
+    pub urban_share: Arc<DVector<f64>>,
+    pub population_cap: Arc<DVector<f64>>,
 }
 
 /// Everything a run needs, computed once: runs of a `Prepared` only do the time loop.
@@ -215,7 +217,7 @@ pub struct Warm {
     params: Params,
     drivers: Drivers,
     /// Status-quo urban shares (N+1), one vector per scenario year.
-    urban: Vec<DVector<f64>>,
+    urban: Vec<Arc<DVector<f64>>>,
     road: DMatrix<f64>,
     /// Travel times and market-access kernel of each of the base's cost settings.
     access: Vec<SharedAccess>,
@@ -268,7 +270,7 @@ impl Warm {
             .then_some(&self.drivers)
     }
 
-    fn urban_for(&self, scenario: &Scenario) -> Option<&[DVector<f64>]> {
+    fn urban_for(&self, scenario: &Scenario) -> Option<&[Arc<DVector<f64>>]> {
         let (a, b) = (&self.params, &scenario.params);
         let same =
             (0..2).all(|p| a.urban_max(p) == b.urban_max(p) && a.urban_rate(p) == b.urban_rate(p));
@@ -360,11 +362,11 @@ fn road_hours(derived: &DataDerived, params: &Params) -> DMatrix<f64> {
 }
 
 /// Status-quo urban shares (N+1, index 0 unused), one vector per scenario year.
-fn urban_vectors(data: &Dataset, scenario: &Scenario) -> Vec<DVector<f64>> {
+fn urban_vectors(data: &Dataset, scenario: &Scenario) -> Vec<Arc<DVector<f64>>> {
     let curves = urban_curves(data, &scenario.params);
     scenario
         .years()
-        .map(|year| urban_vector(&curves, year))
+        .map(|year| Arc::new(urban_vector(&curves, year)))
         .collect()
 }
 
@@ -593,12 +595,13 @@ fn build(
         .map(|t| t.clamp(-cap, cap))
         .collect();
     let province_index: Vec<usize> = data.units.iter().map(|u| u.province.index()).collect();
-    let mut years = Vec::with_capacity(drivers.years.len());
+    let mut years: Vec<YearInputs> = Vec::with_capacity(drivers.years.len());
+    let (mut amenity_shift, mut caps) = (DVector::zeros(nodes), DVector::zeros(nodes));
     for (index, year) in scenario.years().enumerate() {
-        let mut amenity_shift = DVector::zeros(nodes);
+        amenity_shift.fill(0.0);
+        caps.fill(f64::INFINITY);
         let mut growth = DVector::zeros(nodes);
         let mut natural = DVector::zeros(nodes);
-        let mut caps = DVector::from_element(nodes, f64::INFINITY);
         let macro_year = &drivers.years[index];
         growth[0] = macro_year.roc_growth;
         natural[0] = macro_year.roc_natural;
@@ -640,14 +643,20 @@ fn build(
                 _ => {}
             }
         }
+        // The previous year's vector when the same, else a new one.
+        let share = |previous: Option<&Arc<DVector<f64>>>, now: &DVector<f64>| match previous {
+            Some(previous) if previous.as_slice() == now.as_slice() => Arc::clone(previous),
+            _ => Arc::new(now.clone()),
+        };
+        let last = years.last();
         years.push(YearInputs {
             year,
             setting: setting_of_year[index],
-            amenity_shift,
+            amenity_shift: share(last.map(|y| &y.amenity_shift), &amenity_shift),
             growth,
             natural_growth: natural,
-            urban_share: urban[index].clone(),
-            population_cap: caps,
+            urban_share: Arc::clone(&urban[index]),
+            population_cap: share(last.map(|y| &y.population_cap), &caps),
         });
     }
 

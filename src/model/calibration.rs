@@ -262,7 +262,7 @@ impl<'a> Problem<'a> {
         let m = x.len();
         let (mut step, mut residual, mut diagonal) = (vec![0.0; m], vec![0.0; m], vec![0.0; m]);
         let mut newton = vec![0.0; m];
-        let mut accelerator = preconditioner.map(|_| Anderson::new(ANDERSON_DEPTH));
+        let mut accelerator = preconditioner.map(|_| Anderson::new(m));
         for round in 1..=max_rounds {
             let fit = self.evaluate(&x, &mut step, &mut residual, &mut diagonal);
             if !fit.finite() {
@@ -411,65 +411,110 @@ impl<'a> Problem<'a> {
 const ANDERSON_DEPTH: usize = 3;
 
 /// Anderson acceleration (type II; Walker & Ni 2011, mixing 1) of a fixed-point iteration
-/// x ← x + g(x): the next point combines the last `depth` steps so as to cancel the linear part
-/// of the remaining error (the preconditioned step is only approximately Newton's).
+/// x ← x + g(x): the next point combines the last `ANDERSON_DEPTH` steps so as to cancel the
+/// linear part of the remaining error (the preconditioned step is only approximately Newton's).
 struct Anderson {
-    depth: usize,
-    /// Differences of successive points and of successive steps, oldest first.
-    dx: Vec<Vec<f64>>,
-    dg: Vec<Vec<f64>>,
-    last: Option<(Vec<f64>, Vec<f64>)>,
+    /// Differences of successive points and of successive steps, in a ring of
+    /// `ANDERSON_DEPTH` slots; `len` are filled, the newest at `(next + DEPTH − 1) % DEPTH`.
+    dx: [Vec<f64>; ANDERSON_DEPTH],
+    dg: [Vec<f64>; ANDERSON_DEPTH],
+    len: usize,
+    next: usize,
+    /// The previous point and step.
+    last_x: Vec<f64>,
+    last_g: Vec<f64>,
+    started: bool,
 }
 
 impl Anderson {
-    fn new(depth: usize) -> Anderson {
+    fn new(m: usize) -> Anderson {
         Anderson {
-            depth,
-            dx: Vec::with_capacity(depth),
-            dg: Vec::with_capacity(depth),
-            last: None,
+            dx: std::array::from_fn(|_| vec![0.0; m]),
+            dg: std::array::from_fn(|_| vec![0.0; m]),
+            len: 0,
+            next: 0,
+            last_x: vec![0.0; m],
+            last_g: vec![0.0; m],
+            started: false,
         }
     }
 
     /// Moves `x` on, given the step `g` at `x`.
     fn advance(&mut self, x: &mut [f64], g: &[f64]) {
-        if let Some((x0, g0)) = self.last.take() {
-            if self.dx.len() == self.depth {
-                self.dx.remove(0);
-                self.dg.remove(0);
+        if self.started {
+            let slot = self.next;
+            for i in 0..x.len() {
+                self.dx[slot][i] = x[i] - self.last_x[i];
+                self.dg[slot][i] = g[i] - self.last_g[i];
             }
-            self.dx
-                .push(x.iter().zip(&x0).map(|(a, b)| a - b).collect());
-            self.dg
-                .push(g.iter().zip(&g0).map(|(a, b)| a - b).collect());
+            self.next = (slot + 1) % ANDERSON_DEPTH;
+            self.len = (self.len + 1).min(ANDERSON_DEPTH);
         }
-        self.last = Some((x.to_vec(), g.to_vec()));
-        let m = self.dg.len();
-        // γ = argmin ‖g − ΔG·γ‖ by the normal equations (m ≤ depth unknowns), lightly damped.
+        self.started = true;
+        self.last_x.copy_from_slice(x);
+        self.last_g.copy_from_slice(g);
+        // γ = argmin ‖g − ΔG·γ‖ by the normal equations (m ≤ depth unknowns), lightly damped;
+        // slots are used oldest first so the arithmetic does not depend on where the ring is.
+        let m = self.len;
+        let slot = |p: usize| (self.next + ANDERSON_DEPTH - m + p) % ANDERSON_DEPTH;
         let dot = |a: &[f64], b: &[f64]| a.iter().zip(b).map(|(x, y)| x * y).sum::<f64>();
-        let mut gram = DMatrix::from_fn(m, m, |p, q| dot(&self.dg[p], &self.dg[q]));
-        let largest = gram.diagonal().iter().copied().fold(0.0, f64::max);
+        let mut system = [[0.0; ANDERSON_DEPTH + 1]; ANDERSON_DEPTH];
         for p in 0..m {
-            gram[(p, p)] += 1e-12 * largest;
+            for q in 0..m {
+                system[p][q] = dot(&self.dg[slot(p)], &self.dg[slot(q)]);
+            }
+            system[p][ANDERSON_DEPTH] = dot(&self.dg[slot(p)], g);
         }
-        let rhs = DVector::from_fn(m, |p, _| dot(&self.dg[p], g));
-        let solved = if m == 0 { None } else { gram.lu().solve(&rhs) };
-        let gamma = match solved {
-            Some(gamma) if gamma.iter().all(|v| v.is_finite()) => gamma,
-            _ => {
+        let largest = (0..m).map(|p| system[p][p]).fold(0.0, f64::max);
+        for (p, row) in system.iter_mut().enumerate().take(m) {
+            row[p] += 1e-12 * largest;
+        }
+        let gamma = match solve_small(&mut system, m) {
+            Some(gamma) => gamma,
+            None => {
                 // Degenerate history: start it afresh with a plain step.
-                self.dx.clear();
-                self.dg.clear();
-                DVector::zeros(0)
+                self.len = 0;
+                [0.0; ANDERSON_DEPTH]
             }
         };
         for (i, x) in x.iter_mut().enumerate() {
             *x += g[i];
-            for (p, gamma) in gamma.iter().enumerate() {
-                *x -= gamma * (self.dx[p][i] + self.dg[p][i]);
+            for (p, gamma) in gamma.iter().enumerate().take(self.len) {
+                let s = slot(p);
+                *x -= gamma * (self.dx[s][i] + self.dg[s][i]);
             }
         }
     }
+}
+
+/// Solves the first m rows of an augmented system (right-hand side in the last column) by
+/// Gaussian elimination with partial pivoting; `None` if singular or not finite.
+fn solve_small(
+    a: &mut [[f64; ANDERSON_DEPTH + 1]; ANDERSON_DEPTH],
+    m: usize,
+) -> Option<[f64; ANDERSON_DEPTH]> {
+    const RHS: usize = ANDERSON_DEPTH;
+    for c in 0..m {
+        let pivot = (c..m).max_by(|&i, &j| a[i][c].abs().total_cmp(&a[j][c].abs()))?;
+        if a[pivot][c] == 0.0 || !a[pivot][c].is_finite() {
+            return None;
+        }
+        a.swap(c, pivot);
+        let pivot_row = a[c];
+        for row in a.iter_mut().take(m).skip(c + 1) {
+            let factor = row[c] / pivot_row[c];
+            for k in c..m {
+                row[k] -= factor * pivot_row[k];
+            }
+            row[RHS] -= factor * pivot_row[RHS];
+        }
+    }
+    let mut x = [0.0; ANDERSON_DEPTH];
+    for r in (0..m).rev() {
+        let tail: f64 = (r + 1..m).map(|k| a[r][k] * x[k]).sum();
+        x[r] = (a[r][RHS] - tail) / a[r][r];
+    }
+    x.iter().all(|v| v.is_finite()).then_some(x)
 }
 
 /// (Σ a_i·b_i, Σ c_i·d_i) with four partial sums each, which the compiler keeps in vector

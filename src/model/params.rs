@@ -128,40 +128,62 @@ impl Params {
         let mut params = Params::default();
         let mut errors = Vec::new();
         for (name, value) in overrides {
-            let Some(index) = spec_index(name) else {
-                errors.push(ParamError::Unknown {
+            match spec_index(name) {
+                Some(index) => params.set_checked(index, value, &mut errors),
+                None => errors.push(ParamError::Unknown {
                     name: name.to_string(),
                     suggestion: crate::data::suggestion(name, SPECS.iter().map(|s| s.name)),
-                });
-                continue;
-            };
-            let spec = &SPECS[index];
-            if !value.is_finite() {
-                errors.push(ParamError::NotFinite {
-                    name: spec.name,
-                    value,
-                });
-            } else if value < spec.bounds.0 || value > spec.bounds.1 {
-                errors.push(ParamError::OutOfBounds {
-                    name: spec.name,
-                    value,
-                    lo: spec.bounds.0,
-                    hi: spec.bounds.1,
-                    unit: spec.unit,
-                    sweep_lo: spec.sweep.0,
-                    sweep_hi: spec.sweep.1,
-                });
-            } else {
-                params.values[index] = value;
+                }),
             }
         }
+        params.finish(errors)
+    }
+
+    /// These values with `(index into SPECS, value)` overrides, checked as [`Params::from_values`]
+    /// checks them (sweeps resolve their factors' indices once, not per run).
+    pub fn with_values_at(
+        &self,
+        overrides: impl IntoIterator<Item = (usize, f64)>,
+    ) -> Result<Params, Vec<ParamError>> {
+        let mut params = *self;
+        let mut errors = Vec::new();
+        for (index, value) in overrides {
+            params.set_checked(index, value, &mut errors);
+        }
+        params.finish(errors)
+    }
+
+    fn set_checked(&mut self, index: usize, value: f64, errors: &mut Vec<ParamError>) {
+        let spec = &SPECS[index];
+        if !value.is_finite() {
+            errors.push(ParamError::NotFinite {
+                name: spec.name,
+                value,
+            });
+        } else if value < spec.bounds.0 || value > spec.bounds.1 {
+            errors.push(ParamError::OutOfBounds {
+                name: spec.name,
+                value,
+                lo: spec.bounds.0,
+                hi: spec.bounds.1,
+                unit: spec.unit,
+                sweep_lo: spec.sweep.0,
+                sweep_hi: spec.sweep.1,
+            });
+        } else {
+            self.values[index] = value;
+        }
+    }
+
+    /// Checks stability once every value is in bounds.
+    fn finish(self, mut errors: Vec<ParamError>) -> Result<Params, Vec<ParamError>> {
         if errors.is_empty() {
-            if let Err(err) = params.check_stability() {
+            if let Err(err) = self.check_stability() {
                 errors.push(err);
             }
         }
         if errors.is_empty() {
-            Ok(params)
+            Ok(self)
         } else {
             Err(errors)
         }

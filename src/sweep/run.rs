@@ -16,7 +16,6 @@ use super::SweepError;
 use crate::data::Dataset;
 use crate::engine::{self, RunOptions, Silent};
 use crate::model::params::{spec_index, SPECS};
-use crate::model::Params;
 use crate::report::targets;
 use crate::scenario::{self, Scenario, ScenarioErrors};
 
@@ -340,109 +339,135 @@ pub struct RunResult {
     pub population: Vec<Vec<f64>>,
 }
 
-fn evaluate(sweep: &Sweep, row: &[f64], keep_detail: bool) -> RunResult {
-    let distributions: Vec<Distribution> = sweep
-        .factors
-        .iter()
-        .map(|f| f.distribution.clone())
-        .collect();
-    let values = match sampling::to_parameters(row, &distributions) {
-        Ok(values) => values,
-        Err(err) => {
-            return RunResult {
-                parameters: Vec::new(),
-                outputs: Err(err.to_string()),
-                met: Vec::new(),
-                population: Vec::new(),
-            }
-        }
-    };
-    let overrides = sweep
-        .base
-        .params
-        .iter()
-        .filter(|(name, _)| !sweep.factors.iter().any(|f| f.name == *name))
-        .chain(
-            sweep
+/// What the runs of a sweep share: the factors' distributions and parameter indices.
+struct Runner<'a> {
+    sweep: &'a Sweep,
+    distributions: Vec<Distribution>,
+    indices: Vec<usize>,
+    keep_detail: bool,
+}
+
+/// Buffers a worker thread reuses from run to run (its contents never reach a result).
+struct Scratch {
+    scenario: Scenario,
+    trajectory: engine::Trajectory,
+}
+
+impl<'a> Runner<'a> {
+    fn new(sweep: &'a Sweep) -> Runner<'a> {
+        Runner {
+            sweep,
+            distributions: sweep
                 .factors
                 .iter()
-                .map(|f| f.name)
-                .zip(values.iter().copied()),
-        );
-    let rejected = |reason: String| RunResult {
-        parameters: values.clone(),
-        outputs: Err(reason),
-        met: Vec::new(),
-        population: Vec::new(),
-    };
-    let params = match Params::from_values(overrides) {
-        Ok(params) => params,
-        Err(errors) => {
-            return rejected(
-                errors
-                    .iter()
-                    .map(ToString::to_string)
-                    .collect::<Vec<_>>()
-                    .join("; "),
-            )
+                .map(|f| f.distribution.clone())
+                .collect(),
+            indices: sweep
+                .factors
+                .iter()
+                .map(|f| spec_index(f.name).expect("factors are validated parameter names"))
+                .collect(),
+            keep_detail: matches!(sweep.method, Method::MonteCarlo { .. }),
         }
-    };
-    let scenario = Scenario {
-        params,
-        ..sweep.base.clone()
-    };
-    let prepared = match &sweep.warm {
-        Some(warm) => engine::prepare_warm(&sweep.data, &sweep.derived, warm, &scenario),
-        None => engine::prepare_with(&sweep.data, &sweep.derived, &scenario),
-    };
-    let prepared = match prepared {
-        Ok(prepared) => prepared,
-        Err(err) => return rejected(err.to_string()),
-    };
-    let trajectory = engine::simulate(&prepared, &RunOptions::default(), &mut Silent);
-    let outputs = sweep
-        .outputs
-        .iter()
-        .map(|output| {
-            let i = trajectory
-                .year_index(output.year)
-                .expect("validated against the horizon");
-            let series = if output.gdp {
-                &trajectory.gdp
-            } else {
-                &trajectory.population
-            };
-            output.units.iter().map(|&u| series[i][u]).sum()
-        })
-        .collect();
-    let (met, population) = if keep_detail {
-        let rows = targets::score(
-            &sweep.data,
-            &trajectory,
-            scenario.params.land_per_person_m2(),
-        );
-        (
-            rows.iter().map(|r| r.met).collect(),
-            trajectory.population.clone(),
-        )
-    } else {
-        (Vec::new(), Vec::new())
-    };
-    RunResult {
-        parameters: values,
-        outputs: Ok(outputs),
-        met,
-        population,
+    }
+
+    fn scratch(&self) -> Scratch {
+        Scratch {
+            scenario: self.sweep.base.clone(),
+            trajectory: engine::Trajectory::default(),
+        }
+    }
+
+    fn evaluate(&self, row: &[f64], scratch: &mut Scratch) -> RunResult {
+        let sweep = self.sweep;
+        let values = match sampling::to_parameters(row, &self.distributions) {
+            Ok(values) => values,
+            Err(err) => {
+                return RunResult {
+                    parameters: Vec::new(),
+                    outputs: Err(err.to_string()),
+                    met: Vec::new(),
+                    population: Vec::new(),
+                }
+            }
+        };
+        let rejected = |reason: String| RunResult {
+            parameters: values.clone(),
+            outputs: Err(reason),
+            met: Vec::new(),
+            population: Vec::new(),
+        };
+        let overrides = self.indices.iter().copied().zip(values.iter().copied());
+        scratch.scenario.params = match sweep.base.params.with_values_at(overrides) {
+            Ok(params) => params,
+            Err(errors) => {
+                return rejected(
+                    errors
+                        .iter()
+                        .map(ToString::to_string)
+                        .collect::<Vec<_>>()
+                        .join("; "),
+                )
+            }
+        };
+        let scenario = &scratch.scenario;
+        let prepared = match &sweep.warm {
+            Some(warm) => engine::prepare_warm(&sweep.data, &sweep.derived, warm, scenario),
+            None => engine::prepare_with(&sweep.data, &sweep.derived, scenario),
+        };
+        let prepared = match prepared {
+            Ok(prepared) => prepared,
+            Err(err) => return rejected(err.to_string()),
+        };
+        let trajectory = &mut scratch.trajectory;
+        engine::simulate_into(&prepared, &RunOptions::default(), &mut Silent, trajectory);
+        let outputs = sweep
+            .outputs
+            .iter()
+            .map(|output| {
+                let i = trajectory
+                    .year_index(output.year)
+                    .expect("validated against the horizon");
+                let series = if output.gdp {
+                    &trajectory.gdp
+                } else {
+                    &trajectory.population
+                };
+                output.units.iter().map(|&u| series[i][u]).sum()
+            })
+            .collect();
+        let (met, population) = if self.keep_detail {
+            let rows = targets::score(
+                &sweep.data,
+                trajectory,
+                scenario.params.land_per_person_m2(),
+            );
+            (
+                rows.iter().map(|r| r.met).collect(),
+                trajectory.population.clone(),
+            )
+        } else {
+            (Vec::new(), Vec::new())
+        };
+        RunResult {
+            parameters: values,
+            outputs: Ok(outputs),
+            met,
+            population,
+        }
     }
 }
 
 /// Runs some rows of the design in parallel; results come back in row order, so they do not
 /// depend on the number of threads.
 pub fn run_rows(sweep: &Sweep, design: &Design, rows: std::ops::Range<usize>) -> Vec<RunResult> {
-    let detail = matches!(sweep.method, Method::MonteCarlo { .. });
+    let runner = Runner::new(sweep);
     design.rows()[rows]
         .par_iter()
-        .map(|row| evaluate(sweep, row, detail))
+        .map_init(
+            || runner.scratch(),
+            |scratch, row| runner.evaluate(row, scratch),
+        )
         .collect()
 }
 
