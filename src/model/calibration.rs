@@ -459,11 +459,11 @@ impl Anderson {
         let slot = |p: usize| (self.next + ANDERSON_DEPTH - m + p) % ANDERSON_DEPTH;
         let dot = |a: &[f64], b: &[f64]| a.iter().zip(b).map(|(x, y)| x * y).sum::<f64>();
         let mut system = [[0.0; ANDERSON_DEPTH + 1]; ANDERSON_DEPTH];
-        for p in 0..m {
-            for q in 0..m {
-                system[p][q] = dot(&self.dg[slot(p)], &self.dg[slot(q)]);
+        for (p, row) in system.iter_mut().enumerate().take(m) {
+            for (q, entry) in row.iter_mut().enumerate().take(m) {
+                *entry = dot(&self.dg[slot(p)], &self.dg[slot(q)]);
             }
-            system[p][ANDERSON_DEPTH] = dot(&self.dg[slot(p)], g);
+            row[ANDERSON_DEPTH] = dot(&self.dg[slot(p)], g);
         }
         let largest = (0..m).map(|p| system[p][p]).fold(0.0, f64::max);
         for (p, row) in system.iter_mut().enumerate().take(m) {

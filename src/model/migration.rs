@@ -177,7 +177,11 @@ pub fn flows_into(
     out: &mut Flows,
 ) {
     // off_i = Σ_k K_ik D_k (moving options of origin i)
-    work.off_diagonal_choice.gemv(1.0, kernel, weights, 0.0);
+    super::linalg::gemv(
+        work.off_diagonal_choice.as_mut_slice(),
+        kernel,
+        weights.as_slice(),
+    );
     for i in 0..population.len() {
         let denominator = weights[i] + work.off_diagonal_choice[i];
         work.scaled_population[i] = population[i] / denominator;
@@ -185,8 +189,11 @@ pub fn flows_into(
         out.stay[i] = population[i] * (weights[i] / denominator);
     }
     // arrivals_j = Σ_i K_ij P_i / den_i
-    work.arrivals
-        .gemv_tr(1.0, kernel, &work.scaled_population, 0.0);
+    super::linalg::gemv_tr(
+        work.arrivals.as_mut_slice(),
+        kernel,
+        work.scaled_population.as_slice(),
+    );
     for j in 0..population.len() {
         out.inflow[j] = weights[j] * work.arrivals[j];
     }

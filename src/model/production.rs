@@ -37,8 +37,7 @@ pub fn market_access_into(
     population: &DVector<f64>,
     out: &mut DVector<f64>,
 ) {
-    let units = population.rows(1, population.len() - 1);
-    out.gemv(1.0, access, &units, 0.0);
+    super::linalg::gemv(out.as_mut_slice(), access, &population.as_slice()[1..]);
 }
 
 /// Allocating form of [`market_access_into`].
