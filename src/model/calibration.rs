@@ -339,13 +339,7 @@ impl<'a> Problem<'a> {
         }
         // moving_i = Σ_{k≥1} K0_ik·D_k (column-major axpys); column 0 is added with its factor.
         let moving = &mut self.moving;
-        moving.fill(0.0);
-        for k in 1..nodes {
-            let d = weights[k];
-            for (m, &kik) in moving.iter_mut().zip(&kernel[k * nodes..(k + 1) * nodes]) {
-                *m += kik * d;
-            }
-        }
+        super::linalg::gemv_columns(moving, &kernel[nodes..], &weights[1..]);
         let (scaled, scaled_by_den, outflow) =
             (&mut self.scaled, &mut self.scaled_by_den, &mut self.outflow);
         let (mut internal, mut to_rest) = (0.0, 0.0);

@@ -14,9 +14,16 @@ use nalgebra::DMatrix;
 /// columns are added per pass over `out` (in the same order) to load and store it less often.
 #[inline]
 pub fn gemv(out: &mut [f64], a: &DMatrix<f64>, x: &[f64]) {
+    debug_assert_eq!(a.shape(), (out.len(), x.len()));
+    gemv_columns(out, a.as_slice(), x);
+}
+
+/// [`gemv`] over `data`, `x.len()` consecutive columns of `out.len()` entries each (e.g. a
+/// column-major matrix without its first columns).
+#[inline]
+pub fn gemv_columns(out: &mut [f64], data: &[f64], x: &[f64]) {
     let rows = out.len();
-    debug_assert_eq!(a.shape(), (rows, x.len()));
-    let data = a.as_slice();
+    debug_assert_eq!(data.len(), rows * x.len());
     let column = |j: usize| &data[j * rows..(j + 1) * rows];
     let Some((&x0, _)) = x.split_first() else {
         out.fill(0.0);
