@@ -170,19 +170,19 @@ fn record(
     urban_share: &nalgebra::DVector<f64>,
     n: usize,
 ) {
-    let population = &mut trajectory.population[index];
-    let gdp = &mut trajectory.gdp[index];
-    let urban = &mut trajectory.urban_population[index];
-    let net = &mut trajectory.net_migration[index];
-    let outflow = &mut trajectory.outflow[index];
-    for node in 1..=n {
-        let people = state.population[node];
-        population.push(people);
-        gdp.push(people * state.income_per_head[node]);
-        urban.push(people * urban_share[node]);
-        net.push(flows.inflow[node] - flows.outflow[node]);
-        outflow.push(flows.outflow[node]);
-    }
+    let units = 1..=n;
+    let people = &state.population.as_slice()[units.clone()];
+    let income = &state.income_per_head.as_slice()[units.clone()];
+    let (inflow, outflow) = (
+        &flows.inflow.as_slice()[units.clone()],
+        &flows.outflow.as_slice()[units.clone()],
+    );
+    let urban_share = &urban_share.as_slice()[units];
+    trajectory.population[index].extend_from_slice(people);
+    trajectory.gdp[index].extend(people.iter().zip(income).map(|(p, y)| p * y));
+    trajectory.urban_population[index].extend(people.iter().zip(urban_share).map(|(p, u)| p * u));
+    trajectory.net_migration[index].extend(inflow.iter().zip(outflow).map(|(i, o)| i - o));
+    trajectory.outflow[index].extend_from_slice(outflow);
     trajectory
         .rest_of_china_population
         .push(state.population[0]);

@@ -281,13 +281,7 @@ impl<'a> Problem<'a> {
             }
             match (preconditioner, accelerator.as_mut()) {
                 (Some(p), Some(accelerator)) => {
-                    let mut newton_step = nalgebra::DVectorViewMut::from_slice(&mut newton, m);
-                    newton_step.gemv(
-                        1.0,
-                        &p.matrix,
-                        &nalgebra::DVectorView::from_slice(&step, m),
-                        0.0,
-                    );
+                    super::linalg::gemv(&mut newton, &p.matrix, &step);
                     accelerator.advance(&mut x, &newton);
                 }
                 _ => {
@@ -553,9 +547,12 @@ pub fn scale_kernel(
 pub fn scale_kernel_in_place(kernel: &mut DMatrix<f64>, fixed_cost: f64, fixed_cost_roc: f64) {
     let (inner, outer) = ((-fixed_cost).exp(), (-fixed_cost_roc).exp());
     let n = kernel.nrows();
-    for j in 0..n {
-        for i in 0..n {
-            kernel[(i, j)] *= if i == 0 || j == 0 { outer } else { inner };
+    for (j, column) in kernel.as_mut_slice().chunks_exact_mut(n).enumerate() {
+        let (first, rest) = column.split_first_mut().expect("a square kernel with rows");
+        *first *= outer;
+        let factor = if j == 0 { outer } else { inner };
+        for k in rest {
+            *k *= factor;
         }
     }
 }

@@ -94,6 +94,10 @@ pub fn cost_of_living_from_logs(
     kappa: f64,
 ) -> f64 {
     let congestion = (chi * (log_population - log_land)).exp();
+    if population_cap == f64::INFINITY {
+        // No cap: the pressure term is exactly 0 and its factor exactly 1.
+        return congestion;
+    }
     let pressure = (urban_share * population / population_cap - 0.9).max(0.0) / 0.1;
     congestion * (1.0 + kappa * pressure).powi(2)
 }
