@@ -15,7 +15,7 @@ use crate::model::migration::{self, MoveCosts};
 use crate::model::production;
 use crate::model::urban::UrbanCurve;
 use crate::model::{Params, State, StepInputs, Structure};
-use crate::scenario::{Indicator, MacroPath, Policy, Scenario, TimeChange};
+use crate::scenario::{Indicator, MacroPath, NamedPolicy, Policy, Scenario, TimeChange};
 
 /// The year of the base data.
 pub const DATA_BASE_YEAR: i32 = 2014;
@@ -219,6 +219,9 @@ pub struct Warm {
     /// Status-quo urban shares (N+1), one vector per scenario year.
     urban: Vec<Arc<DVector<f64>>>,
     road: DMatrix<f64>,
+    /// The base's policies, and its travel times where costs can change.
+    policies: Vec<NamedPolicy>,
+    travel: TravelSchedule,
     /// Travel times and market-access kernel of each of the base's cost settings.
     access: Vec<SharedAccess>,
     /// The base calibration: destination utilities without the amenity (to carry the amenities
@@ -237,6 +240,7 @@ impl Warm {
     ) -> Result<Warm, SetupError> {
         let built = build(data, derived, None, scenario, true)?;
         let params = &scenario.params;
+        let travel = TravelSchedule::new(data, scenario, &road_hours(derived, params));
         Ok(Warm {
             start_year: scenario.start_year,
             end_year: scenario.end_year,
@@ -245,12 +249,22 @@ impl Warm {
             drivers: Drivers::new(data, derived, scenario),
             urban: urban_vectors(data, scenario),
             road: road_hours(derived, params),
+            policies: scenario.policies.clone(),
+            // Keyed by the very matrices runs will hold, so that lookups compare pointers.
             access: built
                 .prepared
                 .settings
                 .iter()
-                .map(|s| (Arc::clone(&s.travel_hours), Arc::clone(&s.access)))
+                .map(|s| {
+                    let travel = travel
+                        .by_change_year
+                        .iter()
+                        .find(|t| same_matrix(t, &s.travel_hours))
+                        .unwrap_or(&s.travel_hours);
+                    (Arc::clone(travel), Arc::clone(&s.access))
+                })
                 .collect(),
+            travel,
             utility_without_amenity: built.utility_without_amenity,
             preconditioner: built.preconditioner,
             guess: calibration::Guess {
@@ -279,6 +293,13 @@ impl Warm {
 
     fn road_for(&self, params: &Params) -> Option<&DMatrix<f64>> {
         (road_speeds(&self.params) == road_speeds(params)).then_some(&self.road)
+    }
+
+    fn travel_for(&self, scenario: &Scenario) -> Option<&TravelSchedule> {
+        (self.same_years(scenario)
+            && road_speeds(&self.params) == road_speeds(&scenario.params)
+            && self.policies == scenario.policies)
+            .then_some(&self.travel)
     }
 
     fn access_for(&self, travel: &DMatrix<f64>, params: &Params) -> Option<&Arc<DMatrix<f64>>> {
@@ -434,7 +455,15 @@ fn build(
         }))
         .collect();
 
-    let (raw_settings, setting_of_year) = cost_settings(data, scenario, road, &default_wedge)?;
+    let own_travel;
+    let travel = match warm.and_then(|w| w.travel_for(scenario)) {
+        Some(travel) => travel,
+        None => {
+            own_travel = TravelSchedule::new(data, scenario, road);
+            &own_travel
+        }
+    };
+    let (raw_settings, setting_of_year) = cost_settings(data, scenario, travel, &default_wedge)?;
 
     // Market-access kernels: the warm start's for the same travel times and τ0, else patched
     // from the previous setting (entries whose travel time is unchanged are copied), else built.
@@ -469,10 +498,9 @@ fn build(
     let urban_start = &urban[0];
     let no_caps = DVector::from_element(nodes, f64::INFINITY);
     let zeros = DVector::zeros(nodes);
-    let (travel, wedge, border_penalty) =
-        costs_in(data, scenario, road, &default_wedge, start, false)?;
+    let (wedge, border_penalty) = wedges_in(data, scenario, &default_wedge, start, false)?;
     let start_costs = Costs {
-        travel: Arc::new(travel),
+        travel: Arc::clone(&travel.start_without_levers),
         wedge,
         border_penalty,
     };
@@ -718,9 +746,56 @@ impl Costs {
     }
 }
 
-/// Equal entries (compared as slices, which is much faster than matrix equality).
+/// Equal entries: the same (shared) matrix, or equal as slices (much faster than matrix
+/// equality).
 fn same_matrix(a: &DMatrix<f64>, b: &DMatrix<f64>) -> bool {
-    a.shape() == b.shape() && a.as_slice() == b.as_slice()
+    std::ptr::eq(a, b) || (a.shape() == b.shape() && a.as_slice() == b.as_slice())
+}
+
+/// Whether costs can change in `year`: the start year, and years when a transport link opens or a
+/// cost lever starts. In other years costs are those of the year before.
+fn costs_change_in(data: &Dataset, scenario: &Scenario, year: i32) -> bool {
+    year == scenario.start_year
+        || data.transport_links.iter().any(|l| l.from_year == year)
+        || scenario.policies.iter().any(|named| match named.policy {
+            Policy::TravelTime { year: from, .. }
+            | Policy::HukouWedge { year: from, .. }
+            | Policy::BorderPenalty { year: from, .. } => from == year,
+            _ => false,
+        })
+}
+
+/// Travel times of the years when costs can change (one matrix shared while unchanged), and of
+/// the start year without levers (the calibration's).
+#[derive(Debug, Clone)]
+struct TravelSchedule {
+    by_change_year: Vec<Arc<DMatrix<f64>>>,
+    start_without_levers: Arc<DMatrix<f64>>,
+}
+
+impl TravelSchedule {
+    fn new(data: &Dataset, scenario: &Scenario, road: &DMatrix<f64>) -> TravelSchedule {
+        let mut by_change_year: Vec<Arc<DMatrix<f64>>> = Vec::new();
+        for year in scenario.years() {
+            if costs_change_in(data, scenario, year) {
+                let travel = travel_in(data, scenario, road, year, true);
+                let shared = match by_change_year.last() {
+                    Some(last) if same_matrix(last, &travel) => Arc::clone(last),
+                    _ => Arc::new(travel),
+                };
+                by_change_year.push(shared);
+            }
+        }
+        let start = travel_in(data, scenario, road, scenario.start_year, false);
+        let start_without_levers = match by_change_year.first() {
+            Some(first) if same_matrix(first, &start) => Arc::clone(first),
+            _ => Arc::new(start),
+        };
+        TravelSchedule {
+            by_change_year,
+            start_without_levers,
+        }
+    }
 }
 
 /// The distinct cost settings of the scenario's years and the setting of each year. Costs change
@@ -729,30 +804,21 @@ fn same_matrix(a: &DMatrix<f64>, b: &DMatrix<f64>) -> bool {
 fn cost_settings(
     data: &Dataset,
     scenario: &Scenario,
-    road: &DMatrix<f64>,
+    travel: &TravelSchedule,
     default_wedge: &[f64],
 ) -> Result<(Vec<Costs>, Vec<usize>), SetupError> {
-    let changes_in = |year: i32| {
-        year == scenario.start_year
-            || data.transport_links.iter().any(|l| l.from_year == year)
-            || scenario.policies.iter().any(|named| match named.policy {
-                Policy::TravelTime { year: from, .. }
-                | Policy::HukouWedge { year: from, .. }
-                | Policy::BorderPenalty { year: from, .. } => from == year,
-                _ => false,
-            })
-    };
     let mut settings: Vec<Costs> = Vec::new();
     let mut setting_of_year = Vec::new();
+    let mut change = 0;
     for year in scenario.years() {
-        if changes_in(year) {
-            let (travel, wedge, border_penalty) =
-                costs_in(data, scenario, road, default_wedge, year, true)?;
+        if costs_change_in(data, scenario, year) {
+            let (wedge, border_penalty) = wedges_in(data, scenario, default_wedge, year, true)?;
             let setting = Costs {
-                travel: Arc::new(travel),
+                travel: Arc::clone(&travel.by_change_year[change]),
                 wedge,
                 border_penalty,
             };
+            change += 1;
             if !settings.last().is_some_and(|last| last.same(&setting)) {
                 settings.push(setting);
             }
@@ -764,6 +830,7 @@ fn cost_settings(
 
 /// Travel times, wedges and border penalty in force in `year`: road times, data links opened by
 /// then, and (if `with_policies`) the scenario's levers dated up to `year`, in file order.
+#[cfg(test)]
 fn costs_in(
     data: &Dataset,
     scenario: &Scenario,
@@ -772,6 +839,23 @@ fn costs_in(
     year: i32,
     with_policies: bool,
 ) -> Result<(DMatrix<f64>, Vec<f64>, f64), SetupError> {
+    let (wedge, border_penalty) = wedges_in(data, scenario, default_wedge, year, with_policies)?;
+    Ok((
+        travel_in(data, scenario, road, year, with_policies),
+        wedge,
+        border_penalty,
+    ))
+}
+
+/// Travel times in force in `year`: road times, data links opened by then, and (if
+/// `with_policies`) the scenario's travel levers dated up to `year`, in file order.
+fn travel_in(
+    data: &Dataset,
+    scenario: &Scenario,
+    road: &DMatrix<f64>,
+    year: i32,
+    with_policies: bool,
+) -> DMatrix<f64> {
     let mut travel = road.clone();
     for link in data.transport_links.iter().filter(|l| l.from_year <= year) {
         for &i in &link.from {
@@ -783,37 +867,58 @@ fn costs_in(
             }
         }
     }
+    if !with_policies {
+        return travel;
+    }
+    for named in &scenario.policies {
+        if let Policy::TravelTime {
+            year: from,
+            from: a,
+            to: b,
+            time,
+        } = &named.policy
+        {
+            if *from > year {
+                continue;
+            }
+            // Each unordered pair once: a corridor lists the same units on both sides.
+            let mut pairs = std::collections::BTreeSet::new();
+            for &i in a {
+                for &j in b {
+                    if i != j {
+                        pairs.insert((i.min(j), i.max(j)));
+                    }
+                }
+            }
+            for (i, j) in pairs {
+                let new = match time {
+                    TimeChange::Hours(hours) => *hours,
+                    TimeChange::Factor(factor) => travel[(i, j)] * factor,
+                };
+                travel[(i, j)] = new;
+                travel[(j, i)] = new;
+            }
+        }
+    }
+    travel
+}
+
+/// Hukou wedges and the border penalty in force in `year`: parameters, then (if
+/// `with_policies`) the scenario's levers dated up to `year`, in file order.
+fn wedges_in(
+    data: &Dataset,
+    scenario: &Scenario,
+    default_wedge: &[f64],
+    year: i32,
+    with_policies: bool,
+) -> Result<(Vec<f64>, f64), SetupError> {
     let mut wedge = default_wedge.to_vec();
     let mut border_penalty = scenario.params.border_penalty();
     if !with_policies {
-        return Ok((travel, wedge, border_penalty));
+        return Ok((wedge, border_penalty));
     }
     for named in &scenario.policies {
         match &named.policy {
-            Policy::TravelTime {
-                year: from,
-                from: a,
-                to: b,
-                time,
-            } if *from <= year => {
-                // Each unordered pair once: a corridor lists the same units on both sides.
-                let mut pairs = std::collections::BTreeSet::new();
-                for &i in a {
-                    for &j in b {
-                        if i != j {
-                            pairs.insert((i.min(j), i.max(j)));
-                        }
-                    }
-                }
-                for (i, j) in pairs {
-                    let new = match time {
-                        TimeChange::Hours(hours) => *hours,
-                        TimeChange::Factor(factor) => travel[(i, j)] * factor,
-                    };
-                    travel[(i, j)] = new;
-                    travel[(j, i)] = new;
-                }
-            }
             Policy::HukouWedge {
                 year: from,
                 units,
@@ -845,7 +950,7 @@ fn costs_in(
             _ => {}
         }
     }
-    Ok((travel, wedge, border_penalty))
+    Ok((wedge, border_penalty))
 }
 
 /// Observed 2010–2014 net migration rate per unit: ln(P2014/P2010)/4 − n̄, where n̄ is the
@@ -1362,7 +1467,8 @@ mod tests {
         let derived = DataDerived::new(&data);
         let road = road_hours(&derived, &scenario.params);
         let wedge = vec![0.2; data.units.len() + 1];
-        let (settings, of_year) = cost_settings(&data, &scenario, &road, &wedge).unwrap();
+        let schedule = TravelSchedule::new(&data, &scenario, &road);
+        let (settings, of_year) = cost_settings(&data, &scenario, &schedule, &wedge).unwrap();
         for (index, year) in scenario.years().enumerate() {
             let (travel, wedge_now, border) =
                 costs_in(&data, &scenario, &road, &wedge, year, true).unwrap();
