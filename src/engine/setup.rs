@@ -32,16 +32,16 @@ pub struct CostSetting {
     pub access: Arc<DMatrix<f64>>,
 }
 
-/// The inputs of one year besides the cost setting (N+1 vectors, 0 = rest of China). Vectors
-/// that rarely change from year to year (amenity shifts, caps) or between the runs of a sweep
-/// (urban shares) are shared, not copied.
+/// The inputs of one year besides the cost setting (N+1 vectors, 0 = rest of China). The vectors
+/// are shared, not copied, where they are the same as the previous year's (amenity shifts,
+/// caps) or as the sweep base's (see [`Warm`]).
 #[derive(Debug, Clone)]
 pub struct YearInputs {
     pub year: i32,
     pub setting: usize,
     pub amenity_shift: Arc<DVector<f64>>,
-    pub growth: DVector<f64>,
-    pub natural_growth: DVector<f64>,
+    pub growth: Arc<DVector<f64>>,
+    pub natural_growth: Arc<DVector<f64>>,
     pub urban_share: Arc<DVector<f64>>,
     pub population_cap: Arc<DVector<f64>>,
 }
@@ -218,6 +218,9 @@ pub struct Warm {
     drivers: Drivers,
     /// Status-quo urban shares (N+1), one vector per scenario year.
     urban: Vec<Arc<DVector<f64>>>,
+    /// The base's per-head growth and natural growth, one vector per scenario year.
+    growth: Vec<Arc<DVector<f64>>>,
+    natural: Vec<Arc<DVector<f64>>>,
     road: DMatrix<f64>,
     /// The base's policies, and its travel times where costs can change.
     policies: Vec<NamedPolicy>,
@@ -248,6 +251,18 @@ impl Warm {
             params: *params,
             drivers: Drivers::new(data, derived, scenario),
             urban: urban_vectors(data, scenario),
+            growth: built
+                .prepared
+                .years
+                .iter()
+                .map(|y| Arc::clone(&y.growth))
+                .collect(),
+            natural: built
+                .prepared
+                .years
+                .iter()
+                .map(|y| Arc::clone(&y.natural_growth))
+                .collect(),
             road: road_hours(derived, params),
             policies: scenario.policies.clone(),
             // Keyed by the very matrices runs will hold, so that lookups compare pointers.
@@ -293,6 +308,21 @@ impl Warm {
 
     fn road_for(&self, params: &Params) -> Option<&DMatrix<f64>> {
         (road_speeds(&self.params) == road_speeds(params)).then_some(&self.road)
+    }
+
+    /// Growth depends on the drivers, the trend parameters and productivity levers.
+    fn growth_for(&self, scenario: &Scenario) -> Option<&[Arc<DVector<f64>>]> {
+        let (a, b) = (&self.params, &scenario.params);
+        (self.drivers_for(scenario).is_some()
+            && a.trend_decay() == b.trend_decay()
+            && a.trend_cap() == b.trend_cap()
+            && self.policies == scenario.policies)
+            .then_some(&self.growth[..])
+    }
+
+    /// Natural growth depends on the drivers alone.
+    fn natural_for(&self, scenario: &Scenario) -> Option<&[Arc<DVector<f64>>]> {
+        self.drivers_for(scenario).map(|_| &self.natural[..])
     }
 
     fn travel_for(&self, scenario: &Scenario) -> Option<&TravelSchedule> {
@@ -624,33 +654,53 @@ fn build(
         .collect();
     let province_index: Vec<usize> = data.units.iter().map(|u| u.province.index()).collect();
     let mut years: Vec<YearInputs> = Vec::with_capacity(drivers.years.len());
+    let shared_growth = warm.and_then(|w| w.growth_for(scenario));
+    let shared_natural = warm.and_then(|w| w.natural_for(scenario));
     let (mut amenity_shift, mut caps) = (DVector::zeros(nodes), DVector::zeros(nodes));
     for (index, year) in scenario.years().enumerate() {
-        amenity_shift.fill(0.0);
-        caps.fill(f64::INFINITY);
-        let mut growth = DVector::zeros(nodes);
-        let mut natural = DVector::zeros(nodes);
         let macro_year = &drivers.years[index];
-        growth[0] = macro_year.roc_growth;
-        natural[0] = macro_year.roc_natural;
-        let decay = (1.0 - params.trend_decay()).powi((year - DATA_BASE_YEAR).max(0));
-        for i in 0..n {
-            let p = province_index[i];
-            growth[i + 1] = macro_year.per_head[p] + unit_trend[i] * decay;
-            natural[i + 1] = macro_year.natural[p] + natural_offset[i];
-        }
-        for named in &scenario.policies {
-            match &named.policy {
-                Policy::ProductivityShift {
-                    units,
-                    growth: shift,
-                    from_year,
-                    to_year,
-                } if (*from_year..=*to_year).contains(&year) => {
-                    for &unit in units {
-                        growth[unit + 1] += shift;
+        let growth = match shared_growth {
+            Some(shared) => Arc::clone(&shared[index]),
+            None => {
+                let mut growth = DVector::zeros(nodes);
+                growth[0] = macro_year.roc_growth;
+                let decay = (1.0 - params.trend_decay()).powi((year - DATA_BASE_YEAR).max(0));
+                for i in 0..n {
+                    growth[i + 1] = macro_year.per_head[province_index[i]] + unit_trend[i] * decay;
+                }
+                for named in &scenario.policies {
+                    if let Policy::ProductivityShift {
+                        units,
+                        growth: shift,
+                        from_year,
+                        to_year,
+                    } = &named.policy
+                    {
+                        if (*from_year..=*to_year).contains(&year) {
+                            for &unit in units {
+                                growth[unit + 1] += shift;
+                            }
+                        }
                     }
                 }
+                Arc::new(growth)
+            }
+        };
+        let natural = match shared_natural {
+            Some(shared) => Arc::clone(&shared[index]),
+            None => {
+                let mut natural = DVector::zeros(nodes);
+                natural[0] = macro_year.roc_natural;
+                for i in 0..n {
+                    natural[i + 1] = macro_year.natural[province_index[i]] + natural_offset[i];
+                }
+                Arc::new(natural)
+            }
+        };
+        amenity_shift.fill(0.0);
+        caps.fill(f64::INFINITY);
+        for named in &scenario.policies {
+            match &named.policy {
                 Policy::AmenityShift {
                     units,
                     delta,

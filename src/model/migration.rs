@@ -64,10 +64,20 @@ pub fn deterrence_kernel(costs: &MoveCosts<'_>) -> DMatrix<f64> {
 
 /// (1 − τh_j)^ε for every destination.
 fn wedge_factors(costs: &MoveCosts<'_>) -> Vec<f64> {
+    // Wedges take a handful of distinct values (core, other, county, rest of China): one powf
+    // per value, not per node (the same value either way).
+    let mut seen: Vec<(f64, f64)> = Vec::with_capacity(8);
     costs
         .hukou_wedge
         .iter()
-        .map(|tau| (1.0 - tau).powf(costs.epsilon))
+        .map(|&tau| match seen.iter().find(|(t, _)| *t == tau) {
+            Some(&(_, factor)) => factor,
+            None => {
+                let factor = (1.0 - tau).powf(costs.epsilon);
+                seen.push((tau, factor));
+                factor
+            }
+        })
         .collect()
 }
 
