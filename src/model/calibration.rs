@@ -509,16 +509,20 @@ fn solve_small(
 /// registers (a single running sum would force one addition after another).
 #[inline]
 fn dot_pair(a: &[f64], b: &[f64], c: &[f64], d: &[f64]) -> (f64, f64) {
+    let n = a.len();
+    let (b, c, d) = (&b[..n], &c[..n], &d[..n]);
     let (mut x, mut y) = ([0.0; 4], [0.0; 4]);
-    let chunks = a.len() / 4;
-    for k in 0..chunks {
+    let quads = a
+        .chunks_exact(4)
+        .zip(b.chunks_exact(4))
+        .zip(c.chunks_exact(4).zip(d.chunks_exact(4)));
+    for ((qa, qb), (qc, qd)) in quads {
         for l in 0..4 {
-            let i = 4 * k + l;
-            x[l] += a[i] * b[i];
-            y[l] += c[i] * d[i];
+            x[l] += qa[l] * qb[l];
+            y[l] += qc[l] * qd[l];
         }
     }
-    for i in 4 * chunks..a.len() {
+    for i in n - n % 4..n {
         x[0] += a[i] * b[i];
         y[0] += c[i] * d[i];
     }
