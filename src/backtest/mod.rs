@@ -156,9 +156,9 @@ pub fn trend_rates(prepared: &Prepared) -> naive::TrendRates {
     // A run of one year has no projected year; it can have no backtest observation either.
     let first = prepared.years.get(1);
     naive::trend_rates(
-        &unit_values(first.map(|y| &y.natural_growth)),
+        &unit_values(first.map(|y| &*y.natural_growth)),
         &prepared.observed_net_migration_rate,
-        &unit_values(first.map(|y| &y.growth)),
+        &unit_values(first.map(|y| &*y.growth)),
     )
 }
 

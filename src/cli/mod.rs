@@ -388,6 +388,10 @@ fn compare(paths: &[PathBuf], years: &[i32], output: &OutputArgs) -> anyhow::Res
     Ok(())
 }
 
+/// Chunks computed in one parallel pass: threads meet only at the end of a batch, not at the
+/// end of every 64-run chunk (1,024 runs; at most a batch of work is redone after a kill).
+const BATCH_CHUNKS: usize = 16;
+
 fn sweep(
     path: &Path,
     threads: Option<usize>,
@@ -416,7 +420,7 @@ fn sweep(
     output::check_writable(&dir, output.force)?;
     let design = run::design_rows(&sweep)
         .map_err(|err| CliError::BadInput(format!("{}: {err}", path.display())))?;
-    let rows = design.rows().len();
+    let rows = design.len();
     let progress = dir.with_file_name(format!(
         "{}.progress",
         dir.file_name()
@@ -435,6 +439,7 @@ fn sweep(
         }
     }
     let info = store::StoreInfo {
+        format: store::FORMAT,
         sweep_file: std::fs::canonicalize(path)
             .unwrap_or_else(|_| path.to_path_buf())
             .display()
@@ -453,27 +458,55 @@ fn sweep(
     let owned: Vec<usize> = (0..store::chunk_count(rows))
         .filter(|&c| shard.owns(c))
         .collect();
+    let whole = shard == store::Shard::WHOLE;
+    // A whole sweep gathers what its outputs need as chunks complete, in chunk order, and
+    // streams samples.csv into the progress folder; a shard only stores its chunks.
+    let mut gathered = if whole {
+        Some(Gathered::new(&sweep, progress.join("samples.csv.partial"))?)
+    } else {
+        None
+    };
     let (mut computed, mut reused) = (0, 0);
-    let mut results = Vec::new();
-    for &chunk in &owned {
-        let range = store::chunk_rows(chunk, rows);
-        let chunk_results =
-            match store::read_chunk(&progress, chunk, range.len()).map_err(anyhow::Error::msg)? {
-                Some(stored) => {
-                    reused += stored.len();
-                    stored
-                }
-                None => {
-                    let fresh = pool.install(|| run::run_rows(&sweep, &design, range));
-                    store::write_chunk(&progress, chunk, &fresh).map_err(anyhow::Error::msg)?;
-                    computed += fresh.len();
-                    fresh
-                }
-            };
-        results.extend(chunk_results);
+    for batch in owned.chunks(BATCH_CHUNKS) {
+        let mut results: Vec<Option<Vec<run::RunResult>>> = Vec::with_capacity(batch.len());
+        for &chunk in batch {
+            let range = store::chunk_rows(chunk, rows);
+            let stored =
+                store::read_chunk(&progress, chunk, range.len()).map_err(anyhow::Error::msg)?;
+            reused += stored.as_ref().map_or(0, Vec::len);
+            results.push(stored);
+        }
+        let missing: Vec<usize> = batch
+            .iter()
+            .zip(&results)
+            .filter(|(_, stored)| stored.is_none())
+            .map(|(&chunk, _)| chunk)
+            .collect();
+        let ranges: Vec<_> = missing
+            .iter()
+            .map(|&chunk| store::chunk_rows(chunk, rows))
+            .collect();
+        let mut fresh = pool
+            .install(|| run::run_row_ranges(&sweep, &design, &ranges))
+            .into_iter();
+        for (&chunk, slot) in batch.iter().zip(&mut results) {
+            if slot.is_none() {
+                let chunk_results = fresh.next().expect("one result per missing chunk");
+                store::write_chunk(&progress, chunk, &chunk_results).map_err(anyhow::Error::msg)?;
+                computed += chunk_results.len();
+                *slot = Some(chunk_results);
+            }
+        }
+        if let Some(gathered) = &mut gathered {
+            for (&chunk, chunk_results) in batch.iter().zip(results.iter().flatten()) {
+                gathered.add(&sweep, store::chunk_rows(chunk, rows).start, chunk_results)?;
+            }
+        }
     }
-    if shard == store::Shard::WHOLE {
-        finish_sweep(&sweep, &design, &results, &dir, output)?;
+    let run_seconds = started.elapsed().as_secs_f64();
+    let writing = std::time::Instant::now();
+    if let Some(gathered) = gathered {
+        finish_sweep(&sweep, &design, gathered, &dir, output)?;
     } else {
         output::write_atomically(&dir, output.force, |tmp| {
             store::copy_chunks(&progress, tmp, owned.iter().copied())
@@ -485,8 +518,7 @@ fn sweep(
     std::fs::remove_dir_all(&progress)
         .with_context(|| format!("removing {}", progress.display()))?;
     if !output.quiet {
-        let seconds = started.elapsed().as_secs_f64();
-        let part = if shard == store::Shard::WHOLE {
+        let part = if whole {
             String::new()
         } else {
             format!(" shard {}/{}", shard.index, shard.count)
@@ -497,38 +529,106 @@ fn sweep(
             String::new()
         };
         say!(
-            "Sweep `{}`{part}: {computed} runs in {seconds:.1} s ({:.0} runs/s){resumed}",
+            "Sweep `{}`{part}: {computed} runs in {run_seconds:.1} s ({:.0} runs/s){resumed}; outputs written in {:.1} s{}",
             sweep.name,
-            computed as f64 / seconds.max(1e-9),
+            computed as f64 / run_seconds.max(1e-9),
+            writing.elapsed().as_secs_f64(),
+            peak_memory().map_or(String::new(), |mb| format!("; peak memory {mb:.0} MB")),
         );
         say!("Results written to {}", dir.display());
     }
     Ok(())
 }
 
+/// This process's peak resident memory in MB (Linux: VmHWM in /proc/self/status).
+fn peak_memory() -> Option<f64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kb: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb / 1024.0)
+}
+
+/// What a whole sweep's outputs need, gathered chunk by chunk: the summary and samples.csv,
+/// streamed to a file as it grows.
+struct Gathered {
+    summary: crate::sweep::run::Summary,
+    samples_path: PathBuf,
+    samples: std::io::BufWriter<std::fs::File>,
+    buffer: String,
+}
+
+impl Gathered {
+    fn new(sweep: &crate::sweep::run::Sweep, samples_path: PathBuf) -> anyhow::Result<Gathered> {
+        use std::io::Write;
+        let file = std::fs::File::create(&samples_path)
+            .with_context(|| format!("creating {}", samples_path.display()))?;
+        let mut samples = std::io::BufWriter::new(file);
+        samples
+            .write_all(report::sweep::samples_header(sweep).as_bytes())
+            .with_context(|| format!("writing {}", samples_path.display()))?;
+        Ok(Gathered {
+            summary: crate::sweep::run::Summary::new(sweep),
+            samples_path,
+            samples,
+            buffer: String::new(),
+        })
+    }
+
+    /// Adds the runs of a chunk whose first row is `first` (chunks in order).
+    fn add(
+        &mut self,
+        sweep: &crate::sweep::run::Sweep,
+        first: usize,
+        results: &[crate::sweep::run::RunResult],
+    ) -> anyhow::Result<()> {
+        use std::io::Write;
+        self.summary.add(results);
+        self.buffer.clear();
+        report::sweep::append_samples(sweep, first, results, &mut self.buffer);
+        self.samples
+            .write_all(self.buffer.as_bytes())
+            .with_context(|| format!("writing {}", self.samples_path.display()))
+    }
+
+    /// The summary, and the finished samples.csv at its path.
+    fn finish(mut self) -> anyhow::Result<(crate::sweep::run::Summary, PathBuf)> {
+        use std::io::Write;
+        self.samples
+            .flush()
+            .with_context(|| format!("writing {}", self.samples_path.display()))?;
+        Ok((self.summary, self.samples_path))
+    }
+}
+
 /// Checks the runs and writes the sweep's outputs (a whole run or merged shards).
 fn finish_sweep(
     sweep: &crate::sweep::run::Sweep,
     design: &crate::sweep::run::Design,
-    results: &[crate::sweep::run::RunResult],
+    gathered: Gathered,
     dir: &Path,
     output: &OutputArgs,
 ) -> anyhow::Result<()> {
     use crate::sweep::run;
-    let rejected = run::rejected(results);
+    let (summary, samples) = gathered.finish()?;
     let needs_all = !matches!(sweep.method, run::Method::MonteCarlo { .. });
-    if needs_all && !rejected.is_empty() {
-        let (first, reason) = &rejected[0];
+    if needs_all && !summary.rejected.is_empty() {
+        let (first, reason) = &summary.rejected[0];
         return Err(CliError::BadInput(format!(
             "{} of {} draws were rejected (first: sample {first}: {reason}); {:?} needs every run, so narrow the parameter ranges",
-            rejected.len(),
-            results.len(),
+            summary.rejected.len(),
+            summary.runs,
             sweep.method
         ))
         .into());
     }
     output::write_atomically(dir, output.force, |tmp| {
-        report::sweep::write_all(sweep, design, results, tmp).map_err(anyhow::Error::from)
+        let target = tmp.join("samples.csv");
+        std::fs::rename(&samples, &target)
+            .or_else(|_| std::fs::copy(&samples, &target).map(|_| ()))
+            .with_context(|| format!("moving {} into place", samples.display()))?;
+        let mut written = vec!["samples.csv".to_string()];
+        written.extend(report::sweep::write_all(sweep, design, &summary, tmp)?);
+        Ok(written)
     })
     .with_context(|| format!("writing the sweep into {}", dir.display()))
 }
@@ -541,15 +641,22 @@ fn sweep_merge(dirs: &[PathBuf], output: &OutputArgs) -> anyhow::Result<()> {
         .collect::<Result<_, _>>()
         .map_err(CliError::BadInput)?;
     let first = &infos[0];
-    if let Some((dir, _)) = dirs
-        .iter()
-        .zip(&infos)
-        .find(|(_, i)| i.sweep_sha256 != first.sweep_sha256 || i.rows != first.rows)
-    {
+    if let Some((dir, _)) = dirs.iter().zip(&infos).find(|(_, i)| {
+        i.sweep_sha256 != first.sweep_sha256 || i.rows != first.rows || i.format != first.format
+    }) {
         return Err(CliError::BadInput(format!(
             "{} belongs to a different sweep than {}",
             dir.display(),
             dirs[0].display()
+        ))
+        .into());
+    }
+    if first.format != store::FORMAT {
+        return Err(CliError::BadInput(format!(
+            "{} was written by an older simulate (chunk format {}, now {}); run its shards again",
+            dirs[0].display(),
+            first.format,
+            store::FORMAT
         ))
         .into());
     }
@@ -563,42 +670,58 @@ fn sweep_merge(dirs: &[PathBuf], output: &OutputArgs) -> anyhow::Result<()> {
         .into());
     }
     let design = run::design_rows(&sweep).map_err(|err| CliError::BadInput(err.to_string()))?;
-    let rows = design.rows().len();
-    let mut results = Vec::with_capacity(rows);
-    for chunk in 0..store::chunk_count(rows) {
-        let range = store::chunk_rows(chunk, rows);
-        let mut found = None;
-        for (dir, info) in dirs.iter().zip(&infos) {
-            if info.shard.owns(chunk) {
-                if let Some(stored) =
-                    store::read_chunk(dir, chunk, range.len()).map_err(anyhow::Error::msg)?
-                {
-                    found = Some(stored);
-                    break;
-                }
-            }
-        }
-        let Some(stored) = found else {
-            return Err(CliError::BadInput(format!(
-                "chunk {chunk} (runs {}–{}) is in none of the folders; merge needs all {} shards",
-                range.start,
-                range.end - 1,
-                first.shard.count
-            ))
-            .into());
-        };
-        results.extend(stored);
-    }
+    let rows = design.len();
     let dir = output
         .out
         .clone()
         .unwrap_or_else(|| Path::new("results").join(format!("sweep-{}", sweep.name)));
     output::check_writable(&dir, output.force)?;
-    finish_sweep(&sweep, &design, &results, &dir, output)?;
+    let samples_path = dir.with_file_name(format!(
+        ".{}.samples-{}.csv",
+        dir.file_name()
+            .map_or("sweep".into(), |n| n.to_string_lossy()),
+        std::process::id()
+    ));
+    if let Some(parent) = samples_path.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(parent)
+            .with_context(|| format!("creating {}", parent.display()))?;
+    }
+    let mut gathered = Gathered::new(&sweep, samples_path.clone())?;
+    let merged = (|| -> anyhow::Result<()> {
+        for chunk in 0..store::chunk_count(rows) {
+            let range = store::chunk_rows(chunk, rows);
+            let mut found = None;
+            for (dir, info) in dirs.iter().zip(&infos) {
+                if info.shard.owns(chunk) {
+                    if let Some(stored) =
+                        store::read_chunk(dir, chunk, range.len()).map_err(anyhow::Error::msg)?
+                    {
+                        found = Some(stored);
+                        break;
+                    }
+                }
+            }
+            let Some(stored) = found else {
+                return Err(CliError::BadInput(format!(
+                    "chunk {chunk} (runs {}–{}) is in none of the folders; merge needs all {} shards",
+                    range.start,
+                    range.end - 1,
+                    first.shard.count
+                ))
+                .into());
+            };
+            gathered.add(&sweep, range.start, &stored)?;
+        }
+        Ok(())
+    })();
+    let result = merged.and_then(|()| finish_sweep(&sweep, &design, gathered, &dir, output));
+    // On success the samples file was moved into the results; otherwise it is a leftover.
+    let _ = std::fs::remove_file(&samples_path);
+    result?;
     if !output.quiet {
         say!(
             "Merged {} runs from {} folders into {}",
-            results.len(),
+            rows,
             dirs.len(),
             dir.display()
         );

@@ -16,7 +16,7 @@ use crate::model::step::{self, Workspace};
 use crate::model::State;
 use crate::scenario::Scenario;
 
-pub use setup::{prepare, prepare_with, DataDerived, Prepared, SetupError};
+pub use setup::{prepare, prepare_warm, prepare_with, DataDerived, Prepared, SetupError, Warm};
 
 /// Watches a run. Every method has a no-op default.
 pub trait Observer {
@@ -43,7 +43,7 @@ pub struct RunOptions {
 pub type Series = Vec<Vec<f64>>;
 
 /// The result of a run. Unit order is the dataset's; year index 0 is the start year.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Trajectory {
     pub years: Vec<i32>,
     /// Year-end resident population, persons.
@@ -94,18 +94,40 @@ pub fn simulate(
     options: &RunOptions,
     observer: &mut dyn Observer,
 ) -> Trajectory {
+    let mut trajectory = Trajectory::default();
+    simulate_into(prepared, options, observer, &mut trajectory);
+    trajectory
+}
+
+/// [`simulate`] into `trajectory`, reusing its buffers: a caller running many simulations (a
+/// sweep thread) allocates its series once instead of once per run. What `trajectory` held
+/// before is replaced.
+pub fn simulate_into(
+    prepared: &Prepared,
+    options: &RunOptions,
+    observer: &mut dyn Observer,
+    trajectory: &mut Trajectory,
+) {
     let n = prepared.units();
     let year_count = prepared.years.len();
-    let mut trajectory = Trajectory {
-        years: prepared.years.iter().map(|y| y.year).collect(),
-        population: Vec::with_capacity(year_count),
-        gdp: Vec::with_capacity(year_count),
-        urban_population: Vec::with_capacity(year_count),
-        net_migration: Vec::with_capacity(year_count),
-        outflow: Vec::with_capacity(year_count),
-        rest_of_china_population: Vec::with_capacity(year_count),
-        flow_matrices: BTreeMap::new(),
-    };
+    trajectory.years.clear();
+    trajectory
+        .years
+        .extend(prepared.years.iter().map(|y| y.year));
+    for series in [
+        &mut trajectory.population,
+        &mut trajectory.gdp,
+        &mut trajectory.urban_population,
+        &mut trajectory.net_migration,
+        &mut trajectory.outflow,
+    ] {
+        series.resize_with(year_count, || Vec::with_capacity(n));
+        for year in series.iter_mut() {
+            year.clear();
+        }
+    }
+    trajectory.rest_of_china_population.clear();
+    trajectory.flow_matrices.clear();
     observer.on_start(year_count);
 
     let mut state = prepared.initial.clone();
@@ -129,7 +151,8 @@ pub fn simulate(
             trajectory.flow_matrices.insert(year, matrix);
         }
         record(
-            &mut trajectory,
+            trajectory,
+            index,
             &state,
             &work.output.flows,
             inputs.urban_share,
@@ -138,34 +161,29 @@ pub fn simulate(
         observer.on_year(year, &state);
     }
     observer.on_finish();
-    trajectory
 }
 
 fn record(
     trajectory: &mut Trajectory,
+    index: usize,
     state: &State,
     flows: &crate::model::migration::Flows,
     urban_share: &nalgebra::DVector<f64>,
     n: usize,
 ) {
-    let mut population = Vec::with_capacity(n);
-    let mut gdp = Vec::with_capacity(n);
-    let mut urban = Vec::with_capacity(n);
-    let mut net = Vec::with_capacity(n);
-    let mut outflow = Vec::with_capacity(n);
-    for node in 1..=n {
-        let people = state.population[node];
-        population.push(people);
-        gdp.push(people * state.income_per_head[node]);
-        urban.push(people * urban_share[node]);
-        net.push(flows.inflow[node] - flows.outflow[node]);
-        outflow.push(flows.outflow[node]);
-    }
-    trajectory.population.push(population);
-    trajectory.gdp.push(gdp);
-    trajectory.urban_population.push(urban);
-    trajectory.net_migration.push(net);
-    trajectory.outflow.push(outflow);
+    let units = 1..=n;
+    let people = &state.population.as_slice()[units.clone()];
+    let income = &state.income_per_head.as_slice()[units.clone()];
+    let (inflow, outflow) = (
+        &flows.inflow.as_slice()[units.clone()],
+        &flows.outflow.as_slice()[units.clone()],
+    );
+    let urban_share = &urban_share.as_slice()[units];
+    trajectory.population[index].extend_from_slice(people);
+    trajectory.gdp[index].extend(people.iter().zip(income).map(|(p, y)| p * y));
+    trajectory.urban_population[index].extend(people.iter().zip(urban_share).map(|(p, u)| p * u));
+    trajectory.net_migration[index].extend(inflow.iter().zip(outflow).map(|(i, o)| i - o));
+    trajectory.outflow[index].extend_from_slice(outflow);
     trajectory
         .rest_of_china_population
         .push(state.population[0]);

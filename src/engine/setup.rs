@@ -4,6 +4,8 @@
 //! they change travel times, wedges, the border penalty, growth, amenities and caps year by
 //! year; the equations in `model` never know a policy exists.
 
+use std::sync::Arc;
+
 use nalgebra::{DMatrix, DVector};
 
 use crate::data::{Dataset, PlanRole, Province};
@@ -13,7 +15,7 @@ use crate::model::migration::{self, MoveCosts};
 use crate::model::production;
 use crate::model::urban::UrbanCurve;
 use crate::model::{Params, State, StepInputs, Structure};
-use crate::scenario::{Indicator, Policy, Scenario, TimeChange};
+use crate::scenario::{Indicator, MacroPath, NamedPolicy, Policy, Scenario, TimeChange};
 
 pub use super::base::DATA_BASE_YEAR;
 use super::base::{self, BaseYearValues, PriceHistory, CENSUS_YEAR};
@@ -21,23 +23,27 @@ use super::base::{self, BaseYearValues, PriceHistory, CENSUS_YEAR};
 /// Travel times, hukou wedges and border penalty in force in some years, with their kernels.
 #[derive(Debug, Clone)]
 pub struct CostSetting {
-    pub travel_hours: DMatrix<f64>,
+    /// Shared (not copied) between the runs of a sweep where they are the same.
+    pub travel_hours: Arc<DMatrix<f64>>,
     pub hukou_wedge: Vec<f64>,
     pub border_penalty: f64,
     pub kernel: DMatrix<f64>,
-    pub access: DMatrix<f64>,
+    /// Shared (not copied) between the runs of a sweep where they are the same.
+    pub access: Arc<DMatrix<f64>>,
 }
 
-/// The inputs of one year besides the cost setting (N+1 vectors, 0 = rest of China).
+/// The inputs of one year besides the cost setting (N+1 vectors, 0 = rest of China). The vectors
+/// are shared, not copied, where they are the same as the previous year's (amenity shifts,
+/// caps) or as the sweep base's (see [`Warm`]).
 #[derive(Debug, Clone)]
 pub struct YearInputs {
     pub year: i32,
     pub setting: usize,
-    pub amenity_shift: DVector<f64>,
-    pub growth: DVector<f64>,
-    pub natural_growth: DVector<f64>,
-    pub urban_share: DVector<f64>,
-    pub population_cap: DVector<f64>,
+    pub amenity_shift: Arc<DVector<f64>>,
+    pub growth: Arc<DVector<f64>>,
+    pub natural_growth: Arc<DVector<f64>>,
+    pub urban_share: Arc<DVector<f64>>,
+    pub population_cap: Arc<DVector<f64>>,
 }
 
 /// Everything a run needs, computed once: runs of a `Prepared` only do the time loop.
@@ -54,8 +60,8 @@ pub struct Prepared {
     /// the 2010–2014 trend is not known yet.
     pub unit_trend: Vec<f64>,
     /// Each unit's net migration rate before the start year (per year), the calibration target:
-    /// for a 2014 start the observed 2010–2014 rate; for a 2010 start the census net migrant
-    /// stock (resident − registered) ÷ resident ÷ `migrant_stay_years`.
+    /// for a 2014 start the observed 2010–2014 rate; for a 2010 start the census pattern shifted
+    /// to each province's observed level ([`hindcast_net_migration_rate`]).
     pub observed_net_migration_rate: Vec<f64>,
 }
 
@@ -110,6 +116,10 @@ pub struct DataDerived {
     pub natural_offset: Vec<f64>,
     /// The 2010 census migrant stocks.
     pub census_stocks: CensusMigrantStocks,
+    /// Unit areas, km².
+    pub area_km2: Vec<f64>,
+    /// N×N, 1 where two units lie in different provinces.
+    pub border: DMatrix<f64>,
     /// Prices and provincial real growth 2010–2014 derived from the history file.
     pub prices: PriceHistory,
     /// The base-year values of each start year in [`base::START_YEARS`], in that order.
@@ -118,6 +128,8 @@ pub struct DataDerived {
 
 impl DataDerived {
     pub fn new(data: &Dataset) -> DataDerived {
+        let province: Vec<Province> = data.units.iter().map(|u| u.province).collect();
+        let n = province.len();
         let prices = PriceHistory::new(data);
         DataDerived {
             distances_km: geography::distances_km(
@@ -127,6 +139,8 @@ impl DataDerived {
             measured_unit_trend: unit_trends(data),
             natural_offset: natural_growth_offsets(data),
             census_stocks: census_migrant_stocks(data),
+            area_km2: data.units.iter().map(|u| u.area_km2).collect(),
+            border: DMatrix::from_fn(n, n, |i, j| f64::from(u8::from(province[i] != province[j]))),
             base_values: base::START_YEARS
                 .iter()
                 .map(|&year| base::base_year_values(data, &prices, year))
@@ -145,6 +159,246 @@ impl DataDerived {
     }
 }
 
+/// Provincial and national drivers of one year, before parameters and policies act.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct YearDrivers {
+    /// The rest of China's per-head growth and natural growth.
+    roc_growth: f64,
+    roc_natural: f64,
+    /// Per province (`Province::index`): per-head growth and natural growth.
+    per_head: [f64; 2],
+    natural: [f64; 2],
+}
+
+/// What the macro paths (data, then scenario overrides) give, year by year: it depends on the
+/// scenario's years and macro paths, never on a parameter.
+#[derive(Debug, Clone, PartialEq)]
+struct Drivers {
+    /// One entry per scenario year.
+    years: Vec<YearDrivers>,
+    /// Each unit's observed 2010–2014 net migration rate (per year), the calibration target of
+    /// a 2014 start.
+    observed_net_migration_rate: Vec<f64>,
+    /// Each province's mean natural growth 2011–2014 (for a 2010 start's targets).
+    natural_2011_2014_by_province: [f64; 2],
+    /// Factors that take the rest of China's 2014 population and income per head back to the
+    /// start year with its own natural and per-head growth (1 for a 2014 start).
+    rest_of_china_back_to_start: (f64, f64),
+}
+
+impl Drivers {
+    fn new(data: &Dataset, derived: &DataDerived, scenario: &Scenario) -> Drivers {
+        let macros = MacroPaths::new(data, &derived.prices, scenario);
+        // Provincial paths are looked up once per province and year, not once per unit.
+        let natural_2011_2014_by_province = Province::ALL.map(|p| {
+            (2011..=DATA_BASE_YEAR)
+                .map(|year| macros.natural(p.id(), year))
+                .sum::<f64>()
+                / 4.0
+        });
+        let natural_2011_2014: Vec<f64> = data
+            .units
+            .iter()
+            .zip(&derived.natural_offset)
+            .map(|(unit, offset)| natural_2011_2014_by_province[unit.province.index()] + offset)
+            .collect();
+        let years = scenario
+            .years()
+            .map(|year| {
+                let roc_natural = macros.rest_of_china_natural(year);
+                YearDrivers {
+                    roc_growth: (1.0 + macros.real_growth("china", year)) / (1.0 + roc_natural)
+                        - 1.0,
+                    roc_natural,
+                    per_head: Province::ALL.map(|p| {
+                        (1.0 + macros.real_growth(p.id(), year))
+                            / (1.0 + macros.province_population_growth[p.index()])
+                            - 1.0
+                    }),
+                    natural: Province::ALL.map(|p| macros.natural(p.id(), year)),
+                }
+            })
+            .collect();
+        let mut rest_of_china_back_to_start = (1.0, 1.0);
+        for year in scenario.start_year + 1..=DATA_BASE_YEAR {
+            let natural = macros.rest_of_china_natural(year);
+            rest_of_china_back_to_start.0 /= 1.0 + natural;
+            rest_of_china_back_to_start.1 /=
+                (1.0 + macros.real_growth("china", year)) / (1.0 + natural);
+        }
+        Drivers {
+            years,
+            observed_net_migration_rate: observed_net_migration_rate(data, &natural_2011_2014),
+            natural_2011_2014_by_province,
+            rest_of_china_back_to_start,
+        }
+    }
+}
+
+/// A cost setting's travel times and the market-access kernel built from them.
+type SharedAccess = (Arc<DMatrix<f64>>, Arc<DMatrix<f64>>);
+
+/// Parts of setup that the runs of a sweep share, computed once for the sweep's base scenario.
+///
+/// [`prepare_warm`] takes a part only where the run's inputs to it equal the base's: the macro
+/// drivers (same years and macro paths), urban-share paths (same urban parameters), road times
+/// (same road parameters) and market-access kernels (same travel times and τ0). Those parts are
+/// therefore exactly what the run would compute itself. The base calibration is the starting
+/// point of the run's calibration, which stops at the same tolerance as a cold start, so warm
+/// and cold results differ only within that tolerance.
+#[derive(Debug, Clone)]
+pub struct Warm {
+    start_year: i32,
+    end_year: i32,
+    macro_paths: Vec<MacroPath>,
+    params: Params,
+    drivers: Drivers,
+    /// Status-quo urban shares (N+1), one vector per scenario year.
+    urban: Vec<Arc<DVector<f64>>>,
+    /// The base's per-head growth and natural growth, one vector per scenario year.
+    growth: Vec<Arc<DVector<f64>>>,
+    natural: Vec<Arc<DVector<f64>>>,
+    road: DMatrix<f64>,
+    /// The base's policies, and its travel times where costs can change.
+    policies: Vec<NamedPolicy>,
+    travel: TravelSchedule,
+    /// Travel times and market-access kernel of each of the base's cost settings.
+    access: Vec<SharedAccess>,
+    /// The base calibration: destination utilities without the amenity (to carry the amenities
+    /// over as utilities), amenities and fixed costs.
+    utility_without_amenity: DVector<f64>,
+    guess: calibration::Guess,
+    preconditioner: Option<calibration::Preconditioner>,
+}
+
+impl Warm {
+    /// Sets up `scenario` (a sweep's base) and keeps what its variants can share.
+    pub fn new(
+        data: &Dataset,
+        derived: &DataDerived,
+        scenario: &Scenario,
+    ) -> Result<Warm, SetupError> {
+        let built = build(data, derived, None, scenario, true)?;
+        let params = &scenario.params;
+        let travel = TravelSchedule::new(data, scenario, &road_hours(derived, params));
+        Ok(Warm {
+            start_year: scenario.start_year,
+            end_year: scenario.end_year,
+            macro_paths: scenario.macro_paths.clone(),
+            params: *params,
+            drivers: Drivers::new(data, derived, scenario),
+            urban: urban_vectors(data, scenario),
+            growth: built
+                .prepared
+                .years
+                .iter()
+                .map(|y| Arc::clone(&y.growth))
+                .collect(),
+            natural: built
+                .prepared
+                .years
+                .iter()
+                .map(|y| Arc::clone(&y.natural_growth))
+                .collect(),
+            road: road_hours(derived, params),
+            policies: scenario.policies.clone(),
+            // Keyed by the very matrices runs will hold, so that lookups compare pointers.
+            access: built
+                .prepared
+                .settings
+                .iter()
+                .map(|s| {
+                    let travel = travel
+                        .by_change_year
+                        .iter()
+                        .find(|t| same_matrix(t, &s.travel_hours))
+                        .unwrap_or(&s.travel_hours);
+                    (Arc::clone(travel), Arc::clone(&s.access))
+                })
+                .collect(),
+            travel,
+            utility_without_amenity: built.utility_without_amenity,
+            preconditioner: built.preconditioner,
+            guess: calibration::Guess {
+                amenity: built.prepared.calibration.amenity.clone(),
+                fixed_cost: built.prepared.calibration.fixed_cost,
+                fixed_cost_rest_of_china: built.prepared.calibration.fixed_cost_rest_of_china,
+            },
+        })
+    }
+
+    fn same_years(&self, scenario: &Scenario) -> bool {
+        self.start_year == scenario.start_year && self.end_year == scenario.end_year
+    }
+
+    fn drivers_for(&self, scenario: &Scenario) -> Option<&Drivers> {
+        (self.same_years(scenario) && self.macro_paths == scenario.macro_paths)
+            .then_some(&self.drivers)
+    }
+
+    fn urban_for(&self, scenario: &Scenario) -> Option<&[Arc<DVector<f64>>]> {
+        let (a, b) = (&self.params, &scenario.params);
+        let same =
+            (0..2).all(|p| a.urban_max(p) == b.urban_max(p) && a.urban_rate(p) == b.urban_rate(p));
+        (same && self.same_years(scenario)).then_some(&self.urban[..])
+    }
+
+    fn road_for(&self, params: &Params) -> Option<&DMatrix<f64>> {
+        (road_speeds(&self.params) == road_speeds(params)).then_some(&self.road)
+    }
+
+    /// Growth depends on the drivers, the trend parameters and productivity levers.
+    fn growth_for(&self, scenario: &Scenario) -> Option<&[Arc<DVector<f64>>]> {
+        let (a, b) = (&self.params, &scenario.params);
+        (self.drivers_for(scenario).is_some()
+            && a.trend_decay() == b.trend_decay()
+            && a.trend_cap() == b.trend_cap()
+            && self.policies == scenario.policies)
+            .then_some(&self.growth[..])
+    }
+
+    /// Natural growth depends on the drivers alone.
+    fn natural_for(&self, scenario: &Scenario) -> Option<&[Arc<DVector<f64>>]> {
+        self.drivers_for(scenario).map(|_| &self.natural[..])
+    }
+
+    fn travel_for(&self, scenario: &Scenario) -> Option<&TravelSchedule> {
+        (self.same_years(scenario)
+            && road_speeds(&self.params) == road_speeds(&scenario.params)
+            && self.policies == scenario.policies)
+            .then_some(&self.travel)
+    }
+
+    fn access_for(&self, travel: &DMatrix<f64>, params: &Params) -> Option<&Arc<DMatrix<f64>>> {
+        if self.params.tau0_minutes() != params.tau0_minutes() {
+            return None;
+        }
+        self.access
+            .iter()
+            .find(|(t, _)| same_matrix(t, travel))
+            .map(|(_, access)| access)
+    }
+
+    /// The base solution as a starting point for `utility_without_amenity`: the base's
+    /// destination utilities U_j − U_0 are kept, so a run whose parameters move ε·ln ω̃ or λ·ln P
+    /// starts with amenities that offset the move.
+    fn guess_for(&self, utility_without_amenity: &DVector<f64>) -> calibration::Guess {
+        let (old, new) = (&self.utility_without_amenity, utility_without_amenity);
+        let amenity = DVector::from_fn(new.len(), |j, _| {
+            if j == 0 {
+                0.0
+            } else {
+                // (a shift of exactly 0 when nothing moved, so the base reproduces itself)
+                self.guess.amenity[j] + ((old[j] - old[0]) - (new[j] - new[0]))
+            }
+        });
+        calibration::Guess {
+            amenity,
+            ..self.guess.clone()
+        }
+    }
+}
+
 /// Builds the base state, schedule and kernels, and calibrates the migration core.
 pub fn prepare(data: &Dataset, scenario: &Scenario) -> Result<Prepared, SetupError> {
     prepare_with(data, &DataDerived::new(data), scenario)
@@ -156,18 +410,79 @@ pub fn prepare_with(
     derived: &DataDerived,
     scenario: &Scenario,
 ) -> Result<Prepared, SetupError> {
+    build(data, derived, None, scenario, false).map(|built| built.prepared)
+}
+
+/// [`prepare_with`] reusing what `warm` holds for this scenario (see [`Warm`]); `warm` and
+/// `derived` must come from `data`.
+pub fn prepare_warm(
+    data: &Dataset,
+    derived: &DataDerived,
+    warm: &Warm,
+    scenario: &Scenario,
+) -> Result<Prepared, SetupError> {
+    build(data, derived, Some(warm), scenario, false).map(|built| built.prepared)
+}
+
+/// A prepared run and what [`Warm`] keeps of it.
+struct Built {
+    prepared: Prepared,
+    utility_without_amenity: DVector<f64>,
+    /// Only when asked for (by [`Warm::new`]).
+    preconditioner: Option<calibration::Preconditioner>,
+}
+
+fn road_speeds(params: &Params) -> RoadSpeeds {
+    RoadSpeeds {
+        detour_factor: params.detour_factor(),
+        road_speed_kmh: params.road_speed_kmh(),
+        terminal_hours: params.terminal_hours(),
+        local_speed_kmh: params.local_speed_kmh(),
+    }
+}
+
+fn road_hours(derived: &DataDerived, params: &Params) -> DMatrix<f64> {
+    geography::travel_hours(
+        &derived.distances_km,
+        &derived.area_km2,
+        road_speeds(params),
+    )
+}
+
+/// Status-quo urban shares (N+1, index 0 unused), one vector per scenario year.
+fn urban_vectors(data: &Dataset, scenario: &Scenario) -> Vec<Arc<DVector<f64>>> {
+    let curves = urban_curves(data, &scenario.params, scenario.start_year);
+    scenario
+        .years()
+        .map(|year| Arc::new(urban_vector(&curves, year)))
+        .collect()
+}
+
+fn build(
+    data: &Dataset,
+    derived: &DataDerived,
+    warm: Option<&Warm>,
+    scenario: &Scenario,
+    keep_preconditioner: bool,
+) -> Result<Built, SetupError> {
     let params = &scenario.params;
     let n = data.units.len();
     let nodes = n + 1;
-    let province: Vec<Province> = data.units.iter().map(|u| u.province).collect();
 
-    let start = scenario.start_year;
-    let macros = MacroPaths::new(data, &derived.prices, scenario);
+    // Parts the warm start holds when their inputs are the same; computed otherwise.
+    let own_drivers;
+    let drivers = match warm.and_then(|w| w.drivers_for(scenario)) {
+        Some(drivers) => drivers,
+        None => {
+            own_drivers = Drivers::new(data, derived, scenario);
+            &own_drivers
+        }
+    };
 
     // Base state: the 44 units from the start year's data, the rest of China as national −
     // units in 2014; for an earlier start, its 2014 values taken back with its own natural and
     // per-head growth paths (it has no data of its own before 2014).
-    let base_values = derived.base(start);
+    let base_values = derived.base(scenario.start_year);
     let mut population = DVector::zeros(nodes);
     let mut income = DVector::zeros(nodes);
     let mut land = DVector::zeros(nodes);
@@ -176,27 +491,31 @@ pub fn prepare_with(
         income[i + 1] = base_values.gdp[i] / base_values.population[i];
         land[i + 1] = data.units[i].area_km2;
     }
-    population[0] = data.national.population - data.base_population_total();
-    income[0] = (data.national.gdp - data.base_gdp_total()) / population[0];
-    for year in (start + 1..=DATA_BASE_YEAR).rev() {
-        let natural = macros.rest_of_china_natural(year);
-        population[0] /= 1.0 + natural;
-        income[0] /= (1.0 + macros.real_growth("china", year)) / (1.0 + natural);
-    }
+    population[0] = (data.national.population - data.base_population_total())
+        * drivers.rest_of_china_back_to_start.0;
+    income[0] = (data.national.gdp - data.base_gdp_total())
+        / (data.national.population - data.base_population_total())
+        * drivers.rest_of_china_back_to_start.1;
     land[0] = data.national.area_km2 - data.units.iter().map(|u| u.area_km2).sum::<f64>();
+    let own_urban;
+    let urban = match warm.and_then(|w| w.urban_for(scenario)) {
+        Some(urban) => urban,
+        None => {
+            own_urban = urban_vectors(data, scenario);
+            &own_urban[..]
+        }
+    };
+    let own_road;
+    let road = match warm.and_then(|w| w.road_for(params)) {
+        Some(road) => road,
+        None => {
+            own_road = road_hours(derived, params);
+            &own_road
+        }
+    };
 
     let natural_offset = &derived.natural_offset;
-    let road = geography::travel_hours(
-        &derived.distances_km,
-        &data.units.iter().map(|u| u.area_km2).collect::<Vec<_>>(),
-        RoadSpeeds {
-            detour_factor: params.detour_factor(),
-            road_speed_kmh: params.road_speed_kmh(),
-            terminal_hours: params.terminal_hours(),
-            local_speed_kmh: params.local_speed_kmh(),
-        },
-    );
-    let border = DMatrix::from_fn(n, n, |i, j| f64::from(u8::from(province[i] != province[j])));
+    let border = &derived.border;
     let default_wedge: Vec<f64> = std::iter::once(params.hukou_wedge_rest_of_china())
         .chain(data.units.iter().map(|unit| {
             if unit.plan_role == PlanRole::Core {
@@ -209,19 +528,35 @@ pub fn prepare_with(
         }))
         .collect();
 
-    // Cost settings year by year, deduplicated while nothing changes.
-    let mut raw_settings: Vec<(DMatrix<f64>, Vec<f64>, f64)> = Vec::new();
-    let mut setting_of_year = Vec::new();
-    for year in scenario.years() {
-        let setting = costs_in(data, scenario, &road, &default_wedge, year, true)?;
-        if raw_settings.last() != Some(&setting) {
-            raw_settings.push(setting);
+    let own_travel;
+    let travel = match warm.and_then(|w| w.travel_for(scenario)) {
+        Some(travel) => travel,
+        None => {
+            own_travel = TravelSchedule::new(data, scenario, road);
+            &own_travel
         }
-        setting_of_year.push(raw_settings.len() - 1);
+    };
+    let (raw_settings, setting_of_year) = cost_settings(data, scenario, travel, &default_wedge)?;
+
+    // Market-access kernels: the warm start's for the same travel times and τ0, else patched
+    // from the previous setting (entries whose travel time is unchanged are copied), else built.
+    let tau0 = params.tau0_minutes();
+    let mut access: Vec<Arc<DMatrix<f64>>> = Vec::with_capacity(raw_settings.len());
+    for (s, costs) in raw_settings.iter().enumerate() {
+        let kernel = match warm.and_then(|w| w.access_for(&costs.travel, params)) {
+            Some(kernel) => Arc::clone(kernel),
+            None if s > 0 => Arc::new(production::access_kernel_patched(
+                &costs.travel,
+                tau0,
+                &raw_settings[s - 1].travel,
+                &access[s - 1],
+            )),
+            None => Arc::new(production::access_kernel(&costs.travel, tau0)),
+        };
+        access.push(kernel);
     }
 
     // Base-year real income under the status quo (no policies, no caps).
-    let status_quo_urban = urban_curves(data, params, start);
     let mut structure = Structure {
         land_km2: land,
         amenity: DVector::zeros(nodes),
@@ -232,45 +567,53 @@ pub fn prepare_with(
         kappa: params.kappa(),
         rho: params.rho(),
     };
-    let urban_start = urban_vector(&status_quo_urban, start);
+    let start = scenario.start_year;
+    let urban_start = &urban[0];
     let no_caps = DVector::from_element(nodes, f64::INFINITY);
     let zeros = DVector::zeros(nodes);
-    let (travel_start, wedge_start, border_start) =
-        costs_in(data, scenario, &road, &default_wedge, start, false)?;
-    let access_start = production::access_kernel(&travel_start, params.tau0_minutes());
+    let (wedge, border_penalty) = wedges_in(data, scenario, &default_wedge, start, false)?;
+    let start_costs = Costs {
+        travel: Arc::clone(&travel.start_without_levers),
+        wedge,
+        border_penalty,
+    };
+    let own_access_start;
+    let access_start: &Arc<DMatrix<f64>> = match raw_settings
+        .iter()
+        .position(|c| same_matrix(&c.travel, &start_costs.travel))
+    {
+        Some(s) => &access[s],
+        None => match warm.and_then(|w| w.access_for(&start_costs.travel, params)) {
+            Some(kernel) => kernel,
+            None => {
+                own_access_start = Arc::new(production::access_kernel(&start_costs.travel, tau0));
+                &own_access_start
+            }
+        },
+    };
+    // K(0, 0) of the base-year costs: the calibration scales it by f and f0.
+    let start_kernel = migration::deterrence_kernel(&start_costs.move_costs(border, params));
     let base_inputs = StepInputs {
-        kernel: &DMatrix::zeros(nodes, nodes),
-        access: &access_start,
+        // The base state does not move anyone: the kernel is not read.
+        kernel: &start_kernel,
+        access: access_start,
         amenity_shift: &zeros,
         growth: &zeros,
         natural_growth: &zeros,
-        urban_share: &urban_start,
+        urban_share: urban_start,
         population_cap: &no_caps,
     };
     let base_state = State::initial(&structure, population.clone(), income.clone(), &base_inputs);
 
-    // Calibrate amenities and fixed costs to the observed 2010–2014 net migration.
-    // Provincial paths are looked up once per province and year, not once per unit.
-    let natural_2011_2014_by_province: Vec<f64> = Province::ALL
-        .iter()
-        .map(|p| {
-            (2011..=DATA_BASE_YEAR)
-                .map(|year| macros.natural(p.id(), year))
-                .sum::<f64>()
-                / 4.0
-        })
-        .collect();
-    let natural_2011_2014: Vec<f64> = (0..n)
-        .map(|i| natural_2011_2014_by_province[province[i].index()] + natural_offset[i])
-        .collect();
+    // Calibrate amenities and fixed costs to the net migration before the start.
     let observed_rate = if start == CENSUS_YEAR {
         hindcast_net_migration_rate(
             data,
             params.migrant_stay_years(),
-            &natural_2011_2014_by_province,
+            &drivers.natural_2011_2014_by_province,
         )
     } else {
-        observed_net_migration_rate(data, &natural_2011_2014)
+        drivers.observed_net_migration_rate.clone()
     };
     let census_rates = derived.census_stocks;
     let targets = Targets {
@@ -284,50 +627,72 @@ pub fn prepare_with(
         params.epsilon() * base_state.expected_real_income[j].ln()
             + params.lambda() * population[j].ln()
     });
-    let move_costs =
-        |travel: &DMatrix<f64>, wedge: &[f64], border_penalty: f64, f: f64, f0: f64| {
-            migration::deterrence_kernel(&MoveCosts {
-                travel_hours: travel,
-                border: &border,
-                border_penalty,
-                hukou_wedge: wedge,
-                beta_per_hour: params.beta_per_hour(),
-                epsilon: params.epsilon(),
-                fixed_cost: f,
-                fixed_cost_rest_of_china: f0,
-            })
-        };
-    let calibrated = calibration::calibrate(
-        &MoveCosts {
-            travel_hours: &travel_start,
-            border: &border,
-            border_penalty: border_start,
-            hukou_wedge: &wedge_start,
-            beta_per_hour: params.beta_per_hour(),
-            epsilon: params.epsilon(),
-            fixed_cost: 0.0,
-            fixed_cost_rest_of_china: 0.0,
-        },
+    let guess = warm.map(|w| w.guess_for(&utility_without_amenity));
+    let calibrated = calibration::calibrate_from(
+        &start_kernel,
         &utility_without_amenity,
         &population,
         &targets,
+        guess.as_ref(),
+        warm.and_then(|w| w.preconditioner.as_ref()),
     )?;
+    let preconditioner = if keep_preconditioner {
+        calibration::Preconditioner::at(
+            &start_kernel,
+            &utility_without_amenity,
+            &population,
+            &targets,
+            &calibrated,
+        )
+    } else {
+        None
+    };
     structure.amenity = calibrated.amenity.clone();
 
+    // Deterrence kernels K(f, f0) = K(0, 0) scaled: the base-year one when the costs are the
+    // same, patched from the previous setting when only travel times changed, else built.
+    let unit_pair_factor = (-calibrated.fixed_cost).exp();
+    let mut start_kernel = Some(start_kernel);
+    let mut kernels: Vec<DMatrix<f64>> = Vec::with_capacity(raw_settings.len());
+    for (s, costs) in raw_settings.iter().enumerate() {
+        let previous = s.checked_sub(1).map(|p| &raw_settings[p]);
+        let kernel = match previous {
+            Some(previous) if previous.same_but_travel(costs) => {
+                migration::deterrence_kernel_patched(
+                    &costs.move_costs(border, params),
+                    &previous.travel,
+                    &kernels[s - 1],
+                    unit_pair_factor,
+                )
+            }
+            _ => {
+                let mut kernel = match start_kernel.take_if(|_| costs.same(&start_costs)) {
+                    Some(kernel) => kernel,
+                    None => migration::deterrence_kernel(&costs.move_costs(border, params)),
+                };
+                calibration::scale_kernel_in_place(
+                    &mut kernel,
+                    calibrated.fixed_cost,
+                    calibrated.fixed_cost_rest_of_china,
+                );
+                kernel
+            }
+        };
+        kernels.push(kernel);
+    }
+    // The start state sees the start year's inputs (a cap or policy dated at the start year);
+    // without either it is the base state.
+    let start_is_base = same_matrix(&access[setting_of_year[0]], access_start);
     let settings: Vec<CostSetting> = raw_settings
         .into_iter()
-        .map(|(travel_hours, hukou_wedge, border_penalty)| CostSetting {
-            kernel: move_costs(
-                &travel_hours,
-                &hukou_wedge,
-                border_penalty,
-                calibrated.fixed_cost,
-                calibrated.fixed_cost_rest_of_china,
-            ),
-            access: production::access_kernel(&travel_hours, params.tau0_minutes()),
-            travel_hours,
-            hukou_wedge,
-            border_penalty,
+        .zip(kernels)
+        .zip(access)
+        .map(|((costs, kernel), access)| CostSetting {
+            kernel,
+            access,
+            travel_hours: costs.travel,
+            hukou_wedge: costs.wedge,
+            border_penalty: costs.border_penalty,
         })
         .collect();
 
@@ -344,45 +709,55 @@ pub fn prepare_with(
             }
         })
         .collect();
-    let mut years = Vec::new();
+    let province_index: Vec<usize> = data.units.iter().map(|u| u.province.index()).collect();
+    let mut years: Vec<YearInputs> = Vec::with_capacity(drivers.years.len());
+    let shared_growth = warm.and_then(|w| w.growth_for(scenario));
+    let shared_natural = warm.and_then(|w| w.natural_for(scenario));
+    let (mut amenity_shift, mut caps) = (DVector::zeros(nodes), DVector::zeros(nodes));
     for (index, year) in scenario.years().enumerate() {
-        let mut amenity_shift = DVector::zeros(nodes);
-        let mut growth = DVector::zeros(nodes);
-        let mut natural = DVector::zeros(nodes);
-        let mut caps = DVector::from_element(nodes, f64::INFINITY);
-        let roc_natural = macros.rest_of_china_natural(year);
-        growth[0] = (1.0 + macros.real_growth("china", year)) / (1.0 + roc_natural) - 1.0;
-        natural[0] = roc_natural;
-        let decay = (1.0 - params.trend_decay()).powi((year - DATA_BASE_YEAR).max(0));
-        let per_head: Vec<f64> = Province::ALL
-            .iter()
-            .map(|p| {
-                (1.0 + macros.real_growth(p.id(), year))
-                    / (1.0 + macros.province_population_growth[p.index()])
-                    - 1.0
-            })
-            .collect();
-        let natural_by_province: Vec<f64> = Province::ALL
-            .iter()
-            .map(|p| macros.natural(p.id(), year))
-            .collect();
-        for i in 0..n {
-            let p = province[i].index();
-            growth[i + 1] = per_head[p] + unit_trend[i] * decay;
-            natural[i + 1] = natural_by_province[p] + natural_offset[i];
-        }
-        for named in &scenario.policies {
-            match &named.policy {
-                Policy::ProductivityShift {
-                    units,
-                    growth: shift,
-                    from_year,
-                    to_year,
-                } if (*from_year..=*to_year).contains(&year) => {
-                    for &unit in units {
-                        growth[unit + 1] += shift;
+        let macro_year = &drivers.years[index];
+        let growth = match shared_growth {
+            Some(shared) => Arc::clone(&shared[index]),
+            None => {
+                let mut growth = DVector::zeros(nodes);
+                growth[0] = macro_year.roc_growth;
+                let decay = (1.0 - params.trend_decay()).powi((year - DATA_BASE_YEAR).max(0));
+                for i in 0..n {
+                    growth[i + 1] = macro_year.per_head[province_index[i]] + unit_trend[i] * decay;
+                }
+                for named in &scenario.policies {
+                    if let Policy::ProductivityShift {
+                        units,
+                        growth: shift,
+                        from_year,
+                        to_year,
+                    } = &named.policy
+                    {
+                        if (*from_year..=*to_year).contains(&year) {
+                            for &unit in units {
+                                growth[unit + 1] += shift;
+                            }
+                        }
                     }
                 }
+                Arc::new(growth)
+            }
+        };
+        let natural = match shared_natural {
+            Some(shared) => Arc::clone(&shared[index]),
+            None => {
+                let mut natural = DVector::zeros(nodes);
+                natural[0] = macro_year.roc_natural;
+                for i in 0..n {
+                    natural[i + 1] = macro_year.natural[province_index[i]] + natural_offset[i];
+                }
+                Arc::new(natural)
+            }
+        };
+        amenity_shift.fill(0.0);
+        caps.fill(f64::INFINITY);
+        for named in &scenario.policies {
+            match &named.policy {
                 Policy::AmenityShift {
                     units,
                     delta,
@@ -403,14 +778,20 @@ pub fn prepare_with(
                 _ => {}
             }
         }
+        // The previous year's vector when the same, else a new one.
+        let share = |previous: Option<&Arc<DVector<f64>>>, now: &DVector<f64>| match previous {
+            Some(previous) if previous.as_slice() == now.as_slice() => Arc::clone(previous),
+            _ => Arc::new(now.clone()),
+        };
+        let last = years.last();
         years.push(YearInputs {
             year,
             setting: setting_of_year[index],
-            amenity_shift,
+            amenity_shift: share(last.map(|y| &y.amenity_shift), &amenity_shift),
             growth,
             natural_growth: natural,
-            urban_share: urban_vector(&status_quo_urban, year),
-            population_cap: caps,
+            urban_share: Arc::clone(&urban[index]),
+            population_cap: share(last.map(|y| &y.population_cap), &caps),
         });
     }
 
@@ -424,14 +805,139 @@ pub fn prepare_with(
         unit_trend,
         observed_net_migration_rate: observed_rate,
     };
-    // The start state sees the start year's inputs (a cap or policy dated at the start year).
-    let start_inputs = prepared.inputs(0);
-    prepared.initial = State::initial(&prepared.structure, population, income, &start_inputs);
-    Ok(prepared)
+    if !(start_is_base
+        && prepared.years[0]
+            .population_cap
+            .iter()
+            .all(|c| c.is_infinite()))
+    {
+        let start_inputs = prepared.inputs(0);
+        prepared.initial = State::initial(&prepared.structure, population, income, &start_inputs);
+    }
+    Ok(Built {
+        prepared,
+        utility_without_amenity,
+        preconditioner,
+    })
+}
+
+/// Travel times, hukou wedges and border penalty in force in some years.
+#[derive(Debug)]
+struct Costs {
+    travel: Arc<DMatrix<f64>>,
+    wedge: Vec<f64>,
+    border_penalty: f64,
+}
+
+impl Costs {
+    fn same(&self, other: &Costs) -> bool {
+        self.same_but_travel(other) && same_matrix(&self.travel, &other.travel)
+    }
+
+    /// The costs of a move with f = f0 = 0 (the calibration's K(0, 0)).
+    fn move_costs<'a>(&'a self, border: &'a DMatrix<f64>, params: &Params) -> MoveCosts<'a> {
+        MoveCosts {
+            travel_hours: &self.travel,
+            border,
+            border_penalty: self.border_penalty,
+            hukou_wedge: &self.wedge,
+            beta_per_hour: params.beta_per_hour(),
+            epsilon: params.epsilon(),
+            fixed_cost: 0.0,
+            fixed_cost_rest_of_china: 0.0,
+        }
+    }
+
+    fn same_but_travel(&self, other: &Costs) -> bool {
+        self.wedge == other.wedge && self.border_penalty == other.border_penalty
+    }
+}
+
+/// Equal entries: the same (shared) matrix, or equal as slices (much faster than matrix
+/// equality).
+fn same_matrix(a: &DMatrix<f64>, b: &DMatrix<f64>) -> bool {
+    std::ptr::eq(a, b) || (a.shape() == b.shape() && a.as_slice() == b.as_slice())
+}
+
+/// Whether costs can change in `year`: the start year, and years when a transport link opens or a
+/// cost lever starts. In other years costs are those of the year before.
+fn costs_change_in(data: &Dataset, scenario: &Scenario, year: i32) -> bool {
+    year == scenario.start_year
+        || data.transport_links.iter().any(|l| l.from_year == year)
+        || scenario.policies.iter().any(|named| match named.policy {
+            Policy::TravelTime { year: from, .. }
+            | Policy::HukouWedge { year: from, .. }
+            | Policy::BorderPenalty { year: from, .. } => from == year,
+            _ => false,
+        })
+}
+
+/// Travel times of the years when costs can change (one matrix shared while unchanged), and of
+/// the start year without levers (the calibration's).
+#[derive(Debug, Clone)]
+struct TravelSchedule {
+    by_change_year: Vec<Arc<DMatrix<f64>>>,
+    start_without_levers: Arc<DMatrix<f64>>,
+}
+
+impl TravelSchedule {
+    fn new(data: &Dataset, scenario: &Scenario, road: &DMatrix<f64>) -> TravelSchedule {
+        let mut by_change_year: Vec<Arc<DMatrix<f64>>> = Vec::new();
+        for year in scenario.years() {
+            if costs_change_in(data, scenario, year) {
+                let travel = travel_in(data, scenario, road, year, true);
+                let shared = match by_change_year.last() {
+                    Some(last) if same_matrix(last, &travel) => Arc::clone(last),
+                    _ => Arc::new(travel),
+                };
+                by_change_year.push(shared);
+            }
+        }
+        let start = travel_in(data, scenario, road, scenario.start_year, false);
+        let start_without_levers = match by_change_year.first() {
+            Some(first) if same_matrix(first, &start) => Arc::clone(first),
+            _ => Arc::new(start),
+        };
+        TravelSchedule {
+            by_change_year,
+            start_without_levers,
+        }
+    }
+}
+
+/// The distinct cost settings of the scenario's years and the setting of each year. Costs change
+/// only in the start year and in years when a transport link opens or a cost lever starts, so
+/// only those years are computed; the others keep the setting before them.
+fn cost_settings(
+    data: &Dataset,
+    scenario: &Scenario,
+    travel: &TravelSchedule,
+    default_wedge: &[f64],
+) -> Result<(Vec<Costs>, Vec<usize>), SetupError> {
+    let mut settings: Vec<Costs> = Vec::new();
+    let mut setting_of_year = Vec::new();
+    let mut change = 0;
+    for year in scenario.years() {
+        if costs_change_in(data, scenario, year) {
+            let (wedge, border_penalty) = wedges_in(data, scenario, default_wedge, year, true)?;
+            let setting = Costs {
+                travel: Arc::clone(&travel.by_change_year[change]),
+                wedge,
+                border_penalty,
+            };
+            change += 1;
+            if !settings.last().is_some_and(|last| last.same(&setting)) {
+                settings.push(setting);
+            }
+        }
+        setting_of_year.push(settings.len() - 1);
+    }
+    Ok((settings, setting_of_year))
 }
 
 /// Travel times, wedges and border penalty in force in `year`: road times, data links opened by
 /// then, and (if `with_policies`) the scenario's levers dated up to `year`, in file order.
+#[cfg(test)]
 fn costs_in(
     data: &Dataset,
     scenario: &Scenario,
@@ -440,6 +946,23 @@ fn costs_in(
     year: i32,
     with_policies: bool,
 ) -> Result<(DMatrix<f64>, Vec<f64>, f64), SetupError> {
+    let (wedge, border_penalty) = wedges_in(data, scenario, default_wedge, year, with_policies)?;
+    Ok((
+        travel_in(data, scenario, road, year, with_policies),
+        wedge,
+        border_penalty,
+    ))
+}
+
+/// Travel times in force in `year`: road times, data links opened by then, and (if
+/// `with_policies`) the scenario's travel levers dated up to `year`, in file order.
+fn travel_in(
+    data: &Dataset,
+    scenario: &Scenario,
+    road: &DMatrix<f64>,
+    year: i32,
+    with_policies: bool,
+) -> DMatrix<f64> {
     let mut travel = road.clone();
     for link in data.transport_links.iter().filter(|l| l.from_year <= year) {
         for &i in &link.from {
@@ -451,37 +974,58 @@ fn costs_in(
             }
         }
     }
+    if !with_policies {
+        return travel;
+    }
+    for named in &scenario.policies {
+        if let Policy::TravelTime {
+            year: from,
+            from: a,
+            to: b,
+            time,
+        } = &named.policy
+        {
+            if *from > year {
+                continue;
+            }
+            // Each unordered pair once: a corridor lists the same units on both sides.
+            let mut pairs = std::collections::BTreeSet::new();
+            for &i in a {
+                for &j in b {
+                    if i != j {
+                        pairs.insert((i.min(j), i.max(j)));
+                    }
+                }
+            }
+            for (i, j) in pairs {
+                let new = match time {
+                    TimeChange::Hours(hours) => *hours,
+                    TimeChange::Factor(factor) => travel[(i, j)] * factor,
+                };
+                travel[(i, j)] = new;
+                travel[(j, i)] = new;
+            }
+        }
+    }
+    travel
+}
+
+/// Hukou wedges and the border penalty in force in `year`: parameters, then (if
+/// `with_policies`) the scenario's levers dated up to `year`, in file order.
+fn wedges_in(
+    data: &Dataset,
+    scenario: &Scenario,
+    default_wedge: &[f64],
+    year: i32,
+    with_policies: bool,
+) -> Result<(Vec<f64>, f64), SetupError> {
     let mut wedge = default_wedge.to_vec();
     let mut border_penalty = scenario.params.border_penalty();
     if !with_policies {
-        return Ok((travel, wedge, border_penalty));
+        return Ok((wedge, border_penalty));
     }
     for named in &scenario.policies {
         match &named.policy {
-            Policy::TravelTime {
-                year: from,
-                from: a,
-                to: b,
-                time,
-            } if *from <= year => {
-                // Each unordered pair once: a corridor lists the same units on both sides.
-                let mut pairs = std::collections::BTreeSet::new();
-                for &i in a {
-                    for &j in b {
-                        if i != j {
-                            pairs.insert((i.min(j), i.max(j)));
-                        }
-                    }
-                }
-                for (i, j) in pairs {
-                    let new = match time {
-                        TimeChange::Hours(hours) => *hours,
-                        TimeChange::Factor(factor) => travel[(i, j)] * factor,
-                    };
-                    travel[(i, j)] = new;
-                    travel[(j, i)] = new;
-                }
-            }
             Policy::HukouWedge {
                 year: from,
                 units,
@@ -513,7 +1057,7 @@ fn costs_in(
             _ => {}
         }
     }
-    Ok((travel, wedge, border_penalty))
+    Ok((wedge, border_penalty))
 }
 
 /// Observed 2010–2014 net migration rate per unit: ln(P2014/P2010)/4 − n̄, where n̄ is the
@@ -1036,5 +1580,128 @@ mod tests {
             let modelled = net[i + 1] / prepared.initial.population[i + 1];
             assert_relative_eq!(modelled, rate, epsilon = 1e-8);
         }
+    }
+
+    /// Largest relative difference of the populations of two runs, every unit and year.
+    fn max_relative_difference(a: &Prepared, b: &Prepared) -> f64 {
+        use crate::engine::{simulate, RunOptions, Silent};
+        let (ta, tb) = (
+            simulate(a, &RunOptions::default(), &mut Silent),
+            simulate(b, &RunOptions::default(), &mut Silent),
+        );
+        ta.population
+            .iter()
+            .flatten()
+            .zip(tb.population.iter().flatten())
+            .map(|(x, y)| ((x - y) / x).abs())
+            .fold(0.0, f64::max)
+    }
+
+    #[test]
+    fn a_warm_start_changes_results_only_within_the_calibration_tolerance() {
+        let data = Dataset::embedded();
+        let derived = DataDerived::new(&data);
+        let base = Scenario::default_for_tests();
+        let warm = Warm::new(&data, &derived, &base).unwrap();
+        // The base itself: the very same run.
+        let cold = prepare_with(&data, &derived, &base).unwrap();
+        let hot = prepare_warm(&data, &derived, &warm, &base).unwrap();
+        assert_eq!(hot.calibration.rounds, 1);
+        assert_eq!(hot.structure, cold.structure);
+        assert_eq!(max_relative_difference(&cold, &hot), 0.0);
+        // Variants that touch each shared part: the shared parts are used only where equal, so
+        // everything but the calibration (and the kernels it scales) is bit-identical to a cold
+        // setup, and trajectories agree to well within the calibration's own accuracy.
+        let with = |pairs: &[(&str, f64)]| Scenario {
+            params: Params::from_values(
+                base.params
+                    .iter()
+                    .map(|(n, v)| (n, pairs.iter().find(|p| p.0 == n).map_or(v, |p| p.1))),
+            )
+            .unwrap(),
+            ..base.clone()
+        };
+        let chengdu = data.unit_index("chengdu").unwrap();
+        let variants = vec![
+            with(&[
+                ("epsilon", 3.1),
+                ("beta_per_hour", 0.8),
+                ("migrant_stay_years", 6.0),
+            ]),
+            with(&[("tau0_minutes", 60.0)]),
+            with(&[("road_speed_kmh", 95.0)]),
+            with(&[("urban_rate_sichuan", 0.1), ("hukou_wedge", 0.3)]),
+            Scenario {
+                policies: vec![crate::scenario::NamedPolicy {
+                    label: "rail".into(),
+                    policy: Policy::TravelTime {
+                        year: 2020,
+                        from: vec![chengdu],
+                        to: vec![data.unit_index("yibin").unwrap()],
+                        time: TimeChange::Hours(1.0),
+                    },
+                }],
+                ..base.clone()
+            },
+            Scenario {
+                macro_paths: vec![MacroPath {
+                    region: "china".into(),
+                    indicator: Indicator::RealGdpGrowth,
+                    from_year: 2024,
+                    to_year: 2030,
+                    value: 3.0,
+                }],
+                ..base.clone()
+            },
+        ];
+        for scenario in &variants {
+            let cold = prepare_with(&data, &derived, scenario).unwrap();
+            let hot = prepare_warm(&data, &derived, &warm, scenario).unwrap();
+            assert!(hot.calibration.rounds < cold.calibration.rounds);
+            for (a, b) in cold.settings.iter().zip(&hot.settings) {
+                assert_eq!(a.travel_hours, b.travel_hours);
+                assert_eq!(a.access, b.access);
+                assert_eq!(
+                    (&a.hukou_wedge, a.border_penalty),
+                    (&b.hukou_wedge, b.border_penalty)
+                );
+            }
+            for (a, b) in cold.years.iter().zip(&hot.years) {
+                assert_eq!(
+                    (a.setting, &a.growth, &a.natural_growth, &a.urban_share),
+                    (b.setting, &b.growth, &b.natural_growth, &b.urban_share)
+                );
+            }
+            let difference = max_relative_difference(&cold, &hot);
+            assert!(difference < 1e-8, "{difference:e}");
+        }
+    }
+
+    #[test]
+    fn costs_are_computed_only_in_years_when_they_can_change() {
+        // Every year computed anew must give the settings found by looking at change years only.
+        let data = Dataset::embedded();
+        let scenario = crate::scenario::load(std::path::Path::new(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/scenarios/plan.ron"
+        )))
+        .unwrap()
+        .0;
+        let derived = DataDerived::new(&data);
+        let road = road_hours(&derived, &scenario.params);
+        let wedge = vec![0.2; data.units.len() + 1];
+        let schedule = TravelSchedule::new(&data, &scenario, &road);
+        let (settings, of_year) = cost_settings(&data, &scenario, &schedule, &wedge).unwrap();
+        for (index, year) in scenario.years().enumerate() {
+            let (travel, wedge_now, border) =
+                costs_in(&data, &scenario, &road, &wedge, year, true).unwrap();
+            let setting = &settings[of_year[index]];
+            assert_eq!(*setting.travel, travel, "{year}");
+            assert_eq!(
+                (&setting.wedge, setting.border_penalty),
+                (&wedge_now, border)
+            );
+        }
+        assert!(settings.len() > 2, "plan.ron has dated cost levers");
     }
 }

@@ -35,24 +35,91 @@ pub struct MoveCosts<'a> {
 /// separately with weight 1). Moves to and from the rest of China carry f0 and no travel time.
 pub fn deterrence_kernel(costs: &MoveCosts<'_>) -> DMatrix<f64> {
     let n = costs.travel_hours.nrows();
-    let wedge_factor: Vec<f64> = costs
+    let wedge_factor = wedge_factors(costs);
+    let roc = (-costs.fixed_cost_rest_of_china).exp();
+    let mut kernel = DMatrix::zeros(n + 1, n + 1);
+    for j in 1..=n {
+        kernel[(0, j)] = roc * wedge_factor[j];
+        kernel[(j, 0)] = roc * wedge_factor[0];
+    }
+    let (travel, border) = (costs.travel_hours, costs.border);
+    for j in 1..=n {
+        for i in 1..j {
+            // exp(−κ_ij) is symmetric when travel times and the border are (the usual case):
+            // one exp serves both directions, with the same argument and so the same value.
+            let there = deterrence(costs, i, j);
+            let symmetric = travel[(i - 1, j - 1)] == travel[(j - 1, i - 1)]
+                && border[(i - 1, j - 1)] == border[(j - 1, i - 1)];
+            let back = if symmetric {
+                there
+            } else {
+                deterrence(costs, j, i)
+            };
+            kernel[(i, j)] = there * wedge_factor[j];
+            kernel[(j, i)] = back * wedge_factor[i];
+        }
+    }
+    kernel
+}
+
+/// (1 − τh_j)^ε for every destination.
+fn wedge_factors(costs: &MoveCosts<'_>) -> Vec<f64> {
+    // Wedges take a handful of distinct values (core, other, county, rest of China): one powf
+    // per value, not per node (the same value either way).
+    let mut seen: Vec<(f64, f64)> = Vec::with_capacity(8);
+    costs
         .hukou_wedge
         .iter()
-        .map(|tau| (1.0 - tau).powf(costs.epsilon))
-        .collect();
-    let roc = (-costs.fixed_cost_rest_of_china).exp();
-    DMatrix::from_fn(n + 1, n + 1, |i, j| {
-        if i == j {
-            0.0
-        } else if i == 0 || j == 0 {
-            roc * wedge_factor[j]
-        } else {
-            let cost = costs.beta_per_hour * costs.travel_hours[(i - 1, j - 1)]
-                + costs.border_penalty * costs.border[(i - 1, j - 1)]
-                + costs.fixed_cost;
-            (-cost).exp() * wedge_factor[j]
+        .map(|&tau| match seen.iter().find(|(t, _)| *t == tau) {
+            Some(&(_, factor)) => factor,
+            None => {
+                let factor = (1.0 - tau).powf(costs.epsilon);
+                seen.push((tau, factor));
+                factor
+            }
+        })
+        .collect()
+}
+
+/// exp(−κ_ij) without the wedge, between two units i, j ≥ 1.
+#[inline]
+fn deterrence(costs: &MoveCosts<'_>, i: usize, j: usize) -> f64 {
+    let cost = costs.beta_per_hour * costs.travel_hours[(i - 1, j - 1)]
+        + costs.border_penalty * costs.border[(i - 1, j - 1)]
+        + costs.fixed_cost;
+    (-cost).exp()
+}
+
+/// K_ij between two units i, j ≥ 1.
+#[inline]
+fn unit_pair_entry(costs: &MoveCosts<'_>, i: usize, j: usize, wedge_factor: f64) -> f64 {
+    deterrence(costs, i, j) * wedge_factor
+}
+
+/// The kernel of `costs` with pairs of units scaled by `unit_pair_factor` (as
+/// `calibration::scale_kernel` scales K(0, 0) by exp(−f)), given `previous`, the kernel so built
+/// and scaled for costs that differ from these at most in travel times (`previous_travel`): pairs
+/// whose travel time is the same are copied, the others computed as [`deterrence_kernel`] does
+/// and scaled, so the result equals a full rebuild and scaling bit for bit.
+pub fn deterrence_kernel_patched(
+    costs: &MoveCosts<'_>,
+    previous_travel: &DMatrix<f64>,
+    previous: &DMatrix<f64>,
+    unit_pair_factor: f64,
+) -> DMatrix<f64> {
+    let n = costs.travel_hours.nrows();
+    let mut kernel = previous.clone();
+    let mut wedge_factor: Option<Vec<f64>> = None;
+    let now = costs.travel_hours.as_slice().iter();
+    for (k, (hours, before)) in now.zip(previous_travel.as_slice()).enumerate() {
+        let (i, j) = (k % n, k / n);
+        if hours != before && i != j {
+            let factors = wedge_factor.get_or_insert_with(|| wedge_factors(costs));
+            kernel[(i + 1, j + 1)] =
+                unit_pair_entry(costs, i + 1, j + 1, factors[j + 1]) * unit_pair_factor;
         }
-    })
+    }
+    kernel
 }
 
 /// Destination utility U_j = ε·ln ω̃_j + λ·ln P_j + a_j (+ Δa_j folded into `amenity`).
@@ -120,7 +187,11 @@ pub fn flows_into(
     out: &mut Flows,
 ) {
     // off_i = Σ_k K_ik D_k (moving options of origin i)
-    work.off_diagonal_choice.gemv(1.0, kernel, weights, 0.0);
+    super::linalg::gemv(
+        work.off_diagonal_choice.as_mut_slice(),
+        kernel,
+        weights.as_slice(),
+    );
     for i in 0..population.len() {
         let denominator = weights[i] + work.off_diagonal_choice[i];
         work.scaled_population[i] = population[i] / denominator;
@@ -128,8 +199,11 @@ pub fn flows_into(
         out.stay[i] = population[i] * (weights[i] / denominator);
     }
     // arrivals_j = Σ_i K_ij P_i / den_i
-    work.arrivals
-        .gemv_tr(1.0, kernel, &work.scaled_population, 0.0);
+    super::linalg::gemv_tr(
+        work.arrivals.as_mut_slice(),
+        kernel,
+        work.scaled_population.as_slice(),
+    );
     for j in 0..population.len() {
         out.inflow[j] = weights[j] * work.arrivals[j];
     }
@@ -260,5 +334,47 @@ mod tests {
             flows(&k, &weights, &population).inflow[1]
         };
         assert!(inflow_to_1(0.1) > inflow_to_1(0.3));
+    }
+
+    #[test]
+    fn a_patched_kernel_equals_a_rebuilt_one_bit_for_bit() {
+        let before = DMatrix::from_row_slice(3, 3, &[0.3, 1.0, 2.5, 1.0, 0.2, 1.8, 2.5, 1.8, 0.4]);
+        let mut after = before.clone();
+        after[(0, 2)] = 1.1;
+        after[(2, 0)] = 1.1;
+        after[(1, 2)] = 0.7; // one direction only: an asymmetric pair
+        let border = DMatrix::from_row_slice(3, 3, &[0.0, 1.0, 1.0, 1.0, 0.0, 0.0, 1.0, 0.0, 0.0]);
+        let wedge = [0.2, 0.3, 0.2, 0.1];
+        let costs = |travel| MoveCosts {
+            travel_hours: travel,
+            border: &border,
+            border_penalty: 0.7,
+            hukou_wedge: &wedge,
+            beta_per_hour: 0.5,
+            epsilon: 2.0,
+            fixed_cost: 0.0,
+            fixed_cost_rest_of_china: 0.0,
+        };
+        let factor = (-4.2f64).exp();
+        let scaled = |travel| {
+            let mut k = deterrence_kernel(&costs(travel));
+            crate::model::calibration::scale_kernel_in_place(&mut k, 4.2, 6.3);
+            k
+        };
+        let patched = deterrence_kernel_patched(&costs(&after), &before, &scaled(&before), factor);
+        assert_eq!(patched, scaled(&after));
+        assert_ne!(patched, scaled(&before));
+        // The symmetric shortcut gives what the entry formula gives.
+        let full = deterrence_kernel(&costs(&after));
+        for i in 1..4 {
+            for j in 1..4 {
+                if i != j {
+                    assert_eq!(
+                        full[(i, j)],
+                        unit_pair_entry(&costs(&after), i, j, (1.0 - wedge[j]).powf(2.0))
+                    );
+                }
+            }
+        }
     }
 }

@@ -6,6 +6,7 @@
 
 pub mod calibration;
 pub mod geography;
+pub mod linalg;
 pub mod migration;
 pub mod params;
 pub mod production;

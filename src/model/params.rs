@@ -95,6 +95,26 @@ impl Default for Params {
     }
 }
 
+/// Index of a parameter by name, evaluated at compile time (a misspelt name fails the build).
+const fn const_index(name: &str) -> usize {
+    let name = name.as_bytes();
+    let mut i = 0;
+    while i < SPECS.len() {
+        let spec = SPECS[i].name.as_bytes();
+        if spec.len() == name.len() {
+            let mut k = 0;
+            while k < name.len() && spec[k] == name[k] {
+                k += 1;
+            }
+            if k == name.len() {
+                return i;
+            }
+        }
+        i += 1;
+    }
+    panic!("accessor names match SPECS")
+}
+
 /// Index of a parameter by name.
 pub fn spec_index(name: &str) -> Option<usize> {
     SPECS.iter().position(|spec| spec.name == name)
@@ -108,40 +128,62 @@ impl Params {
         let mut params = Params::default();
         let mut errors = Vec::new();
         for (name, value) in overrides {
-            let Some(index) = spec_index(name) else {
-                errors.push(ParamError::Unknown {
+            match spec_index(name) {
+                Some(index) => params.set_checked(index, value, &mut errors),
+                None => errors.push(ParamError::Unknown {
                     name: name.to_string(),
                     suggestion: crate::data::suggestion(name, SPECS.iter().map(|s| s.name)),
-                });
-                continue;
-            };
-            let spec = &SPECS[index];
-            if !value.is_finite() {
-                errors.push(ParamError::NotFinite {
-                    name: spec.name,
-                    value,
-                });
-            } else if value < spec.bounds.0 || value > spec.bounds.1 {
-                errors.push(ParamError::OutOfBounds {
-                    name: spec.name,
-                    value,
-                    lo: spec.bounds.0,
-                    hi: spec.bounds.1,
-                    unit: spec.unit,
-                    sweep_lo: spec.sweep.0,
-                    sweep_hi: spec.sweep.1,
-                });
-            } else {
-                params.values[index] = value;
+                }),
             }
         }
+        params.finish(errors)
+    }
+
+    /// These values with `(index into SPECS, value)` overrides, checked as [`Params::from_values`]
+    /// checks them (sweeps resolve their factors' indices once, not per run).
+    pub fn with_values_at(
+        &self,
+        overrides: impl IntoIterator<Item = (usize, f64)>,
+    ) -> Result<Params, Vec<ParamError>> {
+        let mut params = *self;
+        let mut errors = Vec::new();
+        for (index, value) in overrides {
+            params.set_checked(index, value, &mut errors);
+        }
+        params.finish(errors)
+    }
+
+    fn set_checked(&mut self, index: usize, value: f64, errors: &mut Vec<ParamError>) {
+        let spec = &SPECS[index];
+        if !value.is_finite() {
+            errors.push(ParamError::NotFinite {
+                name: spec.name,
+                value,
+            });
+        } else if value < spec.bounds.0 || value > spec.bounds.1 {
+            errors.push(ParamError::OutOfBounds {
+                name: spec.name,
+                value,
+                lo: spec.bounds.0,
+                hi: spec.bounds.1,
+                unit: spec.unit,
+                sweep_lo: spec.sweep.0,
+                sweep_hi: spec.sweep.1,
+            });
+        } else {
+            self.values[index] = value;
+        }
+    }
+
+    /// Checks stability once every value is in bounds.
+    fn finish(self, mut errors: Vec<ParamError>) -> Result<Params, Vec<ParamError>> {
         if errors.is_empty() {
-            if let Err(err) = params.check_stability() {
+            if let Err(err) = self.check_stability() {
                 errors.push(err);
             }
         }
         if errors.is_empty() {
-            Ok(params)
+            Ok(self)
         } else {
             Err(errors)
         }
@@ -180,83 +222,86 @@ impl Params {
             .map(|(spec, v)| (spec.name, v))
     }
 
-    fn value(&self, name: &str) -> f64 {
-        self.values[spec_index(name).expect("accessor names match SPECS")]
+    /// The value at a table position found at compile time ([`const_index`]): accessors are
+    /// read in the setup of every sweep run, where a search by name per read shows up.
+    #[inline]
+    fn at(&self, index: usize) -> f64 {
+        self.values[index]
     }
 
     pub fn gamma(&self) -> f64 {
-        self.value("gamma")
+        self.at(const { const_index("gamma") })
     }
     pub fn tau0_minutes(&self) -> f64 {
-        self.value("tau0_minutes")
+        self.at(const { const_index("tau0_minutes") })
     }
     pub fn chi(&self) -> f64 {
-        self.value("chi")
+        self.at(const { const_index("chi") })
     }
     pub fn kappa(&self) -> f64 {
-        self.value("kappa")
+        self.at(const { const_index("kappa") })
     }
     pub fn epsilon(&self) -> f64 {
-        self.value("epsilon")
+        self.at(const { const_index("epsilon") })
     }
     pub fn beta_per_hour(&self) -> f64 {
-        self.value("beta_per_hour")
+        self.at(const { const_index("beta_per_hour") })
     }
     pub fn lambda(&self) -> f64 {
-        self.value("lambda")
+        self.at(const { const_index("lambda") })
     }
     pub fn border_penalty(&self) -> f64 {
-        self.value("border_penalty")
+        self.at(const { const_index("border_penalty") })
     }
     pub fn hukou_wedge_core(&self) -> f64 {
-        self.value("hukou_wedge_core")
+        self.at(const { const_index("hukou_wedge_core") })
     }
     pub fn hukou_wedge(&self) -> f64 {
-        self.value("hukou_wedge")
+        self.at(const { const_index("hukou_wedge") })
     }
     pub fn hukou_wedge_county(&self) -> f64 {
-        self.value("hukou_wedge_county")
+        self.at(const { const_index("hukou_wedge_county") })
     }
     pub fn hukou_wedge_rest_of_china(&self) -> f64 {
-        self.value("hukou_wedge_rest_of_china")
+        self.at(const { const_index("hukou_wedge_rest_of_china") })
     }
     pub fn rho(&self) -> f64 {
-        self.value("rho")
+        self.at(const { const_index("rho") })
     }
     pub fn trend_decay(&self) -> f64 {
-        self.value("trend_decay")
+        self.at(const { const_index("trend_decay") })
     }
     pub fn trend_cap(&self) -> f64 {
-        self.value("trend_cap")
+        self.at(const { const_index("trend_cap") })
     }
     pub fn migrant_stay_years(&self) -> f64 {
-        self.value("migrant_stay_years")
+        self.at(const { const_index("migrant_stay_years") })
     }
     pub fn detour_factor(&self) -> f64 {
-        self.value("detour_factor")
+        self.at(const { const_index("detour_factor") })
     }
     pub fn road_speed_kmh(&self) -> f64 {
-        self.value("road_speed_kmh")
+        self.at(const { const_index("road_speed_kmh") })
     }
     pub fn terminal_hours(&self) -> f64 {
-        self.value("terminal_hours")
+        self.at(const { const_index("terminal_hours") })
     }
     pub fn local_speed_kmh(&self) -> f64 {
-        self.value("local_speed_kmh")
+        self.at(const { const_index("local_speed_kmh") })
     }
     pub fn land_per_person_m2(&self) -> f64 {
-        self.value("land_per_person_m2")
+        self.at(const { const_index("land_per_person_m2") })
     }
     pub fn urban_max(&self, province_index: usize) -> f64 {
         [
-            self.value("urban_max_sichuan"),
-            self.value("urban_max_chongqing"),
+            self.at(const { const_index("urban_max_sichuan") }),
+            self.at(const { const_index("urban_max_chongqing") }),
         ][province_index]
     }
     pub fn urban_rate(&self, province_index: usize) -> f64 {
         [
-            self.value("urban_rate_sichuan"),
-            self.value("urban_rate_chongqing"),
+            self.at(const { const_index("urban_rate_sichuan") }),
+            self.at(const { const_index("urban_rate_chongqing") }),
         ][province_index]
     }
 }

@@ -8,6 +8,28 @@ pub fn access_kernel(travel_hours: &DMatrix<f64>, tau0_minutes: f64) -> DMatrix<
     travel_hours.map(|hours| (-60.0 * hours / tau0_minutes).exp())
 }
 
+/// [`access_kernel`] for `travel_hours` given the kernel of `previous_travel`: entries whose
+/// travel time is the same are copied, the others computed as there, so the result equals
+/// [`access_kernel`] bit for bit (a new link changes a few pairs of a 44×44 matrix).
+pub fn access_kernel_patched(
+    travel_hours: &DMatrix<f64>,
+    tau0_minutes: f64,
+    previous_travel: &DMatrix<f64>,
+    previous: &DMatrix<f64>,
+) -> DMatrix<f64> {
+    let mut kernel = previous.clone();
+    for ((k, hours), before) in kernel
+        .iter_mut()
+        .zip(travel_hours.iter())
+        .zip(previous_travel.iter())
+    {
+        if hours != before {
+            *k = (-60.0 * hours / tau0_minutes).exp();
+        }
+    }
+    kernel
+}
+
 /// MA_i = Σ_j P_j·exp(−60·T_ij/τ0), over units (own unit included). `population` has N+1
 /// entries (index 0 = rest of China, which does not count towards market access).
 pub fn market_access_into(
@@ -15,8 +37,7 @@ pub fn market_access_into(
     population: &DVector<f64>,
     out: &mut DVector<f64>,
 ) {
-    let units = population.rows(1, population.len() - 1);
-    out.gemv(1.0, access, &units, 0.0);
+    super::linalg::gemv(out.as_mut_slice(), access, &population.as_slice()[1..]);
 }
 
 /// Allocating form of [`market_access_into`].
@@ -73,6 +94,10 @@ pub fn cost_of_living_from_logs(
     kappa: f64,
 ) -> f64 {
     let congestion = (chi * (log_population - log_land)).exp();
+    if population_cap == f64::INFINITY {
+        // No cap: the pressure term is exactly 0 and its factor exactly 1.
+        return congestion;
+    }
     let pressure = (urban_share * population / population_cap - 0.9).max(0.0) / 0.1;
     congestion * (1.0 + kappa * pressure).powi(2)
 }
@@ -111,5 +136,13 @@ mod tests {
             cost_of_living(1e6, 1000.0, 0.5, f64::INFINITY, 0.05, 0.5),
             free
         );
+    }
+
+    #[test]
+    fn a_patched_access_kernel_equals_a_rebuilt_one() {
+        let before = DMatrix::from_row_slice(2, 2, &[0.3, 2.0, 2.0, 0.3]);
+        let after = DMatrix::from_row_slice(2, 2, &[0.3, 0.8, 0.8, 0.3]);
+        let patched = access_kernel_patched(&after, 40.0, &before, &access_kernel(&before, 40.0));
+        assert_eq!(patched, access_kernel(&after, 40.0));
     }
 }

@@ -1,4 +1,5 @@
-//! Sweep outputs: samples.csv, indices.csv, target_probabilities.csv, bands.csv, manifest.json,
+//! Sweep outputs: samples.csv (streamed by the caller, a chunk of rows at a time), indices.csv,
+//! target_probabilities.csv, bands.csv, manifest.json,
 //! and charts (SVG + PNG): `indices_<output>` (Sobol S1/ST with bootstrap intervals, Morris
 //! μ*/σ), `tornado_<output>` (one-at-a-time swings) and `fan` (Monte Carlo population bands).
 
@@ -12,8 +13,9 @@ use super::charts::{
 };
 use super::ReportError;
 use crate::data::PlanRole;
+use crate::sweep::bands::BandMethod;
 use crate::sweep::estimators::{self, Bootstrap};
-use crate::sweep::run::{self, Design, Method, RunResult, Sweep};
+use crate::sweep::run::{self, Design, Method, RunResult, Summary, Sweep};
 use crate::sweep::sampling::SaltelliDesign;
 
 fn write(
@@ -28,8 +30,8 @@ fn write(
     Ok(())
 }
 
-/// `samples.csv`: one row per run: parameter values, outputs, and the status of the draw.
-pub fn samples_csv(sweep: &Sweep, results: &[RunResult]) -> String {
+/// The header of `samples.csv`: one row per run with its parameter values, outputs and status.
+pub fn samples_header(sweep: &Sweep) -> String {
     let mut out = String::from("sample");
     for factor in &sweep.factors {
         let _ = write!(out, ",{}", factor.name);
@@ -38,17 +40,21 @@ pub fn samples_csv(sweep: &Sweep, results: &[RunResult]) -> String {
         let _ = write!(out, ",{}", output.label);
     }
     out.push_str(",status\n");
+    out
+}
+
+/// Appends the `samples.csv` rows of `results`, the first being sample `first` (the file is
+/// written a chunk at a time, never held whole).
+pub fn append_samples(sweep: &Sweep, first: usize, results: &[RunResult], out: &mut String) {
     for (i, result) in results.iter().enumerate() {
-        let _ = write!(out, "{i}");
+        let _ = write!(out, "{}", first + i);
         for k in 0..sweep.factors.len() {
-            let _ = write!(
-                out,
-                ",{}",
-                result
-                    .parameters
-                    .get(k)
-                    .map_or(String::new(), |v| format!("{v:.9}"))
-            );
+            match result.parameters.get(k) {
+                Some(v) => {
+                    let _ = write!(out, ",{v:.9}");
+                }
+                None => out.push(','),
+            }
         }
         match &result.outputs {
             Ok(values) => {
@@ -65,26 +71,27 @@ pub fn samples_csv(sweep: &Sweep, results: &[RunResult]) -> String {
             }
         }
     }
+}
+
+/// `samples.csv` of `results` in one string (small sweeps and tests).
+pub fn samples_csv(sweep: &Sweep, results: &[RunResult]) -> String {
+    let mut out = samples_header(sweep);
+    append_samples(sweep, 0, results, &mut out);
     out
 }
 
-/// Writes every sweep file into `dir`. Returns the names written.
+/// Writes every sweep file but `samples.csv` (which the caller streams, see [`append_samples`])
+/// into `dir`. Returns the names written.
 pub fn write_all(
     sweep: &Sweep,
     design: &Design,
-    results: &[RunResult],
+    summary: &Summary,
     dir: &Path,
 ) -> Result<Vec<String>, ReportError> {
     let mut written = Vec::new();
-    write(
-        dir,
-        "samples.csv",
-        samples_csv(sweep, results),
-        &mut written,
-    )?;
-    let rejected = run::rejected(results);
+    let rejected = &summary.rejected;
     let indices =
-        run::indices(sweep, design, results).map_err(|err| ReportError::Sweep(err.to_string()))?;
+        run::indices(sweep, design, summary).map_err(|err| ReportError::Sweep(err.to_string()))?;
     let mut text = String::new();
     if let Some(first) = indices.first() {
         let header: Vec<&str> = ["parameter", "output"]
@@ -106,32 +113,26 @@ pub fn write_all(
         }
     }
     write(dir, "indices.csv", text, &mut written)?;
-    if let Method::MonteCarlo { .. } = sweep.method {
-        let accepted: Vec<&RunResult> = results.iter().filter(|r| r.outputs.is_ok()).collect();
+    let mut band_method = None;
+    if let (Method::MonteCarlo { .. }, Some(bands)) = (&sweep.method, &summary.bands) {
         let mut text =
             String::from("target_id,unit_id,indicator,year,target,runs,met,probability,low,high\n");
-        for (k, target) in sweep.data.targets.iter().enumerate() {
-            let verdicts: Vec<bool> = accepted
-                .iter()
-                .filter_map(|r| r.met.get(k).copied().flatten())
-                .collect();
-            if verdicts.is_empty() {
+        for (target, &(events, verdicts)) in sweep.data.targets.iter().zip(&summary.targets) {
+            if verdicts == 0 {
                 continue;
             }
-            let events = verdicts.iter().filter(|&&m| m).count();
-            let p = estimators::event_probability(events, verdicts.len(), 0.95)
+            let p = estimators::event_probability(events, verdicts, 0.95)
                 .map_err(|err| ReportError::Sweep(err.to_string()))?;
             let unit = target
                 .unit
                 .map_or("ALL".to_string(), |u| sweep.data.units[u].id.clone());
             let _ = writeln!(
                 text,
-                "{},{unit},{},{},{},{},{events},{:.4},{:.4},{:.4}",
+                "{},{unit},{},{},{},{verdicts},{events},{:.4},{:.4},{:.4}",
                 target.target_id,
                 target.indicator,
                 target.year,
                 target.value,
-                verdicts.len(),
                 p.estimate,
                 p.low,
                 p.high
@@ -139,12 +140,16 @@ pub fn write_all(
         }
         write(dir, "target_probabilities.csv", text, &mut written)?;
         let years = run::years(sweep);
-        let bands = run::bands(results, years.len(), sweep.data.units.len())
+        let units = sweep.data.units.len();
+        let cells = bands
+            .quantiles()
             .map_err(|err| ReportError::Sweep(err.to_string()))?;
+        let bands_by_year: Vec<Vec<[f64; 5]>> =
+            cells.chunks_exact(units).map(<[_]>::to_vec).collect();
         let mut text = String::from("year,unit_id,variable,p5,p25,p50,p75,p95\n");
         for (t, year) in years.iter().enumerate() {
             for (u, unit) in sweep.data.units.iter().enumerate() {
-                let b = bands[t][u];
+                let b = bands_by_year[t][u];
                 let _ = writeln!(
                     text,
                     "{year},{},population,{:.1},{:.1},{:.1},{:.1},{:.1}",
@@ -153,14 +158,21 @@ pub fn write_all(
             }
         }
         write(dir, "bands.csv", text, &mut written)?;
-        let chart = fan_chart(sweep, &years, &bands, accepted.len(), results.len());
+        let chart = fan_chart(
+            sweep,
+            &years,
+            &bands_by_year,
+            summary.accepted,
+            summary.runs,
+        );
         draw(dir, "fan", &mut written, |d, stem| {
             charts::draw_fan_chart(&chart, d, stem)
         })?;
+        band_method = Some(bands.method());
     }
     index_charts(sweep, &indices, dir, &mut written)?;
     if let Design::Sobol(saltelli) = design {
-        convergence(sweep, saltelli, results, dir, &mut written)?;
+        convergence(sweep, saltelli, summary, dir, &mut written)?;
     }
     let manifest = json!({
         "engine": { "name": env!("CARGO_PKG_NAME"), "version": env!("CARGO_PKG_VERSION") },
@@ -168,10 +180,20 @@ pub fn write_all(
         "base_scenario": { "name": sweep.base.name, "sha256": sweep.base.source_hash },
         "factors": sweep.factors.iter().map(|f| json!({ "name": f.name, "distribution": format!("{:?}", f.distribution) })).collect::<Vec<_>>(),
         "outputs": sweep.outputs.iter().map(|o| o.label.clone()).collect::<Vec<_>>(),
-        "runs": results.len(),
+        "runs": summary.runs,
         "rejected": rejected.iter().map(|(i, reason)| json!({ "sample": i, "reason": reason })).collect::<Vec<_>>(),
         "data_sha256": sweep.data.hashes,
     });
+    let mut manifest = manifest;
+    if let Some(method) = band_method {
+        manifest["bands"] = match method {
+            BandMethod::Exact => json!({ "method": "exact sample quantiles (type 7)" }),
+            BandMethod::Histogram { max_relative_error } => json!({
+                "method": "log-spaced histograms (type 7 on bin midpoints)",
+                "max_relative_error": max_relative_error,
+            }),
+        };
+    }
     let text =
         serde_json::to_string_pretty(&manifest).expect("JSON values always serialise") + "\n";
     write(dir, "manifest.json", text, &mut written)?;
@@ -184,7 +206,7 @@ pub fn write_all(
 fn convergence(
     sweep: &Sweep,
     design: &SaltelliDesign,
-    results: &[RunResult],
+    summary: &Summary,
     dir: &Path,
     written: &mut Vec<String>,
 ) -> Result<(), ReportError> {
@@ -202,12 +224,9 @@ fn convergence(
                 d: design.d,
                 rows: design.rows[..n * per_sample].to_vec(),
             };
-            let values: Vec<f64> = results[..n * per_sample]
-                .iter()
-                .map(|r| r.outputs.as_ref().map_or(f64::NAN, |o| o[k]))
-                .collect();
+            let values = &summary.outputs[k][..n * per_sample];
             let indices =
-                estimators::sobol_indices(&subset, &values, Bootstrap::with_seed(sweep.seed))
+                estimators::sobol_indices(&subset, values, Bootstrap::with_seed(sweep.seed))
                     .map_err(|err| ReportError::Sweep(err.to_string()))?;
             for (i, factor) in sweep.factors.iter().enumerate() {
                 let _ = writeln!(
@@ -227,7 +246,7 @@ fn convergence(
                 "Sobol 总效应指数收敛 convergence of total indices: {}",
                 output.label
             ),
-            subtitle: subtitle(sweep, &format!("{} 次运行 runs", results.len())),
+            subtitle: subtitle(sweep, &format!("{} 次运行 runs", summary.runs)),
             x_label: "基础样本数 base samples N (runs = N·(d + 2))".into(),
             panels: vec![Panel {
                 title: "ST 总效应 total index".into(),

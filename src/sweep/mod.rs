@@ -26,6 +26,7 @@
 //! streams of the same seed, so one sweep seed can be passed everywhere without two uses
 //! sharing random numbers.
 
+pub mod bands;
 pub mod estimators;
 pub mod run;
 pub mod sampling;

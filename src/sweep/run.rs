@@ -2,7 +2,9 @@
 //! (never a second loop), in parallel, one seed-independent design row per run.
 //!
 //! A run keeps only its outputs of interest (and, for Monte Carlo, each unit's population per
-//! year for the bands and each target's verdict), never whole trajectories.
+//! year for the bands and each target's verdict), never whole trajectories; a [`Summary`]
+//! gathers what the outputs need from runs chunk by chunk, so a sweep's memory does not grow
+//! with its runs' trajectories.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -10,13 +12,13 @@ use std::path::{Path, PathBuf};
 use rayon::prelude::*;
 use serde::Deserialize;
 
+use super::bands::Bands;
 use super::estimators::{self, Bootstrap};
 use super::sampling::{self, Distribution, MorrisDesign, OatDesign, SaltelliDesign, Scrambling};
 use super::SweepError;
 use crate::data::Dataset;
 use crate::engine::{self, RunOptions, Silent};
 use crate::model::params::{spec_index, SPECS};
-use crate::model::Params;
 use crate::report::targets;
 use crate::scenario::{self, Scenario, ScenarioErrors};
 
@@ -126,6 +128,9 @@ pub struct Sweep {
     pub data: Dataset,
     /// The data-only part of setup, shared by every run.
     pub derived: engine::DataDerived,
+    /// What runs share of the base scenario's setup, and its calibration as their starting
+    /// point (`None` if the base scenario cannot be set up).
+    pub warm: Option<engine::Warm>,
     pub source_hash: String,
     /// The sweep file, as given.
     pub source: PathBuf,
@@ -262,6 +267,10 @@ pub fn load(path: &Path) -> Result<Sweep, SweepFileError> {
             ),
         ));
     }
+    let derived = engine::DataDerived::new(&data);
+    // A base scenario that cannot be set up gets no warm start: its runs then fail (or not)
+    // on their own parameters, as without one.
+    let warm = engine::Warm::new(&data, &derived, &base).ok();
     Ok(Sweep {
         name: file.name,
         method: file.method,
@@ -269,7 +278,8 @@ pub fn load(path: &Path) -> Result<Sweep, SweepFileError> {
         factors,
         outputs,
         base,
-        derived: engine::DataDerived::new(&data),
+        derived,
+        warm,
         data,
         source_hash: crate::data::sha256_hex(text.as_bytes()),
         source: path.to_path_buf(),
@@ -294,9 +304,10 @@ pub fn design_rows(sweep: &Sweep) -> Result<Design, SweepError> {
             d,
             Scrambling::LinearMatrixAndShift { seed: sweep.seed },
         )?),
-        Method::MonteCarlo { samples } => {
-            Design::MonteCarlo(sampling::latin_hypercube(*samples, d, sweep.seed))
-        }
+        Method::MonteCarlo { samples } => Design::MonteCarlo {
+            d,
+            values: sampling::latin_hypercube_flat(*samples, d, sweep.seed),
+        },
         Method::OneAtATime => Design::Oat(OatDesign::unit_cube(d, 0.05, 0.95)?),
     })
 }
@@ -305,17 +316,36 @@ pub fn design_rows(sweep: &Sweep) -> Result<Design, SweepError> {
 pub enum Design {
     Morris(MorrisDesign),
     Sobol(SaltelliDesign),
-    MonteCarlo(Vec<Vec<f64>>),
+    /// Latin hypercube rows stored flat (`d` values per row), for million-run samples.
+    MonteCarlo {
+        d: usize,
+        values: Vec<f64>,
+    },
     Oat(OatDesign),
 }
 
 impl Design {
-    pub fn rows(&self) -> &[Vec<f64>] {
+    /// Rows (runs) of the design.
+    pub fn len(&self) -> usize {
         match self {
-            Design::Morris(d) => &d.rows,
-            Design::Sobol(d) => &d.rows,
-            Design::MonteCarlo(rows) => rows,
-            Design::Oat(d) => &d.rows,
+            Design::Morris(d) => d.rows.len(),
+            Design::Sobol(d) => d.rows.len(),
+            Design::MonteCarlo { d, values } => values.len().checked_div(*d).unwrap_or(0),
+            Design::Oat(d) => d.rows.len(),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Row `i`: one probability per factor.
+    pub fn row(&self, i: usize) -> &[f64] {
+        match self {
+            Design::Morris(d) => &d.rows[i],
+            Design::Sobol(d) => &d.rows[i],
+            Design::MonteCarlo { d, values } => &values[i * d..(i + 1) * d],
+            Design::Oat(d) => &d.rows[i],
         }
     }
 }
@@ -328,110 +358,223 @@ pub struct RunResult {
     pub outputs: Result<Vec<f64>, String>,
     /// Each target's verdict (Monte Carlo only).
     pub met: Vec<Option<bool>>,
-    /// Population per year and unit (Monte Carlo only), for the bands.
-    pub population: Vec<Vec<f64>>,
+    /// Population per year and unit, year after year (Monte Carlo only), for the bands. Not
+    /// in the JSON of a chunk: [`store`](super::store) keeps it in a binary file beside it.
+    #[serde(skip)]
+    pub population: Vec<f64>,
 }
 
-fn evaluate(sweep: &Sweep, row: &[f64], keep_detail: bool) -> RunResult {
-    let distributions: Vec<Distribution> = sweep
-        .factors
-        .iter()
-        .map(|f| f.distribution.clone())
-        .collect();
-    let values = match sampling::to_parameters(row, &distributions) {
-        Ok(values) => values,
-        Err(err) => {
-            return RunResult {
-                parameters: Vec::new(),
-                outputs: Err(err.to_string()),
-                met: Vec::new(),
-                population: Vec::new(),
-            }
-        }
-    };
-    let overrides = sweep
-        .base
-        .params
-        .iter()
-        .filter(|(name, _)| !sweep.factors.iter().any(|f| f.name == *name))
-        .chain(
-            sweep
+/// What the runs of a sweep share: the factors' distributions and parameter indices.
+struct Runner<'a> {
+    sweep: &'a Sweep,
+    distributions: Vec<Distribution>,
+    indices: Vec<usize>,
+    keep_detail: bool,
+}
+
+/// Buffers a worker thread reuses from run to run (its contents never reach a result).
+struct Scratch {
+    scenario: Scenario,
+    trajectory: engine::Trajectory,
+}
+
+impl<'a> Runner<'a> {
+    fn new(sweep: &'a Sweep) -> Runner<'a> {
+        Runner {
+            sweep,
+            distributions: sweep
                 .factors
                 .iter()
-                .map(|f| f.name)
-                .zip(values.iter().copied()),
-        );
-    let rejected = |reason: String| RunResult {
-        parameters: values.clone(),
-        outputs: Err(reason),
-        met: Vec::new(),
-        population: Vec::new(),
-    };
-    let params = match Params::from_values(overrides) {
-        Ok(params) => params,
-        Err(errors) => {
-            return rejected(
-                errors
-                    .iter()
-                    .map(ToString::to_string)
-                    .collect::<Vec<_>>()
-                    .join("; "),
-            )
+                .map(|f| f.distribution.clone())
+                .collect(),
+            indices: sweep
+                .factors
+                .iter()
+                .map(|f| spec_index(f.name).expect("factors are validated parameter names"))
+                .collect(),
+            keep_detail: matches!(sweep.method, Method::MonteCarlo { .. }),
         }
-    };
-    let scenario = Scenario {
-        params,
-        ..sweep.base.clone()
-    };
-    let prepared = match engine::prepare_with(&sweep.data, &sweep.derived, &scenario) {
-        Ok(prepared) => prepared,
-        Err(err) => return rejected(err.to_string()),
-    };
-    let trajectory = engine::simulate(&prepared, &RunOptions::default(), &mut Silent);
-    let outputs = sweep
-        .outputs
-        .iter()
-        .map(|output| {
-            let i = trajectory
-                .year_index(output.year)
-                .expect("validated against the horizon");
-            let series = if output.gdp {
-                &trajectory.gdp
-            } else {
-                &trajectory.population
-            };
-            output.units.iter().map(|&u| series[i][u]).sum()
-        })
-        .collect();
-    let (met, population) = if keep_detail {
-        let rows = targets::score(
-            &sweep.data,
-            &trajectory,
-            scenario.params.land_per_person_m2(),
-        );
-        (
-            rows.iter().map(|r| r.met).collect(),
-            trajectory.population.clone(),
-        )
-    } else {
-        (Vec::new(), Vec::new())
-    };
-    RunResult {
-        parameters: values,
-        outputs: Ok(outputs),
-        met,
-        population,
+    }
+
+    fn scratch(&self) -> Scratch {
+        Scratch {
+            scenario: self.sweep.base.clone(),
+            trajectory: engine::Trajectory::default(),
+        }
+    }
+
+    fn evaluate(&self, row: &[f64], scratch: &mut Scratch) -> RunResult {
+        let sweep = self.sweep;
+        let values = match sampling::to_parameters(row, &self.distributions) {
+            Ok(values) => values,
+            Err(err) => {
+                return RunResult {
+                    parameters: Vec::new(),
+                    outputs: Err(err.to_string()),
+                    met: Vec::new(),
+                    population: Vec::new(),
+                }
+            }
+        };
+        let rejected = |reason: String| RunResult {
+            parameters: values.clone(),
+            outputs: Err(reason),
+            met: Vec::new(),
+            population: Vec::new(),
+        };
+        let overrides = self.indices.iter().copied().zip(values.iter().copied());
+        scratch.scenario.params = match sweep.base.params.with_values_at(overrides) {
+            Ok(params) => params,
+            Err(errors) => {
+                return rejected(
+                    errors
+                        .iter()
+                        .map(ToString::to_string)
+                        .collect::<Vec<_>>()
+                        .join("; "),
+                )
+            }
+        };
+        let scenario = &scratch.scenario;
+        let prepared = match &sweep.warm {
+            Some(warm) => engine::prepare_warm(&sweep.data, &sweep.derived, warm, scenario),
+            None => engine::prepare_with(&sweep.data, &sweep.derived, scenario),
+        };
+        let prepared = match prepared {
+            Ok(prepared) => prepared,
+            Err(err) => return rejected(err.to_string()),
+        };
+        let trajectory = &mut scratch.trajectory;
+        engine::simulate_into(&prepared, &RunOptions::default(), &mut Silent, trajectory);
+        let outputs = sweep
+            .outputs
+            .iter()
+            .map(|output| {
+                let i = trajectory
+                    .year_index(output.year)
+                    .expect("validated against the horizon");
+                let series = if output.gdp {
+                    &trajectory.gdp
+                } else {
+                    &trajectory.population
+                };
+                output.units.iter().map(|&u| series[i][u]).sum()
+            })
+            .collect();
+        let (met, population) = if self.keep_detail {
+            let rows = targets::score(
+                &sweep.data,
+                trajectory,
+                scenario.params.land_per_person_m2(),
+            );
+            (
+                rows.iter().map(|r| r.met).collect(),
+                trajectory.population.concat(),
+            )
+        } else {
+            (Vec::new(), Vec::new())
+        };
+        RunResult {
+            parameters: values,
+            outputs: Ok(outputs),
+            met,
+            population,
+        }
     }
 }
 
 /// Runs some rows of the design in parallel; results come back in row order, so they do not
 /// depend on the number of threads.
 pub fn run_rows(sweep: &Sweep, design: &Design, rows: std::ops::Range<usize>) -> Vec<RunResult> {
-    let detail = matches!(sweep.method, Method::MonteCarlo { .. });
-    design.rows()[rows]
-        .par_iter()
-        .map(|row| evaluate(sweep, row, detail))
+    let mut results = run_row_ranges(sweep, design, std::slice::from_ref(&rows));
+    results.pop().unwrap_or_default()
+}
+
+/// [`run_rows`] for several ranges at once (one parallel pass, so that threads do not wait for
+/// each other at the end of every range); one vector of results per range, in order.
+pub fn run_row_ranges(
+    sweep: &Sweep,
+    design: &Design,
+    ranges: &[std::ops::Range<usize>],
+) -> Vec<Vec<RunResult>> {
+    let runner = Runner::new(sweep);
+    let rows: Vec<usize> = ranges.iter().flat_map(Clone::clone).collect();
+    let mut results = rows
+        .into_par_iter()
+        .map_init(
+            || runner.scratch(),
+            |scratch, row| runner.evaluate(design.row(row), scratch),
+        )
+        .collect::<Vec<_>>()
+        .into_iter();
+    ranges
+        .iter()
+        .map(|range| results.by_ref().take(range.len()).collect())
         .collect()
+}
+
+/// What the outputs need of a sweep's runs, gathered chunk by chunk in row order: the outputs of
+/// interest (a few numbers per run), the rejections, per-target counts and, for Monte Carlo, the
+/// population bands in bounded memory ([`Bands`]) — never the runs themselves.
+#[derive(Debug, Clone)]
+pub struct Summary {
+    /// Runs added so far.
+    pub runs: usize,
+    /// Accepted runs.
+    pub accepted: usize,
+    /// `outputs[k][run]`: output `k` of every run (NaN where rejected).
+    pub outputs: Vec<Vec<f64>>,
+    /// (run, reason) of every rejected run.
+    pub rejected: Vec<(usize, String)>,
+    /// Per target of the data: (runs meeting it, runs with a verdict), over accepted runs.
+    pub targets: Vec<(usize, usize)>,
+    /// Population bands of every unit and year (Monte Carlo only).
+    pub bands: Option<Bands>,
+}
+
+impl Summary {
+    pub fn new(sweep: &Sweep) -> Summary {
+        let monte_carlo = matches!(sweep.method, Method::MonteCarlo { .. });
+        Summary {
+            runs: 0,
+            accepted: 0,
+            outputs: vec![Vec::new(); sweep.outputs.len()],
+            rejected: Vec::new(),
+            targets: vec![(0, 0); sweep.data.targets.len()],
+            bands: monte_carlo
+                .then(|| Bands::new(sweep.base.years().count() * sweep.data.units.len())),
+        }
+    }
+
+    /// Adds the next runs (in row order).
+    pub fn add(&mut self, results: &[RunResult]) {
+        for result in results {
+            match &result.outputs {
+                Ok(values) => {
+                    for (column, value) in self.outputs.iter_mut().zip(values) {
+                        column.push(*value);
+                    }
+                    self.accepted += 1;
+                    for (count, verdict) in self.targets.iter_mut().zip(&result.met) {
+                        if let Some(met) = verdict {
+                            count.0 += usize::from(*met);
+                            count.1 += 1;
+                        }
+                    }
+                    if let Some(bands) = &mut self.bands {
+                        bands.add(&result.population);
+                    }
+                }
+                Err(reason) => {
+                    for column in &mut self.outputs {
+                        column.push(f64::NAN);
+                    }
+                    self.rejected.push((self.runs, reason.clone()));
+                }
+            }
+            self.runs += 1;
+        }
+    }
 }
 
 /// The base trajectory's years (for bands).
@@ -443,18 +586,15 @@ pub fn years(sweep: &Sweep) -> Vec<i32> {
 pub fn indices(
     sweep: &Sweep,
     design: &Design,
-    results: &[RunResult],
+    summary: &Summary,
 ) -> Result<Vec<BTreeMap<&'static str, String>>, SweepError> {
     let mut rows = Vec::new();
     for (k, output) in sweep.outputs.iter().enumerate() {
-        let values: Vec<f64> = results
-            .iter()
-            .map(|r| r.outputs.as_ref().map_or(f64::NAN, |o| o[k]))
-            .collect();
+        let values = &summary.outputs[k];
         match design {
             Design::Sobol(d) => {
                 let indices =
-                    estimators::sobol_indices(d, &values, Bootstrap::with_seed(sweep.seed))?;
+                    estimators::sobol_indices(d, values, Bootstrap::with_seed(sweep.seed))?;
                 for (i, factor) in sweep.factors.iter().enumerate() {
                     let (s1, st) = (&indices.first_order[i], &indices.total[i]);
                     rows.push(BTreeMap::from([
@@ -471,7 +611,7 @@ pub fn indices(
                 for (factor, effect) in sweep
                     .factors
                     .iter()
-                    .zip(estimators::morris_effects(d, &values)?)
+                    .zip(estimators::morris_effects(d, values)?)
                 {
                     rows.push(BTreeMap::from([
                         ("parameter", factor.name.to_string()),
@@ -483,7 +623,7 @@ pub fn indices(
                 }
             }
             Design::Oat(d) => {
-                let tornado = estimators::tornado(d, &values)?;
+                let tornado = estimators::tornado(d, values)?;
                 for bar in tornado.bars {
                     rows.push(BTreeMap::from([
                         ("parameter", sweep.factors[bar.factor].name.to_string()),
@@ -494,7 +634,7 @@ pub fn indices(
                     ]));
                 }
             }
-            Design::MonteCarlo(_) => {
+            Design::MonteCarlo { .. } => {
                 let finite: Vec<f64> = values.iter().copied().filter(|v| v.is_finite()).collect();
                 let summary = estimators::summarize(&finite)?;
                 rows.push(BTreeMap::from([
@@ -509,33 +649,4 @@ pub fn indices(
         }
     }
     Ok(rows)
-}
-
-/// Whether `results` can feed the method's estimator: designs need every run.
-pub fn rejected(results: &[RunResult]) -> Vec<(usize, String)> {
-    results
-        .iter()
-        .enumerate()
-        .filter_map(|(i, r)| r.outputs.as_ref().err().map(|reason| (i, reason.clone())))
-        .collect()
-}
-
-/// Population bands (p5, p25, p50, p75, p95) per year and unit over the accepted runs.
-pub fn bands(
-    results: &[RunResult],
-    years: usize,
-    units: usize,
-) -> Result<Vec<Vec<[f64; 5]>>, SweepError> {
-    let accepted: Vec<&RunResult> = results.iter().filter(|r| r.outputs.is_ok()).collect();
-    let mut out = Vec::with_capacity(years);
-    for t in 0..years {
-        let mut per_unit = Vec::with_capacity(units);
-        for u in 0..units {
-            let values: Vec<f64> = accepted.iter().map(|r| r.population[t][u]).collect();
-            let s = estimators::summarize(&values)?;
-            per_unit.push([s.p5, s.p25, s.p50, s.p75, s.p95]);
-        }
-        out.push(per_unit);
-    }
-    Ok(out)
 }

@@ -2,7 +2,9 @@
 //! is written to its own file (written whole, then renamed, so a kill never leaves half a chunk).
 //! `--resume` skips chunks already on disk, `--shard K/N` runs every N-th chunk, and `merge`
 //! assembles chunk files from several folders. The chunk files hold the exact numbers
-//! (JSON with round-trip floats), so merged and resumed sweeps equal a single uninterrupted run.
+//! (JSON with round-trip floats; Monte Carlo populations, 748 numbers a run, as little-endian
+//! `f64` in a binary file beside the JSON), so merged and resumed sweeps equal a single
+//! uninterrupted run.
 
 use std::path::{Path, PathBuf};
 
@@ -44,9 +46,19 @@ impl Shard {
     }
 }
 
+/// Version of the chunk files: 2 keeps Monte Carlo populations in a binary file per chunk.
+pub const FORMAT: u32 = 2;
+
+fn format_1() -> u32 {
+    1
+}
+
 /// What a progress or output folder holds, to check that chunks belong together.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct StoreInfo {
+    /// [`FORMAT`] of the chunk files (folders written before there was one hold format 1).
+    #[serde(default = "format_1")]
+    pub format: u32,
     pub sweep_file: String,
     pub sweep_sha256: String,
     pub rows: usize,
@@ -66,6 +78,22 @@ fn chunk_path(dir: &Path, chunk: usize) -> PathBuf {
     dir.join("runs").join(format!("chunk-{chunk:06}.json"))
 }
 
+/// The populations of a chunk's runs: for each run, its count of values (u32) and the values
+/// (f64), little-endian. Present only when some run kept populations (Monte Carlo).
+fn population_path(dir: &Path, chunk: usize) -> PathBuf {
+    dir.join("runs")
+        .join(format!("chunk-{chunk:06}.population"))
+}
+
+/// Writes `bytes` to a temporary file, then renames it to `path`.
+fn write_whole(path: &Path, bytes: &[u8]) -> Result<(), String> {
+    let mut tmp = path.as_os_str().to_owned();
+    tmp.push(".tmp");
+    let tmp = PathBuf::from(tmp);
+    std::fs::write(&tmp, bytes).map_err(|e| format!("{}: {e}", tmp.display()))?;
+    std::fs::rename(&tmp, path).map_err(|e| format!("{}: {e}", path.display()))
+}
+
 /// Writes `store.json` into a new folder, or checks that an existing one describes this sweep.
 pub fn open(dir: &Path, info: &StoreInfo) -> Result<(), String> {
     let path = dir.join("store.json");
@@ -75,6 +103,7 @@ pub fn open(dir: &Path, info: &StoreInfo) -> Result<(), String> {
         let found: StoreInfo =
             serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?;
         if found.sweep_sha256 != info.sweep_sha256
+            || found.format != info.format
             || found.rows != info.rows
             || found.shard != info.shard
             || found.chunk_rows != info.chunk_rows
@@ -102,13 +131,23 @@ pub fn read_info(dir: &Path) -> Result<StoreInfo, String> {
     serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))
 }
 
-/// Stores one finished chunk (write to a temporary file, then rename).
+/// Stores one finished chunk (each file written whole, then renamed; the JSON last, so that a
+/// chunk whose JSON exists is complete).
 pub fn write_chunk(dir: &Path, chunk: usize, results: &[RunResult]) -> Result<(), String> {
-    let path = chunk_path(dir, chunk);
-    let tmp = path.with_extension("json.tmp");
+    if results.iter().any(|r| !r.population.is_empty()) {
+        let values: usize = results.iter().map(|r| r.population.len()).sum();
+        let mut bytes = Vec::with_capacity(4 * results.len() + 8 * values);
+        for result in results {
+            let count = u32::try_from(result.population.len()).expect("populations are small");
+            bytes.extend_from_slice(&count.to_le_bytes());
+            for value in &result.population {
+                bytes.extend_from_slice(&value.to_le_bytes());
+            }
+        }
+        write_whole(&population_path(dir, chunk), &bytes)?;
+    }
     let text = serde_json::to_string(results).expect("serialisable");
-    std::fs::write(&tmp, text).map_err(|e| format!("{}: {e}", tmp.display()))?;
-    std::fs::rename(&tmp, &path).map_err(|e| format!("{}: {e}", path.display()))
+    write_whole(&chunk_path(dir, chunk), text.as_bytes())
 }
 
 /// A stored chunk, if present and complete (`expected` rows).
@@ -122,7 +161,7 @@ pub fn read_chunk(
         return Ok(None);
     }
     let text = std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
-    let results: Vec<RunResult> =
+    let mut results: Vec<RunResult> =
         serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?;
     if results.len() != expected {
         return Err(format!(
@@ -130,6 +169,26 @@ pub fn read_chunk(
             path.display(),
             results.len()
         ));
+    }
+    let populations = population_path(dir, chunk);
+    if populations.exists() {
+        let bytes =
+            std::fs::read(&populations).map_err(|e| format!("{}: {e}", populations.display()))?;
+        let broken = || format!("{} is truncated or damaged", populations.display());
+        let mut rest = bytes.as_slice();
+        for result in &mut results {
+            let (count, tail) = rest.split_first_chunk::<4>().ok_or_else(broken)?;
+            let count = u32::from_le_bytes(*count) as usize;
+            let (values, tail) = tail.split_at_checked(8 * count).ok_or_else(broken)?;
+            result.population = values
+                .chunks_exact(8)
+                .map(|b| f64::from_le_bytes(b.try_into().expect("8 bytes")))
+                .collect();
+            rest = tail;
+        }
+        if !rest.is_empty() {
+            return Err(broken());
+        }
     }
     Ok(Some(results))
 }
@@ -142,6 +201,11 @@ pub fn copy_chunks(
 ) -> Result<(), String> {
     std::fs::create_dir_all(to.join("runs")).map_err(|e| format!("{}: {e}", to.display()))?;
     for chunk in chunks {
+        let populations = population_path(from, chunk);
+        if populations.exists() {
+            std::fs::copy(&populations, population_path(to, chunk))
+                .map_err(|e| format!("{}: {e}", populations.display()))?;
+        }
         let (source, target) = (chunk_path(from, chunk), chunk_path(to, chunk));
         std::fs::copy(&source, &target).map_err(|e| format!("{}: {e}", source.display()))?;
     }
@@ -173,6 +237,7 @@ mod tests {
     fn chunks_round_trip_exactly() {
         let dir = tempfile::tempdir().unwrap();
         let info = StoreInfo {
+            format: FORMAT,
             sweep_file: "s.ron".into(),
             sweep_sha256: "abc".into(),
             rows: 3,
@@ -185,7 +250,7 @@ mod tests {
                 parameters: vec![0.1, 1.0 / 3.0],
                 outputs: Ok(vec![std::f64::consts::PI * 1e7]),
                 met: vec![Some(true), None],
-                population: vec![vec![1.0e7 / 7.0]],
+                population: vec![1.0e7 / 7.0, 2.0e5 / 3.0],
             },
             RunResult {
                 parameters: vec![2.0],

@@ -317,8 +317,8 @@ fn populations_settle_when_drivers_are_frozen() {
     let mut prepared = engine::prepare(&data, &Scenario::default_for_tests()).unwrap();
     let frozen = {
         let mut year = prepared.years[0].clone();
-        year.growth.fill(0.0);
-        year.natural_growth.fill(0.0);
+        std::sync::Arc::make_mut(&mut year.growth).fill(0.0);
+        std::sync::Arc::make_mut(&mut year.natural_growth).fill(0.0);
         year
     };
     prepared.years = (0..400)
