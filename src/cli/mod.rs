@@ -460,49 +460,69 @@ fn sweep(
         .collect();
     let whole = shard == store::Shard::WHOLE;
     // A whole sweep gathers what its outputs need as chunks complete, in chunk order, and
-    // streams samples.csv into the progress folder; a shard only stores its chunks.
-    let mut gathered = if whole {
+    // streams samples.csv into the progress folder; a shard only stores its chunks. A writer
+    // thread does both (and writes the chunk files) while the workers compute the next batch.
+    let gathered = if whole {
         Some(Gathered::new(&sweep, progress.join("samples.csv.partial"))?)
     } else {
         None
     };
-    let (mut computed, mut reused) = (0, 0);
-    for batch in owned.chunks(BATCH_CHUNKS) {
-        let mut results: Vec<Option<Vec<run::RunResult>>> = Vec::with_capacity(batch.len());
-        for &chunk in batch {
-            let range = store::chunk_rows(chunk, rows);
-            let stored =
-                store::read_chunk(&progress, chunk, range.len()).map_err(anyhow::Error::msg)?;
-            reused += stored.as_ref().map_or(0, Vec::len);
-            results.push(stored);
-        }
-        let missing: Vec<usize> = batch
-            .iter()
-            .zip(&results)
-            .filter(|(_, stored)| stored.is_none())
-            .map(|(&chunk, _)| chunk)
-            .collect();
-        let ranges: Vec<_> = missing
-            .iter()
-            .map(|&chunk| store::chunk_rows(chunk, rows))
-            .collect();
-        let mut fresh = pool
-            .install(|| run::run_row_ranges(&sweep, &design, &ranges))
-            .into_iter();
-        for (&chunk, slot) in batch.iter().zip(&mut results) {
-            if slot.is_none() {
-                let chunk_results = fresh.next().expect("one result per missing chunk");
-                store::write_chunk(&progress, chunk, &chunk_results).map_err(anyhow::Error::msg)?;
-                computed += chunk_results.len();
-                *slot = Some(chunk_results);
+    let mut reused = 0;
+    let (gathered, computed) = std::thread::scope(|scope| -> anyhow::Result<_> {
+        let (sender, receiver) =
+            std::sync::mpsc::sync_channel::<(usize, Vec<run::RunResult>, bool)>(BATCH_CHUNKS);
+        let (sweep, progress) = (&sweep, &progress);
+        let writer = scope.spawn(move || -> anyhow::Result<_> {
+            let mut gathered = gathered;
+            let mut computed = 0;
+            for (chunk, results, fresh) in receiver {
+                if fresh {
+                    store::write_chunk(progress, chunk, &results).map_err(anyhow::Error::msg)?;
+                    computed += results.len();
+                }
+                if let Some(gathered) = &mut gathered {
+                    gathered.add(sweep, store::chunk_rows(chunk, rows).start, &results)?;
+                }
+            }
+            Ok((gathered, computed))
+        });
+        'batches: for batch in owned.chunks(BATCH_CHUNKS) {
+            let mut results: Vec<Option<Vec<run::RunResult>>> = Vec::with_capacity(batch.len());
+            for &chunk in batch {
+                let range = store::chunk_rows(chunk, rows);
+                let stored =
+                    store::read_chunk(progress, chunk, range.len()).map_err(anyhow::Error::msg)?;
+                reused += stored.as_ref().map_or(0, Vec::len);
+                results.push(stored);
+            }
+            let ranges: Vec<_> = batch
+                .iter()
+                .zip(&results)
+                .filter(|(_, stored)| stored.is_none())
+                .map(|(&chunk, _)| store::chunk_rows(chunk, rows))
+                .collect();
+            let mut fresh = pool
+                .install(|| run::run_row_ranges(sweep, &design, &ranges))
+                .into_iter();
+            for (&chunk, stored) in batch.iter().zip(results) {
+                let message = match stored {
+                    Some(stored) => (chunk, stored, false),
+                    None => (
+                        chunk,
+                        fresh.next().expect("one result per missing chunk"),
+                        true,
+                    ),
+                };
+                if sender.send(message).is_err() {
+                    break 'batches; // the writer stopped: its error is reported below
+                }
             }
         }
-        if let Some(gathered) = &mut gathered {
-            for (&chunk, chunk_results) in batch.iter().zip(results.iter().flatten()) {
-                gathered.add(&sweep, store::chunk_rows(chunk, rows).start, chunk_results)?;
-            }
-        }
-    }
+        drop(sender);
+        writer
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+    })?;
     let run_seconds = started.elapsed().as_secs_f64();
     let writing = std::time::Instant::now();
     if let Some(gathered) = gathered {

@@ -1704,4 +1704,22 @@ mod tests {
         }
         assert!(settings.len() > 2, "plan.ron has dated cost levers");
     }
+
+    #[test]
+    fn a_cold_start_far_from_the_solution_does_not_overflow() {
+        // ε near 6: the first diagonal Newton steps exceed 20 and, unbounded, overflowed.
+        let data = Dataset::embedded();
+        let scenario = Scenario {
+            params: Params::from_values([
+                ("epsilon", 5.912532628),
+                ("lambda", 0.841736576),
+                ("hukou_wedge", 0.089277232),
+                ("gamma", 0.076095486),
+            ])
+            .unwrap(),
+            ..Scenario::default_for_tests()
+        };
+        let prepared = prepare(&data, &scenario).unwrap();
+        assert!(prepared.calibration.max_rate_residual < 1e-10);
+    }
 }

@@ -7,8 +7,9 @@
 //!
 //! Method: a joint iteration. Each round takes one Newton step per amenity on its own equation
 //! (the exact diagonal derivative ∂net_j/∂a_j = Σ_{i≠j} M_ij(1−π_ij) + S_j(1−π_jj)), and moves f
-//! and f0 by the log ratio of modelled to target rates (gross rates scale like exp(−f)). It
-//! converges to 1e-10 in a few dozen rounds for the shipped data.
+//! and f0 by the log ratio of modelled to target rates (gross rates scale like exp(−f)); a step
+//! that would move an unknown by more than 4 is scaled down. It converges to 1e-10 in a few
+//! dozen rounds for the shipped data.
 //!
 //! Sweeps calibrate thousands of nearby parameter sets. They start from the solution for the
 //! base parameters and precondition the steps with that solution's Jacobian ([`Preconditioner`]),
@@ -50,6 +51,11 @@ pub enum CalibrationError {
 }
 
 const MAX_ROUNDS: usize = 500;
+/// Largest move of any unknown in one plain round (utility units: a factor e⁴ ≈ 55 in a
+/// destination weight). Far above the steps of the shipped scenarios (at most 0.99, in the
+/// first round), it only binds far from the solution, where a full diagonal Newton step can
+/// overshoot into overflow: with ε near 6, a cold start's first steps reach 20 and more.
+const MAX_STEP: f64 = 4.0;
 const TOLERANCE: f64 = 1e-10;
 /// Starting fixed costs of a cold start: anything finite works; these are near the answer for
 /// 1–2 %/yr rates.
@@ -102,7 +108,6 @@ pub fn calibrate_from(
     guess: Option<&Guess>,
     preconditioner: Option<&Preconditioner>,
 ) -> Result<Calibrated, CalibrationError> {
-    let mut problem = Problem::new(unit_kernel, utility_without_amenity, population, targets);
     let start = match guess {
         Some(guess) => unknowns(
             &guess.amenity,
@@ -111,11 +116,34 @@ pub fn calibrate_from(
         ),
         None => cold_start(population.len()),
     };
+    let plain = || {
+        Problem::new(
+            unit_kernel,
+            utility_without_amenity,
+            population,
+            targets,
+            Diagonal::Exact,
+        )
+        .solve(cold_start(population.len()), None, MAX_ROUNDS)
+    };
     match preconditioner {
-        None => problem.solve(start, None, MAX_ROUNDS),
-        Some(preconditioner) => problem
-            .solve(start, Some(preconditioner), PRECONDITIONED_ROUNDS)
-            .or_else(|_| problem.solve(cold_start(population.len()), None, MAX_ROUNDS)),
+        None => Problem::new(
+            unit_kernel,
+            utility_without_amenity,
+            population,
+            targets,
+            Diagonal::Exact,
+        )
+        .solve(start, None, MAX_ROUNDS),
+        Some(preconditioner) => Problem::new(
+            unit_kernel,
+            utility_without_amenity,
+            population,
+            targets,
+            Diagonal::FirstOrder,
+        )
+        .solve(start, Some(preconditioner), PRECONDITIONED_ROUNDS)
+        .or_else(|_| plain()),
     }
 }
 
@@ -156,7 +184,13 @@ impl Preconditioner {
         targets: &Targets,
         solution: &Calibrated,
     ) -> Option<Preconditioner> {
-        let mut problem = Problem::new(unit_kernel, utility_without_amenity, population, targets);
+        let mut problem = Problem::new(
+            unit_kernel,
+            utility_without_amenity,
+            population,
+            targets,
+            Diagonal::FirstOrder,
+        );
         let x = unknowns(
             &solution.amenity,
             solution.fixed_cost,
@@ -190,10 +224,22 @@ impl Preconditioner {
     }
 }
 
+/// How a round computes the diagonal derivative ∂net_j/∂a_j.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Diagonal {
+    /// Exactly, for the plain iteration, whose steps it sets.
+    Exact,
+    /// Without its second-order term −Σ_i M_ij²/P_i (about a move probability, 10⁻³, of the
+    /// rest): a preconditioned iteration only rescales with it (see [`Preconditioner`], which is
+    /// built the same way), and skipping the term saves a pass over K(0, 0) per round.
+    FirstOrder,
+}
+
 /// One calibration problem and the scratch space of its rounds.
 struct Problem<'a> {
     kernel: &'a [f64],
-    squared: Vec<f64>,
+    /// K(0, 0) squared elementwise, for the exact diagonal.
+    squared: Option<Vec<f64>>,
     utility_without_amenity: &'a [f64],
     population: &'a [f64],
     targets: &'a Targets,
@@ -233,12 +279,13 @@ impl<'a> Problem<'a> {
         utility_without_amenity: &'a DVector<f64>,
         population: &'a DVector<f64>,
         targets: &'a Targets,
+        diagonal: Diagonal,
     ) -> Problem<'a> {
         let nodes = population.len();
         let kernel = unit_kernel.as_slice();
         Problem {
             kernel,
-            squared: kernel.iter().map(|k| k * k).collect(),
+            squared: (diagonal == Diagonal::Exact).then(|| kernel.iter().map(|k| k * k).collect()),
             utility_without_amenity: utility_without_amenity.as_slice(),
             population: population.as_slice(),
             targets,
@@ -285,8 +332,18 @@ impl<'a> Problem<'a> {
                     accelerator.advance(&mut x, &newton);
                 }
                 _ => {
-                    for (x, g) in x.iter_mut().zip(&step) {
-                        *x += g;
+                    // A plain step never moves an unknown by more than MAX_STEP: scaled down
+                    // as a whole when it would (the direction is kept).
+                    let largest = step.iter().fold(0.0f64, |a, g| a.max(g.abs()));
+                    if largest > MAX_STEP {
+                        let scale = MAX_STEP / largest;
+                        for (x, g) in x.iter_mut().zip(&step) {
+                            *x += g * scale;
+                        }
+                    } else {
+                        for (x, g) in x.iter_mut().zip(&step) {
+                            *x += g;
+                        }
                     }
                 }
             }
@@ -317,7 +374,7 @@ impl<'a> Problem<'a> {
         diagonal: &mut [f64],
     ) -> Fit {
         let nodes = self.population.len();
-        let (kernel, squared, population) = (self.kernel, &self.squared, self.population);
+        let (kernel, squared, population) = (self.kernel, self.squared.as_deref(), self.population);
         let (fixed_cost, fixed_cost_roc) = (x[nodes - 1], x[nodes]);
         let (inner, outer) = ((-fixed_cost).exp(), (-fixed_cost_roc).exp());
         // D_j = exp(U_j − max U), a_0 = 0
@@ -359,19 +416,31 @@ impl<'a> Problem<'a> {
         let mut max_residual: f64 = 0.0;
         for j in 1..nodes {
             let column = j * nodes;
-            let (from_units, from_units_squared) = dot_pair(
-                &kernel[column + 1..column + nodes],
-                &scaled[1..],
-                &squared[column + 1..column + nodes],
-                &scaled_by_den[1..],
-            );
             let d = weights[j];
-            let inflow = d * (inner * from_units + outer * kernel[column] * scaled[0]);
-            // Σ_{i≠j} M_ij²/P_i = D_j²·Σ_i K_ij²·s_i/den_i
-            let inflow_squared = d
-                * d
-                * (inner * inner * from_units_squared
-                    + outer * outer * squared[column] * scaled_by_den[0]);
+            let (inflow, inflow_squared) = match squared {
+                Some(squared) => {
+                    let (from_units, from_units_squared) = dot_pair(
+                        &kernel[column + 1..column + nodes],
+                        &scaled[1..],
+                        &squared[column + 1..column + nodes],
+                        &scaled_by_den[1..],
+                    );
+                    // Σ_{i≠j} M_ij²/P_i = D_j²·Σ_i K_ij²·s_i/den_i
+                    (
+                        d * (inner * from_units + outer * kernel[column] * scaled[0]),
+                        d * d
+                            * (inner * inner * from_units_squared
+                                + outer * outer * squared[column] * scaled_by_den[0]),
+                    )
+                }
+                None => {
+                    let from_units = dot(&kernel[column + 1..column + nodes], &scaled[1..]);
+                    (
+                        d * (inner * from_units + outer * kernel[column] * scaled[0]),
+                        0.0,
+                    )
+                }
+            };
             let r = inflow - outflow[j] - self.targets.net_migration[j - 1];
             max_residual = max_residual.max((r / population[j]).abs());
             // ∂net_j/∂a_j = S_j(1 − π_jj) + Σ_{i≠j} M_ij(1 − M_ij/P_i), S_j = s_j·D_j
@@ -503,6 +572,23 @@ fn solve_small(
         x[r] = (a[r][RHS] - tail) / a[r][r];
     }
     x.iter().all(|v| v.is_finite()).then_some(x)
+}
+
+/// Σ a_i·b_i with the partial sums of [`dot_pair`] (the same value as its first result).
+#[inline]
+fn dot(a: &[f64], b: &[f64]) -> f64 {
+    let n = a.len();
+    let b = &b[..n];
+    let mut x = [0.0; 4];
+    for (qa, qb) in a.chunks_exact(4).zip(b.chunks_exact(4)) {
+        for l in 0..4 {
+            x[l] += qa[l] * qb[l];
+        }
+    }
+    for i in n - n % 4..n {
+        x[0] += a[i] * b[i];
+    }
+    (x[0] + x[1]) + (x[2] + x[3])
 }
 
 /// (Σ a_i·b_i, Σ c_i·d_i) with four partial sums each, which the compiler keeps in vector

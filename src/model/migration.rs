@@ -110,13 +110,21 @@ pub fn deterrence_kernel_patched(
     let n = costs.travel_hours.nrows();
     let mut kernel = previous.clone();
     let mut wedge_factor: Option<Vec<f64>> = None;
-    let now = costs.travel_hours.as_slice().iter();
-    for (k, (hours, before)) in now.zip(previous_travel.as_slice()).enumerate() {
-        let (i, j) = (k % n, k / n);
-        if hours != before && i != j {
-            let factors = wedge_factor.get_or_insert_with(|| wedge_factors(costs));
-            kernel[(i + 1, j + 1)] =
-                unit_pair_entry(costs, i + 1, j + 1, factors[j + 1]) * unit_pair_factor;
+    let columns = costs
+        .travel_hours
+        .as_slice()
+        .chunks_exact(n)
+        .zip(previous_travel.as_slice().chunks_exact(n));
+    for (j, (now, before)) in columns.enumerate() {
+        if now == before {
+            continue;
+        }
+        for (i, (hours, was)) in now.iter().zip(before).enumerate() {
+            if hours != was && i != j {
+                let factors = wedge_factor.get_or_insert_with(|| wedge_factors(costs));
+                kernel[(i + 1, j + 1)] =
+                    unit_pair_entry(costs, i + 1, j + 1, factors[j + 1]) * unit_pair_factor;
+            }
         }
     }
     kernel
