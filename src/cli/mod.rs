@@ -816,6 +816,13 @@ fn run_each(paths: &[PathBuf], args: &OutputArgs) -> anyhow::Result<()> {
         };
         let mut observer = progress::YearBar::new(show_progress, &scenario.name);
         let trajectory = engine::simulate(prepared, &options, &mut observer);
+        if let Some(year) = trajectory.first_non_finite_year() {
+            return Err(CliError::BadInput(format!(
+                "scenario `{}`: the run became numerically unstable in {year} (a population or GDP is not finite); nothing was written. Its parameters are at an extreme of their ranges: move them towards the defaults of docs/MODEL.md",
+                scenario.name
+            ))
+            .into());
+        }
         let run_report = RunReport {
             data,
             scenario,

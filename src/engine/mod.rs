@@ -68,6 +68,19 @@ impl Trajectory {
         self.years.iter().position(|&y| y == year)
     }
 
+    /// The first year in which a population or GDP is not a finite number: a run the
+    /// numerics could not carry (e.g. extreme parameter draws in a sweep). `None` when sound.
+    pub fn first_non_finite_year(&self) -> Option<i32> {
+        self.years.iter().enumerate().find_map(|(i, &year)| {
+            let bad = |series: &Series| {
+                series
+                    .get(i)
+                    .is_some_and(|row| row.iter().any(|v| !v.is_finite()))
+            };
+            (bad(&self.population) || bad(&self.gdp)).then_some(year)
+        })
+    }
+
     /// Sum over units of a series in one year.
     pub fn total(series: &Series, year_index: usize) -> f64 {
         series[year_index].iter().sum()
@@ -187,4 +200,25 @@ fn record(
     trajectory
         .rest_of_china_population
         .push(state.population[0]);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_non_finite_value_names_its_first_year() {
+        let data = Dataset::embedded();
+        let mut trajectory = run(
+            &data,
+            &Scenario::default_for_tests(),
+            &RunOptions::default(),
+            &mut Silent,
+        )
+        .unwrap();
+        assert_eq!(trajectory.first_non_finite_year(), None);
+        trajectory.gdp[9][3] = f64::NAN;
+        trajectory.population[12][0] = f64::INFINITY;
+        assert_eq!(trajectory.first_non_finite_year(), Some(2014 + 9));
+    }
 }

@@ -446,6 +446,11 @@ impl<'a> Runner<'a> {
         };
         let trajectory = &mut scratch.trajectory;
         engine::simulate_into(&prepared, &RunOptions::default(), &mut Silent, trajectory);
+        if let Some(year) = trajectory.first_non_finite_year() {
+            return rejected(format!(
+                "the run became numerically unstable in {year} (a population or GDP is not finite)"
+            ));
+        }
         let outputs = sweep
             .outputs
             .iter()
