@@ -53,12 +53,7 @@ impl fmt::Display for ObservedErrors {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{} problem(s) in the observed file:", self.0.len())?;
         for problem in &self.0 {
-            if problem.line == 0 {
-                // A problem of the whole file (e.g. unreadable): no line to point at.
-                write!(f, "\n  {}: {}", problem.file, problem.message)?;
-            } else {
-                write!(f, "\n  {problem}")?;
-            }
+            write!(f, "\n  {problem}")?;
         }
         Ok(())
     }

@@ -294,7 +294,10 @@ pub struct DataProblem {
 
 impl fmt::Display for DataProblem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.column.is_empty() {
+        if self.line == 0 {
+            // A problem of the whole file (e.g. unreadable): no line to point at.
+            write!(f, "{}: {}", self.file, self.message)
+        } else if self.column.is_empty() {
             write!(f, "{}:{}: {}", self.file, self.line, self.message)
         } else {
             write!(
