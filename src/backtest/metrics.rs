@@ -135,6 +135,8 @@ pub struct Summary {
     pub spearman_growth: Option<f64>,
     /// Share (0–1) of observations whose predicted growth has the observed sign.
     pub sign_agreement: Option<f64>,
+    /// Error of the sum over the observations, %: 100·(Σ predicted − Σ observed)/Σ observed.
+    pub total_error_pct: Option<f64>,
 }
 
 /// All metrics of `predicted` against `observed`, with `start` the start-year values (three
@@ -165,6 +167,11 @@ pub fn summarise(predicted: &[f64], observed: &[f64], start: &[f64]) -> Summary 
         rmse_log: mean(&squared_logs).map(f64::sqrt),
         spearman_growth: spearman(&predicted_growth, &observed_growth),
         sign_agreement: sign_agreement(&predicted_growth, &observed_growth),
+        total_error_pct: (!triples.is_empty()).then(|| {
+            let predicted: f64 = triples.iter().map(|t| t.0).sum();
+            let observed: f64 = triples.iter().map(|t| t.1).sum();
+            pct_error(predicted, observed)
+        }),
     }
 }
 

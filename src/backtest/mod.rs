@@ -1,17 +1,20 @@
 //! Backtests: a run against observations it was not calibrated to.
 //!
 //! [`observed`] reads and validates a file of observations (unit, year, variable, value);
-//! [`evaluate`] puts each observation next to three forecasts of it — the model run, and the
-//! two [`naive`] yardsticks (every unit at the regional rate; every unit on its own pre-start
-//! trend) — and [`metrics`] scores them (MAPE, bias, log RMSE, rank correlation of growth…).
+//! [`evaluate`] puts each observation next to four forecasts of it — the model run, and the
+//! three [`naive`] yardsticks (every unit at the regional rate; every unit on its own pre-start
+//! trend; every unit continuing its 2000→2010 census growth, scaled to the run's provincial
+//! totals) — and [`metrics`] scores them (MAPE, bias, log RMSE, rank correlation of growth…).
 //! Everything here is pure except [`observed::load`], which reads the file; writing the
 //! results is `report::backtest`, the command is `simulate backtest` in `cli`.
 //! docs/BACKTEST.md defines every metric and column.
 
+pub mod intervals;
 pub mod metrics;
 pub mod naive;
 pub mod observed;
 
+use crate::data::Dataset;
 use crate::engine::{Prepared, Trajectory};
 
 pub use metrics::Summary;
@@ -59,21 +62,26 @@ pub enum Forecast {
     NaiveRegional,
     /// Each unit on its own pre-start trend.
     NaiveTrend,
+    /// Each unit continuing its 2000→2010 census growth rate, scaled to the run's provincial
+    /// totals (census momentum).
+    CensusMomentum,
 }
 
 impl Forecast {
-    pub const ALL: [Forecast; 3] = [
+    pub const ALL: [Forecast; 4] = [
         Forecast::Model,
         Forecast::NaiveRegional,
         Forecast::NaiveTrend,
+        Forecast::CensusMomentum,
     ];
 
-    /// The id used in files: `model`, `naive_regional`, `naive_trend`.
+    /// The id used in files: `model`, `naive_regional`, `naive_trend`, `census_momentum`.
     pub fn id(self) -> &'static str {
         match self {
             Forecast::Model => "model",
             Forecast::NaiveRegional => "naive_regional",
             Forecast::NaiveTrend => "naive_trend",
+            Forecast::CensusMomentum => "census_momentum",
         }
     }
 
@@ -88,8 +96,8 @@ pub struct Row {
     pub observation: Observation,
     /// The unit's value of the same variable in the run's start year.
     pub start_value: f64,
-    /// Indexed by [`Forecast`] order: model, naive regional, naive trend.
-    pub forecasts: [f64; 3],
+    /// Indexed by [`Forecast`] order: model, naive regional, naive trend, census momentum.
+    pub forecasts: [f64; 4],
 }
 
 impl Row {
@@ -114,6 +122,9 @@ pub struct SummaryRow {
     pub variable: Variable,
     pub forecast: Forecast,
     pub summary: Summary,
+    /// Share (0–1) of observations inside the model's 80 % and 95 % intervals
+    /// ([`intervals`]); the model's row only.
+    pub coverage: Option<(f64, f64)>,
 }
 
 /// The result of a backtest.
@@ -162,16 +173,29 @@ pub fn trend_rates(prepared: &Prepared) -> naive::TrendRates {
     )
 }
 
+/// Each unit's yearly 2000→2010 census growth rate (continuous, per year: both censuses are
+/// dated 1 November).
+pub fn census_growth_rates(data: &Dataset) -> Vec<f64> {
+    data.census
+        .iter()
+        .zip(&data.census_2000_population)
+        .map(|(c2010, p2000)| (c2010.resident_population / p2000).ln() / 10.0)
+        .collect()
+}
+
 /// Puts every observation next to the model run and the naive forecasts, and scores them.
 ///
 /// Observations must come from [`observed::parse`] against the same run (units in the
 /// dataset's order, years after the start year and in the run); any other is skipped.
 pub fn evaluate(
+    data: &Dataset,
     prepared: &Prepared,
     trajectory: &Trajectory,
     observations: &[Observation],
 ) -> Backtest {
     let rates = trend_rates(prepared);
+    let census_rates = census_growth_rates(data);
+    let province: Vec<usize> = data.units.iter().map(|u| u.province.index()).collect();
     let start_year = trajectory.years.first().copied().unwrap_or_default();
     let series = |variable: Variable| match variable {
         Variable::Population => &trajectory.population,
@@ -204,10 +228,20 @@ pub fn evaluate(
             unit_rates.get(unit).copied().unwrap_or(f64::NAN),
             observation.year - start_year,
         );
+        let momentum = naive::census_momentum(
+            &values[0],
+            &values[t],
+            &census_rates,
+            &province,
+            observation.year - start_year,
+        )
+        .get(unit)
+        .copied()
+        .unwrap_or(f64::NAN);
         rows.push(Row {
             observation: observation.clone(),
             start_value,
-            forecasts: [model, regional, trend],
+            forecasts: [model, regional, trend, momentum],
         });
     }
     let mut summary = Vec::new();
@@ -221,12 +255,33 @@ pub fn evaluate(
         }
         let observed: Vec<f64> = selected.iter().map(|r| r.observation.value).collect();
         let start: Vec<f64> = selected.iter().map(|r| r.start_value).collect();
+        let scale = match variable {
+            Variable::Population => intervals::POPULATION_ERROR_PER_YEAR,
+            Variable::Gdp => intervals::GDP_ERROR_PER_YEAR,
+        };
+        let share_covered = |z: f64| {
+            let inside = selected
+                .iter()
+                .filter(|r| {
+                    intervals::covers(
+                        r.forecast(Forecast::Model),
+                        r.observation.value,
+                        scale,
+                        r.observation.year - start_year,
+                        z,
+                    )
+                })
+                .count();
+            inside as f64 / selected.len() as f64
+        };
         for forecast in Forecast::ALL {
             let predicted: Vec<f64> = selected.iter().map(|r| r.forecast(forecast)).collect();
             summary.push(SummaryRow {
                 variable,
                 forecast,
                 summary: metrics::summarise(&predicted, &observed, &start),
+                coverage: (forecast == Forecast::Model)
+                    .then(|| (share_covered(intervals::Z80), share_covered(intervals::Z95))),
             });
         }
     }
@@ -269,7 +324,7 @@ mod tests {
             observation(chengdu, 2020, Variable::Population, 2.0e7),
             observation(chengdu, 2020, Variable::Gdp, 1.5e12),
         ];
-        let backtest = evaluate(&prepared, &trajectory, &observations);
+        let backtest = evaluate(&data, &prepared, &trajectory, &observations);
         assert_eq!(backtest.rows.len(), 2);
         let population = &backtest.rows[0];
         let start = trajectory.population[0][chengdu];
@@ -305,8 +360,25 @@ mod tests {
             100.0 * (trajectory.population[t][chengdu] - 2.0e7) / 2.0e7,
             max_relative = 1e-12
         );
-        // Two variables × three forecasts.
-        assert_eq!(backtest.summary.len(), 6);
+        // Census momentum: Chengdu's 2000→2010 growth continued for 6 years, then every
+        // Sichuan unit scaled so that they sum to the run's Sichuan total in 2020.
+        let rates = census_growth_rates(&data);
+        let sichuan: Vec<usize> = (0..data.units.len())
+            .filter(|&i| data.units[i].province == crate::data::Province::Sichuan)
+            .collect();
+        let raw = |i: usize| trajectory.population[0][i] * (6.0 * rates[i]).exp();
+        let scale = sichuan
+            .iter()
+            .map(|&i| trajectory.population[t][i])
+            .sum::<f64>()
+            / sichuan.iter().map(|&i| raw(i)).sum::<f64>();
+        assert_relative_eq!(
+            population.forecast(Forecast::CensusMomentum),
+            raw(chengdu) * scale,
+            max_relative = 1e-12
+        );
+        // Two variables × four forecasts.
+        assert_eq!(backtest.summary.len(), 8);
         assert_eq!(
             backtest.variables(),
             vec![Variable::Population, Variable::Gdp]
@@ -327,7 +399,7 @@ mod tests {
                 observation(i, 2020, Variable::Gdp, value)
             })
             .collect();
-        let backtest = evaluate(&prepared, &trajectory, &observations);
+        let backtest = evaluate(&data, &prepared, &trajectory, &observations);
         let of = |f: Forecast| {
             &backtest
                 .summary
@@ -343,13 +415,13 @@ mod tests {
 
     #[test]
     fn observations_outside_the_run_are_skipped_not_fatal() {
-        let (_, prepared, trajectory) = run();
+        let (data, prepared, trajectory) = run();
         let observations = [
             observation(0, 2014, Variable::Population, 1.0),
             observation(0, 2031, Variable::Population, 1.0),
             observation(999, 2020, Variable::Gdp, 1.0),
         ];
-        let backtest = evaluate(&prepared, &trajectory, &observations);
+        let backtest = evaluate(&data, &prepared, &trajectory, &observations);
         assert!(backtest.rows.is_empty());
         assert!(backtest.summary.is_empty());
     }

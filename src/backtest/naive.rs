@@ -5,7 +5,12 @@
 //! * **trend**: every unit keeps growing at constant yearly rates from its start value:
 //!   `start_i · (1 + r_i)^(t − start)`, where for population `r_i` is the unit's natural
 //!   growth plus its pre-start net migration rate, and for GDP `(1 + r_pop,i)(1 + g_i) − 1`
-//!   with `g_i` the unit's per-head growth.
+//!   with `g_i` the unit's per-head growth;
+//! * **census momentum**: every unit continues its 2000→2010 census growth rate from its start
+//!   value, `start_i · exp(c_i · years)`, and then each province's units are scaled together so
+//!   that they sum to the run's provincial total of that year. It keeps the census decade's
+//!   pattern of who gains and who loses, and takes the level from the same provincial totals
+//!   the model reaches.
 
 /// Each unit grown at the regional rate: `start_i · total_year / total_start`.
 pub fn regional(start: &[f64], total_start: f64, total_year: f64) -> Vec<f64> {
@@ -56,6 +61,34 @@ pub fn trend(start: &[f64], rates: &[f64], years: i32) -> Vec<f64> {
         .collect()
 }
 
+/// The census-momentum forecast of every unit for one year: `start_i · exp(rate_i · years)`,
+/// scaled per province (`province[i]`, an index) so that each province's units sum to their
+/// total in `run_year` (the run's values of that year). Slices are paired by position.
+pub fn census_momentum(
+    start: &[f64],
+    run_year: &[f64],
+    rate: &[f64],
+    province: &[usize],
+    years: i32,
+) -> Vec<f64> {
+    let raw: Vec<f64> = start
+        .iter()
+        .zip(rate)
+        .map(|(s, r)| s * (r * f64::from(years)).exp())
+        .collect();
+    let provinces = province.iter().max().map_or(0, |p| p + 1);
+    let mut target = vec![0.0; provinces];
+    let mut sum = vec![0.0; provinces];
+    for ((&p, value), raw) in province.iter().zip(run_year).zip(&raw) {
+        target[p] += value;
+        sum[p] += raw;
+    }
+    raw.iter()
+        .zip(province)
+        .map(|(raw, &p)| raw * target[p] / sum[p])
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -97,6 +130,26 @@ mod tests {
         // GDP of A: 1e10 · 1.0807² = 1e10 · 1.16791249 = 11,679,124,900.
         let gdp = trend(&[1e10], &rates.gdp, 2);
         assert_relative_eq!(gdp[0], 11_679_124_900.0, epsilon = 1e-3);
+    }
+
+    #[test]
+    fn census_momentum_keeps_the_pattern_and_the_provincial_totals() {
+        // Province 0: units of 100 growing at +10 %/yr (continuous) and 100 at 0; province 1
+        // one unit. After one year: raw e^0.1·100 = 110.517 and 100, scaled to a total of 220:
+        // 220·110.517/210.517 = 115.496…, 220·100/210.517 = 104.504…
+        let out = census_momentum(
+            &[100.0, 100.0, 50.0],
+            &[120.0, 100.0, 70.0],
+            &[0.1, 0.0, -0.5],
+            &[0, 0, 1],
+            1,
+        );
+        let raw = 100.0 * 0.1f64.exp();
+        assert_relative_eq!(out[0], 220.0 * raw / (raw + 100.0), epsilon = 1e-9);
+        assert_relative_eq!(out[1], 220.0 * 100.0 / (raw + 100.0), epsilon = 1e-9);
+        assert_relative_eq!(out[0] + out[1], 220.0, epsilon = 1e-9);
+        // A province of one unit takes its total whatever its rate.
+        assert_relative_eq!(out[2], 70.0, epsilon = 1e-12);
     }
 
     #[test]

@@ -771,7 +771,7 @@ fn backtest(path: &Path, observed: &Path, output: &OutputArgs) -> anyhow::Result
         &scenario.name,
     );
     let trajectory = engine::simulate(&prepared, &RunOptions::default(), &mut observer);
-    let result = crate::backtest::evaluate(&prepared, &trajectory, &observed.observations);
+    let result = crate::backtest::evaluate(data, &prepared, &trajectory, &observed.observations);
     let report = report::backtest::BacktestReport {
         run: RunReport {
             data,

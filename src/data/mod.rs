@@ -1,4 +1,4 @@
-//! Input data: the 44 plan units, the 2010 census, the 2010–2014 history, the 2014 base year, the
+//! Input data: the 44 plan units, the 2000 and 2010 censuses, the 2010–2014 history, the 2014 base year, the
 //! provincial/national drivers, the plan's targets and the rest-of-China totals.
 //!
 //! The CSV files in `data/` are embedded in the binary (so `simulate` runs from any directory); a
@@ -15,9 +15,10 @@ use std::path::{Path, PathBuf};
 use sha2::{Digest, Sha256};
 
 /// The files a dataset is made of, in load order.
-pub const FILE_NAMES: [&str; 8] = [
+pub const FILE_NAMES: [&str; 9] = [
     "units.csv",
     "census_2010_units.csv",
+    "census_2000_units.csv",
     "baseline_2014.csv",
     "history_2010_2014.csv",
     "macro_provinces.csv",
@@ -26,11 +27,15 @@ pub const FILE_NAMES: [&str; 8] = [
     "transport_links.csv",
 ];
 
-const EMBEDDED: [(&str, &str); 8] = [
+const EMBEDDED: [(&str, &str); 9] = [
     ("units.csv", include_str!("../../data/units.csv")),
     (
         "census_2010_units.csv",
         include_str!("../../data/census_2010_units.csv"),
+    ),
+    (
+        "census_2000_units.csv",
+        include_str!("../../data/census_2000_units.csv"),
     ),
     (
         "baseline_2014.csv",
@@ -273,6 +278,8 @@ pub struct Dataset {
     pub source: DataSource,
     pub units: Vec<Unit>,
     pub census: Vec<Census2010>,
+    /// Resident population of each unit at the 2000 census (2000-11-01), on today's boundaries.
+    pub census_2000_population: Vec<f64>,
     pub base: Vec<BaseYear>,
     pub history: History,
     pub macro_drivers: Macro,
@@ -334,7 +341,7 @@ impl Dataset {
         Dataset::parse(DataSource::Embedded, &files).expect("embedded data/ must be valid")
     }
 
-    /// Reads the eight files of [`FILE_NAMES`] from `dir`; every file is required.
+    /// Reads the nine files of [`FILE_NAMES`] from `dir`; every file is required.
     pub fn from_dir(dir: &Path) -> Result<Dataset, DataErrors> {
         let mut files = Vec::new();
         let mut problems = Vec::new();
@@ -363,7 +370,7 @@ impl Dataset {
         Dataset::parse(DataSource::Directory(dir.to_path_buf()), &files)
     }
 
-    /// Parses and validates the eight files given as (display name, text), in [`FILE_NAMES`] order.
+    /// Parses and validates the nine files given as (display name, text), in [`FILE_NAMES`] order.
     pub fn parse(source: DataSource, files: &[(String, String)]) -> Result<Dataset, DataErrors> {
         let mut problems = Vec::new();
         let text = |index: usize| -> (&str, &str) { (&files[index].0, &files[index].1) };
@@ -375,12 +382,13 @@ impl Dataset {
             .map(|(index, unit)| (unit.id.clone(), index))
             .collect();
         let census = parse_census(text(1), &ids, &mut problems);
-        let base = parse_base(text(2), &ids, &mut problems);
-        let history = parse_history(text(3), &ids, &mut problems);
-        let macro_drivers = parse_macro(text(4), &mut problems);
-        let targets = parse_targets(text(5), &ids, &mut problems);
-        let national = parse_national(text(6), &mut problems);
-        let transport_links = parse_links(text(7), &units, &mut problems);
+        let census_2000_population = parse_census_2000(text(2), &ids, &mut problems);
+        let base = parse_base(text(3), &ids, &mut problems);
+        let history = parse_history(text(4), &ids, &mut problems);
+        let macro_drivers = parse_macro(text(5), &mut problems);
+        let targets = parse_targets(text(6), &ids, &mut problems);
+        let national = parse_national(text(7), &mut problems);
+        let transport_links = parse_links(text(8), &units, &mut problems);
 
         if !problems.is_empty() {
             return Err(DataErrors(problems));
@@ -394,6 +402,7 @@ impl Dataset {
             source,
             units,
             census: census.expect("checked above"),
+            census_2000_population: census_2000_population.expect("checked above"),
             base: base.expect("checked above"),
             history,
             macro_drivers,
@@ -771,7 +780,7 @@ fn check_complete<T>(
 }
 
 // ---------------------------------------------------------------------------------------------
-// The eight files.
+// The nine files.
 
 fn parse_units(file: (&str, &str), problems: &mut Vec<DataProblem>) -> Vec<Unit> {
     let required = [
@@ -962,6 +971,38 @@ fn parse_census(
         }
     }
     check_complete(table.file, values, &seen, ids, problems, "census")
+}
+
+/// census_2000_units.csv: one row per unit with its 2000 census resident count (`pop_census`) on
+/// today's boundaries; the other columns (components, method, source) are provenance.
+fn parse_census_2000(
+    file: (&str, &str),
+    ids: &BTreeMap<String, usize>,
+    problems: &mut Vec<DataProblem>,
+) -> Option<Vec<f64>> {
+    let required = ["unit_id", "year", "pop_census", "method", "source"];
+    let table = read_table(file, &required, problems)?;
+    let mut values: Vec<Option<f64>> = vec![None; ids.len()];
+    let mut seen = vec![Vec::new(); ids.len()];
+    for (line, record) in &table.rows {
+        let line = *line;
+        let unit = table.unit(line, record, "unit_id", ids, problems);
+        let year = table.year(line, record, "year", problems);
+        if year.is_some_and(|year| year != 2000) {
+            problems.push(problem(
+                table.file,
+                line,
+                "year",
+                "the 2000 census file holds year 2000 only".into(),
+            ));
+        }
+        let population = table.number(line, record, "pop_census", NumberRule::Positive, problems);
+        if let Some(unit) = unit {
+            seen[unit].push(line);
+            values[unit] = population;
+        }
+    }
+    check_complete(table.file, values, &seen, ids, problems, "2000 census")
 }
 
 fn parse_base(
@@ -1366,7 +1407,7 @@ mod tests {
         assert!((data.base_population_total() / 1e4 - 9203.0).abs() < 1.0);
         assert!((data.base_gdp_total() / 1e8 - 38944.0).abs() < 1.0);
         assert_eq!(data.targets.len(), 18);
-        assert_eq!(data.hashes.len(), 8);
+        assert_eq!(data.hashes.len(), 9);
         assert_eq!(data.transport_links.len(), 2);
         assert_eq!(data.transport_links[1].to.len(), 9);
     }
@@ -1383,7 +1424,7 @@ mod tests {
     fn a_non_numeric_cell_and_a_missing_unit_are_both_reported() {
         let mut files = embedded_files();
         files[1].1 = files[1].1.replace("yuzhong,630090", "yuzhong,abc");
-        files[2].1 = files[2]
+        files[3].1 = files[3]
             .1
             .lines()
             .filter(|line| !line.starts_with("yaan,"))
@@ -1442,9 +1483,32 @@ mod tests {
     }
 
     #[test]
+    fn the_2000_census_is_read_and_checked() {
+        let data = Dataset::embedded();
+        // Chengdu (with Jianyang) 12,521,057 residents on 2000-11-01.
+        assert_eq!(
+            data.census_2000_population[data.unit_index("chengdu").unwrap()],
+            12_521_057.0
+        );
+        let mut files = embedded_files();
+        files[2].1 = files[2].1.replace(",2000,1648870,", ",2001,-5,");
+        let text = Dataset::parse(DataSource::Embedded, &files)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            text.contains("census_2000_units.csv:3: column `year`"),
+            "{text}"
+        );
+        assert!(
+            text.contains("census_2000_units.csv:3: column `pop_census`"),
+            "{text}"
+        );
+    }
+
+    #[test]
     fn history_after_2014_is_refused() {
         let mut files = embedded_files();
-        files[3].1.push_str("chengdu,2016,gdp,1,yuan,observed,x\n");
+        files[4].1.push_str("chengdu,2016,gdp,1,yuan,observed,x\n");
         let text = Dataset::parse(DataSource::Embedded, &files)
             .unwrap_err()
             .to_string();

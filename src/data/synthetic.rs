@@ -25,12 +25,14 @@ pub fn synthetic(n: usize) -> Dataset {
         })
         .collect();
     let census = (0..n).map(|k| real.census[k % m].clone()).collect();
+    let census_2000_population = (0..n).map(|k| real.census_2000_population[k % m]).collect();
     let base: Vec<_> = (0..n).map(|k| real.base[k % m].clone()).collect();
     let scale = n as f64 / m as f64;
     Dataset {
         source: DataSource::Embedded,
         units,
         census,
+        census_2000_population,
         base,
         history: Default::default(),
         macro_drivers: real.macro_drivers.clone(),

@@ -20,6 +20,9 @@ use crate::scenario::{Indicator, MacroPath, NamedPolicy, Policy, Scenario, TimeC
 pub use super::base::DATA_BASE_YEAR;
 use super::base::{self, BaseYearValues, PriceHistory, CENSUS_YEAR};
 
+/// The year of the 5th national census (2000-11-01), ten years before [`CENSUS_YEAR`].
+pub const CENSUS_2000_YEAR: i32 = 2000;
+
 /// Travel times, hukou wedges and border penalty in force in some years, with their kernels.
 #[derive(Debug, Clone)]
 pub struct CostSetting {
@@ -116,6 +119,11 @@ pub struct DataDerived {
     pub natural_offset: Vec<f64>,
     /// The 2010 census migrant stocks.
     pub census_stocks: CensusMigrantStocks,
+    /// Each unit's 2000→2010 census net migration rate relative to its province (per year).
+    pub census_decade_differential: Vec<f64>,
+    /// Whether a unit's 2014 population carries a signal of its own (false where it is the 2010
+    /// census times a factor shared with other units of the province).
+    pub base_has_unit_signal: Vec<bool>,
     /// Unit areas, km².
     pub area_km2: Vec<f64>,
     /// N×N, 1 where two units lie in different provinces.
@@ -139,6 +147,11 @@ impl DataDerived {
             measured_unit_trend: unit_trends(data),
             natural_offset: natural_growth_offsets(data),
             census_stocks: census_migrant_stocks(data),
+            census_decade_differential: census_decade_differential(
+                data,
+                &natural_growth_offsets(data),
+            ),
+            base_has_unit_signal: base_has_unit_signal(data),
             area_km2: data.units.iter().map(|u| u.area_km2).collect(),
             border: DMatrix::from_fn(n, n, |i, j| f64::from(u8::from(province[i] != province[j]))),
             base_values: base::START_YEARS
@@ -609,11 +622,19 @@ fn build(
     let observed_rate = if start == CENSUS_YEAR {
         hindcast_net_migration_rate(
             data,
-            params.migrant_stay_years(),
+            &derived.census_decade_differential,
+            params.census_momentum(),
             &drivers.natural_2011_2014_by_province,
         )
     } else {
-        drivers.observed_net_migration_rate.clone()
+        blended_net_migration_rate(
+            data,
+            &drivers.observed_net_migration_rate,
+            &derived.census_decade_differential,
+            &derived.base_has_unit_signal,
+            params.census_momentum(),
+            params.estimate_weight(),
+        )
     };
     let census_rates = derived.census_stocks;
     let targets = Targets {
@@ -1076,53 +1097,138 @@ pub fn observed_net_migration_rate(data: &Dataset, natural_growth: &[f64]) -> Ve
         .collect()
 }
 
-/// The net migration rates a 2010 start is calibrated to: the pattern across units from the
-/// census, the level of each province from its observed 2010–2014 totals.
+/// Each unit's 2000→2010 net migration rate relative to its province (per year), from the two
+/// censuses (both dated 1 November, ten years apart):
 ///
-/// A unit's census rate is its net migrant stock (resident − registered: positive where more
-/// people live than are registered) as a share of residents, spread over `stay_years` — the
-/// assumption that also turns the gross stocks into gross rates. Those stocks hold a decade and
-/// more of out-migration that reversed around 2010, so their level is not a forecast; the
-/// hindcast is conditional on the provinces' observed totals (like their observed GDP growth):
-/// each province's units are shifted so that their population-weighted mean equals the
-/// province's 2010–2014 net migration rate, ln(P₂₀₁₄/P₂₀₁₀)/4 − its mean natural growth
-/// 2011–2014 (`natural_by_province`). Which units gain and lose within a province is the test.
-pub fn hindcast_net_migration_rate(
-    data: &Dataset,
-    stay_years: f64,
-    natural_by_province: &[f64],
-) -> Vec<f64> {
-    let census: Vec<f64> = data
+/// d_i = [ln(P_i,2010 / P_i,2000) / 10 − n_i] − mean over the province's units,
+///
+/// with n_i the unit's natural-growth offset from its province (2010 census rates), and the mean
+/// weighted by 2010 residents. It is the most reliable migration signal of the data: annual
+/// estimates between censuses undercount the growth of fast-growing cities.
+pub fn census_decade_differential(data: &Dataset, natural_offset: &[f64]) -> Vec<f64> {
+    let years = f64::from(CENSUS_YEAR - CENSUS_2000_YEAR);
+    let rate: Vec<f64> = data
         .census
         .iter()
-        .map(|c| {
-            (c.resident_population - c.registered_population) / c.resident_population / stay_years
+        .zip(&data.census_2000_population)
+        .zip(natural_offset)
+        .map(|((c2010, &p2000), offset)| (c2010.resident_population / p2000).ln() / years - offset)
+        .collect();
+    let weights: Vec<f64> = data.census.iter().map(|c| c.resident_population).collect();
+    demean_by_province(data, &rate, &weights)
+}
+
+/// `values` minus their `weights`-weighted mean over each province's units.
+fn demean_by_province(data: &Dataset, values: &[f64], weights: &[f64]) -> Vec<f64> {
+    let mut sum = [0.0; 2];
+    let mut weight = [0.0; 2];
+    for ((unit, value), w) in data.units.iter().zip(values).zip(weights) {
+        sum[unit.province.index()] += value * w;
+        weight[unit.province.index()] += w;
+    }
+    data.units
+        .iter()
+        .zip(values)
+        .map(|(unit, value)| {
+            let p = unit.province.index();
+            value - sum[p] / weight[p]
+        })
+        .collect()
+}
+
+/// Whether each unit's 2014 population says something about the unit itself: false where its
+/// 2014/2010 ratio is shared (to 10⁻⁵) by at least two other units of the same province — the
+/// mark of a province-wide scaling of the census (17 Chongqing units in the shipped data, scaled
+/// by 1.0087 to the municipal total), which carries no unit-level migration signal.
+pub fn base_has_unit_signal(data: &Dataset) -> Vec<bool> {
+    let ratio: Vec<f64> = data
+        .base
+        .iter()
+        .zip(&data.census)
+        .map(|(base, census)| base.population.value / census.resident_population)
+        .collect();
+    (0..data.units.len())
+        .map(|i| {
+            let twins = (0..data.units.len())
+                .filter(|&j| {
+                    j != i
+                        && data.units[j].province == data.units[i].province
+                        && (ratio[j] - ratio[i]).abs() < 1e-5
+                })
+                .count();
+            twins < 2
+        })
+        .collect()
+}
+
+/// The net migration rates a 2014 start is calibrated to: each province's observed 2010–2014
+/// level (the population-weighted mean of its units' observed rates) plus a unit differential
+/// that blends the census decade (weight `momentum`) with the unit's own 2010–2014 differential
+/// (weight `estimate_weight`, only where the 2014 value carries a unit signal):
+///
+/// d_i = w·(m_i − m̄_p) + (1 − w)·α·d_i^census   (unit signal)
+/// d_i = α·d_i^census                            (province-wide scaling)
+///
+/// re-centred so that each province keeps its observed level.
+pub fn blended_net_migration_rate(
+    data: &Dataset,
+    observed: &[f64],
+    census_differential: &[f64],
+    has_unit_signal: &[bool],
+    momentum: f64,
+    estimate_weight: f64,
+) -> Vec<f64> {
+    let weights: Vec<f64> = data.base.iter().map(|b| b.population.value).collect();
+    let observed_differential = demean_by_province(data, observed, &weights);
+    let level: Vec<f64> = observed
+        .iter()
+        .zip(&observed_differential)
+        .map(|(m, d)| m - d)
+        .collect();
+    let blended: Vec<f64> = (0..observed.len())
+        .map(|i| {
+            let census = momentum * census_differential[i];
+            if has_unit_signal[i] {
+                estimate_weight * observed_differential[i] + (1.0 - estimate_weight) * census
+            } else {
+                census
+            }
         })
         .collect();
-    let shift: Vec<f64> = Province::ALL
+    demean_by_province(data, &blended, &weights)
+        .iter()
+        .zip(&level)
+        .map(|(d, l)| l + d)
+        .collect()
+}
+
+/// The net migration rates a 2010 start is calibrated to: the census decade's differentials
+/// (weight `momentum`) around each province's observed 2010–2014 level.
+///
+/// The 2000→2010 decade holds out-migration that reversed around 2010, so its level is not a
+/// forecast; the hindcast is conditional on the provinces' observed totals (like their observed
+/// GDP growth): each province's level is ln(P₂₀₁₄/P₂₀₁₀)/4 − its mean natural growth 2011–2014
+/// (`natural_by_province`). Which units gain and lose within a province is the test.
+pub fn hindcast_net_migration_rate(
+    data: &Dataset,
+    census_differential: &[f64],
+    momentum: f64,
+    natural_by_province: &[f64],
+) -> Vec<f64> {
+    let level: Vec<f64> = Province::ALL
         .iter()
         .map(|p| {
             let totals = &data.macro_drivers.resident_population;
             let key = |year: i32| (p.id().to_string(), year);
-            let observed = (totals[&key(DATA_BASE_YEAR)] / totals[&key(CENSUS_YEAR)]).ln()
+            (totals[&key(DATA_BASE_YEAR)] / totals[&key(CENSUS_YEAR)]).ln()
                 / f64::from(DATA_BASE_YEAR - CENSUS_YEAR)
-                - natural_by_province[p.index()];
-            let (weighted, people) = data
-                .units
-                .iter()
-                .zip(&data.census)
-                .zip(&census)
-                .filter(|((unit, _), _)| unit.province == *p)
-                .fold((0.0, 0.0), |(w, n), ((_, c), rate)| {
-                    (w + rate * c.resident_population, n + c.resident_population)
-                });
-            observed - weighted / people
+                - natural_by_province[p.index()]
         })
         .collect();
     data.units
         .iter()
-        .zip(census)
-        .map(|(unit, rate)| rate + shift[unit.province.index()])
+        .zip(census_differential)
+        .map(|(unit, d)| level[unit.province.index()] + momentum * d)
         .collect()
 }
 
@@ -1527,12 +1633,14 @@ mod tests {
             data.census[0].resident_population
         );
         assert!(prepared.calibration.max_rate_residual < 1e-9);
-        // Within each province the targets keep the census pattern; their weighted mean is the
-        // province's observed 2010–2014 net migration rate.
-        let stay = scenario.params.migrant_stay_years();
-        let census = |i: usize| {
-            let c = &data.census[i];
-            (c.resident_population - c.registered_population) / c.resident_population / stay
+        // Within each province the targets keep α times the census decade's differentials
+        // (2000→2010 growth net of natural growth); their weighted mean is the province's
+        // observed 2010–2014 net migration rate.
+        let alpha = scenario.params.census_momentum();
+        let offsets = natural_growth_offsets(&data);
+        let decade = |i: usize| {
+            (data.census[i].resident_population / data.census_2000_population[i]).ln() / 10.0
+                - offsets[i]
         };
         let (a, b) = (
             data.unit_index("chengdu").unwrap(),
@@ -1540,7 +1648,7 @@ mod tests {
         );
         assert_relative_eq!(
             prepared.observed_net_migration_rate[a] - prepared.observed_net_migration_rate[b],
-            census(a) - census(b),
+            alpha * (decade(a) - decade(b)),
             epsilon = 1e-12
         );
         let prices = PriceHistory::new(&data);
@@ -1566,6 +1674,47 @@ mod tests {
         let base_2014 = prepare(&data, &Scenario::default_for_tests()).unwrap();
         assert!(prepared.initial.population[0] < base_2014.initial.population[0]);
         assert!(prepared.initial.income_per_head[0] < base_2014.initial.income_per_head[0]);
+    }
+
+    #[test]
+    fn a_2014_start_blends_the_census_decade_with_the_estimates_where_they_carry_a_signal() {
+        let data = Dataset::embedded();
+        let signal = base_has_unit_signal(&data);
+        // 17 Chongqing units are the 2010 census × 1.0087 (the municipal total): no signal.
+        assert_eq!(signal.iter().filter(|s| !**s).count(), 17);
+        assert!(!signal[data.unit_index("fuling").unwrap()]);
+        assert!(signal[data.unit_index("yubei").unwrap()]);
+        assert!(signal[data.unit_index("chengdu").unwrap()]);
+        let natural = vec![0.0; data.units.len()];
+        let observed = observed_net_migration_rate(&data, &natural);
+        let decade = census_decade_differential(&data, &natural_growth_offsets(&data));
+        // With α = 0 and no weight on the estimates, every unit sits at its province's level.
+        let flat = blended_net_migration_rate(&data, &observed, &decade, &signal, 0.0, 0.0);
+        let (fuling, qijiang) = (
+            data.unit_index("fuling").unwrap(),
+            data.unit_index("qijiang").unwrap(),
+        );
+        assert_relative_eq!(flat[fuling], flat[qijiang], epsilon = 1e-15);
+        // Two scaled units differ by α times their census differentials, whatever w_e.
+        let blended = blended_net_migration_rate(&data, &observed, &decade, &signal, 0.7, 0.4);
+        assert_relative_eq!(
+            blended[fuling] - blended[qijiang],
+            0.7 * (decade[fuling] - decade[qijiang]),
+            epsilon = 1e-12
+        );
+        // Each province keeps its observed level (base-population weights).
+        for province in Province::ALL {
+            let mean = |rates: &[f64]| {
+                let (w, n) = (0..data.units.len())
+                    .filter(|&i| data.units[i].province == province)
+                    .fold((0.0, 0.0), |(w, n), i| {
+                        let p = data.base[i].population.value;
+                        (w + rates[i] * p, n + p)
+                    });
+                w / n
+            };
+            assert_relative_eq!(mean(&blended), mean(&observed), epsilon = 1e-12);
+        }
     }
 
     #[test]

@@ -124,6 +124,9 @@ pub fn write_summary(backtest: &Backtest, path: &Path) -> Result<(), ReportError
             "rmse_log",
             "spearman_growth",
             "sign_agreement",
+            "total_error_pct",
+            "coverage_80",
+            "coverage_95",
         ])
         .map_err(&err)?;
     for row in &backtest.summary {
@@ -139,6 +142,9 @@ pub fn write_summary(backtest: &Backtest, path: &Path) -> Result<(), ReportError
                 num(s.rmse_log, LOG_DECIMALS),
                 num(s.spearman_growth, 4),
                 num(s.sign_agreement, 4),
+                num(s.total_error_pct, PCT_DECIMALS),
+                num(row.coverage.map(|c| c.0), 4),
+                num(row.coverage.map(|c| c.1), 4),
             ])
             .map_err(&err)?;
     }
@@ -172,6 +178,7 @@ fn write_manifest(
             "model": "the scenario run",
             "naive_regional": "each unit grows at the plan area's rate in the run, from its start value",
             "naive_trend": "each unit continues its pre-start trend at constant rates: population at natural growth + pre-start net migration rate, GDP at (1 + that rate)(1 + per-head growth of the first projected year) − 1",
+            "census_momentum": "each unit continues its 2000→2010 census growth rate from its start value, scaled per province to the run's provincial total of the year",
         },
         "definitions": "docs/BACKTEST.md",
         "units_of_measure": {
@@ -209,6 +216,7 @@ fn forecast_zh(forecast: Forecast) -> &'static str {
         Forecast::Model => "模型 model",
         Forecast::NaiveRegional => "区域同速 naive regional",
         Forecast::NaiveTrend => "延续趋势 naive trend",
+        Forecast::CensusMomentum => "普查惯性 census momentum",
     }
 }
 
@@ -435,7 +443,7 @@ pub fn summary(report: &BacktestReport<'_>) -> String {
     let _ = writeln!(out);
     let _ = writeln!(
         out,
-        "{:<11} {:<15} {:>4} {:>8} {:>13} {:>8} {:>9} {:>9} {:>11}",
+        "{:<11} {:<15} {:>4} {:>8} {:>13} {:>8} {:>9} {:>9} {:>11} {:>9}",
         "variable",
         "forecast",
         "n",
@@ -444,7 +452,8 @@ pub fn summary(report: &BacktestReport<'_>) -> String {
         "bias %",
         "RMSE log",
         "Spearman",
-        "sign agree"
+        "sign agree",
+        "total %"
     );
     let show = |x: Option<f64>, decimals: usize| match x {
         Some(v) if v.is_finite() => format!("{v:.decimals$}"),
@@ -454,7 +463,7 @@ pub fn summary(report: &BacktestReport<'_>) -> String {
         let s = &row.summary;
         let _ = writeln!(
             out,
-            "{:<11} {:<15} {:>4} {:>8} {:>13} {:>8} {:>9} {:>9} {:>11}",
+            "{:<11} {:<15} {:>4} {:>8} {:>13} {:>8} {:>9} {:>9} {:>11} {:>9}",
             row.variable.id(),
             row.forecast.id(),
             s.n,
@@ -464,6 +473,7 @@ pub fn summary(report: &BacktestReport<'_>) -> String {
             show(s.rmse_log, 4),
             show(s.spearman_growth, 3),
             show(s.sign_agreement, 3),
+            show(s.total_error_pct, 2),
         );
     }
     let _ = writeln!(out);

@@ -182,24 +182,63 @@ fn series_row(
     ]
 }
 
-/// Writes `header` then one row per year and group of units.
+/// The interval columns of `trajectories.csv` (backtest::intervals): 80 % and 95 % bounds of
+/// population and GDP.
+const INTERVAL_HEADER: [&str; 8] = [
+    "population_lo80",
+    "population_hi80",
+    "population_lo95",
+    "population_hi95",
+    "gdp_lo80",
+    "gdp_hi80",
+    "gdp_lo95",
+    "gdp_hi95",
+];
+
+/// The interval columns of one unit's row, in [`INTERVAL_HEADER`] order.
+fn interval_cells(report: &RunReport<'_>, year_index: usize, unit: usize) -> Vec<String> {
+    use crate::backtest::intervals::{
+        interval, GDP_ERROR_PER_YEAR, POPULATION_ERROR_PER_YEAR, Z80, Z95,
+    };
+    let t = report.trajectory;
+    let horizon = t.years[year_index] - t.years[0];
+    let mut cells = Vec::with_capacity(INTERVAL_HEADER.len());
+    for (value, scale) in [
+        (t.population[year_index][unit], POPULATION_ERROR_PER_YEAR),
+        (t.gdp[year_index][unit], GDP_ERROR_PER_YEAR),
+    ] {
+        for z in [Z80, Z95] {
+            let (low, high) = interval(value, scale, horizon, z);
+            cells.push(f1(low));
+            cells.push(f1(high));
+        }
+    }
+    cells
+}
+
+/// Writes `header` then one row per year and group of units; with `intervals`, each group is
+/// one unit and its row ends with the interval columns.
 fn write_series(
     report: &RunReport<'_>,
     path: &Path,
     id_column: &str,
     groups: &[(String, Vec<usize>)],
+    intervals: bool,
 ) -> Result<(), ReportError> {
     let mut writer = csv_writer(path)?;
     let err = csv_error(path);
     let header = ["scenario", "year", id_column]
         .into_iter()
-        .chain(SERIES_HEADER);
+        .chain(SERIES_HEADER)
+        .chain(INTERVAL_HEADER.into_iter().filter(|_| intervals));
     writer.write_record(header).map_err(&err)?;
     for index in 0..report.trajectory.years.len() {
         for (id, members) in groups {
-            writer
-                .write_record(series_row(report, index, id, members))
-                .map_err(&err)?;
+            let mut row = series_row(report, index, id, members).to_vec();
+            if intervals {
+                row.extend(interval_cells(report, index, members[0]));
+            }
+            writer.write_record(&row).map_err(&err)?;
         }
     }
     finish(writer, path)
@@ -214,7 +253,7 @@ pub fn write_trajectories(report: &RunReport<'_>, path: &Path) -> Result<(), Rep
         .enumerate()
         .map(|(i, unit)| (unit.id.clone(), vec![i]))
         .collect();
-    write_series(report, path, "unit_id", &units)
+    write_series(report, path, "unit_id", &units, true)
 }
 
 /// `totals.csv`: the plan area, each province and the Chongqing core, per year.
@@ -223,7 +262,7 @@ pub fn write_totals(report: &RunReport<'_>, path: &Path) -> Result<(), ReportErr
         .into_iter()
         .map(|region| (region.id.to_string(), region.members))
         .collect();
-    write_series(report, path, "region", &groups)
+    write_series(report, path, "region", &groups, false)
 }
 
 /// `migration_<year>.csv`: origin, destination, persons moving during that year.

@@ -65,6 +65,8 @@ parameters_file!(
     trend_decay,
     trend_cap,
     migrant_stay_years,
+    census_momentum,
+    estimate_weight,
     detour_factor,
     road_speed_kmh,
     terminal_hours,

@@ -77,21 +77,23 @@ fn a_backtest_writes_every_output_with_the_right_shape() {
     assert_eq!(
         rows[0],
         "unit_id,name_zh,year,variable,status,observed,start_value,model,naive_regional,\
-         naive_trend,model_error_pct,naive_regional_error_pct,naive_trend_error_pct,\
-         model_log_error,naive_regional_log_error,naive_trend_log_error"
+         naive_trend,census_momentum,model_error_pct,naive_regional_error_pct,\
+         naive_trend_error_pct,census_momentum_error_pct,model_log_error,\
+         naive_regional_log_error,naive_trend_log_error,census_momentum_log_error"
     );
     // one row per observation: 44 × 2 in 2020 + 6 in 2016, in file order
     assert_eq!(rows.len(), 1 + 94);
     assert!(rows[1].starts_with("yuzhong,渝中区,2020,population,synthetic,630416.0,656683.0,"));
-    assert!(rows.iter().skip(1).all(|r| r.split(',').count() == 16));
+    assert!(rows.iter().skip(1).all(|r| r.split(',').count() == 19));
     let summary = lines(&dir.join("backtest_summary.csv"));
     assert_eq!(
         summary[0],
-        "variable,forecast,n,mape_pct,median_ape_pct,bias_pct,rmse_log,spearman_growth,sign_agreement"
+        "variable,forecast,n,mape_pct,median_ape_pct,bias_pct,rmse_log,spearman_growth,\
+         sign_agreement,total_error_pct,coverage_80,coverage_95"
     );
     let firsts: Vec<&str> = summary[1..]
         .iter()
-        .map(|l| l.rsplitn(8, ',').last().unwrap())
+        .map(|l| l.rsplitn(11, ',').last().unwrap())
         .collect();
     assert_eq!(
         firsts,
@@ -99,13 +101,32 @@ fn a_backtest_writes_every_output_with_the_right_shape() {
             "population,model",
             "population,naive_regional",
             "population,naive_trend",
+            "population,census_momentum",
             "gdp,model",
             "gdp,naive_regional",
             "gdp,naive_trend",
+            "gdp,census_momentum",
         ]
     );
     assert!(summary[1].starts_with("population,model,50,"));
-    assert!(summary[4].starts_with("gdp,model,44,"));
+    assert!(summary[5].starts_with("gdp,model,44,"));
+    // Interval coverage is given for the model only.
+    let coverage = |line: &str| {
+        line.split(',')
+            .skip(10)
+            .map(str::to_string)
+            .collect::<Vec<_>>()
+    };
+    assert!(
+        coverage(&summary[1]).iter().all(|c| !c.is_empty()),
+        "{}",
+        summary[1]
+    );
+    assert!(
+        coverage(&summary[2]).iter().all(String::is_empty),
+        "{}",
+        summary[2]
+    );
     let png = std::fs::read(dir.join("scatter_population.png")).unwrap();
     assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n");
     let manifest: serde_json::Value =
@@ -163,7 +184,7 @@ fn one_variable_gives_its_charts_only_and_quiet_prints_nothing() {
     // Two observations: the correlation is defined but not for the regional forecast, whose
     // growth is the same for every unit (all ranks tied): an empty field, not NaN.
     let summary = lines(&tmp.path().join("bt/backtest_summary.csv"));
-    assert_eq!(summary.len(), 1 + 3);
+    assert_eq!(summary.len(), 1 + 4);
     let regional: Vec<&str> = summary[2].split(',').collect();
     assert_eq!(regional[..3], ["population", "naive_regional", "2"]);
     assert_eq!(regional[7], "", "{}", summary[2]);
@@ -445,9 +466,9 @@ fn the_hindcast_is_scored_against_observed_2014() {
     // Status and provenance: the status column is carried through.
     assert!(rows[1].starts_with("yuzhong,渝中区,2014,population,estimated,656683.0,"));
     let summary = lines(&tmp.path().join("bt/backtest_summary.csv"));
-    assert_eq!(summary.len(), 1 + 6);
+    assert_eq!(summary.len(), 1 + 8);
     // One observed year: every unit has the regional growth, no rank correlation.
-    for line in [&summary[2], &summary[5]] {
+    for line in [&summary[2], &summary[6]] {
         let fields: Vec<&str> = line.split(',').collect();
         assert_eq!(fields[1], "naive_regional");
         assert_eq!(fields[2], "44");

@@ -1,0 +1,91 @@
+//! Prediction intervals of a projection, from the model's own out-of-sample errors.
+//!
+//! The error of a unit's projected value grows with the horizon h (years after the start): the
+//! log error is taken as normal with mean 0 and standard deviation σ(h) = s·h, as for an error
+//! in the unit's growth rate that persists (the hindcast's errors per year are larger at 7–8
+//! years than at 4, which a random walk, σ ∝ √h, would not give). `s` is measured per variable
+//! on the backtests of the 2010 start (hindcast): the root mean square of (log error / h),
+//! pooled over 2010→2014 and 2010→2017/18 for population, 2010→2014 for GDP (docs/BACKTEST.md
+//! gives the numbers and the commands that re-measure them). These
+//! are errors of the model with its default parameters, so they already hold the part of the
+//! error that comes from wrong parameter values; no separate parameter term is added.
+//!
+//! The interval of level L is value·exp(±z_L·σ(h)), with z the standard normal quantile
+//! (z₀.₉₀ = 1.2816 for 80 %, z₀.₉₇₅ = 1.9600 for 95 %).
+
+/// Standard normal quantiles for two-sided 80 % and 95 % intervals.
+pub const Z80: f64 = 1.281_551_565_544_600_4;
+pub const Z95: f64 = 1.959_963_984_540_054;
+
+/// s for population, per year: 88 log errors of the hindcast (44 units in 2014 and in
+/// 2017/18), `census_momentum` 0.5.
+pub const POPULATION_ERROR_PER_YEAR: f64 = 0.0084;
+/// s for GDP (2014 prices), per year: 44 log errors of the hindcast in 2014 (no later unit GDP
+/// is in the data).
+pub const GDP_ERROR_PER_YEAR: f64 = 0.040;
+
+/// The standard deviation of the log error at `horizon` years (0 at the start year).
+pub fn log_sigma(error_per_year: f64, horizon: i32) -> f64 {
+    error_per_year * f64::from(horizon.max(0))
+}
+
+/// (low, high) of the interval with quantile `z` around `value` at `horizon` years.
+pub fn interval(value: f64, error_per_year: f64, horizon: i32, z: f64) -> (f64, f64) {
+    let half_width = z * log_sigma(error_per_year, horizon);
+    (value * (-half_width).exp(), value * half_width.exp())
+}
+
+/// Whether `observed` lies inside the interval (bounds included).
+pub fn covers(value: f64, observed: f64, error_per_year: f64, horizon: i32, z: f64) -> bool {
+    let (low, high) = interval(value, error_per_year, horizon, z);
+    (low..=high).contains(&observed)
+}
+
+/// s from backtest log errors: sqrt(mean over observations of (log error / h)²).
+pub fn error_per_year(log_errors_and_horizons: &[(f64, i32)]) -> Option<f64> {
+    let usable: Vec<f64> = log_errors_and_horizons
+        .iter()
+        .filter(|(e, h)| e.is_finite() && *h > 0)
+        .map(|(e, h)| (e / f64::from(*h)).powi(2))
+        .collect();
+    (!usable.is_empty()).then(|| (usable.iter().sum::<f64>() / usable.len() as f64).sqrt())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use approx::assert_relative_eq;
+
+    #[test]
+    fn intervals_widen_with_the_horizon() {
+        // s = 0.01, h = 4: σ = 0.04; 95 %: exp(±1.96·0.04) = exp(±0.0784).
+        let (low, high) = interval(100.0, 0.01, 4, Z95);
+        assert_relative_eq!(
+            low,
+            100.0 * (-0.078_398_559_381_602_16f64).exp(),
+            epsilon = 1e-9
+        );
+        assert_relative_eq!(
+            high,
+            100.0 * 0.078_398_559_381_602_16f64.exp(),
+            epsilon = 1e-9
+        );
+        // The start year has no width; 80 % lies inside 95 %.
+        assert_eq!(interval(100.0, 0.01, 0, Z95), (100.0, 100.0));
+        let (low80, high80) = interval(100.0, 0.01, 4, Z80);
+        assert!(low < low80 && high80 < high);
+        assert!(covers(100.0, 104.0, 0.01, 4, Z95));
+        assert!(!covers(100.0, 110.0, 0.01, 4, Z95));
+    }
+
+    #[test]
+    fn the_error_scale_pools_squared_errors_per_year() {
+        // ((0.04/4)² + (0.03/1)²) / 2 = (0.0001 + 0.0009) / 2 = 0.0005 → s = 0.022360…
+        assert_relative_eq!(
+            error_per_year(&[(0.04, 4), (-0.03, 1), (f64::NAN, 2), (0.5, 0)]).unwrap(),
+            0.0005f64.sqrt(),
+            epsilon = 1e-12
+        );
+        assert_eq!(error_per_year(&[]), None);
+    }
+}
