@@ -124,6 +124,9 @@ pub struct DataDerived {
     /// Whether a unit's 2014 population carries a signal of its own (false where it is the 2010
     /// census times a factor shared with other units of the province).
     pub base_has_unit_signal: Vec<bool>,
+    /// φ: the share of the true (census) differential growth that annual estimates capture
+    /// ([`estimate_capture`]).
+    pub estimate_capture: f64,
     /// Unit areas, km².
     pub area_km2: Vec<f64>,
     /// N×N, 1 where two units lie in different provinces.
@@ -152,6 +155,7 @@ impl DataDerived {
                 &natural_growth_offsets(data),
             ),
             base_has_unit_signal: base_has_unit_signal(data),
+            estimate_capture: estimate_capture(data),
             area_km2: data.units.iter().map(|u| u.area_km2).collect(),
             border: DMatrix::from_fn(n, n, |i, j| f64::from(u8::from(province[i] != province[j]))),
             base_values: base::START_YEARS
@@ -496,12 +500,44 @@ fn build(
     // units in 2014; for an earlier start, its 2014 values taken back with its own natural and
     // per-head growth paths (it has no data of its own before 2014).
     let base_values = derived.base(scenario.start_year);
+    let start = scenario.start_year;
+
+    // The net migration rates the amenities are calibrated to (section 3 of docs/MODEL.md).
+    let observed_rate = if start == CENSUS_YEAR {
+        hindcast_net_migration_rate(
+            data,
+            &derived.census_decade_differential,
+            params.census_momentum(),
+            &drivers.natural_2011_2014_by_province,
+        )
+    } else {
+        blended_net_migration_rate(
+            data,
+            &drivers.observed_net_migration_rate,
+            &derived.census_decade_differential,
+            &derived.base_has_unit_signal,
+            derived.estimate_capture,
+            params.census_momentum(),
+            params.estimate_weight(),
+        )
+    };
+    let base_population = if start == DATA_BASE_YEAR && params.census_base_weight() > 0.0 {
+        census_consistent_base(
+            data,
+            &base_values.population,
+            &drivers.observed_net_migration_rate,
+            &observed_rate,
+            params.census_base_weight(),
+        )
+    } else {
+        base_values.population.clone()
+    };
     let mut population = DVector::zeros(nodes);
     let mut income = DVector::zeros(nodes);
     let mut land = DVector::zeros(nodes);
     for i in 0..n {
-        population[i + 1] = base_values.population[i];
-        income[i + 1] = base_values.gdp[i] / base_values.population[i];
+        population[i + 1] = base_population[i];
+        income[i + 1] = base_values.gdp[i] / base_population[i];
         land[i + 1] = data.units[i].area_km2;
     }
     population[0] = (data.national.population - data.base_population_total())
@@ -580,7 +616,6 @@ fn build(
         kappa: params.kappa(),
         rho: params.rho(),
     };
-    let start = scenario.start_year;
     let urban_start = &urban[0];
     let no_caps = DVector::from_element(nodes, f64::INFINITY);
     let zeros = DVector::zeros(nodes);
@@ -619,23 +654,6 @@ fn build(
     let base_state = State::initial(&structure, population.clone(), income.clone(), &base_inputs);
 
     // Calibrate amenities and fixed costs to the net migration before the start.
-    let observed_rate = if start == CENSUS_YEAR {
-        hindcast_net_migration_rate(
-            data,
-            &derived.census_decade_differential,
-            params.census_momentum(),
-            &drivers.natural_2011_2014_by_province,
-        )
-    } else {
-        blended_net_migration_rate(
-            data,
-            &drivers.observed_net_migration_rate,
-            &derived.census_decade_differential,
-            &derived.base_has_unit_signal,
-            params.census_momentum(),
-            params.estimate_weight(),
-        )
-    };
     let census_rates = derived.census_stocks;
     let targets = Targets {
         net_migration: (0..n)
@@ -1161,13 +1179,63 @@ pub fn base_has_unit_signal(data: &Dataset) -> Vec<bool> {
         .collect()
 }
 
+/// φ, the share of true differential growth that annual population estimates capture, measured
+/// where the data allow it: the Sichuan units' annual-average estimates of 2010, made before the
+/// 2010 census was known, against the two censuses. The slope of ln(estimate₂₀₁₀ / census₂₀₀₀)
+/// on ln(census₂₀₁₀ / census₂₀₀₀), both relative to the province's mean (weighted by 2010
+/// residents), is φ (0.78 on the shipped data, correlation 0.98: the estimates undercounted
+/// Chengdu by 3.4 % and overcounted Guang'an and Ziyang by 7.5–7.9 %). 1 (no correction) when
+/// fewer than three units have such an estimate; kept within [0.3, 1].
+pub fn estimate_capture(data: &Dataset) -> f64 {
+    let units: Vec<usize> = (0..data.units.len())
+        .filter(|&i| {
+            data.history
+                .population_annual_average
+                .contains_key(&(i, CENSUS_YEAR))
+        })
+        .collect();
+    if units.len() < 3 {
+        return 1.0;
+    }
+    let mut mean_x = [0.0; 2];
+    let mut mean_y = [0.0; 2];
+    let mut weight = [0.0; 2];
+    let point = |i: usize| {
+        let c2000 = data.census_2000_population[i];
+        let c2010 = data.census[i].resident_population;
+        let estimate = data.history.population_annual_average[&(i, CENSUS_YEAR)];
+        ((c2010 / c2000).ln(), (estimate / c2000).ln(), c2010)
+    };
+    for &i in &units {
+        let (x, y, w) = point(i);
+        let p = data.units[i].province.index();
+        mean_x[p] += w * x;
+        mean_y[p] += w * y;
+        weight[p] += w;
+    }
+    let (mut covariance, mut variance) = (0.0, 0.0);
+    for &i in &units {
+        let (x, y, w) = point(i);
+        let p = data.units[i].province.index();
+        let (dx, dy) = (x - mean_x[p] / weight[p], y - mean_y[p] / weight[p]);
+        covariance += w * dx * dy;
+        variance += w * dx * dx;
+    }
+    if variance <= 0.0 {
+        return 1.0;
+    }
+    (covariance / variance).clamp(0.3, 1.0)
+}
+
 /// The net migration rates a 2014 start is calibrated to: each province's observed 2010–2014
 /// level (the population-weighted mean of its units' observed rates) plus a unit differential
 /// that blends the census decade (weight `momentum`) with the unit's own 2010–2014 differential
-/// (weight `estimate_weight`, only where the 2014 value carries a unit signal):
+/// (weight `estimate_weight`, only where the 2014 value carries a unit signal), the latter
+/// divided by φ (`capture`, [`estimate_capture`]) because annual estimates catch only that share
+/// of the true differential:
 ///
-/// d_i = w·(m_i − m̄_p) + (1 − w)·α·d_i^census   (unit signal)
-/// d_i = α·d_i^census                            (province-wide scaling)
+/// d_i = w·(m_i − m̄_p)/φ + (1 − w)·α·d_i^census   (unit signal)
+/// d_i = α·d_i^census                               (province-wide scaling)
 ///
 /// re-centred so that each province keeps its observed level.
 pub fn blended_net_migration_rate(
@@ -1175,6 +1243,7 @@ pub fn blended_net_migration_rate(
     observed: &[f64],
     census_differential: &[f64],
     has_unit_signal: &[bool],
+    capture: f64,
     momentum: f64,
     estimate_weight: f64,
 ) -> Vec<f64> {
@@ -1189,7 +1258,8 @@ pub fn blended_net_migration_rate(
         .map(|i| {
             let census = momentum * census_differential[i];
             if has_unit_signal[i] {
-                estimate_weight * observed_differential[i] + (1.0 - estimate_weight) * census
+                estimate_weight * observed_differential[i] / capture
+                    + (1.0 - estimate_weight) * census
             } else {
                 census
             }
@@ -1200,6 +1270,50 @@ pub fn blended_net_migration_rate(
         .zip(&level)
         .map(|(d, l)| l + d)
         .collect()
+}
+
+/// A census-consistent 2014 population: the published values moved to where the calibration
+/// targets say they would be, P_i · exp(4·(target_i − observed_i)) — the 2010 census carried to
+/// 2014 at the target rates instead of the estimates' — scaled so that each province's units keep
+/// their published total, then blended geometrically with the published values:
+/// published^(1 − b) · consistent^b, again scaled to the provincial totals.
+pub fn census_consistent_base(
+    data: &Dataset,
+    published: &[f64],
+    observed_rate: &[f64],
+    target_rate: &[f64],
+    weight: f64,
+) -> Vec<f64> {
+    let to_totals = |values: Vec<f64>| -> Vec<f64> {
+        let mut total = [0.0; 2];
+        let mut goal = [0.0; 2];
+        for ((unit, value), p) in data.units.iter().zip(&values).zip(published) {
+            total[unit.province.index()] += value;
+            goal[unit.province.index()] += p;
+        }
+        data.units
+            .iter()
+            .zip(values)
+            .map(|(unit, value)| value * goal[unit.province.index()] / total[unit.province.index()])
+            .collect()
+    };
+    let consistent = to_totals(
+        published
+            .iter()
+            .zip(observed_rate)
+            .zip(target_rate)
+            .map(|((p, observed), target)| {
+                p * (f64::from(DATA_BASE_YEAR - CENSUS_YEAR) * (target - observed)).exp()
+            })
+            .collect(),
+    );
+    to_totals(
+        published
+            .iter()
+            .zip(&consistent)
+            .map(|(p, c)| p.powf(1.0 - weight) * c.powf(weight))
+            .collect(),
+    )
 }
 
 /// The net migration rates a 2010 start is calibrated to: the census decade's differentials
@@ -1677,6 +1791,17 @@ mod tests {
     }
 
     #[test]
+    fn annual_estimates_capture_about_four_fifths_of_the_census_differentials() {
+        let data = Dataset::embedded();
+        let capture = estimate_capture(&data);
+        assert!((0.77..0.79).contains(&capture), "{capture}");
+        // Without 2010 estimates there is nothing to measure: no correction.
+        let mut without = data.clone();
+        without.history.population_annual_average.clear();
+        assert_eq!(estimate_capture(&without), 1.0);
+    }
+
+    #[test]
     fn a_2014_start_blends_the_census_decade_with_the_estimates_where_they_carry_a_signal() {
         let data = Dataset::embedded();
         let signal = base_has_unit_signal(&data);
@@ -1689,14 +1814,14 @@ mod tests {
         let observed = observed_net_migration_rate(&data, &natural);
         let decade = census_decade_differential(&data, &natural_growth_offsets(&data));
         // With α = 0 and no weight on the estimates, every unit sits at its province's level.
-        let flat = blended_net_migration_rate(&data, &observed, &decade, &signal, 0.0, 0.0);
+        let flat = blended_net_migration_rate(&data, &observed, &decade, &signal, 0.8, 0.0, 0.0);
         let (fuling, qijiang) = (
             data.unit_index("fuling").unwrap(),
             data.unit_index("qijiang").unwrap(),
         );
         assert_relative_eq!(flat[fuling], flat[qijiang], epsilon = 1e-15);
         // Two scaled units differ by α times their census differentials, whatever w_e.
-        let blended = blended_net_migration_rate(&data, &observed, &decade, &signal, 0.7, 0.4);
+        let blended = blended_net_migration_rate(&data, &observed, &decade, &signal, 0.8, 0.7, 0.4);
         assert_relative_eq!(
             blended[fuling] - blended[qijiang],
             0.7 * (decade[fuling] - decade[qijiang]),

