@@ -20,7 +20,7 @@ pub const Z95: f64 = 1.959_963_984_540_054;
 
 /// s for population, per year: 132 log errors (2010 start: 44 units in 2014 and in 2017/18;
 /// 2014 start: 44 units in 2017/18) with the default parameters.
-pub const POPULATION_ERROR_PER_YEAR: f64 = 0.0113;
+pub const POPULATION_ERROR_PER_YEAR: f64 = 0.0110;
 /// s for GDP (2014 prices), per year: 44 log errors of the hindcast in 2014 (no later unit GDP
 /// is in the data).
 pub const GDP_ERROR_PER_YEAR: f64 = 0.040;
