@@ -88,9 +88,19 @@ pub fn population_chart(report: &RunReport<'_>) -> LineChart {
         .iter()
         .map(|g| series_of(t, &t.population, g))
         .collect();
-    let urban = followed(report, false)
+    // Central estimate of each centre's central-urban population: its share (docs/TARGETS.md)
+    // × projected urban population, so the 专栏1 markers sit beside a quantity of their kind.
+    let central_urban = followed(report, false)
         .iter()
-        .map(|g| series_of(t, &t.urban_population, g))
+        .filter_map(|g| {
+            let share = match g.members[..] {
+                [unit] => report.data.central_urban.shares.get(&unit)?.share.central,
+                _ => return None,
+            };
+            let mut series = series_of(t, &t.urban_population, g);
+            series.values.iter_mut().for_each(|v| *v *= share);
+            Some(series)
+        })
         .collect();
     LineChart {
         title: "人口 Population: cores and regional centres".into(),
@@ -106,12 +116,13 @@ pub fn population_chart(report: &RunReport<'_>) -> LineChart {
                 targets: Vec::new(),
             },
             Panel {
-                title: "城镇人口 vs 2020 中心城区人口目标 (专栏1)".into(),
-                y_label: "万人 (10⁴ persons), log scale — whole urban population, an upper bound"
-                    .into(),
+                title: "中心城区人口 (估计) vs 2020 目标 (专栏1) Central-urban population".into(),
+                y_label:
+                    "万人 (10⁴ persons), log scale — central estimate: share × urban population"
+                        .into(),
                 y_divisor: 1e4,
                 log_y: true,
-                series: urban,
+                series: central_urban,
                 targets: population_targets(report),
             },
         ],
