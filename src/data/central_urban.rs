@@ -598,6 +598,34 @@ mod tests {
     }
 
     #[test]
+    fn bad_rows_are_all_reported_with_line_and_column() {
+        let ids: BTreeMap<String, usize> = [("wanzhou".to_string(), 0)].into_iter().collect();
+        let header = "unit_id,city_zh,year,variable,value,unit,role,source,method\n";
+        let text = format!(
+            "{header}\
+             wanzhou,万州区,2017,chengqu_pop,85,万人,central_point,a page,quoted\n\
+             wanzhou,万州区,2020,chengqu_pop,90,万人,central_point,a page,quoted\n\
+             wanzhou,万州区,2016,builtup_area,60,km2,land_point,a page,quoted\n\
+             wanzhou,万州区,2017,x,1,万人,central_pointt,a page,quoted\n\
+             wanzhou,万州区,2017,x,1,km2,unit_urban,,quoted\n"
+        );
+        let mut problems = Vec::new();
+        parse_evidence(("e.csv", &text), &ids, &mut problems);
+        let shown: Vec<String> = problems.iter().map(ToString::to_string).collect();
+        let expect = [
+            "e.csv:3: column `year`: year 2020 is outside 2010–2019",
+            "e.csv:5: column `role`: unknown role `central_pointt`",
+            "e.csv:6: column `unit`: `km2` for a `unit_urban` row; write values of this role in 万人",
+            "e.csv:6: column `source`: empty",
+            "e.csv:4: column `role`: a `land_point` needs exactly one `central_point`",
+        ];
+        for e in expect {
+            assert!(shown.iter().any(|s| s.starts_with(e)), "{e}\n{shown:#?}");
+        }
+        assert_eq!(shown.len(), expect.len(), "{shown:#?}");
+    }
+
+    #[test]
     fn a_share_never_exceeds_one_and_keeps_its_order() {
         let (share, capped) = cap_share(
             Range {
