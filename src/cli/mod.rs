@@ -41,7 +41,8 @@ use crate::scenario::{self, Scenario};
     args_conflicts_with_subcommands = true,
     subcommand_negates_reqs = true,
     after_help = "Outputs (per scenario, in results/<scenario name>/ unless --out is given):\n  \
-        trajectories.csv, totals.csv, migration_<year>.csv, targets.csv, manifest.json,\n  \
+        trajectories.csv, totals.csv, migration_<year>.csv, targets.csv,\n  \
+        base_year_checks.csv, manifest.json,\n  \
         population/gdp/targets/map charts as .svg and .png.\n\n\
         Exit codes: 0 success; 2 bad input (scenario, data, parameters, or an existing\n\
         non-empty output folder without --force); 1 other failures (e.g. disk errors).\n\n\

@@ -6,6 +6,7 @@
 //! validates everything and reports *all* problems at once, each with file, line and column.
 //! This module knows CSV; the model never sees it.
 
+pub mod central_urban;
 pub mod synthetic;
 
 use std::collections::BTreeMap;
@@ -15,7 +16,7 @@ use std::path::{Path, PathBuf};
 use sha2::{Digest, Sha256};
 
 /// The files a dataset is made of, in load order.
-pub const FILE_NAMES: [&str; 9] = [
+pub const FILE_NAMES: [&str; 10] = [
     "units.csv",
     "census_2010_units.csv",
     "census_2000_units.csv",
@@ -25,9 +26,10 @@ pub const FILE_NAMES: [&str; 9] = [
     "plan_targets.csv",
     "rest_of_china.csv",
     "transport_links.csv",
+    "central_urban_evidence.csv",
 ];
 
-const EMBEDDED: [(&str, &str); 9] = [
+const EMBEDDED: [(&str, &str); 10] = [
     ("units.csv", include_str!("../../data/units.csv")),
     (
         "census_2010_units.csv",
@@ -60,6 +62,10 @@ const EMBEDDED: [(&str, &str); 9] = [
     (
         "transport_links.csv",
         include_str!("../../data/transport_links.csv"),
+    ),
+    (
+        "central_urban_evidence.csv",
+        include_str!("../../data/central_urban_evidence.csv"),
     ),
 ];
 
@@ -286,6 +292,8 @@ pub struct Dataset {
     pub targets: Vec<Target>,
     pub national: NationalTotals,
     pub transport_links: Vec<TransportLink>,
+    /// Central-city evidence and the central-urban shares derived from it (scorecard only).
+    pub central_urban: central_urban::CentralUrban,
     /// SHA-256 of each file's bytes, by file name (for the manifest).
     pub hashes: BTreeMap<String, String>,
 }
@@ -341,7 +349,7 @@ impl Dataset {
         Dataset::parse(DataSource::Embedded, &files).expect("embedded data/ must be valid")
     }
 
-    /// Reads the nine files of [`FILE_NAMES`] from `dir`; every file is required.
+    /// Reads the ten files of [`FILE_NAMES`] from `dir`; every file is required.
     pub fn from_dir(dir: &Path) -> Result<Dataset, DataErrors> {
         let mut files = Vec::new();
         let mut problems = Vec::new();
@@ -370,7 +378,7 @@ impl Dataset {
         Dataset::parse(DataSource::Directory(dir.to_path_buf()), &files)
     }
 
-    /// Parses and validates the nine files given as (display name, text), in [`FILE_NAMES`] order.
+    /// Parses and validates the ten files given as (display name, text), in [`FILE_NAMES`] order.
     pub fn parse(source: DataSource, files: &[(String, String)]) -> Result<Dataset, DataErrors> {
         let mut problems = Vec::new();
         let text = |index: usize| -> (&str, &str) { (&files[index].0, &files[index].1) };
@@ -389,6 +397,7 @@ impl Dataset {
         let targets = parse_targets(text(6), &ids, &mut problems);
         let national = parse_national(text(7), &mut problems);
         let transport_links = parse_links(text(8), &units, &mut problems);
+        let evidence = central_urban::parse_evidence(text(9), &ids, &mut problems);
 
         if !problems.is_empty() {
             return Err(DataErrors(problems));
@@ -398,10 +407,17 @@ impl Dataset {
             .zip(FILE_NAMES)
             .map(|((_, text), name)| (name.to_string(), sha256_hex(text.as_bytes())))
             .collect();
+        let census = census.expect("checked above");
+        let centres: Vec<usize> = targets
+            .iter()
+            .filter(|t| t.indicator == "central_urban_population")
+            .filter_map(|t| t.unit)
+            .collect();
+        let central_urban = central_urban::estimate(evidence, &census, &centres);
         Ok(Dataset {
             source,
             units,
-            census: census.expect("checked above"),
+            census,
             census_2000_population: census_2000_population.expect("checked above"),
             base: base.expect("checked above"),
             history,
@@ -409,6 +425,7 @@ impl Dataset {
             targets,
             national: national.expect("checked above"),
             transport_links,
+            central_urban,
             hashes,
         })
     }
@@ -780,7 +797,7 @@ fn check_complete<T>(
 }
 
 // ---------------------------------------------------------------------------------------------
-// The nine files.
+// The ten files (central_urban_evidence.csv: `central_urban`).
 
 fn parse_units(file: (&str, &str), problems: &mut Vec<DataProblem>) -> Vec<Unit> {
     let required = [
@@ -1407,7 +1424,7 @@ mod tests {
         assert!((data.base_population_total() / 1e4 - 9203.0).abs() < 1.0);
         assert!((data.base_gdp_total() / 1e8 - 38944.0).abs() < 1.0);
         assert_eq!(data.targets.len(), 18);
-        assert_eq!(data.hashes.len(), 9);
+        assert_eq!(data.hashes.len(), 10);
         assert_eq!(data.transport_links.len(), 2);
         assert_eq!(data.transport_links[1].to.len(), 9);
     }

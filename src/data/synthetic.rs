@@ -37,6 +37,7 @@ pub fn synthetic(n: usize) -> Dataset {
         history: Default::default(),
         macro_drivers: real.macro_drivers.clone(),
         targets: Vec::new(),
+        central_urban: super::central_urban::CentralUrban::default(),
         national: NationalTotals {
             population: real.national.population * scale,
             gdp: real.national.gdp * scale,

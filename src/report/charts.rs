@@ -174,6 +174,15 @@ pub fn draw_line_chart(chart: &LineChart, dir: &Path, stem: &str) -> Result<(), 
     save(chart, dir, stem)
 }
 
+/// Verdict of a target as charts show it (decided by the caller).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    Met,
+    Missed,
+    /// The projection's range straddles the target.
+    Uncertain,
+}
+
 /// One group of the target chart.
 #[derive(Debug, Clone)]
 pub struct TargetBar {
@@ -181,10 +190,12 @@ pub struct TargetBar {
     pub label: String,
     /// Target value (base units).
     pub target: f64,
-    /// Projected value (base units).
+    /// Projected value (base units): the central estimate, drawn as the bar.
     pub projected: f64,
-    /// Whether the target counts as met (decided by the caller).
-    pub met: bool,
+    /// Low and high estimates (base units), drawn as an error bar; NaN draws none.
+    pub low: f64,
+    pub high: f64,
+    pub status: Status,
 }
 
 /// Grouped bar chart: target vs projected per label.
@@ -338,10 +349,10 @@ pub struct TargetGrid {
     pub scenarios: Vec<String>,
     /// Row labels, e.g. "万州 Wanzhou 2020 中心城区人口".
     pub targets: Vec<String>,
-    /// `cells[target][scenario]`: `Some((met, text))`, the text being e.g. the projected
+    /// `cells[target][scenario]`: `Some((status, text))`, the text being e.g. the projected
     /// value or the gap ("+12.4%"; a leading "-" is drawn as a true minus "−"), or None =
     /// not modelled. Must be `targets.len()` rows of `scenarios.len()` cells.
-    pub cells: Vec<Vec<Option<(bool, String)>>>,
+    pub cells: Vec<Vec<Option<(Status, String)>>>,
 }
 
 /// Draws a targets × scenarios grid to `dir/<stem>.svg` and `.png`.
@@ -1600,9 +1611,9 @@ enum Key {
     Swatch {
         color: RGBColor,
     },
-    /// A miniature target-grid cell: met, missed or (None) not modelled.
+    /// A miniature target-grid cell: met, missed, uncertain or (None) not modelled.
     Cell {
-        met: Option<bool>,
+        status: Option<Status>,
     },
 }
 
@@ -1709,15 +1720,15 @@ fn draw_key<DB: DrawingBackend>(c: &Canvas<'_, DB>, key: &Key, x: f64, yc: f64) 
         Key::Swatch { color } => {
             c.fill_rect(x + 6.0, yc - 9.0, x + KEY_W - 6.0, yc + 9.0, solid(*color))
         }
-        Key::Cell { met } => {
+        Key::Cell { status } => {
             c.fill_rect(
                 x + 2.0,
                 yc - 11.0,
                 x + KEY_W - 2.0,
                 yc + 11.0,
-                solid(cell_fill(*met)),
+                solid(cell_fill(*status)),
             )?;
-            match met {
+            match status {
                 Some(m) => draw_status_icon(c, (x + KEY_W / 2.0, yc), 8.0, *m),
                 None => c.text("—", x + KEY_W / 2.0, yc + 6.0, TICK, Align::Center),
             }
@@ -2207,18 +2218,39 @@ const BAR_TARGET: RGBColor = RGBColor(0xBF, 0xBF, 0xBF);
 /// deficiencies, and every bar also carries a check/cross icon and a word.
 const BAR_MET: RGBColor = RGBColor(0x00, 0x9E, 0x73);
 const BAR_MISSED: RGBColor = RGBColor(0xD5, 0x5E, 0x00);
+/// Okabe–Ito blue: the range straddles the target.
+const BAR_UNCERTAIN: RGBColor = RGBColor(0x00, 0x72, 0xB2);
 
-/// Check mark (met) or cross (missed) drawn as strokes, centred at `c`, half-size `r`.
+fn status_colour(status: Status) -> RGBColor {
+    match status {
+        Status::Met => BAR_MET,
+        Status::Missed => BAR_MISSED,
+        Status::Uncertain => BAR_UNCERTAIN,
+    }
+}
+
+fn status_word(status: Status) -> &'static str {
+    match status {
+        Status::Met => "达成 met",
+        Status::Missed => "未达 missed",
+        Status::Uncertain => "不确定 uncertain",
+    }
+}
+
+/// Check mark (met), cross (missed) or a level bar (uncertain) drawn as strokes, centred at
+/// `c`, half-size `r`.
 fn draw_status_icon<DB: DrawingBackend>(
     c: &Canvas<'_, DB>,
     at: (f64, f64),
     r: f64,
-    met: bool,
+    status: Status,
 ) -> Res {
-    let col = if met { BAR_MET } else { BAR_MISSED };
-    c.circle(at, r, Some(solid(col)), None)?;
+    c.circle(at, r, Some(solid(status_colour(status))), None)?;
     let (x, y) = at;
-    if met {
+    if status == Status::Uncertain {
+        let k = 0.5 * r;
+        c.line(&[(x - k, y), (x + k, y)], solid(WHITE), r * 0.3)
+    } else if status == Status::Met {
         c.line(
             &[
                 (x - 0.5 * r, y + 0.02 * r),
@@ -2298,6 +2330,12 @@ fn render_bar_chart<DB: DrawingBackend>(c: &Canvas<'_, DB>, chart: &BarChart) ->
             key: Key::Swatch { color: BAR_MISSED },
             text: "预测 projected — 未达 missed".to_string(),
         },
+        Entry {
+            key: Key::Swatch {
+                color: BAR_UNCERTAIN,
+            },
+            text: "不确定 uncertain (I = low–high)".to_string(),
+        },
     ];
     let layout = legend_layout(c, &entries, w - 2.0 * MARGIN)?;
     draw_legend(c, &entries, &layout, w - MARGIN - layout.width, top)?;
@@ -2306,7 +2344,7 @@ fn render_bar_chart<DB: DrawingBackend>(c: &Canvas<'_, DB>, chart: &BarChart) ->
     let vals: Vec<f64> = chart
         .bars
         .iter()
-        .flat_map(|b| [b.target / div, b.projected / div])
+        .flat_map(|b| [b.target / div, b.projected / div, b.high / div])
         .filter(|v| v.is_finite())
         .collect();
     let (vmin, vmax) = vals
@@ -2392,7 +2430,7 @@ fn render_bar_chart<DB: DrawingBackend>(c: &Canvas<'_, DB>, chart: &BarChart) ->
         let gx = plot_left + group_w * (i as f64 + 0.5);
         let vt = b.target / div;
         let vp = b.projected / div;
-        let status = if b.met { BAR_MET } else { BAR_MISSED };
+        let status = status_colour(b.status);
         let mut top_y = base;
         for (k, (v, col)) in [(vt, BAR_TARGET), (vp, status)].into_iter().enumerate() {
             let x0 = if k == 0 { gx - bar_w - 3.0 } else { gx + 3.0 };
@@ -2415,6 +2453,22 @@ fn render_bar_chart<DB: DrawingBackend>(c: &Canvas<'_, DB>, chart: &BarChart) ->
                 py + value_font.size + 2.0
             };
             let vf = c.fit(&fmt_compact(v), value_font, bar_w + 10.0, 11.0)?;
+            if k == 1 && b.low.is_finite() && b.high.is_finite() {
+                // Error bar of the projection's low–high range; its value label goes above it.
+                let (lo, hi) = (
+                    ax.map((b.low / div).clamp(ax.lo, ax.hi)),
+                    ax.map((b.high / div).clamp(ax.lo, ax.hi)),
+                );
+                let xm = (x0 + x1) / 2.0;
+                let cap = bar_w * 0.22;
+                c.line(&[(xm, lo), (xm, hi)], solid(INK), 2.2)?;
+                c.line(&[(xm - cap, lo), (xm + cap, lo)], solid(INK), 2.2)?;
+                c.line(&[(xm - cap, hi), (xm + cap, hi)], solid(INK), 2.2)?;
+                let label_y = hi.min(py) - 7.0;
+                c.text(&fmt_compact(v), xm, label_y, vf, Align::Center)?;
+                top_y = top_y.min(hi.min(py).min(base));
+                continue;
+            }
             c.text(&fmt_compact(v), (x0 + x1) / 2.0, label_y, vf, Align::Center)?;
             top_y = top_y.min(py.min(base));
         }
@@ -2422,7 +2476,7 @@ fn render_bar_chart<DB: DrawingBackend>(c: &Canvas<'_, DB>, chart: &BarChart) ->
         // ratio (or word) alone, and if even that does not fit, icon over text.
         let ratio = (vt.is_finite() && vp.is_finite() && vt > 0.0)
             .then(|| format!("{:.0}%", 100.0 * vp / vt));
-        let word = if b.met { "达成 met" } else { "未达 missed" };
+        let word = status_word(b.status);
         let full = match &ratio {
             Some(r) => format!("{word} {r}"),
             None => word.to_string(),
@@ -2443,7 +2497,7 @@ fn render_bar_chart<DB: DrawingBackend>(c: &Canvas<'_, DB>, chart: &BarChart) ->
         if let Some((text, f)) = inline {
             let total = 2.0 * icon_r + 5.0 + c.text_width(&text, f)?;
             let bx = gx - total / 2.0;
-            draw_status_icon(c, (bx + icon_r, by), icon_r, b.met)?;
+            draw_status_icon(c, (bx + icon_r, by), icon_r, b.status)?;
             c.text(
                 &text,
                 bx + 2.0 * icon_r + 5.0,
@@ -2453,7 +2507,7 @@ fn render_bar_chart<DB: DrawingBackend>(c: &Canvas<'_, DB>, chart: &BarChart) ->
             )?;
         } else {
             let f = c.fit(&short, base_font, group_w - 4.0, 9.0)?;
-            draw_status_icon(c, (gx, by - f.size - 2.0), icon_r * 0.8, b.met)?;
+            draw_status_icon(c, (gx, by - f.size - 2.0), icon_r * 0.8, b.status)?;
             c.text(&short, gx, by + 0.33 * f.size, f, Align::Center)?;
         }
 
@@ -3988,12 +4042,11 @@ fn render_difference_bars<DB: DrawingBackend>(c: &Canvas<'_, DB>, chart: &Differ
     Ok(())
 }
 
-/// Background of a target-grid cell: light tints of the bar chart's met/missed colours,
+/// Background of a target-grid cell: light tints of the bar chart's status colours,
 /// light grey when not modelled.
-fn cell_fill(met: Option<bool>) -> RGBColor {
-    match met {
-        Some(true) => tint(BAR_MET, 0.24),
-        Some(false) => tint(BAR_MISSED, 0.24),
+fn cell_fill(status: Option<Status>) -> RGBColor {
+    match status {
+        Some(status) => tint(status_colour(status), 0.24),
         None => RGBColor(0xEC, 0xEC, 0xEC),
     }
 }
@@ -4038,15 +4091,25 @@ fn render_target_grid<DB: DrawingBackend>(c: &Canvas<'_, DB>, chart: &TargetGrid
     let full_w = w - 2.0 * MARGIN;
     let entries = [
         Entry {
-            key: Key::Cell { met: Some(true) },
+            key: Key::Cell {
+                status: Some(Status::Met),
+            },
             text: "达成 met".to_string(),
         },
         Entry {
-            key: Key::Cell { met: Some(false) },
+            key: Key::Cell {
+                status: Some(Status::Missed),
+            },
             text: "未达 missed".to_string(),
         },
         Entry {
-            key: Key::Cell { met: None },
+            key: Key::Cell {
+                status: Some(Status::Uncertain),
+            },
+            text: "不确定 uncertain".to_string(),
+        },
+        Entry {
+            key: Key::Cell { status: None },
             text: "未建模 not modelled".to_string(),
         },
     ];
@@ -4249,8 +4312,8 @@ fn render_target_grid<DB: DrawingBackend>(c: &Canvas<'_, DB>, chart: &TargetGrid
         Align::Left,
     )?;
     for s in 0..ns {
-        let states: Vec<bool> = (0..nt).filter_map(|t| cell(t, s).map(|(m, _)| m)).collect();
-        let met = states.iter().filter(|&&m| m).count();
+        let states: Vec<Status> = (0..nt).filter_map(|t| cell(t, s).map(|(m, _)| m)).collect();
+        let met = states.iter().filter(|&&m| m == Status::Met).count();
         let text = if states.is_empty() {
             "—".to_string()
         } else {
@@ -5029,13 +5092,17 @@ mod tests {
                     label: "万州 Wanzhou".into(),
                     target: 1.5e6,
                     projected: 1.62e6,
-                    met: true,
+                    low: 1.5e6,
+                    high: 1.8e6,
+                    status: Status::Uncertain,
                 },
                 TargetBar {
                     label: "黔江 Qianjiang".into(),
                     target: 4.5e5,
                     projected: 3.9e5,
-                    met: false,
+                    low: 3.5e5,
+                    high: 4.2e5,
+                    status: Status::Missed,
                 },
             ],
         }
@@ -5237,13 +5304,17 @@ mod tests {
                 label: String::new(),
                 target: f64::NAN,
                 projected: f64::INFINITY,
-                met: false,
+                low: f64::NAN,
+                high: f64::NAN,
+                status: Status::Missed,
             }],
             vec![TargetBar {
                 label: "负 negative".into(),
                 target: -10.0,
                 projected: 0.0,
-                met: true,
+                low: -20.0,
+                high: 5.0,
+                status: Status::Met,
             }],
         ];
         for (k, b) in bars.into_iter().enumerate() {
@@ -5400,7 +5471,13 @@ mod tests {
                         (t + 1 < targets.len()).then(|| {
                             let gap = ((t * 13 + s * 7) % 40) as f64 - 20.0;
                             (
-                                gap >= 0.0,
+                                if gap >= 5.0 {
+                                    Status::Met
+                                } else if gap < -5.0 {
+                                    Status::Missed
+                                } else {
+                                    Status::Uncertain
+                                },
                                 format!("{:.1}万 ({}%)", 150.0 + gap, fmt_signed(gap, 1)),
                             )
                         })
@@ -5616,7 +5693,7 @@ mod tests {
             grid(
                 vec![long.clone()],
                 vec![long.clone()],
-                vec![vec![Some((true, long.clone()))]],
+                vec![vec![Some((Status::Met, long.clone()))]],
             ),
             grid(
                 twelve.clone(),
@@ -5626,8 +5703,8 @@ mod tests {
                         (0..12)
                             .map(|s| match (t + s) % 3 {
                                 0 => None,
-                                1 => Some((true, String::new())),
-                                _ => Some((false, "−12.5% (123.4万人)".to_string())),
+                                1 => Some((Status::Met, String::new())),
+                                _ => Some((Status::Missed, "−12.5% (123.4万人)".to_string())),
                             })
                             .collect()
                     })

@@ -7,7 +7,8 @@ use std::path::Path;
 use super::charts::{
     self, DifferenceBars, LineChart, MapChart, MapUnit, Panel, Series, TargetGrid,
 };
-use super::{f1, f2, regions, target_rows, ReportError, RunReport};
+use super::figures::status;
+use super::{f1, f2, regions, target_rows, ReportError, RunReport, Verdict};
 use crate::data::{short_zh, Dataset};
 use crate::engine::Trajectory;
 use crate::scenario::{Adjust, Policy, Scenario, TimeChange};
@@ -274,31 +275,19 @@ pub fn inputs_diff_csv(comparison: &Comparison<'_>) -> String {
     out
 }
 
-/// `targets_comparison.csv`: every plan target × scenario, long form.
+/// `targets_comparison.csv`: every regional-centre target × scenario, long form; the columns
+/// of `targets.csv` with `scenario` after `measure`.
 pub fn targets_csv(comparison: &Comparison<'_>) -> String {
-    let mut out = String::from(
-        "target_id,unit_id,indicator,year,target,scenario,projected,gap,gap_pct,met\n",
-    );
+    let mut header: Vec<&str> = super::TARGET_COLUMNS.to_vec();
+    header.insert(6, "scenario");
+    let mut out = header.join(",") + "\n";
     let per_run: Vec<_> = comparison.runs.iter().map(target_rows).collect();
-    let opt =
-        |x: Option<f64>, decimals: usize| x.map_or(String::new(), |v| format!("{v:.decimals$}"));
-    for (k, row) in per_run[0].iter().enumerate() {
+    for k in 0..per_run[0].len() {
         for (run, rows) in comparison.runs.iter().zip(&per_run) {
-            let mine = &rows[k];
-            let _ = writeln!(
-                out,
-                "{},{},{},{},{},{},{},{},{},{}",
-                row.target_id,
-                row.unit_id,
-                row.indicator,
-                row.year,
-                row.target,
-                run.scenario.name,
-                opt(mine.projected, 1),
-                opt(mine.gap(), 1),
-                opt(mine.gap_pct(), 2),
-                mine.met.map_or(String::new(), |m| m.to_string()),
-            );
+            let mut cells = super::target_cells(&rows[k]);
+            cells.insert(6, run.scenario.name.clone());
+            out.push_str(&cells.join(","));
+            out.push('\n');
         }
     }
     out
@@ -310,8 +299,9 @@ pub struct Headline {
     pub gdp: f64,
     pub chengdu_share: f64,
     pub chongqing_core_share: f64,
-    /// Regional-centre central-urban population targets met in 2020 (of 7), if 2020 is run.
-    pub centres_met_2020: Option<usize>,
+    /// Regional-centre central-urban population targets of 2020 (of 7) met and uncertain, if
+    /// 2020 is run.
+    pub centres_met_2020: Option<(usize, usize)>,
 }
 
 pub fn headline(run: &RunReport<'_>, year: i32) -> Option<Headline> {
@@ -329,10 +319,11 @@ pub fn headline(run: &RunReport<'_>, year: i32) -> Option<Headline> {
         .iter()
         .filter(|r| r.indicator == "central_urban_population" && r.year == 2020)
         .collect();
+    let count = |v: Verdict| centres.iter().filter(|r| r.verdict == Some(v)).count();
     let centres_met_2020 = centres
         .iter()
-        .all(|r| r.met.is_some())
-        .then(|| centres.iter().filter(|r| r.met == Some(true)).count());
+        .all(|r| r.verdict.is_some())
+        .then(|| (count(Verdict::Met), count(Verdict::Uncertain)));
     Some(Headline {
         population,
         gdp: Trajectory::total(&t.gdp, i),
@@ -363,7 +354,7 @@ pub fn summary(comparison: &Comparison<'_>) -> String {
         let _ = writeln!(out);
         let _ = writeln!(
             out,
-            "{year:<6} {:<18} {:>12} {:>9} {:>12} {:>9} {:>9} {:>11} {:>14}",
+            "{year:<6} {:<18} {:>12} {:>9} {:>12} {:>9} {:>9} {:>11} {:>26}",
             "scenario",
             "pop (10^4)",
             "diff %",
@@ -371,7 +362,7 @@ pub fn summary(comparison: &Comparison<'_>) -> String {
             "diff %",
             "Chengdu %",
             "CQ core %",
-            "centres met"
+            "centres met (uncertain)"
         );
         for run in &comparison.runs {
             let Some(h) = headline(run, year) else {
@@ -379,7 +370,7 @@ pub fn summary(comparison: &Comparison<'_>) -> String {
             };
             let _ = writeln!(
                 out,
-                "{:<6} {:<18} {:>12.1} {:>+9.2} {:>12.0} {:>+9.2} {:>9.2} {:>11.2} {:>14}",
+                "{:<6} {:<18} {:>12.1} {:>+9.2} {:>12.0} {:>+9.2} {:>9.2} {:>11.2} {:>26}",
                 "",
                 run.scenario.name,
                 h.population / 1e4,
@@ -389,7 +380,9 @@ pub fn summary(comparison: &Comparison<'_>) -> String {
                 100.0 * h.chengdu_share,
                 100.0 * h.chongqing_core_share,
                 h.centres_met_2020
-                    .map_or("—".to_string(), |n| format!("{n}/7 (2020)")),
+                    .map_or("—".to_string(), |(met, uncertain)| format!(
+                        "{met}/7 ({uncertain} uncertain, 2020)"
+                    )),
             );
         }
     }
@@ -522,8 +515,10 @@ pub fn target_grid(comparison: &Comparison<'_>) -> TargetGrid {
                 .iter()
                 .map(|rows| {
                     let row = &rows[k];
-                    match (row.met, row.gap_pct()) {
-                        (Some(met), Some(gap)) => Some((met, format!("{gap:+.1}%"))),
+                    match (row.verdict, row.gap_pct()) {
+                        (Some(verdict), Some(gap)) => {
+                            Some((status(verdict), format!("{gap:+.1}%")))
+                        }
                         _ => None,
                     }
                 })
@@ -533,7 +528,7 @@ pub fn target_grid(comparison: &Comparison<'_>) -> TargetGrid {
     TargetGrid {
         title: "规划目标达成情况 Plan targets met by scenario".into(),
         subtitle: format!(
-            "{} · gap % vs target; central-urban population compared with whole urban population (upper bound)",
+            "{} · gap % of the central estimate; uncertain = its low–high range straddles the target (docs/TARGETS.md)",
             subtitle(comparison)
         ),
         scenarios: comparison.runs.iter().map(|r| r.scenario.name.clone()).collect(),

@@ -3,9 +3,10 @@
 use std::path::Path;
 
 use super::charts::{
-    self, BarChart, LineChart, MapChart, MapFlow, MapUnit, Panel, Series, TargetBar, TargetMarker,
+    self, BarChart, LineChart, MapChart, MapFlow, MapUnit, Panel, Series, Status, TargetBar,
+    TargetMarker,
 };
-use super::{RunReport, PLAN_GDP_2014};
+use super::{RunReport, Verdict, PLAN_GDP_2014};
 use crate::data::PlanRole;
 use crate::engine::Trajectory;
 
@@ -87,9 +88,19 @@ pub fn population_chart(report: &RunReport<'_>) -> LineChart {
         .iter()
         .map(|g| series_of(t, &t.population, g))
         .collect();
-    let urban = followed(report, false)
+    // Central estimate of each centre's central-urban population: its share (docs/TARGETS.md)
+    // × projected urban population, so the 专栏1 markers sit beside a quantity of their kind.
+    let central_urban = followed(report, false)
         .iter()
-        .map(|g| series_of(t, &t.urban_population, g))
+        .filter_map(|g| {
+            let share = match g.members[..] {
+                [unit] => report.data.central_urban.shares.get(&unit)?.share.central,
+                _ => return None,
+            };
+            let mut series = series_of(t, &t.urban_population, g);
+            series.values.iter_mut().for_each(|v| *v *= share);
+            Some(series)
+        })
         .collect();
     LineChart {
         title: "人口 Population: cores and regional centres".into(),
@@ -105,12 +116,13 @@ pub fn population_chart(report: &RunReport<'_>) -> LineChart {
                 targets: Vec::new(),
             },
             Panel {
-                title: "城镇人口 vs 2020 中心城区人口目标 (专栏1)".into(),
-                y_label: "万人 (10⁴ persons), log scale — whole urban population, an upper bound"
-                    .into(),
+                title: "中心城区人口 (估计) vs 2020 目标 (专栏1) Central-urban population".into(),
+                y_label:
+                    "万人 (10⁴ persons), log scale — central estimate: share × urban population"
+                        .into(),
                 y_divisor: 1e4,
                 log_y: true,
-                series: urban,
+                series: central_urban,
                 targets: population_targets(report),
             },
         ],
@@ -161,6 +173,15 @@ pub fn gdp_chart(report: &RunReport<'_>) -> LineChart {
     }
 }
 
+/// The chart status of a scorecard verdict.
+pub fn status(verdict: Verdict) -> Status {
+    match verdict {
+        Verdict::Met => Status::Met,
+        Verdict::Missed => Status::Missed,
+        Verdict::Uncertain => Status::Uncertain,
+    }
+}
+
 pub fn target_chart(report: &RunReport<'_>) -> BarChart {
     let rows = super::target_rows(report);
     let bars = rows
@@ -168,21 +189,24 @@ pub fn target_chart(report: &RunReport<'_>) -> BarChart {
         .filter(|row| row.indicator == "central_urban_population")
         .filter_map(|row| {
             let unit = report.data.unit_index(&row.unit_id)?;
+            let projected = row.projected?;
             Some(TargetBar {
                 label: report.data.units[unit].label(),
                 target: row.target,
-                projected: row.projected?,
-                met: row.met?,
+                projected: projected.central,
+                low: projected.low,
+                high: projected.high,
+                status: status(row.verdict?),
             })
         })
         .collect();
     BarChart {
         title: "2020 区域中心城市人口目标 Regional-centre population targets (专栏1)".into(),
         subtitle: format!(
-            "{} · projected = whole urban population of the unit (upper bound of the central-urban population)",
+            "{} · projected = estimated central-urban share × the unit's projected urban population; I = low–high (docs/TARGETS.md)",
             subtitle(report)
         ),
-        y_label: "万人 (10⁴ persons)".into(),
+        y_label: "中心城区人口 万人 (10⁴ persons)".into(),
         y_divisor: 1e4,
         bars,
     }

@@ -21,7 +21,7 @@ use crate::data::{self, Dataset, Province};
 use crate::engine::{Prepared, Trajectory};
 use crate::scenario::Scenario;
 
-pub use targets::TargetRow;
+pub use targets::{TargetRow, Verdict};
 
 /// Id of the rest-of-China node in migration files.
 pub const REST_OF_CHINA_ID: &str = "rest_of_china";
@@ -111,6 +111,8 @@ pub fn write_all(report: &RunReport<'_>, dir: &Path) -> Result<Vec<String>, Repo
     }
     write_targets(report, &dir.join("targets.csv"))?;
     written.push("targets.csv".to_string());
+    write_base_year_checks(report, &dir.join("base_year_checks.csv"))?;
+    written.push("base_year_checks.csv".to_string());
     for stem in figures::draw_all(report, dir)? {
         written.push(format!("{stem}.svg"));
         written.push(format!("{stem}.png"));
@@ -308,37 +310,115 @@ pub fn target_rows(report: &RunReport<'_>) -> Vec<TargetRow> {
     )
 }
 
-/// `targets.csv`: every row of plan_targets.csv with the projection, gap and verdict.
+/// The base-year checks of a run.
+pub fn base_year_rows(report: &RunReport<'_>) -> Vec<targets::BaseYearCheck> {
+    targets::base_year_checks(report.data, report.trajectory)
+}
+
+fn opt(x: Option<f64>, decimals: usize) -> String {
+    x.map_or(String::new(), |v| format!("{v:.decimals$}"))
+}
+
+/// Header of `targets.csv` (and, with `scenario`, of compare's `targets_comparison.csv`).
+pub const TARGET_COLUMNS: [&str; 17] = [
+    "target_id",
+    "unit_id",
+    "indicator",
+    "year",
+    "target",
+    "measure",
+    "low",
+    "central",
+    "high",
+    "gap_pct",
+    "verdict",
+    "share_low",
+    "share_central",
+    "share_high",
+    "share_basis",
+    "m2_per_person_low",
+    "m2_per_person_high",
+];
+
+/// The cells of one scorecard row, in [`TARGET_COLUMNS`] order.
+pub fn target_cells(row: &TargetRow) -> Vec<String> {
+    let range = |r: Option<data::central_urban::Range>, decimals: usize| {
+        [
+            opt(r.map(|r| r.low), decimals),
+            opt(r.map(|r| r.central), decimals),
+            opt(r.map(|r| r.high), decimals),
+        ]
+    };
+    let [low, central, high] = range(row.projected, 1);
+    let [share_low, share_central, share_high] = range(row.share, 4);
+    let [m2_low, _, m2_high] = range(row.land_m2_per_person, 1);
+    vec![
+        row.target_id.clone(),
+        row.unit_id.clone(),
+        row.indicator.clone(),
+        row.year.to_string(),
+        format!("{}", row.target),
+        row.measure.clone(),
+        low,
+        central,
+        high,
+        opt(row.gap_pct(), 2),
+        row.verdict.map_or(String::new(), |v| v.to_string()),
+        share_low,
+        share_central,
+        share_high,
+        row.share_basis.clone(),
+        m2_low,
+        m2_high,
+    ]
+}
+
+/// `targets.csv`: the 14 regional-centre targets with low / central / high and a verdict.
 pub fn write_targets(report: &RunReport<'_>, path: &Path) -> Result<(), ReportError> {
+    let mut writer = csv_writer(path)?;
+    let err = csv_error(path);
+    writer.write_record(TARGET_COLUMNS).map_err(&err)?;
+    for row in target_rows(report) {
+        writer.write_record(target_cells(&row)).map_err(&err)?;
+    }
+    finish(writer, path)
+}
+
+/// `base_year_checks.csv`: the 2014 figures the plan states, against the base year. Not
+/// targets: they never count among the targets met.
+pub fn write_base_year_checks(report: &RunReport<'_>, path: &Path) -> Result<(), ReportError> {
     let mut writer = csv_writer(path)?;
     let err = csv_error(path);
     writer
         .write_record([
-            "target_id",
-            "unit_id",
+            "check_id",
             "indicator",
             "year",
-            "target",
-            "projected",
-            "gap",
+            "plan_value",
+            "modelled",
             "gap_pct",
-            "met",
+            "tolerance_pct",
+            "status",
+            "measure",
         ])
         .map_err(&err)?;
-    let opt =
-        |x: Option<f64>, decimals: usize| x.map_or(String::new(), |v| format!("{v:.decimals$}"));
-    for row in target_rows(report) {
+    for check in base_year_rows(report) {
         writer
             .write_record([
-                row.target_id.clone(),
-                row.unit_id.clone(),
-                row.indicator.clone(),
-                row.year.to_string(),
-                format!("{}", row.target),
-                opt(row.projected, 1),
-                opt(row.gap(), 1),
-                opt(row.gap_pct(), 2),
-                row.met.map_or(String::new(), |m| m.to_string()),
+                check.check_id.clone(),
+                check.indicator.clone(),
+                check.year.to_string(),
+                format!("{}", check.plan_value),
+                opt(check.modelled, 1),
+                opt(check.gap_pct(), 2),
+                opt(check.tolerance_pct, 0),
+                match check.agrees() {
+                    Some(true) => "agrees",
+                    Some(false) => "differs",
+                    None => "not_modelled",
+                }
+                .to_string(),
+                check.measure.clone(),
             ])
             .map_err(&err)?;
     }
@@ -483,6 +563,16 @@ pub fn write_manifest(
     std::fs::write(&path, text).map_err(|source| ReportError::Io { path, source })
 }
 
+/// Display divisor and suffix of a measure (persons in 万, yuan in 亿).
+fn scale_of(measure: &str) -> (f64, &'static str) {
+    match measure {
+        "persons" => (1e4, "万"),
+        "yuan_current" => (1e8, "亿"),
+        "km2" => (1.0, " km²"),
+        _ => (1.0, ""),
+    }
+}
+
 /// 万 (10⁴) with one decimal, for people-facing tables.
 pub fn wan(x: f64) -> String {
     format!("{:.1}", x / 1e4)
@@ -537,32 +627,70 @@ pub fn summary(report: &RunReport<'_>) -> String {
         );
     }
     let _ = writeln!(out);
-    let _ = writeln!(out, "Plan targets (central-urban population is compared with the whole urban population: an upper bound)");
+    let rows = target_rows(report);
+    let verdicts: Vec<Verdict> = rows.iter().filter_map(|r| r.verdict).collect();
+    let count = |v: Verdict| verdicts.iter().filter(|&&x| x == v).count();
     let _ = writeln!(
         out,
-        "{:<28} {:>6} {:>14} {:>14} {:>9}  met",
-        "target", "year", "target", "projected", "gap %"
+        "Regional-centre targets (专栏1): central estimate (low–high); {} met, {} missed, {} uncertain of {}",
+        count(Verdict::Met),
+        count(Verdict::Missed),
+        count(Verdict::Uncertain),
+        rows.len()
     );
-    for row in target_rows(report) {
-        let (scale, unit) = match row.measure.as_str() {
-            "persons" => (1e4, "万"),
-            "yuan_current" => (1e8, "亿"),
-            "km2" => (1.0, " km²"),
-            _ => (1.0, ""),
-        };
-        let show = |x: f64| format!("{:.1}{unit}", x / scale);
+    let _ = writeln!(
+        out,
+        "{:<28} {:>6} {:>11}   {:<26} {:>8}  verdict",
+        "target", "year", "target", "projected (low–high)", "gap %"
+    );
+    for row in &rows {
+        let (scale, unit) = scale_of(&row.measure);
+        let show = |x: f64| format!("{:.1}", x / scale);
         let _ = writeln!(
             out,
-            "{:<28} {:>6} {:>14} {:>14} {:>9}  {}",
+            "{:<28} {:>6} {:>11}   {:<26} {:>8}  {}",
             row.target_id,
             row.year,
-            show(row.target),
-            row.projected.map_or("—".into(), show),
+            format!("{}{unit}", show(row.target)),
+            row.projected.map_or("—".into(), |p| format!(
+                "{}{unit} ({}–{})",
+                show(p.central),
+                show(p.low),
+                show(p.high)
+            )),
             row.gap_pct().map_or("—".into(), |g| format!("{g:+.1}")),
-            match row.met {
-                Some(true) => "met",
-                Some(false) => "missed",
-                None => "not modelled",
+            row.verdict.map_or("not projected", Verdict::as_str)
+        );
+    }
+    let _ = writeln!(
+        out,
+        "  met / missed: the whole low–high range is on one side of the target; land targets are ceilings."
+    );
+    let _ = writeln!(
+        out,
+        "  central-urban population = share of the unit's urban population (docs/TARGETS.md) × projected urban population."
+    );
+    let _ = writeln!(out);
+    let _ = writeln!(
+        out,
+        "Base-year checks (2014 facts of the plan, not targets)"
+    );
+    for check in base_year_rows(report) {
+        let (scale, unit) = scale_of(&check.measure);
+        let _ = writeln!(
+            out,
+            "{:<28} {:>6} {:>11} {:>14} {:>8}  {}",
+            check.check_id,
+            check.year,
+            format!("{:.1}{unit}", check.plan_value / scale),
+            check
+                .modelled
+                .map_or("—".into(), |m| format!("{:.1}{unit}", m / scale)),
+            check.gap_pct().map_or("—".into(), |g| format!("{g:+.1}")),
+            match (check.agrees(), check.tolerance_pct) {
+                (Some(true), Some(tol)) => format!("agrees (±{tol:.0}%)"),
+                (Some(false), Some(tol)) => format!("differs (±{tol:.0}%)"),
+                _ => "not modelled".to_string(),
             }
         );
     }

@@ -115,9 +115,18 @@ pub fn write_all(
     write(dir, "indices.csv", text, &mut written)?;
     let mut band_method = None;
     if let (Method::MonteCarlo { .. }, Some(bands)) = (&sweep.method, &summary.bands) {
-        let mut text =
-            String::from("target_id,unit_id,indicator,year,target,runs,met,probability,low,high\n");
-        for (target, &(events, verdicts)) in sweep.data.targets.iter().zip(&summary.targets) {
+        let mut text = String::from(
+            "target_id,unit_id,indicator,year,target,runs,met_at_central,probability,low,high\n",
+        );
+        // The regional-centre targets in scorecard order; a run counts as meeting a target when
+        // its *central* estimate does (targets::TargetRow::met_at_central): the probability is
+        // over the sampled parameters at the central share, not over the share's own range.
+        let centre_targets = sweep
+            .data
+            .targets
+            .iter()
+            .filter(|t| crate::report::targets::is_centre_target(t));
+        for (target, &(events, verdicts)) in centre_targets.zip(&summary.targets) {
             if verdicts == 0 {
                 continue;
             }
@@ -455,9 +464,9 @@ fn fan_chart(
         .iter()
         .map(|&u| {
             let q = |k: usize| -> Vec<f64> { bands.iter().map(|row| row[u][k]).collect() };
-            // No target markers: the 专栏1 targets are about central-urban population, which
-            // is compared with *urban* population (targets.csv, target_probabilities.csv);
-            // beside resident population they would read as met when they are not.
+            // No target markers: the 专栏1 targets are about central-urban population, a share
+            // of urban population (targets.csv, target_probabilities.csv); beside resident
+            // population they would read as met when they are not.
             let targets: Vec<TargetMarker> = Vec::new();
             FanPanel {
                 title: units[u].label(),

@@ -356,7 +356,7 @@ pub struct RunResult {
     pub parameters: Vec<f64>,
     /// `None` when the draw was rejected (unstable set or failed calibration), with the reason.
     pub outputs: Result<Vec<f64>, String>,
-    /// Each target's verdict (Monte Carlo only).
+    /// Each regional-centre target: met at the central estimate (Monte Carlo only).
     pub met: Vec<Option<bool>>,
     /// Population per year and unit, year after year (Monte Carlo only), for the bands. Not
     /// in the JSON of a chunk: [`store`](super::store) keeps it in a binary file beside it.
@@ -473,7 +473,9 @@ impl<'a> Runner<'a> {
                 scenario.params.land_per_person_m2(),
             );
             (
-                rows.iter().map(|r| r.met).collect(),
+                rows.iter()
+                    .map(targets::TargetRow::met_at_central)
+                    .collect(),
                 trajectory.population.concat(),
             )
         } else {
@@ -531,7 +533,8 @@ pub struct Summary {
     pub outputs: Vec<Vec<f64>>,
     /// (run, reason) of every rejected run.
     pub rejected: Vec<(usize, String)>,
-    /// Per target of the data: (runs meeting it, runs with a verdict), over accepted runs.
+    /// Per regional-centre target (`targets::score` order): (runs whose central estimate meets
+    /// it, runs with an estimate), over accepted runs.
     pub targets: Vec<(usize, usize)>,
     /// Population bands of every unit and year (Monte Carlo only).
     pub bands: Option<Bands>,
@@ -545,7 +548,15 @@ impl Summary {
             accepted: 0,
             outputs: vec![Vec::new(); sweep.outputs.len()],
             rejected: Vec::new(),
-            targets: vec![(0, 0); sweep.data.targets.len()],
+            targets: vec![
+                (0, 0);
+                sweep
+                    .data
+                    .targets
+                    .iter()
+                    .filter(|t| targets::is_centre_target(t))
+                    .count()
+            ],
             bands: monte_carlo
                 .then(|| Bands::new(sweep.base.years().count() * sweep.data.units.len())),
         }

@@ -40,6 +40,7 @@ fn the_baseline_writes_every_output_with_the_right_shape() {
         .collect();
     names.sort();
     let expected = [
+        "base_year_checks.csv",
         "gdp.png",
         "gdp.svg",
         "manifest.json",
@@ -63,8 +64,12 @@ fn the_baseline_writes_every_output_with_the_right_shape() {
     assert_eq!(lines(&dir.join("totals.csv")), 4 * 17 + 1);
     // 45 nodes × 44 destinations + header
     assert_eq!(lines(&dir.join("migration_2020.csv")), 45 * 44 + 1);
-    // one row per plan target + header
-    assert_eq!(lines(&dir.join("targets.csv")), 18 + 1);
+    check_targets_csv(&std::fs::read_to_string(dir.join("targets.csv")).unwrap());
+    // The plan's 2014 facts are checks of the base year, in their own file.
+    let checks = std::fs::read_to_string(dir.join("base_year_checks.csv")).unwrap();
+    assert_eq!(checks.lines().count(), 4 + 1);
+    assert!(checks.contains("region_pop_2014,resident_population,2014,"));
+    assert!(checks.contains(",not_modelled,"));
     let png = std::fs::read(dir.join("map.png")).unwrap();
     assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n");
     let manifest: serde_json::Value =
@@ -81,6 +86,56 @@ fn the_baseline_writes_every_output_with_the_right_shape() {
     );
 }
 
+/// targets.csv holds the 14 regional-centre targets (7 population, 7 land) and nothing else,
+/// each with low ≤ central ≤ high and a verdict consistent with its range.
+fn check_targets_csv(text: &str) {
+    let mut reader = csv::Reader::from_reader(text.as_bytes());
+    let headers = reader.headers().unwrap().clone();
+    let column = |name: &str| headers.iter().position(|h| h == name).unwrap();
+    let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    assert_eq!(rows.len(), 14, "{text}");
+    let number =
+        |row: &csv::StringRecord, name: &str| -> f64 { row[column(name)].parse().unwrap() };
+    let mut indicators = std::collections::BTreeMap::new();
+    for row in &rows {
+        let indicator = &row[column("indicator")];
+        *indicators.entry(indicator.to_string()).or_insert(0) += 1;
+        assert_ne!(
+            &row[column("unit_id")],
+            "ALL",
+            "no region-wide rows: {row:?}"
+        );
+        let (low, central, high) = (
+            number(row, "low"),
+            number(row, "central"),
+            number(row, "high"),
+        );
+        assert!(low <= central && central <= high, "{row:?}");
+        let (share_low, share_high) = (number(row, "share_low"), number(row, "share_high"));
+        assert!(
+            0.0 < share_low && share_low <= share_high && share_high <= 1.0,
+            "{row:?}"
+        );
+        let target = number(row, "target");
+        let ceiling = indicator == "urban_construction_land";
+        let expected = match (
+            ceiling,
+            low >= target,
+            high < target,
+            high <= target,
+            low > target,
+        ) {
+            (false, true, _, _, _) | (true, _, _, true, _) => "met",
+            (false, _, true, _, _) | (true, _, _, _, true) => "missed",
+            _ => "uncertain",
+        };
+        assert_eq!(&row[column("verdict")], expected, "{row:?}");
+    }
+    assert_eq!(indicators["central_urban_population"], 7);
+    assert_eq!(indicators["urban_construction_land"], 7);
+    assert_eq!(indicators.len(), 2);
+}
+
 #[test]
 fn the_summary_shows_the_plan_figures_and_the_targets() {
     let tmp = tempfile::tempdir().unwrap();
@@ -89,6 +144,7 @@ fn the_summary_shows_the_plan_figures_and_the_targets() {
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(stdout.contains("plan 前言 (2014)"), "{stdout}");
     assert!(stdout.contains("luzhou_central_pop_2020"), "{stdout}");
+    assert!(stdout.contains("Base-year checks"), "{stdout}");
     assert!(
         stdout.contains("Results written to results/baseline"),
         "{stdout}"

@@ -131,6 +131,20 @@ fn compare_writes_its_tables_and_charts_and_refuses_to_overwrite() {
             assert_eq!(cells[5], "0.0", "{line}");
         }
     }
+    // The 14 regional-centre targets × two scenarios, with their range and verdict; the 2014
+    // base-year facts are not targets.
+    let targets = std::fs::read_to_string(dir.join("targets_comparison.csv")).unwrap();
+    assert_eq!(targets.lines().count(), 14 * 2 + 1, "{targets}");
+    assert!(targets.starts_with(
+        "target_id,unit_id,indicator,year,target,measure,scenario,low,central,high,gap_pct,verdict,"
+    ));
+    assert!(!targets.contains("region_pop_2014"), "{targets}");
+    assert!(targets
+        .lines()
+        .skip(1)
+        .all(|l| [",met,", ",missed,", ",uncertain,"]
+            .iter()
+            .any(|v| l.contains(v))));
     let inputs = std::fs::read_to_string(dir.join("inputs_diff.csv")).unwrap();
     assert!(inputs.contains("rail,policies.成渝中线,,"), "{inputs}");
     assert_eq!(inputs.lines().count(), 2, "{inputs}");
