@@ -9,6 +9,7 @@
 //! results is `report::backtest`, the command is `simulate backtest` in `cli`.
 //! docs/BACKTEST.md defines every metric and column.
 
+pub mod cross_validation;
 pub mod intervals;
 pub mod metrics;
 pub mod naive;
@@ -244,10 +245,18 @@ pub fn evaluate(
             forecasts: [model, regional, trend, momentum],
         });
     }
+    let summary = summarise_rows(&rows.iter().collect::<Vec<_>>(), start_year);
+    Backtest { rows, summary }
+}
+
+/// Per variable (population first) and forecast (model first), the metrics over `rows`, with
+/// the model's interval coverage; `start_year` is the run's.
+pub fn summarise_rows(rows: &[&Row], start_year: i32) -> Vec<SummaryRow> {
     let mut summary = Vec::new();
     for variable in Variable::ALL {
         let selected: Vec<&Row> = rows
             .iter()
+            .copied()
             .filter(|r| r.observation.variable == variable)
             .collect();
         if selected.is_empty() {
@@ -285,7 +294,7 @@ pub fn evaluate(
             });
         }
     }
-    Backtest { rows, summary }
+    summary
 }
 
 #[cfg(test)]

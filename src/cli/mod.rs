@@ -773,6 +773,12 @@ fn backtest(path: &Path, observed: &Path, output: &OutputArgs) -> anyhow::Result
     );
     let trajectory = engine::simulate(&prepared, &RunOptions::default(), &mut observer);
     let result = crate::backtest::evaluate(data, &prepared, &trajectory, &observed.observations);
+    let folds = crate::backtest::cross_validation::leave_one_province_out(
+        data,
+        scenario,
+        &observed.observations,
+    )
+    .map_err(|err| CliError::BadInput(format!("{}: cross-validation: {err}", path.display())))?;
     let report = report::backtest::BacktestReport {
         run: RunReport {
             data,
@@ -782,6 +788,7 @@ fn backtest(path: &Path, observed: &Path, output: &OutputArgs) -> anyhow::Result
         },
         observed: &observed,
         backtest: &result,
+        cross_validation: &folds,
     };
     output::write_atomically(&dir, output.force, |tmp| {
         report::backtest::write_all(&report, tmp).map_err(anyhow::Error::from)

@@ -12,6 +12,7 @@ use serde_json::json;
 
 use super::charts::{self, MapChart, MapUnit, ScatterChart, ScatterPoint};
 use super::{csv_error, csv_writer, f1, finish, ReportError, RunReport};
+use crate::backtest::cross_validation::Fold;
 use crate::backtest::{Backtest, Forecast, ObservedFile, Row, Variable};
 use crate::data::short_zh;
 
@@ -20,6 +21,8 @@ pub struct BacktestReport<'a> {
     pub run: RunReport<'a>,
     pub observed: &'a ObservedFile,
     pub backtest: &'a Backtest,
+    /// Leave-one-province-out folds of `census_momentum` (backtest::cross_validation).
+    pub cross_validation: &'a [Fold],
 }
 
 /// A finite number with `decimals` decimals; empty for NaN, ±∞ or None.
@@ -41,6 +44,8 @@ pub fn write_all(report: &BacktestReport<'_>, dir: &Path) -> Result<Vec<String>,
     written.push("backtest.csv".to_string());
     write_summary(report.backtest, &dir.join("backtest_summary.csv"))?;
     written.push("backtest_summary.csv".to_string());
+    write_cross_validation(report.cross_validation, &dir.join("cross_validation.csv"))?;
+    written.push("cross_validation.csv".to_string());
     for variable in report.backtest.variables() {
         let stem = format!("scatter_{}", variable.id());
         charts::draw_scatter(&scatter_chart(report, variable), dir, &stem)?;
@@ -147,6 +152,49 @@ pub fn write_summary(backtest: &Backtest, path: &Path) -> Result<(), ReportError
                 num(row.coverage.map(|c| c.1), 4),
             ])
             .map_err(&err)?;
+    }
+    finish(writer, path)
+}
+
+/// `cross_validation.csv`: per fold (held-out province) the α fitted on the other province's
+/// units, its fit, and the held-out units' population metrics per forecast.
+pub fn write_cross_validation(folds: &[Fold], path: &Path) -> Result<(), ReportError> {
+    let mut writer = csv_writer(path)?;
+    let err = csv_error(path);
+    writer
+        .write_record([
+            "held_out_province",
+            "fitted_census_momentum",
+            "fit_mape_pct",
+            "forecast",
+            "n",
+            "mape_pct",
+            "median_ape_pct",
+            "bias_pct",
+            "spearman_growth",
+            "sign_agreement",
+            "total_error_pct",
+        ])
+        .map_err(&err)?;
+    for fold in folds {
+        for row in &fold.scores {
+            let s = &row.summary;
+            writer
+                .write_record([
+                    fold.held_out.id().to_string(),
+                    format!("{}", fold.fitted),
+                    num(Some(fold.fit_mape_pct), PCT_DECIMALS),
+                    row.forecast.id().to_string(),
+                    s.n.to_string(),
+                    num(s.mape_pct, PCT_DECIMALS),
+                    num(s.median_ape_pct, PCT_DECIMALS),
+                    num(s.bias_pct, PCT_DECIMALS),
+                    num(s.spearman_growth, 4),
+                    num(s.sign_agreement, 4),
+                    num(s.total_error_pct, PCT_DECIMALS),
+                ])
+                .map_err(&err)?;
+        }
     }
     finish(writer, path)
 }
@@ -475,6 +523,34 @@ pub fn summary(report: &BacktestReport<'_>) -> String {
             show(s.sign_agreement, 3),
             show(s.total_error_pct, 2),
         );
+    }
+    if !report.cross_validation.is_empty() {
+        let _ = writeln!(out);
+        let _ = writeln!(
+            out,
+            "Leave-one-province-out cross-validation of census_momentum (population; cross_validation.csv):"
+        );
+        for fold in report.cross_validation {
+            let mape = |forecast: Forecast| {
+                fold.scores
+                    .iter()
+                    .find(|r| r.forecast == forecast)
+                    .and_then(|r| r.summary.mape_pct)
+                    .map_or_else(|| "—".to_string(), |m| format!("{m:.2}"))
+            };
+            let _ = writeln!(
+                out,
+                "  {} held out: α = {} fitted on the other province (MAPE {:.2} %); on {}: model {} %, regional {} %, trend {} %, census momentum {} %",
+                fold.held_out.id(),
+                fold.fitted,
+                fold.fit_mape_pct,
+                fold.held_out.id(),
+                mape(Forecast::Model),
+                mape(Forecast::NaiveRegional),
+                mape(Forecast::NaiveTrend),
+                mape(Forecast::CensusMomentum),
+            );
+        }
     }
     let _ = writeln!(out);
     let _ = write!(

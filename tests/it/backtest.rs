@@ -62,6 +62,7 @@ fn a_backtest_writes_every_output_with_the_right_shape() {
         [
             "backtest.csv",
             "backtest_summary.csv",
+            "cross_validation.csv",
             "error_map_gdp.png",
             "error_map_gdp.svg",
             "error_map_population.png",
@@ -109,6 +110,11 @@ fn a_backtest_writes_every_output_with_the_right_shape() {
         ]
     );
     assert!(summary[1].starts_with("population,model,50,"));
+    // Leave-one-province-out folds: two held-out provinces × four forecasts.
+    let folds = lines(&dir.join("cross_validation.csv"));
+    assert_eq!(folds.len(), 1 + 8, "{folds:?}");
+    assert!(folds[1].starts_with("sichuan,"), "{}", folds[1]);
+    assert!(folds[5].starts_with("chongqing,"), "{}", folds[5]);
     assert!(summary[5].starts_with("gdp,model,44,"));
     // Interval coverage is given for the model only.
     let coverage = |line: &str| {
@@ -144,7 +150,7 @@ fn a_backtest_writes_every_output_with_the_right_shape() {
             .len(),
         64
     );
-    assert_eq!(manifest["outputs"].as_object().unwrap().len(), 10);
+    assert_eq!(manifest["outputs"].as_object().unwrap().len(), 11);
     // The terminal table: a header and one line per variable and forecast.
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(
