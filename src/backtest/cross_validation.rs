@@ -55,7 +55,10 @@ pub fn leave_one_province_out(
         };
         let prepared = engine::prepare(data, &trial)?;
         let trajectory = engine::simulate(&prepared, &RunOptions::default(), &mut Silent);
-        runs.push((alpha, evaluate(data, &prepared, &trajectory, observations)));
+        runs.push((
+            alpha,
+            evaluate(data, &prepared, &trajectory, observations, None),
+        ));
     }
     let population_mape = |backtest: &Backtest, keep: &dyn Fn(Province) -> bool| -> Option<f64> {
         let rows: Vec<&super::Row> = backtest
@@ -95,7 +98,7 @@ pub fn leave_one_province_out(
             held_out,
             fitted,
             fit_mape_pct,
-            scores: summarise_rows(&held, scenario.start_year),
+            scores: summarise_rows(&held),
         });
     }
     Ok(folds)

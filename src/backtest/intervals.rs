@@ -32,7 +32,12 @@ pub fn log_sigma(error_per_year: f64, horizon: i32) -> f64 {
 
 /// (low, high) of the interval with quantile `z` around `value` at `horizon` years.
 pub fn interval(value: f64, error_per_year: f64, horizon: i32, z: f64) -> (f64, f64) {
-    let half_width = z * log_sigma(error_per_year, horizon);
+    interval_with_sigma(value, log_sigma(error_per_year, horizon), z)
+}
+
+/// (low, high) = value·exp(∓z·σ) for a log standard deviation σ.
+pub fn interval_with_sigma(value: f64, sigma: f64, z: f64) -> (f64, f64) {
+    let half_width = z * sigma;
     (value * (-half_width).exp(), value * half_width.exp())
 }
 

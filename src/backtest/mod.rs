@@ -17,6 +17,7 @@ pub mod observed;
 
 use crate::data::Dataset;
 use crate::engine::{Prepared, Trajectory};
+use crate::sweep::spread::ParameterSpread;
 
 pub use metrics::Summary;
 pub use observed::{Observation, ObservedErrors, ObservedFile};
@@ -99,6 +100,9 @@ pub struct Row {
     pub start_value: f64,
     /// Indexed by [`Forecast`] order: model, naive regional, naive trend, census momentum.
     pub forecasts: [f64; 4],
+    /// Log standard deviation of the model's interval for this observation (backtest error at
+    /// its horizon combined with the parameter spread, [`intervals`]).
+    pub interval_sigma: f64,
 }
 
 impl Row {
@@ -193,6 +197,7 @@ pub fn evaluate(
     prepared: &Prepared,
     trajectory: &Trajectory,
     observations: &[Observation],
+    spread: Option<&ParameterSpread>,
 ) -> Backtest {
     let rates = trend_rates(prepared);
     let census_rates = census_growth_rates(data);
@@ -239,19 +244,33 @@ pub fn evaluate(
         .get(unit)
         .copied()
         .unwrap_or(f64::NAN);
+        let (scale, parameters) = match observation.variable {
+            Variable::Population => (
+                intervals::POPULATION_ERROR_PER_YEAR,
+                spread.map(|s| &s.population),
+            ),
+            Variable::Gdp => (intervals::GDP_ERROR_PER_YEAR, spread.map(|s| &s.gdp)),
+        };
+        let parameter_sigma = parameters
+            .and_then(|p| p.get(t))
+            .and_then(|row| row.get(unit))
+            .copied()
+            .unwrap_or(0.0);
         rows.push(Row {
             observation: observation.clone(),
             start_value,
             forecasts: [model, regional, trend, momentum],
+            interval_sigma: intervals::log_sigma(scale, observation.year - start_year)
+                .hypot(parameter_sigma),
         });
     }
-    let summary = summarise_rows(&rows.iter().collect::<Vec<_>>(), start_year);
+    let summary = summarise_rows(&rows.iter().collect::<Vec<_>>());
     Backtest { rows, summary }
 }
 
 /// Per variable (population first) and forecast (model first), the metrics over `rows`, with
 /// the model's interval coverage; `start_year` is the run's.
-pub fn summarise_rows(rows: &[&Row], start_year: i32) -> Vec<SummaryRow> {
+pub fn summarise_rows(rows: &[&Row]) -> Vec<SummaryRow> {
     let mut summary = Vec::new();
     for variable in Variable::ALL {
         let selected: Vec<&Row> = rows
@@ -264,21 +283,16 @@ pub fn summarise_rows(rows: &[&Row], start_year: i32) -> Vec<SummaryRow> {
         }
         let observed: Vec<f64> = selected.iter().map(|r| r.observation.value).collect();
         let start: Vec<f64> = selected.iter().map(|r| r.start_value).collect();
-        let scale = match variable {
-            Variable::Population => intervals::POPULATION_ERROR_PER_YEAR,
-            Variable::Gdp => intervals::GDP_ERROR_PER_YEAR,
-        };
         let share_covered = |z: f64| {
             let inside = selected
                 .iter()
                 .filter(|r| {
-                    intervals::covers(
+                    let (low, high) = intervals::interval_with_sigma(
                         r.forecast(Forecast::Model),
-                        r.observation.value,
-                        scale,
-                        r.observation.year - start_year,
+                        r.interval_sigma,
                         z,
-                    )
+                    );
+                    (low..=high).contains(&r.observation.value)
                 })
                 .count();
             inside as f64 / selected.len() as f64
@@ -333,7 +347,7 @@ mod tests {
             observation(chengdu, 2020, Variable::Population, 2.0e7),
             observation(chengdu, 2020, Variable::Gdp, 1.5e12),
         ];
-        let backtest = evaluate(&data, &prepared, &trajectory, &observations);
+        let backtest = evaluate(&data, &prepared, &trajectory, &observations, None);
         assert_eq!(backtest.rows.len(), 2);
         let population = &backtest.rows[0];
         let start = trajectory.population[0][chengdu];
@@ -408,7 +422,7 @@ mod tests {
                 observation(i, 2020, Variable::Gdp, value)
             })
             .collect();
-        let backtest = evaluate(&data, &prepared, &trajectory, &observations);
+        let backtest = evaluate(&data, &prepared, &trajectory, &observations, None);
         let of = |f: Forecast| {
             &backtest
                 .summary
@@ -430,7 +444,7 @@ mod tests {
             observation(0, 2031, Variable::Population, 1.0),
             observation(999, 2020, Variable::Gdp, 1.0),
         ];
-        let backtest = evaluate(&data, &prepared, &trajectory, &observations);
+        let backtest = evaluate(&data, &prepared, &trajectory, &observations, None);
         assert!(backtest.rows.is_empty());
         assert!(backtest.summary.is_empty());
     }

@@ -372,6 +372,7 @@ fn compare(paths: &[PathBuf], years: &[i32], output: &OutputArgs) -> anyhow::Res
             scenario,
             prepared,
             trajectory,
+            parameter_spread: None,
         })
         .collect();
     let comparison = report::compare::Comparison {
@@ -772,7 +773,14 @@ fn backtest(path: &Path, observed: &Path, output: &OutputArgs) -> anyhow::Result
         &scenario.name,
     );
     let trajectory = engine::simulate(&prepared, &RunOptions::default(), &mut observer);
-    let result = crate::backtest::evaluate(data, &prepared, &trajectory, &observed.observations);
+    let spread = crate::sweep::spread::parameter_spread(data, scenario);
+    let result = crate::backtest::evaluate(
+        data,
+        &prepared,
+        &trajectory,
+        &observed.observations,
+        Some(&spread),
+    );
     let folds = crate::backtest::cross_validation::leave_one_province_out(
         data,
         scenario,
@@ -785,6 +793,7 @@ fn backtest(path: &Path, observed: &Path, output: &OutputArgs) -> anyhow::Result
             scenario,
             prepared: &prepared,
             trajectory: &trajectory,
+            parameter_spread: Some(&spread),
         },
         observed: &observed,
         backtest: &result,
@@ -831,11 +840,13 @@ fn run_each(paths: &[PathBuf], args: &OutputArgs) -> anyhow::Result<()> {
             ))
             .into());
         }
+        let spread = crate::sweep::spread::parameter_spread(data, scenario);
         let run_report = RunReport {
             data,
             scenario,
             prepared,
             trajectory: &trajectory,
+            parameter_spread: Some(&spread),
         };
         output::write_atomically(dir, args.force, |tmp| {
             report::write_all(&run_report, tmp).map_err(anyhow::Error::from)

@@ -51,6 +51,9 @@ pub struct RunReport<'a> {
     pub scenario: &'a Scenario,
     pub prepared: &'a Prepared,
     pub trajectory: &'a Trajectory,
+    /// The run's parameter uncertainty (`sweep::spread`), widening the intervals of
+    /// `trajectories.csv`; `None`: backtest errors only.
+    pub parameter_spread: Option<&'a crate::sweep::spread::ParameterSpread>,
 }
 
 /// Years whose migration matrix is written: the start year, 2020 and 2030 (when in the run).
@@ -197,20 +200,38 @@ const INTERVAL_HEADER: [&str; 8] = [
     "gdp_hi95",
 ];
 
-/// The interval columns of one unit's row, in [`INTERVAL_HEADER`] order.
+/// The interval columns of one unit's row, in [`INTERVAL_HEADER`] order: the backtest error
+/// at this horizon combined with the parameter spread, σ = √((s·h)² + σ_par²).
 fn interval_cells(report: &RunReport<'_>, year_index: usize, unit: usize) -> Vec<String> {
     use crate::backtest::intervals::{
-        interval, GDP_ERROR_PER_YEAR, POPULATION_ERROR_PER_YEAR, Z80, Z95,
+        interval_with_sigma, log_sigma, GDP_ERROR_PER_YEAR, POPULATION_ERROR_PER_YEAR, Z80, Z95,
     };
     let t = report.trajectory;
     let horizon = t.years[year_index] - t.years[0];
+    let spread = |series: fn(&crate::sweep::spread::ParameterSpread) -> &Vec<Vec<f64>>| {
+        report
+            .parameter_spread
+            .and_then(|s| series(s).get(year_index))
+            .and_then(|row| row.get(unit))
+            .copied()
+            .unwrap_or(0.0)
+    };
     let mut cells = Vec::with_capacity(INTERVAL_HEADER.len());
-    for (value, scale) in [
-        (t.population[year_index][unit], POPULATION_ERROR_PER_YEAR),
-        (t.gdp[year_index][unit], GDP_ERROR_PER_YEAR),
+    for (value, error, parameters) in [
+        (
+            t.population[year_index][unit],
+            log_sigma(POPULATION_ERROR_PER_YEAR, horizon),
+            spread(|s| &s.population),
+        ),
+        (
+            t.gdp[year_index][unit],
+            log_sigma(GDP_ERROR_PER_YEAR, horizon),
+            spread(|s| &s.gdp),
+        ),
     ] {
+        let sigma = error.hypot(parameters);
         for z in [Z80, Z95] {
-            let (low, high) = interval(value, scale, horizon, z);
+            let (low, high) = interval_with_sigma(value, sigma, z);
             cells.push(f1(low));
             cells.push(f1(high));
         }

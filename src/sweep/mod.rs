@@ -31,6 +31,7 @@ pub mod estimators;
 pub mod run;
 pub mod sampling;
 mod sobol_directions;
+pub mod spread;
 pub mod store;
 
 /// Everything that can go wrong when building a design or estimating from its outputs.

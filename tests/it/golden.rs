@@ -20,6 +20,7 @@ fn check_golden(scenario_file: &str, golden: &str) {
         scenario: &scenario,
         prepared: &prepared,
         trajectory: &trajectory,
+        parameter_spread: None,
     });
     let path = root().join("tests/golden").join(golden);
     if std::env::var_os("UPDATE_GOLDEN").is_some() {
