@@ -60,15 +60,18 @@ pub fn next_income_per_head(
     previous * (1.0 + growth) * (gamma * (access_now / access_before).ln()).exp()
 }
 
-/// Cost-of-living index c = (P/L)^χ·(1 + κ·max(0, U·P/Pcap − 0.9)/0.1)².
-/// Caps act through costs: nobody is deleted, the unit just gets dearer as it nears the cap.
+/// Cost-of-living index c = (P/L)^χ·max(1, U·P/Pcap)^χ.
+///
+/// A land cap holds the urban land at Pcap·ℓ; urban residents beyond Pcap share it, so urban
+/// density is U·P/Pcap times what ℓ m² per person gives, and costs rise with the same congestion
+/// elasticity χ as whole-unit density: moderately (×1.7^0.05 = 1.027 at 1.7 times a cap). The
+/// cap's main effect is on arrivals ([`arrival_factor`]), never a cost that pushes residents out.
 pub fn cost_of_living(
     population: f64,
     land_km2: f64,
     urban_share: f64,
     population_cap: f64,
     chi: f64,
-    kappa: f64,
 ) -> f64 {
     cost_of_living_from_logs(
         population,
@@ -77,7 +80,6 @@ pub fn cost_of_living(
         urban_share,
         population_cap,
         chi,
-        kappa,
     )
 }
 
@@ -91,15 +93,32 @@ pub fn cost_of_living_from_logs(
     urban_share: f64,
     population_cap: f64,
     chi: f64,
-    kappa: f64,
 ) -> f64 {
     let congestion = (chi * (log_population - log_land)).exp();
     if population_cap == f64::INFINITY {
-        // No cap: the pressure term is exactly 0 and its factor exactly 1.
+        // No cap: the density factor is exactly 1.
         return congestion;
     }
-    let pressure = (urban_share * population / population_cap - 0.9).max(0.0) / 0.1;
-    congestion * (1.0 + kappa * pressure).powi(2)
+    let over_cap = urban_share * population / population_cap;
+    if over_cap <= 1.0 {
+        return congestion;
+    }
+    congestion * (chi * over_cap.ln()).exp()
+}
+
+/// Land-cap pressure p = max(0, U·P/Pcap − 0.9)/0.1: 0 below 90 % of the cap, 1 at the cap.
+#[inline]
+pub fn cap_pressure(population: f64, urban_share: f64, population_cap: f64) -> f64 {
+    (urban_share * population / population_cap - 0.9).max(0.0) / 0.1
+}
+
+/// φ = 1/(1 + κ·p)²: the share of would-be arrivals a capped unit still admits (1 below 90 % of
+/// the cap, 1/(1+κ)² = 0.44 at the cap, 1/(1+2κ)² = 0.25 at 110 %, at the default κ = 0.5).
+/// The step never lets it fall below what replaces the unit's own leavers
+/// (`model::step`), so a cap diverts growth and does not empty the unit.
+#[inline]
+pub fn arrival_factor(pressure: f64, kappa: f64) -> f64 {
+    1.0 / (1.0 + kappa * pressure).powi(2)
 }
 
 #[cfg(test)]
@@ -126,16 +145,32 @@ mod tests {
     }
 
     #[test]
-    fn caps_only_bite_above_ninety_percent() {
-        let free = cost_of_living(1e6, 1000.0, 0.5, 1e6, 0.05, 0.5);
+    fn caps_raise_costs_only_above_the_cap_and_moderately() {
+        let free = cost_of_living(1e6, 1000.0, 0.5, 1e6, 0.05);
         assert_relative_eq!(free, 1000f64.powf(0.05), max_relative = 1e-14);
-        // 0.5·2e6/1e6 = 1.0 → pressure 1 → (1 + 0.5)²
-        let capped = cost_of_living(2e6, 1000.0, 0.5, 1e6, 0.05, 0.5);
-        assert_relative_eq!(capped, 2000f64.powf(0.05) * 2.25, max_relative = 1e-14);
+        // At the cap (0.5·2e6 = 1e6) urban density is what ℓ gives: no extra cost.
+        let at_cap = cost_of_living(2e6, 1000.0, 0.5, 1e6, 0.05);
+        assert_relative_eq!(at_cap, 2000f64.powf(0.05), max_relative = 1e-14);
+        // At 1.7 times the cap, urban density is 1.7 times higher: ×1.7^χ.
+        let over = cost_of_living(3.4e6, 1000.0, 0.5, 1e6, 0.05);
         assert_relative_eq!(
-            cost_of_living(1e6, 1000.0, 0.5, f64::INFINITY, 0.05, 0.5),
-            free
+            over,
+            3400f64.powf(0.05) * 1.7f64.powf(0.05),
+            max_relative = 1e-14
         );
+        assert!(over / 3400f64.powf(0.05) < 1.03);
+        assert_relative_eq!(cost_of_living(1e6, 1000.0, 0.5, f64::INFINITY, 0.05), free);
+    }
+
+    #[test]
+    fn arrivals_are_damped_only_above_ninety_percent_of_a_cap() {
+        assert_eq!(cap_pressure(1.0e6, 0.5, 1e6), 0.0);
+        assert_eq!(arrival_factor(cap_pressure(1.0e6, 0.5, 1e6), 0.5), 1.0);
+        assert_eq!(cap_pressure(2e6, 0.5, f64::INFINITY), 0.0);
+        assert_relative_eq!(cap_pressure(2e6, 0.5, 1e6), 1.0, max_relative = 1e-12);
+        assert_relative_eq!(arrival_factor(1.0, 0.5), 1.0 / 2.25);
+        assert!(arrival_factor(2.0, 0.5) < arrival_factor(1.0, 0.5));
+        assert_eq!(arrival_factor(5.0, 0.0), 1.0);
     }
 
     #[test]
