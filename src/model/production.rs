@@ -60,50 +60,20 @@ pub fn next_income_per_head(
     previous * (1.0 + growth) * (gamma * (access_now / access_before).ln()).exp()
 }
 
-/// Cost-of-living index c = (P/L)^χ·max(1, U·P/Pcap)^χ.
+/// Cost-of-living index c = (P/L)^χ: congestion rises with density.
 ///
-/// A land cap holds the urban land at Pcap·ℓ; urban residents beyond Pcap share it, so urban
-/// density is U·P/Pcap times what ℓ m² per person gives, and costs rise with the same congestion
-/// elasticity χ as whole-unit density: moderately (×1.7^0.05 = 1.027 at 1.7 times a cap). The
-/// cap's main effect is on arrivals ([`arrival_factor`]), never a cost that pushes residents out.
-pub fn cost_of_living(
-    population: f64,
-    land_km2: f64,
-    urban_share: f64,
-    population_cap: f64,
-    chi: f64,
-) -> f64 {
-    cost_of_living_from_logs(
-        population,
-        population.ln(),
-        land_km2.ln(),
-        urban_share,
-        population_cap,
-        chi,
-    )
+/// Land caps do not enter it. A cost in the destination utility also sets the stay option, so
+/// it would push a capped unit's residents out (it did before issue 9: MODEL.md 2.3); a cap acts
+/// on arrivals instead ([`arrival_factor`]).
+pub fn cost_of_living(population: f64, land_km2: f64, chi: f64) -> f64 {
+    cost_of_living_from_logs(population.ln(), land_km2.ln(), chi)
 }
 
 /// [`cost_of_living`] given ln P and ln L, which the yearly step already has: one `exp`
 /// instead of a `powf` in the hot loop.
 #[inline]
-pub fn cost_of_living_from_logs(
-    population: f64,
-    log_population: f64,
-    log_land: f64,
-    urban_share: f64,
-    population_cap: f64,
-    chi: f64,
-) -> f64 {
-    let congestion = (chi * (log_population - log_land)).exp();
-    if population_cap == f64::INFINITY {
-        // No cap: the density factor is exactly 1.
-        return congestion;
-    }
-    let over_cap = urban_share * population / population_cap;
-    if over_cap <= 1.0 {
-        return congestion;
-    }
-    congestion * (chi * over_cap.ln()).exp()
+pub fn cost_of_living_from_logs(log_population: f64, log_land: f64, chi: f64) -> f64 {
+    (chi * (log_population - log_land)).exp()
 }
 
 /// Land-cap pressure p = max(0, U·P/Pcap − 0.9)/0.1: 0 below 90 % of the cap, 1 at the cap.
@@ -145,21 +115,13 @@ mod tests {
     }
 
     #[test]
-    fn caps_raise_costs_only_above_the_cap_and_moderately() {
-        let free = cost_of_living(1e6, 1000.0, 0.5, 1e6, 0.05);
-        assert_relative_eq!(free, 1000f64.powf(0.05), max_relative = 1e-14);
-        // At the cap (0.5·2e6 = 1e6) urban density is what ℓ gives: no extra cost.
-        let at_cap = cost_of_living(2e6, 1000.0, 0.5, 1e6, 0.05);
-        assert_relative_eq!(at_cap, 2000f64.powf(0.05), max_relative = 1e-14);
-        // At 1.7 times the cap, urban density is 1.7 times higher: ×1.7^χ.
-        let over = cost_of_living(3.4e6, 1000.0, 0.5, 1e6, 0.05);
+    fn costs_rise_with_density_only() {
         assert_relative_eq!(
-            over,
-            3400f64.powf(0.05) * 1.7f64.powf(0.05),
+            cost_of_living(1e6, 1000.0, 0.05),
+            1000f64.powf(0.05),
             max_relative = 1e-14
         );
-        assert!(over / 3400f64.powf(0.05) < 1.03);
-        assert_relative_eq!(cost_of_living(1e6, 1000.0, 0.5, f64::INFINITY, 0.05), free);
+        assert!(cost_of_living(2e6, 1000.0, 0.05) > cost_of_living(1e6, 1000.0, 0.05));
     }
 
     #[test]

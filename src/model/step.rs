@@ -91,23 +91,12 @@ impl Workspace {
     }
 }
 
-/// Real income ω_i = y_i / c_i of node i, given ln P_i and ln L_i.
+/// Real income ω_i = y_i / c_i of node i, given ln P_i and ln L_i. Land caps do not enter it:
+/// they act on arrivals ([`migrate`]).
 #[inline]
-fn real_income(
-    structure: &Structure,
-    state: &State,
-    log_land: f64,
-    inputs: &StepInputs<'_>,
-    i: usize,
-) -> f64 {
-    let cost = production::cost_of_living_from_logs(
-        state.population[i],
-        state.log_population[i],
-        log_land,
-        inputs.urban_share[i],
-        inputs.population_cap[i],
-        structure.chi,
-    );
+fn real_income(structure: &Structure, state: &State, log_land: f64, i: usize) -> f64 {
+    let cost =
+        production::cost_of_living_from_logs(state.log_population[i], log_land, structure.chi);
     state.income_per_head[i] / cost
 }
 
@@ -130,7 +119,7 @@ impl State {
         };
         for i in 0..nodes {
             state.expected_real_income[i] =
-                real_income(structure, &state, structure.land_km2[i].ln(), inputs, i);
+                real_income(structure, &state, structure.land_km2[i].ln(), i);
         }
         state
     }
@@ -283,7 +272,7 @@ pub fn step(
         .log_land
         .get_or_insert_with(|| structure.land_km2.map(f64::ln));
     for i in 0..nodes {
-        let omega = real_income(structure, state, log_land[i], inputs, i);
+        let omega = real_income(structure, state, log_land[i], i);
         state.expected_real_income[i] =
             structure.rho * omega + (1.0 - structure.rho) * state.expected_real_income[i];
     }

@@ -526,7 +526,12 @@ pub fn summary(comparison: &Comparison<'_>) -> String {
             let Some((_, by_unit)) = all.iter().find(|(y, _)| *y == year) else {
                 continue;
             };
-            let _ = writeln!(out, "{:<6} {}", "", source_line(&run.scenario.name, by_unit));
+            let _ = writeln!(
+                out,
+                "{:<6} {}",
+                "",
+                source_line(&run.scenario.name, by_unit)
+            );
         }
     }
     out
