@@ -256,7 +256,10 @@ fn compare_says_where_added_people_come_from() {
         }
     }
 
-    let run = simulate(&[&scenario("baseline.ron"), "--out", "runs", "-q"], tmp.path());
+    let run = simulate(
+        &[&scenario("baseline.ron"), "--out", "runs", "-q"],
+        tmp.path(),
+    );
     assert_success(&run);
     // A single run writes into the --out folder itself.
     let totals = std::fs::read_to_string(tmp.path().join("runs/totals.csv")).unwrap();
