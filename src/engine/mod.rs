@@ -55,6 +55,9 @@ pub struct Trajectory {
     /// Net migration during the year (arrivals − departures), persons. For the start year: the
     /// calibrated base-year flows, equal by construction to the observed 2010–2014 average.
     pub net_migration: Series,
+    /// The part of `net_migration` exchanged with the rest of China (arrivals from it minus
+    /// departures to it), persons; the rest is net moves from other plan units.
+    pub net_migration_rest_of_china: Series,
     /// Gross departures during the year, persons.
     pub outflow: Series,
     /// Rest-of-China population, persons.
@@ -132,6 +135,7 @@ pub fn simulate_into(
         &mut trajectory.gdp,
         &mut trajectory.urban_population,
         &mut trajectory.net_migration,
+        &mut trajectory.net_migration_rest_of_china,
         &mut trajectory.outflow,
     ] {
         series.resize_with(year_count, || Vec::with_capacity(n));
@@ -150,11 +154,10 @@ pub fn simulate_into(
         let year = prepared.years[index].year;
         // Flows of year t are decided on the state of t−1; the start year reports the flows of
         // the base state itself (the calibrated base-year flows).
-        let matrix = options.flow_matrix_years.contains(&year).then(|| {
-            let weights =
-                step::destination_weights(&prepared.structure, &state, inputs.amenity_shift);
-            crate::model::migration::flow_matrix(inputs.kernel, &weights, &state.population)
-        });
+        let matrix = options
+            .flow_matrix_years
+            .contains(&year)
+            .then(|| step::flow_matrix(&prepared.structure, &state, &inputs));
         if index == 0 {
             work.output.flows = step::flows(&prepared.structure, &state, &inputs);
         } else {
@@ -196,6 +199,8 @@ fn record(
     trajectory.gdp[index].extend(people.iter().zip(income).map(|(p, y)| p * y));
     trajectory.urban_population[index].extend(people.iter().zip(urban_share).map(|(p, u)| p * u));
     trajectory.net_migration[index].extend(inflow.iter().zip(outflow).map(|(i, o)| i - o));
+    trajectory.net_migration_rest_of_china[index]
+        .extend_from_slice(&flows.net_rest_of_china.as_slice()[1..=n]);
     trajectory.outflow[index].extend_from_slice(outflow);
     trajectory
         .rest_of_china_population

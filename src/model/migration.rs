@@ -160,9 +160,23 @@ pub struct Flows {
     /// `outflow` from P: when nearly everyone leaves, P − outflow cancels catastrophically and
     /// could round to zero or below, while P·π_ii stays positive.
     pub stay: DVector<f64>,
+    /// Each node's net exchange with the rest of China (arrivals from node 0 minus departures to
+    /// it), persons; entry 0 is minus the sum over the units. The part of `inflow − outflow`
+    /// that comes from or goes to outside the region, for the compare decomposition.
+    pub net_rest_of_china: DVector<f64>,
 }
 
 impl Flows {
+    /// All-zero flows for `nodes` nodes (a buffer to fill).
+    pub fn zeros(nodes: usize) -> Flows {
+        Flows {
+            inflow: DVector::zeros(nodes),
+            outflow: DVector::zeros(nodes),
+            stay: DVector::zeros(nodes),
+            net_rest_of_china: DVector::zeros(nodes),
+        }
+    }
+
     pub fn net(&self) -> DVector<f64> {
         &self.inflow - &self.outflow
     }
@@ -194,17 +208,34 @@ pub fn flows_into(
     work: &mut Workspace,
     out: &mut Flows,
 ) {
-    // off_i = Σ_k K_ik D_k (moving options of origin i)
+    flows_with_arrival_weights_into(kernel, weights, weights, population, work, out);
+}
+
+/// [`flows_into`] with separate weights for staying (D_i) and for arriving (D̂_j = φ_j·D_j):
+/// π_ij = K_ij·D̂_j / (D_i + Σ_k K_ik·D̂_k), π_ii = D_i / (same). Scaling D̂_j is scaling column j
+/// of K for every origin but j itself, so a land cap (φ_j < 1) makes j harder to move into
+/// without touching its own residents' choice between staying and leaving; everyone else's
+/// moving options shrink, so the diverted movers stay home or go elsewhere. People are conserved
+/// for any D̂ (Σ_i out_i = Σ_i Σ_k K_ik·D̂_k·P_i/den_i = Σ_k in_k).
+pub fn flows_with_arrival_weights_into(
+    kernel: &DMatrix<f64>,
+    stay_weights: &DVector<f64>,
+    arrival_weights: &DVector<f64>,
+    population: &DVector<f64>,
+    work: &mut Workspace,
+    out: &mut Flows,
+) {
+    // off_i = Σ_k K_ik D̂_k (moving options of origin i)
     super::linalg::gemv(
         work.off_diagonal_choice.as_mut_slice(),
         kernel,
-        weights.as_slice(),
+        arrival_weights.as_slice(),
     );
     for i in 0..population.len() {
-        let denominator = weights[i] + work.off_diagonal_choice[i];
+        let denominator = stay_weights[i] + work.off_diagonal_choice[i];
         work.scaled_population[i] = population[i] / denominator;
         out.outflow[i] = population[i] * (work.off_diagonal_choice[i] / denominator);
-        out.stay[i] = population[i] * (weights[i] / denominator);
+        out.stay[i] = population[i] * (stay_weights[i] / denominator);
     }
     // arrivals_j = Σ_i K_ij P_i / den_i
     super::linalg::gemv_tr(
@@ -213,18 +244,25 @@ pub fn flows_into(
         work.scaled_population.as_slice(),
     );
     for j in 0..population.len() {
-        out.inflow[j] = weights[j] * work.arrivals[j];
+        out.inflow[j] = arrival_weights[j] * work.arrivals[j];
     }
+    // The rest-of-China part of in_j and out_j: M_0j − M_j0 = s_0·K_0j·D̂_j − s_j·K_j0·D̂_0,
+    // s_i = P_i/den_i. Two reads of K per unit: negligible next to the two products above.
+    let from_rest = work.scaled_population[0];
+    let mut total = 0.0;
+    for j in 1..population.len() {
+        let net = from_rest * kernel[(0, j)] * arrival_weights[j]
+            - work.scaled_population[j] * kernel[(j, 0)] * arrival_weights[0];
+        out.net_rest_of_china[j] = net;
+        total += net;
+    }
+    out.net_rest_of_china[0] = -total;
 }
 
 /// Convenience wrapper of [`flows_into`] that allocates.
 pub fn flows(kernel: &DMatrix<f64>, weights: &DVector<f64>, population: &DVector<f64>) -> Flows {
     let n = population.len();
-    let mut out = Flows {
-        inflow: DVector::zeros(n),
-        outflow: DVector::zeros(n),
-        stay: DVector::zeros(n),
-    };
+    let mut out = Flows::zeros(n);
     flows_into(
         kernel,
         weights,
@@ -242,14 +280,25 @@ pub fn flow_matrix(
     weights: &DVector<f64>,
     population: &DVector<f64>,
 ) -> DMatrix<f64> {
+    flow_matrix_with_arrival_weights(kernel, weights, weights, population)
+}
+
+/// [`flow_matrix`] with separate stay and arrival weights, as in
+/// [`flows_with_arrival_weights_into`].
+pub fn flow_matrix_with_arrival_weights(
+    kernel: &DMatrix<f64>,
+    stay_weights: &DVector<f64>,
+    arrival_weights: &DVector<f64>,
+    population: &DVector<f64>,
+) -> DMatrix<f64> {
     let n = population.len();
     let scaled: Vec<f64> = (0..n)
         .map(|i| {
-            let off: f64 = (0..n).map(|k| kernel[(i, k)] * weights[k]).sum();
-            population[i] / (weights[i] + off)
+            let off: f64 = (0..n).map(|k| kernel[(i, k)] * arrival_weights[k]).sum();
+            population[i] / (stay_weights[i] + off)
         })
         .collect();
-    DMatrix::from_fn(n, n, |i, j| scaled[i] * kernel[(i, j)] * weights[j])
+    DMatrix::from_fn(n, n, |i, j| scaled[i] * kernel[(i, j)] * arrival_weights[j])
 }
 
 /// Choice probabilities of one origin over all destinations (stay included); sums to 1.
@@ -320,6 +369,61 @@ mod tests {
             assert!(f.outflow[i] <= population[i]);
         }
         assert!(f.net().sum().abs() <= 1e-12 * f.inflow.sum());
+    }
+
+    #[test]
+    fn the_rest_of_china_exchange_is_the_first_row_and_column_of_the_matrix() {
+        let (kernel, weights, population) = small_system();
+        let mut arrival = weights.clone();
+        arrival[2] *= 0.3;
+        let mut f = Flows::zeros(4);
+        flows_with_arrival_weights_into(
+            &kernel,
+            &weights,
+            &arrival,
+            &population,
+            &mut Workspace::new(4),
+            &mut f,
+        );
+        let m = flow_matrix_with_arrival_weights(&kernel, &weights, &arrival, &population);
+        for j in 1..4 {
+            assert_relative_eq!(
+                f.net_rest_of_china[j],
+                m[(0, j)] - m[(j, 0)],
+                max_relative = 1e-12
+            );
+            assert_relative_eq!(f.inflow[j], m.column(j).sum(), max_relative = 1e-12);
+        }
+        assert_relative_eq!(f.net_rest_of_china[0], f.net()[0], max_relative = 1e-12);
+    }
+
+    #[test]
+    fn damped_arrivals_divert_movers_without_touching_the_unit_s_own_residents() {
+        let (kernel, weights, population) = small_system();
+        let free = flows(&kernel, &weights, &population);
+        let mut arrival = weights.clone();
+        arrival[1] *= 0.25;
+        let mut damped = Flows::zeros(4);
+        flows_with_arrival_weights_into(
+            &kernel,
+            &weights,
+            &arrival,
+            &population,
+            &mut Workspace::new(4),
+            &mut damped,
+        );
+        // The capped unit's own residents choose as before; fewer people arrive.
+        assert_eq!(damped.outflow[1], free.outflow[1]);
+        assert_eq!(damped.stay[1], free.stay[1]);
+        assert!(damped.inflow[1] < free.inflow[1]);
+        assert!(damped.inflow[1] > 0.25 * free.inflow[1]);
+        // Everyone else ends up with at least the free net gain: the movers are diverted.
+        let (net_free, net_damped) = (free.net(), damped.net());
+        for i in [0, 2, 3] {
+            assert!(net_damped[i] >= net_free[i] - 1e-9 * population[i]);
+            assert!(damped.outflow[i] <= free.outflow[i]);
+        }
+        assert!(net_damped.sum().abs() <= 1e-12 * damped.inflow.sum());
     }
 
     #[test]

@@ -60,46 +60,35 @@ pub fn next_income_per_head(
     previous * (1.0 + growth) * (gamma * (access_now / access_before).ln()).exp()
 }
 
-/// Cost-of-living index c = (P/L)^χ·(1 + κ·max(0, U·P/Pcap − 0.9)/0.1)².
-/// Caps act through costs: nobody is deleted, the unit just gets dearer as it nears the cap.
-pub fn cost_of_living(
-    population: f64,
-    land_km2: f64,
-    urban_share: f64,
-    population_cap: f64,
-    chi: f64,
-    kappa: f64,
-) -> f64 {
-    cost_of_living_from_logs(
-        population,
-        population.ln(),
-        land_km2.ln(),
-        urban_share,
-        population_cap,
-        chi,
-        kappa,
-    )
+/// Cost-of-living index c = (P/L)^χ: congestion rises with density.
+///
+/// Land caps do not enter it. A cost in the destination utility also sets the stay option, so
+/// it would push a capped unit's residents out (it did before issue 9: MODEL.md 2.3); a cap acts
+/// on arrivals instead ([`arrival_factor`]).
+pub fn cost_of_living(population: f64, land_km2: f64, chi: f64) -> f64 {
+    cost_of_living_from_logs(population.ln(), land_km2.ln(), chi)
 }
 
 /// [`cost_of_living`] given ln P and ln L, which the yearly step already has: one `exp`
 /// instead of a `powf` in the hot loop.
 #[inline]
-pub fn cost_of_living_from_logs(
-    population: f64,
-    log_population: f64,
-    log_land: f64,
-    urban_share: f64,
-    population_cap: f64,
-    chi: f64,
-    kappa: f64,
-) -> f64 {
-    let congestion = (chi * (log_population - log_land)).exp();
-    if population_cap == f64::INFINITY {
-        // No cap: the pressure term is exactly 0 and its factor exactly 1.
-        return congestion;
-    }
-    let pressure = (urban_share * population / population_cap - 0.9).max(0.0) / 0.1;
-    congestion * (1.0 + kappa * pressure).powi(2)
+pub fn cost_of_living_from_logs(log_population: f64, log_land: f64, chi: f64) -> f64 {
+    (chi * (log_population - log_land)).exp()
+}
+
+/// Land-cap pressure p = max(0, U·P/Pcap − 0.9)/0.1: 0 below 90 % of the cap, 1 at the cap.
+#[inline]
+pub fn cap_pressure(population: f64, urban_share: f64, population_cap: f64) -> f64 {
+    (urban_share * population / population_cap - 0.9).max(0.0) / 0.1
+}
+
+/// φ = 1/(1 + κ·p)²: the share of would-be arrivals a capped unit still admits (1 below 90 % of
+/// the cap, 1/(1+κ)² = 0.44 at the cap, 1/(1+2κ)² = 0.25 at 110 %, at the default κ = 0.5).
+/// The step never lets it fall below what replaces the unit's own leavers
+/// (`model::step`), so a cap diverts growth and does not empty the unit.
+#[inline]
+pub fn arrival_factor(pressure: f64, kappa: f64) -> f64 {
+    1.0 / (1.0 + kappa * pressure).powi(2)
 }
 
 #[cfg(test)]
@@ -126,16 +115,24 @@ mod tests {
     }
 
     #[test]
-    fn caps_only_bite_above_ninety_percent() {
-        let free = cost_of_living(1e6, 1000.0, 0.5, 1e6, 0.05, 0.5);
-        assert_relative_eq!(free, 1000f64.powf(0.05), max_relative = 1e-14);
-        // 0.5·2e6/1e6 = 1.0 → pressure 1 → (1 + 0.5)²
-        let capped = cost_of_living(2e6, 1000.0, 0.5, 1e6, 0.05, 0.5);
-        assert_relative_eq!(capped, 2000f64.powf(0.05) * 2.25, max_relative = 1e-14);
+    fn costs_rise_with_density_only() {
         assert_relative_eq!(
-            cost_of_living(1e6, 1000.0, 0.5, f64::INFINITY, 0.05, 0.5),
-            free
+            cost_of_living(1e6, 1000.0, 0.05),
+            1000f64.powf(0.05),
+            max_relative = 1e-14
         );
+        assert!(cost_of_living(2e6, 1000.0, 0.05) > cost_of_living(1e6, 1000.0, 0.05));
+    }
+
+    #[test]
+    fn arrivals_are_damped_only_above_ninety_percent_of_a_cap() {
+        assert_eq!(cap_pressure(1.0e6, 0.5, 1e6), 0.0);
+        assert_eq!(arrival_factor(cap_pressure(1.0e6, 0.5, 1e6), 0.5), 1.0);
+        assert_eq!(cap_pressure(2e6, 0.5, f64::INFINITY), 0.0);
+        assert_relative_eq!(cap_pressure(2e6, 0.5, 1e6), 1.0, max_relative = 1e-12);
+        assert_relative_eq!(arrival_factor(1.0, 0.5), 1.0 / 2.25);
+        assert!(arrival_factor(2.0, 0.5) < arrival_factor(1.0, 0.5));
+        assert_eq!(arrival_factor(5.0, 0.0), 1.0);
     }
 
     #[test]

@@ -48,6 +48,7 @@ pub fn write_all(comparison: &Comparison<'_>, dir: &Path) -> Result<Vec<String>,
     write("comparison_totals.csv", totals_csv(comparison))?;
     write("inputs_diff.csv", inputs_diff_csv(comparison))?;
     write("targets_comparison.csv", targets_csv(comparison))?;
+    write("comparison_sources.csv", sources_csv(comparison))?;
     for stem in draw_all(comparison, dir)? {
         written.push(format!("{stem}.svg"));
         written.push(format!("{stem}.png"));
@@ -131,6 +132,129 @@ pub fn totals_csv(comparison: &Comparison<'_>) -> String {
                     f1(population),
                     f1(gdp),
                     f2(gdp / population),
+                );
+            }
+        }
+    }
+    out
+}
+
+/// Where one unit's (or the region's) population difference from the reference comes from,
+/// cumulated from the common start year to some year, persons. `difference` = `at_start` +
+/// `rest_of_china` + `other_units` + `natural_growth` (an accounting identity of the runs).
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Sources {
+    /// P(t) − P_ref(t).
+    pub difference: f64,
+    /// The difference in the common start year (0 when both runs start from the same data).
+    pub at_start: f64,
+    /// More (or less) cumulative net migration from the rest of China.
+    pub rest_of_china: f64,
+    /// More (or less) cumulative net moves from the other plan units (sums to 0 over the region).
+    pub other_units: f64,
+    /// More (or less) cumulative natural growth (births minus deaths, on a different population).
+    pub natural_growth: f64,
+}
+
+impl Sources {
+    fn add(&mut self, other: &Sources) {
+        self.difference += other.difference;
+        self.at_start += other.at_start;
+        self.rest_of_china += other.rest_of_china;
+        self.other_units += other.other_units;
+        self.natural_growth += other.natural_growth;
+    }
+}
+
+/// The sources of `run`'s population difference from `reference`, per year from the later of
+/// the two start years to the earlier end year, per unit. A run's yearly change splits exactly
+/// into net migration with the rest of China (`net_migration_rest_of_china`), net moves from
+/// other units (the rest of `net_migration`) and natural growth (what remains of the change:
+/// P(t) − P(t−1) − net(t)); the difference of cumulated components is the difference of
+/// population changes.
+pub fn sources(run: &Trajectory, reference: &Trajectory) -> Vec<(i32, Vec<Sources>)> {
+    let (Some(&first_run), Some(&first_ref)) = (run.years.first(), reference.years.first()) else {
+        return Vec::new();
+    };
+    let start = first_run.max(first_ref);
+    let units = run.population.first().map_or(0, Vec::len);
+    let (Some(i0), Some(r0)) = (run.year_index(start), reference.year_index(start)) else {
+        return Vec::new();
+    };
+    let mut cumulative: Vec<Sources> = (0..units)
+        .map(|u| {
+            let gap = run.population[i0][u] - reference.population[r0][u];
+            Sources {
+                difference: gap,
+                at_start: gap,
+                ..Sources::default()
+            }
+        })
+        .collect();
+    let mut out = vec![(start, cumulative.clone())];
+    // (rest of China, other units, natural growth) of one run's year k for unit u.
+    let components = |t: &Trajectory, k: usize, u: usize| -> (f64, f64, f64) {
+        let net = t.net_migration[k][u];
+        let rest = t.net_migration_rest_of_china[k][u];
+        let natural = t.population[k][u] - t.population[k - 1][u] - net;
+        (rest, net - rest, natural)
+    };
+    for year in start + 1.. {
+        let (Some(i), Some(r)) = (run.year_index(year), reference.year_index(year)) else {
+            break;
+        };
+        for (u, c) in cumulative.iter_mut().enumerate() {
+            let (rest, moves, natural) = components(run, i, u);
+            let (rest_ref, moves_ref, natural_ref) = components(reference, r, u);
+            c.rest_of_china += rest - rest_ref;
+            c.other_units += moves - moves_ref;
+            c.natural_growth += natural - natural_ref;
+            c.difference = run.population[i][u] - reference.population[r][u];
+        }
+        out.push((year, cumulative.clone()));
+    }
+    out
+}
+
+/// The region's sources: the sum over units (moves between plan units cancel).
+pub fn region_sources(by_unit: &[Sources]) -> Sources {
+    let mut total = Sources::default();
+    for s in by_unit {
+        total.add(s);
+    }
+    total
+}
+
+/// People moved between plan units by the scenario: the sum of the positive cumulative
+/// differences in net moves from other units (what some units gain from the others).
+pub fn moved_between_units(by_unit: &[Sources]) -> f64 {
+    by_unit.iter().map(|s| s.other_units.max(0.0)).sum()
+}
+
+/// `comparison_sources.csv`: every scenario but the reference, every year from the common start,
+/// every unit and the plan area: the population difference from the reference and its sources.
+pub fn sources_csv(comparison: &Comparison<'_>) -> String {
+    let mut out = String::from("scenario,year,unit_id,population_diff,from_rest_of_china,from_other_units,natural_growth,difference_at_start\n");
+    let reference = comparison.reference();
+    for run in comparison.runs.iter().skip(1) {
+        for (year, by_unit) in sources(run.trajectory, reference.trajectory) {
+            let rows = run
+                .data
+                .units
+                .iter()
+                .map(|unit| unit.id.as_str())
+                .zip(by_unit.iter().copied())
+                .chain(std::iter::once(("plan_area", region_sources(&by_unit))));
+            for (id, s) in rows {
+                let _ = writeln!(
+                    out,
+                    "{},{year},{id},{},{},{},{},{}",
+                    run.scenario.name,
+                    f1(s.difference),
+                    f1(s.rest_of_china),
+                    f1(s.other_units),
+                    f1(s.natural_growth),
+                    f1(s.at_start),
                 );
             }
         }
@@ -385,8 +509,43 @@ pub fn summary(comparison: &Comparison<'_>) -> String {
                     )),
             );
         }
+        let _ = writeln!(
+            out,
+            "{:<6} where the difference comes from (cumulative to {year}, 10^4 persons):",
+            ""
+        );
+        for run in comparison.runs.iter().skip(1) {
+            let all = sources(run.trajectory, comparison.reference().trajectory);
+            let Some((_, by_unit)) = all.iter().find(|(y, _)| *y == year) else {
+                continue;
+            };
+            let _ = writeln!(
+                out,
+                "{:<6} {}",
+                "",
+                source_line(&run.scenario.name, by_unit)
+            );
+        }
     }
     out
+}
+
+/// "plan  +875.3 = +700.1 from the rest of China + 175.2 natural growth; 150.3 moved between
+/// plan units" (10⁴ persons).
+fn source_line(name: &str, by_unit: &[Sources]) -> String {
+    let total = region_sources(by_unit);
+    let start = if total.at_start.abs() >= 50.0 {
+        format!(" {:+.1} at the start,", total.at_start / 1e4)
+    } else {
+        String::new()
+    };
+    format!(
+        "{name:<18} {:>+9.1} ={start} {:+.1} from the rest of China, {:+.1} natural growth; {:.1} moved between plan units",
+        total.difference / 1e4,
+        total.rest_of_china / 1e4,
+        total.natural_growth / 1e4,
+        moved_between_units(by_unit) / 1e4,
+    )
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -618,4 +777,52 @@ pub fn check_years(years: &[i32], scenarios: &[&Scenario]) -> Result<(), String>
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A two-unit run: population, net migration and its rest-of-China part per year.
+    fn run(population: &[[f64; 2]], net: &[[f64; 2]], rest: &[[f64; 2]]) -> Trajectory {
+        Trajectory {
+            years: (2014..).take(population.len()).collect(),
+            population: population.iter().map(|r| r.to_vec()).collect(),
+            net_migration: net.iter().map(|r| r.to_vec()).collect(),
+            net_migration_rest_of_china: rest.iter().map(|r| r.to_vec()).collect(),
+            ..Trajectory::default()
+        }
+    }
+
+    #[test]
+    fn sources_add_up_to_the_difference_and_moves_between_units_cancel() {
+        let reference = run(
+            &[[100.0, 50.0], [103.0, 51.0], [106.0, 52.0]],
+            &[[0.0, 0.0], [2.0, 0.5], [2.0, 0.5]],
+            &[[0.0, 0.0], [1.0, 1.0], [1.0, 1.0]],
+        );
+        // Unit 0 draws 3 more from unit 1 and 4 more from the rest of China in 2015, and its
+        // natural growth is one person higher.
+        let scenario = run(
+            &[[100.0, 50.0], [111.0, 48.0], [114.0, 49.0]],
+            &[[0.0, 0.0], [9.0, -2.5], [2.0, 0.5]],
+            &[[0.0, 0.0], [5.0, 1.0], [1.0, 1.0]],
+        );
+        let all = sources(&scenario, &reference);
+        assert_eq!(all.len(), 3);
+        let (year, by_unit) = &all[2];
+        assert_eq!(*year, 2016);
+        for s in by_unit {
+            let sum = s.at_start + s.rest_of_china + s.other_units + s.natural_growth;
+            assert!((sum - s.difference).abs() < 1e-9);
+        }
+        assert_eq!(by_unit[0].rest_of_china, 4.0);
+        assert_eq!(by_unit[0].other_units, 3.0);
+        assert_eq!(by_unit[0].natural_growth, 1.0);
+        assert_eq!(by_unit[1].other_units, -3.0);
+        let region = region_sources(by_unit);
+        assert_eq!(region.other_units, 0.0);
+        assert_eq!(region.difference, 5.0);
+        assert_eq!(moved_between_units(by_unit), 3.0);
+    }
 }

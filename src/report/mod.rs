@@ -154,12 +154,13 @@ pub(crate) fn f2(x: f64) -> String {
     format!("{x:.2}")
 }
 
-const SERIES_HEADER: [&str; 5] = [
+const SERIES_HEADER: [&str; 6] = [
     "population",
     "gdp",
     "gdp_per_capita",
     "urban_population",
     "net_migration",
+    "net_migration_rest_of_china",
 ];
 
 /// One row of `trajectories.csv` or `totals.csv`: the sums over `members` in one year.
@@ -168,7 +169,7 @@ fn series_row(
     year_index: usize,
     id: &str,
     members: &[usize],
-) -> [String; 8] {
+) -> [String; 9] {
     let t = report.trajectory;
     let sum = |series: &crate::engine::Series| -> f64 {
         members.iter().map(|&u| series[year_index][u]).sum()
@@ -184,6 +185,7 @@ fn series_row(
         f2(gdp / population),
         f1(sum(&t.urban_population)),
         f1(sum(&t.net_migration)),
+        f1(sum(&t.net_migration_rest_of_china)),
     ]
 }
 
@@ -572,6 +574,7 @@ pub fn write_manifest(
             "gdp_per_capita": "yuan per person at constant 2014 prices",
             "urban_population": "persons",
             "net_migration": "persons moving in during the year minus persons moving out (start year: calibrated base-year flows)",
+            "net_migration_rest_of_china": "the part of net_migration exchanged with the rest of China, persons (the rest is net moves from other plan units)",
             "persons": "persons moving from origin to destination during the year",
         },
     });

@@ -227,3 +227,68 @@ fn compare_takes_years_from_each_scenarios_own_start() {
     assert_success(&out);
     assert!(out_dir.join("comparison.csv").is_file());
 }
+
+/// `comparison_sources.csv` splits every difference into rest of China, other units and natural
+/// growth, and the parts add up; at the plan-area level moves between units cancel. The
+/// single run's net migration of the plan area is all exchange with the rest of China.
+#[test]
+fn compare_says_where_added_people_come_from() {
+    let tmp = tempfile::tempdir().unwrap();
+    let args = [
+        "compare",
+        &scenario("baseline.ron"),
+        &scenario("hukou_open.ron"),
+        "--out",
+        "cmp",
+    ];
+    let out = simulate(&args, tmp.path());
+    assert_success(&out);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("from the rest of China") && stdout.contains("moved between plan units"),
+        "{stdout}"
+    );
+    let sources = std::fs::read_to_string(tmp.path().join("cmp/comparison_sources.csv")).unwrap();
+    let mut lines = sources.lines();
+    assert_eq!(
+        lines.next().unwrap(),
+        "scenario,year,unit_id,population_diff,from_rest_of_china,from_other_units,natural_growth,difference_at_start"
+    );
+    // One scenario × 17 years (2014–2030) × (44 units + plan area).
+    assert_eq!(sources.lines().count(), 17 * 45 + 1);
+    for line in lines {
+        let cells: Vec<&str> = line.split(',').collect();
+        let number = |k: usize| cells[k].parse::<f64>().unwrap();
+        let parts = number(4) + number(5) + number(6) + number(7);
+        assert!((parts - number(3)).abs() <= 0.5, "{line}");
+        if cells[2] == "plan_area" {
+            assert!(number(5).abs() <= 0.5, "moves between units cancel: {line}");
+            if cells[1] == "2030" {
+                // Hukou cuts draw people from the rest of China.
+                assert!(number(4) > 0.9 * number(3) && number(3) > 0.0, "{line}");
+            }
+        }
+    }
+
+    let run = simulate(
+        &[&scenario("baseline.ron"), "--out", "runs", "-q"],
+        tmp.path(),
+    );
+    assert_success(&run);
+    // A single run writes into the --out folder itself.
+    let totals = std::fs::read_to_string(tmp.path().join("runs/totals.csv")).unwrap();
+    let header: Vec<&str> = totals.lines().next().unwrap().split(',').collect();
+    let net = header.iter().position(|&h| h == "net_migration").unwrap();
+    let rest = header
+        .iter()
+        .position(|&h| h == "net_migration_rest_of_china")
+        .unwrap();
+    for line in totals.lines().filter(|l| l.contains(",plan_area,")) {
+        let cells: Vec<f64> = line
+            .split(',')
+            .skip(3)
+            .map(|c| c.parse().unwrap())
+            .collect();
+        assert!((cells[net - 3] - cells[rest - 3]).abs() <= 0.2, "{line}");
+    }
+}
