@@ -363,17 +363,25 @@ fn compare(paths: &[PathBuf], years: &[i32], output: &OutputArgs) -> anyhow::Res
             engine::simulate(prepared, &options, &mut engine::Silent)
         })
         .collect();
+    // Each scenario's parameter uncertainty, for the intervals of comparison.csv.
+    let spreads: Vec<_> = loaded
+        .par_iter()
+        .map(|(scenario, data)| crate::sweep::spread::parameter_spread(data, scenario))
+        .collect();
     let runs: Vec<RunReport<'_>> = loaded
         .iter()
         .zip(&prepared)
         .zip(&trajectories)
-        .map(|(((scenario, data), prepared), trajectory)| RunReport {
-            data,
-            scenario,
-            prepared,
-            trajectory,
-            parameter_spread: None,
-        })
+        .zip(&spreads)
+        .map(
+            |((((scenario, data), prepared), trajectory), spread)| RunReport {
+                data,
+                scenario,
+                prepared,
+                trajectory,
+                parameter_spread: Some(spread),
+            },
+        )
         .collect();
     let comparison = report::compare::Comparison {
         runs,

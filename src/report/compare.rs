@@ -77,7 +77,10 @@ fn difference(value: f64, reference: f64) -> (String, String) {
 /// `comparison.csv`: per scenario, requested year and unit, levels and differences from the
 /// reference.
 pub fn comparison_csv(comparison: &Comparison<'_>) -> String {
-    let mut out = String::from("scenario,year,unit_id,population,gdp,population_diff,population_diff_pct,gdp_diff,gdp_diff_pct\n");
+    let mut out = format!(
+        "scenario,year,unit_id,population,gdp,population_diff,population_diff_pct,gdp_diff,gdp_diff_pct,{}\n",
+        super::INTERVAL_HEADER.join(",")
+    );
     let reference = comparison.reference().trajectory;
     for run in &comparison.runs {
         let t = run.trajectory;
@@ -90,11 +93,12 @@ pub fn comparison_csv(comparison: &Comparison<'_>) -> String {
                 let (dg, dg_pct) = difference(t.gdp[i][u], reference.gdp[r][u]);
                 let _ = writeln!(
                     out,
-                    "{},{year},{},{},{},{dp},{dp_pct},{dg},{dg_pct}",
+                    "{},{year},{},{},{},{dp},{dp_pct},{dg},{dg_pct},{}",
                     run.scenario.name,
                     unit.id,
                     f1(t.population[i][u]),
                     f1(t.gdp[i][u]),
+                    super::interval_cells(run, i, u).join(","),
                 );
             }
         }

@@ -191,7 +191,7 @@ fn series_row(
 
 /// The interval columns of `trajectories.csv` (backtest::intervals): 80 % and 95 % bounds of
 /// population and GDP.
-const INTERVAL_HEADER: [&str; 8] = [
+pub(crate) const INTERVAL_HEADER: [&str; 8] = [
     "population_lo80",
     "population_hi80",
     "population_lo95",
@@ -204,7 +204,11 @@ const INTERVAL_HEADER: [&str; 8] = [
 
 /// The interval columns of one unit's row, in [`INTERVAL_HEADER`] order: the backtest error
 /// at this horizon combined with the parameter spread, σ = √((s·h)² + σ_par²).
-fn interval_cells(report: &RunReport<'_>, year_index: usize, unit: usize) -> Vec<String> {
+pub(crate) fn interval_cells(
+    report: &RunReport<'_>,
+    year_index: usize,
+    unit: usize,
+) -> Vec<String> {
     use crate::backtest::intervals::{
         interval_with_sigma, log_sigma, GDP_ERROR_PER_YEAR, POPULATION_ERROR_PER_YEAR, Z80, Z95,
     };

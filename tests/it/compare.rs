@@ -124,12 +124,22 @@ fn compare_writes_its_tables_and_charts_and_refuses_to_overwrite() {
     // Two scenarios × two years × 44 units + header.
     let comparison = std::fs::read_to_string(dir.join("comparison.csv")).unwrap();
     assert_eq!(comparison.lines().count(), 2 * 2 * 44 + 1);
-    // The reference differs from itself by nothing; the lever only acts from 2028.
+    // The reference differs from itself by nothing; the lever only acts from 2028. Every row
+    // carries its 80 % and 95 % intervals around the projection.
+    assert!(comparison.lines().next().unwrap().ends_with(
+        "population_lo80,population_hi80,population_lo95,population_hi95,gdp_lo80,gdp_hi80,gdp_lo95,gdp_hi95"
+    ));
     for line in comparison.lines().skip(1) {
         let cells: Vec<&str> = line.split(',').collect();
         if cells[0] == "baseline" || cells[1] == "2020" {
             assert_eq!(cells[5], "0.0", "{line}");
         }
+        let number = |i: usize| cells[i].parse::<f64>().unwrap();
+        assert!(
+            number(11) < number(9) && number(9) < number(3) && number(3) < number(10),
+            "{line}"
+        );
+        assert!(number(10) < number(12), "{line}");
     }
     // The 14 regional-centre targets × two scenarios, with their range and verdict; the 2014
     // base-year facts are not targets.
