@@ -55,18 +55,17 @@ fn the_readme_shows_the_current_baseline_summary() {
     );
 }
 
-/// The hindcast backtest the README reports ("How good is it?"): its summary is golden, and
-/// every MAPE / median APE / bias triple of it appears in the README's table.
-#[test]
-fn the_readme_shows_the_current_hindcast_backtest() {
+/// A backtest the README reports ("How good is it?"): its summary is golden, and every
+/// MAPE / median APE / bias triple and every model coverage pair of it appears in the README.
+fn check_readme_backtest(scenario: &str, observed: &str, golden: &str) {
     let tmp = tempfile::tempdir().unwrap();
     let out_dir = tmp.path().join("backtest");
     let out = super::cli::simulate(
         &[
             "backtest",
-            root().join("scenarios/hindcast_2010.ron").to_str().unwrap(),
+            root().join(scenario).to_str().unwrap(),
             "--observed",
-            root().join("data/observed_2014.csv").to_str().unwrap(),
+            root().join(observed).to_str().unwrap(),
             "--out",
             out_dir.to_str().unwrap(),
             "--quiet",
@@ -75,14 +74,14 @@ fn the_readme_shows_the_current_hindcast_backtest() {
     );
     assert_success(&out);
     let summary = std::fs::read_to_string(out_dir.join("backtest_summary.csv")).unwrap();
-    let path = root().join("tests/golden/hindcast_backtest_summary.csv");
+    let path = root().join("tests/golden").join(golden);
     if std::env::var_os("UPDATE_GOLDEN").is_some() {
         std::fs::write(&path, &summary).unwrap();
     } else {
-        let expected = std::fs::read_to_string(&path).unwrap();
+        let expected = std::fs::read_to_string(&path).unwrap_or_default();
         assert!(
             summary == expected,
-            "the hindcast backtest changed; review, update README \"How good is it?\" and run UPDATE_GOLDEN=1 cargo test --test it golden\n--- expected\n{expected}\n--- got\n{summary}"
+            "the backtest of {scenario} against {observed} changed; review, update README \"How good is it?\" and run UPDATE_GOLDEN=1 cargo test --test it golden\n--- expected\n{expected}\n--- got\n{summary}"
         );
     }
     let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
@@ -98,7 +97,41 @@ fn the_readme_shows_the_current_hindcast_backtest() {
         .replace('-', "−");
         assert!(
             readme.contains(&cell),
-            "README.md's hindcast table lacks `{cell}` ({line})"
+            "README.md's table for {scenario} against {observed} lacks `{cell}` ({line})"
         );
+        if fields[1] == "model" {
+            let coverage = format!(
+                "| {:.0} % / {:.0} % |",
+                100.0 * number(10),
+                100.0 * number(11)
+            );
+            assert!(
+                readme.contains(&coverage),
+                "README.md's table for {scenario} against {observed} lacks `{coverage}` ({line})"
+            );
+        }
     }
+}
+
+#[test]
+fn the_readme_shows_the_current_hindcast_backtest() {
+    check_readme_backtest(
+        "scenarios/hindcast_2010.ron",
+        "data/observed_2014.csv",
+        "hindcast_backtest_summary.csv",
+    );
+}
+
+#[test]
+fn the_readme_shows_the_current_out_of_sample_backtests() {
+    check_readme_backtest(
+        "scenarios/hindcast_2010.ron",
+        "data/observed_2017_2018.csv",
+        "hindcast_2017_2018_backtest_summary.csv",
+    );
+    check_readme_backtest(
+        "scenarios/baseline.ron",
+        "data/observed_2017_2018.csv",
+        "baseline_2017_2018_backtest_summary.csv",
+    );
 }
