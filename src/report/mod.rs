@@ -245,26 +245,35 @@ pub(crate) fn interval_cells(
     cells
 }
 
-/// Writes `header` then one row per year and group of units; with `intervals`, each group is
-/// one unit and its row ends with the interval columns.
+/// Writes `header` then one row per year and group of units; with `per_unit`, each group is one
+/// unit, named (Chinese, English, province) after its id, and its row ends with the intervals.
 fn write_series(
     report: &RunReport<'_>,
     path: &Path,
     id_column: &str,
     groups: &[(String, Vec<usize>)],
-    intervals: bool,
+    per_unit: bool,
 ) -> Result<(), ReportError> {
     let mut writer = csv_writer(path)?;
     let err = csv_error(path);
+    let names = ["name_zh", "name_en", "province"];
     let header = ["scenario", "year", id_column]
         .into_iter()
+        .chain(names.into_iter().filter(|_| per_unit))
         .chain(SERIES_HEADER)
-        .chain(INTERVAL_HEADER.into_iter().filter(|_| intervals));
+        .chain(INTERVAL_HEADER.into_iter().filter(|_| per_unit));
     writer.write_record(header).map_err(&err)?;
     for index in 0..report.trajectory.years.len() {
         for (id, members) in groups {
             let mut row = series_row(report, index, id, members).to_vec();
-            if intervals {
+            if per_unit {
+                let unit = &report.data.units[members[0]];
+                let names = [
+                    unit.name_zh.clone(),
+                    unit.name_en.clone(),
+                    unit.province.id().to_string(),
+                ];
+                row.splice(3..3, names);
                 row.extend(interval_cells(report, index, members[0]));
             }
             writer.write_record(&row).map_err(&err)?;
