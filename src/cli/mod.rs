@@ -92,8 +92,9 @@ pub enum Command {
         #[arg(required = true, num_args = 2.., value_name = "SCENARIO.ron")]
         scenarios: Vec<PathBuf>,
 
-        /// Years of the unit table, the difference charts and the terminal table.
-        #[arg(long, value_delimiter = ',', default_values_t = report::compare::default_years())]
+        /// Years of the unit table, the difference charts and the terminal table: `2020 2030`
+        /// or `2020,2030`.
+        #[arg(long, num_args = 1.., value_delimiter = ',', default_values_t = report::compare::default_years())]
         years: Vec<i32>,
 
         #[command(flatten)]
@@ -153,9 +154,9 @@ pub struct CalibrateArgs {
     #[arg(value_name = "SCENARIO.ron")]
     pub scenario: PathBuf,
 
-    /// Parameters to fit, comma-separated (default: epsilon, beta_per_hour, lambda, gamma,
+    /// Parameters to fit, `a,b` or `a b` (default: epsilon, beta_per_hour, lambda, gamma,
     /// migrant_stay_years, trend_decay).
-    #[arg(long, value_delimiter = ',', value_name = "a,b,...")]
+    #[arg(long, num_args = 1.., value_delimiter = ',', value_name = "a,b,...")]
     pub params: Option<Vec<String>>,
 
     #[command(flatten)]

@@ -238,6 +238,43 @@ fn compare_takes_years_from_each_scenarios_own_start() {
     assert!(out_dir.join("comparison.csv").is_file());
 }
 
+/// `--years` takes a list as the help shows it, space- or comma-separated.
+#[test]
+fn compare_years_may_be_separated_by_spaces_or_commas() {
+    let tmp = tempfile::tempdir().unwrap();
+    let years_in = |dir: &Path| -> Vec<String> {
+        let text = std::fs::read_to_string(dir.join("comparison.csv")).unwrap();
+        let mut years: Vec<String> = text
+            .lines()
+            .skip(1)
+            .map(|l| l.split(',').nth(1).unwrap().to_string())
+            .collect();
+        years.sort();
+        years.dedup();
+        years
+    };
+    for (name, args) in [
+        ("spaces", vec!["2020", "2025", "2030"]),
+        ("commas", vec!["2020,2025,2030"]),
+    ] {
+        let out_dir = tmp.path().join(name);
+        let mut command = vec![
+            "compare".to_string(),
+            scenario("baseline.ron"),
+            scenario("high_speed_rail.ron"),
+            "--out".into(),
+            out_dir.to_str().unwrap().into(),
+            "--quiet".into(),
+            "--years".into(),
+        ];
+        command.extend(args.iter().map(|a| a.to_string()));
+        let refs: Vec<&str> = command.iter().map(String::as_str).collect();
+        let out = simulate(&refs, tmp.path());
+        assert_success(&out);
+        assert_eq!(years_in(&out_dir), ["2020", "2025", "2030"], "{name}");
+    }
+}
+
 /// `comparison_sources.csv` splits every difference into rest of China, other units and natural
 /// growth, and the parts add up; at the plan-area level moves between units cancel. The
 /// single run's net migration of the plan area is all exchange with the rest of China.
