@@ -278,10 +278,15 @@ pub(super) fn parse_evidence(
 }
 
 /// Derives growth, shares (for `target_units`) and land per person from validated evidence.
+/// `kind[u]` is unit u's kind (units.csv): a centre without its own evidence pools the direct
+/// shares of centres of its own kind (a district's urban population is mostly its city; a
+/// prefecture city's holds its counties' towns too), or of all centres when none of its kind has
+/// one.
 pub fn estimate(
     evidence: Vec<Evidence>,
     census: &[Census2010],
     target_units: &[usize],
+    kind: &[&str],
 ) -> CentralUrban {
     let urban_growth = urban_growth(&evidence, census);
     let mut shares = BTreeMap::new();
@@ -290,11 +295,17 @@ pub fn estimate(
             .iter()
             .filter_map(|&u| direct_share(&evidence, census, growth, u).map(|s| (u, s)))
             .collect();
-        let pooled = pooled_share(direct.values().copied());
+        let pooled_for = |unit: usize| {
+            let same_kind = direct
+                .iter()
+                .filter(|(&u, _)| kind.get(u) == kind.get(unit))
+                .map(|(_, &share)| share);
+            pooled_share(same_kind).or_else(|| pooled_share(direct.values().copied()))
+        };
         for &unit in target_units {
             let (uncapped, basis) = match direct.get(&unit) {
                 Some(&share) => (share, ShareBasis::Direct),
-                None => match pooled {
+                None => match pooled_for(unit) {
                     Some(share) => (share, ShareBasis::Pooled),
                     None => continue,
                 },
@@ -547,7 +558,7 @@ mod tests {
     fn shares_by_hand() {
         let (evidence, census) = toy();
         let t = 2018.0 - CENSUS_2010_TIME;
-        let est = estimate(evidence, &census, &[0, 2, 3]);
+        let est = estimate(evidence, &census, &[0, 2, 3], &["a"; 4]);
         // Unit 0: 80 % of an observed denominator, ± the definition margin.
         let s0 = &est.shares[&0];
         assert_eq!(s0.basis, ShareBasis::Direct);
@@ -571,6 +582,21 @@ mod tests {
         assert_eq!(s3.describe(), "pooled; capped by 2018 upper bound");
         // Land: 100 and 80 m² per person.
         assert_eq!(est.land_m2_per_person, Some((80.0, 100.0)));
+    }
+
+    #[test]
+    fn a_centre_pools_the_shares_of_its_own_kind() {
+        let (evidence, census) = toy();
+        // Unit 3 is of unit 2's kind only: its pooled range is unit 2's (before the cap).
+        let est = estimate(evidence.clone(), &census, &[0, 2, 3], &["d", "x", "p", "p"]);
+        let (s2, s3) = (&est.shares[&2], &est.shares[&3]);
+        assert_eq!(s3.basis, ShareBasis::Pooled);
+        close(s3.share.low, s2.share.low);
+        assert!(s3.share.high <= s2.share.high + 1e-12);
+        // A kind without direct evidence falls back to all centres.
+        let est = estimate(evidence, &census, &[0, 2, 3], &["d", "x", "p", "q"]);
+        let all = estimate(toy().0, &census, &[0, 2, 3], &["a"; 4]);
+        assert_eq!(est.shares[&3], all.shares[&3]);
     }
 
     #[test]

@@ -413,7 +413,8 @@ impl Dataset {
             .filter(|t| t.indicator == "central_urban_population")
             .filter_map(|t| t.unit)
             .collect();
-        let central_urban = central_urban::estimate(evidence, &census, &centres);
+        let kinds: Vec<&str> = units.iter().map(|u| u.kind.as_str()).collect();
+        let central_urban = central_urban::estimate(evidence, &census, &centres, &kinds);
         Ok(Dataset {
             source,
             units,
