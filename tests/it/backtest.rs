@@ -67,6 +67,7 @@ fn a_backtest_writes_every_output_with_the_right_shape() {
             "error_map_population.png",
             "error_map_population.svg",
             "manifest.json",
+            "report.html",
             "scatter_gdp.png",
             "scatter_gdp.svg",
             "scatter_population.png",

@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use super::{levers, scorecard, Cell, Page, Table};
+use super::{data_summary, lever_summary, levers_table, scorecard, Cell, Page, Table};
 use crate::report::compare::{headline, resolved_inputs, Comparison};
 use crate::report::{target_rows, ReportError};
 
@@ -22,7 +22,6 @@ pub fn write(
         reference.scenario.name
     ));
     for run in runs {
-        let levers = levers(run.scenario, run.data);
         let mut text = run.scenario.description.clone();
         if !text.is_empty() {
             text.push_str(" — ");
@@ -31,11 +30,7 @@ pub fn write(
             "{}–{}; levers: {}",
             run.scenario.start_year,
             run.scenario.end_year,
-            if levers.is_empty() {
-                "none (status quo)".to_string()
-            } else {
-                levers.join("; ")
-            }
+            lever_summary(run.scenario, run.data)
         ));
         page.fact(&format!("情景 {}", run.scenario.name), text);
     }
@@ -43,20 +38,7 @@ pub fn write(
         "引擎 Engine",
         format!("simulate {}", env!("CARGO_PKG_VERSION")),
     );
-    page.fact(
-        "数据 Data",
-        format!(
-            "{} — {}",
-            reference.data.source,
-            reference
-                .data
-                .hashes
-                .iter()
-                .map(|(file, sha)| format!("{file} {}", sha.get(..12).unwrap_or(sha)))
-                .collect::<Vec<_>>()
-                .join(", ")
-        ),
-    );
+    page.fact("数据 Data", data_summary(reference.data));
 
     let per_run: Vec<_> = runs.iter().map(target_rows).collect();
     page.heading("结论 The answer: which scenario meets which target");
@@ -159,6 +141,8 @@ pub fn write(
         }
     }
     page.table(&inputs);
+    let scenarios: Vec<_> = runs.iter().map(|r| r.scenario).collect();
+    page.table(&levers_table(&scenarios, reference.data));
 
     page.files(written);
     page.write(dir)

@@ -458,68 +458,121 @@ pub fn scenario_facts(
         "年份 Years",
         format!("{}–{}", scenario.start_year, scenario.end_year),
     );
-    if let Some(source) = &scenario.source {
-        page.fact(
-            "文件 File",
-            format!(
-                "{} (SHA-256 {})",
-                source.display(),
-                short_hash(&scenario.source_hash)
-            ),
-        );
-    }
-    for (file, sha) in scenario.sources.iter().skip(1) {
+    file_facts(page, scenario);
+    page.fact(
+        "引擎 Engine",
+        format!("simulate {}", env!("CARGO_PKG_VERSION")),
+    );
+    page.fact("数据 Data", data_summary(data));
+    page.fact("政策 Levers", lever_summary(scenario, data));
+}
+
+/// Where the data came from and the (short) SHA-256 of each file.
+pub fn data_summary(data: &crate::data::Dataset) -> String {
+    format!(
+        "{} — {}",
+        data.source,
+        data.hashes
+            .iter()
+            .map(|(file, sha)| format!("{file} {}", short_hash(sha)))
+            .collect::<Vec<_>>()
+            .join(", ")
+    )
+}
+
+/// The scenario file as given with its own SHA-256, and the files it extends (root first).
+pub fn file_facts(page: &mut Page, scenario: &crate::scenario::Scenario) {
+    let Some(source) = &scenario.source else {
+        return;
+    };
+    let (parents, own) = match scenario.sources.split_last() {
+        Some((own, parents)) => (parents, own.1.as_str()),
+        None => (&[][..], scenario.source_hash.as_str()),
+    };
+    page.fact(
+        "文件 File",
+        format!("{} (SHA-256 {})", source.display(), short_hash(own)),
+    );
+    for (file, sha) in parents {
         page.fact(
             "继承 Extends",
             format!("{file} (SHA-256 {})", short_hash(sha)),
         );
     }
-    page.fact(
-        "引擎 Engine",
-        format!("simulate {}", env!("CARGO_PKG_VERSION")),
-    );
-    page.fact(
-        "数据 Data",
-        format!(
-            "{} — {}",
-            data.source,
-            data.hashes
-                .iter()
-                .map(|(file, sha)| format!("{file} {}", short_hash(sha)))
-                .collect::<Vec<_>>()
-                .join(", ")
-        ),
-    );
-    let levers = levers(scenario, data);
-    page.fact(
-        "政策 Levers",
-        if levers.is_empty() {
-            "none (status quo)".to_string()
-        } else {
-            levers.join("; ")
-        },
-    );
 }
 
-/// The scenario's levers in words: policies, macro paths, and parameters that differ from
-/// the defaults of docs/MODEL.md.
-pub fn levers(scenario: &crate::scenario::Scenario, data: &crate::data::Dataset) -> Vec<String> {
-    let mut out: Vec<String> = scenario
+/// The levers in one line: how many, and each policy by its name and kind ("成渝中线
+/// (TravelTime from 2028)"); the full descriptions are in [`levers_table`].
+pub fn lever_summary(scenario: &crate::scenario::Scenario, data: &crate::data::Dataset) -> String {
+    let items = levers(scenario, data);
+    if items.is_empty() {
+        return "none (status quo)".to_string();
+    }
+    let short: Vec<String> = items
+        .iter()
+        .map(|(name, what)| {
+            let kind = what.split(": ").next().unwrap_or(what);
+            if name.is_empty() {
+                kind.to_string()
+            } else {
+                format!("{name} ({kind})")
+            }
+        })
+        .collect();
+    format!(
+        "{} — {} (details under Key tables)",
+        items.len(),
+        short.join("; ")
+    )
+}
+
+/// Every lever of the given scenarios, described in full (unit ids, as in inputs_diff.csv).
+pub fn levers_table(
+    scenarios: &[&crate::scenario::Scenario],
+    data: &crate::data::Dataset,
+) -> Table {
+    let mut table = Table::new(
+        "levers",
+        "政策与假设 Levers: policies, macro paths and parameters changed from the defaults",
+        &["scenario", "lever", "what it does"],
+    );
+    for scenario in scenarios {
+        for (name, what) in levers(scenario, data) {
+            table.rows.push(vec![
+                Cell::Text(scenario.name.clone()),
+                Cell::Text(name),
+                Cell::Text(what),
+            ]);
+        }
+    }
+    table
+}
+
+/// The scenario's levers as (name, description): policies, macro paths (unnamed), and
+/// parameters that differ from the defaults of docs/MODEL.md (unnamed).
+pub fn levers(
+    scenario: &crate::scenario::Scenario,
+    data: &crate::data::Dataset,
+) -> Vec<(String, String)> {
+    let mut out: Vec<(String, String)> = scenario
         .policies
         .iter()
-        .map(|p| format!("{}: {}", p.label, super::compare::describe(&p.policy, data)))
+        .map(|p| (p.label.clone(), super::compare::describe(&p.policy, data)))
         .collect();
     for path in &scenario.macro_paths {
-        out.push(format!(
-            "{} {:?} {}–{}: {}",
-            path.region, path.indicator, path.from_year, path.to_year, path.value
+        out.push((
+            String::new(),
+            format!(
+                "{} {:?} {}–{}: {}",
+                path.region, path.indicator, path.from_year, path.to_year, path.value
+            ),
         ));
     }
     let defaults: std::collections::BTreeMap<&str, f64> =
         crate::model::params::Params::default().iter().collect();
     for (name, value) in scenario.params.iter() {
         if defaults.get(name) != Some(&value) {
-            out.push(format!("{name} = {value}"));
+            out.push((String::new(), format!("parameter {name} = {value}")));
         }
     }
     out

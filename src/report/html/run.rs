@@ -32,6 +32,9 @@ pub fn write(
     page.heading("主要表格 Key tables");
     page.table(&totals_table(report));
     page.table(&units_table(report));
+    if !super::levers(scenario, report.data).is_empty() {
+        page.table(&super::levers_table(&[scenario], report.data));
+    }
 
     let mut files = written.to_vec();
     files.push("manifest.json".into());

@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use super::{levers, scorecard, Cell, Page, Table};
+use super::{data_summary, lever_summary, scorecard, Cell, Page, Table};
 use crate::report::sweep::TargetProbability;
 use crate::report::ReportError;
 use crate::sweep::run::{Method, Summary, Sweep};
@@ -43,16 +43,11 @@ pub fn write(
     if !base.description.is_empty() {
         base_text.push_str(&format!(" — {}", base.description));
     }
-    let base_levers = levers(base, &sweep.data);
     base_text.push_str(&format!(
         " ({}–{}; levers: {})",
         base.start_year,
         base.end_year,
-        if base_levers.is_empty() {
-            "none".to_string()
-        } else {
-            base_levers.join("; ")
-        }
+        lever_summary(base, &sweep.data)
     ));
     page.fact("基准情景 Base scenario", base_text);
     page.fact(
@@ -86,16 +81,7 @@ pub fn write(
         "引擎 Engine",
         format!("simulate {}", env!("CARGO_PKG_VERSION")),
     );
-    page.fact(
-        "数据 Data",
-        sweep
-            .data
-            .hashes
-            .iter()
-            .map(|(file, sha)| format!("{file} {}", sha.get(..12).unwrap_or(sha)))
-            .collect::<Vec<_>>()
-            .join(", "),
-    );
+    page.fact("数据 Data", data_summary(&sweep.data));
 
     if matches!(sweep.method, Method::MonteCarlo { .. }) {
         page.heading("结论 The answer: probability that each target is met");
@@ -103,11 +89,7 @@ pub fn write(
         page.table(&probability_table(probabilities, sweep));
         page.charts(dir, written)?;
         page.heading("主要表格 Key tables");
-        page.table(&indices_table(
-            indices,
-            "quantiles",
-            "输出分布 Output distribution over the runs (indices.csv)",
-        ));
+        page.table(&quantile_table(indices, sweep));
     } else {
         page.heading("结论 The answer: which parameters matter");
         page.paragraph(&ranking_sentence(indices));
@@ -160,6 +142,39 @@ fn probability_table(rows: &[TargetProbability], sweep: &Sweep) -> Table {
             super::verdict(met, format!("{:.1} %", 100.0 * row.probability)),
             Cell::Number(format!("{:.1}–{:.1} %", 100.0 * row.low, 100.0 * row.high)),
         ]);
+    }
+    table
+}
+
+/// The Monte Carlo rows of `indices.csv` (mean and quantiles of each output) in 万人 or 亿元.
+fn quantile_table(rows: &[BTreeMap<&'static str, String>], sweep: &Sweep) -> Table {
+    let columns = ["mean", "p5", "p50", "p95"];
+    let mut table = Table::new(
+        "quantiles",
+        "输出分布 Output distribution over the runs (indices.csv)",
+        &["output", "unit", "mean", "p5", "p50 (median)", "p95"],
+    );
+    for row in rows {
+        let label = row.get("output").cloned().unwrap_or_default();
+        let gdp = sweep
+            .outputs
+            .iter()
+            .find(|o| o.label == label)
+            .is_some_and(|o| o.gdp);
+        let (divisor, unit, decimals) = if gdp {
+            (1e8, "亿元 (2014 prices)", 0)
+        } else {
+            (1e4, "万人", 1)
+        };
+        let mut cells = vec![Cell::Text(label), Cell::Text(unit.to_string())];
+        for column in columns {
+            let value: f64 = row
+                .get(column)
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(f64::NAN);
+            cells.push(Cell::Number(format!("{:.decimals$}", value / divisor)));
+        }
+        table.rows.push(cells);
     }
     table
 }
