@@ -285,8 +285,9 @@ fn every_report_renders_in_headless_chromium() {
         eprintln!("skipped: Chromium is not installed (apt-get install chromium); set CI to make this a failure");
         return;
     };
+    let reports = reports();
     let started = Instant::now();
-    for (command, dir) in &reports().dirs {
+    for (command, dir) in &reports.dirs {
         let page = dir.join("report.html");
         let screenshot = dir.join("screenshot.png");
         let args: Vec<String> = [
@@ -352,7 +353,7 @@ fn every_report_renders_in_headless_chromium() {
     }
     eprintln!(
         "Chromium rendered {} reports in {:.1} s",
-        reports().dirs.len(),
+        reports.dirs.len(),
         started.elapsed().as_secs_f64()
     );
 }

@@ -50,8 +50,20 @@ pub fn write(
             format!("{}: {met} of {judged}", run.scenario.name)
         })
         .collect();
+    let changed: Vec<String> = (0..per_run[0].len())
+        .filter(|&k| per_run.iter().any(|rows| rows[k].met != per_run[0][k].met))
+        .map(|k| scorecard::label(&per_run[0][k], reference.data))
+        .collect();
+    let changed = if changed.is_empty() {
+        "No scenario changes any verdict of the reference.".to_string()
+    } else {
+        format!(
+            "Verdicts that differ from the reference: {}.",
+            changed.join("; ")
+        )
+    };
     page.paragraph(&format!(
-        "Targets met — {}. Central-urban population targets are compared with whole urban population (an upper bound); land targets are ceilings.",
+        "Targets met — {}. {changed} Central-urban population targets are compared with whole urban population (an upper bound); land targets are ceilings.",
         counts.join(" · ")
     ));
     let mut header = vec!["目标 target".to_string()];

@@ -411,7 +411,7 @@ dl.facts dt{font-weight:600;color:var(--muted)}
 dl.facts dd{margin:0;overflow-wrap:anywhere}
 table{border-collapse:collapse;width:100%;margin:.6rem 0 1.2rem;font-size:.85rem}
 caption{text-align:left;font-weight:600;padding:.3rem 0;caption-side:top}
-th,td{border-bottom:1px solid var(--rule);padding:.25rem .4rem;text-align:left;vertical-align:top;overflow-wrap:anywhere}
+th,td{border-bottom:1px solid var(--rule);padding:.25rem .4rem;text-align:left;vertical-align:top;overflow-wrap:break-word}
 th{background:#f2f2f2;cursor:pointer;user-select:none}
 td.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
 td.met{color:#fff;background:var(--met);font-weight:600;white-space:nowrap}
