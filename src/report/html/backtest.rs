@@ -45,6 +45,36 @@ pub fn write(
     );
 
     page.heading("结论 The answer: skill against naive forecasts");
+    let verdicts: Vec<String> = backtest
+        .variables()
+        .into_iter()
+        .filter_map(|variable| {
+            let rows: Vec<_> = backtest
+                .summary
+                .iter()
+                .filter(|r| r.variable == variable)
+                .filter_map(|r| r.summary.mape_pct.map(|mape| (r.forecast, mape)))
+                .collect();
+            let model = rows.iter().find(|(f, _)| *f == Forecast::Model)?.1;
+            let best = rows.iter().min_by(|a, b| a.1.total_cmp(&b.1))?;
+            Some(if best.0 == Forecast::Model {
+                format!(
+                    "{}: the model has the lowest MAPE ({model:.2} %)",
+                    variable.id()
+                )
+            } else {
+                format!(
+                    "{}: {} beats the model (MAPE {:.2} % against {model:.2} %)",
+                    variable.id(),
+                    best.0.id(),
+                    best.1
+                )
+            })
+        })
+        .collect();
+    if !verdicts.is_empty() {
+        page.paragraph(&format!("{}.", verdicts.join("; ")));
+    }
     page.paragraph("Lower MAPE, bias nearer zero and higher Spearman (rank of growth) are better; the lowest MAPE of each variable is marked green. % errors are 100·(forecast − observed)/observed; coverage is the share of observations inside the model's 80 % and 95 % intervals (docs/BACKTEST.md).");
     let mut skill = Table::new(
         "scorecard",

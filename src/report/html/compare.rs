@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use super::{data_summary, lever_summary, levers_table, scorecard, Cell, Page, Table};
+use super::{data_summary, lever_summary, scorecard, Cell, Page, Table};
 use crate::report::compare::{headline, resolved_inputs, Comparison};
 use crate::report::{target_rows, ReportError};
 
@@ -146,15 +146,13 @@ pub fn write(
                 inputs.rows.push(vec![
                     Cell::Text(run.scenario.name.clone()),
                     Cell::Text(item.clone()),
-                    Cell::Text(a.cloned().unwrap_or_default()),
-                    Cell::Text(b.cloned().unwrap_or_default()),
+                    Cell::Text(a.cloned().unwrap_or_else(|| "— (absent)".into())),
+                    Cell::Text(b.cloned().unwrap_or_else(|| "— (absent)".into())),
                 ]);
             }
         }
     }
     page.table(&inputs);
-    let scenarios: Vec<_> = runs.iter().map(|r| r.scenario).collect();
-    page.table(&levers_table(&scenarios, reference.data));
 
     page.files(written);
     page.write(dir)

@@ -502,7 +502,8 @@ pub fn file_facts(page: &mut Page, scenario: &crate::scenario::Scenario) {
 }
 
 /// The levers in one line: how many, and each policy by its name and kind ("成渝中线
-/// (TravelTime from 2028)"); the full descriptions are in [`levers_table`].
+/// (TravelTime from 2028)"); the run page describes them in full in [`levers_table`],
+/// compare in its inputs table.
 pub fn lever_summary(scenario: &crate::scenario::Scenario, data: &crate::data::Dataset) -> String {
     let items = levers(scenario, data);
     if items.is_empty() {
@@ -519,11 +520,7 @@ pub fn lever_summary(scenario: &crate::scenario::Scenario, data: &crate::data::D
             }
         })
         .collect();
-    format!(
-        "{} — {} (details under Key tables)",
-        items.len(),
-        short.join("; ")
-    )
+    format!("{} — {}", items.len(), short.join("; "))
 }
 
 /// Every lever of the given scenarios, described in full (unit ids, as in inputs_diff.csv).
