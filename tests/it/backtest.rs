@@ -145,7 +145,11 @@ fn a_backtest_writes_every_output_with_the_right_shape() {
             .len(),
         64
     );
-    assert_eq!(manifest["outputs"].as_object().unwrap().len(), 10);
+    assert_eq!(
+        manifest["outputs"].as_object().unwrap().len(),
+        11,
+        "every output but the manifest, report.html included"
+    );
     // The terminal table: a header and one line per variable and forecast.
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(
