@@ -1,7 +1,8 @@
 //! `report.html` of every command: static checks on the text (scenario strings escaped, no
 //! reference that would leave the file, every chart inlined, every CSV linked), and the page
 //! opened in headless Chromium (it renders the scorecard and every chart, its scripts raise no
-//! error, no request is attempted, the screenshot is not blank).
+//! error, nothing trips its Content-Security-Policy — which forbids every fetch, so a request
+//! would show as a violation — and the screenshot is not blank).
 //!
 //! Without Chromium the browser test prints a notice and passes, unless the environment
 //! variable `CI` is set: then a missing browser is a failure (`.ci/run` installs it).
@@ -214,6 +215,10 @@ fn every_report_is_self_contained_and_shows_its_charts_and_files() {
             html.contains("@media print") && html.contains("break-inside:avoid"),
             "{command}: printable"
         );
+        assert!(
+            html.contains("http-equiv=\"Content-Security-Policy\" content=\"default-src 'none';"),
+            "{command}: the page forbids every fetch"
+        );
     }
 }
 
@@ -341,6 +346,7 @@ fn every_report_renders_in_headless_chromium() {
             "ERROR:CONSOLE",
             "Failed to load resource",
             "net::ERR_",
+            "Content Security Policy",
         ] {
             let line = log.lines().find(|line| line.contains(complaint));
             assert!(line.is_none(), "{command}: browser log: {}", line.unwrap());

@@ -235,7 +235,9 @@ impl Page {
             out,
             "<!DOCTYPE html>\n<html lang=\"zh-Hans\">\n<head>\n<meta charset=\"utf-8\">\n\
              <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
+             <meta http-equiv=\"Content-Security-Policy\" content=\"{}\">\n\
              <title>{}</title>\n<script>{ERROR_PROBE}</script>\n<style>{}{CSS}</style>\n</head>\n<body>\n<main>\n<h1>{}</h1>\n",
+            content_security_policy(),
             escape(&self.title),
             font_face(),
             escape(&self.title)
@@ -382,9 +384,23 @@ fn file_note(name: &str) -> &'static str {
         .map_or("", |(_, note)| note)
 }
 
-/// Records script errors on the root element (`data-js-errors`) so that a DOM dump shows them;
-/// runs first, before anything else can fail.
-const ERROR_PROBE: &str = "window.addEventListener('error',function(e){var r=document.documentElement;r.setAttribute('data-js-errors',(r.getAttribute('data-js-errors')||'')+e.message+';');});";
+/// The page's Content-Security-Policy: nothing may be fetched (fonts and images only from
+/// `data:` URLs) and only the page's own two scripts run, named by their SHA-256 — so even
+/// markup that slipped past [`escape`] could neither load anything nor execute.
+fn content_security_policy() -> String {
+    use sha2::{Digest, Sha256};
+    let hash = |script: &str| format!("'sha256-{}'", base64(&Sha256::digest(script.as_bytes())));
+    format!(
+        "default-src 'none'; script-src {} {}; style-src 'unsafe-inline'; font-src data:; img-src data:; base-uri 'none'; form-action 'none'",
+        hash(ERROR_PROBE),
+        hash(SORT)
+    )
+}
+
+/// Records script errors and blocked requests (Content-Security-Policy violations) on the root
+/// element (`data-js-errors`) so that a DOM dump shows them; runs first, before anything else
+/// can fail.
+const ERROR_PROBE: &str = "(function(){var r=document.documentElement;function note(m){r.setAttribute('data-js-errors',(r.getAttribute('data-js-errors')||'')+m+';');}window.addEventListener('error',function(e){note(e.message||('cannot load '+(e.target&&(e.target.src||e.target.href))));},true);document.addEventListener('securitypolicyviolation',function(e){note('blocked '+e.violatedDirective+' '+e.blockedURI);});})();";
 
 /// Click a column heading to sort by it (numbers numerically, again to reverse); marks the page
 /// `data-js-ready` when set up.
