@@ -92,7 +92,7 @@ pub fn write(
         page.table(&quantile_table(indices, sweep));
     } else {
         page.heading("结论 The answer: which parameters matter");
-        page.paragraph(&ranking_sentence(indices));
+        page.paragraph(&ranking_sentence(indices, sweep));
         page.table(&indices_table(
             indices,
             "scorecard",
@@ -215,7 +215,7 @@ fn indices_table(rows: &[BTreeMap<&'static str, String>], id: &str, caption: &st
 
 /// "For X, the largest index is p (ST 0.62)": per output, the parameter with the largest total
 /// index (Sobol), μ* (Morris) or swing (one at a time).
-fn ranking_sentence(rows: &[BTreeMap<&'static str, String>]) -> String {
+fn ranking_sentence(rows: &[BTreeMap<&'static str, String>], sweep: &Sweep) -> String {
     let key = ["ST", "mu_star", "swing"]
         .into_iter()
         .find(|k| rows.first().is_some_and(|r| r.contains_key(k)));
@@ -238,10 +238,34 @@ fn ranking_sentence(rows: &[BTreeMap<&'static str, String>]) -> String {
     }
     let parts: Vec<String> = best
         .iter()
-        .map(|(output, parameter, value)| format!("{output}: {parameter} ({key} {value:.3})"))
+        .map(|(output, parameter, value)| {
+            let shown = if key == "ST" {
+                format!("ST {value:.2}")
+            } else {
+                // μ* and swings are in the output's own unit: persons or yuan.
+                let gdp = sweep
+                    .outputs
+                    .iter()
+                    .find(|o| &o.label == output)
+                    .is_some_and(|o| o.gdp);
+                let (divisor, unit) = if gdp {
+                    (1e8, "亿元")
+                } else {
+                    (1e4, "万人")
+                };
+                let name = if key == "swing" { "swing" } else { "μ*" };
+                format!("{name} {:.1} {unit}", value / divisor)
+            };
+            format!("{output}: {parameter} ({shown})")
+        })
         .collect();
+    let note = match key {
+        "ST" => "ST is the share of the output's variance the parameter explains, interactions included; S1_conf and ST_conf are 95 % bootstrap half-widths.",
+        "mu_star" => "μ* is the mean absolute elementary effect over the parameter's range; σ large against μ* means interactions or non-linearity.",
+        _ => "A swing is the change in the output when the parameter moves from its 5th to its 95th percentile, the others at their defaults.",
+    };
     format!(
-        "The parameter that moves each output most — {}. Indices are in indices.csv and the charts below; Sobol intervals are 95 % bootstrap half-widths.",
+        "The parameter that moves each output most — {}. {note}",
         parts.join(" · ")
     )
 }
