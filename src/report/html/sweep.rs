@@ -93,11 +93,7 @@ pub fn write(
     } else {
         page.heading("结论 The answer: which parameters matter");
         page.paragraph(&ranking_sentence(indices, sweep));
-        page.table(&indices_table(
-            indices,
-            "scorecard",
-            "敏感性指数 Sensitivity indices (indices.csv; click a heading to sort)",
-        ));
+        page.table(&indices_table(indices, sweep));
         page.charts(dir, written)?;
     }
 
@@ -180,35 +176,56 @@ fn quantile_table(rows: &[BTreeMap<&'static str, String>], sweep: &Sweep) -> Tab
 }
 
 /// The rows of `indices.csv` as a table, columns in the CSV's order.
-fn indices_table(rows: &[BTreeMap<&'static str, String>], id: &str, caption: &str) -> Table {
-    let header: Vec<&str> = match rows.first() {
-        Some(first) => ["parameter", "output"]
-            .into_iter()
-            .chain(
-                first
-                    .keys()
-                    .copied()
-                    .filter(|k| *k != "parameter" && *k != "output"),
-            )
-            .collect(),
-        None => vec!["parameter", "output"],
-    };
-    let mut table = Table::new(id, caption, &header);
+fn indices_table(rows: &[BTreeMap<&'static str, String>], sweep: &Sweep) -> Table {
+    let columns: Vec<&str> = rows.first().map_or(Vec::new(), |first| {
+        first
+            .keys()
+            .copied()
+            .filter(|k| *k != "parameter" && *k != "output")
+            .collect()
+    });
+    // Sobol indices are shares of variance; Morris effects and swings are in the output's
+    // unit, shown in 万人 or 亿元 like the charts.
+    let shares = columns.iter().all(|c| c.starts_with('S'));
+    let mut header = vec!["parameter", "output"];
+    if !shares {
+        header.push("unit");
+    }
+    header.extend(&columns);
+    let mut table = Table::new(
+        "scorecard",
+        "敏感性指数 Sensitivity indices (indices.csv; click a heading to sort)",
+        &header,
+    );
     for row in rows {
-        table.rows.push(
-            header
-                .iter()
-                .enumerate()
-                .map(|(i, key)| {
-                    let text = row.get(key).cloned().unwrap_or_default();
-                    if i < 2 {
-                        Cell::Text(text)
-                    } else {
-                        Cell::Number(text)
-                    }
-                })
-                .collect(),
-        );
+        let output = row.get("output").cloned().unwrap_or_default();
+        let gdp = sweep
+            .outputs
+            .iter()
+            .find(|o| o.label == output)
+            .is_some_and(|o| o.gdp);
+        let (divisor, unit) = if gdp {
+            (1e8, "亿元")
+        } else {
+            (1e4, "万人")
+        };
+        let mut cells = vec![
+            Cell::Text(row.get("parameter").cloned().unwrap_or_default()),
+            Cell::Text(output),
+        ];
+        if !shares {
+            cells.push(Cell::Text(unit.to_string()));
+        }
+        for column in &columns {
+            let text = row.get(column).cloned().unwrap_or_default();
+            cells.push(Cell::Number(if shares {
+                text
+            } else {
+                text.parse::<f64>()
+                    .map_or(text, |v| format!("{:.2}", v / divisor))
+            }));
+        }
+        table.rows.push(cells);
     }
     table
 }
@@ -262,7 +279,7 @@ fn ranking_sentence(rows: &[BTreeMap<&'static str, String>], sweep: &Sweep) -> S
     let note = match key {
         "ST" => "ST is the share of the output's variance the parameter explains, interactions included; S1_conf and ST_conf are 95 % bootstrap half-widths.",
         "mu_star" => "μ* is the mean absolute elementary effect over the parameter's range; σ large against μ* means interactions or non-linearity.",
-        _ => "A swing is the change in the output when the parameter moves from its 5th to its 95th percentile, the others at their defaults.",
+        _ => "A swing is the change in the output when the parameter moves from its 5th to its 95th percentile, the others at their medians.",
     };
     format!(
         "The parameter that moves each output most — {}. {note}",
