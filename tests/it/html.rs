@@ -261,6 +261,36 @@ fn run_browser(browser: &Path, args: &[String]) -> (String, String) {
     (read(&stdout_path), read(&stderr_path))
 }
 
+/// Headless Chromium on `page`: the DOM on stdout after scripts ran, a 1200×2000 screenshot,
+/// the browser's log (console included) on stderr, and no way to reach any host.
+fn browser_args(page: &Path, screenshot: &Path) -> Vec<String> {
+    [
+        "--headless",
+        "--disable-gpu",
+        "--no-sandbox",
+        "--no-first-run",
+        "--no-default-browser-check",
+        "--disable-extensions",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--hide-scrollbars",
+        // Any host name fails to resolve: nothing can leave the machine during the test.
+        "--host-resolver-rules=MAP * ~NOTFOUND",
+        "--enable-logging=stderr",
+        "--v=0",
+        "--window-size=1200,2000",
+        "--dump-dom",
+    ]
+    .iter()
+    .map(ToString::to_string)
+    .chain([
+        format!("--screenshot={}", screenshot.display()),
+        format!("file://{}", page.display()),
+    ])
+    .collect()
+}
+
 /// Share of pixels that are not (near) white, and the variance of the grey level.
 fn ink_and_variance(png_path: &Path) -> (f64, f64) {
     let decoder = png::Decoder::new(std::fs::File::open(png_path).unwrap());
@@ -292,30 +322,25 @@ fn every_report_renders_in_headless_chromium() {
     };
     let reports = reports();
     let started = Instant::now();
-    for (command, dir) in &reports.dirs {
-        let page = dir.join("report.html");
-        let screenshot = dir.join("screenshot.png");
-        let args: Vec<String> = [
-            "--headless",
-            "--disable-gpu",
-            "--no-sandbox",
-            "--no-first-run",
-            "--hide-scrollbars",
-            // Any host name fails to resolve: a page that tried the network would log errors.
-            "--host-resolver-rules=MAP * ~NOTFOUND",
-            "--enable-logging=stderr",
-            "--v=0",
-            "--window-size=1200,2000",
-            "--dump-dom",
-        ]
-        .iter()
-        .map(ToString::to_string)
-        .chain([
-            format!("--screenshot={}", screenshot.display()),
-            format!("file://{}", page.display()),
-        ])
-        .collect();
-        let (dom, log) = run_browser(&browser, &args);
+    // One browser per page, all at once: they mostly wait on their own start-up.
+    let rendered: Vec<(String, String, PathBuf)> = std::thread::scope(|scope| {
+        let handles: Vec<_> = reports
+            .dirs
+            .iter()
+            .map(|(command, dir)| {
+                let browser = &browser;
+                scope.spawn(move || {
+                    let screenshot = dir.with_file_name(format!("{command}-screenshot.png"));
+                    let args = browser_args(&dir.join("report.html"), &screenshot);
+                    let (dom, log) = run_browser(browser, &args);
+                    (dom, log, screenshot)
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    let seconds = started.elapsed().as_secs_f64();
+    for ((command, dir), (dom, log, screenshot)) in reports.dirs.iter().zip(rendered) {
         assert!(
             dom.contains("id=\"scorecard\""),
             "{command}: the scorecard is not in the rendered DOM:\n{log}"
@@ -358,8 +383,7 @@ fn every_report_renders_in_headless_chromium() {
         );
     }
     eprintln!(
-        "Chromium rendered {} reports in {:.1} s",
-        reports.dirs.len(),
-        started.elapsed().as_secs_f64()
+        "Chromium rendered {} reports in {seconds:.1} s",
+        reports.dirs.len()
     );
 }
