@@ -51,7 +51,11 @@ pub fn write(
         })
         .collect();
     let changed: Vec<String> = (0..per_run[0].len())
-        .filter(|&k| per_run.iter().any(|rows| rows[k].met != per_run[0][k].met))
+        .filter(|&k| {
+            per_run
+                .iter()
+                .any(|rows| !scorecard::same_verdict(&rows[k], &per_run[0][k]))
+        })
         .map(|k| scorecard::label(&per_run[0][k], reference.data))
         .collect();
     let changed = if changed.is_empty() {

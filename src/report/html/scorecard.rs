@@ -81,6 +81,11 @@ pub fn table(rows: &[TargetRow], data: &Dataset) -> Table {
     table
 }
 
+/// Whether two scenarios' rows for the same target reach the same verdict.
+pub fn same_verdict(a: &TargetRow, b: &TargetRow) -> bool {
+    a.met == b.met
+}
+
 /// Counts of (met, judged) rows.
 pub fn met_count(rows: &[TargetRow]) -> (usize, usize) {
     let judged = rows.iter().filter(|r| r.met.is_some()).count();
