@@ -441,8 +441,10 @@ ul.files li{margin:.15rem 0}
 footer{margin-top:2rem;font-size:.8rem;color:var(--muted)}
 @media print{
  @page{size:A4;margin:14mm}
+ html{font-size:10pt}
  main{max-width:none;padding:0}
  table{font-size:8pt}
+ td.num,td.met,td.missed,td.neutral{white-space:normal}
  table.keep,figure,tr,dl.facts{break-inside:avoid}
  thead{display:table-header-group}
  th{background:#eee}

@@ -43,7 +43,7 @@ pub fn target_label(unit_id: &str, indicator: &str, year: i32, data: &Dataset) -
 pub fn verdict_cell(row: &TargetRow) -> Cell {
     let gap = row
         .gap_pct()
-        .map_or(String::new(), |g| format!(" ({g:+.1} %)"));
+        .map_or(String::new(), |g| format!(" ({g:+.1}%)"));
     let word = match row.met {
         Some(true) => "met",
         Some(false) => "missed",
