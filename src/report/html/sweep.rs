@@ -44,7 +44,7 @@ pub fn write(
         base_text.push_str(&format!(" — {}", base.description));
     }
     base_text.push_str(&format!(
-        " ({}–{}; levers: {})",
+        ". {}–{}; levers: {}",
         base.start_year,
         base.end_year,
         lever_summary(base, &sweep.data)
