@@ -639,6 +639,42 @@ mod tests {
     }
 
     #[test]
+    fn the_page_escapes_its_text_and_allows_exactly_its_own_scripts() {
+        let mut page = Page::new("<i>title</i>");
+        page.fact("<b>label</b>", "x\"><script>alert(1)</script>");
+        let mut table = Table::new("t\"", "<caption>", &["<th>"]);
+        table.rows.push(vec![Cell::Met("<td>".into())]);
+        page.table(&table);
+        let html = page.render();
+        for raw in [
+            "<i>",
+            "<b>",
+            "<script>alert",
+            "<caption><",
+            "<th><",
+            "<td><",
+        ] {
+            assert!(!html.contains(raw), "unescaped {raw}");
+        }
+        assert!(html.contains("id=\"t&quot;\""));
+        // Every inline script is allowed by its hash, and nothing else is.
+        use sha2::{Digest, Sha256};
+        let scripts: Vec<&str> = html
+            .split("<script>")
+            .skip(1)
+            .map(|rest| rest.split("</script>").next().unwrap())
+            .collect();
+        assert_eq!(scripts.len(), 2);
+        let policy = content_security_policy();
+        for script in scripts {
+            let hash = base64(&Sha256::digest(script.as_bytes()));
+            assert!(policy.contains(&format!("'sha256-{hash}'")), "{script}");
+        }
+        assert!(html.contains(&policy));
+        assert!(policy.starts_with("default-src 'none';"));
+    }
+
+    #[test]
     fn every_chart_stem_has_a_reading() {
         for stem in [
             "population",
