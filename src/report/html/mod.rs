@@ -4,10 +4,12 @@
 //!
 //! The page is built from what the command already computed (the rows its CSV writers use) and
 //! from the SVG charts it already wrote into the output folder, which are inlined. Nothing is
-//! fetched at view time: inline CSS, inline SVG, a few lines of inline JS (sortable tables, and
-//! a `data-js-errors` attribute that records script errors for the browser test), no external
-//! fonts. Every string that can come from a scenario or sweep file goes through [`escape`].
-//! Pure formatting plus one file write; deterministic (no timestamps, inputs in order).
+//! fetched at view time: inline CSS, inline SVG, the charts' font as a `data:` URL, a few lines
+//! of inline JS (sortable tables, and a `data-js-errors` attribute that records script errors
+//! and blocked loads for the browser test), and a Content-Security-Policy that forbids any
+//! fetch and any other script. Every string that can come from a scenario or sweep file goes
+//! through [`escape`]. Formatting plus reading the SVGs back and one file write; deterministic
+//! (no timestamps, inputs in order).
 
 pub mod backtest;
 pub mod calibrate;
@@ -89,7 +91,8 @@ pub struct Table {
     pub caption: String,
     pub header: Vec<String>,
     pub rows: Vec<Vec<Cell>>,
-    /// Short tables are kept on one printed page.
+    /// The element id; `scorecard` marks each page's answer table (the browser test looks for
+    /// it). Tables of up to 25 rows are also kept on one printed page.
     pub id: String,
 }
 
