@@ -162,18 +162,6 @@ impl Page {
         let _ = writeln!(self.body, "<p>{}</p>", escape(text));
     }
 
-    /// A bulleted list (escaped).
-    pub fn list(&mut self, items: &[String]) {
-        if items.is_empty() {
-            return;
-        }
-        self.body.push_str("<ul>\n");
-        for item in items {
-            let _ = writeln!(self.body, "<li>{}</li>", escape(item));
-        }
-        self.body.push_str("</ul>\n");
-    }
-
     pub fn table(&mut self, table: &Table) {
         self.body.push_str(&table.html());
     }
