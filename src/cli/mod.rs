@@ -43,7 +43,7 @@ use crate::scenario::{self, Scenario};
     after_help = "Outputs (per scenario, in results/<scenario name>/ unless --out is given):\n  \
         trajectories.csv, totals.csv, migration_<year>.csv, targets.csv,\n  \
         base_year_checks.csv, manifest.json,\n  \
-        population/gdp/targets/map charts as .svg and .png.\n\n\
+        population/gdp/targets/map charts as .svg and .png, report.html (all on one page).\n\n\
         Exit codes: 0 success; 2 bad input (scenario, data, parameters, or an existing\n\
         non-empty output folder without --force); 1 other failures (e.g. disk errors).\n\n\
         Examples:\n  simulate scenarios/baseline.ron\n  simulate compare scenarios/baseline.ron scenarios/plan.ron"

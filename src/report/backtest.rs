@@ -56,6 +56,7 @@ pub fn write_all(report: &BacktestReport<'_>, dir: &Path) -> Result<Vec<String>,
         written.push(format!("{stem}.svg"));
         written.push(format!("{stem}.png"));
     }
+    written.push(super::html::backtest::write(report, dir, &written)?);
     write_manifest(report, dir, &written)?;
     written.push("manifest.json".to_string());
     Ok(written)

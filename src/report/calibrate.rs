@@ -44,6 +44,7 @@ pub fn write_all(report: &CalibrationReport<'_>, dir: &Path) -> Result<Vec<Strin
         charts::draw_scatter(&fit_chart(report, quantity), dir, stem)?;
         written.extend([format!("{stem}.svg"), format!("{stem}.png")]);
     }
+    written.push(super::html::calibrate::write(report, dir, &written)?);
     write_manifest(report, dir, &written)?;
     written.push("manifest.json".into());
     Ok(written)
@@ -51,7 +52,7 @@ pub fn write_all(report: &CalibrationReport<'_>, dir: &Path) -> Result<Vec<Strin
 
 /// A fitted value as written: exactly (shortest round-trip form), snapped onto a search bound
 /// it sits within 10⁻⁹ of the range of.
-fn written_value(fit: &Fit, index: usize) -> f64 {
+pub(crate) fn written_value(fit: &Fit, index: usize) -> f64 {
     let (lo, hi) = fit.ranges[index];
     let value = fit.values[index];
     let tiny = 1e-9 * (hi - lo);
@@ -64,7 +65,7 @@ fn written_value(fit: &Fit, index: usize) -> f64 {
     }
 }
 
-fn standard_error_text(fit: &Fit, index: usize) -> String {
+pub(crate) fn standard_error_text(fit: &Fit, index: usize) -> String {
     fit.standard_errors[index].map_or_else(|| "n/a".to_string(), |se| format!("{se:.3}"))
 }
 
@@ -306,7 +307,7 @@ pub fn markdown(report: &CalibrationReport<'_>) -> String {
     text
 }
 
-fn group_label(group: Group) -> &'static str {
+pub(crate) fn group_label(group: Group) -> &'static str {
     match group {
         Group::UnitPopulation => "unit population",
         Group::UnitGdp => "unit GDP (2014 prices)",

@@ -72,7 +72,7 @@ pub const FONT_FAMILY: &str =
     "Noto Sans CJK SC, Noto Sans SC, Source Han Sans SC, PingFang SC, Microsoft YaHei, sans-serif";
 
 /// The embedded font: a subset of Noto Sans CJK SC Regular (see assets/fonts/README.md).
-static FONT_BYTES: &[u8] = include_bytes!("../../assets/fonts/NotoSansSC-subset.otf");
+pub(crate) static FONT_BYTES: &[u8] = include_bytes!("../../assets/fonts/NotoSansSC-subset.otf");
 
 /// Output size in pixels (PNG and SVG viewBox).
 const WIDTH: u32 = 1600;

@@ -53,6 +53,7 @@ pub fn write_all(comparison: &Comparison<'_>, dir: &Path) -> Result<Vec<String>,
         written.push(format!("{stem}.svg"));
         written.push(format!("{stem}.png"));
     }
+    written.push(super::html::compare::write(comparison, dir, &written)?);
     Ok(written)
 }
 

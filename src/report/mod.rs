@@ -9,6 +9,7 @@ pub mod charts;
 pub mod compare;
 
 pub mod figures;
+pub mod html;
 pub mod sweep;
 pub mod targets;
 
@@ -120,6 +121,7 @@ pub fn write_all(report: &RunReport<'_>, dir: &Path) -> Result<Vec<String>, Repo
         written.push(format!("{stem}.svg"));
         written.push(format!("{stem}.png"));
     }
+    written.push(html::run::write(report, dir, &written)?);
     write_manifest(report, dir, &written)?;
     written.push("manifest.json".to_string());
     Ok(written)

@@ -92,6 +92,7 @@ pub fn write_all(
     let rejected = &summary.rejected;
     let indices =
         run::indices(sweep, design, summary).map_err(|err| ReportError::Sweep(err.to_string()))?;
+    let probabilities = target_probabilities(sweep, summary)?;
     let mut text = String::new();
     if let Some(first) = indices.first() {
         let header: Vec<&str> = ["parameter", "output"]
@@ -115,36 +116,26 @@ pub fn write_all(
     write(dir, "indices.csv", text, &mut written)?;
     let mut band_method = None;
     if let (Method::MonteCarlo { .. }, Some(bands)) = (&sweep.method, &summary.bands) {
+        // A run counts as meeting a target when its *central* estimate does
+        // (targets::TargetRow::met_at_central): the probability is over the sampled parameters
+        // at the central share, not over the share's own range.
         let mut text = String::from(
             "target_id,unit_id,indicator,year,target,runs,met_at_central,probability,low,high\n",
         );
-        // The regional-centre targets in scorecard order; a run counts as meeting a target when
-        // its *central* estimate does (targets::TargetRow::met_at_central): the probability is
-        // over the sampled parameters at the central share, not over the share's own range.
-        let centre_targets = sweep
-            .data
-            .targets
-            .iter()
-            .filter(|t| crate::report::targets::is_centre_target(t));
-        for (target, &(events, verdicts)) in centre_targets.zip(&summary.targets) {
-            if verdicts == 0 {
-                continue;
-            }
-            let p = estimators::event_probability(events, verdicts, 0.95)
-                .map_err(|err| ReportError::Sweep(err.to_string()))?;
-            let unit = target
-                .unit
-                .map_or("ALL".to_string(), |u| sweep.data.units[u].id.clone());
+        for row in &probabilities {
             let _ = writeln!(
                 text,
-                "{},{unit},{},{},{},{verdicts},{events},{:.4},{:.4},{:.4}",
-                target.target_id,
-                target.indicator,
-                target.year,
-                target.value,
-                p.estimate,
-                p.low,
-                p.high
+                "{},{},{},{},{},{},{},{:.4},{:.4},{:.4}",
+                row.target_id,
+                row.unit_id,
+                row.indicator,
+                row.year,
+                row.target,
+                row.runs,
+                row.met,
+                row.probability,
+                row.low,
+                row.high
             );
         }
         write(dir, "target_probabilities.csv", text, &mut written)?;
@@ -183,6 +174,14 @@ pub fn write_all(
     if let Design::Sobol(saltelli) = design {
         convergence(sweep, saltelli, summary, dir, &mut written)?;
     }
+    written.push(super::html::sweep::write(
+        sweep,
+        summary,
+        &indices,
+        &probabilities,
+        dir,
+        &written,
+    )?);
     let manifest = json!({
         "engine": { "name": env!("CARGO_PKG_NAME"), "version": env!("CARGO_PKG_VERSION") },
         "sweep": { "name": sweep.name, "sha256": sweep.source_hash, "seed": sweep.seed, "method": format!("{:?}", sweep.method) },
@@ -207,6 +206,63 @@ pub fn write_all(
         serde_json::to_string_pretty(&manifest).expect("JSON values always serialise") + "\n";
     write(dir, "manifest.json", text, &mut written)?;
     Ok(written)
+}
+
+/// One row of `target_probabilities.csv`: the share of accepted runs meeting a target.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TargetProbability {
+    pub target_id: String,
+    /// Unit id, or `ALL` for region-wide targets.
+    pub unit_id: String,
+    pub indicator: String,
+    pub year: i32,
+    pub target: f64,
+    /// Runs that gave a verdict, and those that met the target.
+    pub runs: usize,
+    pub met: usize,
+    /// Estimate and Wilson 95 % interval.
+    pub probability: f64,
+    pub low: f64,
+    pub high: f64,
+}
+
+/// P(target met) for every target some run could judge (Monte Carlo sweeps; empty otherwise).
+pub fn target_probabilities(
+    sweep: &Sweep,
+    summary: &Summary,
+) -> Result<Vec<TargetProbability>, ReportError> {
+    if !matches!(sweep.method, Method::MonteCarlo { .. }) || summary.bands.is_none() {
+        return Ok(Vec::new());
+    }
+    let mut rows = Vec::new();
+    // The regional-centre targets in scorecard order (the order of `summary.targets`).
+    let centre_targets = sweep
+        .data
+        .targets
+        .iter()
+        .filter(|t| crate::report::targets::is_centre_target(t));
+    for (target, &(events, verdicts)) in centre_targets.zip(&summary.targets) {
+        if verdicts == 0 {
+            continue;
+        }
+        let p = estimators::event_probability(events, verdicts, 0.95)
+            .map_err(|err| ReportError::Sweep(err.to_string()))?;
+        rows.push(TargetProbability {
+            target_id: target.target_id.clone(),
+            unit_id: target
+                .unit
+                .map_or("ALL".to_string(), |u| sweep.data.units[u].id.clone()),
+            indicator: target.indicator.clone(),
+            year: target.year,
+            target: target.value,
+            runs: verdicts,
+            met: events,
+            probability: p.estimate,
+            low: p.low,
+            high: p.high,
+        });
+    }
+    Ok(rows)
 }
 
 /// Sobol convergence: the indices re-estimated on the first N base samples for N = 4, 8, …

@@ -68,6 +68,7 @@ fn a_backtest_writes_every_output_with_the_right_shape() {
             "error_map_population.png",
             "error_map_population.svg",
             "manifest.json",
+            "report.html",
             "scatter_gdp.png",
             "scatter_gdp.svg",
             "scatter_population.png",
@@ -150,7 +151,11 @@ fn a_backtest_writes_every_output_with_the_right_shape() {
             .len(),
         64
     );
-    assert_eq!(manifest["outputs"].as_object().unwrap().len(), 11);
+    assert_eq!(
+        manifest["outputs"].as_object().unwrap().len(),
+        12,
+        "every output but the manifest, report.html included"
+    );
     // The terminal table: a header and one line per variable and forecast.
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(

@@ -83,6 +83,7 @@ fn calibrate_writes_a_runnable_scenario_and_its_report() {
         "parameters.csv",
         "fit_gdp.svg",
         "manifest.json",
+        "report.html",
     ] {
         assert_eq!(
             std::fs::read(out_dir.join(file)).unwrap(),

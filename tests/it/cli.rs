@@ -51,6 +51,7 @@ fn the_baseline_writes_every_output_with_the_right_shape() {
         "migration_2030.csv",
         "population.png",
         "population.svg",
+        "report.html",
         "targets.csv",
         "targets.png",
         "targets.svg",

@@ -6,6 +6,7 @@ mod calibrate;
 mod cli;
 mod compare;
 mod golden;
+mod html;
 mod invalid;
 mod properties;
 mod sweep;

@@ -47,6 +47,7 @@ fn monte_carlo_writes_bands_and_probabilities_identically_with_one_or_two_thread
         "bands.csv",
         "target_probabilities.csv",
         "manifest.json",
+        "report.html",
     ] {
         let (a, b) = (
             read(&tmp.path().join("one").join(name)),

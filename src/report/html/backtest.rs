@@ -1,0 +1,186 @@
+//! The page of `simulate backtest`.
+
+use std::path::Path;
+
+use super::{scenario_facts, Cell, Page, Table};
+use crate::backtest::{Forecast, Variable};
+use crate::report::backtest::BacktestReport;
+use crate::report::ReportError;
+
+/// Largest model errors listed per variable.
+const WORST_SHOWN: usize = 10;
+
+/// Writes `report.html` for a backtest whose files (`written`) are in `dir`; the
+/// `manifest.json` written next is linked too.
+pub fn write(
+    report: &BacktestReport<'_>,
+    dir: &Path,
+    written: &[String],
+) -> Result<String, ReportError> {
+    let run = &report.run;
+    let backtest = report.backtest;
+    let mut page = Page::new(format!(
+        "回测 Backtest of {} against observations",
+        run.scenario.name
+    ));
+    scenario_facts(&mut page, run.scenario, run.data);
+    page.fact(
+        "观测 Observed",
+        format!(
+            "{} (SHA-256 {}), {} observations in {}",
+            report.observed.path,
+            report
+                .observed
+                .sha256
+                .get(..12)
+                .unwrap_or(&report.observed.sha256),
+            backtest.rows.len(),
+            backtest
+                .years()
+                .iter()
+                .map(i32::to_string)
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    );
+
+    page.heading("结论 The answer: skill against naive forecasts");
+    let verdicts: Vec<String> = backtest
+        .variables()
+        .into_iter()
+        .filter_map(|variable| {
+            let rows: Vec<_> = backtest
+                .summary
+                .iter()
+                .filter(|r| r.variable == variable)
+                .filter_map(|r| r.summary.mape_pct.map(|mape| (r.forecast, mape)))
+                .collect();
+            let model = rows.iter().find(|(f, _)| *f == Forecast::Model)?.1;
+            let best = rows.iter().min_by(|a, b| a.1.total_cmp(&b.1))?;
+            Some(if best.0 == Forecast::Model {
+                format!(
+                    "{}: the model has the lowest MAPE ({model:.2} %)",
+                    variable.id()
+                )
+            } else {
+                format!(
+                    "{}: {} beats the model (MAPE {:.2} % against {model:.2} %)",
+                    variable.id(),
+                    best.0.id(),
+                    best.1
+                )
+            })
+        })
+        .collect();
+    if !verdicts.is_empty() {
+        page.paragraph(&format!("{}.", verdicts.join("; ")));
+    }
+    page.paragraph("Lower MAPE, bias nearer zero and higher Spearman (rank of growth) are better; the lowest MAPE of each variable is marked green. % errors are 100·(forecast − observed)/observed; coverage is the share of observations inside the model's 80 % and 95 % intervals (docs/BACKTEST.md).");
+    let mut skill = Table::new(
+        "scorecard",
+        "预测技能 Skill by variable and forecast (backtest_summary.csv)",
+        &[
+            "variable",
+            "forecast",
+            "n",
+            "MAPE %",
+            "median APE %",
+            "bias %",
+            "RMSE log",
+            "Spearman",
+            "sign agree",
+            "total %",
+            "cover 80 %",
+            "cover 95 %",
+        ],
+    );
+    let show = |x: Option<f64>, decimals: usize| match x {
+        Some(v) if v.is_finite() => format!("{v:.decimals$}"),
+        _ => "—".to_string(),
+    };
+    for row in &backtest.summary {
+        let s = &row.summary;
+        let best = backtest
+            .summary
+            .iter()
+            .filter(|other| other.variable == row.variable)
+            .filter_map(|other| other.summary.mape_pct)
+            .fold(f64::INFINITY, f64::min);
+        let mape = show(s.mape_pct, 2);
+        skill.rows.push(vec![
+            Cell::Text(row.variable.id().to_string()),
+            Cell::Text(row.forecast.id().to_string()),
+            Cell::Number(s.n.to_string()),
+            if s.mape_pct == Some(best) {
+                Cell::Met(mape)
+            } else {
+                Cell::Number(mape)
+            },
+            Cell::Number(show(s.median_ape_pct, 2)),
+            Cell::Number(show(s.bias_pct, 2)),
+            Cell::Number(show(s.rmse_log, 4)),
+            Cell::Number(show(s.spearman_growth, 3)),
+            Cell::Number(show(s.sign_agreement, 3)),
+            Cell::Number(show(s.total_error_pct, 2)),
+            Cell::Number(show(row.coverage.map(|c| 100.0 * c.0), 0)),
+            Cell::Number(show(row.coverage.map(|c| 100.0 * c.1), 0)),
+        ]);
+    }
+    page.table(&skill);
+
+    page.charts(dir, written)?;
+
+    page.heading("主要表格 Key tables");
+    for variable in backtest.variables() {
+        let mut rows: Vec<_> = backtest
+            .rows
+            .iter()
+            .filter(|r| r.observation.variable == variable)
+            .filter(|r| r.pct_error(Forecast::Model).is_finite())
+            .collect();
+        rows.sort_by(|a, b| {
+            b.pct_error(Forecast::Model)
+                .abs()
+                .total_cmp(&a.pct_error(Forecast::Model).abs())
+        });
+        let mut table = Table::new(
+            &format!("worst-{}", variable.id()),
+            format!(
+                "最大误差 The {WORST_SHOWN} largest model errors: {} (backtest.csv)",
+                variable.id()
+            ),
+            &[
+                "unit",
+                "year",
+                "observed",
+                "model",
+                "model error %",
+                "naive regional error %",
+            ],
+        );
+        let (divisor, unit) = match variable {
+            Variable::Gdp => (1e8, "亿元"),
+            Variable::Population => (1e4, "万人"),
+        };
+        for row in rows.into_iter().take(WORST_SHOWN) {
+            let o = &row.observation;
+            table.rows.push(vec![
+                Cell::Text(run.data.units[o.unit].label()),
+                Cell::Number(o.year.to_string()),
+                Cell::Number(format!("{:.1} {unit}", o.value / divisor)),
+                Cell::Number(format!(
+                    "{:.1} {unit}",
+                    row.forecast(Forecast::Model) / divisor
+                )),
+                Cell::Number(format!("{:+.2}", row.pct_error(Forecast::Model))),
+                Cell::Number(format!("{:+.2}", row.pct_error(Forecast::NaiveRegional))),
+            ]);
+        }
+        page.table(&table);
+    }
+
+    let mut files = written.to_vec();
+    files.push("manifest.json".into());
+    page.files(&files);
+    page.write(dir)
+}

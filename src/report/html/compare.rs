@@ -1,0 +1,165 @@
+//! The page of `simulate compare`.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use super::{data_summary, lever_summary, scorecard, Cell, Page, Table};
+use crate::report::compare::{headline, resolved_inputs, Comparison};
+use crate::report::{target_rows, ReportError};
+
+/// Writes `report.html` for a comparison whose files (`written`) are already in `dir`.
+pub fn write(
+    comparison: &Comparison<'_>,
+    dir: &Path,
+    written: &[String],
+) -> Result<String, ReportError> {
+    let runs = &comparison.runs;
+    let reference = &runs[0];
+    let names: Vec<&str> = runs.iter().map(|r| r.scenario.name.as_str()).collect();
+    let mut page = Page::new(format!(
+        "比较 Comparison: {} (参照 reference: {})",
+        names.join(", "),
+        reference.scenario.name
+    ));
+    for run in runs {
+        let mut text = run.scenario.description.clone();
+        if !text.is_empty() {
+            text.push_str(" — ");
+        }
+        text.push_str(&format!(
+            "{}–{}; levers: {}",
+            run.scenario.start_year,
+            run.scenario.end_year,
+            lever_summary(run.scenario, run.data)
+        ));
+        page.fact(&format!("情景 {}", run.scenario.name), text);
+    }
+    page.fact(
+        "引擎 Engine",
+        format!("simulate {}", env!("CARGO_PKG_VERSION")),
+    );
+    page.fact("数据 Data", data_summary(reference.data));
+
+    let per_run: Vec<_> = runs.iter().map(target_rows).collect();
+    page.heading("结论 The answer: which scenario meets which target");
+    let counts: Vec<String> = runs
+        .iter()
+        .zip(&per_run)
+        .map(|(run, rows)| {
+            let (met, judged) = scorecard::met_count(rows);
+            format!("{}: {met} of {judged}", run.scenario.name)
+        })
+        .collect();
+    let changed: Vec<String> = (0..per_run[0].len())
+        .filter(|&k| {
+            per_run
+                .iter()
+                .any(|rows| !scorecard::same_verdict(&rows[k], &per_run[0][k]))
+        })
+        .map(|k| scorecard::label(&per_run[0][k], reference.data))
+        .collect();
+    let changed = if changed.is_empty() {
+        "No scenario changes any verdict of the reference.".to_string()
+    } else {
+        format!(
+            "Verdicts that differ from the reference: {}.",
+            changed.join("; ")
+        )
+    };
+    page.paragraph(&format!(
+        "Targets met — {}. {changed} Central-urban population targets are compared with whole urban population (an upper bound); land targets are ceilings.",
+        counts.join(" · ")
+    ));
+    let mut header = vec!["目标 target".to_string()];
+    header.extend(names.iter().map(|n| n.to_string()));
+    let header: Vec<&str> = header.iter().map(String::as_str).collect();
+    let mut grid = Table::new(
+        "scorecard",
+        "规划目标达成情况 Plan targets met by scenario (gap % vs target)",
+        &header,
+    );
+    for (k, row) in per_run[0].iter().enumerate() {
+        let mut cells = vec![Cell::Text(scorecard::label(row, reference.data))];
+        cells.extend(per_run.iter().map(|rows| scorecard::verdict_cell(&rows[k])));
+        grid.rows.push(cells);
+    }
+    page.table(&grid);
+
+    page.charts(dir, written)?;
+
+    page.heading("主要表格 Key tables");
+    let mut headlines = Table::new(
+        "headlines",
+        "总量 Headline numbers by year",
+        &[
+            "year",
+            "scenario",
+            "人口 population 万人",
+            "diff %",
+            "GDP 亿元",
+            "diff %",
+            "成都 Chengdu share %",
+            "重庆主城 CQ core share %",
+            "centres met (2020)",
+        ],
+    );
+    for &year in &comparison.years {
+        let Some(base) = headline(reference, year) else {
+            continue;
+        };
+        for run in runs {
+            let Some(h) = headline(run, year) else {
+                continue;
+            };
+            headlines.rows.push(vec![
+                Cell::Number(year.to_string()),
+                Cell::Text(run.scenario.name.clone()),
+                Cell::Number(format!("{:.1}", h.population / 1e4)),
+                Cell::Number(format!(
+                    "{:+.2}",
+                    100.0 * (h.population / base.population - 1.0)
+                )),
+                Cell::Number(format!("{:.0}", h.gdp / 1e8)),
+                Cell::Number(format!("{:+.2}", 100.0 * (h.gdp / base.gdp - 1.0))),
+                Cell::Number(format!("{:.2}", 100.0 * h.chengdu_share)),
+                Cell::Number(format!("{:.2}", 100.0 * h.chongqing_core_share)),
+                Cell::Number(h.centres_met_2020.map_or("—".into(), |(met, uncertain)| {
+                    format!("{met}/7 ({uncertain} uncertain)")
+                })),
+            ]);
+        }
+    }
+    page.table(&headlines);
+
+    let reference_inputs: BTreeMap<String, String> =
+        resolved_inputs(reference.scenario, reference.data)
+            .into_iter()
+            .collect();
+    let mut inputs = Table::new(
+        "inputs",
+        "输入差异 Inputs that differ from the reference (inputs_diff.csv)",
+        &["scenario", "item", "reference", "value"],
+    );
+    for run in runs.iter().skip(1) {
+        let mine: BTreeMap<String, String> = resolved_inputs(run.scenario, run.data)
+            .into_iter()
+            .collect();
+        let items: std::collections::BTreeSet<&String> =
+            reference_inputs.keys().chain(mine.keys()).collect();
+        for item in items {
+            let (a, b) = (reference_inputs.get(item), mine.get(item));
+            if a != b {
+                inputs.rows.push(vec![
+                    Cell::Text(run.scenario.name.clone()),
+                    Cell::Text(item.clone()),
+                    Cell::Text(a.cloned().unwrap_or_else(|| "— (absent)".into())),
+                    Cell::Text(b.cloned().unwrap_or_else(|| "— (absent)".into())),
+                ]);
+            }
+        }
+    }
+    page.table(&inputs);
+
+    page.files(written);
+    page.write(dir)
+}

@@ -1,0 +1,108 @@
+//! The one place where the page reads a [`TargetRow`]: its label, its numbers in the target's
+//! own display unit, and its verdict. When the scorecard gains columns, only this file changes.
+
+use super::{verdict, Cell, Table};
+use crate::data::Dataset;
+use crate::report::targets::Verdict;
+use crate::report::TargetRow;
+
+/// "万人" etc.: the display scale and unit of a target's measure.
+fn display_unit(measure: &str) -> (f64, &'static str) {
+    match measure {
+        "persons" => (1e4, "万人"),
+        "yuan_current" | "yuan" => (1e8, "亿元"),
+        "km2" => (1.0, "km²"),
+        _ => (1.0, ""),
+    }
+}
+
+/// "绵阳 Mianyang 2020 中心城区人口 central-urban pop." (Chinese and English, as in the charts).
+pub fn label(row: &TargetRow, data: &Dataset) -> String {
+    target_label(&row.unit_id, &row.indicator, row.year, data)
+}
+
+/// The label of a target given by its unit id (`ALL` for the plan area), indicator and year.
+pub fn target_label(unit_id: &str, indicator: &str, year: i32, data: &Dataset) -> String {
+    let unit = data
+        .unit_index(unit_id)
+        .map_or("成渝城市群 plan area".to_string(), |u| {
+            data.units[u].label()
+        });
+    let what = match indicator {
+        "central_urban_population" => "中心城区人口 central-urban pop.",
+        "urban_construction_land" => "城市建设用地 urban land",
+        "resident_population" => "常住人口 population",
+        "gdp" => "地区生产总值 GDP",
+        "area" => "面积 area",
+        "towns_per_10000km2" => "城镇密度 towns per 10⁴ km²",
+        other => other,
+    };
+    format!("{unit} {year} {what}")
+}
+
+/// "met", "missed", "uncertain" or "not modelled" with the gap of the central estimate in %.
+pub fn verdict_cell(row: &TargetRow) -> Cell {
+    let gap = row
+        .gap_pct()
+        .map_or(String::new(), |g| format!(" ({g:+.1}%)"));
+    let word = row.verdict.map_or("not modelled", |v| v.as_str());
+    let met = match row.verdict {
+        Some(Verdict::Met) => Some(true),
+        Some(Verdict::Missed) => Some(false),
+        _ => None,
+    };
+    verdict(met, format!("{word}{gap}"))
+}
+
+/// The scorecard of one run: target, year, target value, projection (central and low–high),
+/// gap, verdict.
+pub fn table(rows: &[TargetRow], data: &Dataset) -> Table {
+    let mut table = Table::new(
+        "scorecard",
+        "规划目标 Plan targets: central estimate (low–high) against target",
+        &[
+            "目标 target",
+            "id",
+            "目标值 target",
+            "预测 projected (low–high)",
+            "差距 gap %",
+            "结论 verdict",
+        ],
+    );
+    for row in rows {
+        let (scale, unit) = display_unit(&row.measure);
+        let show = |x: f64| format!("{:.1} {unit}", x / scale);
+        let projected = row.projected.map_or("—".into(), |p| {
+            format!(
+                "{} ({:.1}–{:.1})",
+                show(p.central),
+                p.low / scale,
+                p.high / scale
+            )
+        });
+        table.rows.push(vec![
+            Cell::Text(label(row, data)),
+            Cell::Text(row.target_id.clone()),
+            Cell::Number(show(row.target)),
+            Cell::Number(projected),
+            Cell::Number(row.gap_pct().map_or("—".into(), |g| format!("{g:+.1}"))),
+            verdict_cell(row),
+        ]);
+    }
+    table
+}
+
+/// Whether two scenarios' rows for the same target reach the same verdict.
+pub fn same_verdict(a: &TargetRow, b: &TargetRow) -> bool {
+    a.verdict == b.verdict
+}
+
+/// Counts of (met, judged) rows: "uncertain" rows are judged, not met.
+pub fn met_count(rows: &[TargetRow]) -> (usize, usize) {
+    let judged = rows.iter().filter(|r| r.verdict.is_some()).count();
+    let met = rows
+        .iter()
+        .filter(|r| r.verdict == Some(Verdict::Met))
+        .count();
+    (met, judged)
+}
