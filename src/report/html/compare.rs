@@ -67,7 +67,7 @@ pub fn write(
         )
     };
     page.paragraph(&format!(
-        "Targets met — {}. {changed} Central-urban population targets are compared with whole urban population (an upper bound); land targets are ceilings.",
+        "Targets met — {}. {changed} Central-urban population is an estimated share of the unit's urban population with a low–high range (docs/TARGETS.md); a target is met or missed only when the whole range is on one side of it; land targets are ceilings.",
         counts.join(" · ")
     ));
     let mut header = vec!["目标 target".to_string()];

@@ -313,9 +313,9 @@ pub fn how_to_read(stem: &str) -> &'static str {
     let rules: [(&str, &str); 15] = [
         ("population_difference", "Each bar is a unit's population difference from the reference in the focus year, sorted; bars right of zero mean more people than the reference."),
         ("gdp_difference", "Each bar is a unit's GDP difference from the reference in the focus year, sorted; bars right of zero mean more output than the reference."),
-        ("population", "Lines are resident population (万人) by year; markers are the plan's 2020 central-urban targets, compared with whole urban population (an upper bound)."),
+        ("population", "Lines are resident population (万人) by year; on the right, the estimated central-urban population (a share of the unit's urban population, docs/TARGETS.md) with the plan's 2020 targets as stars."),
         ("gdp", "Lines are GDP at 2014 prices (亿元) by year; the marker is the plan's 2014 figure for the whole area."),
-        ("targets", "Green is a target met, vermillion a target missed (with the gap in %); central-urban population targets are compared with whole urban population, so \"met\" means reachable at most."),
+        ("targets", "Bars are the 2020 target and the central estimate of the central-urban population, the whisker its low–high range: green met (the whole range reaches the target), vermillion missed, blue uncertain (the range straddles it)."),
         ("map_", "Circle area is a unit's population, colour its difference from the reference scenario in %; blue is fewer people, red more."),
         ("map", "Circle area is a unit's final population, colour its growth since the start year; arrows are the largest net flows between units."),
         ("totals", "One line per scenario: plan-area population and GDP by year; the gap between lines is the effect of a scenario's levers."),
