@@ -110,9 +110,9 @@ pub enum Command {
         #[arg(value_name = "SWEEP.ron", required = true)]
         file: Option<PathBuf>,
 
-        /// Worker threads (default: all cores). Results do not depend on it.
-        #[arg(long, value_name = "N")]
-        threads: Option<usize>,
+        /// Worker threads, 1 to 256 (default: all cores). Results do not depend on it.
+        #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=MAX_THREADS))]
+        threads: Option<u16>,
 
         /// Run only shard K of N (every N-th chunk of 64 runs), e.g. one Slurm array task;
         /// assemble the shards with `simulate sweep merge`.
@@ -174,6 +174,9 @@ pub enum SweepAction {
         output: OutputArgs,
     },
 }
+
+/// Most worker threads a sweep may start (`--threads`).
+pub const MAX_THREADS: i64 = 256;
 
 /// Failure classes that map to exit codes.
 #[derive(Debug, thiserror::Error)]
@@ -252,7 +255,13 @@ fn run(args: &Args) -> anyhow::Result<()> {
             let file = file.as_deref().ok_or_else(|| {
                 CliError::BadInput("sweep needs a sweep file (SWEEP.ron) or `merge`".into())
             })?;
-            sweep(file, *threads, shard.as_deref(), *resume, output)
+            sweep(
+                file,
+                threads.map(usize::from),
+                shard.as_deref(),
+                *resume,
+                output,
+            )
         }
         Some(Command::Calibrate(calibrate_args)) => calibrate(calibrate_args),
         Some(Command::Backtest {
@@ -413,6 +422,9 @@ fn sweep(
             sweep.name, shard.index, shard.count
         )
     };
+    sweep
+        .check_runs_per_process(shard.count)
+        .map_err(|err| CliError::BadInput(err.to_string()))?;
     let dir = output
         .out
         .clone()
@@ -630,11 +642,21 @@ fn finish_sweep(
 ) -> anyhow::Result<()> {
     use crate::sweep::run;
     let (summary, samples) = gathered.finish()?;
+    if summary.runs > 0 && summary.rejected.len() == summary.runs {
+        let (first, reason) = &summary.rejected[0];
+        return Err(CliError::BadInput(format!(
+            "{}: all {} draws were rejected (first: sample {first}: {reason}); nothing was written. Narrow the parameter distributions towards the defaults of docs/MODEL.md",
+            sweep.source.display(),
+            summary.runs,
+        ))
+        .into());
+    }
     let needs_all = !matches!(sweep.method, run::Method::MonteCarlo { .. });
     if needs_all && !summary.rejected.is_empty() {
         let (first, reason) = &summary.rejected[0];
         return Err(CliError::BadInput(format!(
-            "{} of {} draws were rejected (first: sample {first}: {reason}); {:?} needs every run, so narrow the parameter ranges",
+            "{}: {} of {} draws were rejected (first: sample {first}: {reason}); {:?} needs every run, so narrow the parameter ranges",
+            sweep.source.display(),
             summary.rejected.len(),
             summary.runs,
             sweep.method

@@ -177,7 +177,8 @@ mod tests {
 
     #[test]
     fn keys_skip_comments_strings_and_longer_identifiers() {
-        let text = "(\n // epsilon: 1\n s: \"gamma: 2\", hukou_wedge_core: 0.3,\n hukou_wedge: 0.2,\n)";
+        let text =
+            "(\n // epsilon: 1\n s: \"gamma: 2\", hukou_wedge_core: 0.3,\n hukou_wedge: 0.2,\n)";
         let index = Index::new(text);
         let at = index.key(0, "hukou_wedge").unwrap();
         assert_eq!(index.line_column(at), (4, 2));

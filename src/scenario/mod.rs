@@ -38,7 +38,12 @@ pub const MAX_NAME_CHARS: usize = 64;
 /// neither `.` nor `..`, nor a hidden folder), hence no separators and no control characters.
 /// `Err` holds the rule broken, for a message that goes on with the fix.
 pub fn check_name(name: &str) -> Result<(), String> {
-    let shown: String = name.chars().take(40).collect::<String>().escape_debug().to_string();
+    let shown: String = name
+        .chars()
+        .take(40)
+        .collect::<String>()
+        .escape_debug()
+        .to_string();
     let shown = if name.chars().count() > 40 {
         format!("{shown}…")
     } else {
@@ -79,7 +84,9 @@ pub enum ReadError {
     Io(#[from] std::io::Error),
     #[error("the file is larger than the limit of {} MB; nothing was read past it", limit >> 20)]
     TooLarge { limit: u64 },
-    #[error("the file is not UTF-8 text (byte {byte:#04x} at byte offset {offset}); save it as UTF-8")]
+    #[error(
+        "the file is not UTF-8 text (byte {byte:#04x} at byte offset {offset}); save it as UTF-8"
+    )]
     NotUtf8 {
         line: usize,
         column: usize,
@@ -113,7 +120,11 @@ pub fn read_text(path: &Path, limit: u64) -> Result<String, ReadError> {
     if bytes.len() as u64 > limit {
         return Err(ReadError::TooLarge { limit });
     }
-    let start = if bytes.starts_with(b"\xEF\xBB\xBF") { 3 } else { 0 };
+    let start = if bytes.starts_with(b"\xEF\xBB\xBF") {
+        3
+    } else {
+        0
+    };
     match String::from_utf8(bytes.split_off(start)) {
         Ok(text) => Ok(text),
         Err(err) => {
@@ -121,7 +132,10 @@ pub fn read_text(path: &Path, limit: u64) -> Result<String, ReadError> {
             let bytes = err.into_bytes();
             let valid = std::str::from_utf8(&bytes[..offset]).unwrap_or_default();
             let line = valid.matches('\n').count() + 1;
-            let column = valid[valid.rfind('\n').map_or(0, |i| i + 1)..].chars().count() + 1;
+            let column = valid[valid.rfind('\n').map_or(0, |i| i + 1)..]
+                .chars()
+                .count()
+                + 1;
             Err(ReadError::NotUtf8 {
                 line,
                 column,
@@ -478,7 +492,10 @@ pub fn capped_list(items: &[&str]) -> String {
     }
     let mut text = items[..items.len().min(MAX_LISTED)].join(", ");
     if items.len() > MAX_LISTED {
-        text.push_str(&format!(" … and {} more", thousands(items.len() - MAX_LISTED)));
+        text.push_str(&format!(
+            " … and {} more",
+            thousands(items.len() - MAX_LISTED)
+        ));
     }
     text
 }
@@ -679,7 +696,8 @@ pub fn parse(file: &str, text: &str) -> Result<ScenarioFile, ScenarioErrors> {
         .map_err(|err| ScenarioErrors(vec![syntax_problem(file, text, &err)]))
 }
 
-fn syntax_problem(file: &str, text: &str, err: &ron::error::SpannedError) -> Problem {
+/// A RON syntax or schema error as a problem at its place (scenario and sweep files).
+pub fn syntax_problem(file: &str, text: &str, err: &ron::error::SpannedError) -> Problem {
     use ron::error::Error;
     let (line, mut column) = (err.position.line, err.position.col);
     // ron points just past an unknown name; point at the name itself.
@@ -737,6 +755,10 @@ fn syntax_problem(file: &str, text: &str, err: &ron::error::SpannedError) -> Pro
         Error::DuplicateStructField { field, .. } => {
             format!("field `{field}` is given twice; keep one")
         }
+        other if negative_where_unsigned(text, line, column).is_some() => {
+            let (key, value) = negative_where_unsigned(text, line, column).unwrap_or_default();
+            format!("`{key}` must be a whole number ≥ 0 (at most 18446744073709551615), got `{value}`; drop the minus sign ({other})")
+        }
         other => {
             let near = locate::snippet(text, line, column);
             let other = other.to_string().replace("`ScenarioFile`", "the scenario");
@@ -756,12 +778,43 @@ fn syntax_problem(file: &str, text: &str, err: &ron::error::SpannedError) -> Pro
     }
 }
 
+/// `(key, value)` when the syntax error at `line:column` is a negative number given to a field
+/// that takes only whole numbers ≥ 0 (a seed, a count).
+fn negative_where_unsigned(text: &str, line: usize, column: usize) -> Option<(String, String)> {
+    let source_line = text.lines().nth(line.checked_sub(1)?)?;
+    let chars: Vec<char> = source_line.chars().collect();
+    let at = column.checked_sub(1)?;
+    if chars.get(at) != Some(&'-') || !chars.get(at + 1)?.is_ascii_digit() {
+        return None;
+    }
+    let value: String = chars[at..]
+        .iter()
+        .take_while(|c| *c == &'-' || c.is_ascii_alphanumeric() || *c == &'.')
+        .collect();
+    let before: String = chars[..at].iter().collect();
+    let before = before.trim_end().strip_suffix(':')?.trim_end();
+    let key: String = before
+        .chars()
+        .rev()
+        .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+        .collect::<Vec<_>>()
+        .into_iter()
+        .rev()
+        .collect();
+    (!key.is_empty()).then_some((key, value))
+}
+
 /// Names of our serde types as a user would call them.
 fn user_facing(type_name: Option<&str>) -> String {
     match type_name {
         None | Some("ScenarioFile") => "the scenario".to_string(),
         Some("ParametersFile") => "`parameters`".to_string(),
         Some("MacroPathFile") => "a macro path".to_string(),
+        Some("SweepFile") => "the sweep".to_string(),
+        Some("ParameterFile") => "a sweep parameter".to_string(),
+        Some("OutputFile") => "an output".to_string(),
+        Some("Method") => "the method".to_string(),
+        Some("DistributionFile") => "a distribution".to_string(),
         Some(policy) => format!("policy `{policy}`"),
     }
 }
@@ -996,36 +1049,36 @@ pub fn validate_chain(chain: &[SourceFile], dataset: &Dataset) -> Result<Scenari
                           key: &str,
                           list: &[PolicyFile],
                           first_index: usize| {
-                let mut checked = Vec::new();
-                let mut cursor = top(src, key);
-                for (index, policy) in list.iter().enumerate() {
-                    let at = index_of(src).next_variant(cursor).unwrap_or(cursor);
-                    cursor = at + 1;
-                    let field = format!("{key}[{index}]");
-                    if let Some(name) = explicit_name(policy) {
-                        if let Some(first) = names.get(name) {
-                            let quoted = format!("\"{}\"", name.escape_debug());
-                            let offset = index_of(src).string(at, &quoted).unwrap_or(at);
-                            out.at(offset, format!("{field}.name"), format!("the name `{name}` is already used by {first}; levers are removed and reported by name, so each name must be unique: rename one (or `remove_policies` the inherited one first)"));
-                        } else {
-                            names.insert(name.to_string(), format!("`{field}` in {}", src.display));
-                        }
-                    }
-                    let mut checker = PolicyChecker {
-                        out,
-                        dataset,
-                        index: index_of(src),
-                        at,
-                        field: &field,
-                        start_year,
-                        end_year,
-                    };
-                    if let Some(named) = checker.check(policy.clone(), first_index + index) {
-                        checked.push(named);
+            let mut checked = Vec::new();
+            let mut cursor = top(src, key);
+            for (index, policy) in list.iter().enumerate() {
+                let at = index_of(src).next_variant(cursor).unwrap_or(cursor);
+                cursor = at + 1;
+                let field = format!("{key}[{index}]");
+                if let Some(name) = explicit_name(policy) {
+                    if let Some(first) = names.get(name) {
+                        let quoted = format!("\"{}\"", name.escape_debug());
+                        let offset = index_of(src).string(at, &quoted).unwrap_or(at);
+                        out.at(offset, format!("{field}.name"), format!("the name `{name}` is already used by {first}; levers are removed and reported by name, so each name must be unique: rename one (or `remove_policies` the inherited one first)"));
+                    } else {
+                        names.insert(name.to_string(), format!("`{field}` in {}", src.display));
                     }
                 }
-                checked
-            };
+                let mut checker = PolicyChecker {
+                    out,
+                    dataset,
+                    index: index_of(src),
+                    at,
+                    field: &field,
+                    start_year,
+                    end_year,
+                };
+                if let Some(named) = checker.check(policy.clone(), first_index + index) {
+                    checked.push(named);
+                }
+            }
+            checked
+        };
         if let Some(list) = &src.raw.policies {
             names.clear();
             policies = check_list(&mut out, &mut names, "policies", list, 0);
@@ -1149,7 +1202,9 @@ impl PolicyChecker<'_, '_> {
 
     /// Whether `offset` lies before the next policy starts.
     fn within_policy(&self, offset: usize) -> bool {
-        self.index.next_variant(self.at + 1).is_none_or(|next| offset < next)
+        self.index
+            .next_variant(self.at + 1)
+            .is_none_or(|next| offset < next)
     }
 
     /// Levers act on projected years only: the start year is the observed base state, and the
@@ -1177,7 +1232,9 @@ impl PolicyChecker<'_, '_> {
                 }
                 Err(message) => {
                     let quoted = format!("\"{token}\"");
-                    let offset = self.index.string(self.place(key), &quoted)
+                    let offset = self
+                        .index
+                        .string(self.place(key), &quoted)
                         .unwrap_or_else(|| self.place(key));
                     let field = format!("{}.{key}[{position}]", self.field);
                     self.out.at(offset, field, message);
