@@ -438,10 +438,41 @@ fn sweep(
         dir.file_name()
             .map_or("sweep".into(), |n| n.to_string_lossy())
     ));
+    if progress.exists() || progress.is_symlink() {
+        if !progress.is_dir() || progress.is_symlink() {
+            return Err(CliError::BadInput(format!(
+                "{} (where this sweep keeps its progress) exists and is not a folder; move it away or choose another --out",
+                progress.display()
+            ))
+            .into());
+        }
+        if let Err(why) = output::previous_result(&progress) {
+            return Err(CliError::BadInput(format!(
+                "{} (where this sweep keeps its progress) is not sweep progress of simulate ({why}); nothing was changed: move it away or choose another --out",
+                progress.display()
+            ))
+            .into());
+        }
+    }
     if progress.exists() && !resume {
+        let stale = dir.join("manifest.json").is_file();
         if output.force {
             std::fs::remove_dir_all(&progress)
                 .with_context(|| format!("removing {}", progress.display()))?;
+            if stale && !output.quiet {
+                eprintln!(
+                    "note: removed {}, the stale progress of a sweep whose results are complete in {}",
+                    progress.display(),
+                    dir.display()
+                );
+            }
+        } else if stale {
+            return Err(CliError::BadInput(format!(
+                "{} is the stale progress of a sweep whose results are complete in {}; --force removes it (and replaces the results)",
+                progress.display(),
+                dir.display()
+            ))
+            .into());
         } else {
             return Err(CliError::BadInput(format!(
                 "{} holds the progress of an earlier run of this sweep: use --resume to continue it, or --force to start over",
