@@ -7,13 +7,24 @@
 mod output;
 mod progress;
 
-/// `println!` that tolerates a closed stdout (`simulate … | head`): results are already
-/// written when the summary is printed, so a reader that stopped early is not an error.
+/// `println!` whose write errors are errors (`> /dev/full` exits 1), except a closed pipe
+/// (`simulate … | head`): results are already written when the summary is printed, so a reader
+/// that stopped early is not a failure.
 macro_rules! say {
     ($($arg:tt)*) => {{
         use std::io::Write as _;
-        let _ = writeln!(std::io::stdout(), $($arg)*);
+        $crate::cli::stdout_result(writeln!(std::io::stdout(), $($arg)*))?;
     }};
+}
+
+/// A write to stdout: `Ok` if it worked or the reader has gone (broken pipe).
+pub(crate) fn stdout_result(result: std::io::Result<()>) -> anyhow::Result<()> {
+    match result {
+        Err(err) if err.kind() != std::io::ErrorKind::BrokenPipe => {
+            Err(anyhow::Error::new(err).context("writing to standard output"))
+        }
+        _ => Ok(()),
+    }
 }
 
 use std::io::IsTerminal;
@@ -195,7 +206,11 @@ pub fn main() -> ExitCode {
             return ExitCode::from(code);
         }
     };
-    match run(&args) {
+    let result = run(&args).and_then(|()| {
+        use std::io::Write as _;
+        stdout_result(std::io::stdout().flush())
+    });
+    match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
             eprintln!("error: {err:#}");
@@ -283,6 +298,15 @@ fn calibrate(args: &CalibrateArgs) -> anyhow::Result<()> {
         .clone()
         .unwrap_or_else(|| Path::new("results").join(format!("calibrate-{}", scenario.name)));
     output::check_writable(&dir, args.output.force)?;
+    if let Some(params) = &args.params {
+        if params.iter().any(|p| p.trim().is_empty()) {
+            return Err(CliError::BadInput(format!(
+                "--params `{}` holds an empty parameter name; give names separated by commas, e.g. --params epsilon,gamma (or leave --params out for the default set)",
+                params.join(",")
+            ))
+            .into());
+        }
+    }
     let names: Vec<String> = args.params.clone().unwrap_or_else(|| {
         crate::calibrate::DEFAULT_PARAMETERS
             .iter()

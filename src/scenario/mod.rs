@@ -657,6 +657,9 @@ fn dataset_for(chain: &[SourceFile]) -> Result<(Dataset, Option<PathBuf>), Scena
         return Ok((Dataset::embedded(), None));
     };
     let dir = src.dir.join(src.raw.data.as_deref().unwrap_or_default());
+    if dir.exists() && !dir.is_dir() {
+        return Err(ScenarioErrors(vec![problem_at(src, "data", "data", format!("{} is a file, but `data:` names a folder (relative to the scenario file) holding the same CSV files as data/; give that folder, or remove `data:` to use the built-in data", dir.display()))]));
+    }
     if !dir.is_dir() {
         return Err(ScenarioErrors(vec![problem_at(src, "data", "data", format!("data directory {} does not exist; give a folder (relative to the scenario file) holding the same CSV files as data/, or remove `data:` to use the built-in data", dir.display()))]));
     }
