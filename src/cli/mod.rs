@@ -313,6 +313,7 @@ fn calibrate(args: &CalibrateArgs) -> anyhow::Result<()> {
             .map(ToString::to_string)
             .collect()
     });
+    let _lock = output::lock(&dir)?;
     let derived = engine::DataDerived::new(&data);
     let problem = crate::calibrate::Problem::new(&data, &derived, &scenario, &names)
         .map_err(|err| CliError::BadInput(format!("{}: {err}", args.scenario.display())))?;
@@ -382,6 +383,7 @@ fn compare(paths: &[PathBuf], years: &[i32], output: &OutputArgs) -> anyhow::Res
         .clone()
         .unwrap_or_else(|| Path::new("results").join(format!("compare-{}", names.join("-"))));
     output::check_writable(&dir, output.force)?;
+    let _lock = output::lock(&dir)?;
     let prepared = prepare_all(&loaded)?;
     // Runs in parallel; results are collected in input order, so outputs do not depend on the
     // number of threads.
@@ -454,6 +456,7 @@ fn sweep(
         .clone()
         .unwrap_or_else(|| Path::new("results").join(default_name));
     output::check_writable(&dir, output.force)?;
+    let _lock = output::lock(&dir)?;
     let design = run::design_rows(&sweep)
         .map_err(|err| CliError::BadInput(format!("{}: {err}", path.display())))?;
     let rows = design.len();
@@ -535,6 +538,7 @@ fn sweep(
         None
     };
     let mut reused = 0;
+    let mut damaged = 0;
     let (gathered, computed) = std::thread::scope(|scope| -> anyhow::Result<_> {
         let (sender, receiver) =
             std::sync::mpsc::sync_channel::<(usize, Vec<run::RunResult>, bool)>(BATCH_CHUNKS);
@@ -557,8 +561,16 @@ fn sweep(
             let mut results: Vec<Option<Vec<run::RunResult>>> = Vec::with_capacity(batch.len());
             for &chunk in batch {
                 let range = store::chunk_rows(chunk, rows);
-                let stored =
-                    store::read_chunk(progress, chunk, range.len()).map_err(anyhow::Error::msg)?;
+                // A chunk that cannot be read back whole (a kill mid-write on a file system
+                // without atomic rename, a disk error, a hand edit) is computed again.
+                let stored = match store::read_chunk(progress, chunk, range.len()) {
+                    Ok(Some(stored)) if sweep.fits(&stored) => Some(stored),
+                    Ok(None) => None,
+                    Ok(Some(_)) | Err(_) => {
+                        damaged += 1;
+                        None
+                    }
+                };
                 reused += stored.as_ref().map_or(0, Vec::len);
                 results.push(stored);
             }
@@ -610,11 +622,16 @@ fn sweep(
         } else {
             format!(" shard {}/{}", shard.index, shard.count)
         };
-        let resumed = if reused > 0 {
+        let mut resumed = if reused > 0 {
             format!(", {reused} runs resumed from earlier progress")
         } else {
             String::new()
         };
+        if damaged > 0 {
+            resumed.push_str(&format!(
+                ", {damaged} damaged chunk(s) of it computed again"
+            ));
+        }
         say!(
             "Sweep `{}`{part}: {computed} runs in {run_seconds:.1} s ({:.0} runs/s){resumed}; outputs written in {:.1} s{}",
             sweep.name,
@@ -773,6 +790,7 @@ fn sweep_merge(dirs: &[PathBuf], output: &OutputArgs) -> anyhow::Result<()> {
         .clone()
         .unwrap_or_else(|| Path::new("results").join(format!("sweep-{}", sweep.name)));
     output::check_writable(&dir, output.force)?;
+    let _lock = output::lock(&dir)?;
     let samples_path = dir.with_file_name(format!(
         ".{}.samples-{}.csv",
         dir.file_name()
@@ -842,6 +860,7 @@ fn backtest(path: &Path, observed: &Path, output: &OutputArgs) -> anyhow::Result
     };
     let observed = observed::load(observed, &data.units, years)
         .map_err(|err| CliError::BadInput(err.to_string()))?;
+    let _lock = output::lock(&dir)?;
     let prepared = prepare_all(&loaded)?.remove(0);
     let mut observer = progress::YearBar::new(
         !output.quiet && std::io::stderr().is_terminal(),
@@ -883,6 +902,10 @@ fn run_each(paths: &[PathBuf], args: &OutputArgs) -> anyhow::Result<()> {
         output::check_writable(&dir, args.force)?;
         targets.push(dir);
     }
+    let _locks = targets
+        .iter()
+        .map(|dir| output::lock(dir))
+        .collect::<anyhow::Result<Vec<_>>>()?;
     // Set every scenario up (calibration, policy schedules) before writing anything, so that a
     // problem in the last scenario leaves no results of the first behind.
     let prepared_all = prepare_all(&loaded)?;

@@ -126,6 +126,95 @@ pub fn previous_result(dir: &Path) -> Result<(), String> {
     Err("it has no manifest.json".into())
 }
 
+/// The one writer of a results folder: an advisory lock (`flock`, through `fd-lock`) on
+/// `.<name>.lock` beside it, held until dropped, then the lock file is removed. The lock file
+/// holds the holder's process id, for the message a second writer gets.
+pub struct FolderLock {
+    path: PathBuf,
+    // Kept open: the lock lives as long as the file is open.
+    _file: fd_lock::RwLock<std::fs::File>,
+}
+
+impl Drop for FolderLock {
+    fn drop(&mut self) {
+        // Removed while still held: a writer that opened it before is sent to a new file by
+        // the identity check in `lock`.
+        let _ = std::fs::remove_file(&self.path);
+    }
+}
+
+/// Takes the lock of results folder `dir` (and of its `.progress` and temporary siblings), or
+/// fails with a bad-input error naming the process that holds it. Creates `dir`'s parent.
+pub fn lock(dir: &Path) -> anyhow::Result<FolderLock> {
+    use std::io::{Read, Seek, Write};
+    let path = sibling_plain(dir, "lock");
+    let parent = path.parent().unwrap_or(Path::new("."));
+    std::fs::create_dir_all(parent).with_context(|| format!("creating {}", parent.display()))?;
+    for _ in 0..8 {
+        let file = std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(&path)
+            .with_context(|| format!("creating the lock file {}", path.display()))?;
+        let mut lock = fd_lock::RwLock::new(file);
+        let mut guard = match lock.try_write() {
+            Ok(guard) => guard,
+            Err(err) if err.kind() == std::io::ErrorKind::WouldBlock => {
+                let mut holder = String::new();
+                let _ = std::fs::File::open(&path)
+                    .and_then(|f| f.take(200).read_to_string(&mut holder));
+                let holder = holder.trim();
+                return Err(bad(format!(
+                    "output folder {} is being written by another simulate ({}); wait for it to finish, or write elsewhere with --out",
+                    dir.display(),
+                    if holder.is_empty() { "process unknown".to_string() } else { holder.to_string() }
+                )));
+            }
+            Err(err) => {
+                return Err(err).with_context(|| format!("locking {}", path.display()));
+            }
+        };
+        // The file we locked must still be the one at `path` (its holder may have removed it
+        // between our open and our lock); otherwise try again with the new one.
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::MetadataExt;
+            let ours = guard.metadata().map(|m| (m.dev(), m.ino())).ok();
+            let now = std::fs::metadata(&path).map(|m| (m.dev(), m.ino())).ok();
+            if ours.is_none() || ours != now {
+                drop(guard);
+                continue;
+            }
+        }
+        let _ = guard.set_len(0);
+        let _ = guard.rewind();
+        let _ = write!(guard, "process {}", std::process::id());
+        let _ = guard.flush();
+        // Keep the lock: it is released when the file is closed, as the FolderLock drops.
+        std::mem::forget(guard);
+        return Ok(FolderLock { path, _file: lock });
+    }
+    Err(bad(format!(
+        "output folder {} is being locked and unlocked by other processes; try again",
+        dir.display()
+    )))
+}
+
+/// `.<name>.<tag>` beside `dir` (no process id: shared by every process).
+fn sibling_plain(dir: &Path, tag: &str) -> PathBuf {
+    let name = dir.file_name().map_or_else(
+        || "results".to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    );
+    let parent = dir
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    parent.join(format!(".{name}.{tag}"))
+}
+
 fn sibling(dir: &Path, tag: &str) -> PathBuf {
     let name = dir.file_name().map_or_else(
         || "results".to_string(),

@@ -140,6 +140,26 @@ pub struct Sweep {
 }
 
 impl Sweep {
+    /// Whether stored runs have the shape this sweep's runs have (parameters, outputs, target
+    /// verdicts and, for Monte Carlo, one population per unit and year): a damaged or foreign
+    /// chunk does not, and is recomputed rather than trusted.
+    pub fn fits(&self, results: &[RunResult]) -> bool {
+        let monte_carlo = matches!(self.method, Method::MonteCarlo { .. });
+        let cells = self.base.years().count() * self.data.units.len();
+        results.iter().all(|r| {
+            r.parameters.len() == self.factors.len()
+                && match &r.outputs {
+                    Ok(values) => {
+                        values.len() == self.outputs.len()
+                            && (!monte_carlo
+                                || (r.population.len() == cells
+                                    && r.met.len() == self.data.targets.len()))
+                    }
+                    Err(_) => true,
+                }
+        })
+    }
+
     /// Refuses a process that would compute more than [`MAX_RUNS_PER_SHARD`] runs (its part of
     /// the design when the sweep is run as one of `shards`), with the time it would take.
     pub fn check_runs_per_process(&self, shards: usize) -> Result<(), ScenarioErrors> {
