@@ -56,10 +56,6 @@ pub fn check_name(name: &str) -> Result<(), String> {
         Err(format!(
             "`{shown}` has {length} characters, more than the limit of {MAX_NAME_CHARS}"
         ))
-    } else if name.starts_with('.') {
-        Err(format!(
-            "`{shown}` starts with `.` (`.` and `..` are not folders of their own)"
-        ))
     } else if let Some(bad) = name
         .chars()
         .find(|&c| !(c.is_ascii_alphanumeric() || c == '_' || c == '-' || c == '.'))
@@ -71,6 +67,10 @@ pub fn check_name(name: &str) -> Result<(), String> {
                 c if c.is_control() => format!("the control character {:?}", c),
                 c => format!("`{c}`"),
             }
+        ))
+    } else if name.starts_with('.') {
+        Err(format!(
+            "`{shown}` starts with `.` (`.` and `..` are not folders of their own)"
         ))
     } else {
         Ok(())
