@@ -186,6 +186,18 @@ pub enum SweepAction {
     },
 }
 
+/// Drops the locks in reverse order of taking (see `run_each`).
+fn scopeguard_reverse(mut locks: Vec<output::FolderLock>) -> impl Drop {
+    struct Reverse(Vec<output::FolderLock>);
+    impl Drop for Reverse {
+        fn drop(&mut self) {
+            while self.0.pop().is_some() {}
+        }
+    }
+    locks.shrink_to_fit();
+    Reverse(locks)
+}
+
 /// Most worker threads a sweep may start (`--threads`).
 pub const MAX_THREADS: i64 = 256;
 
@@ -902,13 +914,16 @@ fn run_each(paths: &[PathBuf], args: &OutputArgs) -> anyhow::Result<()> {
         output::check_writable(&dir, args.force)?;
         targets.push(dir);
     }
-    let _locks = targets
-        .iter()
-        .map(|dir| output::lock(dir))
-        .collect::<anyhow::Result<Vec<_>>>()?;
     // Set every scenario up (calibration, policy schedules) before writing anything, so that a
     // problem in the last scenario leaves no results of the first behind.
     let prepared_all = prepare_all(&loaded)?;
+    // Locked once everything is validated (the lock may create the parent folder); the last
+    // lock taken is dropped first, so a parent created for the first is empty again by then.
+    let mut locks = Vec::new();
+    for dir in &targets {
+        locks.push(output::lock(dir)?);
+    }
+    let _locks = scopeguard_reverse(locks);
     let show_progress = !args.quiet && std::io::stderr().is_terminal();
     for (((scenario, data), dir), prepared) in loaded.iter().zip(&targets).zip(&prepared_all) {
         let options = RunOptions {

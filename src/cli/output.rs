@@ -131,6 +131,8 @@ pub fn previous_result(dir: &Path) -> Result<(), String> {
 /// holds the holder's process id, for the message a second writer gets.
 pub struct FolderLock {
     path: PathBuf,
+    /// Folders created to hold the lock file (deepest first): removed again if still empty.
+    created: Vec<PathBuf>,
     // Kept open: the lock lives as long as the file is open.
     _file: fd_lock::RwLock<std::fs::File>,
 }
@@ -140,6 +142,9 @@ impl Drop for FolderLock {
         // Removed while still held: a writer that opened it before is sent to a new file by
         // the identity check in `lock`.
         let _ = std::fs::remove_file(&self.path);
+        for dir in &self.created {
+            let _ = std::fs::remove_dir(dir);
+        }
     }
 }
 
@@ -149,6 +154,11 @@ pub fn lock(dir: &Path) -> anyhow::Result<FolderLock> {
     use std::io::{Read, Seek, Write};
     let path = sibling_plain(dir, "lock");
     let parent = path.parent().unwrap_or(Path::new("."));
+    let created: Vec<PathBuf> = parent
+        .ancestors()
+        .take_while(|a| !a.as_os_str().is_empty() && !a.exists())
+        .map(Path::to_path_buf)
+        .collect();
     std::fs::create_dir_all(parent).with_context(|| format!("creating {}", parent.display()))?;
     for _ in 0..8 {
         let file = std::fs::OpenOptions::new()
@@ -194,7 +204,11 @@ pub fn lock(dir: &Path) -> anyhow::Result<FolderLock> {
         let _ = guard.flush();
         // Keep the lock: it is released when the file is closed, as the FolderLock drops.
         std::mem::forget(guard);
-        return Ok(FolderLock { path, _file: lock });
+        return Ok(FolderLock {
+            path,
+            created,
+            _file: lock,
+        });
     }
     Err(bad(format!(
         "output folder {} is being locked and unlocked by other processes; try again",
