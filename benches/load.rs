@@ -9,7 +9,8 @@ use simulate::data::Dataset;
 use simulate::scenario;
 
 fn levers(n: usize, unit: &str) -> String {
-    let mut text = String::from("(\n    name: \"many\",\n    // one lever per line\n    policies: [\n");
+    let mut text =
+        String::from("(\n    name: \"many\",\n    // one lever per line\n    policies: [\n");
     for i in 0..n {
         text.push_str(&format!(
             "        LandCap(name: \"cap{i}\", year: 2020, unit: \"{unit}\", km2: 900.0),\n"
@@ -23,7 +24,10 @@ fn load_benches(c: &mut Criterion) {
     let data = Dataset::embedded();
     let mut group = c.benchmark_group("load");
     group.sample_size(10);
-    for (label, unit) in [("100000_levers", "chengdu"), ("100000_bad_levers", "chengduu")] {
+    for (label, unit) in [
+        ("100000_levers", "chengdu"),
+        ("100000_bad_levers", "chengduu"),
+    ] {
         let text = levers(scenario::MAX_LEVERS, unit);
         group.bench_function(label, |b| {
             b.iter(|| {
