@@ -79,8 +79,8 @@ pub struct OutputArgs {
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
 
-    /// Replace an existing, non-empty output folder (the old one is removed only after the new
-    /// one is complete).
+    /// Replace an existing results folder of simulate (a folder that holds anything else is
+    /// refused; the old one is removed only after the new one is complete).
     #[arg(long)]
     pub force: bool,
 
