@@ -51,7 +51,20 @@ pub struct ObservedErrors(pub Vec<DataProblem>);
 
 impl fmt::Display for ObservedErrors {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} problem(s) in the observed file:", self.0.len())?;
+        let capped = self
+            .0
+            .last()
+            .is_some_and(|p| p.line == 0 && p.message.starts_with("… and "));
+        if capped {
+            write!(
+                f,
+                "more than {} problems in the observed file; the first {}:",
+                self.0.len() - 1,
+                self.0.len() - 1
+            )?;
+        } else {
+            write!(f, "{} problem(s) in the observed file:", self.0.len())?;
+        }
         for problem in &self.0 {
             write!(f, "\n  {problem}")?;
         }
@@ -70,7 +83,7 @@ pub struct RunYears {
 pub const MAX_OBSERVED_BYTES: u64 = 256 << 20;
 
 /// Problems kept in full; the rest are counted.
-pub const MAX_PROBLEMS: usize = 50;
+pub const MAX_PROBLEMS: usize = 100;
 
 /// Problems found so far: the first [`MAX_PROBLEMS`], and how many more.
 #[derive(Default)]

@@ -820,9 +820,21 @@ fn sweep_merge(dirs: &[PathBuf], output: &OutputArgs) -> anyhow::Result<()> {
             let mut found = None;
             for (dir, info) in dirs.iter().zip(&infos) {
                 if info.shard.owns(chunk) {
-                    if let Some(stored) =
-                        store::read_chunk(dir, chunk, range.len()).map_err(anyhow::Error::msg)?
-                    {
+                    let stored = store::read_chunk(dir, chunk, range.len())
+                        .map_err(|err| {
+                            CliError::BadInput(format!(
+                                "{err}; run the shard of {} again",
+                                dir.display()
+                            ))
+                        })?;
+                    if let Some(stored) = stored {
+                        if !sweep.fits(&stored) {
+                            return Err(CliError::BadInput(format!(
+                                "chunk {chunk} in {} does not fit the sweep (damaged?); run that shard again",
+                                dir.display()
+                            ))
+                            .into());
+                        }
                         found = Some(stored);
                         break;
                     }
