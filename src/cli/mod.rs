@@ -820,13 +820,12 @@ fn sweep_merge(dirs: &[PathBuf], output: &OutputArgs) -> anyhow::Result<()> {
             let mut found = None;
             for (dir, info) in dirs.iter().zip(&infos) {
                 if info.shard.owns(chunk) {
-                    let stored = store::read_chunk(dir, chunk, range.len())
-                        .map_err(|err| {
-                            CliError::BadInput(format!(
-                                "{err}; run the shard of {} again",
-                                dir.display()
-                            ))
-                        })?;
+                    let stored = store::read_chunk(dir, chunk, range.len()).map_err(|err| {
+                        CliError::BadInput(format!(
+                            "{err}; run the shard of {} again",
+                            dir.display()
+                        ))
+                    })?;
                     if let Some(stored) = stored {
                         if !sweep.fits(&stored) {
                             return Err(CliError::BadInput(format!(
