@@ -467,16 +467,13 @@ fn sweep(
         .out
         .clone()
         .unwrap_or_else(|| Path::new("results").join(default_name));
-    output::check_writable(&dir, output.force)?;
-    let _lock = output::lock(&dir)?;
-    let design = run::design_rows(&sweep)
-        .map_err(|err| CliError::BadInput(format!("{}: {err}", path.display())))?;
-    let rows = design.len();
     let progress = dir.with_file_name(format!(
         "{}.progress",
         dir.file_name()
             .map_or("sweep".into(), |n| n.to_string_lossy())
     ));
+    // What the progress folder holds is checked before anything is removed or written.
+    let stale = dir.join("manifest.json").is_file();
     if progress.exists() || progress.is_symlink() {
         if !progress.is_dir() || progress.is_symlink() {
             return Err(CliError::BadInput(format!(
@@ -492,32 +489,36 @@ fn sweep(
             ))
             .into());
         }
-    }
-    if progress.exists() && !resume {
-        let stale = dir.join("manifest.json").is_file();
-        if output.force {
-            std::fs::remove_dir_all(&progress)
-                .with_context(|| format!("removing {}", progress.display()))?;
-            if stale && !output.quiet {
-                eprintln!(
-                    "note: removed {}, the stale progress of a sweep whose results are complete in {}",
+        if !resume && !output.force {
+            return Err(CliError::BadInput(if stale {
+                format!(
+                    "{} is the stale progress of a sweep whose results are complete in {}; --force removes it (and replaces the results)",
                     progress.display(),
                     dir.display()
-                );
-            }
-        } else if stale {
-            return Err(CliError::BadInput(format!(
-                "{} is the stale progress of a sweep whose results are complete in {}; --force removes it (and replaces the results)",
+                )
+            } else {
+                format!(
+                    "{} holds the progress of an earlier run of this sweep: use --resume to continue it, or --force to start over",
+                    progress.display()
+                )
+            })
+            .into());
+        }
+    }
+    output::check_writable(&dir, output.force)?;
+    let _lock = output::lock(&dir)?;
+    let design = run::design_rows(&sweep)
+        .map_err(|err| CliError::BadInput(format!("{}: {err}", path.display())))?;
+    let rows = design.len();
+    if progress.exists() && !resume {
+        std::fs::remove_dir_all(&progress)
+            .with_context(|| format!("removing {}", progress.display()))?;
+        if stale && !output.quiet {
+            eprintln!(
+                "note: removed {}, the stale progress of a sweep whose results are complete in {}",
                 progress.display(),
                 dir.display()
-            ))
-            .into());
-        } else {
-            return Err(CliError::BadInput(format!(
-                "{} holds the progress of an earlier run of this sweep: use --resume to continue it, or --force to start over",
-                progress.display()
-            ))
-            .into());
+            );
         }
     }
     let info = store::StoreInfo {
