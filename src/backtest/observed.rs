@@ -51,7 +51,20 @@ pub struct ObservedErrors(pub Vec<DataProblem>);
 
 impl fmt::Display for ObservedErrors {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} problem(s) in the observed file:", self.0.len())?;
+        let capped = self
+            .0
+            .last()
+            .is_some_and(|p| p.line == 0 && p.message.starts_with("… and "));
+        if capped {
+            write!(
+                f,
+                "more than {} problems in the observed file; the first {}:",
+                self.0.len() - 1,
+                self.0.len() - 1
+            )?;
+        } else {
+            write!(f, "{} problem(s) in the observed file:", self.0.len())?;
+        }
         for problem in &self.0 {
             write!(f, "\n  {problem}")?;
         }
@@ -66,17 +79,73 @@ pub struct RunYears {
     pub end: i32,
 }
 
+/// Largest observed file read (about 4 million rows).
+pub const MAX_OBSERVED_BYTES: u64 = 256 << 20;
+
+/// Problems kept in full; the rest are counted.
+pub const MAX_PROBLEMS: usize = 100;
+
+/// Problems found so far: the first [`MAX_PROBLEMS`], and how many more.
+#[derive(Default)]
+struct Problems {
+    list: Vec<DataProblem>,
+    more: usize,
+}
+
+impl Problems {
+    /// Adds a problem; past [`MAX_PROBLEMS`] it is only counted (its message is not built).
+    fn add(&mut self, problem: impl FnOnce() -> DataProblem) {
+        if self.list.len() < MAX_PROBLEMS {
+            self.list.push(problem());
+        } else {
+            self.more += 1;
+        }
+    }
+
+    fn is_empty(&self) -> bool {
+        self.list.is_empty()
+    }
+
+    fn into_errors(mut self, file: &str) -> ObservedErrors {
+        if self.more > 0 {
+            self.list.push(problem(
+                file,
+                0,
+                "",
+                format!(
+                    "… and {} more rows like these (fix the ones above first)",
+                    crate::scenario::thousands(self.more)
+                ),
+            ));
+        }
+        ObservedErrors(self.list)
+    }
+}
+
 /// Reads and validates `path` against the run's units and years.
 pub fn load(path: &Path, units: &[Unit], years: RunYears) -> Result<ObservedFile, ObservedErrors> {
+    use std::io::Read;
     let name = path.display().to_string();
-    let bytes = std::fs::read(path).map_err(|err| {
-        ObservedErrors(vec![problem(
-            &name,
-            0,
-            "",
-            format!("cannot read the observed file ({err}); check the path given to --observed"),
-        )])
-    })?;
+    let unreadable = |message: String| ObservedErrors(vec![problem(&name, 0, "", message)]);
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)
+        .and_then(|file| {
+            if file.metadata()?.is_dir() {
+                return Err(std::io::Error::other("it is a folder, not a file"));
+            }
+            file.take(MAX_OBSERVED_BYTES + 1).read_to_end(&mut bytes)
+        })
+        .map_err(|err| {
+            unreadable(format!(
+                "cannot read the observed file ({err}); check the path given to --observed"
+            ))
+        })?;
+    if bytes.len() as u64 > MAX_OBSERVED_BYTES {
+        return Err(unreadable(format!(
+            "the observed file is larger than the limit of {} MB; nothing was read past it. Split it, or keep only the units and years to compare",
+            MAX_OBSERVED_BYTES >> 20
+        )));
+    }
     let observations = parse(&name, &bytes, units, years)?;
     Ok(ObservedFile {
         path: name,
@@ -101,7 +170,7 @@ pub fn parse(
     units: &[Unit],
     years: RunYears,
 ) -> Result<Vec<Observation>, ObservedErrors> {
-    let mut problems = Vec::new();
+    let mut problems = Problems::default();
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(true)
         .flexible(false)
@@ -131,7 +200,7 @@ pub fn parse(
         } else {
             format!("`{}`", headers.join(","))
         };
-        problems.push(problem(
+        problems.add(|| problem(
             file,
             1,
             "",
@@ -144,16 +213,20 @@ pub fn parse(
     }
     for column in REQUIRED_COLUMNS.iter().chain(&["status"]) {
         if headers.iter().filter(|h| h == column).count() > 1 {
-            problems.push(problem(
-                file,
-                1,
-                column,
-                format!("the header names `{column}` more than once; keep one column of that name"),
-            ));
+            problems.add(|| {
+                problem(
+                    file,
+                    1,
+                    column,
+                    format!(
+                        "the header names `{column}` more than once; keep one column of that name"
+                    ),
+                )
+            });
         }
     }
     if !problems.is_empty() {
-        return Err(ObservedErrors(problems));
+        return Err(problems.into_errors(file));
     }
     let index = |column: &str| headers.iter().position(|h| h == column);
     let (unit_col, year_col, variable_col, value_col) = (
@@ -177,7 +250,7 @@ pub fn parse(
             Ok(record) => record,
             Err(err) => {
                 let line = err.position().map_or(0, |p| p.line());
-                problems.push(problem(
+                problems.add(|| problem(
                     file,
                     line,
                     "",
@@ -188,27 +261,43 @@ pub fn parse(
         };
         rows += 1;
         let line = record.position().map_or(0, |p| p.line());
+        // No observation spans lines: a field that does ran past an unterminated quote and
+        // swallowed the rows after it.
+        if let Some(col) = record.iter().position(|f| f.contains(['\n', '\r'])) {
+            let spanned = record.get(col).unwrap_or("").lines().count();
+            problems.add(|| problem(
+                file,
+                line,
+                headers.get(col).map_or("", String::as_str),
+                format!(
+                    "a quoted field runs over {spanned} lines: its opening `\"` is never closed, so it swallows the rows after it; close the quote on this line (or remove it)"
+                ),
+            ));
+            continue;
+        }
         let field = |col: usize| record.get(col).unwrap_or("").trim();
 
         let id = field(unit_col);
         let unit = ids.get(id).copied();
         if unit.is_none() {
-            problems.push(problem(
-                file,
-                line,
-                "unit_id",
-                format!(
-                    "unknown unit id `{id}`{}; use one of the {} ids of units.csv",
-                    data::suggestion(id, units.iter().map(|u| u.id.as_str())),
-                    units.len()
-                ),
-            ));
+            problems.add(|| {
+                problem(
+                    file,
+                    line,
+                    "unit_id",
+                    format!(
+                        "unknown unit id `{id}`{}; use one of the {} ids of units.csv",
+                        data::suggestion(id, units.iter().map(|u| u.id.as_str())),
+                        units.len()
+                    ),
+                )
+            });
         }
 
         let year_text = field(year_col);
         let year = match year_text.parse::<i32>() {
             Ok(year) if year == years.start => {
-                problems.push(problem(
+                problems.add(|| problem(
                     file,
                     line,
                     "year",
@@ -220,7 +309,7 @@ pub fn parse(
                 None
             }
             Ok(year) if year < years.start || year > years.end => {
-                problems.push(problem(
+                problems.add(|| problem(
                     file,
                     line,
                     "year",
@@ -233,7 +322,7 @@ pub fn parse(
             }
             Ok(year) => Some(year),
             Err(_) => {
-                problems.push(problem(
+                problems.add(|| problem(
                     file,
                     line,
                     "year",
@@ -251,7 +340,7 @@ pub fn parse(
         let variable_text = field(variable_col);
         let variable = Variable::parse(variable_text);
         if variable.is_none() {
-            problems.push(problem(
+            problems.add(|| problem(
                 file,
                 line,
                 "variable",
@@ -270,7 +359,7 @@ pub fn parse(
         let value = match value_text.parse::<f64>() {
             Ok(value) if value.is_finite() && value > 0.0 => Some(value),
             Ok(value) if value.is_finite() => {
-                problems.push(problem(
+                problems.add(|| problem(
                     file,
                     line,
                     "value",
@@ -279,7 +368,7 @@ pub fn parse(
                 None
             }
             _ => {
-                problems.push(problem(
+                problems.add(|| problem(
                     file,
                     line,
                     "value",
@@ -294,7 +383,7 @@ pub fn parse(
             continue;
         };
         if let Some(previous) = first_line.get(&(unit, year, variable)) {
-            problems.push(problem(
+            problems.add(|| problem(
                 file,
                 line,
                 "unit_id",
@@ -316,7 +405,7 @@ pub fn parse(
         });
     }
     if rows == 0 && problems.is_empty() {
-        problems.push(problem(
+        problems.add(|| problem(
             file,
             2,
             "",
@@ -329,7 +418,7 @@ pub fn parse(
     if problems.is_empty() {
         Ok(observations)
     } else {
-        Err(ObservedErrors(problems))
+        Err(problems.into_errors(file))
     }
 }
 

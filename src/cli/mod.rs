@@ -7,13 +7,24 @@
 mod output;
 mod progress;
 
-/// `println!` that tolerates a closed stdout (`simulate … | head`): results are already
-/// written when the summary is printed, so a reader that stopped early is not an error.
+/// `println!` whose write errors are errors (`> /dev/full` exits 1), except a closed pipe
+/// (`simulate … | head`): results are already written when the summary is printed, so a reader
+/// that stopped early is not a failure.
 macro_rules! say {
     ($($arg:tt)*) => {{
         use std::io::Write as _;
-        let _ = writeln!(std::io::stdout(), $($arg)*);
+        $crate::cli::stdout_result(writeln!(std::io::stdout(), $($arg)*))?;
     }};
+}
+
+/// A write to stdout: `Ok` if it worked or the reader has gone (broken pipe).
+pub(crate) fn stdout_result(result: std::io::Result<()>) -> anyhow::Result<()> {
+    match result {
+        Err(err) if err.kind() != std::io::ErrorKind::BrokenPipe => {
+            Err(anyhow::Error::new(err).context("writing to standard output"))
+        }
+        _ => Ok(()),
+    }
 }
 
 use std::io::IsTerminal;
@@ -69,8 +80,8 @@ pub struct OutputArgs {
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
 
-    /// Replace an existing, non-empty output folder (the old one is removed only after the new
-    /// one is complete).
+    /// Replace an existing results folder of simulate (a folder that holds anything else is
+    /// refused; the old one is removed only after the new one is complete).
     #[arg(long)]
     pub force: bool,
 
@@ -112,9 +123,9 @@ pub enum Command {
         #[arg(value_name = "SWEEP.ron", required = true)]
         file: Option<PathBuf>,
 
-        /// Worker threads (default: all cores). Results do not depend on it.
-        #[arg(long, value_name = "N")]
-        threads: Option<usize>,
+        /// Worker threads, 1 to 256 (default: all cores). Results do not depend on it.
+        #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=MAX_THREADS))]
+        threads: Option<u16>,
 
         /// Run only shard K of N (every N-th chunk of 64 runs), e.g. one Slurm array task;
         /// assemble the shards with `simulate sweep merge`.
@@ -177,6 +188,21 @@ pub enum SweepAction {
     },
 }
 
+/// Drops the locks in reverse order of taking (see `run_each`).
+fn scopeguard_reverse(mut locks: Vec<output::FolderLock>) -> impl Drop {
+    struct Reverse(Vec<output::FolderLock>);
+    impl Drop for Reverse {
+        fn drop(&mut self) {
+            while self.0.pop().is_some() {}
+        }
+    }
+    locks.shrink_to_fit();
+    Reverse(locks)
+}
+
+/// Most worker threads a sweep may start (`--threads`).
+pub const MAX_THREADS: i64 = 256;
+
 /// Failure classes that map to exit codes.
 #[derive(Debug, thiserror::Error)]
 pub enum CliError {
@@ -194,7 +220,11 @@ pub fn main() -> ExitCode {
             return ExitCode::from(code);
         }
     };
-    match run(&args) {
+    let result = run(&args).and_then(|()| {
+        use std::io::Write as _;
+        stdout_result(std::io::stdout().flush())
+    });
+    match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
             eprintln!("error: {err:#}");
@@ -254,7 +284,13 @@ fn run(args: &Args) -> anyhow::Result<()> {
             let file = file.as_deref().ok_or_else(|| {
                 CliError::BadInput("sweep needs a sweep file (SWEEP.ron) or `merge`".into())
             })?;
-            sweep(file, *threads, shard.as_deref(), *resume, output)
+            sweep(
+                file,
+                threads.map(usize::from),
+                shard.as_deref(),
+                *resume,
+                output,
+            )
         }
         Some(Command::Calibrate(calibrate_args)) => calibrate(calibrate_args),
         Some(Command::Backtest {
@@ -276,12 +312,22 @@ fn calibrate(args: &CalibrateArgs) -> anyhow::Result<()> {
         .clone()
         .unwrap_or_else(|| Path::new("results").join(format!("calibrate-{}", scenario.name)));
     output::check_writable(&dir, args.output.force)?;
+    if let Some(params) = &args.params {
+        if params.iter().any(|p| p.trim().is_empty()) {
+            return Err(CliError::BadInput(format!(
+                "--params `{}` holds an empty parameter name; give names separated by commas, e.g. --params epsilon,gamma (or leave --params out for the default set)",
+                params.join(",")
+            ))
+            .into());
+        }
+    }
     let names: Vec<String> = args.params.clone().unwrap_or_else(|| {
         crate::calibrate::DEFAULT_PARAMETERS
             .iter()
             .map(ToString::to_string)
             .collect()
     });
+    let _lock = output::lock(&dir)?;
     let derived = engine::DataDerived::new(&data);
     let problem = crate::calibrate::Problem::new(&data, &derived, &scenario, &names)
         .map_err(|err| CliError::BadInput(format!("{}: {err}", args.scenario.display())))?;
@@ -351,6 +397,7 @@ fn compare(paths: &[PathBuf], years: &[i32], output: &OutputArgs) -> anyhow::Res
         .clone()
         .unwrap_or_else(|| Path::new("results").join(format!("compare-{}", names.join("-"))));
     output::check_writable(&dir, output.force)?;
+    let _lock = output::lock(&dir)?;
     let prepared = prepare_all(&loaded)?;
     // Runs in parallel; results are collected in input order, so outputs do not depend on the
     // number of threads.
@@ -424,29 +471,65 @@ fn sweep(
             sweep.name, shard.index, shard.count
         )
     };
+    sweep
+        .check_runs_per_process(shard.count)
+        .map_err(|err| CliError::BadInput(err.to_string()))?;
     let dir = output
         .out
         .clone()
         .unwrap_or_else(|| Path::new("results").join(default_name));
-    output::check_writable(&dir, output.force)?;
-    let design = run::design_rows(&sweep)
-        .map_err(|err| CliError::BadInput(format!("{}: {err}", path.display())))?;
-    let rows = design.len();
     let progress = dir.with_file_name(format!(
         "{}.progress",
         dir.file_name()
             .map_or("sweep".into(), |n| n.to_string_lossy())
     ));
-    if progress.exists() && !resume {
-        if output.force {
-            std::fs::remove_dir_all(&progress)
-                .with_context(|| format!("removing {}", progress.display()))?;
-        } else {
+    // What the progress folder holds is checked before anything is removed or written.
+    let stale = dir.join("manifest.json").is_file();
+    if progress.exists() || progress.is_symlink() {
+        if !progress.is_dir() || progress.is_symlink() {
             return Err(CliError::BadInput(format!(
-                "{} holds the progress of an earlier run of this sweep: use --resume to continue it, or --force to start over",
+                "{} (where this sweep keeps its progress) exists and is not a folder; move it away or choose another --out",
                 progress.display()
             ))
             .into());
+        }
+        if let Err(why) = output::previous_result(&progress) {
+            return Err(CliError::BadInput(format!(
+                "{} (where this sweep keeps its progress) is not sweep progress of simulate ({why}); nothing was changed: move it away or choose another --out",
+                progress.display()
+            ))
+            .into());
+        }
+        if !resume && !output.force {
+            return Err(CliError::BadInput(if stale {
+                format!(
+                    "{} is the stale progress of a sweep whose results are complete in {}; --force removes it (and replaces the results)",
+                    progress.display(),
+                    dir.display()
+                )
+            } else {
+                format!(
+                    "{} holds the progress of an earlier run of this sweep: use --resume to continue it, or --force to start over",
+                    progress.display()
+                )
+            })
+            .into());
+        }
+    }
+    output::check_writable(&dir, output.force)?;
+    let _lock = output::lock(&dir)?;
+    let design = run::design_rows(&sweep)
+        .map_err(|err| CliError::BadInput(format!("{}: {err}", path.display())))?;
+    let rows = design.len();
+    if progress.exists() && !resume {
+        std::fs::remove_dir_all(&progress)
+            .with_context(|| format!("removing {}", progress.display()))?;
+        if stale && !output.quiet {
+            eprintln!(
+                "note: removed {}, the stale progress of a sweep whose results are complete in {}",
+                progress.display(),
+                dir.display()
+            );
         }
     }
     let info = store::StoreInfo {
@@ -479,6 +562,7 @@ fn sweep(
         None
     };
     let mut reused = 0;
+    let mut damaged = 0;
     let (gathered, computed) = std::thread::scope(|scope| -> anyhow::Result<_> {
         let (sender, receiver) =
             std::sync::mpsc::sync_channel::<(usize, Vec<run::RunResult>, bool)>(BATCH_CHUNKS);
@@ -501,8 +585,16 @@ fn sweep(
             let mut results: Vec<Option<Vec<run::RunResult>>> = Vec::with_capacity(batch.len());
             for &chunk in batch {
                 let range = store::chunk_rows(chunk, rows);
-                let stored =
-                    store::read_chunk(progress, chunk, range.len()).map_err(anyhow::Error::msg)?;
+                // A chunk that cannot be read back whole (a kill mid-write on a file system
+                // without atomic rename, a disk error, a hand edit) is computed again.
+                let stored = match store::read_chunk(progress, chunk, range.len()) {
+                    Ok(Some(stored)) if sweep.fits(&stored) => Some(stored),
+                    Ok(None) => None,
+                    Ok(Some(_)) | Err(_) => {
+                        damaged += 1;
+                        None
+                    }
+                };
                 reused += stored.as_ref().map_or(0, Vec::len);
                 results.push(stored);
             }
@@ -554,11 +646,16 @@ fn sweep(
         } else {
             format!(" shard {}/{}", shard.index, shard.count)
         };
-        let resumed = if reused > 0 {
+        let mut resumed = if reused > 0 {
             format!(", {reused} runs resumed from earlier progress")
         } else {
             String::new()
         };
+        if damaged > 0 {
+            resumed.push_str(&format!(
+                ", {damaged} damaged chunk(s) of it computed again"
+            ));
+        }
         say!(
             "Sweep `{}`{part}: {computed} runs in {run_seconds:.1} s ({:.0} runs/s){resumed}; outputs written in {:.1} s{}",
             sweep.name,
@@ -641,11 +738,21 @@ fn finish_sweep(
 ) -> anyhow::Result<()> {
     use crate::sweep::run;
     let (summary, samples) = gathered.finish()?;
+    if summary.runs > 0 && summary.rejected.len() == summary.runs {
+        let (first, reason) = &summary.rejected[0];
+        return Err(CliError::BadInput(format!(
+            "{}: all {} draws were rejected (first: sample {first}: {reason}); nothing was written. Narrow the parameter distributions towards the defaults of docs/MODEL.md",
+            sweep.source.display(),
+            summary.runs,
+        ))
+        .into());
+    }
     let needs_all = !matches!(sweep.method, run::Method::MonteCarlo { .. });
     if needs_all && !summary.rejected.is_empty() {
         let (first, reason) = &summary.rejected[0];
         return Err(CliError::BadInput(format!(
-            "{} of {} draws were rejected (first: sample {first}: {reason}); {:?} needs every run, so narrow the parameter ranges",
+            "{}: {} of {} draws were rejected (first: sample {first}: {reason}); {:?} needs every run, so narrow the parameter ranges",
+            sweep.source.display(),
             summary.rejected.len(),
             summary.runs,
             sweep.method
@@ -707,6 +814,7 @@ fn sweep_merge(dirs: &[PathBuf], output: &OutputArgs) -> anyhow::Result<()> {
         .clone()
         .unwrap_or_else(|| Path::new("results").join(format!("sweep-{}", sweep.name)));
     output::check_writable(&dir, output.force)?;
+    let _lock = output::lock(&dir)?;
     let samples_path = dir.with_file_name(format!(
         ".{}.samples-{}.csv",
         dir.file_name()
@@ -724,9 +832,20 @@ fn sweep_merge(dirs: &[PathBuf], output: &OutputArgs) -> anyhow::Result<()> {
             let mut found = None;
             for (dir, info) in dirs.iter().zip(&infos) {
                 if info.shard.owns(chunk) {
-                    if let Some(stored) =
-                        store::read_chunk(dir, chunk, range.len()).map_err(anyhow::Error::msg)?
-                    {
+                    let stored = store::read_chunk(dir, chunk, range.len()).map_err(|err| {
+                        CliError::BadInput(format!(
+                            "{err}; run the shard of {} again",
+                            dir.display()
+                        ))
+                    })?;
+                    if let Some(stored) = stored {
+                        if !sweep.fits(&stored) {
+                            return Err(CliError::BadInput(format!(
+                                "chunk {chunk} in {} does not fit the sweep (damaged?); run that shard again",
+                                dir.display()
+                            ))
+                            .into());
+                        }
                         found = Some(stored);
                         break;
                     }
@@ -776,6 +895,7 @@ fn backtest(path: &Path, observed: &Path, output: &OutputArgs) -> anyhow::Result
     };
     let observed = observed::load(observed, &data.units, years)
         .map_err(|err| CliError::BadInput(err.to_string()))?;
+    let _lock = output::lock(&dir)?;
     let prepared = prepare_all(&loaded)?.remove(0);
     let mut observer = progress::YearBar::new(
         !output.quiet && std::io::stderr().is_terminal(),
@@ -835,6 +955,13 @@ fn run_each(paths: &[PathBuf], args: &OutputArgs) -> anyhow::Result<()> {
     // Set every scenario up (calibration, policy schedules) before writing anything, so that a
     // problem in the last scenario leaves no results of the first behind.
     let prepared_all = prepare_all(&loaded)?;
+    // Locked once everything is validated (the lock may create the parent folder); the last
+    // lock taken is dropped first, so a parent created for the first is empty again by then.
+    let mut locks = Vec::new();
+    for dir in &targets {
+        locks.push(output::lock(dir)?);
+    }
+    let _locks = scopeguard_reverse(locks);
     let show_progress = !args.quiet && std::io::stderr().is_terminal();
     for (((scenario, data), dir), prepared) in loaded.iter().zip(&targets).zip(&prepared_all) {
         let options = RunOptions {

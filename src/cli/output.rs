@@ -6,14 +6,53 @@ use anyhow::Context;
 
 use super::CliError;
 
-/// Fails with a bad-input error if `dir` exists, is not empty, and `force` is off.
+/// Longest results folder name, in bytes (file systems allow 255; the temporary siblings add
+/// `.` and `.partial-<pid>`).
+const MAX_FOLDER_NAME_BYTES: usize = 200;
+
+fn bad(message: String) -> anyhow::Error {
+    CliError::BadInput(message).into()
+}
+
+/// Fails with a bad-input error, before any work, if `dir` cannot be a results folder: it is
+/// `.`, `..` or a root, it is a file or lies under one, its name is too long, or it exists, is
+/// not empty and `force` is off. With `force`, a non-empty `dir` must hold a previous result of
+/// this program (see [`previous_result`]).
 pub fn check_writable(dir: &Path, force: bool) -> anyhow::Result<()> {
-    if dir.exists() && !dir.is_dir() {
-        return Err(CliError::BadInput(format!(
+    let name = match dir.components().next_back() {
+        Some(std::path::Component::Normal(name)) => name,
+        _ => {
+            return Err(bad(format!(
+                "output path `{}` is not a folder of its own (it ends in `.`, `..` or a root), and replacing it would replace the folder you are in; give a new folder with --out, e.g. --out results/run1",
+                dir.display()
+            )))
+        }
+    };
+    if name.len() > MAX_FOLDER_NAME_BYTES {
+        return Err(bad(format!(
+            "output folder name `{}…` is {} bytes long, more than the limit of {MAX_FOLDER_NAME_BYTES}; give a shorter one with --out",
+            name.to_string_lossy().chars().take(40).collect::<String>(),
+            name.len()
+        )));
+    }
+    if let Some(file) = dir
+        .ancestors()
+        .skip(1)
+        .filter(|a| !a.as_os_str().is_empty())
+        .find(|a| a.exists() || a.is_symlink())
+        .filter(|a| !a.is_dir())
+    {
+        return Err(bad(format!(
+            "output path {} lies under {}, which is a file, not a folder; choose another with --out",
+            dir.display(),
+            file.display()
+        )));
+    }
+    if (dir.exists() || dir.is_symlink()) && !dir.is_dir() {
+        return Err(bad(format!(
             "output path {} exists and is not a folder; choose another with --out",
             dir.display()
-        ))
-        .into());
+        )));
     }
     let non_empty = dir.is_dir()
         && std::fs::read_dir(dir)
@@ -21,13 +60,173 @@ pub fn check_writable(dir: &Path, force: bool) -> anyhow::Result<()> {
             .next()
             .is_some();
     if non_empty && !force {
-        return Err(CliError::BadInput(format!(
+        return Err(bad(format!(
             "output folder {} already holds results; nothing was changed. Use --force to replace them, or --out to write elsewhere",
             dir.display()
-        ))
-        .into());
+        )));
+    }
+    if non_empty {
+        if let Err(why) = previous_result(dir) {
+            return Err(bad(format!(
+                "output folder {} is not a result of simulate ({why}), so --force will not replace it; nothing was changed. Choose an empty or new folder with --out",
+                dir.display()
+            )));
+        }
     }
     Ok(())
+}
+
+/// Whether `dir` holds a previous result of this program, and nothing else: only plain files,
+/// and a `manifest.json` written by simulate (runs, sweeps, calibrations, backtests), a
+/// `store.json` of sweep chunks (shards, progress folders) or the tables of a comparison.
+/// `Err` says what is missing or extra.
+pub fn previous_result(dir: &Path) -> Result<(), String> {
+    let entries = std::fs::read_dir(dir).map_err(|err| format!("cannot list it: {err}"))?;
+    let mut names = Vec::new();
+    for entry in entries {
+        let entry = entry.map_err(|err| format!("cannot list it: {err}"))?;
+        let kind = entry
+            .file_type()
+            .map_err(|err| format!("cannot read {}: {err}", entry.path().display()))?;
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let allowed_folder = name == "runs" && kind.is_dir(); // chunk files of a sweep store
+        if !kind.is_file() && !allowed_folder {
+            return Err(format!("it holds `{name}`, which is not a plain file"));
+        }
+        names.push(name);
+    }
+    let has = |name: &str| names.iter().any(|n| n == name);
+    if has("manifest.json") {
+        let text = std::fs::read_to_string(dir.join("manifest.json")).unwrap_or_default();
+        let ours = serde_json::from_str::<serde_json::Value>(&text)
+            .ok()
+            .and_then(|manifest| {
+                manifest
+                    .get("engine")?
+                    .get("name")?
+                    .as_str()
+                    .map(|n| n == env!("CARGO_PKG_NAME"))
+            })
+            .unwrap_or(false);
+        return if ours {
+            Ok(())
+        } else {
+            Err("its manifest.json was not written by simulate".into())
+        };
+    }
+    if has("store.json") {
+        let text = std::fs::read_to_string(dir.join("store.json")).unwrap_or_default();
+        return serde_json::from_str::<crate::sweep::store::StoreInfo>(&text)
+            .map(|_| ())
+            .map_err(|_| "its store.json was not written by simulate".into());
+    }
+    if has("comparison.csv") && has("inputs_diff.csv") {
+        return Ok(());
+    }
+    Err("it has no manifest.json".into())
+}
+
+/// The one writer of a results folder: an advisory lock (`flock`, through `fd-lock`) on
+/// `.<name>.lock` beside it, held until dropped, then the lock file is removed. The lock file
+/// holds the holder's process id, for the message a second writer gets.
+pub struct FolderLock {
+    path: PathBuf,
+    /// Folders created to hold the lock file (deepest first): removed again if still empty.
+    created: Vec<PathBuf>,
+    // Kept open: the lock lives as long as the file is open.
+    _file: fd_lock::RwLock<std::fs::File>,
+}
+
+impl Drop for FolderLock {
+    fn drop(&mut self) {
+        // Removed while still held: a writer that opened it before is sent to a new file by
+        // the identity check in `lock`.
+        let _ = std::fs::remove_file(&self.path);
+        for dir in &self.created {
+            let _ = std::fs::remove_dir(dir);
+        }
+    }
+}
+
+/// Takes the lock of results folder `dir` (and of its `.progress` and temporary siblings), or
+/// fails with a bad-input error naming the process that holds it. Creates `dir`'s parent.
+pub fn lock(dir: &Path) -> anyhow::Result<FolderLock> {
+    use std::io::{Read, Seek, Write};
+    let path = sibling_plain(dir, "lock");
+    let parent = path.parent().unwrap_or(Path::new("."));
+    let created: Vec<PathBuf> = parent
+        .ancestors()
+        .take_while(|a| !a.as_os_str().is_empty() && !a.exists())
+        .map(Path::to_path_buf)
+        .collect();
+    std::fs::create_dir_all(parent).with_context(|| format!("creating {}", parent.display()))?;
+    for _ in 0..8 {
+        let file = std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(&path)
+            .with_context(|| format!("creating the lock file {}", path.display()))?;
+        let mut lock = fd_lock::RwLock::new(file);
+        let mut guard = match lock.try_write() {
+            Ok(guard) => guard,
+            Err(err) if err.kind() == std::io::ErrorKind::WouldBlock => {
+                let mut holder = String::new();
+                let _ = std::fs::File::open(&path)
+                    .and_then(|f| f.take(200).read_to_string(&mut holder));
+                let holder = holder.trim();
+                return Err(bad(format!(
+                    "output folder {} is being written by another simulate ({}); wait for it to finish, or write elsewhere with --out",
+                    dir.display(),
+                    if holder.is_empty() { "process unknown".to_string() } else { holder.to_string() }
+                )));
+            }
+            Err(err) => {
+                return Err(err).with_context(|| format!("locking {}", path.display()));
+            }
+        };
+        // The file we locked must still be the one at `path` (its holder may have removed it
+        // between our open and our lock); otherwise try again with the new one.
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::MetadataExt;
+            let ours = guard.metadata().map(|m| (m.dev(), m.ino())).ok();
+            let now = std::fs::metadata(&path).map(|m| (m.dev(), m.ino())).ok();
+            if ours.is_none() || ours != now {
+                drop(guard);
+                continue;
+            }
+        }
+        let _ = guard.set_len(0);
+        let _ = guard.rewind();
+        let _ = write!(guard, "process {}", std::process::id());
+        let _ = guard.flush();
+        // Keep the lock: it is released when the file is closed, as the FolderLock drops.
+        std::mem::forget(guard);
+        return Ok(FolderLock {
+            path,
+            created,
+            _file: lock,
+        });
+    }
+    Err(bad(format!(
+        "output folder {} is being locked and unlocked by other processes; try again",
+        dir.display()
+    )))
+}
+
+/// `.<name>.<tag>` beside `dir` (no process id: shared by every process).
+fn sibling_plain(dir: &Path, tag: &str) -> PathBuf {
+    let name = dir.file_name().map_or_else(
+        || "results".to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    );
+    let parent = dir
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    parent.join(format!(".{name}.{tag}"))
 }
 
 fn sibling(dir: &Path, tag: &str) -> PathBuf {

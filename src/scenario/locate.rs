@@ -1,15 +1,159 @@
-//! Finding places in the scenario source, so that problems found after parsing still carry
-//! `line:column`. serde drops positions; these helpers recover them from the text by looking for
-//! the key (`epsilon:`) or value (`"chengduu"`) that a problem is about, skipping comments.
+//! Finding places in a RON source, so that problems found after parsing still carry
+//! `line:column`. serde drops positions; an [`Index`] recovers them from the text by looking for
+//! the key (`epsilon:`) or value (`"chengduu"`) that a problem is about, skipping comments and
+//! strings.
+//!
+//! Everything is linear in the size of the file: [`Index::new`] reads the text once (one pass
+//! over comments, strings and identifiers) and every lookup after that is a binary search, so a
+//! scenario with 100,000 levers — each looked up a few times — loads in time proportional to its
+//! length (`cargo bench --bench load`).
 
-/// 1-based line and column (in characters) of a byte offset.
-pub fn line_column(text: &str, offset: usize) -> (usize, usize) {
-    let offset = offset.min(text.len());
-    let before = &text[..offset];
-    let line = before.matches('\n').count() + 1;
-    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
-    let column = text[line_start..offset].chars().count() + 1;
-    (line, column)
+use std::cell::Cell;
+use std::collections::HashMap;
+
+/// The policy variants, found as `Name(` outside comments and strings.
+const VARIANTS: [&str; 7] = [
+    "TravelTime",
+    "Corridor",
+    "HukouWedge",
+    "ProductivityShift",
+    "AmenityShift",
+    "LandCap",
+    "BorderPenalty",
+];
+
+/// Positions of keys, string literals and policy variants in one source text.
+#[derive(Debug)]
+pub struct Index<'a> {
+    text: &'a str,
+    /// Byte offset of the start of each line.
+    line_starts: Vec<usize>,
+    /// `key:` (an identifier followed by a colon): the identifier's offsets, ascending.
+    keys: HashMap<&'a str, Vec<usize>>,
+    /// String literals, quotes included (`"chengdu"`): offsets of the opening quote, ascending.
+    strings: HashMap<&'a str, Vec<usize>>,
+    /// Offsets of policy variants (`LandCap(`), ascending.
+    variants: Vec<usize>,
+    /// The last position converted by [`Index::line_column`] (offset, line, column): problems
+    /// come roughly in file order, so columns are counted from there, not from the line start.
+    last: Cell<(usize, usize, usize)>,
+}
+
+impl<'a> Index<'a> {
+    /// Reads `text` once.
+    pub fn new(text: &'a str) -> Index<'a> {
+        let bytes = text.as_bytes();
+        let mut line_starts = vec![0];
+        let mut keys: HashMap<&str, Vec<usize>> = HashMap::new();
+        let mut strings: HashMap<&str, Vec<usize>> = HashMap::new();
+        let mut variants = Vec::new();
+        let next_non_space = |mut j: usize| {
+            while j < bytes.len() && bytes[j].is_ascii_whitespace() {
+                j += 1;
+            }
+            bytes.get(j).copied()
+        };
+        let mut i = 0;
+        while i < bytes.len() {
+            let b = bytes[i];
+            if b == b'\n' {
+                line_starts.push(i + 1);
+                i += 1;
+            } else if b == b'"' {
+                let start = i;
+                i += 1;
+                while i < bytes.len() && bytes[i] != b'"' {
+                    if bytes[i] == b'\n' {
+                        line_starts.push(i + 1);
+                    }
+                    i += if bytes[i] == b'\\' { 2 } else { 1 };
+                }
+                i = (i + 1).min(bytes.len());
+                if let Some(literal) = text.get(start..i) {
+                    strings.entry(literal).or_default().push(start);
+                }
+            } else if bytes[i..].starts_with(b"//") {
+                while i < bytes.len() && bytes[i] != b'\n' {
+                    i += 1;
+                }
+            } else if bytes[i..].starts_with(b"/*") {
+                i += 2;
+                while i < bytes.len() && !bytes[i..].starts_with(b"*/") {
+                    if bytes[i] == b'\n' {
+                        line_starts.push(i + 1);
+                    }
+                    i += 1;
+                }
+                i = (i + 2).min(bytes.len());
+            } else if b.is_ascii_alphabetic() || b == b'_' {
+                let start = i;
+                while i < bytes.len() && (bytes[i].is_ascii_alphanumeric() || bytes[i] == b'_') {
+                    i += 1;
+                }
+                let word = &text[start..i];
+                match next_non_space(i) {
+                    Some(b':') => keys.entry(word).or_default().push(start),
+                    Some(b'(') if VARIANTS.contains(&word) => variants.push(start),
+                    _ => {}
+                }
+            } else if b.is_ascii_digit() {
+                // A number (`1e5`, `0x1F`): its letters are not identifiers.
+                while i < bytes.len()
+                    && (bytes[i].is_ascii_alphanumeric() || bytes[i] == b'_' || bytes[i] == b'.')
+                {
+                    i += 1;
+                }
+            } else {
+                i += 1;
+            }
+        }
+        Index {
+            text,
+            line_starts,
+            keys,
+            strings,
+            variants,
+            last: Cell::new((0, 1, 1)),
+        }
+    }
+
+    /// 1-based line and column (in characters) of a byte offset.
+    pub fn line_column(&self, offset: usize) -> (usize, usize) {
+        let mut offset = offset.min(self.text.len());
+        while !self.text.is_char_boundary(offset) {
+            offset -= 1;
+        }
+        let line = self.line_starts.partition_point(|&start| start <= offset);
+        let line_start = self.line_starts[line - 1];
+        let (last_offset, last_line, last_column) = self.last.get();
+        let column = if last_line == line && last_offset >= line_start && last_offset <= offset {
+            last_column + self.text[last_offset..offset].chars().count()
+        } else {
+            self.text[line_start..offset].chars().count() + 1
+        };
+        self.last.set((offset, line, column));
+        (line, column)
+    }
+
+    /// First `key:` (a whole identifier followed by a colon) at or after `from`, outside
+    /// comments and strings.
+    pub fn key(&self, from: usize, key: &str) -> Option<usize> {
+        first_from(self.keys.get(key)?, from)
+    }
+
+    /// First string literal `"value"` (give the quotes) at or after `from`.
+    pub fn string(&self, from: usize, quoted: &str) -> Option<usize> {
+        first_from(self.strings.get(quoted)?, from)
+    }
+
+    /// Start of the next policy variant (`Name(`) at or after `from`.
+    pub fn next_variant(&self, from: usize) -> Option<usize> {
+        first_from(&self.variants, from)
+    }
+}
+
+fn first_from(sorted: &[usize], from: usize) -> Option<usize> {
+    sorted.get(sorted.partition_point(|&at| at < from)).copied()
 }
 
 /// The text around `line:column`, for syntax errors.
@@ -27,135 +171,49 @@ pub fn snippet(text: &str, line: usize, column: usize) -> String {
         .to_string()
 }
 
-/// Byte ranges of `//` line comments and `/* */` block comments (outside strings).
-fn comment_mask(text: &str) -> Vec<bool> {
-    let bytes = text.as_bytes();
-    let mut mask = vec![false; bytes.len()];
-    let mut i = 0;
-    let mut in_string = false;
-    while i < bytes.len() {
-        if in_string {
-            if bytes[i] == b'\\' {
-                i += 2;
-                continue;
-            }
-            if bytes[i] == b'"' {
-                in_string = false;
-            }
-            i += 1;
-        } else if bytes[i] == b'"' {
-            in_string = true;
-            i += 1;
-        } else if bytes[i..].starts_with(b"//") {
-            while i < bytes.len() && bytes[i] != b'\n' {
-                mask[i] = true;
-                i += 1;
-            }
-        } else if bytes[i..].starts_with(b"/*") {
-            while i < bytes.len() && !bytes[i..].starts_with(b"*/") {
-                mask[i] = true;
-                i += 1;
-            }
-            for _ in 0..2 {
-                if i < bytes.len() {
-                    mask[i] = true;
-                    i += 1;
-                }
-            }
-        } else {
-            i += 1;
-        }
-    }
-    mask
-}
-
-/// First occurrence of `needle` at or after `from`, outside comments.
-pub fn next_occurrence(text: &str, from: usize, needle: &str) -> Option<usize> {
-    let mask = comment_mask(text);
-    let mut start = from.min(text.len());
-    while let Some(found) = text[start..].find(needle) {
-        let at = start + found;
-        if !mask[at] {
-            return Some(at);
-        }
-        start = at + needle.len();
-    }
-    None
-}
-
-/// First `key:` (a whole identifier followed by a colon) at or after `from`, outside comments.
-pub fn key(text: &str, from: usize, key: &str) -> Option<usize> {
-    let mask = comment_mask(text);
-    let bytes = text.as_bytes();
-    let mut start = from.min(text.len());
-    while let Some(found) = text[start..].find(key) {
-        let at = start + found;
-        start = at + key.len();
-        if mask[at] {
-            continue;
-        }
-        let before_ok =
-            at == 0 || !(bytes[at - 1].is_ascii_alphanumeric() || bytes[at - 1] == b'_');
-        let rest = text[at + key.len()..].trim_start();
-        if before_ok && rest.starts_with(':') {
-            return Some(at);
-        }
-    }
-    None
-}
-
-/// Start of the next policy variant (`Name(`) at or after `from`, outside comments and strings.
-pub fn next_variant(text: &str, from: usize) -> Option<usize> {
-    const VARIANTS: [&str; 7] = [
-        "TravelTime",
-        "Corridor",
-        "HukouWedge",
-        "ProductivityShift",
-        "AmenityShift",
-        "LandCap",
-        "BorderPenalty",
-    ];
-    VARIANTS
-        .iter()
-        .filter_map(|variant| {
-            let mut start = from;
-            loop {
-                let at = next_occurrence(text, start, variant)?;
-                let rest = text[at + variant.len()..].trim_start();
-                if rest.starts_with('(') {
-                    return Some(at);
-                }
-                start = at + variant.len();
-            }
-        })
-        .min()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn keys_skip_comments_and_longer_identifiers() {
-        let text = "(\n // epsilon: 1\n hukou_wedge_core: 0.3,\n hukou_wedge: 0.2,\n)";
-        let at = key(text, 0, "hukou_wedge").unwrap();
-        assert_eq!(line_column(text, at), (4, 2));
-        assert!(key(text, 0, "epsilon").is_none());
+    fn keys_skip_comments_strings_and_longer_identifiers() {
+        let text =
+            "(\n // epsilon: 1\n s: \"gamma: 2\", hukou_wedge_core: 0.3,\n hukou_wedge: 0.2,\n)";
+        let index = Index::new(text);
+        let at = index.key(0, "hukou_wedge").unwrap();
+        assert_eq!(index.line_column(at), (4, 2));
+        assert!(index.key(0, "epsilon").is_none());
+        assert!(index.key(0, "gamma").is_none());
+        assert!(index.key(at + 1, "hukou_wedge").is_none());
     }
 
     #[test]
     fn variants_are_found_in_order() {
         let text = "[ LandCap(x: 1), // HukouWedge(\n HukouWedge(y: 2) ]";
-        let first = next_variant(text, 0).unwrap();
+        let index = Index::new(text);
+        let first = index.next_variant(0).unwrap();
         assert_eq!(&text[first..first + 7], "LandCap");
-        let second = next_variant(text, first + 1).unwrap();
-        assert_eq!(line_column(text, second), (2, 2));
+        let second = index.next_variant(first + 1).unwrap();
+        assert_eq!(index.line_column(second), (2, 2));
     }
 
     #[test]
     fn columns_count_characters_not_bytes() {
-        let text = "(name: \"成渝\", x: 1)";
-        let at = text.find("x:").unwrap();
-        assert_eq!(line_column(text, at), (1, 14));
+        let text = "(name: \"成渝\", x: 1, y: 2)";
+        let index = Index::new(text);
+        let x = index.key(0, "x").unwrap();
+        assert_eq!(index.line_column(x), (1, 14));
+        let y = index.key(0, "y").unwrap();
+        assert_eq!(index.line_column(y), (1, 20));
+        // Out of order, and on another line: counted again from the line start.
+        assert_eq!(index.line_column(x), (1, 14));
+        assert_eq!(index.string(0, "\"成渝\""), Some(7));
+    }
+
+    #[test]
+    fn line_starts_inside_strings_and_block_comments_count() {
+        let text = "(a: \"x\ny\", /* 1\n2 */ b: 1)";
+        let index = Index::new(text);
+        assert_eq!(index.line_column(index.key(0, "b").unwrap()), (3, 6));
     }
 }

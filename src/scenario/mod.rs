@@ -6,9 +6,9 @@
 //! Syntax errors stop the parser, so they come one at a time; everything after parsing is
 //! collected.
 
-mod locate;
+pub mod locate;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fmt;
 use std::path::{Path, PathBuf};
 
@@ -24,6 +24,127 @@ pub const CENSUS_YEAR: i32 = 2010;
 /// The years a run may start in: the base data or the census.
 pub const START_YEARS: [i32; 2] = [CENSUS_YEAR, BASE_YEAR];
 pub const LAST_YEAR: i32 = 2050;
+
+/// Largest scenario file read (a 100,000-lever scenario is about 10 MB).
+pub const MAX_SCENARIO_BYTES: u64 = 64 << 20;
+/// Most levers one scenario file may list (`policies`, `add_policies` and `remove_policies`
+/// together).
+pub const MAX_LEVERS: usize = 100_000;
+/// Longest name of a scenario, sweep or results folder built from it, in characters.
+pub const MAX_NAME_CHARS: usize = 64;
+
+/// The one rule for every name that becomes a folder (scenarios, sweeps, compare folders):
+/// 1 to [`MAX_NAME_CHARS`] ASCII letters, digits, `_`, `-` or `.`, not starting with `.` (so
+/// neither `.` nor `..`, nor a hidden folder), hence no separators and no control characters.
+/// `Err` holds the rule broken, for a message that goes on with the fix.
+pub fn check_name(name: &str) -> Result<(), String> {
+    let shown: String = name
+        .chars()
+        .take(40)
+        .collect::<String>()
+        .escape_debug()
+        .to_string();
+    let shown = if name.chars().count() > 40 {
+        format!("{shown}…")
+    } else {
+        shown
+    };
+    let length = name.chars().count();
+    if name.is_empty() {
+        Err("the name is empty".to_string())
+    } else if length > MAX_NAME_CHARS {
+        Err(format!(
+            "`{shown}` has {length} characters, more than the limit of {MAX_NAME_CHARS}"
+        ))
+    } else if let Some(bad) = name
+        .chars()
+        .find(|&c| !(c.is_ascii_alphanumeric() || c == '_' || c == '-' || c == '.'))
+    {
+        Err(format!(
+            "`{shown}` contains {}, which is not an ASCII letter, digit, `_`, `-` or `.`",
+            match bad {
+                '/' | '\\' => format!("the path separator `{bad}`"),
+                c if c.is_control() => format!("the control character {:?}", c),
+                c => format!("`{c}`"),
+            }
+        ))
+    } else if name.starts_with('.') {
+        Err(format!(
+            "`{shown}` starts with `.` (`.` and `..` are not folders of their own)"
+        ))
+    } else {
+        Ok(())
+    }
+}
+
+/// Why a text file could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum ReadError {
+    #[error("{0}")]
+    Io(#[from] std::io::Error),
+    #[error("the file is larger than the limit of {} MB; nothing was read past it", limit >> 20)]
+    TooLarge { limit: u64 },
+    #[error(
+        "the file is not UTF-8 text (byte {byte:#04x} at byte offset {offset}); save it as UTF-8"
+    )]
+    NotUtf8 {
+        line: usize,
+        column: usize,
+        byte: u8,
+        offset: usize,
+    },
+}
+
+impl ReadError {
+    /// Where the problem is (line, column), for non-UTF-8 bytes.
+    pub fn position(&self) -> (usize, usize) {
+        match self {
+            ReadError::NotUtf8 { line, column, .. } => (*line, *column),
+            _ => (0, 0),
+        }
+    }
+}
+
+/// Reads a UTF-8 text file of at most `limit` bytes (never more: `/dev/zero` stops at the limit),
+/// without a leading byte-order mark.
+pub fn read_text(path: &Path, limit: u64) -> Result<String, ReadError> {
+    use std::io::Read;
+    let file = std::fs::File::open(path)?;
+    if file.metadata()?.is_dir() {
+        return Err(ReadError::Io(std::io::Error::other(
+            "it is a folder, not a file",
+        )));
+    }
+    let mut bytes = Vec::new();
+    file.take(limit + 1).read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > limit {
+        return Err(ReadError::TooLarge { limit });
+    }
+    let start = if bytes.starts_with(b"\xEF\xBB\xBF") {
+        3
+    } else {
+        0
+    };
+    match String::from_utf8(bytes.split_off(start)) {
+        Ok(text) => Ok(text),
+        Err(err) => {
+            let offset = err.utf8_error().valid_up_to();
+            let bytes = err.into_bytes();
+            let valid = std::str::from_utf8(&bytes[..offset]).unwrap_or_default();
+            let line = valid.matches('\n').count() + 1;
+            let column = valid[valid.rfind('\n').map_or(0, |i| i + 1)..]
+                .chars()
+                .count()
+                + 1;
+            Err(ReadError::NotUtf8 {
+                line,
+                column,
+                byte: bytes[offset],
+                offset: offset + start,
+            })
+        }
+    }
+}
 
 macro_rules! parameters_file {
     ($($name:ident),* $(,)?) => {
@@ -361,6 +482,53 @@ impl fmt::Display for Problem {
     }
 }
 
+/// How many problems of a file are printed; the rest are counted.
+pub const MAX_SHOWN: usize = 50;
+
+/// How many items a message lists before it says how many more there are.
+pub const MAX_LISTED: usize = 20;
+
+/// `a, b, c` — at most [`MAX_LISTED`] of them, then `… and 1,234 more`; `none` if empty.
+pub fn capped_list(items: &[&str]) -> String {
+    if items.is_empty() {
+        return "none".to_string();
+    }
+    let mut text = items[..items.len().min(MAX_LISTED)].join(", ");
+    if items.len() > MAX_LISTED {
+        text.push_str(&format!(
+            " … and {} more",
+            thousands(items.len() - MAX_LISTED)
+        ));
+    }
+    text
+}
+
+/// `1999071` → `1,999,071`.
+pub fn thousands(n: usize) -> String {
+    let digits = n.to_string();
+    let mut text = String::new();
+    for (i, digit) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            text.push(',');
+        }
+        text.push(digit);
+    }
+    text
+}
+
+/// The `name:` a lever was given, if any.
+fn explicit_name(policy: &PolicyFile) -> Option<&str> {
+    match policy {
+        PolicyFile::TravelTime { name, .. }
+        | PolicyFile::Corridor { name, .. }
+        | PolicyFile::HukouWedge { name, .. }
+        | PolicyFile::ProductivityShift { name, .. }
+        | PolicyFile::AmenityShift { name, .. }
+        | PolicyFile::LandCap { name, .. }
+        | PolicyFile::BorderPenalty { name, .. } => name.as_deref(),
+    }
+}
+
 /// Every problem found in a scenario (and, if it names one, its data directory).
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub struct ScenarioErrors(pub Vec<Problem>);
@@ -369,8 +537,15 @@ impl fmt::Display for ScenarioErrors {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let n = self.0.len();
         write!(f, "{n} problem{} found:", if n == 1 { "" } else { "s" })?;
-        for problem in &self.0 {
+        for problem in self.0.iter().take(MAX_SHOWN) {
             write!(f, "\n  {problem}")?;
+        }
+        if n > MAX_SHOWN {
+            write!(
+                f,
+                "\n  … and {} more problems (fix these first, then run again)",
+                thousands(n - MAX_SHOWN)
+            )?;
         }
         Ok(())
     }
@@ -390,8 +565,9 @@ pub struct SourceFile {
 const MAX_CHAIN: usize = 16;
 
 fn problem_at(src: &SourceFile, key: &str, field: &str, message: String) -> Problem {
-    let at = locate::key(&src.text, 0, key).unwrap_or(0);
-    let (line, column) = locate::line_column(&src.text, at);
+    let index = locate::Index::new(&src.text);
+    let at = index.key(0, key).unwrap_or(0);
+    let (line, column) = index.line_column(at);
     Problem {
         file: src.display.clone(),
         line,
@@ -409,8 +585,18 @@ pub fn read_chain(path: &Path) -> Result<Vec<SourceFile>, ScenarioErrors> {
     loop {
         let display = next.display().to_string();
         let child = chain.last();
-        let text = match std::fs::read_to_string(&next) {
+        let text = match read_text(&next, MAX_SCENARIO_BYTES) {
             Ok(text) => text,
+            Err(err @ ReadError::NotUtf8 { .. }) => {
+                let (line, column) = err.position();
+                return Err(ScenarioErrors(vec![Problem {
+                    file: display,
+                    line,
+                    column,
+                    field: String::new(),
+                    message: err.to_string(),
+                }]));
+            }
             Err(err) => {
                 let problem = match child {
                     Some(child) => problem_at(child, "extends", "extends", format!("cannot read the parent scenario {display}: {err}; `extends` is relative to the file that names it")),
@@ -474,6 +660,9 @@ fn dataset_for(chain: &[SourceFile]) -> Result<(Dataset, Option<PathBuf>), Scena
         return Ok((Dataset::embedded(), None));
     };
     let dir = src.dir.join(src.raw.data.as_deref().unwrap_or_default());
+    if dir.exists() && !dir.is_dir() {
+        return Err(ScenarioErrors(vec![problem_at(src, "data", "data", format!("{} is a file, but `data:` names a folder (relative to the scenario file) holding the same CSV files as data/; give that folder, or remove `data:` to use the built-in data", dir.display()))]));
+    }
     if !dir.is_dir() {
         return Err(ScenarioErrors(vec![problem_at(src, "data", "data", format!("data directory {} does not exist; give a folder (relative to the scenario file) holding the same CSV files as data/, or remove `data:` to use the built-in data", dir.display()))]));
     }
@@ -513,7 +702,8 @@ pub fn parse(file: &str, text: &str) -> Result<ScenarioFile, ScenarioErrors> {
         .map_err(|err| ScenarioErrors(vec![syntax_problem(file, text, &err)]))
 }
 
-fn syntax_problem(file: &str, text: &str, err: &ron::error::SpannedError) -> Problem {
+/// A RON syntax or schema error as a problem at its place (scenario and sweep files).
+pub fn syntax_problem(file: &str, text: &str, err: &ron::error::SpannedError) -> Problem {
     use ron::error::Error;
     let (line, mut column) = (err.position.line, err.position.col);
     // ron points just past an unknown name; point at the name itself.
@@ -571,6 +761,10 @@ fn syntax_problem(file: &str, text: &str, err: &ron::error::SpannedError) -> Pro
         Error::DuplicateStructField { field, .. } => {
             format!("field `{field}` is given twice; keep one")
         }
+        other if negative_where_unsigned(text, line, column).is_some() => {
+            let (key, value) = negative_where_unsigned(text, line, column).unwrap_or_default();
+            format!("`{key}` must be a whole number ≥ 0 (at most 18446744073709551615), got `{value}`; drop the minus sign ({other})")
+        }
         other => {
             let near = locate::snippet(text, line, column);
             let other = other.to_string().replace("`ScenarioFile`", "the scenario");
@@ -590,12 +784,43 @@ fn syntax_problem(file: &str, text: &str, err: &ron::error::SpannedError) -> Pro
     }
 }
 
+/// `(key, value)` when the syntax error at `line:column` is a negative number given to a field
+/// that takes only whole numbers ≥ 0 (a seed, a count).
+fn negative_where_unsigned(text: &str, line: usize, column: usize) -> Option<(String, String)> {
+    let source_line = text.lines().nth(line.checked_sub(1)?)?;
+    let chars: Vec<char> = source_line.chars().collect();
+    let at = column.checked_sub(1)?;
+    if chars.get(at) != Some(&'-') || !chars.get(at + 1)?.is_ascii_digit() {
+        return None;
+    }
+    let value: String = chars[at..]
+        .iter()
+        .take_while(|c| *c == &'-' || c.is_ascii_alphanumeric() || *c == &'.')
+        .collect();
+    let before: String = chars[..at].iter().collect();
+    let before = before.trim_end().strip_suffix(':')?.trim_end();
+    let key: String = before
+        .chars()
+        .rev()
+        .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+        .collect::<Vec<_>>()
+        .into_iter()
+        .rev()
+        .collect();
+    (!key.is_empty()).then_some((key, value))
+}
+
 /// Names of our serde types as a user would call them.
 fn user_facing(type_name: Option<&str>) -> String {
     match type_name {
         None | Some("ScenarioFile") => "the scenario".to_string(),
         Some("ParametersFile") => "`parameters`".to_string(),
         Some("MacroPathFile") => "a macro path".to_string(),
+        Some("SweepFile") => "the sweep".to_string(),
+        Some("ParameterFile") => "a sweep parameter".to_string(),
+        Some("OutputFile") => "an output".to_string(),
+        Some("Method") => "the method".to_string(),
+        Some("DistributionFile") => "a distribution".to_string(),
         Some(policy) => format!("policy `{policy}`"),
     }
 }
@@ -603,14 +828,14 @@ fn user_facing(type_name: Option<&str>) -> String {
 /// Collects problems with positions found in the source text.
 struct Collector<'a> {
     file: &'a str,
-    text: &'a str,
+    index: &'a locate::Index<'a>,
     problems: Vec<Problem>,
 }
 
 impl Collector<'_> {
     /// A problem at `offset` (a byte offset into the source).
     fn at(&mut self, offset: usize, field: impl Into<String>, message: impl Into<String>) {
-        let (line, column) = locate::line_column(self.text, offset);
+        let (line, column) = self.index.line_column(offset);
         self.problems.push(Problem {
             file: self.file.to_string(),
             line,
@@ -637,10 +862,10 @@ pub fn validate(
     validate_chain(&chain, dataset)
 }
 
-fn collector(src: &SourceFile) -> Collector<'_> {
+fn collector<'a>(src: &'a SourceFile, index: &'a locate::Index<'a>) -> Collector<'a> {
     Collector {
         file: src.display.as_str(),
-        text: src.text.as_str(),
+        index,
         problems: Vec::new(),
     }
 }
@@ -665,21 +890,45 @@ pub fn validate_chain(chain: &[SourceFile], dataset: &Dataset) -> Result<Scenari
         .expect("a chain holds at least the scenario itself");
     let mut problems: Vec<Problem> = Vec::new();
 
-    let top = |src: &SourceFile, key: &str| locate::key(&src.text, 0, key).unwrap_or(0);
+    let indexes: Vec<locate::Index<'_>> = chain
+        .iter()
+        .map(|src| locate::Index::new(&src.text))
+        .collect();
+    let index_of = |src: &SourceFile| {
+        let position = chain
+            .iter()
+            .position(|s| std::ptr::eq(s, src))
+            .expect("a file of the chain");
+        &indexes[position]
+    };
+    let top = |src: &SourceFile, key: &str| index_of(src).key(0, key).unwrap_or(0);
 
     let name = leaf.raw.name.trim().to_string();
-    let name_ok = !name.is_empty()
-        && name
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-' || c == '.');
-    if !name_ok {
-        let mut out = collector(leaf);
+    if let Err(rule) = check_name(&name) {
+        let mut out = collector(leaf, index_of(leaf));
         out.at(
             top(leaf, "name"),
             "name",
-            format!("`{}` is not a usable scenario name: it names the results folder, so use ASCII letters, digits, `_`, `-` or `.` (e.g. \"baseline\")", leaf.raw.name),
+            format!("{rule}: the name names the results folder, so use 1 to {MAX_NAME_CHARS} ASCII letters, digits, `_`, `-` or `.`, not starting with `.` (e.g. \"baseline\")"),
         );
         problems.append(&mut out.problems);
+    }
+    for src in chain {
+        let levers = src.raw.policies.as_ref().map_or(0, Vec::len)
+            + src.raw.add_policies.len()
+            + src.raw.remove_policies.len();
+        if levers > MAX_LEVERS {
+            let mut out = collector(src, index_of(src));
+            out.at(
+                top(src, "policies"),
+                "policies",
+                format!("{levers} levers (policies, add_policies and remove_policies together) are more than the limit of {MAX_LEVERS} per file; split them over files that `extends` each other"),
+            );
+            problems.append(&mut out.problems);
+        }
+    }
+    if !problems.is_empty() {
+        return Err(ScenarioErrors(problems));
     }
 
     let start = nearest(chain, |f| f.start_year);
@@ -688,7 +937,7 @@ pub fn validate_chain(chain: &[SourceFile], dataset: &Dataset) -> Result<Scenari
     let end_year = end.map_or(2030, |(year, _)| year);
     if !START_YEARS.contains(&start_year) {
         let src = &chain[start.map_or(chain.len() - 1, |(_, i)| i)];
-        let mut out = collector(src);
+        let mut out = collector(src, index_of(src));
         out.at(
             top(src, "start_year"),
             "start_year",
@@ -698,7 +947,7 @@ pub fn validate_chain(chain: &[SourceFile], dataset: &Dataset) -> Result<Scenari
     }
     if end_year <= start_year || end_year > LAST_YEAR {
         let src = &chain[end.map_or(chain.len() - 1, |(_, i)| i)];
-        let mut out = collector(src);
+        let mut out = collector(src, index_of(src));
         out.at(
             top(src, "end_year"),
             "end_year",
@@ -738,9 +987,9 @@ pub fn validate_chain(chain: &[SourceFile], dataset: &Dataset) -> Result<Scenari
                 let src = &chain[file_index];
                 let params_at = top(src, "parameters");
                 let offset = key
-                    .and_then(|key| locate::key(&src.text, params_at, key))
+                    .and_then(|key| index_of(src).key(params_at, key))
                     .unwrap_or(params_at);
-                let mut out = collector(src);
+                let mut out = collector(src, index_of(src));
                 out.at(offset, field, error.to_string());
                 problems.append(&mut out.problems);
             }
@@ -750,12 +999,14 @@ pub fn validate_chain(chain: &[SourceFile], dataset: &Dataset) -> Result<Scenari
 
     let mut macro_paths = Vec::new();
     let mut policies: Vec<NamedPolicy> = Vec::new();
+    // Explicit lever names in `policies`, and where each was first given.
+    let mut names: HashMap<String, String> = HashMap::new();
     for src in chain {
-        let mut out = collector(src);
+        let mut out = collector(src, index_of(src));
         // Macro paths: appended.
         let mut cursor = top(src, "macro_paths");
         for (index, path) in src.raw.macro_paths.iter().enumerate() {
-            let at = locate::next_occurrence(&src.text, cursor, "region").unwrap_or(cursor);
+            let at = index_of(src).key(cursor, "region").unwrap_or(cursor);
             cursor = at + 1;
             let field = format!("macro_paths[{index}]");
             if !["sichuan", "chongqing", "china"].contains(&path.region.as_str()) {
@@ -799,60 +1050,93 @@ pub fn validate_chain(chain: &[SourceFile], dataset: &Dataset) -> Result<Scenari
         }
 
         // Policies: `policies` replaces, `remove_policies` drops by name, `add_policies` appends.
-        let check_list =
-            |out: &mut Collector<'_>, key: &str, list: &[PolicyFile], first_index: usize| {
-                let mut checked = Vec::new();
-                let mut cursor = top(src, key);
-                for (index, policy) in list.iter().enumerate() {
-                    let at = locate::next_variant(&src.text, cursor).unwrap_or(cursor);
-                    cursor = at + 1;
-                    let field = format!("{key}[{index}]");
-                    let mut checker = PolicyChecker {
-                        out,
-                        dataset,
-                        text: &src.text,
-                        at,
-                        field: &field,
-                        start_year,
-                        end_year,
-                    };
-                    if let Some(named) = checker.check(policy.clone(), first_index + index) {
-                        checked.push(named);
+        let check_list = |out: &mut Collector<'_>,
+                          names: &mut HashMap<String, String>,
+                          key: &str,
+                          list: &[PolicyFile],
+                          first_index: usize| {
+            let mut checked = Vec::new();
+            let mut cursor = top(src, key);
+            for (index, policy) in list.iter().enumerate() {
+                let at = index_of(src).next_variant(cursor).unwrap_or(cursor);
+                cursor = at + 1;
+                let field = format!("{key}[{index}]");
+                if let Some(name) = explicit_name(policy) {
+                    if let Some(first) = names.get(name) {
+                        let quoted = format!("\"{}\"", name.escape_debug());
+                        let offset = index_of(src).string(at, &quoted).unwrap_or(at);
+                        out.at(offset, format!("{field}.name"), format!("the name `{name}` is already used by {first}; levers are removed and reported by name, so each name must be unique: rename one (or `remove_policies` the inherited one first)"));
+                    } else {
+                        names.insert(name.to_string(), format!("`{field}` in {}", src.display));
                     }
                 }
-                checked
-            };
-        if let Some(list) = &src.raw.policies {
-            policies = check_list(&mut out, "policies", list, 0);
-        }
-        for name in &src.raw.remove_policies {
-            match policies.iter().position(|p| &p.label == name) {
-                Some(index) => {
-                    policies.remove(index);
-                }
-                None => {
-                    let known: Vec<&str> = policies.iter().map(|p| p.label.as_str()).collect();
-                    let at = top(src, "remove_policies");
-                    let quoted = format!("\"{name}\"");
-                    let offset = locate::next_occurrence(&src.text, at, &quoted).unwrap_or(at);
-                    out.at(
-                        offset,
-                        "remove_policies",
-                        format!(
-                            "no inherited policy is named `{name}`{}; inherited policies: {}",
-                            data::suggestion(name, known.iter().copied()),
-                            if known.is_empty() {
-                                "none".to_string()
-                            } else {
-                                known.join(", ")
-                            }
-                        ),
-                    );
+                let mut checker = PolicyChecker {
+                    out,
+                    dataset,
+                    index: index_of(src),
+                    at,
+                    field: &field,
+                    start_year,
+                    end_year,
+                };
+                if let Some(named) = checker.check(policy.clone(), first_index + index) {
+                    checked.push(named);
                 }
             }
+            checked
+        };
+        if let Some(list) = &src.raw.policies {
+            names.clear();
+            policies = check_list(&mut out, &mut names, "policies", list, 0);
+        }
+        // Linear in the lists' lengths: names are unique, so a set says what to drop.
+        let labels: HashSet<&str> = policies.iter().map(|p| p.label.as_str()).collect();
+        let mut missing = 0;
+        let at = top(src, "remove_policies");
+        for name in &src.raw.remove_policies {
+            if labels.contains(name.as_str()) {
+                continue;
+            }
+            missing += 1;
+            if missing > MAX_LISTED {
+                continue;
+            }
+            let known: Vec<&str> = policies.iter().map(|p| p.label.as_str()).collect();
+            let quoted = format!("\"{}\"", name.escape_debug());
+            let offset = index_of(src).string(at, &quoted).unwrap_or(at);
+            out.at(
+                offset,
+                "remove_policies",
+                format!(
+                    "no inherited policy is named `{name}`{}; inherited policies: {}",
+                    data::suggestion(name, known.iter().copied()),
+                    capped_list(&known)
+                ),
+            );
+        }
+        if missing > MAX_LISTED {
+            out.at(
+                at,
+                "remove_policies",
+                format!(
+                    "… and {} more names that no inherited policy has",
+                    thousands(missing - MAX_LISTED)
+                ),
+            );
+        }
+        let removed: HashSet<&str> = src.raw.remove_policies.iter().map(String::as_str).collect();
+        if !removed.is_empty() {
+            policies.retain(|p| !removed.contains(p.label.as_str()));
+            names.retain(|name, _| !removed.contains(name.as_str()));
         }
         let first = policies.len();
-        let added = check_list(&mut out, "add_policies", &src.raw.add_policies, first);
+        let added = check_list(
+            &mut out,
+            &mut names,
+            "add_policies",
+            &src.raw.add_policies,
+            first,
+        );
         policies.extend(added);
         problems.append(&mut out.problems);
     }
@@ -890,7 +1174,7 @@ pub fn validate_chain(chain: &[SourceFile], dataset: &Dataset) -> Result<Scenari
 struct PolicyChecker<'a, 'b> {
     out: &'a mut Collector<'b>,
     dataset: &'a Dataset,
-    text: &'a str,
+    index: &'a locate::Index<'a>,
     /// Byte offset where this policy starts.
     at: usize,
     field: &'a str,
@@ -900,7 +1184,7 @@ struct PolicyChecker<'a, 'b> {
 
 impl PolicyChecker<'_, '_> {
     fn place(&self, key: &str) -> usize {
-        locate::key(self.text, self.at, key).unwrap_or(self.at)
+        self.index.key(self.at, key).unwrap_or(self.at)
     }
 
     fn problem(&mut self, key: &str, message: String) {
@@ -914,7 +1198,7 @@ impl PolicyChecker<'_, '_> {
     fn whole(&mut self, keys: &[&str], message: String) {
         let offset = keys
             .iter()
-            .filter_map(|key| locate::key(self.text, self.at, key))
+            .filter_map(|key| self.index.key(self.at, key))
             .filter(|&offset| self.within_policy(offset))
             .min()
             .unwrap_or(self.at);
@@ -924,7 +1208,9 @@ impl PolicyChecker<'_, '_> {
 
     /// Whether `offset` lies before the next policy starts.
     fn within_policy(&self, offset: usize) -> bool {
-        locate::next_variant(self.text, self.at + 1).is_none_or(|next| offset < next)
+        self.index
+            .next_variant(self.at + 1)
+            .is_none_or(|next| offset < next)
     }
 
     /// Levers act on projected years only: the start year is the observed base state, and the
@@ -952,7 +1238,9 @@ impl PolicyChecker<'_, '_> {
                 }
                 Err(message) => {
                     let quoted = format!("\"{token}\"");
-                    let offset = locate::next_occurrence(self.text, self.place(key), &quoted)
+                    let offset = self
+                        .index
+                        .string(self.place(key), &quoted)
                         .unwrap_or_else(|| self.place(key));
                     let field = format!("{}.{key}[{position}]", self.field);
                     self.out.at(offset, field, message);

@@ -20,7 +20,8 @@ use crate::data::Dataset;
 use crate::engine::{self, RunOptions, Silent};
 use crate::model::params::{spec_index, SPECS};
 use crate::report::targets;
-use crate::scenario::{self, Scenario, ScenarioErrors};
+use crate::scenario::locate::Index;
+use crate::scenario::{self, Problem, Scenario, ScenarioErrors};
 
 /// How the parameter space is explored.
 #[derive(Debug, Clone, Deserialize, PartialEq)]
@@ -134,52 +135,216 @@ pub struct Sweep {
     pub source_hash: String,
     /// The sweep file, as given.
     pub source: PathBuf,
+    /// Line and column of `method:` in the sweep file.
+    pub method_at: (usize, usize),
+}
+
+impl Sweep {
+    /// Whether stored runs have the shape this sweep's runs have (parameters, outputs, target
+    /// verdicts and, for Monte Carlo, one population per unit and year): a damaged or foreign
+    /// chunk does not, and is recomputed rather than trusted.
+    pub fn fits(&self, results: &[RunResult]) -> bool {
+        let monte_carlo = matches!(self.method, Method::MonteCarlo { .. });
+        let cells = self.base.years().count() * self.data.units.len();
+        results.iter().all(|r| {
+            r.parameters.len() == self.factors.len()
+                && match &r.outputs {
+                    Ok(values) => {
+                        values.len() == self.outputs.len()
+                            && (!monte_carlo
+                                || (r.population.len() == cells
+                                    && r.met.len() == self.data.targets.len()))
+                    }
+                    Err(_) => true,
+                }
+        })
+    }
+
+    /// Refuses a process that would compute more than [`MAX_RUNS_PER_SHARD`] runs (its part of
+    /// the design when the sweep is run as one of `shards`), with the time it would take.
+    pub fn check_runs_per_process(&self, shards: usize) -> Result<(), ScenarioErrors> {
+        let runs = planned_runs(&self.method, self.factors.len()).unwrap_or(u64::MAX);
+        let mine = runs.div_ceil(shards.max(1) as u64);
+        if mine <= MAX_RUNS_PER_SHARD {
+            return Ok(());
+        }
+        let needed = runs.div_ceil(MAX_RUNS_PER_SHARD);
+        Err(ScenarioErrors(vec![Problem {
+            file: self.source.display().to_string(),
+            line: self.method_at.0,
+            column: self.method_at.1,
+            field: "method".into(),
+            message: format!(
+                "{} runs in one process{} would take about {} at ≈ {} runs/s (two cores; estimate), more than the limit of {} runs per process: split the sweep with --shard K/{needed} (or more shards) and `simulate sweep merge` them, or ask for fewer runs",
+                scenario::thousands(mine as usize),
+                if shards > 1 { format!(" (one of {shards} shards)") } else { String::new() },
+                human_duration(mine as f64 / RUNS_PER_SECOND),
+                scenario::thousands(RUNS_PER_SECOND as usize),
+                scenario::thousands(MAX_RUNS_PER_SHARD as usize),
+            ),
+        }]))
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
 pub enum SweepFileError {
-    #[error("{file}: {message}")]
-    Invalid { file: String, message: String },
+    /// Problems of the sweep file (and of its base scenario), each with its place.
     #[error(transparent)]
-    Base(#[from] ScenarioErrors),
+    Problems(#[from] ScenarioErrors),
 }
 
-fn invalid(file: &Path, message: String) -> SweepFileError {
-    SweepFileError::Invalid {
-        file: file.display().to_string(),
+/// Largest sweep file read.
+pub const MAX_SWEEP_BYTES: u64 = 1 << 20;
+/// Most runs one process (a whole sweep, or one `--shard`) may compute: at the ≈ 20,000 runs/s
+/// of two cores (README, *Speed and memory*) about 8 minutes; split larger sweeps into shards.
+pub const MAX_RUNS_PER_SHARD: u64 = 10_000_000;
+/// Runs per second assumed for time estimates (two cores, README).
+pub const RUNS_PER_SECOND: f64 = 20_000.0;
+/// Most memory the design and the kept outputs of a sweep may need (estimated before anything
+/// is allocated).
+pub const MAX_SWEEP_MEMORY: u64 = 2 << 30;
+
+/// Runs of a sweep's design with `d` parameters (`None` if beyond `u64`).
+pub fn planned_runs(method: &Method, d: usize) -> Option<u64> {
+    let d = d as u64;
+    match method {
+        Method::Morris { trajectories, .. } => (*trajectories as u64).checked_mul(d + 1),
+        Method::Sobol { base_samples } => (*base_samples as u64).checked_mul(d + 2),
+        Method::MonteCarlo { samples } => Some(*samples as u64),
+        Method::OneAtATime => Some(2 * d + 1),
+    }
+}
+
+/// Bytes the design and the kept outputs of `runs` runs need, estimated (`None` if beyond `u64`):
+/// the rows (8 bytes a parameter, plus a vector header for structured designs) and 8 bytes per
+/// output per run.
+pub fn planned_memory(method: &Method, d: usize, outputs: usize, runs: u64) -> Option<u64> {
+    let row = 8 * d as u64
+        + if matches!(method, Method::MonteCarlo { .. }) {
+            0
+        } else {
+            24
+        };
+    runs.checked_mul(row + 8 * outputs as u64 + 8)
+}
+
+/// `1.5 GB`, `12 MB`, `3 kB`.
+pub fn human_bytes(bytes: u64) -> String {
+    let b = bytes as f64;
+    if b >= 1e11 {
+        format!("{} GB", crate::scenario::thousands((b / 1e9) as usize))
+    } else if b >= 1e9 {
+        format!("{:.1} GB", b / 1e9)
+    } else if b >= 1e6 {
+        format!("{:.0} MB", b / 1e6)
+    } else {
+        format!("{:.0} kB", b / 1e3)
+    }
+}
+
+/// `8 minutes`, `3.5 hours`, `12 days`.
+pub fn human_duration(seconds: f64) -> String {
+    if seconds < 120.0 {
+        format!("{seconds:.0} s")
+    } else if seconds < 7200.0 {
+        format!("{:.0} minutes", seconds / 60.0)
+    } else if seconds < 172_800.0 {
+        format!("{:.1} hours", seconds / 3600.0)
+    } else if seconds < 3.2e9 {
+        format!("{:.0} days", seconds / 86_400.0)
+    } else {
+        format!("{:.0e} years", seconds / 3.15e7)
+    }
+}
+
+fn sweep_problem(
+    index: &Index<'_>,
+    file: &str,
+    offset: usize,
+    field: &str,
+    message: String,
+) -> Problem {
+    let (line, column) = index.line_column(offset);
+    Problem {
+        file: file.to_string(),
+        line,
+        column,
+        field: field.to_string(),
         message,
     }
 }
 
-/// Reads and validates a sweep file and its base scenario; every problem at once.
+/// Reads and validates a sweep file and its base scenario; every problem at once, each with
+/// `file:line:column`.
 pub fn load(path: &Path) -> Result<Sweep, SweepFileError> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|err| invalid(path, format!("cannot read the sweep file: {err}")))?;
+    let display = path.display().to_string();
+    let whole_file = |message: String, (line, column): (usize, usize)| {
+        SweepFileError::from(ScenarioErrors(vec![Problem {
+            file: display.clone(),
+            line,
+            column,
+            field: String::new(),
+            message,
+        }]))
+    };
+    let text = scenario::read_text(path, MAX_SWEEP_BYTES).map_err(|err| match err {
+        scenario::ReadError::Io(io) => whole_file(
+            format!("cannot read the sweep file: {io}; check the path (e.g. scenarios/sweeps/morris.ron)"),
+            (0, 0),
+        ),
+        other => {
+            let position = other.position();
+            whole_file(other.to_string(), position)
+        }
+    })?;
     let file: SweepFile = ron::Options::default()
         .with_default_extension(ron::extensions::Extensions::IMPLICIT_SOME)
         .from_str(&text)
         .map_err(|err| {
-            invalid(
-                path,
-                format!("{}:{}: {}", err.position.line, err.position.col, err.code),
-            )
+            SweepFileError::from(ScenarioErrors(vec![scenario::syntax_problem(
+                &display, &text, &err,
+            )]))
         })?;
+    let index = Index::new(&text);
+    let mut problems: Vec<Problem> = Vec::new();
+    let mut problem = |offset: usize, field: &str, message: String| {
+        problems.push(sweep_problem(&index, &display, offset, field, message));
+    };
+    let top = |key: &str| index.key(0, key).unwrap_or(0);
+    if let Err(rule) = scenario::check_name(file.name.trim()) {
+        problem(top("name"), "name", format!("{rule}: the sweep's name names its results folder (results/sweep-<name>), so use 1 to {} ASCII letters, digits, `_`, `-` or `.`, not starting with `.` (e.g. \"sobol\")", scenario::MAX_NAME_CHARS));
+    }
+    // The base scenario's problems are its own: reported after the sweep file's, all at once.
     let base_path: PathBuf = path.parent().unwrap_or(Path::new(".")).join(&file.base);
-    let (base, data) = scenario::load(&base_path)?;
-    let mut problems = Vec::new();
+    let loaded = scenario::load(&base_path);
     let mut factors: Vec<Factor> = Vec::new();
-    for parameter in &file.parameters {
-        let Some(index) = spec_index(&parameter.name) else {
-            problems.push(format!(
-                "parameters: unknown parameter `{}`{}",
-                parameter.name,
-                crate::data::suggestion(&parameter.name, SPECS.iter().map(|s| s.name))
-            ));
+    let parameters_at = top("parameters");
+    let mut cursor = parameters_at;
+    for (position, parameter) in file.parameters.iter().enumerate() {
+        let quoted = format!("\"{}\"", parameter.name.escape_debug());
+        let at = index.string(cursor, &quoted).unwrap_or(cursor);
+        cursor = at + 1;
+        let field = format!("parameters[{position}]");
+        let Some(spec_at) = spec_index(&parameter.name) else {
+            problem(
+                at,
+                &format!("{field}.name"),
+                format!(
+                    "unknown parameter `{}`{}; the parameters are listed in docs/MODEL.md",
+                    parameter.name,
+                    crate::data::suggestion(&parameter.name, SPECS.iter().map(|s| s.name))
+                ),
+            );
             continue;
         };
-        let spec = &SPECS[index];
+        let spec = &SPECS[spec_at];
         if factors.iter().any(|f| f.name == spec.name) {
-            problems.push(format!("parameters: `{}` is listed twice", spec.name));
+            problem(
+                at,
+                &field,
+                format!("`{}` is listed twice; list each parameter once", spec.name),
+            );
+            continue;
         }
         let distribution = match parameter.distribution.clone() {
             None => Distribution::Uniform {
@@ -204,28 +369,76 @@ pub fn load(path: &Path) -> Result<Sweep, SweepFileError> {
             }
             Some(DistributionFile::Discrete { levels }) => Distribution::Discrete(levels),
         };
+        let dist_at = index.key(at, "distribution").unwrap_or(at);
         if let Err(err) = distribution.check() {
-            problems.push(format!("parameters: `{}`: {err}", spec.name));
+            problem(
+                dist_at,
+                &format!("{field}.distribution"),
+                format!("`{}`: {err}", spec.name),
+            );
+        } else {
+            // Every value a draw can take must be one the model accepts: otherwise draws are
+            // rejected (or worse, the run is meaningless) only after the sweep has started.
+            let (lo, hi) = match &distribution {
+                Distribution::Normal { lower, upper, .. } => (
+                    lower.unwrap_or(f64::NEG_INFINITY),
+                    upper.unwrap_or(f64::INFINITY),
+                ),
+                other => (other.quantile(0.0), other.quantile(1.0)),
+            };
+            let (min, max) = spec.bounds;
+            if lo < min || hi > max {
+                let fix = if matches!(distribution, Distribution::Normal { .. }) {
+                    format!("give the Normal `lower:` and `upper:` inside [{min}, {max}]")
+                } else {
+                    format!("keep its values inside [{min}, {max}]")
+                };
+                problem(
+                    dist_at,
+                    &format!("{field}.distribution"),
+                    format!(
+                        "`{}`: the distribution reaches {}, outside the parameter's valid range [{min}, {max}] (docs/MODEL.md), where runs would be rejected or meaningless; {fix}",
+                        spec.name,
+                        if lo < min { lo } else { hi },
+                    ),
+                );
+            }
         }
         factors.push(Factor {
             name: spec.name,
             distribution,
         });
     }
-    if factors.is_empty() {
-        problems.push("parameters: list at least one parameter to vary".into());
+    if file.parameters.is_empty() {
+        problem(
+            parameters_at,
+            "parameters",
+            "list at least one parameter to vary, e.g. (name: \"epsilon\")".into(),
+        );
     }
     let mut outputs = Vec::new();
-    for output in &file.outputs {
+    let outputs_at = top("outputs");
+    let mut cursor = outputs_at;
+    for (position, output) in file.outputs.iter().enumerate() {
+        let at = index.key(cursor, "unit").unwrap_or(cursor);
+        cursor = at + 1;
+        let field = format!("outputs[{position}]");
         let (unit, year, gdp) = match output {
             OutputFile::Population { unit, year } => (unit, *year, false),
             OutputFile::Gdp { unit, year } => (unit, *year, true),
         };
+        let Ok((base, data)) = &loaded else {
+            continue;
+        };
         if year < base.start_year || year > base.end_year {
-            problems.push(format!(
-                "outputs: year {year} is outside the base scenario's {}–{}",
-                base.start_year, base.end_year
-            ));
+            problem(
+                index.key(at, "year").unwrap_or(at),
+                &format!("{field}.year"),
+                format!(
+                    "year {year} is outside the base scenario's {}–{}; choose a year inside it",
+                    base.start_year, base.end_year
+                ),
+            );
         }
         match data.resolve_units(unit) {
             Ok(units) => outputs.push(Output {
@@ -238,41 +451,70 @@ pub fn load(path: &Path) -> Result<Sweep, SweepFileError> {
                 units,
                 year,
             }),
-            Err(message) => problems.push(format!("outputs: {message}")),
+            Err(message) => problem(at, &format!("{field}.unit"), message),
         }
     }
-    if outputs.is_empty() {
-        problems.push(
-            "outputs: list at least one output, e.g. Population(unit: \"chengdu\", year: 2030)"
-                .into(),
+    if file.outputs.is_empty() {
+        problem(
+            outputs_at,
+            "outputs",
+            "list at least one output, e.g. Population(unit: \"chengdu\", year: 2030)".into(),
         );
     }
+    let method_at = top("method");
     match &file.method {
         Method::Morris { trajectories, levels } if *trajectories < 2 || *levels < 2 || levels % 2 == 1 => {
-            problems.push("method: Morris needs at least 2 trajectories and an even number of levels (≥ 2)".into())
+            problem(method_at, "method", "Morris needs at least 2 trajectories and an even number of levels (≥ 2)".into())
         }
         Method::Sobol { base_samples } if !base_samples.is_power_of_two() || *base_samples < 4 => {
-            problems.push(format!("method: Sobol base_samples {base_samples} must be a power of two ≥ 4 (e.g. 256, 512, 1024)"))
+            problem(method_at, "method", format!("Sobol base_samples {base_samples} must be a power of two ≥ 4 (e.g. 256, 512, 1024)"))
         }
-        Method::MonteCarlo { samples } if *samples < 2 => problems.push("method: MonteCarlo needs at least 2 samples".into()),
-        _ => {}
+        Method::MonteCarlo { samples } if *samples < 2 => problem(method_at, "method", "MonteCarlo needs at least 2 samples".into()),
+        method => {
+            let d = file.parameters.len();
+            let runs = planned_runs(method, d);
+            let memory = runs.and_then(|runs| planned_memory(method, d, file.outputs.len(), runs));
+            match (runs, memory) {
+                (Some(runs), Some(memory)) if memory <= MAX_SWEEP_MEMORY => {
+                    if runs > MAX_RUNS_PER_SHARD.saturating_mul(1 << 20) {
+                        problem(method_at, "method", format!("{runs} runs are more than any number of shards can run; ask for fewer"));
+                    }
+                }
+                (Some(runs), Some(memory)) => problem(
+                    method_at,
+                    "method",
+                    format!(
+                        "{} runs of {d} parameters need about {} of memory for the design and outputs (estimate), more than the limit of {}; ask for at most {} runs",
+                        scenario::thousands(runs as usize),
+                        human_bytes(memory),
+                        human_bytes(MAX_SWEEP_MEMORY),
+                        scenario::thousands((MAX_SWEEP_MEMORY / (memory / runs.max(1)).max(1)) as usize),
+                    ),
+                ),
+                _ => problem(
+                    method_at,
+                    "method",
+                    format!("the design would have more than 18,446,744,073,709,551,615 runs (it does not fit in 64 bits); ask for at most {} runs", scenario::thousands(MAX_RUNS_PER_SHARD as usize)),
+                ),
+            }
+        }
     }
+    let (base, data) = match loaded {
+        Ok(pair) => pair,
+        Err(mut base_errors) => {
+            problems.append(&mut base_errors.0);
+            return Err(ScenarioErrors(problems).into());
+        }
+    };
     if !problems.is_empty() {
-        return Err(invalid(
-            path,
-            format!(
-                "{} problem(s):\n  {}",
-                problems.len(),
-                problems.join("\n  ")
-            ),
-        ));
+        return Err(ScenarioErrors(problems).into());
     }
     let derived = engine::DataDerived::new(&data);
     // A base scenario that cannot be set up gets no warm start: its runs then fail (or not)
     // on their own parameters, as without one.
     let warm = engine::Warm::new(&data, &derived, &base).ok();
     Ok(Sweep {
-        name: file.name,
+        name: file.name.trim().to_string(),
         method: file.method,
         seed: file.seed.unwrap_or(base.seed),
         factors,
@@ -283,6 +525,7 @@ pub fn load(path: &Path) -> Result<Sweep, SweepFileError> {
         data,
         source_hash: crate::data::sha256_hex(text.as_bytes()),
         source: path.to_path_buf(),
+        method_at: index.line_column(method_at),
     })
 }
 

@@ -122,7 +122,7 @@ pub fn open(dir: &Path, info: &StoreInfo) -> Result<(), String> {
 
 pub fn read_info(dir: &Path) -> Result<StoreInfo, String> {
     let path = dir.join("store.json");
-    let text = std::fs::read_to_string(&path).map_err(|e| {
+    let text = crate::scenario::read_text(&path, 1 << 20).map_err(|e| {
         format!(
             "{}: {e}; is this the output of a sweep shard?",
             path.display()

@@ -583,3 +583,539 @@ fn existing_results_are_kept_without_force_and_replaced_with_it() {
         "--force left something next to the output folder (a .partial or .replaced folder?)"
     );
 }
+
+// ---------------------------------------------------------------------------------------------
+// Command lines: sweeps, observed files, output folders, arguments (issue 12).
+
+/// A command line that must be refused as bad input. `setup` writes the case's files into the
+/// temporary working directory and returns the arguments (`{repo}` in an argument is replaced
+/// by the repository's path); the same checks as for the corpus apply, against the listing of
+/// the directory after `setup`.
+struct CliCase {
+    name: &'static str,
+    setup: fn(&Path) -> Vec<String>,
+    expected: &'static [&'static str],
+}
+
+/// A copy of a shipped sweep file with its base made absolute and `edits` (from, to) applied,
+/// written as `<dir>/<name>.ron`; returns its name.
+fn sweep_file(dir: &Path, shipped: &str, name: &str, edits: &[(&str, &str)]) -> String {
+    let mut text = fs::read_to_string(repo().join("scenarios/sweeps").join(shipped)).unwrap();
+    let base = repo().join("scenarios/baseline.ron");
+    text = text.replace(
+        "\"../baseline.ron\"",
+        &format!("{:?}", base.display().to_string()),
+    );
+    for (from, to) in edits {
+        assert!(text.contains(from), "`{from}` is not in {shipped}");
+        text = text.replacen(from, to, 1);
+    }
+    let file = format!("{name}.ron");
+    fs::write(dir.join(&file), text).unwrap();
+    file
+}
+
+fn args(list: &[&str]) -> Vec<String> {
+    list.iter().map(ToString::to_string).collect()
+}
+
+const CLI_CASES: &[CliCase] = &[
+    // Crashes: allocations sized by the input.
+    CliCase {
+        name: "sweep_10e12_runs",
+        setup: |dir| {
+            let f = sweep_file(
+                dir,
+                "monte_carlo.ron",
+                "huge",
+                &[("samples: 1000", "samples: 1000000000000")],
+            );
+            args(&["sweep", &f, "--out", "out"])
+        },
+        expected: &[
+            "huge.ron:9:5:",
+            "`method`",
+            "1,000,000,000,000 runs",
+            "of memory",
+            "(estimate)",
+            "ask for at most",
+        ],
+    },
+    CliCase {
+        name: "sweep_u64_max_runs",
+        setup: |dir| {
+            let f = sweep_file(
+                dir,
+                "monte_carlo.ron",
+                "max",
+                &[("samples: 1000", "samples: 18446744073709551615")],
+            );
+            args(&["sweep", &f, "--out", "out"])
+        },
+        expected: &["max.ron:9:5:", "does not fit in 64 bits"],
+    },
+    CliCase {
+        name: "sweep_10e9_morris_trajectories",
+        setup: |dir| {
+            let f = sweep_file(
+                dir,
+                "morris.ron",
+                "morris",
+                &[("trajectories: 20", "trajectories: 1000000000")],
+            );
+            args(&["sweep", &f, "--out", "out"])
+        },
+        expected: &["morris.ron:", "`method`", "of memory"],
+    },
+    CliCase {
+        name: "sweep_normal_sd_1e300",
+        setup: |dir| {
+            let f = sweep_file(
+                dir,
+                "monte_carlo.ron",
+                "sd",
+                &[("Uniform(lo: 0.0, hi: 0.6)", "Normal(mean: 0.3, sd: 1e300)")],
+            );
+            args(&["sweep", &f, "--out", "out"])
+        },
+        expected: &[
+            "sd.ron:14:",
+            "`parameters[2].distribution`",
+            "`lambda`",
+            "outside the parameter's valid range",
+            "`lower:` and `upper:`",
+        ],
+    },
+    CliCase {
+        name: "sweep_normal_sd_1e300_truncated",
+        setup: |dir| {
+            let f = sweep_file(
+                dir,
+                "monte_carlo.ron",
+                "sdt",
+                &[(
+                    "Uniform(lo: 0.0, hi: 0.6)",
+                    "Normal(mean: 0.3, sd: 1e300, lower: 0.0, upper: 0.6)",
+                )],
+            );
+            args(&["sweep", &f, "--out", "out"])
+        },
+        expected: &["sdt.ron:14:", "truncation bounds keep only"],
+    },
+    CliCase {
+        name: "sweep_more_runs_than_one_process_may_run",
+        setup: |dir| {
+            let f = sweep_file(
+                dir,
+                "monte_carlo.ron",
+                "many",
+                &[("samples: 1000", "samples: 20000000")],
+            );
+            args(&["sweep", &f, "--out", "out"])
+        },
+        expected: &[
+            "many.ron:9:5:",
+            "20,000,000 runs in one process",
+            "minutes",
+            "--shard K/2",
+        ],
+    },
+    // Data loss: names and output folders.
+    CliCase {
+        name: "sweep_name_escapes",
+        setup: |dir| {
+            fs::create_dir(dir.join("victim")).unwrap();
+            fs::write(dir.join("victim/precious.txt"), "keep me").unwrap();
+            let f = sweep_file(
+                dir,
+                "monte_carlo.ron",
+                "esc",
+                &[("name: \"monte_carlo\"", "name: \"x/../../../victim\"")],
+            );
+            args(&["sweep", &f, "--force"])
+        },
+        expected: &["esc.ron:7:5:", "`name`", "the path separator `/`"],
+    },
+    CliCase {
+        name: "out_is_the_current_folder",
+        setup: |_| args(&["{repo}/scenarios/baseline.ron", "--out", ".", "--force"]),
+        expected: &["output path `.` is not a folder of its own"],
+    },
+    CliCase {
+        name: "out_is_a_file",
+        setup: |dir| {
+            fs::write(dir.join("afile"), "x").unwrap();
+            args(&["{repo}/scenarios/baseline.ron", "--out", "afile"])
+        },
+        expected: &["output path afile exists and is not a folder"],
+    },
+    CliCase {
+        name: "out_under_a_file",
+        setup: |dir| {
+            fs::write(dir.join("afile"), "x").unwrap();
+            args(&["{repo}/scenarios/baseline.ron", "--out", "afile/sub"])
+        },
+        expected: &["afile/sub lies under afile, which is a file"],
+    },
+    CliCase {
+        name: "force_on_a_folder_that_is_not_a_result",
+        setup: |dir| {
+            fs::create_dir(dir.join("mine")).unwrap();
+            fs::write(dir.join("mine/thesis.tex"), "years of work").unwrap();
+            args(&["{repo}/scenarios/baseline.ron", "--out", "mine", "--force"])
+        },
+        expected: &[
+            "output folder mine is not a result of simulate",
+            "no manifest.json",
+            "--force will not replace it",
+        ],
+    },
+    CliCase {
+        name: "compare_folder_name_too_long",
+        setup: |dir| {
+            let mut list = vec!["compare".to_string()];
+            for i in 0..4 {
+                let name = format!("{}{i}", "n".repeat(60));
+                fs::write(dir.join(format!("{i}.ron")), format!("(name: \"{name}\")")).unwrap();
+                list.push(format!("{i}.ron"));
+            }
+            list
+        },
+        expected: &[
+            "output folder name `compare-nnn",
+            "more than the limit of 200",
+            "--out",
+        ],
+    },
+    // Hangs: inputs that never end, thread counts.
+    CliCase {
+        name: "scenario_dev_zero",
+        setup: |_| args(&["/dev/zero", "--out", "out"]),
+        expected: &["/dev/zero", "larger than the limit of 64 MB"],
+    },
+    CliCase {
+        name: "sweep_dev_zero",
+        setup: |_| args(&["sweep", "/dev/zero", "--out", "out"]),
+        expected: &["/dev/zero", "larger than the limit of 1 MB"],
+    },
+    CliCase {
+        name: "observed_dev_zero",
+        setup: |_| {
+            args(&[
+                "backtest",
+                "{repo}/scenarios/hindcast_2010.ron",
+                "--observed",
+                "/dev/zero",
+                "--out",
+                "out",
+            ])
+        },
+        expected: &["/dev/zero", "larger than the limit of 256 MB"],
+    },
+    CliCase {
+        name: "threads_100000",
+        setup: |_| {
+            args(&[
+                "sweep",
+                "{repo}/scenarios/sweeps/morris.ron",
+                "--threads",
+                "100000",
+                "--out",
+                "out",
+            ])
+        },
+        expected: &["100000 is not in 1..=256"],
+    },
+    CliCase {
+        name: "too_many_levers",
+        setup: |dir| {
+            let mut text = String::from("(\n    name: \"many\",\n    policies: [\n");
+            for i in 0..100_001 {
+                text.push_str(&format!(
+                    "        LandCap(name: \"c{i}\", year: 2020, unit: \"chengdu\", km2: 900.0),\n"
+                ));
+            }
+            text.push_str("    ],\n)\n");
+            fs::write(dir.join("many.ron"), text).unwrap();
+            args(&["many.ron", "--out", "out"])
+        },
+        expected: &[
+            "many.ron:3:5:",
+            "100001 levers",
+            "more than the limit of 100000",
+            "`extends`",
+        ],
+    },
+    // Bad input accepted before.
+    CliCase {
+        name: "sweep_bounds_outside_the_valid_range",
+        setup: |dir| {
+            let f = sweep_file(
+                dir,
+                "monte_carlo.ron",
+                "bounds",
+                &[("Uniform(lo: 0.0, hi: 0.6)", "Uniform(lo: -0.5, hi: 0.6)")],
+            );
+            args(&["sweep", &f, "--out", "out"])
+        },
+        expected: &[
+            "bounds.ron:14:",
+            "`lambda`: the distribution reaches -0.5",
+            "valid range [0, ",
+        ],
+    },
+    CliCase {
+        name: "sobol_bounds_outside_the_valid_range",
+        setup: |dir| {
+            let f = sweep_file(
+                dir,
+                "sobol.ron",
+                "sobolb",
+                &[(
+                    "(name: \"gamma\")",
+                    "(name: \"gamma\", distribution: Uniform(lo: 0.0, hi: 0.9))",
+                )],
+            );
+            args(&["sweep", &f, "--out", "out"])
+        },
+        expected: &["sobolb.ron:", "`gamma`: the distribution reaches 0.9"],
+    },
+    CliCase {
+        name: "observed_unterminated_quote",
+        setup: |dir| {
+            fs::write(dir.join("obs.csv"), "unit_id,year,variable,value\nchengdu,2014,population,\"1\nwanzhou,2014,population,5\nyibin,2014,population,5\n").unwrap();
+            args(&[
+                "backtest",
+                "{repo}/scenarios/hindcast_2010.ron",
+                "--observed",
+                "obs.csv",
+                "--out",
+                "out",
+            ])
+        },
+        expected: &["obs.csv:2:", "runs over 3 lines", "never closed"],
+    },
+    // Messages.
+    CliCase {
+        name: "sweep_unknown_parameter_has_no_false_follow_on",
+        setup: |dir| {
+            let f = sweep_file(
+                dir,
+                "morris.ron",
+                "unknown",
+                &[("(name: \"epsilon\")", "(name: \"epsilonn\")")],
+            );
+            args(&["sweep", &f, "--out", "out"])
+        },
+        expected: &[
+            "unknown.ron:",
+            "`parameters[4].name`",
+            "unknown parameter `epsilonn` (did you mean `epsilon`?)",
+            "1 problem found",
+            "!list at least one parameter",
+        ],
+    },
+    CliCase {
+        name: "sweep_negative_seed",
+        setup: |dir| {
+            let f = sweep_file(
+                dir,
+                "monte_carlo.ron",
+                "neg",
+                &[("seed: 20160412", "seed: -5")],
+            );
+            args(&["sweep", &f, "--out", "out"])
+        },
+        expected: &[
+            "neg.ron:10:11:",
+            "`seed` must be a whole number ≥ 0",
+            "!RON syntax error",
+        ],
+    },
+    CliCase {
+        name: "sweep_not_utf8",
+        setup: |dir| {
+            fs::write(dir.join("latin1.ron"), b"(\n  name: \"caf\xe9\",\n)\n").unwrap();
+            args(&["sweep", "latin1.ron", "--out", "out"])
+        },
+        expected: &["latin1.ron:2:13:", "not UTF-8"],
+    },
+    CliCase {
+        name: "calibrate_empty_params",
+        setup: |_| {
+            args(&[
+                "calibrate",
+                "{repo}/scenarios/hindcast_2010.ron",
+                "--params",
+                "",
+                "--out",
+                "out",
+            ])
+        },
+        expected: &["empty parameter name", "!chi"],
+    },
+    CliCase {
+        name: "observed_many_bad_rows",
+        setup: |dir| {
+            let mut text = String::from("unit_id,year,variable,value\n");
+            for _ in 0..10_000 {
+                text.push_str("nowhere,2014,population,1\n");
+            }
+            fs::write(dir.join("obs.csv"), text).unwrap();
+            args(&[
+                "backtest",
+                "{repo}/scenarios/hindcast_2010.ron",
+                "--observed",
+                "obs.csv",
+                "--out",
+                "out",
+            ])
+        },
+        expected: &[
+            "obs.csv:2:",
+            "unknown unit id `nowhere`",
+            "… and 9,900 more rows like these",
+            "!obs.csv:102:",
+        ],
+    },
+];
+
+fn check_cli(case: &CliCase) -> Result<(), String> {
+    let tmp = tempdir();
+    let dir = tmp.path();
+    let repo_path = repo().display().to_string();
+    let arguments: Vec<String> = (case.setup)(dir)
+        .into_iter()
+        .map(|a| a.replace("{repo}", &repo_path))
+        .collect();
+    let before = listing(dir);
+    let victim = snapshot_tree(dir);
+    let output = Command::new(BIN)
+        .current_dir(dir)
+        .args(&arguments)
+        .output()
+        .expect("running the simulate binary");
+    let mut problems =
+        bad_input_problems(&output, &Expected::from_slice(case.expected), dir, &before);
+    if snapshot_tree(dir) != victim {
+        problems.push("files in the working directory were changed".into());
+    }
+    let stderr_lines = String::from_utf8_lossy(&output.stderr).lines().count();
+    if stderr_lines > 120 {
+        problems.push(format!(
+            "stderr has {stderr_lines} lines; long lists must be capped"
+        ));
+    }
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(report(case.name, &problems, &output))
+    }
+}
+
+/// Every file under `dir` (recursively) with its bytes.
+fn snapshot_tree(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
+    let mut files = BTreeMap::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(folder) = stack.pop() {
+        for entry in fs::read_dir(&folder).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+            } else {
+                files.insert(path.clone(), fs::read(&path).unwrap_or_default());
+            }
+        }
+    }
+    files
+}
+
+#[test]
+fn command_line_cases() {
+    let failures: Vec<String> = CLI_CASES
+        .iter()
+        .filter_map(|case| check_cli(case).err())
+        .collect();
+    fail_if_any(failures, CLI_CASES.len());
+}
+
+/// A second writer of a results folder is refused while the first holds its lock.
+#[test]
+fn a_locked_results_folder_is_refused_naming_the_holder() {
+    use std::io::Write;
+    let tmp = tempdir();
+    let dir = tmp.path();
+    let scenario = short_scenario(dir, "short");
+    let file = fs::File::create(dir.join(".out.lock")).unwrap();
+    let mut lock = fd_lock::RwLock::new(file);
+    let mut guard = lock.try_write().unwrap();
+    write!(guard, "process 4242").unwrap();
+    let before = listing(dir);
+    let output = simulate(dir, &[&scenario], &["--quiet"]);
+    let expected = Expected::from_slice(&[
+        "output folder",
+        "is being written by another simulate (process 4242)",
+        "--out",
+    ]);
+    let problems = bad_input_problems(&output, &expected, dir, &before);
+    assert!(
+        problems.is_empty(),
+        "{}",
+        report("locked folder", &problems, &output)
+    );
+    drop(guard);
+    let output = simulate(dir, &[&scenario], &["--quiet"]);
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        report("after unlock", &[], &output)
+    );
+    assert!(
+        !dir.join(".out.lock").exists(),
+        "the lock file was left behind"
+    );
+}
+
+/// Results are written, but a summary that cannot be printed is an error (exit 1).
+#[test]
+fn a_full_stdout_is_an_error() {
+    let Ok(full) = fs::OpenOptions::new().write(true).open("/dev/full") else {
+        return; // not Linux
+    };
+    let tmp = tempdir();
+    let dir = tmp.path();
+    let scenario = short_scenario(dir, "short");
+    let output = Command::new(BIN)
+        .current_dir(dir)
+        .arg(&scenario)
+        .arg("--out")
+        .arg(dir.join("out"))
+        .stdout(full)
+        .stderr(std::process::Stdio::piped())
+        .output()
+        .unwrap();
+    assert_eq!(
+        output.status.code(),
+        Some(1),
+        "{}",
+        report("> /dev/full", &[], &output)
+    );
+    assert!(String::from_utf8_lossy(&output.stderr).contains("writing to standard output"));
+}
+
+/// A byte-order mark at the start of a scenario is not a syntax error.
+#[test]
+fn a_byte_order_mark_is_accepted() {
+    let tmp = tempdir();
+    let dir = tmp.path();
+    let path = dir.join("bom.ron");
+    fs::write(&path, "\u{feff}(name: \"bom\", end_year: 2016)\n").unwrap();
+    let output = simulate(dir, &[&path], &["--quiet"]);
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        report("BOM", &[], &output)
+    );
+}

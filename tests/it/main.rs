@@ -5,6 +5,7 @@ mod backtest;
 mod calibrate;
 mod cli;
 mod compare;
+mod fuzz;
 mod golden;
 mod html;
 mod invalid;

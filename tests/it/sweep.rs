@@ -300,3 +300,92 @@ fn a_million_run_monte_carlo_sweep_stays_under_200_mb() {
         1_000_001
     );
 }
+
+/// `--resume` computes damaged chunks again (here: a truncated chunk file in a progress folder
+/// assembled from a shard's chunks) and reaches the uninterrupted result; a stale progress
+/// folder beside complete results is reported, and removed only with `--force`.
+#[test]
+fn resume_recomputes_damaged_chunks_and_stale_progress_is_reported() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let file = sweep_file(dir, "mc", "MonteCarlo(samples: 130)");
+    let whole = simulate(&["sweep", &file, "--out", "whole", "-q"], dir);
+    assert!(
+        whole.status.success(),
+        "{}",
+        String::from_utf8_lossy(&whole.stderr)
+    );
+    let shard = simulate(
+        &["sweep", &file, "--shard", "1/2", "--out", "shard1", "-q"],
+        dir,
+    );
+    assert!(
+        shard.status.success(),
+        "{}",
+        String::from_utf8_lossy(&shard.stderr)
+    );
+
+    // A progress folder of the whole sweep holding the shard's chunks 0 and 2, chunk 0 cut short.
+    let progress = dir.join("resumed.progress");
+    std::fs::create_dir_all(progress.join("runs")).unwrap();
+    let mut info: serde_json::Value =
+        serde_json::from_str(&read(&dir.join("shard1/store.json"))).unwrap();
+    info["shard"] = serde_json::json!({ "index": 1, "count": 1 });
+    std::fs::write(progress.join("store.json"), info.to_string()).unwrap();
+    for entry in std::fs::read_dir(dir.join("shard1/runs")).unwrap() {
+        let path = entry.unwrap().path();
+        std::fs::copy(&path, progress.join("runs").join(path.file_name().unwrap())).unwrap();
+    }
+    let damaged = progress.join("runs/chunk-000000.json");
+    let text = read(&damaged);
+    std::fs::write(&damaged, &text[..text.len() / 2]).unwrap();
+
+    let resumed = simulate(&["sweep", &file, "--out", "resumed", "--resume"], dir);
+    let stdout = String::from_utf8_lossy(&resumed.stdout);
+    assert!(
+        resumed.status.success(),
+        "{}",
+        String::from_utf8_lossy(&resumed.stderr)
+    );
+    assert!(stdout.contains("resumed from earlier progress"), "{stdout}");
+    assert!(
+        stdout.contains("1 damaged chunk(s) of it computed again"),
+        "{stdout}"
+    );
+    for name in ["samples.csv", "bands.csv", "target_probabilities.csv"] {
+        assert!(
+            read(&dir.join("whole").join(name)) == read(&dir.join("resumed").join(name)),
+            "{name} differs after resuming from a damaged chunk"
+        );
+    }
+    assert!(!progress.exists());
+
+    // Stale progress beside complete results.
+    std::fs::create_dir(&progress).unwrap();
+    std::fs::write(progress.join("store.json"), info.to_string()).unwrap();
+    let refused = simulate(&["sweep", &file, "--out", "resumed", "-q"], dir);
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert_eq!(refused.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("stale progress"), "{stderr}");
+    assert!(progress.exists());
+    let forced = simulate(&["sweep", &file, "--out", "resumed", "--force"], dir);
+    let stderr = String::from_utf8_lossy(&forced.stderr);
+    assert!(forced.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("removed") && stderr.contains("stale progress"),
+        "{stderr}"
+    );
+    assert!(!progress.exists());
+
+    // A folder where the progress would go that is not sweep progress is never removed.
+    std::fs::create_dir(&progress).unwrap();
+    std::fs::write(progress.join("notes.txt"), "mine").unwrap();
+    let refused = simulate(&["sweep", &file, "--out", "resumed", "--force"], dir);
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert_eq!(refused.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("is not sweep progress of simulate"),
+        "{stderr}"
+    );
+    assert!(progress.join("notes.txt").exists());
+}
