@@ -558,7 +558,10 @@ pub struct SourceFile {
     pub text: String,
     /// Folder of the file: relative paths in it (`extends`, `data`) start here.
     pub dir: PathBuf,
+    /// The file as parsed without its unknown fields, if it has any.
     pub raw: ScenarioFile,
+    /// One problem per unknown field: reported with the semantic checks, in one pass.
+    pub unknown_fields: Vec<Problem>,
 }
 
 /// The longest `extends` chain accepted.
@@ -636,7 +639,7 @@ pub fn read_chain(path: &Path) -> Result<Vec<SourceFile>, ScenarioErrors> {
             }
         }
         seen.push(canonical);
-        let raw = parse(&display, &text)?;
+        let (raw, unknown_fields) = parse_with_unknown_fields::<ScenarioFile>(&display, &text)?;
         let dir = next.parent().map(Path::to_path_buf).unwrap_or_default();
         let parent = raw.extends.clone();
         chain.push(SourceFile {
@@ -644,6 +647,7 @@ pub fn read_chain(path: &Path) -> Result<Vec<SourceFile>, ScenarioErrors> {
             text,
             dir: dir.clone(),
             raw,
+            unknown_fields,
         });
         match parent {
             Some(parent) => next = dir.join(parent),
@@ -696,10 +700,54 @@ pub fn load(path: &Path) -> Result<(Scenario, Dataset), ScenarioErrors> {
 
 /// RON syntax and schema. Implicit `Some` lets users write `hours: 0.8` for optional fields.
 pub fn parse(file: &str, text: &str) -> Result<ScenarioFile, ScenarioErrors> {
-    ron::Options::default()
-        .with_default_extension(ron::extensions::Extensions::IMPLICIT_SOME)
-        .from_str::<ScenarioFile>(text)
-        .map_err(|err| ScenarioErrors(vec![syntax_problem(file, text, &err)]))
+    parse_reporting_every_unknown_field(file, text)
+}
+
+/// Parses `text` as `T` and reports every unknown field, not only the first (see
+/// [`parse_with_unknown_fields`]); any unknown field is an error.
+pub fn parse_reporting_every_unknown_field<T: serde::de::DeserializeOwned>(
+    file: &str,
+    text: &str,
+) -> Result<T, ScenarioErrors> {
+    match parse_with_unknown_fields(file, text)? {
+        (value, unknown) if unknown.is_empty() => Ok(value),
+        (_, unknown) => Err(ScenarioErrors(unknown)),
+    }
+}
+
+/// Parses `text` as `T`, collecting every unknown field: ron stops at the first one, so each
+/// unknown `key: value` entry is blanked out (with spaces, keeping every line and column of the
+/// rest) and the text parsed again. Returns the value of the text without those entries and a
+/// problem for each, so that the semantic checks can still run and report in the same pass;
+/// fails with every problem so far when another kind of problem stops the parse. At most
+/// [`MAX_SHOWN`] rounds.
+pub fn parse_with_unknown_fields<T: serde::de::DeserializeOwned>(
+    file: &str,
+    text: &str,
+) -> Result<(T, Vec<Problem>), ScenarioErrors> {
+    let options =
+        ron::Options::default().with_default_extension(ron::extensions::Extensions::IMPLICIT_SOME);
+    let mut unknown = Vec::new();
+    let mut repaired = std::borrow::Cow::Borrowed(text);
+    loop {
+        match options.from_str::<T>(&repaired) {
+            Ok(value) => return Ok((value, unknown)),
+            Err(err) => {
+                let problem = syntax_problem(file, &repaired, &err);
+                let next = match &err.code {
+                    ron::error::Error::NoSuchStructField { .. } if unknown.len() < MAX_SHOWN => {
+                        locate::blank_entry(&repaired, problem.line, problem.column)
+                    }
+                    _ => None,
+                };
+                unknown.push(problem);
+                match next {
+                    Some(text) => repaired = std::borrow::Cow::Owned(text),
+                    None => return Err(ScenarioErrors(unknown)),
+                }
+            }
+        }
+    }
 }
 
 /// A RON syntax or schema error as a problem at its place (scenario and sweep files).
@@ -858,6 +906,7 @@ pub fn validate(
         text: text.to_string(),
         dir: PathBuf::new(),
         raw: scenario,
+        unknown_fields: Vec::new(),
     }];
     validate_chain(&chain, dataset)
 }
@@ -888,6 +937,16 @@ pub fn validate_chain(chain: &[SourceFile], dataset: &Dataset) -> Result<Scenari
     let leaf = chain
         .last()
         .expect("a chain holds at least the scenario itself");
+    // Unknown fields are reported with the semantic problems, in one report in file order.
+    let unknown_fields: Vec<Problem> = chain
+        .iter()
+        .flat_map(|src| src.unknown_fields.iter().cloned())
+        .collect();
+    let in_file_order = |mut problems: Vec<Problem>| {
+        problems.extend(unknown_fields.iter().cloned());
+        problems.sort_by(|a, b| (&a.file, a.line, a.column).cmp(&(&b.file, b.line, b.column)));
+        ScenarioErrors(problems)
+    };
     let mut problems: Vec<Problem> = Vec::new();
 
     let indexes: Vec<locate::Index<'_>> = chain
@@ -928,7 +987,7 @@ pub fn validate_chain(chain: &[SourceFile], dataset: &Dataset) -> Result<Scenari
         }
     }
     if !problems.is_empty() {
-        return Err(ScenarioErrors(problems));
+        return Err(in_file_order(problems));
     }
 
     let start = nearest(chain, |f| f.start_year);
@@ -1141,10 +1200,9 @@ pub fn validate_chain(chain: &[SourceFile], dataset: &Dataset) -> Result<Scenari
         problems.append(&mut out.problems);
     }
 
-    if !problems.is_empty() {
+    if !problems.is_empty() || !unknown_fields.is_empty() {
         // File order reads best: the parameter checks run in schema order, not line order.
-        problems.sort_by(|a, b| (&a.file, a.line, a.column).cmp(&(&b.file, b.line, b.column)));
-        return Err(ScenarioErrors(problems));
+        return Err(in_file_order(problems));
     }
     let sources: Vec<(String, String)> = chain
         .iter()

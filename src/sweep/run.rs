@@ -297,14 +297,8 @@ pub fn load(path: &Path) -> Result<Sweep, SweepFileError> {
             whole_file(other.to_string(), position)
         }
     })?;
-    let file: SweepFile = ron::Options::default()
-        .with_default_extension(ron::extensions::Extensions::IMPLICIT_SOME)
-        .from_str(&text)
-        .map_err(|err| {
-            SweepFileError::from(ScenarioErrors(vec![scenario::syntax_problem(
-                &display, &text, &err,
-            )]))
-        })?;
+    let file: SweepFile = scenario::parse_reporting_every_unknown_field(&display, &text)
+        .map_err(SweepFileError::from)?;
     let index = Index::new(&text);
     let mut problems: Vec<Problem> = Vec::new();
     let mut problem = |offset: usize, field: &str, message: String| {
