@@ -146,14 +146,19 @@ impl Sweep {
     pub fn fits(&self, results: &[RunResult]) -> bool {
         let monte_carlo = matches!(self.method, Method::MonteCarlo { .. });
         let cells = self.base.years().count() * self.data.units.len();
+        let centre_targets = self
+            .data
+            .targets
+            .iter()
+            .filter(|t| targets::is_centre_target(t))
+            .count();
         results.iter().all(|r| {
             r.parameters.len() == self.factors.len()
                 && match &r.outputs {
                     Ok(values) => {
                         values.len() == self.outputs.len()
                             && (!monte_carlo
-                                || (r.population.len() == cells
-                                    && r.met.len() == self.data.targets.len()))
+                                || (r.population.len() == cells && r.met.len() == centre_targets))
                     }
                     Err(_) => true,
                 }
