@@ -563,6 +563,15 @@ fn sweep(
     };
     let mut reused = 0;
     let mut damaged = 0;
+    let owned_runs: usize = owned
+        .iter()
+        .map(|&c| store::chunk_rows(c, rows).len())
+        .sum();
+    let bar = progress::RunsBar::new(
+        !output.quiet && std::io::stderr().is_terminal(),
+        &format!("sweep `{}`", sweep.name),
+        owned_runs as u64,
+    );
     let (gathered, computed) = std::thread::scope(|scope| -> anyhow::Result<_> {
         let (sender, receiver) =
             std::sync::mpsc::sync_channel::<(usize, Vec<run::RunResult>, bool)>(BATCH_CHUNKS);
@@ -607,6 +616,12 @@ fn sweep(
             let mut fresh = pool
                 .install(|| run::run_row_ranges(sweep, &design, &ranges))
                 .into_iter();
+            bar.advance(
+                batch
+                    .iter()
+                    .map(|&c| store::chunk_rows(c, rows).len())
+                    .sum(),
+            );
             for (&chunk, stored) in batch.iter().zip(results) {
                 let message = match stored {
                     Some(stored) => (chunk, stored, false),
@@ -626,6 +641,7 @@ fn sweep(
             .join()
             .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
     })?;
+    bar.finish();
     let run_seconds = started.elapsed().as_secs_f64();
     let writing = std::time::Instant::now();
     if let Some(gathered) = gathered {

@@ -46,3 +46,44 @@ impl Observer for YearBar {
         }
     }
 }
+
+/// A bar over the runs of a sweep (runs done / total, rate, time left); hidden unless stderr is a
+/// terminal and output is wanted. The sweep advances it after each batch of chunks.
+pub struct RunsBar {
+    bar: Option<ProgressBar>,
+}
+
+impl RunsBar {
+    pub fn new(visible: bool, name: &str, runs: u64) -> RunsBar {
+        let bar = visible.then(|| {
+            let bar = ProgressBar::new(runs);
+            bar.set_style(
+                ProgressStyle::with_template(
+                    "{prefix} [{bar:30}] {human_pos}/{human_len} runs{msg}, {eta} left",
+                )
+                .expect("the template is valid")
+                .progress_chars("=> "),
+            );
+            bar.set_prefix(name.to_string());
+            bar
+        });
+        RunsBar { bar }
+    }
+
+    /// `runs` more runs are done (computed or resumed).
+    pub fn advance(&self, runs: usize) {
+        if let Some(bar) = &self.bar {
+            bar.inc(runs as u64);
+            let seconds = bar.elapsed().as_secs_f64();
+            if seconds > 0.0 {
+                bar.set_message(format!(", {:.0} runs/s", bar.position() as f64 / seconds));
+            }
+        }
+    }
+
+    pub fn finish(&self) {
+        if let Some(bar) = &self.bar {
+            bar.finish_and_clear();
+        }
+    }
+}

@@ -389,3 +389,43 @@ fn resume_recomputes_damaged_chunks_and_stale_progress_is_reported() {
     );
     assert!(progress.join("notes.txt").exists());
 }
+
+/// On a terminal a sweep shows its progress (runs done / total, rate, time left) on stderr; the
+/// pseudo-terminal comes from `script` (util-linux). Without a terminal nothing is drawn.
+#[test]
+fn a_sweep_shows_progress_on_a_terminal_only() {
+    let tmp = tempfile::tempdir().unwrap();
+    let file = sweep_file(tmp.path(), "mc", "MonteCarlo(samples: 2048)");
+    let quiet_pipe = simulate(&["sweep", &file, "--out", "piped"], tmp.path());
+    assert!(quiet_pipe.status.success());
+    assert!(
+        !String::from_utf8_lossy(&quiet_pipe.stderr).contains("runs,"),
+        "no bar when stderr is not a terminal"
+    );
+    if std::process::Command::new("script")
+        .arg("--version")
+        .output()
+        .is_err()
+    {
+        eprintln!("skipped: `script` (util-linux) is not installed, no pseudo-terminal");
+        return;
+    }
+    let command = format!(
+        "{} sweep {file} --out on_terminal",
+        env!("CARGO_BIN_EXE_simulate")
+    );
+    let out = std::process::Command::new("script")
+        .args(["-qec", &command, "/dev/null"])
+        .current_dir(tmp.path())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let screen = String::from_utf8_lossy(&out.stdout);
+    assert!(screen.contains("sweep `mc`"), "{screen}");
+    assert!(screen.contains("/2,048 runs"), "{screen}");
+    assert!(tmp.path().join("on_terminal/samples.csv").is_file());
+}
