@@ -644,8 +644,9 @@ fn sweep(
     bar.finish();
     let run_seconds = started.elapsed().as_secs_f64();
     let writing = std::time::Instant::now();
+    let mut headline = String::new();
     if let Some(gathered) = gathered {
-        finish_sweep(&sweep, &design, gathered, &dir, output)?;
+        headline = finish_sweep(&sweep, &design, gathered, &dir, output)?;
     } else {
         output::write_atomically(&dir, output.force, |tmp| {
             store::copy_chunks(&progress, tmp, owned.iter().copied())
@@ -679,6 +680,9 @@ fn sweep(
             writing.elapsed().as_secs_f64(),
             peak_memory().map_or(String::new(), |mb| format!("; peak memory {mb:.0} MB")),
         );
+        if !headline.is_empty() {
+            say!("{headline}");
+        }
         say!("Results written to {}", dir.display());
     }
     Ok(())
@@ -745,13 +749,15 @@ impl Gathered {
 }
 
 /// Checks the runs and writes the sweep's outputs (a whole run or merged shards).
+/// Writes a whole sweep's outputs; returns the headline numbers for the terminal (Monte Carlo:
+/// output quantiles and target probabilities; empty otherwise).
 fn finish_sweep(
     sweep: &crate::sweep::run::Sweep,
     design: &crate::sweep::run::Design,
     gathered: Gathered,
     dir: &Path,
     output: &OutputArgs,
-) -> anyhow::Result<()> {
+) -> anyhow::Result<String> {
     use crate::sweep::run;
     let (summary, samples) = gathered.finish()?;
     if summary.runs > 0 && summary.rejected.len() == summary.runs {
@@ -784,7 +790,8 @@ fn finish_sweep(
         written.extend(report::sweep::write_all(sweep, design, &summary, tmp)?);
         Ok(written)
     })
-    .with_context(|| format!("writing the sweep into {}", dir.display()))
+    .with_context(|| format!("writing the sweep into {}", dir.display()))?;
+    Ok(report::sweep::headline(sweep, design, &summary)?)
 }
 
 fn sweep_merge(dirs: &[PathBuf], output: &OutputArgs) -> anyhow::Result<()> {
@@ -883,7 +890,10 @@ fn sweep_merge(dirs: &[PathBuf], output: &OutputArgs) -> anyhow::Result<()> {
     let result = merged.and_then(|()| finish_sweep(&sweep, &design, gathered, &dir, output));
     // On success the samples file was moved into the results; otherwise it is a leftover.
     let _ = std::fs::remove_file(&samples_path);
-    result?;
+    let headline = result?;
+    if !output.quiet && !headline.is_empty() {
+        say!("{headline}");
+    }
     if !output.quiet {
         say!(
             "Merged {} runs from {} folders into {}",

@@ -227,6 +227,64 @@ pub struct TargetProbability {
 }
 
 /// P(target met) for every target some run could judge (Monte Carlo sweeps; empty otherwise).
+/// The numbers a planner reads first after a Monte Carlo sweep, for the terminal: each
+/// output's median and 90 % range, and each target's probability of being met (at the central
+/// estimate) with its Wilson 95 % interval. Empty for the other methods (their indices are in
+/// indices.csv and report.html).
+pub fn headline(sweep: &Sweep, design: &Design, summary: &Summary) -> Result<String, ReportError> {
+    if !matches!(sweep.method, Method::MonteCarlo { .. }) {
+        return Ok(String::new());
+    }
+    let indices =
+        run::indices(sweep, design, summary).map_err(|err| ReportError::Sweep(err.to_string()))?;
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "\nOutputs over {} accepted runs: median (5th–95th percentile)",
+        summary.accepted
+    );
+    for row in &indices {
+        let number = |key: &str| row.get(key).and_then(|v| v.parse::<f64>().ok());
+        let (Some(output), Some(p5), Some(p50), Some(p95)) = (
+            row.get("output"),
+            number("p5"),
+            number("p50"),
+            number("p95"),
+        ) else {
+            continue;
+        };
+        let (scale, unit) = if output.starts_with("gdp") {
+            (1e8, "亿元")
+        } else if output.starts_with("population") || output.starts_with("urban") {
+            (1e4, "万")
+        } else {
+            (1.0, "")
+        };
+        let _ = writeln!(
+            out,
+            "  {output:<32} {:>10.1}{unit} ({:.1}–{:.1})",
+            p50 / scale,
+            p5 / scale,
+            p95 / scale
+        );
+    }
+    let probabilities = target_probabilities(sweep, summary)?;
+    if !probabilities.is_empty() {
+        let _ = writeln!(
+            out,
+            "P(target met), central estimate, with Wilson 95 % interval (target_probabilities.csv):"
+        );
+        for p in &probabilities {
+            let _ = writeln!(
+                out,
+                "  {:<32} {:>5.2} ({:.2}–{:.2})",
+                p.target_id, p.probability, p.low, p.high
+            );
+        }
+    }
+    Ok(out.trim_end().to_string())
+}
+
 pub fn target_probabilities(
     sweep: &Sweep,
     summary: &Summary,

@@ -402,6 +402,16 @@ fn a_sweep_shows_progress_on_a_terminal_only() {
         !String::from_utf8_lossy(&quiet_pipe.stderr).contains("runs,"),
         "no bar when stderr is not a terminal"
     );
+    // After a Monte Carlo sweep the terminal gets the headline numbers.
+    let stdout = String::from_utf8_lossy(&quiet_pipe.stdout);
+    for needle in [
+        "median (5th–95th percentile)",
+        "population_chengdu_2030",
+        "P(target met)",
+        "leshan_central_pop_2020",
+    ] {
+        assert!(stdout.contains(needle), "{needle} missing:\n{stdout}");
+    }
     if std::process::Command::new("script")
         .arg("--version")
         .output()
