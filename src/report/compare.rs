@@ -395,8 +395,8 @@ pub fn inputs_diff_csv(comparison: &Comparison<'_>) -> String {
                     "{},{},{},{}",
                     run.scenario.name,
                     field(key),
-                    field(a.map_or("", String::as_str)),
-                    field(b.map_or("", String::as_str)),
+                    field(a.map_or("(absent)", String::as_str)),
+                    field(b.map_or("(absent)", String::as_str)),
                 );
             }
         }

@@ -156,7 +156,10 @@ fn compare_writes_its_tables_and_charts_and_refuses_to_overwrite() {
             .iter()
             .any(|v| l.contains(v))));
     let inputs = std::fs::read_to_string(dir.join("inputs_diff.csv")).unwrap();
-    assert!(inputs.contains("rail,policies.成渝中线,,"), "{inputs}");
+    assert!(
+        inputs.contains("rail,policies.成渝中线,(absent),"),
+        "{inputs}"
+    );
     assert_eq!(inputs.lines().count(), 2, "{inputs}");
     // Chengdu's market access, hence GDP, rises once the line opens.
     let chengdu_2030 = comparison
