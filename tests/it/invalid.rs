@@ -709,13 +709,13 @@ const CLI_CASES: &[CliCase] = &[
                 dir,
                 "monte_carlo.ron",
                 "many",
-                &[("samples: 1000", "samples: 20000000")],
+                &[("samples: 1000", "samples: 15000000")],
             );
             args(&["sweep", &f, "--out", "out"])
         },
         expected: &[
             "many.ron:9:5:",
-            "20,000,000 runs in one process",
+            "15,000,000 runs in one process",
             "minutes",
             "--shard K/2",
         ],
