@@ -741,8 +741,19 @@ impl NumberRule {
 
 /// " (did you mean `chengdu`?)" when a candidate is close, else "".
 pub fn suggestion<'a>(word: &str, candidates: impl Iterator<Item = &'a str>) -> String {
+    // A name is also close when it is close to a candidate's first `_`-separated part
+    // (`betta` → `beta_per_hour`).
+    let distance = |candidate: &str| {
+        let whole = strsim::damerau_levenshtein(word, candidate);
+        match candidate.split_once('_') {
+            Some((head, _)) if !word.contains('_') && !word.is_empty() => {
+                whole.min(strsim::damerau_levenshtein(word, head))
+            }
+            _ => whole,
+        }
+    };
     let best = candidates
-        .map(|candidate| (strsim::damerau_levenshtein(word, candidate), candidate))
+        .map(|candidate| (distance(candidate), candidate))
         .min();
     match best {
         Some((distance, candidate)) if distance <= 3.max(word.len() / 3) => {

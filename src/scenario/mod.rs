@@ -608,7 +608,7 @@ pub fn read_chain(path: &Path) -> Result<Vec<SourceFile>, ScenarioErrors> {
                         line: 0,
                         column: 0,
                         field: String::new(),
-                        message: format!("cannot read the scenario file: {err}; check the path (scenarios live in scenarios/, e.g. scenarios/baseline.ron)"),
+                        message: format!("cannot read the scenario file: {err}{}; check the path (scenarios live in scenarios/, e.g. scenarios/baseline.ron)", near_file_name(&next)),
                     },
                 };
                 return Err(ScenarioErrors(vec![problem]));
@@ -656,6 +656,38 @@ pub fn read_chain(path: &Path) -> Result<Vec<SourceFile>, ScenarioErrors> {
     }
     chain.reverse();
     Ok(chain)
+}
+
+/// " (did you mean `scenarios/baseline.ron`?)" when a file of that folder is close to the
+/// missing path's name; empty otherwise.
+fn near_file_name(missing: &Path) -> String {
+    let (Some(name), Some(dir)) = (
+        missing.file_name().and_then(|n| n.to_str()),
+        missing.parent(),
+    ) else {
+        return String::new();
+    };
+    let folder = if dir.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        dir
+    };
+    let Ok(entries) = std::fs::read_dir(folder) else {
+        return String::new();
+    };
+    let mut names: Vec<String> = entries
+        .filter_map(|e| e.ok()?.file_name().into_string().ok())
+        .filter(|n| n.ends_with(".ron"))
+        .collect();
+    names.sort();
+    let hint = data::suggestion(name, names.iter().map(String::as_str));
+    match hint
+        .strip_prefix(" (did you mean `")
+        .and_then(|h| h.strip_suffix("`?)"))
+    {
+        Some(found) => format!(" (did you mean `{}`?)", dir.join(found).display()),
+        None => String::new(),
+    }
 }
 
 /// The data a chain asks for: the `data:` of the file nearest the leaf that sets it.
