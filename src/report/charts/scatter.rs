@@ -7,11 +7,14 @@ use std::path::Path;
 
 use plotters::prelude::*;
 
-use super::{
-    decimals_for, divisor, draw_header, draw_labels, fmt_num, place_labels, save, solid, Align,
-    Canvas, ChartError, Disc, Figure, Font, Rect, Res, YAxis, AXIS, AXIS_LABEL, GRID, HEIGHT, INK,
-    MARGIN, MUTED, PALETTE, TICK, WIDTH,
+use super::axes::{decimals_for, divisor, fmt_num, YAxis};
+use super::canvas::{
+    draw_header, save, Align, Canvas, Figure, Font, Rect, Res, AXIS_LABEL, HEIGHT, MARGIN, TICK,
+    WIDTH,
 };
+use super::colour::{solid, AXIS, GRID, INK, MUTED, PALETTE};
+use super::labels::{draw_labels, place_labels, Disc};
+use super::ChartError;
 
 /// One point: an observation (x) and its forecast (y), in base units.
 #[derive(Debug, Clone)]
