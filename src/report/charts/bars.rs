@@ -9,22 +9,13 @@ use super::axes::{divisor, fmt_compact, YAxis};
 use super::canvas::{
     draw_header, save, Align, Canvas, Figure, Font, Res, AXIS_LABEL, HEIGHT, MARGIN, TICK, WIDTH,
 };
-use super::colour::{
-    draw_status_icon, solid, status_colour, status_word, AXIS, BAR_MET, BAR_MISSED, BAR_TARGET,
-    BAR_UNCERTAIN, GRID, INK, MUTED,
-};
+use super::colour::{solid, AXIS, BAR_TARGET, GRID, INK, MUTED};
 use super::legend::{draw_legend, legend_layout, Entry, Key};
+use super::status::{
+    draw_status_icon, status_colour, status_word, Status, BAR_MET, BAR_MISSED, BAR_UNCERTAIN,
+};
 use super::text::split_bilingual;
 use super::ChartError;
-
-/// Verdict of a target as charts show it (decided by the caller).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Status {
-    Met,
-    Missed,
-    /// The projection's range straddles the target.
-    Uncertain,
-}
 
 /// One group of the target chart.
 #[derive(Debug, Clone)]

@@ -1,11 +1,8 @@
-//! Colours: the Tableau 10 series palette, ink and grid greys, the Okabe–Ito met / missed /
-//! uncertain colours with their icons and words, the map's diverging scale and tints.
+//! Colours: the Tableau 10 series palette, ink and grid greys, the grey of target bars, the
+//! map's diverging scale and tints (the verdict colours are in `status`).
 
 use plotters::prelude::*;
 use plotters::style::RGBAColor;
-
-use super::bars::Status;
-use super::canvas::{Canvas, Res};
 
 /// Tableau 10 (colour-blind-aware categorical palette); the yellow is darkened so a
 /// 3 px line stays visible on white.
@@ -33,59 +30,6 @@ pub(super) fn solid(c: RGBColor) -> RGBAColor {
 }
 
 pub(super) const BAR_TARGET: RGBColor = RGBColor(0xBF, 0xBF, 0xBF);
-/// Okabe–Ito bluish green / vermillion: distinguishable with the common colour-vision
-/// deficiencies, and every bar also carries a check/cross icon and a word.
-pub(super) const BAR_MET: RGBColor = RGBColor(0x00, 0x9E, 0x73);
-pub(super) const BAR_MISSED: RGBColor = RGBColor(0xD5, 0x5E, 0x00);
-/// Okabe–Ito blue: the range straddles the target.
-pub(super) const BAR_UNCERTAIN: RGBColor = RGBColor(0x00, 0x72, 0xB2);
-
-pub(super) fn status_colour(status: Status) -> RGBColor {
-    match status {
-        Status::Met => BAR_MET,
-        Status::Missed => BAR_MISSED,
-        Status::Uncertain => BAR_UNCERTAIN,
-    }
-}
-
-pub(super) fn status_word(status: Status) -> &'static str {
-    match status {
-        Status::Met => "达成 met",
-        Status::Missed => "未达 missed",
-        Status::Uncertain => "不确定 uncertain",
-    }
-}
-
-/// Check mark (met), cross (missed) or a level bar (uncertain) drawn as strokes, centred at
-/// `c`, half-size `r`.
-pub(super) fn draw_status_icon<DB: DrawingBackend>(
-    c: &Canvas<'_, DB>,
-    at: (f64, f64),
-    r: f64,
-    status: Status,
-) -> Res {
-    c.circle(at, r, Some(solid(status_colour(status))), None)?;
-    let (x, y) = at;
-    if status == Status::Uncertain {
-        let k = 0.5 * r;
-        c.line(&[(x - k, y), (x + k, y)], solid(WHITE), r * 0.3)
-    } else if status == Status::Met {
-        c.line(
-            &[
-                (x - 0.5 * r, y + 0.02 * r),
-                (x - 0.12 * r, y + 0.42 * r),
-                (x + 0.55 * r, y - 0.42 * r),
-            ],
-            solid(WHITE),
-            r * 0.28,
-        )
-    } else {
-        let k = 0.42 * r;
-        c.line(&[(x - k, y - k), (x + k, y + k)], solid(WHITE), r * 0.28)?;
-        c.line(&[(x - k, y + k), (x + k, y - k)], solid(WHITE), r * 0.28)
-    }
-}
-
 /// Diverging colour for a growth value scaled to [-1, 1]: blue (decline) – grey (≈0) –
 /// red (growth); stops from ColorBrewer RdBu with a neutral grey centre.
 pub(super) fn diverging(t: f64) -> RGBColor {
@@ -117,12 +61,3 @@ pub(super) fn tint(c: RGBColor, a: f64) -> RGBColor {
 
 /// Background of every other row, so the eye can follow a row from its label.
 pub(super) const ZEBRA: RGBColor = RGBColor(0xF3, 0xF3, 0xF3);
-
-/// Background of a target-grid cell: light tints of the bar chart's status colours,
-/// light grey when not modelled.
-pub(super) fn cell_fill(status: Option<Status>) -> RGBColor {
-    match status {
-        Some(status) => tint(status_colour(status), 0.24),
-        None => RGBColor(0xEC, 0xEC, 0xEC),
-    }
-}

@@ -5,12 +5,12 @@ use std::path::Path;
 
 use plotters::prelude::*;
 
-use super::bars::Status;
 use super::canvas::{
     draw_header, save, Align, Canvas, Figure, Font, Res, AXIS_LABEL, HEIGHT, MARGIN, WIDTH,
 };
-use super::colour::{cell_fill, draw_status_icon, solid, AXIS, INK, MUTED, ZEBRA};
+use super::colour::{solid, AXIS, INK, MUTED, ZEBRA};
 use super::legend::{draw_legend, legend_layout, Entry, Key};
+use super::status::{cell_fill, draw_status_icon, Status};
 use super::text::{ellipsize, split_bilingual, split_middle, true_minus};
 use super::ChartError;
 

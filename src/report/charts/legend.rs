@@ -3,9 +3,9 @@
 
 use plotters::prelude::*;
 
-use super::bars::Status;
 use super::canvas::{draw_star, Align, Canvas, Font, Res, LEGEND, TICK};
-use super::colour::{cell_fill, draw_status_icon, solid};
+use super::colour::solid;
+use super::status::{cell_fill, draw_status_icon, Status};
 use super::ChartError;
 
 /// What a legend entry's key looks like.

@@ -51,8 +51,8 @@
 //! `grid`, `fan`, `indices`, `scatter`), each holding its public chart struct, its `draw_*`
 //! function and its layout, over shared parts: `canvas` (the drawing surface, text styles,
 //! saving SVG + PNG), `font` (the embedded font), `text` (label text helpers), `axes`
-//! (ticks and number formatting), `legend`, `labels` (label placement around circles) and
-//! `colour`.
+//! (ticks and number formatting), `legend`, `labels` (label placement around circles),
+//! `colour` and `status` (met / missed / uncertain colours, icons and words).
 
 mod axes;
 mod bars;
@@ -68,11 +68,12 @@ mod legend;
 mod line;
 mod map;
 mod scatter;
+mod status;
 #[cfg(test)]
 mod tests;
 mod text;
 
-pub use bars::{draw_target_chart, BarChart, Status, TargetBar};
+pub use bars::{draw_target_chart, BarChart, TargetBar};
 pub use difference::{draw_difference_bars, DifferenceBars};
 pub use fan::{draw_fan_chart, FanChart, FanPanel, FAN_MAX_PANELS};
 pub use font::{missing_glyphs, FONT_FAMILY};
@@ -81,6 +82,7 @@ pub use indices::{draw_index_bars, IndexBars, IndexSeries};
 pub use line::{draw_line_chart, LineChart, Panel, Series, TargetMarker};
 pub use map::{draw_map, MapChart, MapFlow, MapUnit};
 pub use scatter::{draw_scatter, ScatterChart, ScatterPoint};
+pub use status::Status;
 
 use std::path::PathBuf;
 

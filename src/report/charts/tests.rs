@@ -8,8 +8,8 @@ use plotters::prelude::*;
 use super::axes::{
     decimals_for, fmt_compact, fmt_num, fmt_persons, fmt_signed, value_decimals, YAxis,
 };
-use super::bars::{draw_target_chart, BarChart, Status, TargetBar};
-use super::colour::{tint, BAR_MET};
+use super::bars::{draw_target_chart, BarChart, TargetBar};
+use super::colour::tint;
 use super::difference::{difference_clip, difference_order, draw_difference_bars, DifferenceBars};
 use super::fan::{draw_fan_chart, FanChart, FanPanel};
 use super::font::{missing_glyphs, Metrics};
@@ -17,6 +17,7 @@ use super::grid::{draw_target_grid, TargetGrid};
 use super::indices::{draw_index_bars, index_order, IndexBars, IndexSeries};
 use super::line::{draw_line_chart, series_colours, LineChart, Panel, Series, TargetMarker};
 use super::map::{draw_map, map_colour_scale, MapChart, MapFlow, MapUnit, ScaleSide};
+use super::status::{Status, BAR_MET};
 use super::text::{split_middle, true_minus};
 use super::ChartError;
 
