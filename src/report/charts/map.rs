@@ -283,33 +283,25 @@ pub(super) fn robust_max(mut a: Vec<f64>) -> (f64, f64) {
     (robust, max)
 }
 
-/// The map's colour scale as (decline side, growth side).
+/// The map's colour scale as (decline side, growth side); a side is None when no value
+/// has its sign.
 ///
-/// Each side's range comes from the 90th percentile of its magnitudes, so that one
-/// outlier does not wash out every other colour (beyond it colours saturate). The scale
-/// is symmetric around 0 % unless one side reaches three or more times as far as the
-/// other: then each side keeps its own range, so that small losses next to large gains
-/// (typical of differences between scenarios) do not all look grey.
-pub(super) fn map_colour_scale(growth: &[f64]) -> (ScaleSide, ScaleSide) {
+/// With values of both signs the scale is symmetric around 0 %: one range, from the 90th
+/// percentile of all magnitudes (so one outlier does not wash out every other colour;
+/// beyond it colours saturate), so that equal colour strength means equal size whichever
+/// the sign (−2 % never looks as strong as +30 %). When every value shares one sign the
+/// scale is sequential: grey at 0 % to the colour of that sign, and the colour bar shows
+/// only that side. With no non-zero value, a symmetric ±0.5 % scale.
+pub(super) fn map_colour_scale(growth: &[f64]) -> (Option<ScaleSide>, Option<ScaleSide>) {
     let finite: Vec<f64> = growth.iter().copied().filter(|g| g.is_finite()).collect();
-    let neg: Vec<f64> = finite.iter().filter(|&&g| g < 0.0).map(|g| -g).collect();
-    let pos: Vec<f64> = finite.iter().copied().filter(|&g| g > 0.0).collect();
-    let (neg_robust, neg_max) = robust_max(neg.clone());
-    let (pos_robust, pos_max) = robust_max(pos.clone());
-    if !neg.is_empty() && !pos.is_empty() {
-        let (n, p) = (
-            ScaleSide::new(neg_robust, neg_max),
-            ScaleSide::new(pos_robust, pos_max),
-        );
-        if n.max.max(p.max) >= 3.0 * n.max.min(p.max) {
-            return (n, p);
-        }
-    }
+    let neg_max = finite.iter().fold(0.0f64, |m, &g| m.max(-g));
+    let pos_max = finite.iter().fold(0.0f64, |m, &g| m.max(g));
     let (all_robust, _) = robust_max(finite.iter().map(|g| g.abs()).collect());
-    (
-        ScaleSide::new(all_robust, neg_max),
-        ScaleSide::new(all_robust, pos_max),
-    )
+    let side = |present: bool, extreme: f64| present.then(|| ScaleSide::new(all_robust, extreme));
+    match (neg_max > 0.0, pos_max > 0.0) {
+        (false, false) => (side(true, 0.0), side(true, 0.0)),
+        (n, p) => (side(n, neg_max), side(p, pos_max)),
+    }
 }
 
 pub(super) fn render_map<DB: DrawingBackend>(c: &Canvas<'_, DB>, chart: &MapChart) -> Res {
@@ -394,16 +386,22 @@ pub(super) fn render_map<DB: DrawingBackend>(c: &Canvas<'_, DB>, chart: &MapChar
     };
     let growth: Vec<f64> = units.iter().map(|(_, u)| u.growth_pct).collect();
     let (neg, pos) = map_colour_scale(&growth);
+    // The colour bar runs from `lo` to `hi` (%): both sides, or 0 and one side.
+    let lo = neg.map_or(0.0, |n| -n.max);
+    let hi = pos.map_or(0.0, |p| p.max);
+    let colour_of = |v: f64| -> RGBColor {
+        match (v < 0.0, neg, pos) {
+            (true, Some(n), _) => diverging(v / n.max),
+            (false, _, Some(p)) => diverging(v / p.max),
+            _ => diverging(0.0),
+        }
+    };
     let fills: Vec<RGBColor> = chart
         .units
         .iter()
         .map(|u| {
             if u.growth_pct.is_finite() {
-                diverging(if u.growth_pct < 0.0 {
-                    u.growth_pct / neg.max
-                } else {
-                    u.growth_pct / pos.max
-                })
+                colour_of(u.growth_pct)
             } else {
                 RGBColor(0xF2, 0xF2, 0xF2)
             }
@@ -644,39 +642,49 @@ pub(super) fn render_map<DB: DrawingBackend>(c: &Canvas<'_, DB>, chart: &MapChar
     for k in 0..nseg {
         let t0 = k as f64 / nseg as f64;
         let t1 = (k + 1) as f64 / nseg as f64;
-        let col = diverging(-1.0 + (t0 + t1));
+        let col = colour_of(lo + (hi - lo) * (t0 + t1) / 2.0);
         c.fill_rect(lx + t0 * lw, y, lx + t1 * lw + 0.6, y + bar_h, solid(col))?;
     }
     c.stroke_rect(lx, y, lx + lw, y + bar_h, solid(AXIS), 1.0)?;
     let bar_tick = Font::new(17.0, MUTED);
     // Tick labels by priority (ends, zero, then inwards); one that would collide with
     // an already drawn label is left out, so narrow bars never get overprinted text.
-    let mut order: Vec<i64> = vec![-neg.ticks, pos.ticks, 0];
-    for k in (1..neg.ticks.max(pos.ticks)).rev() {
-        if k < neg.ticks {
+    let (neg_ticks, pos_ticks) = (neg.map_or(0, |n| n.ticks), pos.map_or(0, |p| p.ticks));
+    let mut order: Vec<i64> = vec![-neg_ticks, pos_ticks, 0];
+    for k in (1..neg_ticks.max(pos_ticks)).rev() {
+        if k < neg_ticks {
             order.push(-k);
         }
-        if k < pos.ticks {
+        if k < pos_ticks {
             order.push(k);
         }
     }
+    let mut seen = Vec::new();
+    order.retain(|k| {
+        !seen.contains(k) && {
+            seen.push(*k);
+            true
+        }
+    });
     let mut taken: Vec<(f64, f64)> = Vec::new();
     for k in order {
-        let side = if k < 0 { neg } else { pos };
+        let Some(side) = (if k < 0 { neg } else { pos }).or(neg) else {
+            continue;
+        };
         let v = side.step * k as f64;
-        let x = lx + lw / 2.0 * (1.0 + v / side.max);
+        let x = lx + lw * (v - lo) / (hi - lo);
         c.line(&[(x, y + bar_h), (x, y + bar_h + 5.0)], solid(AXIS), 1.0)?;
         let num = fmt_num(v, decimals_for(v, 2));
         let sign = if v > 0.0 { "+" } else { "" };
         let s = match k {
-            k if k == pos.ticks && pos.saturated => format!("≥{sign}{num}%"),
-            k if k == -neg.ticks && neg.saturated => format!("≤{num}%"),
+            k if k > 0 && k == pos_ticks && side.saturated => format!("≥{sign}{num}%"),
+            k if k < 0 && k == -neg_ticks && side.saturated => format!("≤{num}%"),
             _ => format!("{sign}{num}%"),
         };
         let tw = c.text_width(&s, bar_tick)?;
-        let (al, x0) = if k == -neg.ticks {
+        let (al, x0) = if k == -neg_ticks {
             (Align::Left, x)
-        } else if k == pos.ticks {
+        } else if k == pos_ticks {
             (Align::Right, x - tw)
         } else {
             (Align::Center, x - tw / 2.0)
@@ -696,13 +704,11 @@ pub(super) fn render_map<DB: DrawingBackend>(c: &Canvas<'_, DB>, chart: &MapChar
     } else {
         ("← 减少 decline", "增长 growth →")
     };
-    c.text(low_end, lx, y + bar_h + 45.0, small, Align::Left)?;
-    c.text(high_end, lx + lw, y + bar_h + 45.0, small, Align::Right)?;
-    if neg.max != pos.max {
-        let note = "两侧比例不同 each side has its own scale";
-        let nf = c.fit(note, small, lw, 11.0)?;
-        c.text(note, lx + lw / 2.0, y + bar_h + 64.0, nf, Align::Center)?;
-        y += 14.0;
+    if neg.is_some() {
+        c.text(low_end, lx, y + bar_h + 45.0, small, Align::Left)?;
+    }
+    if pos.is_some() {
+        c.text(high_end, lx + lw, y + bar_h + 45.0, small, Align::Right)?;
     }
     y += bar_h + 88.0;
 
@@ -771,7 +777,16 @@ pub(super) fn render_map<DB: DrawingBackend>(c: &Canvas<'_, DB>, chart: &MapChar
         } else {
             top_v
         };
-        let mut fy = y + 18.0;
+        // The arrows show one year's net flow (the migration year of the map).
+        let per_year = "人/年 persons per year";
+        c.text(
+            per_year,
+            fx,
+            y + 20.0,
+            c.fit(per_year, small, half, 10.0)?,
+            Align::Left,
+        )?;
+        let mut fy = y + 36.0;
         let big = top_v.max(flow_max / 2.0);
         // The small reference arrow only when it still means at least one person.
         let refs: Vec<f64> = [big, big / 5.0]

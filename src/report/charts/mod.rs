@@ -41,8 +41,8 @@
 //! being the reference's, so they match a line chart listing the reference first and
 //! then the same scenarios); bars and grid cells use
 //! Okabe–Ito green/vermillion plus check/cross icons and words; the map uses a
-//! blue–grey–red diverging scale, symmetric unless one side reaches three or more times
-//! as far as the other (then each side has its own range, and the legend says so).
+//! blue–grey–red diverging scale, symmetric around 0 % (equal colour, equal size), or
+//! sequential from grey when every value shares one sign.
 //!
 //! Output is deterministic: no timestamps, no hash-map iteration, inputs are walked in
 //! the order given (sorting, where done, is stable with index tie-breaks).

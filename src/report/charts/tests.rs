@@ -664,6 +664,7 @@ fn map_colour_scale_reads_small_differences() {
     // −3 … +5 %: one symmetric scale, ending on a tick beyond the bulk of the data.
     let g: Vec<f64> = (0..44).map(|i| -3.0 + 8.0 * f64::from(i) / 43.0).collect();
     let (neg, pos) = map_colour_scale(&g);
+    let (neg, pos) = (neg.expect("decline side"), pos.expect("growth side"));
     assert_eq!(
         neg,
         ScaleSide {
@@ -673,7 +674,7 @@ fn map_colour_scale_reads_small_differences() {
     );
     assert!(pos.max >= 4.0 && pos.max <= 5.0, "{pos:?}");
     assert!(!neg.saturated);
-    // Small losses beside large gains: each side gets its own range.
+    // Small losses beside large gains: still one range, so −2 % stays pale next to +13 %.
     let g: Vec<f64> = (0..44)
         .map(|i| {
             if i < 10 {
@@ -684,10 +685,17 @@ fn map_colour_scale_reads_small_differences() {
         })
         .collect();
     let (neg, pos) = map_colour_scale(&g);
-    assert!(neg.max <= 3.0 && pos.max >= 10.0, "{neg:?} {pos:?}");
+    let (neg, pos) = (neg.expect("decline side"), pos.expect("growth side"));
+    assert_eq!(neg.max, pos.max, "{neg:?} {pos:?}");
+    // All growth: a sequential scale with no decline side.
+    let (neg, pos) = map_colour_scale(&[0.0, 3.0, 12.0, 30.0]);
+    assert!(neg.is_none() && pos.is_some_and(|p| p.max >= 30.0));
+    let (neg, pos) = map_colour_scale(&[-1.0, -4.0]);
+    assert!(neg.is_some() && pos.is_none());
     // Tiny or missing values: at least ±0.5 %, never zero or NaN.
     for g in [vec![], vec![f64::NAN], vec![0.0, 0.01, -0.02]] {
         let (neg, pos) = map_colour_scale(&g);
+        let (neg, pos) = (neg.expect("decline side"), pos.expect("growth side"));
         assert!(neg.max >= 0.5 && pos.max >= 0.5 && neg.ticks >= 1 && pos.ticks >= 1);
     }
 }
