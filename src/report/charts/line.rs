@@ -101,7 +101,7 @@ pub(super) fn render_line_chart<DB: DrawingBackend>(c: &Canvas<'_, DB>, chart: &
     let colours = series_colours(&chart.panels);
     let mut legend_h = 0.0f64;
     for (panel, cols) in chart.panels.iter().zip(&colours) {
-        let entries = panel_entries(panel, cols);
+        let entries = panel_entries(panel, cols, uses_end_labels(c, panel, pw)?);
         if !entries.is_empty() {
             legend_h = legend_h.max(legend_layout(c, &entries, pw)?.height() + 10.0);
         }
@@ -173,14 +173,40 @@ pub(super) fn series_colours(panels: &[Panel]) -> Vec<Vec<RGBColor>> {
         .collect()
 }
 
-/// Legend entries of a panel: every series, then one entry per distinct target label
-/// (coloured like its markers when they agree, grey when they differ).
-pub(super) fn panel_entries(p: &Panel, colours: &[RGBColor]) -> Vec<Entry> {
+/// Font of the labels at the right-hand ends of the lines.
+const END_FONT: Font = Font::new(15.0, INK);
+
+/// Whether a panel labels its lines at their right-hand ends: three or more drawable
+/// series whose labels fit in 28 % of the panel's width `panel_w`. The legend then lists
+/// no series (the labels already name the lines).
+pub(super) fn uses_end_labels<DB: DrawingBackend>(
+    c: &Canvas<'_, DB>,
+    p: &Panel,
+    panel_w: f64,
+) -> Result<bool, ChartError> {
+    let div = divisor(p.y_divisor);
+    let ok = |v: f64| v.is_finite() && (!p.log_y || v > 0.0);
+    let (mut drawn, mut end_w) = (0, 0.0f64);
+    for s in &p.series {
+        if s.years.iter().zip(&s.values).any(|(_, &v)| ok(v / div)) {
+            drawn += 1;
+            end_w = end_w.max(c.text_width(&s.label, END_FONT)?);
+        }
+    }
+    Ok(drawn >= 3 && end_w <= 0.28 * panel_w)
+}
+
+/// Legend entries of a panel: every series (none when the lines are labelled at their
+/// ends), then one entry per distinct target label (coloured like its markers when they
+/// agree, grey when they differ) — or, with end labels and every target tied to a line,
+/// a single entry saying that a star takes its line's colour.
+pub(super) fn panel_entries(p: &Panel, colours: &[RGBColor], end_labels: bool) -> Vec<Entry> {
     let colour_of = |label: &Option<String>| target_colour(p, colours, label);
     let mut entries: Vec<Entry> = p
         .series
         .iter()
         .enumerate()
+        .filter(|_| !end_labels)
         .map(|(i, s)| Entry {
             key: Key::Line {
                 color: colours[i],
@@ -189,6 +215,17 @@ pub(super) fn panel_entries(p: &Panel, colours: &[RGBColor]) -> Vec<Entry> {
             text: s.label.clone(),
         })
         .collect();
+    let all_tied = p
+        .targets
+        .iter()
+        .all(|t| colour_of(&t.series_label) != TARGET_GREY);
+    if end_labels && all_tied && p.targets.len() > 1 {
+        entries.push(Entry {
+            key: Key::Star { color: TARGET_GREY },
+            text: "目标 target（星色同线 star in its line's colour）".to_string(),
+        });
+        return entries;
+    }
     for (i, t) in p.targets.iter().enumerate() {
         if p.targets[..i].iter().any(|u| u.label == t.label) {
             continue;
@@ -350,7 +387,8 @@ pub(super) fn draw_panel<DB: DrawingBackend>(
         let f = c.fit(&p.title, PANEL_TITLE, area.x1 - area.x0, 16.0)?;
         c.text(&p.title, area.x0, area.y0 + 26.0, f, Align::Left)?;
     }
-    let entries = panel_entries(p, &frame.colours);
+    let end_labels = uses_end_labels(c, p, area.x1 - area.x0)?;
+    let entries = panel_entries(p, &frame.colours, end_labels);
     let layout = legend_layout(c, &entries, area.x1 - area.x0)?;
     let legend_h = frame.legend_h;
     let plot_top = area.y0 + frame.title_h + 12.0;
@@ -404,15 +442,13 @@ pub(super) fn draw_panel<DB: DrawingBackend>(
     let plot_left = ylab_x + ylab_font.size * 0.35 + 10.0 + tick_w + 8.0;
     // Direct labels at the right-hand ends of the lines when a panel has several series
     // (e.g. one per scenario) whose labels are short enough to spare the width.
-    let end_font = Font::new(15.0, INK);
-    let drawn = seg_by_series.iter().filter(|sg| !sg.is_empty()).count();
+    let end_font = END_FONT;
     let mut end_w = 0.0f64;
     for (s, segs) in p.series.iter().zip(&seg_by_series) {
         if !segs.is_empty() {
             end_w = end_w.max(c.text_width(&s.label, end_font)?);
         }
     }
-    let end_labels = drawn >= 3 && end_w <= 0.2 * (area.x1 - area.x0);
     let plot_right = area.x1 - if end_labels { end_w + 24.0 } else { 14.0 };
 
     // X axis: years, padded so markers at the ends are not cut by the frame.
@@ -474,23 +510,22 @@ pub(super) fn draw_panel<DB: DrawingBackend>(
             &|v| ax.map(v),
         )?;
     }
-    // Stars that would sit on top of each other (equal targets in the same year, e.g.
-    // three cities aiming at 150万) are spread sideways so each stays visible.
-    let mut star_px: Vec<(f64, f64)> = Vec::with_capacity(stars.len());
+    // Stars stay at their year and value. Stars that would sit on top of each other
+    // (equal targets in the same year, e.g. three cities aiming at 150万) are nested:
+    // each later one a size larger, drawn largest first, so every one shows as a ring.
+    let mut star_px: Vec<((f64, f64), f64)> = Vec::with_capacity(stars.len());
     for &((x, v), _) in &stars {
         let (px, py) = (mx(x), ax.map(v));
         let clash = star_px
             .iter()
-            .filter(|&&(qx, qy)| (qy - py).abs() < 14.0 && (qx - px).abs() < 60.0)
+            .filter(|&&((qx, qy), _)| (qy - py).abs() < 8.0 && (qx - px).abs() < 8.0)
             .count();
-        let shift = match clash {
-            0 => 0.0,
-            k => 19.0 * (k.div_ceil(2) as f64) * if k % 2 == 1 { 1.0 } else { -1.0 },
-        };
-        star_px.push((px + shift, py));
+        star_px.push(((px, py), 11.0 + 6.0 * clash as f64));
     }
-    for (&pt, &(_, col)) in star_px.iter().zip(&stars) {
-        draw_star(c, pt, 11.0, col)?;
+    let mut order: Vec<usize> = (0..stars.len()).collect();
+    order.sort_by(|&a, &b| star_px[b].1.total_cmp(&star_px[a].1).then(a.cmp(&b)));
+    for i in order {
+        draw_star(c, star_px[i].0, star_px[i].1, stars[i].1)?;
     }
 
     // Tick labels and axis descriptions.
