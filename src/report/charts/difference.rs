@@ -316,6 +316,32 @@ pub(super) fn render_difference_bars<DB: DrawingBackend>(
         (a..=b.min(a + 60)).map(|i| i as f64 * step).collect()
     };
 
+    // A scenario whose every bar is shorter than a pixel at this scale would look like
+    // "no data" or be missed: say so, first (the other notes may be shortened).
+    let invisible: Vec<String> = (0..ns)
+        .filter_map(|s| {
+            let m = (0..n)
+                .map(|i| value(s, i))
+                .filter(|v| v.is_finite())
+                .fold(None, |m: Option<f64>, v| {
+                    Some(m.unwrap_or(0.0).max(v.abs()))
+                })?;
+            (m * k < 1.0).then(|| {
+                let d = if m > 0.0 {
+                    (1.0 - m.log10().floor()).clamp(0.0, 6.0) as usize
+                } else {
+                    0
+                };
+                let m = fmt_num(m, d);
+                format!(
+                    "{}: |Δ| ≤ {m}，条形太短看不见 bars too short to see",
+                    chart.scenarios[s]
+                )
+            })
+        })
+        .collect();
+    notes.splice(0..0, invisible);
+
     // Header row.
     draw_legend(c, &entries, &layout, w - MARGIN - layout.width, top)?;
     let note = notes.join(" · ");
