@@ -256,12 +256,13 @@ fn convergence(
                 output_title(sweep, output)
             ),
             subtitle: subtitle(sweep, &format!("{} 次运行 runs", summary.runs)),
-            x_label: "基础样本数 base samples N (runs = N·(d + 2))".into(),
+            x_label: "基础样本数 base samples N (runs = N·(d + 2)), 对数刻度 log scale".into(),
             panels: vec![Panel {
                 title: "ST 总效应 total index".into(),
                 y_label: "ST".into(),
                 y_divisor: 1.0,
                 log_y: false,
+                log_x: true,
                 series: sweep
                     .factors
                     .iter()

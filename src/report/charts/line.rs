@@ -52,6 +52,9 @@ pub struct Panel {
     pub y_divisor: f64,
     /// Logarithmic y axis.
     pub log_y: bool,
+    /// Logarithmic x axis, for x values that are counts rather than years (e.g. sample
+    /// sizes 4, 8, …, 512): ticks at the x values present; points with x ≤ 0 are skipped.
+    pub log_x: bool,
     /// Lines, drawn in order. Colours follow the order in which labels first appear
     /// across the figure's panels, so the same label has the same colour everywhere.
     pub series: Vec<Series>,
@@ -129,6 +132,18 @@ pub(super) fn render_line_chart<DB: DrawingBackend>(c: &Canvas<'_, DB>, chart: &
     Ok(())
 }
 
+/// A logarithmic x axis over positive `xs` (min `xmin`, max `xmax`): padded by 3 % of
+/// the log range on each side, ticks at the distinct x values present (at most 12).
+pub(super) fn log_x_axis(xs: &[f64], xmin: f64, xmax: f64) -> (f64, f64, Vec<i64>) {
+    let pad = ((xmax / xmin).ln() * 0.03).max(0.05).exp();
+    let mut ticks: Vec<i64> = xs.iter().map(|&x| x.round() as i64).collect();
+    ticks.sort_unstable();
+    ticks.dedup();
+    let thin = ticks.len().div_ceil(12).max(1);
+    let ticks = ticks.into_iter().step_by(thin).collect();
+    (xmin / pad, xmax * pad, ticks)
+}
+
 /// A run of consecutive drawable points of one series.
 pub(super) type Segment = Vec<(f64, f64)>;
 
@@ -188,7 +203,11 @@ pub(super) fn uses_end_labels<DB: DrawingBackend>(
     let ok = |v: f64| v.is_finite() && (!p.log_y || v > 0.0);
     let (mut drawn, mut end_w) = (0, 0.0f64);
     for s in &p.series {
-        if s.years.iter().zip(&s.values).any(|(_, &v)| ok(v / div)) {
+        if s.years
+            .iter()
+            .zip(&s.values)
+            .any(|(&x, &v)| ok(v / div) && (!p.log_x || x > 0))
+        {
             drawn += 1;
             end_w = end_w.max(c.text_width(&s.label, END_FONT)?);
         }
@@ -358,7 +377,7 @@ pub(super) fn draw_panel<DB: DrawingBackend>(
         pts.sort_by_key(|&(y, _)| y);
         let mut segs: Vec<Segment> = vec![Vec::new()];
         for (yr, v) in pts {
-            if ok(v) {
+            if ok(v) && (!p.log_x || yr > 0) {
                 if let Some(sg) = segs.last_mut() {
                     sg.push((f64::from(yr), v));
                 }
@@ -375,7 +394,7 @@ pub(super) fn draw_panel<DB: DrawingBackend>(
     let mut stars: Vec<((f64, f64), RGBColor)> = Vec::new();
     for t in &p.targets {
         let v = t.value / div;
-        if ok(v) {
+        if ok(v) && (!p.log_x || t.year > 0) {
             stars.push(((f64::from(t.year), v), colour_of(&t.series_label)));
             xs.push(f64::from(t.year));
             ys.push(v);
@@ -457,8 +476,19 @@ pub(super) fn draw_panel<DB: DrawingBackend>(
         .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &v| {
             (a.min(v), b.max(v))
         });
-    let (xlo, xhi, years) = year_axis(c, plot_right - plot_left, xmin, xmax, 1.7)?;
-    let mx = |x: f64| plot_left + (x - xlo) / (xhi - xlo) * (plot_right - plot_left);
+    let (xlo, xhi, years) = if p.log_x {
+        log_x_axis(&xs, xmin, xmax)
+    } else {
+        year_axis(c, plot_right - plot_left, xmin, xmax, 1.7)?
+    };
+    let mx = |x: f64| {
+        let t = if p.log_x {
+            (x.ln() - xlo.ln()) / (xhi.ln() - xlo.ln())
+        } else {
+            (x - xlo) / (xhi - xlo)
+        };
+        plot_left + t * (plot_right - plot_left)
+    };
 
     // Grid and frame.
     for &t in &ax.ticks {

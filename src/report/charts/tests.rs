@@ -15,7 +15,9 @@ use super::fan::{draw_fan_chart, FanChart, FanPanel};
 use super::font::{missing_glyphs, Metrics};
 use super::grid::{draw_target_grid, TargetGrid};
 use super::indices::{draw_index_bars, index_order, IndexBars, IndexSeries};
-use super::line::{draw_line_chart, series_colours, LineChart, Panel, Series, TargetMarker};
+use super::line::{
+    draw_line_chart, log_x_axis, series_colours, LineChart, Panel, Series, TargetMarker,
+};
 use super::map::{draw_map, map_colour_scale, MapChart, MapFlow, MapUnit, ScaleSide};
 use super::status::{Status, BAR_MET};
 use super::text::{split_middle, true_minus};
@@ -137,6 +139,7 @@ fn sample_line() -> LineChart {
         y_label: "常住人口 population (万人)".into(),
         y_divisor: 1e4,
         log_y: log,
+        log_x: false,
         series: series.clone(),
         targets: targets.clone(),
     };
@@ -336,6 +339,8 @@ fn degenerate_inputs_do_not_panic() {
         y_label: String::new(),
         y_divisor: 0.0,
         log_y,
+        // Odd data on a log x axis too (years ≤ 0 are skipped there).
+        log_x: log_y,
         series,
         targets: vec![bad_target.clone()],
     };
@@ -1059,4 +1064,18 @@ fn index_bars_odd_data() {
         Err(ChartError::InvalidInput(_))
     ));
     let _ = std::fs::remove_dir_all(&d);
+}
+
+#[test]
+fn log_x_axis_ticks_at_the_values() {
+    let xs = [4.0, 8.0, 16.0, 512.0, 8.0];
+    let (lo, hi, ticks) = log_x_axis(&xs, 4.0, 512.0);
+    assert!(
+        lo < 4.0 && lo > 3.0 && hi > 512.0 && hi < 700.0,
+        "{lo} {hi}"
+    );
+    assert_eq!(ticks, vec![4, 8, 16, 512]);
+    // Many values are thinned to at most 12 ticks.
+    let many: Vec<f64> = (1..=40).map(f64::from).collect();
+    assert!(log_x_axis(&many, 1.0, 40.0).2.len() <= 12);
 }
