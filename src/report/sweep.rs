@@ -9,7 +9,8 @@ use std::path::Path;
 use serde_json::json;
 
 use super::charts::{
-    self, FanChart, FanPanel, IndexBars, IndexSeries, LineChart, Panel, Series, TargetMarker,
+    self, FanChart, FanPanel, IndexBars, IndexSeries, LineChart, Panel, ScatterChart, ScatterPoint,
+    Series, TargetMarker,
 };
 use super::ReportError;
 use crate::data::PlanRole;
@@ -430,6 +431,24 @@ fn index_charts(
         draw(dir, &stem, written, |d, s| {
             charts::draw_index_bars(&chart, d, s)
         })?;
+        if method == "Morris" {
+            // The usual Morris picture beside the bars: σ against μ*, one point per parameter.
+            let names: Vec<&str> = rows
+                .iter()
+                .map(|r| r.get("parameter").map_or("", String::as_str))
+                .collect();
+            let chart = morris_scatter(
+                sweep,
+                output,
+                &names,
+                (&num("mu_star"), &num("sigma")),
+                (div, unit),
+            );
+            let mstem = stem.replacen("indices", "morris", 1);
+            draw(dir, &mstem, written, |d, s| {
+                charts::draw_scatter(&chart, d, s)
+            })?;
+        }
     }
     Ok(())
 }
@@ -471,6 +490,65 @@ fn output_title(sweep: &Sweep, output: &run::Output) -> String {
         us => format!("{} 个单元 units ({})", us.len(), output.label),
     };
     format!("{} {quantity}: {place}", output.year)
+}
+
+/// The Morris μ*–σ plane of one output: parameters far right matter most; above the
+/// 45° line (σ > μ*) their effect depends on where the others are (non-linear or
+/// interacting). Points are labelled with the parameters' symbols, listed in a side table.
+fn morris_scatter(
+    sweep: &Sweep,
+    output: &run::Output,
+    names: &[&str],
+    (mu, sigma): (&[f64], &[f64]),
+    (div, unit): (f64, &str),
+) -> ScatterChart {
+    let symbol = |name: &str| {
+        crate::model::params::SPECS
+            .iter()
+            .find(|p| p.name == name)
+            .map_or(name.to_string(), |p| p.symbol.to_string())
+    };
+    let points: Vec<ScatterPoint> = names
+        .iter()
+        .zip(mu.iter().zip(sigma))
+        .map(|(name, (&x, &y))| ScatterPoint {
+            label: symbol(name),
+            x,
+            y,
+            group: 0,
+        })
+        .collect();
+    let fmt = |v: f64| {
+        let v = v / div;
+        if !v.is_finite() {
+            "n/a".to_string()
+        } else if v.abs() >= 10.0 {
+            format!("{v:.0}")
+        } else {
+            format!("{v:.2}")
+        }
+    };
+    let mut order: Vec<usize> = (0..names.len().min(mu.len()).min(sigma.len())).collect();
+    order.sort_by(|&a, &b| mu[b].total_cmp(&mu[a]).then(a.cmp(&b)));
+    let mut table = vec![vec![String::new(), "μ*".to_string(), "σ".to_string()]];
+    table.extend(
+        order
+            .iter()
+            .map(|&i| vec![parameter_label(names[i]), fmt(mu[i]), fmt(sigma[i])]),
+    );
+    ScatterChart {
+        title: format!("Morris μ*–σ 图 plane: {}", output_title(sweep, output)),
+        subtitle: subtitle(sweep, &format!("{} 次运行 runs", sweep_runs(sweep))),
+        x_label: format!("μ* 平均绝对效应 mean |effect| ({unit})"),
+        y_label: format!("σ 标准差 s.d. ({unit})"),
+        divisor: div,
+        groups: vec!["参数 parameter".to_string()],
+        points,
+        band_pct: None,
+        diagonal_label: "σ = μ*: 线上方非线性或交互 above: non-linear or interacting".to_string(),
+        table,
+        notes: vec!["越靠右影响越大 further right: more influential".to_string()],
+    }
 }
 
 /// Runs of the design (for subtitles).
