@@ -361,6 +361,7 @@ pub fn scatter_chart(report: &BacktestReport<'_>, variable: Variable) -> Scatter
         groups: years.iter().map(|y| y.to_string()).collect(),
         points,
         band_pct: Some(10.0),
+        diagonal_label: "45° 线: 预测 = 观测 perfect forecast".into(),
         table,
         notes,
     }

@@ -458,6 +458,7 @@ pub fn fit_chart(report: &CalibrationReport<'_>, quantity: FitQuantity) -> Scatt
         groups: years.iter().map(ToString::to_string).collect(),
         points,
         band_pct: Some(10.0),
+        diagonal_label: "45° 线: 预测 = 观测 perfect forecast".into(),
         table,
         notes: vec![
             "MSLE: 对数误差平方均值 mean squared log error".to_string(),

@@ -9,7 +9,8 @@ use std::path::Path;
 use serde_json::json;
 
 use super::charts::{
-    self, FanChart, FanPanel, IndexBars, IndexSeries, LineChart, Panel, Series, TargetMarker,
+    self, FanChart, FanPanel, IndexBars, IndexSeries, LineChart, Panel, ScatterChart, ScatterPoint,
+    Series, TargetMarker,
 };
 use super::ReportError;
 use crate::data::PlanRole;
@@ -367,21 +368,22 @@ fn convergence(
         let chart = LineChart {
             title: format!(
                 "Sobol 总效应指数收敛 convergence of total indices: {}",
-                output.label
+                output_title(sweep, output)
             ),
             subtitle: subtitle(sweep, &format!("{} 次运行 runs", summary.runs)),
-            x_label: "基础样本数 base samples N (runs = N·(d + 2))".into(),
+            x_label: "基础样本数 base samples N (runs = N·(d + 2)), 对数刻度 log scale".into(),
             panels: vec![Panel {
                 title: "ST 总效应 total index".into(),
                 y_label: "ST".into(),
                 y_divisor: 1.0,
                 log_y: false,
+                log_x: true,
                 series: sweep
                     .factors
                     .iter()
                     .zip(&total)
                     .map(|(factor, values)| Series {
-                        label: factor.name.to_string(),
+                        label: parameter_label(factor.name),
                         years: sizes.iter().map(|&n| n as i32).collect(),
                         values: values.clone(),
                         dashed: false,
@@ -486,7 +488,7 @@ fn index_charts(
         };
         let parameters: Vec<String> = rows
             .iter()
-            .map(|r| r.get("parameter").cloned().unwrap_or_default())
+            .map(|r| parameter_label(r.get("parameter").map_or("", String::as_str)))
             .collect();
         let (div, unit) = output_unit(output);
         let scaled = |key: &str| -> Vec<f64> { num(key).iter().map(|v| v / div).collect() };
@@ -503,14 +505,14 @@ fn index_charts(
                     }
                 };
                 (
-                    format!("Sobol 敏感性指数 sensitivity indices: {}", output.label),
+                    format!("Sobol 敏感性指数 sensitivity indices: {}", output_title(sweep, output)),
                     format!("{} · 区间 = 自助法 95% 置信区间 bootstrap 95% intervals", subtitle(sweep, &runs)),
                     "输出方差占比 share of output variance (S1 一阶 first order · ST 总效应 total, incl. interactions)".to_string(),
                     vec![with_conf("S1", "S1 一阶 first order"), with_conf("ST", "ST 总效应 total")],
                 )
             }
             "Morris" => (
-                format!("Morris 基本效应 elementary effects: {}", output.label),
+                format!("Morris 基本效应 elementary effects: {}", output_title(sweep, output)),
                 subtitle(sweep, &runs),
                 format!("基本效应 elementary effect ({unit}) per full parameter range (μ* 平均绝对效应 mean |effect| · σ 标准差 s.d.: 非线性或交互 non-linearity or interactions)"),
                 vec![
@@ -519,7 +521,7 @@ fn index_charts(
                 ],
             ),
             _ => (
-                format!("龙卷风图 Tornado: {}", output.label),
+                format!("龙卷风图 Tornado: {}", output_title(sweep, output)),
                 subtitle(sweep, &runs),
                 format!("摆幅 swing ({unit}): |output at 95th − at 5th percentile of the parameter|; 其余参数取中位 others at median"),
                 vec![IndexSeries { label: "摆幅 swing".into(), values: scaled("swing"), low: None, high: None }],
@@ -543,8 +545,124 @@ fn index_charts(
         draw(dir, &stem, written, |d, s| {
             charts::draw_index_bars(&chart, d, s)
         })?;
+        if method == "Morris" {
+            // The usual Morris picture beside the bars: σ against μ*, one point per parameter.
+            let names: Vec<&str> = rows
+                .iter()
+                .map(|r| r.get("parameter").map_or("", String::as_str))
+                .collect();
+            let chart = morris_scatter(
+                sweep,
+                output,
+                &names,
+                (&num("mu_star"), &num("sigma")),
+                (div, unit),
+            );
+            let mstem = stem.replacen("indices", "morris", 1);
+            draw(dir, &mstem, written, |d, s| {
+                charts::draw_scatter(&chart, d, s)
+            })?;
+        }
     }
     Ok(())
+}
+
+/// A parameter as a reader knows it: its symbol and what it means, e.g. "ε migration
+/// elasticity to real income" (from the parameter table, without the explanations in
+/// parentheses or after a colon or semicolon). Unknown names are returned as is.
+fn parameter_label(name: &str) -> String {
+    let Some(p) = crate::model::params::SPECS.iter().find(|p| p.name == name) else {
+        return name.to_string();
+    };
+    let mut meaning = String::new();
+    let mut depth = 0usize;
+    for ch in p.meaning.chars() {
+        match ch {
+            '(' => depth += 1,
+            ')' => depth = depth.saturating_sub(1),
+            ':' | ';' if depth == 0 => break,
+            _ if depth == 0 => meaning.push(ch),
+            _ => {}
+        }
+    }
+    let meaning = meaning.split_whitespace().collect::<Vec<_>>().join(" ");
+    format!("{} {meaning}", p.symbol)
+}
+
+/// An output as a reader knows it, e.g. "2030 常住人口 population: 成都 Chengdu" or
+/// "… : 全区 plan area", with the sweep file's label for groups of units.
+fn output_title(sweep: &Sweep, output: &run::Output) -> String {
+    let quantity = if output.gdp {
+        "地区生产总值 GDP"
+    } else {
+        "常住人口 population"
+    };
+    let units = &sweep.data.units;
+    let place = match output.units.as_slice() {
+        [u] => units[*u].label(),
+        us if us.len() == units.len() => "全区 plan area".to_string(),
+        us => format!("{} 个单元 units ({})", us.len(), output.label),
+    };
+    format!("{} {quantity}: {place}", output.year)
+}
+
+/// The Morris μ*–σ plane of one output: parameters far right matter most; above the
+/// 45° line (σ > μ*) their effect depends on where the others are (non-linear or
+/// interacting). Points are labelled with the parameters' symbols, listed in a side table.
+fn morris_scatter(
+    sweep: &Sweep,
+    output: &run::Output,
+    names: &[&str],
+    (mu, sigma): (&[f64], &[f64]),
+    (div, unit): (f64, &str),
+) -> ScatterChart {
+    let symbol = |name: &str| {
+        crate::model::params::SPECS
+            .iter()
+            .find(|p| p.name == name)
+            .map_or(name.to_string(), |p| p.symbol.to_string())
+    };
+    let points: Vec<ScatterPoint> = names
+        .iter()
+        .zip(mu.iter().zip(sigma))
+        .map(|(name, (&x, &y))| ScatterPoint {
+            label: symbol(name),
+            x,
+            y,
+            group: 0,
+        })
+        .collect();
+    let fmt = |v: f64| {
+        let v = v / div;
+        if !v.is_finite() {
+            "n/a".to_string()
+        } else if v.abs() >= 10.0 {
+            format!("{v:.0}")
+        } else {
+            format!("{v:.2}")
+        }
+    };
+    let mut order: Vec<usize> = (0..names.len().min(mu.len()).min(sigma.len())).collect();
+    order.sort_by(|&a, &b| mu[b].total_cmp(&mu[a]).then(a.cmp(&b)));
+    let mut table = vec![vec![String::new(), "μ*".to_string(), "σ".to_string()]];
+    table.extend(
+        order
+            .iter()
+            .map(|&i| vec![parameter_label(names[i]), fmt(mu[i]), fmt(sigma[i])]),
+    );
+    ScatterChart {
+        title: format!("Morris μ*–σ 图 plane: {}", output_title(sweep, output)),
+        subtitle: subtitle(sweep, &format!("{} 次运行 runs", sweep_runs(sweep))),
+        x_label: format!("μ* 平均绝对效应 mean |effect| ({unit})"),
+        y_label: format!("σ 标准差 s.d. ({unit})"),
+        divisor: div,
+        groups: vec!["参数 parameter".to_string()],
+        points,
+        band_pct: None,
+        diagonal_label: "σ = μ*: 线上方非线性或交互 above: non-linear or interacting".to_string(),
+        table,
+        notes: vec!["越靠右影响越大 further right: more influential".to_string()],
+    }
 }
 
 /// Runs of the design (for subtitles).
@@ -601,5 +719,25 @@ fn fan_chart(
         y_label: "常住人口 resident population (万人)".into(),
         y_divisor: 1e4,
         panels,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parameter_label;
+
+    #[test]
+    fn parameters_are_named_for_people() {
+        assert_eq!(
+            parameter_label("epsilon"),
+            "ε migration elasticity to real income"
+        );
+        // Explanations in parentheses and after a colon are left out.
+        assert_eq!(parameter_label("chi"), "χ congestion elasticity to density");
+        assert_eq!(
+            parameter_label("hukou_wedge_county"),
+            "τh (county) hukou wedge in counties"
+        );
+        assert_eq!(parameter_label("no_such"), "no_such");
     }
 }

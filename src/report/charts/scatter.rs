@@ -1,4 +1,5 @@
-//! Predicted against observed: a log–log scatter with the 45° line of a perfect forecast,
+//! Predicted against observed (or Morris σ against μ*): a log–log scatter with the 45° line
+//! (a perfect forecast; σ = μ*),
 //! optional ±k % guide lines, one colour per group (e.g. year), and every point labelled
 //! where there is room (the map's label placement, leader lines included). A child module of
 //! `charts`, so it draws with the same canvas, font handling, axes and label placement.
@@ -7,11 +8,14 @@ use std::path::Path;
 
 use plotters::prelude::*;
 
-use super::{
-    decimals_for, divisor, draw_header, draw_labels, fmt_num, place_labels, save, solid, Align,
-    Canvas, ChartError, Disc, Figure, Font, Rect, Res, YAxis, AXIS, AXIS_LABEL, GRID, HEIGHT, INK,
-    MARGIN, MUTED, PALETTE, TICK, WIDTH,
+use super::axes::{decimals_for, divisor, fmt_num, YAxis};
+use super::canvas::{
+    draw_header, save, Align, Canvas, Figure, Font, Rect, Res, AXIS_LABEL, HEIGHT, MARGIN, TICK,
+    WIDTH,
 };
+use super::colour::{solid, AXIS, GRID, INK, MUTED, PALETTE};
+use super::labels::{draw_labels, place_labels, Disc};
+use super::ChartError;
 
 /// One point: an observation (x) and its forecast (y), in base units.
 #[derive(Debug, Clone)]
@@ -50,6 +54,8 @@ pub struct ScatterChart {
     pub points: Vec<ScatterPoint>,
     /// Draw dashed guide lines at ±this many percent from the 45° line (None = none).
     pub band_pct: Option<f64>,
+    /// Legend text of the 45° line, e.g. "45° 线: 预测 = 观测 perfect forecast".
+    pub diagonal_label: String,
     /// A small table in the side panel under the legend (e.g. accuracy metrics per
     /// forecast): the first row is the header; the first column is left-aligned, the others
     /// right-aligned. Rows may have different lengths. Empty = none.
@@ -245,7 +251,7 @@ fn render_scatter<DB: DrawingBackend>(c: &Canvas<'_, DB>, chart: &ScatterChart) 
         })?;
         y += 30.0;
     }
-    key_line("45° 线: 预测 = 观测 perfect forecast", y, &|x, yc| {
+    key_line(&chart.diagonal_label, y, &|x, yc| {
         c.line(&[(x + 2.0, yc), (x + 42.0, yc)], solid(INK), 1.6)
     })?;
     y += 30.0;
@@ -412,6 +418,7 @@ mod tests {
             groups: vec!["2016".into(), "2020".into()],
             points,
             band_pct: Some(10.0),
+            diagonal_label: "45° 线: 预测 = 观测 perfect forecast".into(),
             table: vec![
                 vec!["".into(), "MAPE".into(), "偏差 bias".into()],
                 vec!["模型 model".into(), "3.1%".into(), "+1.0%".into()],
