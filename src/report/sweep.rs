@@ -520,12 +520,27 @@ fn index_charts(
                     IndexSeries { label: "σ 标准差 s.d.".into(), values: scaled("sigma"), low: None, high: None },
                 ],
             ),
-            _ => (
-                format!("龙卷风图 Tornado: {}", output_title(sweep, output)),
-                subtitle(sweep, &runs),
-                format!("摆幅 swing ({unit}): |output at 95th − at 5th percentile of the parameter|; 其余参数取中位 others at median"),
-                vec![IndexSeries { label: "摆幅 swing".into(), values: scaled("swing"), low: None, high: None }],
-            ),
+            _ => {
+                // Bars start at the base output (every parameter at its median): one bar for the
+                // parameter at its 5th percentile, one at its 95th, signed.
+                let base = scaled("base_output");
+                let from_base = |key: &str| -> Vec<f64> {
+                    scaled(key).iter().zip(&base).map(|(v, b)| v - b).collect()
+                };
+                (
+                    format!("龙卷风图 Tornado: {}", output_title(sweep, output)),
+                    format!(
+                        "{} · 基准 base = {:.1} {unit} (其余参数取中位 all parameters at median)",
+                        subtitle(sweep, &runs),
+                        base.first().copied().unwrap_or(f64::NAN)
+                    ),
+                    format!("相对基准的变化 change from the base ({unit}) with the parameter at its 5th (low) or 95th (high) percentile"),
+                    vec![
+                        IndexSeries { label: "低 low (5th percentile)".into(), values: from_base("low_output"), low: None, high: None },
+                        IndexSeries { label: "高 high (95th percentile)".into(), values: from_base("high_output"), low: None, high: None },
+                    ],
+                )
+            }
         };
         let chart = IndexBars {
             title,
@@ -585,8 +600,19 @@ fn parameter_label(name: &str) -> String {
             _ => {}
         }
     }
-    let meaning = meaning.split_whitespace().collect::<Vec<_>>().join(" ");
-    format!("{} {meaning}", p.symbol)
+    // At most about 40 characters, cut at a word, so the label stays legible beside its bar.
+    let mut short = String::new();
+    for word in meaning.split_whitespace() {
+        if !short.is_empty() && short.chars().count() + 1 + word.chars().count() > 40 {
+            short.push('…');
+            break;
+        }
+        if !short.is_empty() {
+            short.push(' ');
+        }
+        short.push_str(word);
+    }
+    format!("{} {short}", p.symbol)
 }
 
 /// An output as a reader knows it, e.g. "2030 常住人口 population: 成都 Chengdu" or

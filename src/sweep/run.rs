@@ -886,6 +886,7 @@ pub fn indices(
                     rows.push(BTreeMap::from([
                         ("parameter", sweep.factors[bar.factor].name.to_string()),
                         ("output", output.label.clone()),
+                        ("base_output", format!("{:.3}", tornado.base_output)),
                         ("low_output", format!("{:.3}", bar.low_output)),
                         ("high_output", format!("{:.3}", bar.high_output)),
                         ("swing", format!("{:.3}", bar.swing)),

@@ -30,7 +30,7 @@ pub struct IndexSeries {
 
 /// Sensitivity indices as horizontal grouped bars: one group per parameter, one bar
 /// (and colour) per series, error bars where a series has `low` and `high`. Groups are
-/// sorted by the first series' value, largest first (non-finite last, ties in input
+/// sorted by the size (absolute value) of the first series, largest first (non-finite last, ties in input
 /// order). Bars start at zero; negative values go left.
 #[derive(Debug, Clone)]
 pub struct IndexBars {
@@ -84,6 +84,8 @@ pub(super) fn index_order(chart: &IndexBars) -> Vec<usize> {
             .and_then(|s| s.values.get(i))
             .copied()
             .filter(|v| v.is_finite())
+            // Signed series (tornado: change from the base) sort by size; indices are ≥ 0.
+            .map(f64::abs)
     };
     let mut order: Vec<usize> = (0..chart.parameters.len()).collect();
     order.sort_by(|&a, &b| match (key(a), key(b)) {
@@ -180,6 +182,12 @@ pub(super) fn render_index_bars<DB: DrawingBackend>(c: &Canvas<'_, DB>, chart: &
     if let Some(first) = chart.series.first().filter(|_| n > 1) {
         // The label's first word ("μ*" of "μ* 平均绝对效应 mean |effect|") names it.
         let name = first.label.split_whitespace().next().unwrap_or("");
+        let signed = first.values.iter().any(|v| *v < 0.0);
+        let name = if signed {
+            format!("|{name}|")
+        } else {
+            name.to_string()
+        };
         let note = format!("按 {name} 由大到小排序 sorted by {name}, largest first");
         let room = (full_w - legend_w - 40.0).max(50.0);
         let nf = c.fit(&note, note_font, room, 11.0)?;

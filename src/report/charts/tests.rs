@@ -1001,7 +1001,8 @@ fn sample_index() -> IndexBars {
 fn index_bars_write_svg_and_png() {
     let d = tmp("index");
     let chart = sample_index();
-    assert_eq!(index_order(&chart), vec![1, 6, 4, 7, 0, 2, 5, 3]);
+    // By size: the slightly negative S1 of gamma (estimator noise, −0.01) ranks by its magnitude.
+    assert_eq!(index_order(&chart), vec![1, 6, 4, 7, 0, 3, 2, 5]);
     draw_index_bars(&chart, &d, "sobol").unwrap();
     assert_written(&d, "sobol");
     // Morris-style: two series without intervals, large values; one series alone.
