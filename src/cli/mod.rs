@@ -97,7 +97,8 @@ pub enum Command {
     /// fit chart (default folder results/calibrate-<name>/).
     Calibrate(CalibrateArgs),
     /// Run several scenarios (in parallel) and compare them with the first, the reference:
-    /// comparison.csv, comparison_totals.csv, inputs_diff.csv, targets_comparison.csv and charts.
+    /// comparison.csv (with intervals), comparison_totals.csv, comparison_sources.csv (where
+    /// added people come from), inputs_diff.csv, targets_comparison.csv, charts, report.html.
     Compare {
         /// Scenario files; the first is the reference.
         #[arg(required = true, num_args = 2.., value_name = "SCENARIO.ron")]
@@ -141,8 +142,9 @@ pub enum Command {
         output: OutputArgs,
     },
     /// Run a scenario and compare it with observations of later years (population, GDP per
-    /// unit), next to two naive forecasts: backtest.csv, backtest_summary.csv, manifest.json,
-    /// scatter and error-map charts (default folder results/backtest-<name>/).
+    /// unit), next to three naive forecasts (regional rate, own trend, census momentum):
+    /// backtest.csv, backtest_summary.csv, cross_validation.csv, manifest.json, scatter and
+    /// error-map charts, report.html (default folder results/backtest-<name>/).
     Backtest {
         /// The scenario file; observations must fall after its start year.
         #[arg(value_name = "SCENARIO.ron")]
