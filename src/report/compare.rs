@@ -9,7 +9,7 @@ use super::charts::{
 };
 use super::figures::status;
 use super::{f1, f2, regions, target_rows, ReportError, RunReport, Verdict};
-use crate::data::{short_zh, Dataset};
+use crate::data::Dataset;
 use crate::engine::Trajectory;
 use crate::scenario::{Adjust, Policy, Scenario, TimeChange};
 
@@ -723,7 +723,7 @@ pub fn difference_map(comparison: &Comparison<'_>, run: &RunReport<'_>, year: i3
             .iter()
             .enumerate()
             .map(|(u, unit)| MapUnit {
-                label: short_zh(&unit.name_zh).to_string(),
+                label: super::figures::map_label(unit, t.population[i][u]),
                 lon: unit.lon,
                 lat: unit.lat,
                 population: t.population[i][u],

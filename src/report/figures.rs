@@ -216,6 +216,17 @@ pub fn target_chart(report: &RunReport<'_>) -> BarChart {
     }
 }
 
+/// A unit's map label: Chinese and English for the units of 3 million people or more (their
+/// circles leave room beside them), the short Chinese name for the others.
+pub fn map_label(unit: &crate::data::Unit, population: f64) -> String {
+    let zh = crate::data::short_zh(&unit.name_zh);
+    if population >= 3.0e6 {
+        format!("{zh} {}", unit.name_en)
+    } else {
+        zh.to_string()
+    }
+}
+
 /// Units by lon/lat, area ∝ final population, colour = growth since the start year, and the
 /// twelve largest net flows between units in the last migration year.
 pub fn map_chart(report: &RunReport<'_>) -> MapChart {
@@ -227,7 +238,7 @@ pub fn map_chart(report: &RunReport<'_>) -> MapChart {
         .iter()
         .enumerate()
         .map(|(i, unit)| MapUnit {
-            label: crate::data::short_zh(&unit.name_zh).to_string(),
+            label: map_label(unit, t.population[last][i]),
             lon: unit.lon,
             lat: unit.lat,
             population: t.population[last][i],
