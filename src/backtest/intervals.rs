@@ -30,31 +30,10 @@ pub fn log_sigma(error_per_year: f64, horizon: i32) -> f64 {
     error_per_year * f64::from(horizon.max(0))
 }
 
-/// (low, high) of the interval with quantile `z` around `value` at `horizon` years.
-pub fn interval(value: f64, error_per_year: f64, horizon: i32, z: f64) -> (f64, f64) {
-    interval_with_sigma(value, log_sigma(error_per_year, horizon), z)
-}
-
 /// (low, high) = value·exp(∓z·σ) for a log standard deviation σ.
 pub fn interval_with_sigma(value: f64, sigma: f64, z: f64) -> (f64, f64) {
     let half_width = z * sigma;
     (value * (-half_width).exp(), value * half_width.exp())
-}
-
-/// Whether `observed` lies inside the interval (bounds included).
-pub fn covers(value: f64, observed: f64, error_per_year: f64, horizon: i32, z: f64) -> bool {
-    let (low, high) = interval(value, error_per_year, horizon, z);
-    (low..=high).contains(&observed)
-}
-
-/// s from backtest log errors: sqrt(mean over observations of (log error / h)²).
-pub fn error_per_year(log_errors_and_horizons: &[(f64, i32)]) -> Option<f64> {
-    let usable: Vec<f64> = log_errors_and_horizons
-        .iter()
-        .filter(|(e, h)| e.is_finite() && *h > 0)
-        .map(|(e, h)| (e / f64::from(*h)).powi(2))
-        .collect();
-    (!usable.is_empty()).then(|| (usable.iter().sum::<f64>() / usable.len() as f64).sqrt())
 }
 
 #[cfg(test)]
@@ -65,7 +44,9 @@ mod tests {
     #[test]
     fn intervals_widen_with_the_horizon() {
         // s = 0.01, h = 4: σ = 0.04; 95 %: exp(±1.96·0.04) = exp(±0.0784).
-        let (low, high) = interval(100.0, 0.01, 4, Z95);
+        let sigma = log_sigma(0.01, 4);
+        assert_relative_eq!(sigma, 0.04, epsilon = 1e-15);
+        let (low, high) = interval_with_sigma(100.0, sigma, Z95);
         assert_relative_eq!(
             low,
             100.0 * (-0.078_398_559_381_602_16f64).exp(),
@@ -77,21 +58,12 @@ mod tests {
             epsilon = 1e-9
         );
         // The start year has no width; 80 % lies inside 95 %.
-        assert_eq!(interval(100.0, 0.01, 0, Z95), (100.0, 100.0));
-        let (low80, high80) = interval(100.0, 0.01, 4, Z80);
-        assert!(low < low80 && high80 < high);
-        assert!(covers(100.0, 104.0, 0.01, 4, Z95));
-        assert!(!covers(100.0, 110.0, 0.01, 4, Z95));
-    }
-
-    #[test]
-    fn the_error_scale_pools_squared_errors_per_year() {
-        // ((0.04/4)² + (0.03/1)²) / 2 = (0.0001 + 0.0009) / 2 = 0.0005 → s = 0.022360…
-        assert_relative_eq!(
-            error_per_year(&[(0.04, 4), (-0.03, 1), (f64::NAN, 2), (0.5, 0)]).unwrap(),
-            0.0005f64.sqrt(),
-            epsilon = 1e-12
+        assert_eq!(
+            interval_with_sigma(100.0, log_sigma(0.01, 0), Z95),
+            (100.0, 100.0)
         );
-        assert_eq!(error_per_year(&[]), None);
+        let (low80, high80) = interval_with_sigma(100.0, sigma, Z80);
+        assert!(low < low80 && high80 < high);
+        assert!((low..=high).contains(&104.0) && !(low..=high).contains(&110.0));
     }
 }

@@ -178,16 +178,6 @@ pub fn trend_rates(prepared: &Prepared) -> naive::TrendRates {
     )
 }
 
-/// Each unit's yearly 2000→2010 census growth rate (continuous, per year: both censuses are
-/// dated 1 November).
-pub fn census_growth_rates(data: &Dataset) -> Vec<f64> {
-    data.census
-        .iter()
-        .zip(&data.census_2000_population)
-        .map(|(c2010, p2000)| (c2010.resident_population / p2000).ln() / 10.0)
-        .collect()
-}
-
 /// Puts every observation next to the model run and the naive forecasts, and scores them.
 ///
 /// Observations must come from [`observed::parse`] against the same run (units in the
@@ -200,7 +190,7 @@ pub fn evaluate(
     spread: Option<&ParameterSpread>,
 ) -> Backtest {
     let rates = trend_rates(prepared);
-    let census_rates = census_growth_rates(data);
+    let census_rates = crate::engine::census_decade_growth(data);
     let province: Vec<usize> = data.units.iter().map(|u| u.province.index()).collect();
     let start_year = trajectory.years.first().copied().unwrap_or_default();
     let series = |variable: Variable| match variable {
@@ -385,7 +375,7 @@ mod tests {
         );
         // Census momentum: Chengdu's 2000→2010 growth continued for 6 years, then every
         // Sichuan unit scaled so that they sum to the run's Sichuan total in 2020.
-        let rates = census_growth_rates(&data);
+        let rates = crate::engine::census_decade_growth(&data);
         let sichuan: Vec<usize> = (0..data.units.len())
             .filter(|&i| data.units[i].province == crate::data::Province::Sichuan)
             .collect();

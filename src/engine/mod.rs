@@ -16,7 +16,10 @@ use crate::model::step::{self, Workspace};
 use crate::model::State;
 use crate::scenario::Scenario;
 
-pub use setup::{prepare, prepare_warm, prepare_with, DataDerived, Prepared, SetupError, Warm};
+pub use setup::{
+    census_decade_growth, prepare, prepare_warm, prepare_with, DataDerived, Prepared, SetupError,
+    Warm,
+};
 
 /// Watches a run. Every method has a no-op default.
 pub trait Observer {

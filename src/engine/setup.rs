@@ -140,6 +140,7 @@ pub struct DataDerived {
 impl DataDerived {
     pub fn new(data: &Dataset) -> DataDerived {
         let province: Vec<Province> = data.units.iter().map(|u| u.province).collect();
+        let natural_offset = natural_growth_offsets(data);
         let n = province.len();
         let prices = PriceHistory::new(data);
         DataDerived {
@@ -148,12 +149,9 @@ impl DataDerived {
                 &data.units.iter().map(|u| u.lon).collect::<Vec<_>>(),
             ),
             measured_unit_trend: unit_trends(data),
-            natural_offset: natural_growth_offsets(data),
+            census_decade_differential: census_decade_differential(data, &natural_offset),
+            natural_offset,
             census_stocks: census_migrant_stocks(data),
-            census_decade_differential: census_decade_differential(
-                data,
-                &natural_growth_offsets(data),
-            ),
             base_has_unit_signal: base_has_unit_signal(data),
             estimate_capture: estimate_capture(data),
             area_km2: data.units.iter().map(|u| u.area_km2).collect(),
@@ -1124,16 +1122,24 @@ pub fn observed_net_migration_rate(data: &Dataset, natural_growth: &[f64]) -> Ve
 /// weighted by 2010 residents. It is the most reliable migration signal of the data: annual
 /// estimates between censuses undercount the growth of fast-growing cities.
 pub fn census_decade_differential(data: &Dataset, natural_offset: &[f64]) -> Vec<f64> {
-    let years = f64::from(CENSUS_YEAR - CENSUS_2000_YEAR);
-    let rate: Vec<f64> = data
-        .census
+    let rate: Vec<f64> = census_decade_growth(data)
         .iter()
-        .zip(&data.census_2000_population)
         .zip(natural_offset)
-        .map(|((c2010, &p2000), offset)| (c2010.resident_population / p2000).ln() / years - offset)
+        .map(|(growth, offset)| growth - offset)
         .collect();
     let weights: Vec<f64> = data.census.iter().map(|c| c.resident_population).collect();
     demean_by_province(data, &rate, &weights)
+}
+
+/// Each unit's yearly growth between the 2000 and 2010 censuses, ln(P₂₀₁₀/P₂₀₀₀)/10 (both are
+/// dated 1 November, ten years apart).
+pub fn census_decade_growth(data: &Dataset) -> Vec<f64> {
+    let years = f64::from(CENSUS_YEAR - CENSUS_2000_YEAR);
+    data.census
+        .iter()
+        .zip(&data.census_2000_population)
+        .map(|(c2010, &p2000)| (c2010.resident_population / p2000).ln() / years)
+        .collect()
 }
 
 /// `values` minus their `weights`-weighted mean over each province's units.
