@@ -283,6 +283,10 @@ pub struct Problem<'a> {
     pub observations: Vec<FitObservation>,
     evaluations: Cell<usize>,
     refused: Cell<usize>,
+    /// Lowest loss seen so far (infinite before the first).
+    best_loss: Cell<f64>,
+    /// Told of every evaluation: (evaluations so far, lowest loss so far); the CLI's progress bar.
+    observer: Option<&'a dyn Fn(usize, f64)>,
 }
 
 /// The parameter values a trial vector means: the scenario's parameters with `names` replaced.
@@ -337,6 +341,8 @@ impl<'a> Problem<'a> {
             observations,
             evaluations: Cell::new(0),
             refused: Cell::new(0),
+            best_loss: Cell::new(f64::INFINITY),
+            observer: None,
         })
     }
 
@@ -344,6 +350,23 @@ impl<'a> Problem<'a> {
     pub fn with_observations(mut self, observations: Vec<FitObservation>) -> Self {
         self.observations = observations;
         self
+    }
+
+    /// Tells `observer` of every evaluation: (evaluations so far, lowest loss so far).
+    pub fn with_observer(mut self, observer: &'a dyn Fn(usize, f64)) -> Self {
+        self.observer = Some(observer);
+        self
+    }
+
+    /// Counts `runs` evaluations, one of which had `loss` (if it was computed).
+    fn count(&self, runs: usize, loss: Option<f64>) {
+        self.evaluations.set(self.evaluations.get() + runs);
+        if let Some(loss) = loss.filter(|l| *l < self.best_loss.get()) {
+            self.best_loss.set(loss);
+        }
+        if let Some(observer) = self.observer {
+            observer(self.evaluations.get(), self.best_loss.get());
+        }
     }
 
     /// The run for a trial vector.
@@ -372,14 +395,15 @@ impl<'a> Problem<'a> {
 
     /// The loss of a trial vector (counted; refused sets get [`REFUSED_LOSS`]).
     pub fn loss(&self, values: &[f64]) -> f64 {
-        self.evaluations.set(self.evaluations.get() + 1);
-        match self.residuals(values) {
+        let loss = match self.residuals(values) {
             Ok(r) => r.iter().map(|r| r * r).sum(),
             Err(_) => {
                 self.refused.set(self.refused.get() + 1);
                 REFUSED_LOSS
             }
-        }
+        };
+        self.count(1, Some(loss));
+        loss
     }
 
     pub fn evaluations(&self) -> usize {
@@ -491,6 +515,7 @@ pub fn fit(mut problem: Problem<'_>, settings: &Settings) -> Result<Fit, Calibra
         .residuals(&base_values)
         .map_err(CalibrateError::BaseRun)?;
     let loss_start: f64 = start_residuals.iter().map(|r| r * r).sum();
+    problem.count(1, Some(loss_start));
 
     // Screening: a parameter whose ±10 % of range moves leave every residual unchanged cannot
     // be fitted here (e.g. the trend decay in a 2010 start, which has no unit trends).
@@ -501,10 +526,11 @@ pub fn fit(mut problem: Problem<'_>, settings: &Settings) -> Result<Fit, Calibra
         let moved = [-0.1, 0.1].iter().any(|share| {
             let mut trial = base_values.clone();
             trial[index] = (trial[index] + share * (hi - lo)).clamp(lo, hi);
-            problem.evaluations.set(problem.evaluations.get() + 1);
-            problem
+            let moved = problem
                 .residuals(&trial)
-                .map_or(true, |r| r != start_residuals)
+                .map_or(true, |r| r != start_residuals);
+            problem.count(1, None);
+            moved
         });
         if moved {
             keep.push(index);
@@ -573,7 +599,8 @@ pub fn fit(mut problem: Problem<'_>, settings: &Settings) -> Result<Fit, Calibra
         group_losses_start,
         group_losses: group_losses_fit,
         iterations,
-        evaluations: problem.evaluations() + 2,
+        // … and the final run for the fitted predictions.
+        evaluations: problem.evaluations() + 1,
         refused: problem.refused.get(),
         observations: problem.observations.clone(),
         predicted_start,
@@ -642,8 +669,9 @@ fn standard_errors(problem: &Problem<'_>, values: &[f64]) -> Vec<Option<f64>> {
         up[index] = (values[index] + step).min(hi);
         down[index] = (values[index] - step).max(lo);
         let width = up[index] - down[index];
-        problem.evaluations.set(problem.evaluations.get() + 2);
-        match (problem.residuals(&up), problem.residuals(&down)) {
+        let pair = (problem.residuals(&up), problem.residuals(&down));
+        problem.count(2, None);
+        match pair {
             (Ok(a), Ok(b)) if width > 0.0 => columns.push(
                 a.iter()
                     .zip(&b)
@@ -742,5 +770,30 @@ mod tests {
         );
         assert!((fit.values[0] - 2.5).abs() < 0.025, "ε {}", fit.values[0]);
         assert!((fit.values[1] - 0.4).abs() < 0.004, "β {}", fit.values[1]);
+    }
+
+    /// The observer hears of every model run the fit counts, in order, with the lowest loss so
+    /// far, which never rises and ends at the fitted loss.
+    #[test]
+    fn the_observer_sees_every_evaluation_and_the_best_loss() {
+        let data = Dataset::embedded();
+        let derived = DataDerived::new(&data);
+        let seen = std::cell::RefCell::new(Vec::new());
+        let observer = |evaluations: usize, best: f64| seen.borrow_mut().push((evaluations, best));
+        let settings = Settings {
+            max_iterations: 5,
+            ..Settings::default()
+        };
+        let problem = Problem::new(&data, &derived, &hindcast(), &["lambda".to_string()])
+            .unwrap()
+            .with_observer(&observer);
+        let fit = fit(problem, &settings).unwrap();
+        let seen = seen.into_inner();
+        assert!(seen.len() > 5, "{} notifications", seen.len());
+        assert_eq!(seen[0], (1, fit.loss_start));
+        assert!(seen.windows(2).all(|w| w[1].0 > w[0].0 && w[1].1 <= w[0].1));
+        // The fit counts one more run (its fitted predictions) after the last notification.
+        assert_eq!(seen.last().unwrap().0 + 1, fit.evaluations);
+        assert!(seen.last().unwrap().1 <= fit.loss_start);
     }
 }

@@ -331,11 +331,19 @@ fn calibrate(args: &CalibrateArgs) -> anyhow::Result<()> {
     });
     let _lock = output::lock(&dir)?;
     let derived = engine::DataDerived::new(&data);
+    let bar = progress::EvaluationsBar::new(
+        !args.output.quiet && std::io::stderr().is_terminal(),
+        &format!("calibrate {}", scenario.name),
+    );
+    let observer = |evaluations: usize, best: f64| bar.update(evaluations, best);
     let problem = crate::calibrate::Problem::new(&data, &derived, &scenario, &names)
-        .map_err(|err| CliError::BadInput(format!("{}: {err}", args.scenario.display())))?;
+        .map_err(|err| CliError::BadInput(format!("{}: {err}", args.scenario.display())))?
+        .with_observer(&observer);
     let clock = std::time::Instant::now();
-    let fit = crate::calibrate::fit(problem, &crate::calibrate::Settings::default())
-        .map_err(|err| CliError::BadInput(format!("{}: {err}", args.scenario.display())))?;
+    let fit = crate::calibrate::fit(problem, &crate::calibrate::Settings::default());
+    bar.finish();
+    let fit =
+        fit.map_err(|err| CliError::BadInput(format!("{}: {err}", args.scenario.display())))?;
     let seconds = clock.elapsed().as_secs_f64();
     let report = report::calibrate::CalibrationReport {
         data: &data,

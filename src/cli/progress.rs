@@ -87,3 +87,40 @@ impl RunsBar {
         }
     }
 }
+
+/// A spinner over the model runs of `calibrate` (runs so far, lowest loss, time); hidden unless
+/// stderr is a terminal and output is wanted.
+pub struct EvaluationsBar {
+    bar: Option<ProgressBar>,
+}
+
+impl EvaluationsBar {
+    pub fn new(visible: bool, name: &str) -> EvaluationsBar {
+        let bar = visible.then(|| {
+            let bar = ProgressBar::new_spinner();
+            bar.set_style(
+                ProgressStyle::with_template(
+                    "{prefix} {spinner} {human_pos} model runs, lowest loss {msg} ({elapsed})",
+                )
+                .expect("the template is valid"),
+            );
+            bar.set_prefix(name.to_string());
+            bar
+        });
+        EvaluationsBar { bar }
+    }
+
+    /// `evaluations` runs so far, the lowest loss `best`.
+    pub fn update(&self, evaluations: usize, best: f64) {
+        if let Some(bar) = &self.bar {
+            bar.set_position(evaluations as u64);
+            bar.set_message(format!("{best:.6}"));
+        }
+    }
+
+    pub fn finish(&self) {
+        if let Some(bar) = &self.bar {
+            bar.finish_and_clear();
+        }
+    }
+}

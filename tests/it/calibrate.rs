@@ -143,3 +143,50 @@ fn calibrate_refuses_unknown_parameters_and_a_2014_start() {
     );
     assert!(!out_dir.exists(), "nothing is written on bad input");
 }
+
+/// On a terminal `calibrate` shows its model runs and lowest loss as it goes (a pseudo-terminal
+/// from `script`, util-linux); piped, it draws nothing.
+#[test]
+fn calibrate_shows_progress_on_a_terminal_only() {
+    let tmp = tempfile::tempdir().unwrap();
+    let piped = simulate(
+        &[
+            "calibrate",
+            &scenario("hindcast_2010.ron"),
+            "--params",
+            "lambda",
+            "--out",
+            "piped",
+        ],
+        tmp.path(),
+    );
+    assert_success(&piped);
+    assert!(!String::from_utf8_lossy(&piped.stderr).contains("model runs"));
+    if std::process::Command::new("script")
+        .arg("--version")
+        .output()
+        .is_err()
+    {
+        eprintln!("skipped: `script` (util-linux) is not installed, no pseudo-terminal");
+        return;
+    }
+    let command = format!(
+        "{} calibrate {} --params lambda --out on_terminal",
+        env!("CARGO_BIN_EXE_simulate"),
+        scenario("hindcast_2010.ron")
+    );
+    let out = std::process::Command::new("script")
+        .args(["-qec", &command, "/dev/null"])
+        .current_dir(tmp.path())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let screen = String::from_utf8_lossy(&out.stdout);
+    assert!(screen.contains("calibrate hindcast_2010"), "{screen}");
+    assert!(screen.contains("model runs, lowest loss 0.0"), "{screen}");
+    assert!(tmp.path().join("on_terminal/calibrated.ron").is_file());
+}
