@@ -144,7 +144,7 @@ pub enum Command {
     /// Run a scenario and compare it with observations of later years (population, GDP per
     /// unit), next to three naive forecasts (regional rate, own trend, census momentum):
     /// backtest.csv, backtest_summary.csv, cross_validation.csv, manifest.json, scatter and
-    /// error-map charts, report.html (default folder results/backtest-<name>/).
+    /// error-map charts, report.html (default folder results/backtest-<name>-<observed file name>/).
     Backtest {
         /// The scenario file; observations must fall after its start year.
         #[arg(value_name = "SCENARIO.ron")]
@@ -915,6 +915,32 @@ fn sweep_merge(dirs: &[PathBuf], output: &OutputArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// `results/backtest-<scenario>-<observed file stem>`: backtests of one scenario against
+/// different observations go to different folders. The stem keeps ASCII letters, digits, `_`,
+/// `-` and `.` (others become `_`) and at most 40 characters.
+fn default_backtest_dir(scenario: &str, observed: &Path) -> PathBuf {
+    let stem: String = observed
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default()
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || "_-.".contains(c) {
+                c
+            } else {
+                '_'
+            }
+        })
+        .take(40)
+        .collect();
+    let name = if stem.is_empty() {
+        format!("backtest-{scenario}")
+    } else {
+        format!("backtest-{scenario}-{stem}")
+    };
+    Path::new("results").join(name)
+}
+
 /// `simulate backtest`: one run compared with a file of observations (`crate::backtest`).
 fn backtest(path: &Path, observed: &Path, output: &OutputArgs) -> anyhow::Result<()> {
     use crate::backtest::observed::{self, RunYears};
@@ -923,7 +949,7 @@ fn backtest(path: &Path, observed: &Path, output: &OutputArgs) -> anyhow::Result
     let dir = output
         .out
         .clone()
-        .unwrap_or_else(|| Path::new("results").join(format!("backtest-{}", scenario.name)));
+        .unwrap_or_else(|| default_backtest_dir(&scenario.name, observed));
     output::check_writable(&dir, output.force)?;
     let years = RunYears {
         start: scenario.start_year,

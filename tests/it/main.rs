@@ -10,4 +10,5 @@ mod golden;
 mod html;
 mod invalid;
 mod properties;
+mod readme;
 mod sweep;
