@@ -65,10 +65,7 @@ impl fmt::Display for ObservedErrors {
         } else {
             write!(f, "{} problem(s) in the observed file:", self.0.len())?;
         }
-        for problem in &self.0 {
-            write!(f, "\n  {problem}")?;
-        }
-        Ok(())
+        crate::data::write_grouped(f, &self.0)
     }
 }
 
@@ -489,6 +486,31 @@ mod tests {
         ] {
             assert!(err.contains(fragment), "missing {fragment:?} in\n{err}");
         }
+    }
+
+    /// One mistake repeated on many rows is one line, with the count and the first lines;
+    /// different mistakes stay apart, in order of first appearance.
+    #[test]
+    fn identical_problems_of_many_rows_are_grouped() {
+        let mut text = String::from("unit_id,year,variable,value\n");
+        for unit in [
+            "chengdu", "zigong", "luzhou", "deyang", "mianyang", "suining", "neijiang",
+        ] {
+            text.push_str(&format!("{unit},2014,population,1\n"));
+        }
+        text.push_str("chengdou,2016,population,1\n");
+        let err = check(&text).unwrap_err();
+        assert!(err.contains("8 problem(s) in the observed file"), "{err}");
+        assert!(
+            err.contains("obs.csv: 7 rows (lines 2, 3, 4, 5, 6, …): column `year`: 2014 is the run's start year"),
+            "{err}"
+        );
+        assert_eq!(err.matches("the run's start year").count(), 1, "{err}");
+        assert!(
+            err.contains("obs.csv:9: column `unit_id`: unknown unit id `chengdou`"),
+            "{err}"
+        );
+        assert_eq!(err.lines().count(), 3, "{err}");
     }
 
     #[test]

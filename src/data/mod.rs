@@ -331,11 +331,61 @@ pub struct DataErrors(pub Vec<DataProblem>);
 impl fmt::Display for DataErrors {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{} problem(s) in the input data:", self.0.len())?;
-        for problem in &self.0 {
-            write!(f, "\n  {problem}")?;
-        }
-        Ok(())
+        write_grouped(f, &self.0)
     }
+}
+
+/// Writes problems one per line (each on a new line, indented), in order of first appearance,
+/// with rows that share a file, column and message grouped into one line: `obs.csv: 88 rows
+/// (lines 2, 3, 4, 5, 6, …): column `year`: …`.
+pub fn write_grouped(f: &mut fmt::Formatter<'_>, problems: &[DataProblem]) -> fmt::Result {
+    // Group index by (file, column, message), in order of first appearance.
+    let mut groups: Vec<(&DataProblem, Vec<u64>)> = Vec::new();
+    let mut index: std::collections::HashMap<(&str, &str, &str), usize> =
+        std::collections::HashMap::new();
+    for problem in problems {
+        let key = (
+            problem.file.as_str(),
+            problem.column.as_str(),
+            problem.message.as_str(),
+        );
+        match index.get(&key) {
+            Some(&g) if problem.line > 0 => groups[g].1.push(problem.line),
+            _ => {
+                index.insert(key, groups.len());
+                groups.push((problem, vec![problem.line]));
+            }
+        }
+    }
+    const SHOWN_LINES: usize = 5;
+    for (problem, lines) in groups {
+        if lines.len() == 1 {
+            write!(f, "\n  {problem}")?;
+            continue;
+        }
+        let mut shown: Vec<String> = lines
+            .iter()
+            .take(SHOWN_LINES)
+            .map(ToString::to_string)
+            .collect();
+        if lines.len() > SHOWN_LINES {
+            shown.push("…".into());
+        }
+        let column = if problem.column.is_empty() {
+            String::new()
+        } else {
+            format!(" column `{}`:", problem.column)
+        };
+        write!(
+            f,
+            "\n  {}: {} rows (lines {}):{column} {}",
+            problem.file,
+            crate::scenario::thousands(lines.len()),
+            shown.join(", "),
+            problem.message
+        )?;
+    }
+    Ok(())
 }
 
 impl Dataset {

@@ -972,9 +972,10 @@ const CLI_CASES: &[CliCase] = &[
             ])
         },
         expected: &[
-            "obs.csv:2:",
-            "unknown unit id `nowhere`",
+            // The same mistake on every row is one line, not a hundred.
+            "obs.csv: 100 rows (lines 2, 3, 4, 5, 6, …): column `unit_id`: unknown unit id `nowhere`",
             "… and 9,900 more rows like these",
+            "!obs.csv:2:",
             "!obs.csv:102:",
         ],
     },
