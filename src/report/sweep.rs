@@ -15,8 +15,8 @@ use super::charts::{
 use super::ReportError;
 use crate::data::PlanRole;
 use crate::sweep::bands::BandMethod;
-use crate::sweep::estimators::{self, Bootstrap};
-use crate::sweep::run::{self, Design, Method, RunResult, Summary, Sweep};
+use crate::sweep::estimators;
+use crate::sweep::run::{self, Design, Method, Quantity, RunResult, Summary, Sweep};
 use crate::sweep::sampling::SaltelliDesign;
 
 fn write(
@@ -244,26 +244,31 @@ pub fn headline(sweep: &Sweep, design: &Design, summary: &Summary) -> Result<Str
         "\nOutputs over {} accepted runs: median (5th–95th percentile)",
         summary.accepted
     );
-    for row in &indices {
+    // Monte Carlo: one row per output, in order.
+    for (row, output) in indices.iter().zip(&sweep.outputs) {
         let number = |key: &str| row.get(key).and_then(|v| v.parse::<f64>().ok());
-        let (Some(output), Some(p5), Some(p50), Some(p95)) = (
-            row.get("output"),
-            number("p5"),
-            number("p50"),
-            number("p95"),
-        ) else {
+        let label = &output.label;
+        if let Quantity::TargetMet(_) = output.quantity {
+            let (Some(p), Some(low), Some(high)) = (
+                number("mean"),
+                number("wilson_lower"),
+                number("wilson_upper"),
+            ) else {
+                continue;
+            };
+            let _ = writeln!(
+                out,
+                "  {label:<32} P(met) {p:.2} ({low:.2}–{high:.2}, Wilson 95 %)"
+            );
+            continue;
+        }
+        let (Some(p5), Some(p50), Some(p95)) = (number("p5"), number("p50"), number("p95")) else {
             continue;
         };
-        let (scale, unit) = if output.starts_with("gdp") {
-            (1e8, "亿元")
-        } else if output.starts_with("population") || output.starts_with("urban") {
-            (1e4, "万")
-        } else {
-            (1.0, "")
-        };
+        let (scale, unit, decimals) = output_scale(output);
         let _ = writeln!(
             out,
-            "  {output:<32} {:>10.1}{unit} ({:.1}–{:.1})",
+            "  {label:<32} {:>10.decimals$}{unit} ({:.decimals$}–{:.decimals$})",
             p50 / scale,
             p5 / scale,
             p95 / scale
@@ -349,9 +354,8 @@ fn convergence(
                 rows: design.rows[..n * per_sample].to_vec(),
             };
             let values = &summary.outputs[k][..n * per_sample];
-            let indices =
-                estimators::sobol_indices(&subset, values, Bootstrap::with_seed(sweep.seed))
-                    .map_err(|err| ReportError::Sweep(err.to_string()))?;
+            let indices = run::sobol_or_zero(&subset, values, sweep.seed)
+                .map_err(|err| ReportError::Sweep(err.to_string()))?;
             for (i, factor) in sweep.factors.iter().enumerate() {
                 let _ = writeln!(
                     text,
@@ -383,7 +387,7 @@ fn convergence(
                     .iter()
                     .zip(&total)
                     .map(|(factor, values)| Series {
-                        label: parameter_label(factor.name),
+                        label: parameter_label(&factor.name),
                         years: sizes.iter().map(|&n| n as i32).collect(),
                         values: values.clone(),
                         dashed: false,
@@ -442,12 +446,28 @@ fn subtitle(sweep: &Sweep, runs: &str) -> String {
     )
 }
 
-/// Display divisor and unit of an output: 万人 for population, 亿元 for GDP.
+/// Display divisor and unit of an output: 万人 for people, 亿元 for GDP, 元 for GDP per
+/// head, a share for a target's indicator.
 fn output_unit(output: &run::Output) -> (f64, &'static str) {
-    if output.gdp {
-        (1e8, "亿元 100M yuan, 2014 prices")
-    } else {
-        (1e4, "万人 10k persons")
+    match output.quantity {
+        Quantity::Gdp => (1e8, "亿元 100M yuan, 2014 prices"),
+        Quantity::GdpPerHead => (1.0, "元/人 yuan per person, 2014 prices"),
+        Quantity::TargetMet(_) => (1.0, "达成 met = 1, 未达成 missed = 0"),
+        Quantity::Population | Quantity::UrbanPopulation | Quantity::NetMigration => {
+            (1e4, "万人 10k persons")
+        }
+    }
+}
+
+/// Display divisor, short unit and decimals of an output in tables and on the terminal.
+pub fn output_scale(output: &run::Output) -> (f64, &'static str, usize) {
+    match output.quantity {
+        Quantity::Gdp => (1e8, "亿元", 0),
+        Quantity::GdpPerHead => (1.0, "元", 0),
+        Quantity::TargetMet(_) => (1.0, "", 3),
+        Quantity::Population | Quantity::UrbanPopulation | Quantity::NetMigration => {
+            (1e4, "万人", 1)
+        }
     }
 }
 
@@ -618,10 +638,16 @@ fn parameter_label(name: &str) -> String {
 /// An output as a reader knows it, e.g. "2030 常住人口 population: 成都 Chengdu" or
 /// "… : 全区 plan area", with the sweep file's label for groups of units.
 fn output_title(sweep: &Sweep, output: &run::Output) -> String {
-    let quantity = if output.gdp {
-        "地区生产总值 GDP"
-    } else {
-        "常住人口 population"
+    let quantity = match output.quantity {
+        Quantity::Population => "常住人口 population",
+        Quantity::Gdp => "地区生产总值 GDP",
+        Quantity::GdpPerHead => "人均地区生产总值 GDP per head",
+        Quantity::UrbanPopulation => "城镇人口 urban population",
+        Quantity::NetMigration => "净迁入 net migration",
+        Quantity::TargetMet(_) => {
+            let id = output.label.trim_start_matches("target_met_");
+            return format!("{} 目标达成 target met: {id}", output.year);
+        }
     };
     let units = &sweep.data.units;
     let place = match output.units.as_slice() {
