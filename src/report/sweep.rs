@@ -12,6 +12,7 @@ use super::charts::{
     self, FanChart, FanPanel, IndexBars, IndexSeries, LineChart, Panel, ScatterChart, ScatterPoint,
     Series, TargetMarker,
 };
+use super::compare::field;
 use super::ReportError;
 use crate::data::PlanRole;
 use crate::sweep::bands::BandMethod;
@@ -35,7 +36,7 @@ fn write(
 pub fn samples_header(sweep: &Sweep) -> String {
     let mut out = String::from("sample");
     for factor in &sweep.factors {
-        let _ = write!(out, ",{}", factor.name);
+        let _ = write!(out, ",{}", field(&factor.name));
     }
     for output in &sweep.outputs {
         let _ = write!(out, ",{}", output.label);
@@ -107,9 +108,9 @@ pub fn write_all(
             .collect();
         let _ = writeln!(text, "{}", header.join(","));
         for row in &indices {
-            let cells: Vec<&str> = header
+            let cells: Vec<String> = header
                 .iter()
-                .map(|k| row.get(k).map_or("", String::as_str))
+                .map(|k| field(row.get(k).map_or("", String::as_str)))
                 .collect();
             let _ = writeln!(text, "{}", cells.join(","));
         }
@@ -187,7 +188,7 @@ pub fn write_all(
         "engine": { "name": env!("CARGO_PKG_NAME"), "version": env!("CARGO_PKG_VERSION") },
         "sweep": { "name": sweep.name, "sha256": sweep.source_hash, "seed": sweep.seed, "method": format!("{:?}", sweep.method) },
         "base_scenario": { "name": sweep.base.name, "sha256": sweep.base.source_hash },
-        "factors": sweep.factors.iter().map(|f| json!({ "name": f.name, "distribution": format!("{:?}", f.distribution) })).collect::<Vec<_>>(),
+        "factors": sweep.factors.iter().map(|f| factor_json(sweep, f)).collect::<Vec<_>>(),
         "outputs": sweep.outputs.iter().map(|o| o.label.clone()).collect::<Vec<_>>(),
         "runs": summary.runs,
         "rejected": rejected.iter().map(|(i, reason)| json!({ "sample": i, "reason": reason })).collect::<Vec<_>>(),
@@ -207,6 +208,24 @@ pub fn write_all(
         serde_json::to_string_pretty(&manifest).expect("JSON values always serialise") + "\n";
     write(dir, "manifest.json", text, &mut written)?;
     Ok(written)
+}
+
+/// A factor in manifest.json: its name and distribution and, for a lever factor, what it
+/// varies and the base scenario's levers it moves (a `*` name moves several).
+fn factor_json(sweep: &Sweep, factor: &run::Factor) -> serde_json::Value {
+    let mut value =
+        json!({ "name": factor.name, "distribution": format!("{:?}", factor.distribution) });
+    let (varies, policies) = match &factor.kind {
+        run::FactorKind::Parameter(_) => return value,
+        run::FactorKind::LeverYear { policies, .. } => ("start year", policies),
+        run::FactorKind::LeverStrength { policies } => ("strength", policies),
+    };
+    value["varies"] = json!(varies);
+    value["levers"] = json!(policies
+        .iter()
+        .map(|&p| sweep.base.policies[p].label.clone())
+        .collect::<Vec<_>>());
+    value
 }
 
 /// One row of `target_probabilities.csv`: the share of accepted runs meeting a target.
@@ -245,6 +264,13 @@ pub fn headline(sweep: &Sweep, design: &Design, summary: &Summary) -> Result<Str
         summary.accepted
     );
     // Monte Carlo: one row per output, in order.
+    let width = sweep
+        .outputs
+        .iter()
+        .map(|o| o.label.chars().count())
+        .max()
+        .unwrap_or(0)
+        .max(32);
     for (row, output) in indices.iter().zip(&sweep.outputs) {
         let number = |key: &str| row.get(key).and_then(|v| v.parse::<f64>().ok());
         let label = &output.label;
@@ -258,7 +284,7 @@ pub fn headline(sweep: &Sweep, design: &Design, summary: &Summary) -> Result<Str
             };
             let _ = writeln!(
                 out,
-                "  {label:<32} P(met) {p:.2} ({low:.2}–{high:.2}, Wilson 95 %)"
+                "  {label:<width$} P(met) {p:.2} ({low:.2}–{high:.2}, Wilson 95 %)"
             );
             continue;
         }
@@ -268,7 +294,7 @@ pub fn headline(sweep: &Sweep, design: &Design, summary: &Summary) -> Result<Str
         let (scale, unit, decimals) = output_scale(output);
         let _ = writeln!(
             out,
-            "  {label:<32} {:>10.decimals$}{unit} ({:.decimals$}–{:.decimals$})",
+            "  {label:<width$} {:>10.decimals$}{unit} ({:.decimals$}–{:.decimals$})",
             p50 / scale,
             p5 / scale,
             p95 / scale
@@ -360,7 +386,7 @@ fn convergence(
                 let _ = writeln!(
                     text,
                     "{},{},{n},{},{:.6},{:.6}",
-                    factor.name,
+                    field(&factor.name),
                     output.label,
                     n * per_sample,
                     indices.first_order[i].value,
@@ -452,7 +478,7 @@ fn output_unit(output: &run::Output) -> (f64, &'static str) {
     match output.quantity {
         Quantity::Gdp => (1e8, "亿元 100M yuan, 2014 prices"),
         Quantity::GdpPerHead => (1.0, "元/人 yuan per person, 2014 prices"),
-        Quantity::TargetMet(_) => (1.0, "达成 met = 1, 未达成 missed = 0"),
+        Quantity::TargetMet(_) => (1.0, "指标 indicator: 1 达成 met, 0 未达成 missed"),
         Quantity::Population | Quantity::UrbanPopulation | Quantity::NetMigration => {
             (1e4, "万人 10k persons")
         }
@@ -645,8 +671,26 @@ fn output_title(sweep: &Sweep, output: &run::Output) -> String {
         Quantity::UrbanPopulation => "城镇人口 urban population",
         Quantity::NetMigration => "净迁入 net migration",
         Quantity::TargetMet(_) => {
+            // "目标达成 target met: 乐山 Leshan 2020 中心城区人口 central-urban pop. ≥ 100 万"
             let id = output.label.trim_start_matches("target_met_");
-            return format!("{} 目标达成 target met: {id}", output.year);
+            let Some(target) = sweep.data.targets.iter().find(|t| t.target_id == id) else {
+                return format!("目标达成 target met: {id}");
+            };
+            let unit_id = target
+                .unit
+                .map_or("ALL".to_string(), |u| sweep.data.units[u].id.clone());
+            let label = super::html::scorecard::target_label(
+                &unit_id,
+                &target.indicator,
+                target.year,
+                &sweep.data,
+            );
+            let bound = if target.indicator == "urban_construction_land" {
+                format!("≤ {} km²", target.value)
+            } else {
+                format!("≥ {} 万", target.value / 1e4)
+            };
+            return format!("目标达成 target met: {label} {bound}");
         }
     };
     let units = &sweep.data.units;

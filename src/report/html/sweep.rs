@@ -85,7 +85,7 @@ pub fn write(
 
     if matches!(sweep.method, Method::MonteCarlo { .. }) {
         page.heading("结论 The answer: probability that each target is met");
-        page.paragraph("Share of accepted runs meeting each plan target, with a Wilson 95 % interval. Only parameter uncertainty is sampled: data and macro drivers are fixed. A run meets a central-urban target when its central estimate does (a share of its urban population, docs/TARGETS.md); the share's own range is not sampled.");
+        page.paragraph("Share of accepted runs meeting each plan target, with a Wilson 95 % interval. Only the sweep's factors are sampled (its parameters and, if it has any, its levers: their start year or strength): data and macro drivers are fixed. A run meets a central-urban target when its central estimate does (a share of its urban population, docs/TARGETS.md); the share's own range is not sampled.");
         page.table(&probability_table(probabilities, sweep));
         page.charts(dir, written)?;
         page.heading("主要表格 Key tables");
