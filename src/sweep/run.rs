@@ -424,29 +424,25 @@ fn lever_factors(
         let dist_at = index.key(at, aspect).unwrap_or(at);
         let dist_field = format!("{field}.{aspect}");
         let distribution = file.resolve();
-        let checked = distribution.check().map_err(|err| {
+        let checked = distribution.check();
+        if let Err(err) = &checked {
             problem(dist_at, &dist_field, format!("`{}`: {err}", lever.name));
-        });
+        }
         let Some(base) = base else {
             continue;
         };
         let labels = || base.policies.iter().map(|p| p.label.as_str());
-        let (policies, name) = match lever.name.strip_suffix('*') {
-            Some(prefix) => (
-                labels()
-                    .enumerate()
-                    .filter(|(_, label)| label.starts_with(prefix))
-                    .map(|(i, _)| i)
-                    .collect::<Vec<_>>(),
-                lever.name.as_str(),
-            ),
-            None => (
-                labels()
-                    .position(|label| label == lever.name)
-                    .into_iter()
-                    .collect(),
-                lever.name.as_str(),
-            ),
+        let name = lever.name.as_str();
+        let policies: Vec<usize> = match name.strip_suffix('*') {
+            Some(prefix) => labels()
+                .enumerate()
+                .filter(|(_, label)| label.starts_with(prefix))
+                .map(|(i, _)| i)
+                .collect(),
+            None => labels()
+                .position(|label| label == name)
+                .into_iter()
+                .collect(),
         };
         if policies.is_empty() {
             // Candidates: every name, and `<head>-*` for names with a `-`.

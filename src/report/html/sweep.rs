@@ -91,7 +91,7 @@ pub fn write(
         page.heading("主要表格 Key tables");
         page.table(&quantile_table(indices, sweep));
     } else {
-        page.heading("结论 The answer: which parameters matter");
+        page.heading("结论 The answer: which parameters and levers matter");
         page.paragraph(&ranking_sentence(indices, sweep));
         page.table(&indices_table(indices, sweep));
         page.charts(dir, written)?;
@@ -270,7 +270,7 @@ fn ranking_sentence(rows: &[BTreeMap<&'static str, String>], sweep: &Sweep) -> S
         _ => "A swing is the change in the output when the parameter moves from its 5th to its 95th percentile, the others at their medians.",
     };
     format!(
-        "The parameter that moves each output most — {}. {note}",
+        "The factor (parameter or lever) that moves each output most — {}. {note}",
         parts.join(" · ")
     )
 }
