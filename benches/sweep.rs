@@ -58,7 +58,7 @@ fn sweep_benches(c: &mut Criterion) {
     let indices: Vec<usize> = sweep
         .factors
         .iter()
-        .map(|f| spec_index(f.name).expect("a parameter"))
+        .map(|f| spec_index(&f.name).expect("a parameter"))
         .collect();
     let scenarios: Vec<Scenario> = (0..rows)
         .map(|i| {

@@ -773,7 +773,7 @@ fn finish_sweep(
     if summary.runs > 0 && summary.rejected.len() == summary.runs {
         let (first, reason) = &summary.rejected[0];
         return Err(CliError::BadInput(format!(
-            "{}: all {} draws were rejected (first: sample {first}: {reason}); nothing was written. Narrow the parameter distributions towards the defaults of docs/MODEL.md",
+            "{}: all {} draws were rejected (first: sample {first}: {reason}); nothing was written. Narrow the parameter distributions towards the defaults of docs/MODEL.md (and lever strengths towards 1)",
             sweep.source.display(),
             summary.runs,
         ))
@@ -783,7 +783,7 @@ fn finish_sweep(
     if needs_all && !summary.rejected.is_empty() {
         let (first, reason) = &summary.rejected[0];
         return Err(CliError::BadInput(format!(
-            "{}: {} of {} draws were rejected (first: sample {first}: {reason}); {:?} needs every run, so narrow the parameter ranges",
+            "{}: {} of {} draws were rejected (first: sample {first}: {reason}); {:?} needs every run, so narrow the parameter ranges (or lever strengths)",
             sweep.source.display(),
             summary.rejected.len(),
             summary.runs,

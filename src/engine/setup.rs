@@ -284,6 +284,10 @@ pub struct Warm {
     utility_without_amenity: DVector<f64>,
     guess: calibration::Guess,
     preconditioner: Option<calibration::Preconditioner>,
+    /// The base calibration itself, cold-started: a run with the base's parameters, years and
+    /// macro paths has the same calibration inputs whatever its levers (calibration sees the
+    /// status quo), so it takes this instead of calibrating again.
+    calibrated: Calibrated,
 }
 
 impl Warm {
@@ -332,6 +336,7 @@ impl Warm {
                 })
                 .collect(),
             travel,
+            calibrated: built.prepared.calibration.clone(),
             utility_without_amenity: built.utility_without_amenity,
             preconditioner: built.preconditioner,
             guess: calibration::Guess {
@@ -344,6 +349,13 @@ impl Warm {
 
     fn same_years(&self, scenario: &Scenario) -> bool {
         self.start_year == scenario.start_year && self.end_year == scenario.end_year
+    }
+
+    /// The base calibration, for a run whose calibration inputs are the base's: the same
+    /// parameters, years and macro paths (levers never reach the calibration).
+    fn calibration_for(&self, scenario: &Scenario) -> Option<&Calibrated> {
+        (self.params == scenario.params && self.drivers_for(scenario).is_some())
+            .then_some(&self.calibrated)
     }
 
     fn drivers_for(&self, scenario: &Scenario) -> Option<&Drivers> {
@@ -664,15 +676,21 @@ fn build(
         params.epsilon() * base_state.expected_real_income[j].ln()
             + params.lambda() * population[j].ln()
     });
-    let guess = warm.map(|w| w.guess_for(&utility_without_amenity));
-    let calibrated = calibration::calibrate_from(
-        &start_kernel,
-        &utility_without_amenity,
-        &population,
-        &targets,
-        guess.as_ref(),
-        warm.and_then(|w| w.preconditioner.as_ref()),
-    )?;
+    let calibrated = match warm.and_then(|w| w.calibration_for(scenario)) {
+        // Inputs equal to the base's: its cold-started solution is what this run would find.
+        Some(calibrated) => calibrated.clone(),
+        None => {
+            let guess = warm.map(|w| w.guess_for(&utility_without_amenity));
+            calibration::calibrate_from(
+                &start_kernel,
+                &utility_without_amenity,
+                &population,
+                &targets,
+                guess.as_ref(),
+                warm.and_then(|w| w.preconditioner.as_ref()),
+            )?
+        }
+    };
     let preconditioner = if keep_preconditioner {
         calibration::Preconditioner::at(
             &start_kernel,
@@ -762,7 +780,7 @@ fn build(
                 for i in 0..n {
                     growth[i + 1] = macro_year.per_head[province_index[i]] + unit_trend[i] * decay;
                 }
-                for named in &scenario.policies {
+                for named in scenario.policies.iter().filter(|p| p.is_active()) {
                     if let Policy::ProductivityShift {
                         units,
                         growth: shift,
@@ -771,6 +789,8 @@ fn build(
                     } = &named.policy
                     {
                         if (*from_year..=*to_year).contains(&year) {
+                            // Strength m: m × the shift (× 1 exactly as written).
+                            let shift = shift * named.strength;
                             for &unit in units {
                                 growth[unit + 1] += shift;
                             }
@@ -793,7 +813,7 @@ fn build(
         };
         amenity_shift.fill(0.0);
         caps.fill(f64::INFINITY);
-        for named in &scenario.policies {
+        for named in scenario.policies.iter().filter(|p| p.is_active()) {
             match &named.policy {
                 Policy::AmenityShift {
                     units,
@@ -801,6 +821,8 @@ fn build(
                     from_year,
                     to_year,
                 } if (*from_year..=*to_year).contains(&year) => {
+                    // Strength m: m × Δa.
+                    let delta = delta * named.strength;
                     for &unit in units {
                         amenity_shift[unit + 1] += delta;
                     }
@@ -810,6 +832,9 @@ fn build(
                     unit,
                     km2,
                 } if *from <= year => {
+                    // Strength m scales the cap's tightness: km²/m (m = 1 as written, m = 2
+                    // half the land, m → 0 no cap; m = 0 is off).
+                    let km2 = km2 / named.strength;
                     caps[unit + 1] = km2 * 1e6 / params.land_per_person_m2();
                 }
                 _ => {}
@@ -901,12 +926,16 @@ fn same_matrix(a: &DMatrix<f64>, b: &DMatrix<f64>) -> bool {
 fn costs_change_in(data: &Dataset, scenario: &Scenario, year: i32) -> bool {
     year == scenario.start_year
         || data.transport_links.iter().any(|l| l.from_year == year)
-        || scenario.policies.iter().any(|named| match named.policy {
-            Policy::TravelTime { year: from, .. }
-            | Policy::HukouWedge { year: from, .. }
-            | Policy::BorderPenalty { year: from, .. } => from == year,
-            _ => false,
-        })
+        || scenario
+            .policies
+            .iter()
+            .filter(|p| p.is_active())
+            .any(|named| match named.policy {
+                Policy::TravelTime { year: from, .. }
+                | Policy::HukouWedge { year: from, .. }
+                | Policy::BorderPenalty { year: from, .. } => from == year,
+                _ => false,
+            })
 }
 
 /// Travel times of the years when costs can change (one matrix shared while unchanged), and of
@@ -1014,7 +1043,8 @@ fn travel_in(
     if !with_policies {
         return travel;
     }
-    for named in &scenario.policies {
+    for named in scenario.policies.iter().filter(|p| p.is_active()) {
+        let m = named.strength;
         if let Policy::TravelTime {
             year: from,
             from: a,
@@ -1035,9 +1065,14 @@ fn travel_in(
                 }
             }
             for (i, j) in pairs {
+                // Strength m interpolates geometrically from the time in force (m = 0) to
+                // the lever's (m = 1): factor f → f^m, hours h → current·(h/current)^m.
+                let current = travel[(i, j)];
                 let new = match time {
-                    TimeChange::Hours(hours) => *hours,
-                    TimeChange::Factor(factor) => travel[(i, j)] * factor,
+                    TimeChange::Hours(hours) if m == 1.0 => *hours,
+                    TimeChange::Hours(hours) => current * (hours / current).powf(m),
+                    TimeChange::Factor(factor) if m == 1.0 => current * factor,
+                    TimeChange::Factor(factor) => current * factor.powf(m),
                 };
                 travel[(i, j)] = new;
                 travel[(j, i)] = new;
@@ -1061,7 +1096,7 @@ fn wedges_in(
     if !with_policies {
         return Ok((wedge, border_penalty));
     }
-    for named in &scenario.policies {
+    for named in scenario.policies.iter().filter(|p| p.is_active()) {
         match &named.policy {
             Policy::HukouWedge {
                 year: from,
@@ -1069,7 +1104,7 @@ fn wedges_in(
                 adjust,
             } if *from <= year => {
                 for &unit in units {
-                    let value = adjust.apply(wedge[unit + 1]);
+                    let value = adjust.apply_scaled(wedge[unit + 1], named.strength);
                     if !(0.0..=0.95).contains(&value) {
                         return Err(SetupError::WedgeOutOfRange {
                             label: named.label.clone(),
@@ -1082,7 +1117,7 @@ fn wedges_in(
                 }
             }
             Policy::BorderPenalty { year: from, adjust } if *from <= year => {
-                border_penalty = adjust.apply(border_penalty);
+                border_penalty = adjust.apply_scaled(border_penalty, named.strength);
                 if border_penalty < 0.0 {
                     return Err(SetupError::BorderOutOfRange {
                         label: named.label.clone(),
@@ -1720,6 +1755,7 @@ mod tests {
         );
         let scenario = Scenario {
             policies: vec![crate::scenario::NamedPolicy {
+                strength: 1.0,
                 label: "corridor".into(),
                 policy: Policy::TravelTime {
                     year: 2020,
@@ -1883,10 +1919,10 @@ mod tests {
         let derived = DataDerived::new(&data);
         let base = Scenario::default_for_tests();
         let warm = Warm::new(&data, &derived, &base).unwrap();
-        // The base itself: the very same run.
+        // The base itself: the very same run, its calibration taken as it is.
         let cold = prepare_with(&data, &derived, &base).unwrap();
         let hot = prepare_warm(&data, &derived, &warm, &base).unwrap();
-        assert_eq!(hot.calibration.rounds, 1);
+        assert_eq!(hot.calibration, cold.calibration);
         assert_eq!(hot.structure, cold.structure);
         assert_eq!(max_relative_difference(&cold, &hot), 0.0);
         // Variants that touch each shared part: the shared parts are used only where equal, so
@@ -1914,6 +1950,7 @@ mod tests {
             Scenario {
                 policies: vec![crate::scenario::NamedPolicy {
                     label: "rail".into(),
+                    strength: 1.0,
                     policy: Policy::TravelTime {
                         year: 2020,
                         from: vec![chengdu],
@@ -1937,7 +1974,14 @@ mod tests {
         for scenario in &variants {
             let cold = prepare_with(&data, &derived, scenario).unwrap();
             let hot = prepare_warm(&data, &derived, &warm, scenario).unwrap();
-            assert!(hot.calibration.rounds < cold.calibration.rounds);
+            if scenario.params == base.params && scenario.macro_paths == base.macro_paths {
+                // Levers only: the calibration inputs are the base's, so is the calibration,
+                // and the run is the cold one bit for bit.
+                assert_eq!(hot.calibration, cold.calibration);
+                assert_eq!(max_relative_difference(&cold, &hot), 0.0);
+            } else {
+                assert!(hot.calibration.rounds < cold.calibration.rounds);
+            }
             for (a, b) in cold.settings.iter().zip(&hot.settings) {
                 assert_eq!(a.travel_hours, b.travel_hours);
                 assert_eq!(a.access, b.access);

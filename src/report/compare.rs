@@ -57,8 +57,8 @@ pub fn write_all(comparison: &Comparison<'_>, dir: &Path) -> Result<Vec<String>,
     Ok(written)
 }
 
-/// Quotes a CSV field when needed (policy descriptions hold commas).
-fn field(text: &str) -> String {
+/// Quotes a CSV field when needed (policy descriptions and lever names may hold commas).
+pub(super) fn field(text: &str) -> String {
     if text.contains([',', '"', '\n']) {
         format!("\"{}\"", text.replace('"', "\"\""))
     } else {

@@ -12,11 +12,12 @@ use super::charts::{
     self, FanChart, FanPanel, IndexBars, IndexSeries, LineChart, Panel, ScatterChart, ScatterPoint,
     Series, TargetMarker,
 };
+use super::compare::field;
 use super::ReportError;
 use crate::data::PlanRole;
 use crate::sweep::bands::BandMethod;
-use crate::sweep::estimators::{self, Bootstrap};
-use crate::sweep::run::{self, Design, Method, RunResult, Summary, Sweep};
+use crate::sweep::estimators;
+use crate::sweep::run::{self, Design, Method, Quantity, RunResult, Summary, Sweep};
 use crate::sweep::sampling::SaltelliDesign;
 
 fn write(
@@ -35,7 +36,7 @@ fn write(
 pub fn samples_header(sweep: &Sweep) -> String {
     let mut out = String::from("sample");
     for factor in &sweep.factors {
-        let _ = write!(out, ",{}", factor.name);
+        let _ = write!(out, ",{}", field(&factor.name));
     }
     for output in &sweep.outputs {
         let _ = write!(out, ",{}", output.label);
@@ -107,9 +108,9 @@ pub fn write_all(
             .collect();
         let _ = writeln!(text, "{}", header.join(","));
         for row in &indices {
-            let cells: Vec<&str> = header
+            let cells: Vec<String> = header
                 .iter()
-                .map(|k| row.get(k).map_or("", String::as_str))
+                .map(|k| field(row.get(k).map_or("", String::as_str)))
                 .collect();
             let _ = writeln!(text, "{}", cells.join(","));
         }
@@ -187,7 +188,7 @@ pub fn write_all(
         "engine": { "name": env!("CARGO_PKG_NAME"), "version": env!("CARGO_PKG_VERSION") },
         "sweep": { "name": sweep.name, "sha256": sweep.source_hash, "seed": sweep.seed, "method": format!("{:?}", sweep.method) },
         "base_scenario": { "name": sweep.base.name, "sha256": sweep.base.source_hash },
-        "factors": sweep.factors.iter().map(|f| json!({ "name": f.name, "distribution": format!("{:?}", f.distribution) })).collect::<Vec<_>>(),
+        "factors": sweep.factors.iter().map(|f| factor_json(sweep, f)).collect::<Vec<_>>(),
         "outputs": sweep.outputs.iter().map(|o| o.label.clone()).collect::<Vec<_>>(),
         "runs": summary.runs,
         "rejected": rejected.iter().map(|(i, reason)| json!({ "sample": i, "reason": reason })).collect::<Vec<_>>(),
@@ -207,6 +208,24 @@ pub fn write_all(
         serde_json::to_string_pretty(&manifest).expect("JSON values always serialise") + "\n";
     write(dir, "manifest.json", text, &mut written)?;
     Ok(written)
+}
+
+/// A factor in manifest.json: its name and distribution and, for a lever factor, what it
+/// varies and the base scenario's levers it moves (a `*` name moves several).
+fn factor_json(sweep: &Sweep, factor: &run::Factor) -> serde_json::Value {
+    let mut value =
+        json!({ "name": factor.name, "distribution": format!("{:?}", factor.distribution) });
+    let (varies, policies) = match &factor.kind {
+        run::FactorKind::Parameter(_) => return value,
+        run::FactorKind::LeverYear { policies, .. } => ("start year", policies),
+        run::FactorKind::LeverStrength { policies } => ("strength", policies),
+    };
+    value["varies"] = json!(varies);
+    value["levers"] = json!(policies
+        .iter()
+        .map(|&p| sweep.base.policies[p].label.clone())
+        .collect::<Vec<_>>());
+    value
 }
 
 /// One row of `target_probabilities.csv`: the share of accepted runs meeting a target.
@@ -244,26 +263,38 @@ pub fn headline(sweep: &Sweep, design: &Design, summary: &Summary) -> Result<Str
         "\nOutputs over {} accepted runs: median (5th–95th percentile)",
         summary.accepted
     );
-    for row in &indices {
+    // Monte Carlo: one row per output, in order.
+    let width = sweep
+        .outputs
+        .iter()
+        .map(|o| o.label.chars().count())
+        .max()
+        .unwrap_or(0)
+        .max(32);
+    for (row, output) in indices.iter().zip(&sweep.outputs) {
         let number = |key: &str| row.get(key).and_then(|v| v.parse::<f64>().ok());
-        let (Some(output), Some(p5), Some(p50), Some(p95)) = (
-            row.get("output"),
-            number("p5"),
-            number("p50"),
-            number("p95"),
-        ) else {
+        let label = &output.label;
+        if let Quantity::TargetMet(_) = output.quantity {
+            let (Some(p), Some(low), Some(high)) = (
+                number("mean"),
+                number("wilson_lower"),
+                number("wilson_upper"),
+            ) else {
+                continue;
+            };
+            let _ = writeln!(
+                out,
+                "  {label:<width$} P(met) {p:.2} ({low:.2}–{high:.2}, Wilson 95 %)"
+            );
+            continue;
+        }
+        let (Some(p5), Some(p50), Some(p95)) = (number("p5"), number("p50"), number("p95")) else {
             continue;
         };
-        let (scale, unit) = if output.starts_with("gdp") {
-            (1e8, "亿元")
-        } else if output.starts_with("population") || output.starts_with("urban") {
-            (1e4, "万")
-        } else {
-            (1.0, "")
-        };
+        let (scale, unit, decimals) = output_scale(output);
         let _ = writeln!(
             out,
-            "  {output:<32} {:>10.1}{unit} ({:.1}–{:.1})",
+            "  {label:<width$} {:>10.decimals$}{unit} ({:.decimals$}–{:.decimals$})",
             p50 / scale,
             p5 / scale,
             p95 / scale
@@ -349,14 +380,13 @@ fn convergence(
                 rows: design.rows[..n * per_sample].to_vec(),
             };
             let values = &summary.outputs[k][..n * per_sample];
-            let indices =
-                estimators::sobol_indices(&subset, values, Bootstrap::with_seed(sweep.seed))
-                    .map_err(|err| ReportError::Sweep(err.to_string()))?;
+            let indices = run::sobol_or_zero(&subset, values, sweep.seed)
+                .map_err(|err| ReportError::Sweep(err.to_string()))?;
             for (i, factor) in sweep.factors.iter().enumerate() {
                 let _ = writeln!(
                     text,
                     "{},{},{n},{},{:.6},{:.6}",
-                    factor.name,
+                    field(&factor.name),
                     output.label,
                     n * per_sample,
                     indices.first_order[i].value,
@@ -383,7 +413,7 @@ fn convergence(
                     .iter()
                     .zip(&total)
                     .map(|(factor, values)| Series {
-                        label: parameter_label(factor.name),
+                        label: parameter_label(&factor.name),
                         years: sizes.iter().map(|&n| n as i32).collect(),
                         values: values.clone(),
                         dashed: false,
@@ -442,12 +472,28 @@ fn subtitle(sweep: &Sweep, runs: &str) -> String {
     )
 }
 
-/// Display divisor and unit of an output: 万人 for population, 亿元 for GDP.
+/// Display divisor and unit of an output: 万人 for people, 亿元 for GDP, 元 for GDP per
+/// head, a share for a target's indicator.
 fn output_unit(output: &run::Output) -> (f64, &'static str) {
-    if output.gdp {
-        (1e8, "亿元 100M yuan, 2014 prices")
-    } else {
-        (1e4, "万人 10k persons")
+    match output.quantity {
+        Quantity::Gdp => (1e8, "亿元 100M yuan, 2014 prices"),
+        Quantity::GdpPerHead => (1.0, "元/人 yuan per person, 2014 prices"),
+        Quantity::TargetMet(_) => (1.0, "指标 indicator: 1 达成 met, 0 未达成 missed"),
+        Quantity::Population | Quantity::UrbanPopulation | Quantity::NetMigration => {
+            (1e4, "万人 10k persons")
+        }
+    }
+}
+
+/// Display divisor, short unit and decimals of an output in tables and on the terminal.
+pub fn output_scale(output: &run::Output) -> (f64, &'static str, usize) {
+    match output.quantity {
+        Quantity::Gdp => (1e8, "亿元", 0),
+        Quantity::GdpPerHead => (1.0, "元", 0),
+        Quantity::TargetMet(_) => (1.0, "", 3),
+        Quantity::Population | Quantity::UrbanPopulation | Quantity::NetMigration => {
+            (1e4, "万人", 1)
+        }
     }
 }
 
@@ -618,10 +664,34 @@ fn parameter_label(name: &str) -> String {
 /// An output as a reader knows it, e.g. "2030 常住人口 population: 成都 Chengdu" or
 /// "… : 全区 plan area", with the sweep file's label for groups of units.
 fn output_title(sweep: &Sweep, output: &run::Output) -> String {
-    let quantity = if output.gdp {
-        "地区生产总值 GDP"
-    } else {
-        "常住人口 population"
+    let quantity = match output.quantity {
+        Quantity::Population => "常住人口 population",
+        Quantity::Gdp => "地区生产总值 GDP",
+        Quantity::GdpPerHead => "人均地区生产总值 GDP per head",
+        Quantity::UrbanPopulation => "城镇人口 urban population",
+        Quantity::NetMigration => "净迁入 net migration",
+        Quantity::TargetMet(_) => {
+            // "目标达成 target met: 乐山 Leshan 2020 中心城区人口 central-urban pop. ≥ 100 万"
+            let id = output.label.trim_start_matches("target_met_");
+            let Some(target) = sweep.data.targets.iter().find(|t| t.target_id == id) else {
+                return format!("目标达成 target met: {id}");
+            };
+            let unit_id = target
+                .unit
+                .map_or("ALL".to_string(), |u| sweep.data.units[u].id.clone());
+            let label = super::html::scorecard::target_label(
+                &unit_id,
+                &target.indicator,
+                target.year,
+                &sweep.data,
+            );
+            let bound = if target.indicator == "urban_construction_land" {
+                format!("≤ {} km²", target.value)
+            } else {
+                format!("≥ {} 万", target.value / 1e4)
+            };
+            return format!("目标达成 target met: {label} {bound}");
+        }
     };
     let units = &sweep.data.units;
     let place = match output.units.as_slice() {

@@ -344,6 +344,19 @@ impl Adjust {
             Adjust::Change(delta) => current + delta,
         }
     }
+
+    /// [`apply`](Adjust::apply) with the change from `current` scaled by `strength` (a sweep's
+    /// lever strength): `Change(δ)` moves by m·δ, `Set(v)` to current + m·(v − current). At
+    /// m = 1 exactly what `apply` gives, at m = 0 `current`.
+    pub fn apply_scaled(self, current: f64, strength: f64) -> f64 {
+        if strength == 1.0 {
+            return self.apply(current);
+        }
+        match self {
+            Adjust::Set(value) => current + strength * (value - current),
+            Adjust::Change(delta) => current + strength * delta,
+        }
+    }
 }
 
 /// A validated, dated policy lever (units as indices into the dataset's units).
@@ -392,11 +405,72 @@ pub enum TimeChange {
     Factor(f64),
 }
 
-/// A named lever: the label (from `name:` or generated) and what it does.
+/// A named lever: the label (from `name:` or generated), what it does and how strongly.
 #[derive(Debug, Clone, PartialEq)]
 pub struct NamedPolicy {
     pub label: String,
     pub policy: Policy,
+    /// Multiplier m of the lever's change from the status quo: 1 as written (every scenario
+    /// file), 0 off, 0.5 half as strong. Only sweeps (`levers:` with `strength:`) set another
+    /// value; `engine::setup` applies it where it applies the lever (docs/SCENARIOS.md,
+    /// *Sweeping levers*).
+    pub strength: f64,
+}
+
+impl NamedPolicy {
+    /// A lever as written (strength 1).
+    pub fn new(label: String, policy: Policy) -> NamedPolicy {
+        NamedPolicy {
+            label,
+            policy,
+            strength: 1.0,
+        }
+    }
+
+    /// Whether the lever acts at all (strength 0 switches it off: the run is the scenario
+    /// without it, bit for bit).
+    pub fn is_active(&self) -> bool {
+        self.strength != 0.0
+    }
+}
+
+impl Policy {
+    /// The first year the lever acts (`year`, or `from_year`).
+    pub fn start_year(&self) -> i32 {
+        match self {
+            Policy::TravelTime { year, .. }
+            | Policy::HukouWedge { year, .. }
+            | Policy::LandCap { year, .. }
+            | Policy::BorderPenalty { year, .. } => *year,
+            Policy::ProductivityShift { from_year, .. }
+            | Policy::AmenityShift { from_year, .. } => *from_year,
+        }
+    }
+
+    /// Moves the lever `by` years: `year`, or `from_year` and `to_year` together. A `to_year`
+    /// at or after `end_year` (a lever that runs to the end of the horizon) stays at
+    /// `end_year`: it keeps running to the end.
+    pub fn shift_years(&mut self, by: i32, end_year: i32) {
+        match self {
+            Policy::TravelTime { year, .. }
+            | Policy::HukouWedge { year, .. }
+            | Policy::LandCap { year, .. }
+            | Policy::BorderPenalty { year, .. } => *year += by,
+            Policy::ProductivityShift {
+                from_year, to_year, ..
+            }
+            | Policy::AmenityShift {
+                from_year, to_year, ..
+            } => {
+                *from_year += by;
+                *to_year = if *to_year >= end_year {
+                    end_year
+                } else {
+                    (*to_year + by).min(end_year)
+                };
+            }
+        }
+    }
 }
 
 /// A validated macro path: years [from, to] of one region's indicator take `value`.
@@ -1572,7 +1646,7 @@ impl PolicyChecker<'_, '_> {
             return None;
         }
         let label = name.unwrap_or_else(|| format!("{kind}#{index}"));
-        Some(NamedPolicy { label, policy })
+        Some(NamedPolicy::new(label, policy))
     }
 }
 
@@ -1818,7 +1892,7 @@ mod tests {
             r#"(name: "x", policies: [TravelTime(name: "成渝中线", year: 2028, from: ["chengdu"], to: ["@chongqing_core"], hours: 0.83)])"#,
         )
         .unwrap();
-        let NamedPolicy { label, policy } = &scenario.policies[0];
+        let NamedPolicy { label, policy, .. } = &scenario.policies[0];
         assert_eq!(label, "成渝中线");
         match policy {
             Policy::TravelTime { from, to, .. } => assert_eq!((from.len(), to.len()), (1, 9)),

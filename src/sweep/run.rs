@@ -45,6 +45,31 @@ pub enum OutputFile {
     Population { unit: String, year: i32 },
     /// GDP of a unit or group in a year, yuan at 2014 prices.
     Gdp { unit: String, year: i32 },
+    /// GDP per head of a unit or group in a year (sum of GDP / sum of population), yuan per
+    /// person at 2014 prices.
+    GdpPerHead { unit: String, year: i32 },
+    /// Urban population of a unit or group in a year, persons.
+    UrbanPopulation { unit: String, year: i32 },
+    /// Net migration into a unit or group during a year (arrivals − departures; moves between
+    /// the group's own units cancel), persons.
+    NetMigration { unit: String, year: i32 },
+    /// 1 when a regional-centre target (`target_id` of data/plan_targets.csv) is met at the
+    /// central estimate, else 0: its mean over a Monte Carlo sweep is P(met).
+    TargetMet { target: String },
+}
+
+/// `(name: "成渝中线", year: Discrete(levels: [2026, 2028]))` or `(name: "户籍-*", strength:
+/// Uniform(lo: 0.25, hi: 1.0))`: one lever factor, a lever of the base scenario (by its
+/// `name:`; a trailing `*` takes every lever whose name starts with what comes before it,
+/// moved together) with exactly one of its start year or its strength varied.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct LeverFile {
+    pub name: String,
+    #[serde(default)]
+    pub year: Option<DistributionFile>,
+    #[serde(default)]
+    pub strength: Option<DistributionFile>,
 }
 
 /// `(name: "epsilon", distribution: Uniform(lo: 1.0, hi: 4.0))`; without a distribution, the
@@ -97,24 +122,72 @@ pub struct SweepFile {
     pub method: Method,
     #[serde(default)]
     pub seed: Option<u64>,
+    /// May be empty (or absent) when `levers` is not.
+    #[serde(default)]
     pub parameters: Vec<ParameterFile>,
+    #[serde(default)]
+    pub levers: Vec<LeverFile>,
     pub outputs: Vec<OutputFile>,
 }
 
-/// One varied parameter, resolved.
+/// One varied factor (a parameter or a lever), resolved: a column of the design.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Factor {
-    pub name: &'static str,
+    /// How files name it: the parameter's name (`epsilon`), or `lever <name> year` /
+    /// `lever <name> strength` (`<name>` as written in the sweep file, `*` included).
+    pub name: String,
+    pub kind: FactorKind,
     pub distribution: Distribution,
+}
+
+/// What a factor's value sets.
+#[derive(Debug, Clone, PartialEq)]
+pub enum FactorKind {
+    /// A model parameter (its index in `SPECS`).
+    Parameter(usize),
+    /// The start year of the base's levers at these positions of `base.policies`, rounded to a
+    /// whole year: the value is the new start year of the earliest of them (`first`, its
+    /// year as written); every one moves by the same number of years.
+    LeverYear { policies: Vec<usize>, first: i32 },
+    /// The strength of the base's levers at these positions of `base.policies`
+    /// ([`NamedPolicy::strength`](crate::scenario::NamedPolicy::strength)).
+    LeverStrength { policies: Vec<usize> },
 }
 
 /// One output, resolved to unit indices.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Output {
     pub label: String,
-    pub gdp: bool,
+    pub quantity: Quantity,
     pub units: Vec<usize>,
     pub year: i32,
+}
+
+/// What an output measures (see [`OutputFile`]).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Quantity {
+    Population,
+    Gdp,
+    GdpPerHead,
+    UrbanPopulation,
+    NetMigration,
+    /// Met (1) or not (0) at the central estimate: the regional-centre target at this
+    /// position of `targets::score`.
+    TargetMet(usize),
+}
+
+impl Quantity {
+    /// The label's first part: `population_chengdu_2030`, `target_met_<id>`.
+    fn prefix(self) -> &'static str {
+        match self {
+            Quantity::Population => "population",
+            Quantity::Gdp => "gdp",
+            Quantity::GdpPerHead => "gdp_per_head",
+            Quantity::UrbanPopulation => "urban_population",
+            Quantity::NetMigration => "net_migration",
+            Quantity::TargetMet(_) => "target_met",
+        }
+    }
 }
 
 /// A validated sweep.
@@ -279,6 +352,257 @@ fn sweep_problem(
     }
 }
 
+impl DistributionFile {
+    /// The distribution it writes (not yet checked).
+    pub fn resolve(self) -> Distribution {
+        match self {
+            DistributionFile::Uniform { lo, hi } => Distribution::Uniform { lo, hi },
+            DistributionFile::LogUniform { lo, hi } => Distribution::LogUniform { lo, hi },
+            DistributionFile::Normal {
+                mean,
+                sd,
+                lower,
+                upper,
+            } => Distribution::Normal {
+                mean,
+                sd,
+                lower,
+                upper,
+            },
+            DistributionFile::Triangular { lo, mode, hi } => {
+                Distribution::Triangular { lo, mode, hi }
+            }
+            DistributionFile::Discrete { levels } => Distribution::Discrete(levels),
+        }
+    }
+}
+
+/// Smallest and largest value a (checked) distribution can draw; an untruncated normal
+/// reaches ±∞.
+fn support(distribution: &Distribution) -> (f64, f64) {
+    match distribution {
+        Distribution::Normal { lower, upper, .. } => (
+            lower.unwrap_or(f64::NEG_INFINITY),
+            upper.unwrap_or(f64::INFINITY),
+        ),
+        other => (other.quantile(0.0), other.quantile(1.0)),
+    }
+}
+
+/// The lever factors of a sweep file, in file order, checked against the base scenario's
+/// levers (when it loaded): known names, exactly one of `year:` and `strength:`, each lever
+/// varied at most once per aspect, years inside the horizon, strengths at or above 0.
+fn lever_factors(
+    levers: &[LeverFile],
+    base: Option<&Scenario>,
+    index: &Index<'_>,
+    levers_at: usize,
+    problem: &mut impl FnMut(usize, &str, String),
+) -> Vec<Factor> {
+    let mut factors: Vec<Factor> = Vec::new();
+    // (policy, is year) → the factor that varies it.
+    let mut taken: BTreeMap<(usize, bool), String> = BTreeMap::new();
+    let mut cursor = levers_at;
+    for (position, lever) in levers.iter().enumerate() {
+        let quoted = format!("\"{}\"", lever.name.escape_debug());
+        let at = index.string(cursor, &quoted).unwrap_or(cursor);
+        cursor = at + 1;
+        let field = format!("levers[{position}]");
+        let (is_year, file) = match (&lever.year, &lever.strength) {
+            (Some(year), None) => (true, year.clone()),
+            (None, Some(strength)) => (false, strength.clone()),
+            (Some(_), Some(_)) => {
+                problem(at, &field, format!("`{}`: give exactly one of `year:` (its start year) or `strength:` (a multiplier of its effect); to vary both, list the lever twice", lever.name));
+                continue;
+            }
+            (None, None) => {
+                problem(at, &field, format!("`{}`: say what to vary, `year:` (its start year, e.g. year: Uniform(lo: 2026, hi: 2032)) or `strength:` (a multiplier of its effect, e.g. strength: Uniform(lo: 0.25, hi: 1.0))", lever.name));
+                continue;
+            }
+        };
+        let aspect = if is_year { "year" } else { "strength" };
+        let dist_at = index.key(at, aspect).unwrap_or(at);
+        let dist_field = format!("{field}.{aspect}");
+        let distribution = file.resolve();
+        let checked = distribution.check();
+        if let Err(err) = &checked {
+            problem(dist_at, &dist_field, format!("`{}`: {err}", lever.name));
+        }
+        let Some(base) = base else {
+            continue;
+        };
+        let labels = || base.policies.iter().map(|p| p.label.as_str());
+        let name = lever.name.as_str();
+        let policies: Vec<usize> = match name.strip_suffix('*') {
+            Some(prefix) => labels()
+                .enumerate()
+                .filter(|(_, label)| label.starts_with(prefix))
+                .map(|(i, _)| i)
+                .collect(),
+            None => labels()
+                .position(|label| label == name)
+                .into_iter()
+                .collect(),
+        };
+        if policies.is_empty() {
+            // Candidates: every name, and `<head>-*` for names with a `-`.
+            let mut candidates: Vec<String> = labels().map(str::to_string).collect();
+            for label in labels() {
+                if let Some((head, _)) = label.split_once('-') {
+                    let pattern = format!("{head}-*");
+                    if !candidates.contains(&pattern) {
+                        candidates.push(pattern);
+                    }
+                }
+            }
+            let known = labels().collect::<Vec<_>>();
+            problem(
+                at,
+                &format!("{field}.name"),
+                format!(
+                    "the base scenario `{}` has no lever {} `{}`{}; its levers: {}",
+                    base.name,
+                    if lever.name.ends_with('*') {
+                        "whose name starts with"
+                    } else {
+                        "named"
+                    },
+                    lever.name.trim_end_matches('*'),
+                    crate::data::suggestion(&lever.name, candidates.iter().map(String::as_str)),
+                    if known.is_empty() {
+                        "none (add levers to the scenario, or vary parameters)".to_string()
+                    } else {
+                        known.join(", ")
+                    }
+                ),
+            );
+            continue;
+        }
+        let label = format!("lever {name} {aspect}");
+        let mut clash = false;
+        for &p in &policies {
+            if let Some(other) = taken.get(&(p, is_year)) {
+                problem(
+                    at,
+                    &field,
+                    format!(
+                        "`{}`'s {aspect} is already varied by `{other}`; vary each lever's {aspect} once",
+                        base.policies[p].label
+                    ),
+                );
+                clash = true;
+                break;
+            }
+        }
+        if clash {
+            continue;
+        }
+        for &p in &policies {
+            taken.insert((p, is_year), label.clone());
+        }
+        if checked.is_err() {
+            continue;
+        }
+        let (lo, hi) = support(&distribution);
+        let kind = if is_year {
+            let years: Vec<i32> = policies
+                .iter()
+                .map(|&p| base.policies[p].policy.start_year())
+                .collect();
+            let first = years.iter().copied().min().unwrap_or(base.start_year);
+            let spread = years.iter().copied().max().unwrap_or(first) - first;
+            // Scenario levers start after the base year (scenario::year); values round to
+            // whole years.
+            let earliest = f64::from(base.start_year + 1);
+            let latest = f64::from(base.end_year - spread);
+            if !(lo.round() >= earliest && hi.round() <= latest) {
+                let reached = if lo.round() < earliest { lo } else { hi };
+                let others = if spread > 0 {
+                    format!(
+                        " (its levers start up to {spread} years after the earliest, which moves to the drawn year)"
+                    )
+                } else {
+                    String::new()
+                };
+                problem(
+                    dist_at,
+                    &dist_field,
+                    format!(
+                        "`{name}`: the start year reaches {reached}, outside the base scenario's projected years {}–{}{others}; keep the years inside {}–{}",
+                        base.start_year + 1,
+                        base.end_year,
+                        earliest,
+                        latest
+                    ),
+                );
+                continue;
+            }
+            FactorKind::LeverYear { policies, first }
+        } else {
+            if !(lo >= 0.0 && hi.is_finite()) {
+                problem(
+                    dist_at,
+                    &dist_field,
+                    format!(
+                        "`{name}`: the strength reaches {}, but it is a multiplier of the lever's effect (0 = off, 1 = as written): keep it finite and at or above 0",
+                        if lo < 0.0 { lo } else { hi }
+                    ),
+                );
+                continue;
+            }
+            FactorKind::LeverStrength { policies }
+        };
+        factors.push(Factor {
+            name: label,
+            kind,
+            distribution,
+        });
+    }
+    factors
+}
+
+/// A `TargetMet` output: the target must be a regional-centre target of the data whose year
+/// the base scenario projects and whose centre has a central-urban share estimate, so that
+/// every accepted run gives it a verdict (docs/TARGETS.md).
+fn target_output(id: &str, base: &Scenario, data: &Dataset) -> Result<Output, String> {
+    let centre: Vec<&crate::data::Target> = data
+        .targets
+        .iter()
+        .filter(|t| targets::is_centre_target(t))
+        .collect();
+    let Some(position) = centre.iter().position(|t| t.target_id == id) else {
+        return Err(format!(
+            "unknown target `{id}`{}; the regional-centre targets of data/plan_targets.csv: {}",
+            crate::data::suggestion(id, centre.iter().map(|t| t.target_id.as_str())),
+            centre
+                .iter()
+                .map(|t| t.target_id.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+    };
+    let target = centre[position];
+    let unit = target.unit.expect("centre targets name a unit");
+    if target.year < base.start_year || target.year > base.end_year {
+        return Err(format!(
+            "target `{id}` is for {}, outside the base scenario's years {}–{}",
+            target.year, base.start_year, base.end_year
+        ));
+    }
+    if !data.central_urban.shares.contains_key(&unit) {
+        return Err(format!(
+            "target `{id}`: `{}` has no central-urban share estimate (docs/TARGETS.md), so no run can say whether it is met",
+            data.units[unit].id
+        ));
+    }
+    Ok(Output {
+        label: format!("target_met_{id}"),
+        quantity: Quantity::TargetMet(position),
+        units: vec![unit],
+        year: target.year,
+    })
+}
+
 /// Reads and validates a sweep file and its base scenario; every problem at once, each with
 /// `file:line:column`.
 pub fn load(path: &Path) -> Result<Sweep, SweepFileError> {
@@ -350,23 +674,7 @@ pub fn load(path: &Path) -> Result<Sweep, SweepFileError> {
                 lo: spec.sweep.0,
                 hi: spec.sweep.1,
             },
-            Some(DistributionFile::Uniform { lo, hi }) => Distribution::Uniform { lo, hi },
-            Some(DistributionFile::LogUniform { lo, hi }) => Distribution::LogUniform { lo, hi },
-            Some(DistributionFile::Normal {
-                mean,
-                sd,
-                lower,
-                upper,
-            }) => Distribution::Normal {
-                mean,
-                sd,
-                lower,
-                upper,
-            },
-            Some(DistributionFile::Triangular { lo, mode, hi }) => {
-                Distribution::Triangular { lo, mode, hi }
-            }
-            Some(DistributionFile::Discrete { levels }) => Distribution::Discrete(levels),
+            Some(file) => file.resolve(),
         };
         let dist_at = index.key(at, "distribution").unwrap_or(at);
         if let Err(err) = distribution.check() {
@@ -378,13 +686,7 @@ pub fn load(path: &Path) -> Result<Sweep, SweepFileError> {
         } else {
             // Every value a draw can take must be one the model accepts: otherwise draws are
             // rejected (or worse, the run is meaningless) only after the sweep has started.
-            let (lo, hi) = match &distribution {
-                Distribution::Normal { lower, upper, .. } => (
-                    lower.unwrap_or(f64::NEG_INFINITY),
-                    upper.unwrap_or(f64::INFINITY),
-                ),
-                other => (other.quantile(0.0), other.quantile(1.0)),
-            };
+            let (lo, hi) = support(&distribution);
             let (min, max) = spec.bounds;
             if lo < min || hi > max {
                 let fix = if matches!(distribution, Distribution::Normal { .. }) {
@@ -404,28 +706,53 @@ pub fn load(path: &Path) -> Result<Sweep, SweepFileError> {
             }
         }
         factors.push(Factor {
-            name: spec.name,
+            name: spec.name.to_string(),
+            kind: FactorKind::Parameter(spec_at),
             distribution,
         });
     }
-    if file.parameters.is_empty() {
+    let levers_at = top("levers");
+    let base_scenario = loaded.as_ref().ok().map(|(base, _)| base);
+    factors.extend(lever_factors(
+        &file.levers,
+        base_scenario,
+        &index,
+        levers_at,
+        &mut problem,
+    ));
+    if file.parameters.is_empty() && file.levers.is_empty() {
         problem(
             parameters_at,
             "parameters",
-            "list at least one parameter to vary, e.g. (name: \"epsilon\")".into(),
+            "list at least one parameter or lever to vary, e.g. parameters: [(name: \"epsilon\")] or levers: [(name: \"成渝中线\", year: Uniform(lo: 2026, hi: 2032))]".into(),
         );
     }
     let mut outputs = Vec::new();
     let outputs_at = top("outputs");
     let mut cursor = outputs_at;
     for (position, output) in file.outputs.iter().enumerate() {
+        let field = format!("outputs[{position}]");
+        let (unit, year, quantity) = match output {
+            OutputFile::Population { unit, year } => (unit, *year, Quantity::Population),
+            OutputFile::Gdp { unit, year } => (unit, *year, Quantity::Gdp),
+            OutputFile::GdpPerHead { unit, year } => (unit, *year, Quantity::GdpPerHead),
+            OutputFile::UrbanPopulation { unit, year } => (unit, *year, Quantity::UrbanPopulation),
+            OutputFile::NetMigration { unit, year } => (unit, *year, Quantity::NetMigration),
+            OutputFile::TargetMet { target } => {
+                let at = index.key(cursor, "target").unwrap_or(cursor);
+                cursor = at + 1;
+                let Ok((base, data)) = &loaded else {
+                    continue;
+                };
+                match target_output(target, base, data) {
+                    Ok(output) => outputs.push(output),
+                    Err(message) => problem(at, &format!("{field}.target"), message),
+                }
+                continue;
+            }
+        };
         let at = index.key(cursor, "unit").unwrap_or(cursor);
         cursor = at + 1;
-        let field = format!("outputs[{position}]");
-        let (unit, year, gdp) = match output {
-            OutputFile::Population { unit, year } => (unit, *year, false),
-            OutputFile::Gdp { unit, year } => (unit, *year, true),
-        };
         let Ok((base, data)) = &loaded else {
             continue;
         };
@@ -443,10 +770,10 @@ pub fn load(path: &Path) -> Result<Sweep, SweepFileError> {
             Ok(units) => outputs.push(Output {
                 label: format!(
                     "{}_{}_{year}",
-                    if gdp { "gdp" } else { "population" },
+                    quantity.prefix(),
                     unit.trim_start_matches('@')
                 ),
-                gdp,
+                quantity,
                 units,
                 year,
             }),
@@ -470,7 +797,7 @@ pub fn load(path: &Path) -> Result<Sweep, SweepFileError> {
         }
         Method::MonteCarlo { samples } if *samples < 2 => problem(method_at, "method", "MonteCarlo needs at least 2 samples".into()),
         method => {
-            let d = file.parameters.len();
+            let d = file.parameters.len() + file.levers.len();
             let runs = planned_runs(method, d);
             let memory = runs.and_then(|runs| planned_memory(method, d, file.outputs.len(), runs));
             match (runs, memory) {
@@ -483,7 +810,7 @@ pub fn load(path: &Path) -> Result<Sweep, SweepFileError> {
                     method_at,
                     "method",
                     format!(
-                        "{} runs of {d} parameters need about {} of memory for the design and outputs (estimate), more than the limit of {}; ask for at most {} runs",
+                        "{} runs of {d} factors need about {} of memory for the design and outputs (estimate), more than the limit of {}; ask for at most {} runs",
                         scenario::thousands(runs as usize),
                         human_bytes(memory),
                         human_bytes(MAX_SWEEP_MEMORY),
@@ -595,6 +922,8 @@ impl Design {
 /// What one run kept. Serialisable: sweeps store finished chunks of runs to resume and merge.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, Deserialize)]
 pub struct RunResult {
+    /// The value of every factor, parameters then levers (a lever's year as drawn, before
+    /// rounding).
     pub parameters: Vec<f64>,
     /// `None` when the draw was rejected (unstable set or failed calibration), with the reason.
     pub outputs: Result<Vec<f64>, String>,
@@ -606,11 +935,14 @@ pub struct RunResult {
     pub population: Vec<f64>,
 }
 
-/// What the runs of a sweep share: the factors' distributions and parameter indices.
+/// What the runs of a sweep share: the factors' distributions.
 struct Runner<'a> {
     sweep: &'a Sweep,
     distributions: Vec<Distribution>,
-    indices: Vec<usize>,
+    /// Whether some factor is a lever (runs then set their levers from the base's).
+    levers: bool,
+    /// Whether runs score the targets: Monte Carlo, or a `TargetMet` output.
+    scores: bool,
     keep_detail: bool,
 }
 
@@ -629,11 +961,15 @@ impl<'a> Runner<'a> {
                 .iter()
                 .map(|f| f.distribution.clone())
                 .collect(),
-            indices: sweep
+            levers: sweep
                 .factors
                 .iter()
-                .map(|f| spec_index(f.name).expect("factors are validated parameter names"))
-                .collect(),
+                .any(|f| !matches!(f.kind, FactorKind::Parameter(_))),
+            scores: matches!(sweep.method, Method::MonteCarlo { .. })
+                || sweep
+                    .outputs
+                    .iter()
+                    .any(|o| matches!(o.quantity, Quantity::TargetMet(_))),
             keep_detail: matches!(sweep.method, Method::MonteCarlo { .. }),
         }
     }
@@ -643,6 +979,61 @@ impl<'a> Runner<'a> {
             scenario: self.sweep.base.clone(),
             trajectory: engine::Trajectory::default(),
         }
+    }
+
+    /// Sets `scenario` (a copy of the base) to the run of factor values `values`: parameters
+    /// overridden, levers moved and scaled. `Err` with the reason when the parameters are
+    /// refused (an unstable set).
+    fn set_scenario(&self, values: &[f64], scenario: &mut Scenario) -> Result<(), String> {
+        let sweep = self.sweep;
+        if self.levers {
+            // The base's levers, then this row's years and strengths. The run's `policies`
+            // differ from the base's wherever a lever moved, so `engine::prepare_warm` shares
+            // no policy-dependent part with the base for it.
+            let policies = &mut scenario.policies;
+            policies.clone_from(&sweep.base.policies);
+            for (factor, &value) in sweep.factors.iter().zip(values) {
+                match &factor.kind {
+                    FactorKind::Parameter(_) => {}
+                    FactorKind::LeverYear {
+                        policies: which,
+                        first,
+                    } => {
+                        // Validated: the rounded years lie inside the horizon.
+                        let by = value.round() as i32 - first;
+                        for &p in which {
+                            policies[p].policy.shift_years(by, sweep.base.end_year);
+                        }
+                    }
+                    FactorKind::LeverStrength { policies: which } => {
+                        for &p in which {
+                            policies[p].strength = value;
+                        }
+                    }
+                }
+            }
+        }
+        let overrides =
+            sweep
+                .factors
+                .iter()
+                .zip(values)
+                .filter_map(|(factor, &value)| match factor.kind {
+                    FactorKind::Parameter(spec) => Some((spec, value)),
+                    _ => None,
+                });
+        scenario.params = sweep
+            .base
+            .params
+            .with_values_at(overrides)
+            .map_err(|errors| {
+                errors
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            })?;
+        Ok(())
     }
 
     fn evaluate(&self, row: &[f64], scratch: &mut Scratch) -> RunResult {
@@ -664,19 +1055,9 @@ impl<'a> Runner<'a> {
             met: Vec::new(),
             population: Vec::new(),
         };
-        let overrides = self.indices.iter().copied().zip(values.iter().copied());
-        scratch.scenario.params = match sweep.base.params.with_values_at(overrides) {
-            Ok(params) => params,
-            Err(errors) => {
-                return rejected(
-                    errors
-                        .iter()
-                        .map(ToString::to_string)
-                        .collect::<Vec<_>>()
-                        .join("; "),
-                )
-            }
-        };
+        if let Err(reason) = self.set_scenario(&values, &mut scratch.scenario) {
+            return rejected(reason);
+        }
         let scenario = &scratch.scenario;
         let prepared = match &sweep.warm {
             Some(warm) => engine::prepare_warm(&sweep.data, &sweep.derived, warm, scenario),
@@ -693,6 +1074,18 @@ impl<'a> Runner<'a> {
                 "the run became numerically unstable in {year} (a population or GDP is not finite)"
             ));
         }
+        let verdicts: Vec<Option<bool>> = if self.scores {
+            targets::score(
+                &sweep.data,
+                trajectory,
+                scenario.params.land_per_person_m2(),
+            )
+            .iter()
+            .map(targets::TargetRow::met_at_central)
+            .collect()
+        } else {
+            Vec::new()
+        };
         let outputs = sweep
             .outputs
             .iter()
@@ -700,26 +1093,26 @@ impl<'a> Runner<'a> {
                 let i = trajectory
                     .year_index(output.year)
                     .expect("validated against the horizon");
-                let series = if output.gdp {
-                    &trajectory.gdp
-                } else {
-                    &trajectory.population
+                let sum = |series: &engine::Series| -> f64 {
+                    output.units.iter().map(|&u| series[i][u]).sum()
                 };
-                output.units.iter().map(|&u| series[i][u]).sum()
+                match output.quantity {
+                    Quantity::Population => sum(&trajectory.population),
+                    Quantity::Gdp => sum(&trajectory.gdp),
+                    Quantity::GdpPerHead => sum(&trajectory.gdp) / sum(&trajectory.population),
+                    Quantity::UrbanPopulation => sum(&trajectory.urban_population),
+                    Quantity::NetMigration => sum(&trajectory.net_migration),
+                    // Validated: the target's year is projected and its centre has a share
+                    // estimate, so a verdict exists; NaN would mark one that does not.
+                    Quantity::TargetMet(k) => match verdicts.get(k).copied().flatten() {
+                        Some(met) => f64::from(u8::from(met)),
+                        None => f64::NAN,
+                    },
+                }
             })
             .collect();
         let (met, population) = if self.keep_detail {
-            let rows = targets::score(
-                &sweep.data,
-                trajectory,
-                scenario.params.land_per_person_m2(),
-            );
-            (
-                rows.iter()
-                    .map(targets::TargetRow::met_at_central)
-                    .collect(),
-                trajectory.population.concat(),
-            )
+            (verdicts, trajectory.population.concat())
         } else {
             (Vec::new(), Vec::new())
         };
@@ -840,23 +1233,52 @@ pub fn years(sweep: &Sweep) -> Vec<i32> {
     sweep.base.years().collect()
 }
 
-/// Rows of `indices.csv`: parameter, output and the method's statistics.
+/// Sobol′ indices of one output; an output that does not vary over the design (a target met
+/// in every run, or in none) gets S1 = ST = 0 for every factor: no factor moves it.
+pub fn sobol_or_zero(
+    design: &SaltelliDesign,
+    values: &[f64],
+    seed: u64,
+) -> Result<estimators::SobolIndices, SweepError> {
+    match estimators::sobol_indices(design, values, Bootstrap::with_seed(seed)) {
+        Err(SweepError::ZeroOutputVariance) => {
+            let zero = estimators::Estimate {
+                value: 0.0,
+                low: 0.0,
+                high: 0.0,
+            };
+            Ok(estimators::SobolIndices {
+                first_order: vec![zero; design.d],
+                total: vec![zero; design.d],
+                output_mean: values.first().copied().unwrap_or(f64::NAN),
+                output_variance: 0.0,
+            })
+        }
+        other => other,
+    }
+}
+
+/// Rows of `indices.csv`: parameter (any factor, levers included), output and the method's
+/// statistics.
 pub fn indices(
     sweep: &Sweep,
     design: &Design,
     summary: &Summary,
 ) -> Result<Vec<BTreeMap<&'static str, String>>, SweepError> {
     let mut rows = Vec::new();
+    let indicators = sweep
+        .outputs
+        .iter()
+        .any(|o| matches!(o.quantity, Quantity::TargetMet(_)));
     for (k, output) in sweep.outputs.iter().enumerate() {
         let values = &summary.outputs[k];
         match design {
             Design::Sobol(d) => {
-                let indices =
-                    estimators::sobol_indices(d, values, Bootstrap::with_seed(sweep.seed))?;
+                let indices = sobol_or_zero(d, values, sweep.seed)?;
                 for (i, factor) in sweep.factors.iter().enumerate() {
                     let (s1, st) = (&indices.first_order[i], &indices.total[i]);
                     rows.push(BTreeMap::from([
-                        ("parameter", factor.name.to_string()),
+                        ("parameter", factor.name.clone()),
                         ("output", output.label.clone()),
                         ("S1", format!("{:.6}", s1.value)),
                         ("S1_conf", format!("{:.6}", (s1.high - s1.low) / 2.0)),
@@ -872,7 +1294,7 @@ pub fn indices(
                     .zip(estimators::morris_effects(d, values)?)
                 {
                     rows.push(BTreeMap::from([
-                        ("parameter", factor.name.to_string()),
+                        ("parameter", factor.name.clone()),
                         ("output", output.label.clone()),
                         ("mu", format!("{:.6e}", effect.mu)),
                         ("mu_star", format!("{:.6e}", effect.mu_star)),
@@ -884,7 +1306,7 @@ pub fn indices(
                 let tornado = estimators::tornado(d, values)?;
                 for bar in tornado.bars {
                     rows.push(BTreeMap::from([
-                        ("parameter", sweep.factors[bar.factor].name.to_string()),
+                        ("parameter", sweep.factors[bar.factor].name.clone()),
                         ("output", output.label.clone()),
                         ("base_output", format!("{:.3}", tornado.base_output)),
                         ("low_output", format!("{:.3}", bar.low_output)),
@@ -896,16 +1318,215 @@ pub fn indices(
             Design::MonteCarlo { .. } => {
                 let finite: Vec<f64> = values.iter().copied().filter(|v| v.is_finite()).collect();
                 let summary = estimators::summarize(&finite)?;
-                rows.push(BTreeMap::from([
+                let mut row = BTreeMap::from([
                     ("parameter", "(all)".to_string()),
                     ("output", output.label.clone()),
                     ("mean", format!("{:.3}", summary.mean)),
                     ("p5", format!("{:.3}", summary.p5)),
                     ("p50", format!("{:.3}", summary.p50)),
                     ("p95", format!("{:.3}", summary.p95)),
-                ]));
+                ]);
+                // A target's indicator: its mean is P(met), with a Wilson 95 % interval (the
+                // columns exist only when some output is an indicator, empty for the others).
+                if indicators {
+                    let (lower, upper) = match output.quantity {
+                        Quantity::TargetMet(_) => {
+                            let met = finite.iter().filter(|&&v| v > 0.5).count();
+                            let p = estimators::event_probability(met, finite.len(), 0.95)?;
+                            (format!("{:.4}", p.low), format!("{:.4}", p.high))
+                        }
+                        _ => (String::new(), String::new()),
+                    };
+                    row.insert("wilson_lower", lower);
+                    row.insert("wilson_upper", upper);
+                }
+                rows.push(row);
             }
         }
     }
     Ok(rows)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::Trajectory;
+
+    /// A sweep over scenarios/plan.ron with these `levers` and `outputs`, from a file in a
+    /// temporary folder (kept alive by the returned guard).
+    fn plan_sweep(levers: &str, outputs: &str) -> (tempfile::TempDir, Sweep) {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("levers.ron");
+        let base = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/plan.ron");
+        std::fs::write(
+            &path,
+            format!(
+                "(name: \"levers\", base: {:?}, method: MonteCarlo(samples: 2),\n levers: [{levers}],\n outputs: [{outputs}])",
+                base.display().to_string()
+            ),
+        )
+        .unwrap();
+        let sweep = load(&path).unwrap_or_else(|err| panic!("{err}"));
+        (dir, sweep)
+    }
+
+    /// The trajectory the sweep runs for these factor values (warm, as sweeps run).
+    fn run_values(sweep: &Sweep, values: &[f64]) -> Trajectory {
+        let runner = Runner::new(sweep);
+        let mut scenario = sweep.base.clone();
+        runner.set_scenario(values, &mut scenario).unwrap();
+        let warm = sweep.warm.as_ref().unwrap();
+        let prepared = engine::prepare_warm(&sweep.data, &sweep.derived, warm, &scenario).unwrap();
+        engine::simulate(&prepared, &RunOptions::default(), &mut Silent)
+    }
+
+    /// A single run of `scenario`, cold.
+    fn single(sweep: &Sweep, scenario: &Scenario) -> Trajectory {
+        engine::run(&sweep.data, scenario, &RunOptions::default(), &mut Silent).unwrap()
+    }
+
+    #[test]
+    fn strength_one_is_the_base_and_strength_zero_the_base_without_the_levers_bit_for_bit() {
+        let (_dir, sweep) = plan_sweep(
+            r#"(name: "户籍-*", strength: Uniform(lo: 0.0, hi: 1.0))"#,
+            r#"Population(unit: "luzhou", year: 2030)"#,
+        );
+        assert_eq!(sweep.factors.len(), 1);
+        assert_eq!(sweep.factors[0].name, "lever 户籍-* strength");
+        let FactorKind::LeverStrength { policies } = &sweep.factors[0].kind else {
+            panic!("{:?}", sweep.factors[0].kind);
+        };
+        assert_eq!(policies.len(), 4, "户籍-核心, -区域中心, -节点城市, -县");
+        assert!(run_values(&sweep, &[1.0]) == single(&sweep, &sweep.base));
+        let mut without = sweep.base.clone();
+        without.policies.retain(|p| !p.label.starts_with("户籍-"));
+        let off = run_values(&sweep, &[0.0]);
+        assert!(off == single(&sweep, &without));
+        assert!(off != single(&sweep, &sweep.base));
+    }
+
+    #[test]
+    fn strength_scales_each_kind_of_lever_from_the_status_quo() {
+        let (_dir, sweep) = plan_sweep(
+            r#"(name: "户籍-区域中心", strength: Uniform(lo: 0.0, hi: 1.0)),
+               (name: "成渝中线", strength: Uniform(lo: 0.0, hi: 1.0)),
+               (name: "区域中心-产业", strength: Uniform(lo: 0.0, hi: 1.0)),
+               (name: "专栏1用地-万州", strength: Uniform(lo: 0.0, hi: 2.0))"#,
+            r#"Population(unit: "luzhou", year: 2030)"#,
+        );
+        let data = &sweep.data;
+        let (luzhou, chengdu, yuzhong, wanzhou) = (
+            data.unit_index("luzhou").unwrap(),
+            data.unit_index("chengdu").unwrap(),
+            data.unit_index("yuzhong").unwrap(),
+            data.unit_index("wanzhou").unwrap(),
+        );
+        let prepare = |m: f64| {
+            let runner = Runner::new(&sweep);
+            let mut scenario = sweep.base.clone();
+            runner.set_scenario(&[m; 4], &mut scenario).unwrap();
+            engine::prepare(data, &scenario).unwrap()
+        };
+        let (off, half, full, double) = (prepare(0.0), prepare(0.5), prepare(1.0), prepare(2.0));
+        let last = |p: &engine::Prepared| p.settings[p.years.last().unwrap().setting].clone();
+        // HukouWedge value 0.18: the wedge moves half-way from the status quo.
+        let wedge = |p: &engine::Prepared| last(p).hukou_wedge[luzhou + 1];
+        approx::assert_relative_eq!(wedge(&full), 0.18);
+        approx::assert_relative_eq!(
+            wedge(&half),
+            wedge(&off) + 0.5 * (0.18 - wedge(&off)),
+            max_relative = 1e-12
+        );
+        // TravelTime hours 0.83: geometric, current·(0.83/current)^m.
+        let hours = |p: &engine::Prepared| last(p).travel_hours[(chengdu, yuzhong)];
+        approx::assert_relative_eq!(hours(&full), 0.83);
+        approx::assert_relative_eq!(
+            hours(&half),
+            (hours(&off) * 0.83).sqrt(),
+            max_relative = 1e-12
+        );
+        // ProductivityShift 0.5 pp in 2020: m × the shift.
+        let y2020 = (2020 - sweep.base.start_year) as usize;
+        let growth = |p: &engine::Prepared| p.years[y2020].growth[luzhou + 1];
+        approx::assert_relative_eq!(
+            growth(&half) - growth(&off),
+            0.5 * 0.005,
+            max_relative = 1e-9
+        );
+        // LandCap 130 km²: km²/m, so twice the strength halves the land.
+        let cap = |p: &engine::Prepared| p.years.last().unwrap().population_cap[wanzhou + 1];
+        assert!(cap(&off).is_infinite());
+        approx::assert_relative_eq!(cap(&double), cap(&full) / 2.0, max_relative = 1e-12);
+    }
+
+    #[test]
+    fn a_year_factor_moves_the_lever_and_its_effect() {
+        let (_dir, sweep) = plan_sweep(
+            r#"(name: "成渝中线", year: Uniform(lo: 2026, hi: 2030))"#,
+            r#"Population(unit: "chengdu", year: 2030)"#,
+        );
+        let mut without = sweep.base.clone();
+        without.policies.retain(|p| p.label != "成渝中线");
+        let without = single(&sweep, &without);
+        let chengdu = sweep.data.unit_index("chengdu").unwrap();
+        for (drawn, opens) in [(2026.2, 2026), (2028.0, 2028), (2029.6, 2030)] {
+            let run = run_values(&sweep, &[drawn]);
+            let i = run.year_index(opens).unwrap();
+            assert!(
+                run.population[..i] == without.population[..i],
+                "{drawn}: moved before {opens}"
+            );
+            assert!(
+                run.population[i][chengdu] != without.population[i][chengdu],
+                "{drawn}: no effect in {opens}"
+            );
+        }
+        // At its own year, the base.
+        assert!(run_values(&sweep, &[2028.0]) == single(&sweep, &sweep.base));
+    }
+
+    #[test]
+    fn outputs_are_sums_ratios_and_indicators_of_the_run() {
+        let (_dir, sweep) = plan_sweep(
+            r#"(name: "成渝中线", year: Discrete(levels: [2028]))"#,
+            r#"GdpPerHead(unit: "@chongqing_core", year: 2025), UrbanPopulation(unit: "luzhou", year: 2020),
+               NetMigration(unit: "@all", year: 2030), TargetMet(target: "leshan_central_pop_2020"),
+               TargetMet(target: "luzhou_central_pop_2020")"#,
+        );
+        let labels: Vec<&str> = sweep.outputs.iter().map(|o| o.label.as_str()).collect();
+        assert_eq!(
+            labels,
+            [
+                "gdp_per_head_chongqing_core_2025",
+                "urban_population_luzhou_2020",
+                "net_migration_all_2030",
+                "target_met_leshan_central_pop_2020",
+                "target_met_luzhou_central_pop_2020"
+            ]
+        );
+        let runner = Runner::new(&sweep);
+        let mut scratch = runner.scratch();
+        let result = runner.evaluate(&[0.5], &mut scratch);
+        let values = result.outputs.unwrap();
+        let base = single(&sweep, &sweep.base);
+        let data = &sweep.data;
+        let core = data.resolve_units("@chongqing_core").unwrap();
+        let t = |year: i32| base.year_index(year).unwrap();
+        let gdp: f64 = core.iter().map(|&u| base.gdp[t(2025)][u]).sum();
+        let people: f64 = core.iter().map(|&u| base.population[t(2025)][u]).sum();
+        assert_eq!(values[0], gdp / people);
+        let luzhou = data.unit_index("luzhou").unwrap();
+        assert_eq!(values[1], base.urban_population[t(2020)][luzhou]);
+        // Net migration into the plan area: moves between its units cancel, what is left is
+        // the exchange with the rest of China.
+        let rest: f64 = base.net_migration_rest_of_china[t(2030)].iter().sum();
+        approx::assert_relative_eq!(values[2], rest, max_relative = 1e-9);
+        let rows = targets::score(data, &base, sweep.base.params.land_per_person_m2());
+        let met = |id: &str| {
+            let row = rows.iter().find(|r| r.target_id == id).unwrap();
+            f64::from(u8::from(row.met_at_central().unwrap()))
+        };
+        assert_eq!(values[3], met("leshan_central_pop_2020"));
+        assert_eq!(values[4], met("luzhou_central_pop_2020"));
+    }
 }

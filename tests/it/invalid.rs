@@ -601,11 +601,15 @@ struct CliCase {
 /// written as `<dir>/<name>.ron`; returns its name.
 fn sweep_file(dir: &Path, shipped: &str, name: &str, edits: &[(&str, &str)]) -> String {
     let mut text = fs::read_to_string(repo().join("scenarios/sweeps").join(shipped)).unwrap();
-    let base = repo().join("scenarios/baseline.ron");
-    text = text.replace(
-        "\"../baseline.ron\"",
-        &format!("{:?}", base.display().to_string()),
-    );
+    for base in ["baseline.ron", "plan.ron"] {
+        text = text.replace(
+            &format!("\"../{base}\""),
+            &format!(
+                "{:?}",
+                repo().join("scenarios").join(base).display().to_string()
+            ),
+        );
+    }
     for (from, to) in edits {
         assert!(text.contains(from), "`{from}` is not in {shipped}");
         text = text.replacen(from, to, 1);
@@ -844,6 +848,119 @@ const CLI_CASES: &[CliCase] = &[
             "100001 levers",
             "more than the limit of 100000",
             "`extends`",
+        ],
+    },
+    // Lever factors and target outputs (issue 11).
+    CliCase {
+        name: "sweep_unknown_lever",
+        setup: |dir| {
+            let f = sweep_file(
+                dir,
+                "plan_levers.ron",
+                "lever",
+                &[("(name: \"成渝中线\", year:", "(name: \"成渝中綫\", year:")],
+            );
+            args(&["sweep", &f, "--out", "out"])
+        },
+        expected: &[
+            "lever.ron:25:16:",
+            "`levers[0].name`",
+            "no lever named `成渝中綫`",
+            "did you mean `成渝中线`?",
+            "its levers: 成渝中线, 成渝主轴城际,",
+        ],
+    },
+    CliCase {
+        name: "sweep_unknown_lever_prefix",
+        setup: |dir| {
+            let f = sweep_file(
+                dir,
+                "plan_levers.ron",
+                "prefix",
+                &[("(name: \"户籍-*\"", "(name: \"户口-*\"")],
+            );
+            args(&["sweep", &f, "--out", "out"])
+        },
+        expected: &[
+            "prefix.ron:26:16:",
+            "`levers[1].name`",
+            "no lever whose name starts with `户口-`",
+            "did you mean `户籍-*`?",
+        ],
+    },
+    CliCase {
+        name: "sweep_lever_year_and_strength",
+        setup: |dir| {
+            let f = sweep_file(
+                dir,
+                "plan_levers.ron",
+                "both",
+                &[(
+                    "(name: \"户籍-*\", strength:",
+                    "(name: \"户籍-*\", year: Uniform(lo: 2016, hi: 2018), strength:",
+                )],
+            );
+            args(&["sweep", &f, "--out", "out"])
+        },
+        expected: &[
+            "both.ron:26:16:",
+            "`levers[1]`",
+            "give exactly one of `year:`",
+            "list the lever twice",
+        ],
+    },
+    CliCase {
+        name: "sweep_lever_year_outside_the_horizon",
+        setup: |dir| {
+            let f = sweep_file(
+                dir,
+                "plan_levers.ron",
+                "horizon",
+                &[("2029, 2030]", "2029, 2030, 2032]")],
+            );
+            args(&["sweep", &f, "--out", "out"])
+        },
+        expected: &[
+            "horizon.ron:25:24:",
+            "`levers[0].year`",
+            "the start year reaches 2032",
+            "2015–2030",
+        ],
+    },
+    CliCase {
+        name: "sweep_negative_lever_strength",
+        setup: |dir| {
+            let f = sweep_file(
+                dir,
+                "plan_levers.ron",
+                "negative",
+                &[("strength: Uniform(lo: 0.25,", "strength: Uniform(lo: -0.5,")],
+            );
+            args(&["sweep", &f, "--out", "out"])
+        },
+        expected: &[
+            "negative.ron:26:",
+            "`levers[1].strength`",
+            "the strength reaches -0.5",
+        ],
+    },
+    CliCase {
+        name: "sweep_unknown_target",
+        setup: |dir| {
+            let f = sweep_file(
+                dir,
+                "plan_levers.ron",
+                "target",
+                &[("\"luzhou_central_pop_2020\"", "\"luzhou_central_pop_2021\"")],
+            );
+            args(&["sweep", &f, "--out", "out"])
+        },
+        expected: &[
+            "target.ron:31:19:",
+            "`outputs[0].target`",
+            "unknown target `luzhou_central_pop_2021`",
+            "did you mean `luzhou_central_pop_2020`?",
+            "wanzhou_central_pop_2020, wanzhou_land_2020,",
         ],
     },
     // Bad input accepted before.

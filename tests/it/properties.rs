@@ -73,6 +73,7 @@ fn run(data: &Dataset, scenario: &Scenario) -> (Prepared, Trajectory) {
 fn named(policy: Policy) -> NamedPolicy {
     NamedPolicy {
         label: "test".into(),
+        strength: 1.0,
         policy,
     }
 }
@@ -502,7 +503,7 @@ proptest! {
             .policies
             .iter()
             .zip(scales.iter().zip(&cap_scales).cycle())
-            .map(|(p, (&s, &c))| NamedPolicy { label: p.label.clone(), policy: scaled(&p.policy, s, c) })
+            .map(|(p, (&s, &c))| NamedPolicy { label: p.label.clone(), policy: scaled(&p.policy, s, c), strength: 1.0 })
             .collect();
         let lever = Scenario { params, policies, ..scenario.clone() };
         let base = Scenario { params, policies: Vec::new(), ..scenario };
@@ -542,7 +543,7 @@ proptest! {
             .policies
             .iter()
             .zip(&cap_scales)
-            .map(|(p, &c)| NamedPolicy { label: p.label.clone(), policy: scaled(&p.policy, 1.0, c) })
+            .map(|(p, &c)| NamedPolicy { label: p.label.clone(), policy: scaled(&p.policy, 1.0, c), strength: 1.0 })
             .collect();
         let caps: Vec<(usize, i32)> = policies
             .iter()

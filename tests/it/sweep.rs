@@ -145,11 +145,132 @@ fn bad_sweep_files_are_refused_with_every_problem() {
 
 #[test]
 fn the_shipped_sweep_files_load() {
-    for name in ["morris", "sobol", "monte_carlo"] {
+    for name in ["morris", "sobol", "monte_carlo", "plan_levers"] {
         let path = root().join("scenarios/sweeps").join(format!("{name}.ron"));
         let sweep = simulate::sweep::run::load(&path).unwrap_or_else(|e| panic!("{name}: {e}"));
         assert!(!sweep.factors.is_empty() && !sweep.outputs.is_empty());
     }
+}
+
+/// The shipped lever sweep end to end, with fewer runs: lever factors named readably in every
+/// file that names factors, the target indicator's mean and Wilson interval in indices.csv and
+/// on the terminal.
+#[test]
+fn the_plan_lever_sweep_runs_end_to_end_and_names_its_levers() {
+    let tmp = tempfile::tempdir().unwrap();
+    let text = read(&root().join("scenarios/sweeps/plan_levers.ron"))
+        .replace(
+            "\"../plan.ron\"",
+            &format!(
+                "{:?}",
+                root().join("scenarios/plan.ron").display().to_string()
+            ),
+        )
+        .replace("samples: 256", "samples: 24");
+    let file = tmp.path().join("plan_levers.ron");
+    std::fs::write(&file, text).unwrap();
+    let run = simulate(
+        &["sweep", file.to_str().unwrap(), "--out", "out"],
+        tmp.path(),
+    );
+    let stdout = String::from_utf8_lossy(&run.stdout);
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let out = tmp.path().join("out");
+    let samples = read(&out.join("samples.csv"));
+    assert!(
+        samples.starts_with("sample,epsilon,lever 成渝中线 year,lever 户籍-* strength,lever 区域中心-产业 strength,lever 区域中心-公共服务 strength,target_met_luzhou_central_pop_2020,target_met_leshan_central_pop_2020,population_luzhou_2020,net_migration_luzhou_2020,"),
+        "{samples}"
+    );
+    assert_eq!(samples.lines().count(), 25);
+    // Drawn years are whole years of the levels.
+    for line in samples.lines().skip(1) {
+        let year: f64 = line.split(',').nth(2).unwrap().parse().unwrap();
+        assert!(
+            (2026.0..=2030.0).contains(&year) && year.fract() == 0.0,
+            "{line}"
+        );
+        assert!(line.ends_with(",ok"), "{line}");
+    }
+    let indices = read(&out.join("indices.csv"));
+    assert!(
+        indices.starts_with("parameter,output,mean,p5,p50,p95,wilson_lower,wilson_upper\n"),
+        "{indices}"
+    );
+    // Luzhou's 200万 is out of reach in every run (its central estimate is about 127万).
+    assert!(
+        indices.contains(
+            "(all),target_met_luzhou_central_pop_2020,0.000,0.000,0.000,0.000,0.0000,0.1380"
+        ),
+        "{indices}"
+    );
+    assert!(
+        stdout.contains("target_met_luzhou_central_pop_2020 P(met) 0.00 (0.00–0.14, Wilson 95 %)"),
+        "{stdout}"
+    );
+    let manifest = read(&out.join("manifest.json"));
+    for needle in [
+        "\"name\": \"lever 户籍-* strength\"",
+        "\"varies\": \"strength\"",
+        "\"户籍-县\"",
+        "\"varies\": \"start year\"",
+    ] {
+        assert!(manifest.contains(needle), "{needle}:\n{manifest}");
+    }
+    assert!(read(&out.join("report.html")).contains("lever 成渝中线 year ~ Discrete"));
+}
+
+/// A case with a known answer: the 成渝中线 opens in 2026 at the earliest, so its year cannot
+/// move anything in 2020 (the trajectory is the same up to the year before a lever starts), while
+/// the regional centres' amenity lever drives Luzhou's population. Sobol gives the first
+/// S1 = ST = 0 exactly and the second an ST whose bootstrap interval lies far above 0. Lever factors
+/// only, no parameter.
+#[test]
+fn sobol_indices_of_a_lever_that_acts_after_the_output_year_are_zero() {
+    let tmp = tempfile::tempdir().unwrap();
+    let file = tmp.path().join("known.ron");
+    std::fs::write(
+        &file,
+        format!(
+            "(name: \"known\", base: {:?}, method: Sobol(base_samples: 64), seed: 3,
+              levers: [(name: \"成渝中线\", year: Uniform(lo: 2026, hi: 2030)),
+                       (name: \"区域中心-公共服务\", strength: Uniform(lo: 0.0, hi: 1.5))],
+              outputs: [Population(unit: \"luzhou\", year: 2020), Population(unit: \"chengdu\", year: 2030)])",
+            root().join("scenarios/plan.ron").display().to_string()
+        ),
+    )
+    .unwrap();
+    let run = simulate(
+        &["sweep", file.to_str().unwrap(), "--out", "out", "-q"],
+        tmp.path(),
+    );
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let indices = read(&tmp.path().join("out/indices.csv"));
+    let row = |factor: &str, output: &str| -> Vec<f64> {
+        let line = indices
+            .lines()
+            .find(|l| l.starts_with(&format!("{factor},{output},")))
+            .unwrap_or_else(|| panic!("{factor} {output}:\n{indices}"));
+        line.split(',')
+            .skip(2)
+            .map(|v| v.parse().unwrap())
+            .collect()
+    };
+    // S1, S1_conf, ST, ST_conf
+    let year = row("lever 成渝中线 year", "population_luzhou_2020");
+    assert_eq!(year, [0.0, 0.0, 0.0, 0.0], "{indices}");
+    let amenity = row("lever 区域中心-公共服务 strength", "population_luzhou_2020");
+    assert!(amenity[2] - amenity[3] > 0.5, "{indices}");
+    // In 2030 the line's opening year matters for Chengdu.
+    let year_2030 = row("lever 成渝中线 year", "population_chengdu_2030");
+    assert!(year_2030[2] > year_2030[3], "{indices}");
 }
 
 #[test]

@@ -15,7 +15,7 @@ pub mod backtest;
 pub mod calibrate;
 pub mod compare;
 pub mod run;
-mod scorecard;
+pub(crate) mod scorecard;
 pub mod sweep;
 
 use std::fmt::Write as _;
@@ -351,8 +351,8 @@ fn file_note(name: &str) -> &'static str {
         ("comparison_totals.csv", "region totals per scenario, every year"),
         ("inputs_diff.csv", "every resolved input that differs from the reference"),
         ("targets_comparison.csv", "every plan target × scenario: projected, gap, met"),
-        ("samples.csv", "parameters and outputs of every run"),
-        ("indices.csv", "sensitivity indices (or quantiles) per parameter and output"),
+        ("samples.csv", "factors (parameters, levers) and outputs of every run"),
+        ("indices.csv", "sensitivity indices (or quantiles) per factor and output"),
         ("target_probabilities.csv", "share of runs meeting each target, with a Wilson 95 % interval"),
         ("bands.csv", "p5–p95 of every unit's population, every year"),
         ("convergence.csv", "Sobol indices re-estimated on growing sample sizes"),

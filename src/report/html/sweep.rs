@@ -51,7 +51,7 @@ pub fn write(
     ));
     page.fact("基准情景 Base scenario", base_text);
     page.fact(
-        "参数 Varied parameters",
+        "因素 Varied factors (parameters and levers)",
         sweep
             .factors
             .iter()
@@ -85,13 +85,13 @@ pub fn write(
 
     if matches!(sweep.method, Method::MonteCarlo { .. }) {
         page.heading("结论 The answer: probability that each target is met");
-        page.paragraph("Share of accepted runs meeting each plan target, with a Wilson 95 % interval. Only parameter uncertainty is sampled: data and macro drivers are fixed. A run meets a central-urban target when its central estimate does (a share of its urban population, docs/TARGETS.md); the share's own range is not sampled.");
+        page.paragraph("Share of accepted runs meeting each plan target, with a Wilson 95 % interval. Only the sweep's factors are sampled (its parameters and, if it has any, its levers: their start year or strength): data and macro drivers are fixed. A run meets a central-urban target when its central estimate does (a share of its urban population, docs/TARGETS.md); the share's own range is not sampled.");
         page.table(&probability_table(probabilities, sweep));
         page.charts(dir, written)?;
         page.heading("主要表格 Key tables");
         page.table(&quantile_table(indices, sweep));
     } else {
-        page.heading("结论 The answer: which parameters matter");
+        page.heading("结论 The answer: which parameters and levers matter");
         page.paragraph(&ranking_sentence(indices, sweep));
         page.table(&indices_table(indices, sweep));
         page.charts(dir, written)?;
@@ -152,15 +152,12 @@ fn quantile_table(rows: &[BTreeMap<&'static str, String>], sweep: &Sweep) -> Tab
     );
     for row in rows {
         let label = row.get("output").cloned().unwrap_or_default();
-        let gdp = sweep
-            .outputs
-            .iter()
-            .find(|o| o.label == label)
-            .is_some_and(|o| o.gdp);
-        let (divisor, unit, decimals) = if gdp {
-            (1e8, "亿元 (2014 prices)", 0)
-        } else {
-            (1e4, "万人", 1)
+        let (divisor, unit, decimals) = scale_of(sweep, &label);
+        let unit = match unit {
+            "亿元" => "亿元 (2014 prices)",
+            "元" => "元/人 (2014 prices)",
+            "" => "P(met) = mean",
+            other => other,
         };
         let mut cells = vec![Cell::Text(label), Cell::Text(unit.to_string())];
         for column in columns {
@@ -173,6 +170,15 @@ fn quantile_table(rows: &[BTreeMap<&'static str, String>], sweep: &Sweep) -> Tab
         table.rows.push(cells);
     }
     table
+}
+
+/// Divisor, unit and decimals of the output labelled `label` (万人 when unknown).
+fn scale_of(sweep: &Sweep, label: &str) -> (f64, &'static str, usize) {
+    sweep
+        .outputs
+        .iter()
+        .find(|o| o.label == label)
+        .map_or((1e4, "万人", 1), crate::report::sweep::output_scale)
 }
 
 /// The rows of `indices.csv` as a table, columns in the CSV's order.
@@ -199,16 +205,7 @@ fn indices_table(rows: &[BTreeMap<&'static str, String>], sweep: &Sweep) -> Tabl
     );
     for row in rows {
         let output = row.get("output").cloned().unwrap_or_default();
-        let gdp = sweep
-            .outputs
-            .iter()
-            .find(|o| o.label == output)
-            .is_some_and(|o| o.gdp);
-        let (divisor, unit) = if gdp {
-            (1e8, "亿元")
-        } else {
-            (1e4, "万人")
-        };
+        let (divisor, unit, _) = scale_of(sweep, &output);
         let mut cells = vec![
             Cell::Text(row.get("parameter").cloned().unwrap_or_default()),
             Cell::Text(output),
@@ -260,16 +257,7 @@ fn ranking_sentence(rows: &[BTreeMap<&'static str, String>], sweep: &Sweep) -> S
                 format!("ST {value:.2}")
             } else {
                 // μ* and swings are in the output's own unit: persons or yuan.
-                let gdp = sweep
-                    .outputs
-                    .iter()
-                    .find(|o| &o.label == output)
-                    .is_some_and(|o| o.gdp);
-                let (divisor, unit) = if gdp {
-                    (1e8, "亿元")
-                } else {
-                    (1e4, "万人")
-                };
+                let (divisor, unit, _) = scale_of(sweep, output);
                 let name = if key == "swing" { "swing" } else { "μ*" };
                 format!("{name} {:.1} {unit}", value / divisor)
             };
@@ -282,7 +270,7 @@ fn ranking_sentence(rows: &[BTreeMap<&'static str, String>], sweep: &Sweep) -> S
         _ => "A swing is the change in the output when the parameter moves from its 5th to its 95th percentile, the others at their medians.",
     };
     format!(
-        "The parameter that moves each output most — {}. {note}",
+        "The factor (parameter or lever) that moves each output most — {}. {note}",
         parts.join(" · ")
     )
 }
