@@ -975,6 +975,19 @@ fn user_facing(type_name: Option<&str>) -> String {
         Some("OutputFile") => "an output".to_string(),
         Some("Method") => "the method".to_string(),
         Some("DistributionFile") => "a distribution".to_string(),
+        Some("LeverFile") => "a sweep lever".to_string(),
+        // Fields of enum variants come with the variant's name: sweep outputs, methods and
+        // distributions share the mechanism with the scenario's policies.
+        Some(
+            output @ ("Population" | "Gdp" | "GdpPerHead" | "UrbanPopulation" | "NetMigration"
+            | "TargetMet"),
+        ) => format!("output `{output}`"),
+        Some(method @ ("Morris" | "Sobol" | "MonteCarlo" | "OneAtATime")) => {
+            format!("method `{method}`")
+        }
+        Some(distribution @ ("Uniform" | "LogUniform" | "Normal" | "Triangular" | "Discrete")) => {
+            format!("distribution `{distribution}`")
+        }
         Some(policy) => format!("policy `{policy}`"),
     }
 }

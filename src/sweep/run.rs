@@ -626,10 +626,11 @@ pub fn load(path: &Path) -> Result<Sweep, SweepFileError> {
             whole_file(other.to_string(), position)
         }
     })?;
-    let file: SweepFile = scenario::parse_reporting_every_unknown_field(&display, &text)
-        .map_err(SweepFileError::from)?;
+    // Unknown fields are blanked out and reported with the semantic problems, in one pass.
+    let (file, unknown_fields): (SweepFile, _) =
+        scenario::parse_with_unknown_fields(&display, &text).map_err(SweepFileError::from)?;
     let index = Index::new(&text);
-    let mut problems: Vec<Problem> = Vec::new();
+    let mut problems: Vec<Problem> = unknown_fields;
     let mut problem = |offset: usize, field: &str, message: String| {
         problems.push(sweep_problem(&index, &display, offset, field, message));
     };

@@ -871,6 +871,30 @@ const CLI_CASES: &[CliCase] = &[
         ],
     },
     CliCase {
+        // Unknown fields, unknown ids and wrong names of one sweep file, all in one run.
+        name: "sweep_typos_one_run",
+        setup: |dir| {
+            let f = sweep_file(
+                dir,
+                "plan_levers.ron",
+                "typos",
+                &[
+                    ("    seed: 20160412,", "    seeed: 20160412,"),
+                    ("(name: \"epsilon\", distribution:", "(name: \"epsilom\", distributon:"),
+                    ("Population(unit: \"luzhou\", year: 2020)", "Population(unit: \"luzhuo\", year: 2020)"),
+                ],
+            );
+            args(&["sweep", &f, "--out", "out"])
+        },
+        expected: &[
+            "4 problems found",
+            "typos.ron:20:5: unknown field `seeed` in the sweep (did you mean `seed`?)",
+            "unknown field `distributon` in a sweep parameter (did you mean `distribution`?)",
+            "unknown parameter `epsilom` (did you mean `epsilon`?)",
+            "unknown unit id `luzhuo` (did you mean `luzhou`?)",
+        ],
+    },
+    CliCase {
         name: "sweep_unknown_lever_prefix",
         setup: |dir| {
             let f = sweep_file(
