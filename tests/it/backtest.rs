@@ -428,7 +428,10 @@ fn observed_2014_is_valid_and_equals_the_base_year() {
     assert!(err.contains("88 problem(s) in the observed file"), "{err}");
     // One mistake on 88 rows is one line (issue 11: not the same sentence 88 times).
     assert_eq!(err.matches("is the run's start year").count(), 1, "{err}");
-    assert!(err.contains(": 88 rows (lines 2, 3, 4, 5, 6, …): column `year`"), "{err}");
+    assert!(
+        err.contains(": 88 rows (lines 2, 3, 4, 5, 6, …): column `year`"),
+        "{err}"
+    );
 
     // Same values as baseline_2014.csv, row by row, provenance verbatim.
     let read = |name: &str| {

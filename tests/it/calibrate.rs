@@ -1,6 +1,6 @@
 //! `simulate calibrate`, end to end.
 
-use super::cli::{assert_success, root, simulate};
+use super::cli::{assert_success, root, simulate, simulate_on_terminal};
 
 fn scenario(name: &str) -> String {
     root().join("scenarios").join(name).display().to_string()
@@ -162,29 +162,13 @@ fn calibrate_shows_progress_on_a_terminal_only() {
     );
     assert_success(&piped);
     assert!(!String::from_utf8_lossy(&piped.stderr).contains("model runs"));
-    if std::process::Command::new("script")
-        .arg("--version")
-        .output()
-        .is_err()
-    {
-        eprintln!("skipped: `script` (util-linux) is not installed, no pseudo-terminal");
-        return;
-    }
-    let command = format!(
-        "{} calibrate {} --params lambda --out on_terminal",
-        env!("CARGO_BIN_EXE_simulate"),
+    let args = format!(
+        "calibrate {} --params lambda --out on_terminal",
         scenario("hindcast_2010.ron")
     );
-    let out = std::process::Command::new("script")
-        .args(["-qec", &command, "/dev/null"])
-        .current_dir(tmp.path())
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stdout)
-    );
+    let Some(out) = simulate_on_terminal(&args, tmp.path()) else {
+        return;
+    };
     let screen = String::from_utf8_lossy(&out.stdout);
     assert!(screen.contains("calibrate hindcast_2010"), "{screen}");
     assert!(screen.contains("model runs, lowest loss 0.0"), "{screen}");

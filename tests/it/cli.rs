@@ -7,6 +7,28 @@ pub fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
+/// Runs `simulate` with `args` (a shell command line after the binary) on a pseudo-terminal
+/// from `script` (util-linux), in `cwd`; the terminal's screen is the output's stdout. `None`
+/// (and a note) where `script` is not installed.
+pub fn simulate_on_terminal(args: &str, cwd: &Path) -> Option<Output> {
+    if Command::new("script").arg("--version").output().is_err() {
+        eprintln!("skipped: `script` (util-linux) is not installed, no pseudo-terminal");
+        return None;
+    }
+    let command = format!("{} {args}", env!("CARGO_BIN_EXE_simulate"));
+    let out = Command::new("script")
+        .args(["-qec", &command, "/dev/null"])
+        .current_dir(cwd)
+        .output()
+        .expect("script runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    Some(out)
+}
+
 pub fn simulate(args: &[&str], cwd: &Path) -> Output {
     Command::new(env!("CARGO_BIN_EXE_simulate"))
         .args(args)

@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use super::cli::{root, simulate};
+use super::cli::{root, simulate, simulate_on_terminal};
 
 /// A small sweep over the baseline, written next to a copy of nothing: `base` is absolute.
 fn sweep_file(dir: &Path, name: &str, method: &str) -> String {
@@ -533,28 +533,10 @@ fn a_sweep_shows_progress_on_a_terminal_only() {
     ] {
         assert!(stdout.contains(needle), "{needle} missing:\n{stdout}");
     }
-    if std::process::Command::new("script")
-        .arg("--version")
-        .output()
-        .is_err()
-    {
-        eprintln!("skipped: `script` (util-linux) is not installed, no pseudo-terminal");
+    let Some(out) = simulate_on_terminal(&format!("sweep {file} --out on_terminal"), tmp.path())
+    else {
         return;
-    }
-    let command = format!(
-        "{} sweep {file} --out on_terminal",
-        env!("CARGO_BIN_EXE_simulate")
-    );
-    let out = std::process::Command::new("script")
-        .args(["-qec", &command, "/dev/null"])
-        .current_dir(tmp.path())
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    };
     let screen = String::from_utf8_lossy(&out.stdout);
     assert!(screen.contains("sweep `mc`"), "{screen}");
     assert!(screen.contains("/2,048 runs"), "{screen}");
