@@ -674,7 +674,10 @@ fn sweep(
             format!(" shard {}/{}", shard.index, shard.count)
         };
         let mut resumed = if reused > 0 {
-            format!(", {reused} runs resumed from earlier progress")
+            format!(
+                ", {} runs resumed from earlier progress",
+                scenario::thousands(reused)
+            )
         } else {
             String::new()
         };
@@ -684,9 +687,10 @@ fn sweep(
             ));
         }
         say!(
-            "Sweep `{}`{part}: {computed} runs in {run_seconds:.1} s ({:.0} runs/s){resumed}; outputs written in {:.1} s{}",
+            "Sweep `{}`{part}: {} runs in {run_seconds:.1} s ({} runs/s){resumed}; outputs written in {:.1} s{}",
             sweep.name,
-            computed as f64 / run_seconds.max(1e-9),
+            scenario::thousands(computed),
+            scenario::thousands((computed as f64 / run_seconds.max(1e-9)).round() as usize),
             writing.elapsed().as_secs_f64(),
             peak_memory().map_or(String::new(), |mb| format!("; peak memory {mb:.0} MB")),
         );
