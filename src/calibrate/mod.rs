@@ -741,7 +741,7 @@ mod tests {
     }
 
     /// Data made by the model itself with ε = 2.5, β = 0.4 are recovered from the defaults
-    /// (ε = 2.0, β = 0.5).
+    /// (ε = 1.5, β = 0.5).
     #[test]
     fn known_parameters_are_recovered_from_model_generated_data() {
         let data = Dataset::embedded();

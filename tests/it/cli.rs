@@ -98,7 +98,7 @@ fn the_baseline_writes_every_output_with_the_right_shape() {
     let manifest: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(dir.join("manifest.json")).unwrap()).unwrap();
     assert_eq!(manifest["scenario"]["name"], "baseline");
-    assert_eq!(manifest["parameters"]["epsilon"], 2.0);
+    assert_eq!(manifest["parameters"]["epsilon"], 1.5);
     assert_eq!(manifest["data"]["sha256"].as_object().unwrap().len(), 10);
     assert!(
         manifest["outputs"]["trajectories.csv"]
