@@ -112,9 +112,9 @@ pub enum Command {
         #[command(flatten)]
         output: OutputArgs,
     },
-    /// Run a sensitivity sweep (Morris, Sobol, Monte Carlo or one-at-a-time) described in a RON
-    /// file: samples.csv, indices.csv, and for Monte Carlo bands.csv and
-    /// target_probabilities.csv (default folder results/sweep-<name>/).
+    /// Run a sensitivity sweep over parameters and policy levers (Morris, Sobol, Monte Carlo or
+    /// one-at-a-time) described in a RON file: samples.csv, indices.csv, and for Monte Carlo
+    /// bands.csv and target_probabilities.csv (default folder results/sweep-<name>/).
     #[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
     Sweep {
         #[command(subcommand)]
