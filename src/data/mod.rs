@@ -791,6 +791,14 @@ impl NumberRule {
 
 /// " (did you mean `chengdu`?)" when a candidate is close, else "".
 pub fn suggestion<'a>(word: &str, candidates: impl Iterator<Item = &'a str>) -> String {
+    nearest(word, candidates).map_or(String::new(), |candidate| {
+        format!(" (did you mean `{candidate}`?)")
+    })
+}
+
+/// The candidate closest to `word` (Damerau–Levenshtein), if it is close enough to be the word
+/// meant: within 3 edits, or a third of the word's length for long words.
+pub fn nearest<'a>(word: &str, candidates: impl Iterator<Item = &'a str>) -> Option<&'a str> {
     // A name is also close when it is close to a candidate's first `_`-separated part
     // (`betta` → `beta_per_hour`).
     let distance = |candidate: &str| {
@@ -802,15 +810,11 @@ pub fn suggestion<'a>(word: &str, candidates: impl Iterator<Item = &'a str>) -> 
             _ => whole,
         }
     };
-    let best = candidates
+    candidates
         .map(|candidate| (distance(candidate), candidate))
-        .min();
-    match best {
-        Some((distance, candidate)) if distance <= 3.max(word.len() / 3) => {
-            format!(" (did you mean `{candidate}`?)")
-        }
-        _ => String::new(),
-    }
+        .min()
+        .filter(|(distance, _)| *distance <= 3.max(word.len() / 3))
+        .map(|(_, candidate)| candidate)
 }
 
 /// Checks that every unit appears exactly once in a per-unit table.

@@ -176,6 +176,23 @@ pub fn snippet(text: &str, line: usize, column: usize) -> String {
 /// and column. The value ends at the first `,` or closing bracket outside brackets, strings,
 /// characters and comments. `None` when no `key:` starts there.
 pub fn blank_entry(text: &str, line: usize, column: usize) -> Option<String> {
+    let (start, _, end) = entry_span(text, line, column)?;
+    Some(blank(text, start, end))
+}
+
+/// `text` with the bytes `start..end` replaced by spaces (newlines kept), so that every line
+/// and column of the rest stays where it was.
+pub fn blank(text: &str, start: usize, end: usize) -> String {
+    let blanked: String = text[start..end]
+        .chars()
+        .map(|c| if c == '\n' { '\n' } else { ' ' })
+        .collect();
+    format!("{}{blanked}{}", &text[..start], &text[end..])
+}
+
+/// Byte offsets (start, end of the key, end) of the `key: value` entry whose key starts at
+/// `line:column` (1-based, in characters), its trailing comma included; see [`blank_entry`].
+pub fn entry_span(text: &str, line: usize, column: usize) -> Option<(usize, usize, usize)> {
     let line_start: usize = text
         .split_inclusive('\n')
         .take(line.checked_sub(1)?)
@@ -194,6 +211,7 @@ pub fn blank_entry(text: &str, line: usize, column: usize) -> Option<String> {
     if i == start {
         return None;
     }
+    let key_end = i;
     while i < bytes.len() && bytes[i].is_ascii_whitespace() {
         i += 1;
     }
@@ -240,12 +258,7 @@ pub fn blank_entry(text: &str, line: usize, column: usize) -> Option<String> {
         }
         i += 1;
     }
-    let end = i.min(bytes.len());
-    let blanked: String = text[start..end]
-        .chars()
-        .map(|c| if c == '\n' { '\n' } else { ' ' })
-        .collect();
-    Some(format!("{}{blanked}{}", &text[..start], &text[end..]))
+    Some((start, key_end, i.min(bytes.len())))
 }
 
 #[cfg(test)]

@@ -833,26 +833,80 @@ pub fn parse_with_unknown_fields<T: serde::de::DeserializeOwned>(
 ) -> Result<(T, Vec<Problem>), ScenarioErrors> {
     let options =
         ron::Options::default().with_default_extension(ron::extensions::Extensions::IMPLICIT_SOME);
+    use ron::error::Error;
+    /// An unknown entry blanked out: where it was, what it said, the field it may mean.
+    struct Blanked {
+        start: usize,
+        key_end: usize,
+        original: String,
+        meant: Option<&'static str>,
+        read_as_meant: bool,
+    }
     let mut unknown = Vec::new();
-    let mut repaired = std::borrow::Cow::Borrowed(text);
+    let mut blanked: Vec<Blanked> = Vec::new();
+    // The text before the last "read as the meant field" repair, to undo it if it misfires.
+    let mut before_rename: Option<(String, usize)> = None;
+    let mut repaired = text.to_string();
     loop {
-        match options.from_str::<T>(&repaired) {
+        let err = match options.from_str::<T>(&repaired) {
             Ok(value) => return Ok((value, unknown)),
-            Err(err) => {
-                let problem = syntax_problem(file, &repaired, &err);
-                let next = match &err.code {
-                    ron::error::Error::NoSuchStructField { .. } if unknown.len() < MAX_SHOWN => {
-                        locate::blank_entry(&repaired, problem.line, problem.column)
-                    }
-                    _ => None,
-                };
-                unknown.push(problem);
-                match next {
-                    Some(text) => repaired = std::borrow::Cow::Owned(text),
-                    None => return Err(ScenarioErrors(unknown)),
+            Err(err) => err,
+        };
+        let problem = syntax_problem(file, &repaired, &err);
+        match &err.code {
+            Error::NoSuchStructField {
+                expected, found, ..
+            } if unknown.len() < MAX_SHOWN => {
+                if let Some((start, key_end, end)) =
+                    locate::entry_span(&repaired, problem.line, problem.column)
+                {
+                    blanked.push(Blanked {
+                        start,
+                        key_end,
+                        original: repaired[start..end].to_string(),
+                        meant: data::nearest(found, expected.iter().copied()),
+                        read_as_meant: false,
+                    });
+                    repaired = locate::blank(&repaired, start, end);
+                    unknown.push(problem);
+                    continue;
                 }
             }
+            // A required field is missing because its misspelt entry was blanked (`yeer:` for
+            // `year:`): read that entry as the field meant, so that the rest of the file is
+            // still checked in this pass. The key is padded to its old width (never widened),
+            // keeping every position of the text.
+            Error::MissingStructField { field, .. } => {
+                if let Some(b) = blanked.iter_mut().rev().find(|b| {
+                    !b.read_as_meant
+                        && b.meant == Some(*field)
+                        && field.len() <= b.key_end - b.start
+                }) {
+                    let width = b.key_end - b.start;
+                    let entry = format!("{field:<width$}{}", &b.original[width..]);
+                    before_rename = Some((repaired.clone(), unknown.len()));
+                    repaired.replace_range(b.start..b.start + b.original.len(), &entry);
+                    b.read_as_meant = true;
+                    continue;
+                }
+            }
+            // The repair misfired (the entry belonged to a struct that had the field): undo it
+            // and report what ron first said.
+            Error::DuplicateStructField { .. } => {
+                if let Some((text_before, count)) = before_rename.take() {
+                    let again = options
+                        .from_str::<T>(&text_before)
+                        .err()
+                        .map(|err| syntax_problem(file, &text_before, &err));
+                    unknown.truncate(count);
+                    unknown.extend(again);
+                    return Err(ScenarioErrors(unknown));
+                }
+            }
+            _ => {}
         }
+        unknown.push(problem);
+        return Err(ScenarioErrors(unknown));
     }
 }
 
@@ -1680,6 +1734,50 @@ mod tests {
         let data = Dataset::embedded();
         let file = parse("test.ron", source)?;
         validate("test.ron", source, file, &data)
+    }
+
+    /// A misspelt required field (`yaer:`) is reported and read as the field it means, so the
+    /// rest of the file is still parsed and checked in the same pass.
+    #[test]
+    fn a_misspelt_required_field_is_read_as_the_field_meant() {
+        let source = r#"(
+    name: "x",
+    descripton: "typo",
+    add_policies: [LandCap(name: "cap", yaer: 2021, unit: "wanzhou", km2: 120)],
+)"#;
+        let (file, unknown) = parse_with_unknown_fields::<ScenarioFile>("t.ron", source).unwrap();
+        let messages: Vec<String> = unknown.iter().map(ToString::to_string).collect();
+        assert_eq!(messages.len(), 2, "{messages:?}");
+        assert!(
+            messages[0].starts_with("t.ron:3:5: unknown field `descripton`"),
+            "{messages:?}"
+        );
+        assert!(
+            messages[1].starts_with("t.ron:4:41: unknown field `yaer`"),
+            "{messages:?}"
+        );
+        assert!(messages[1].contains("did you mean `year`?"), "{messages:?}");
+        match file.add_policies.as_slice() {
+            [PolicyFile::LandCap { year, km2, .. }] => assert_eq!((*year, *km2), (2021, 120.0)),
+            other => panic!("{other:?}"),
+        }
+        // Where the struct already has the field, the misspelling is not read as it: the
+        // field missing elsewhere is reported as missing.
+        let source = r#"(
+    name: "x",
+    add_policies: [
+        LandCap(name: "a", yaer: 2021, year: 2021, unit: "wanzhou", km2: 120),
+        LandCap(name: "b", unit: "wanzhou", km2: 120),
+    ],
+)"#;
+        let errors = parse_with_unknown_fields::<ScenarioFile>("t.ron", source)
+            .err()
+            .unwrap()
+            .0;
+        let messages: Vec<String> = errors.iter().map(ToString::to_string).collect();
+        assert_eq!(messages.len(), 2, "{messages:?}");
+        assert!(messages[0].contains("unknown field `yaer`"), "{messages:?}");
+        assert!(messages[1].contains("missing field `year`"), "{messages:?}");
     }
 
     #[test]
