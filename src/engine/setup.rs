@@ -380,6 +380,7 @@ impl Warm {
         (self.drivers_for(scenario).is_some()
             && a.trend_decay() == b.trend_decay()
             && a.trend_cap() == b.trend_cap()
+            && a.income_convergence() == b.income_convergence()
             && self.policies == scenario.policies)
             .then_some(&self.growth[..])
     }
@@ -765,6 +766,7 @@ fn build(
         })
         .collect();
     let province_index: Vec<usize> = data.units.iter().map(|u| u.province.index()).collect();
+    let income_gap = income_gap(data, &base_values.population, &base_values.gdp);
     let mut years: Vec<YearInputs> = Vec::with_capacity(drivers.years.len());
     let shared_growth = warm.and_then(|w| w.growth_for(scenario));
     let shared_natural = warm.and_then(|w| w.natural_for(scenario));
@@ -777,8 +779,19 @@ fn build(
                 let mut growth = DVector::zeros(nodes);
                 growth[0] = macro_year.roc_growth;
                 let decay = (1.0 - params.trend_decay()).powi((year - DATA_BASE_YEAR).max(0));
+                // Catch-up: −β_c·gap, the gap closing at β_c a year; with unit trends (a 2014
+                // start) it takes over as they decay, so the two do not count the same catch-up
+                // twice at first.
+                let beta = params.income_convergence();
+                let phase_in = if start < DATA_BASE_YEAR {
+                    1.0
+                } else {
+                    1.0 - decay
+                };
+                let catch_up = beta * (1.0 - beta).powi(year - start) * phase_in;
                 for i in 0..n {
-                    growth[i + 1] = macro_year.per_head[province_index[i]] + unit_trend[i] * decay;
+                    growth[i + 1] = macro_year.per_head[province_index[i]] + unit_trend[i] * decay
+                        - catch_up * income_gap[i];
                 }
                 for named in scenario.policies.iter().filter(|p| p.is_active()) {
                     if let Policy::ProductivityShift {
@@ -1450,6 +1463,27 @@ fn trend_population(data: &Dataset, unit: usize, year: i32) -> Option<f64> {
     }
 }
 
+/// ln(y_i / ȳ_p): each unit's GDP per head in the start year relative to its province's units
+/// together, from the published start-year values (not the census-consistent base, so that it
+/// depends on the data alone).
+pub fn income_gap(data: &Dataset, population: &[f64], gdp: &[f64]) -> Vec<f64> {
+    let mut province_gdp = [0.0; 2];
+    let mut province_population = [0.0; 2];
+    for ((unit, p), y) in data.units.iter().zip(population).zip(gdp) {
+        province_gdp[unit.province.index()] += y;
+        province_population[unit.province.index()] += p;
+    }
+    data.units
+        .iter()
+        .zip(population)
+        .zip(gdp)
+        .map(|((unit, p), y)| {
+            let k = unit.province.index();
+            ((y / p) / (province_gdp[k] / province_population[k])).ln()
+        })
+        .collect()
+}
+
 /// g_i⁰: each unit's 2010–2014 growth of nominal GDP per head minus that of its province's units
 /// together over the same years (a common provincial deflator cancels). Units with under two
 /// years of GDP history (Yuzhong) get 0. Qijiang and Dazu start in 2011 (their 2011 mergers are
@@ -1713,6 +1747,41 @@ mod tests {
             (2.98 + (3.2 - 2.98) / 3.0) / 1000.0,
             epsilon = 1e-12
         );
+    }
+
+    /// Catch-up: a unit richer than its province grows slower per head, a poorer one faster, by
+    /// β_c·(1 − β_c)^h times its log gap (2010 start: no unit trends, no phase-in).
+    #[test]
+    fn poorer_units_catch_up_at_the_convergence_rate() {
+        let data = Dataset::embedded();
+        let derived = DataDerived::new(&data);
+        let base = &derived.base(CENSUS_YEAR);
+        let gap = income_gap(&data, &base.population, &base.gdp);
+        let with = |beta: f64| {
+            let mut scenario = Scenario {
+                start_year: CENSUS_YEAR,
+                ..Scenario::default_for_tests()
+            };
+            scenario.params = scenario
+                .params
+                .with_values_at([(
+                    crate::model::params::spec_index("income_convergence").unwrap(),
+                    beta,
+                )])
+                .unwrap();
+            prepare(&data, &scenario).unwrap()
+        };
+        let (off, on) = (with(0.0), with(0.02));
+        let yuzhong = data.unit_index("yuzhong").unwrap();
+        let yunyang = data.unit_index("yunyang").unwrap();
+        assert!(gap[yuzhong] > 0.5 && gap[yunyang] < -0.3, "{gap:?}");
+        // Year 2012 is h = 2 after the 2010 start: 0.02 · 0.98² · gap.
+        let h = 2;
+        for unit in [yuzhong, yunyang] {
+            let change = on.years[h].growth[unit + 1] - off.years[h].growth[unit + 1];
+            let expected = -0.02 * 0.98f64.powi(2) * gap[unit];
+            assert!((change - expected).abs() < 1e-12, "{change} vs {expected}");
+        }
     }
 
     #[test]

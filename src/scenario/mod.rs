@@ -185,6 +185,7 @@ parameters_file!(
     rho,
     trend_decay,
     trend_cap,
+    income_convergence,
     migrant_stay_years,
     census_momentum,
     estimate_weight,
