@@ -213,8 +213,7 @@ pub fn write_all(
 /// A factor in manifest.json: its name and distribution and, for a lever factor, what it
 /// varies and the base scenario's levers it moves (a `*` name moves several).
 fn factor_json(sweep: &Sweep, factor: &run::Factor) -> serde_json::Value {
-    let mut value =
-        json!({ "name": factor.name, "distribution": format!("{:?}", factor.distribution) });
+    let mut value = json!({ "name": factor.name, "distribution": factor.distribution.to_string() });
     let (varies, policies) = match &factor.kind {
         run::FactorKind::Parameter(_) => return value,
         run::FactorKind::LeverYear { policies, .. } => ("start year", policies),

@@ -85,6 +85,39 @@ pub enum Distribution {
     Discrete(Vec<f64>),
 }
 
+/// As a sweep file writes it: `Uniform(lo: 1, hi: 4)`, `Discrete(levels: [2026, 2027])`
+/// (whole numbers without a decimal point), for reports and manifests.
+impl std::fmt::Display for Distribution {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Distribution::Uniform { lo, hi } => write!(f, "Uniform(lo: {lo}, hi: {hi})"),
+            Distribution::LogUniform { lo, hi } => write!(f, "LogUniform(lo: {lo}, hi: {hi})"),
+            Distribution::Normal {
+                mean,
+                sd,
+                lower,
+                upper,
+            } => {
+                write!(f, "Normal(mean: {mean}, sd: {sd}")?;
+                if let Some(lower) = lower {
+                    write!(f, ", lower: {lower}")?;
+                }
+                if let Some(upper) = upper {
+                    write!(f, ", upper: {upper}")?;
+                }
+                write!(f, ")")
+            }
+            Distribution::Triangular { lo, mode, hi } => {
+                write!(f, "Triangular(lo: {lo}, mode: {mode}, hi: {hi})")
+            }
+            Distribution::Discrete(levels) => {
+                let levels: Vec<String> = levels.iter().map(ToString::to_string).collect();
+                write!(f, "Discrete(levels: [{}])", levels.join(", "))
+            }
+        }
+    }
+}
+
 impl Distribution {
     /// Checks the parameters: all finite, bounds ordered (`lo < hi`), `sd > 0`, log-uniform
     /// bounds positive, triangular mode inside its bounds, truncation bounds holding at least
@@ -1723,5 +1756,31 @@ mod tests {
             OatDesign::new(&[1.0], &[0.0, 1.0], &[2.0]),
             Err(SweepError::LengthMismatch { .. })
         ));
+    }
+
+    #[test]
+    fn distributions_print_as_a_sweep_file_writes_them() {
+        let shown = |d: Distribution| d.to_string();
+        assert_eq!(
+            shown(Distribution::Discrete(vec![2026.0, 2027.0])),
+            "Discrete(levels: [2026, 2027])"
+        );
+        assert_eq!(
+            shown(Distribution::Triangular {
+                lo: 1.0,
+                mode: 1.5,
+                hi: 4.0
+            }),
+            "Triangular(lo: 1, mode: 1.5, hi: 4)"
+        );
+        assert_eq!(
+            shown(Distribution::Normal {
+                mean: 0.5,
+                sd: 0.1,
+                lower: Some(0.0),
+                upper: None
+            }),
+            "Normal(mean: 0.5, sd: 0.1, lower: 0)"
+        );
     }
 }

@@ -55,7 +55,7 @@ pub fn write(
         sweep
             .factors
             .iter()
-            .map(|f| format!("{} ~ {:?}", f.name, f.distribution))
+            .map(|f| format!("{} ~ {}", f.name, f.distribution))
             .collect::<Vec<_>>()
             .join("; "),
     );
