@@ -324,6 +324,25 @@ impl fmt::Display for DataProblem {
     }
 }
 
+/// Largest data file read from a `data:` folder.
+pub const MAX_DATA_FILE_BYTES: u64 = 64 << 20;
+
+/// The text of `path`, or `None` when it is larger than [`MAX_DATA_FILE_BYTES`] (read no
+/// further than one byte past the limit).
+fn read_capped(path: &Path) -> std::io::Result<Option<String>> {
+    use std::io::Read;
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)?
+        .take(MAX_DATA_FILE_BYTES + 1)
+        .read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > MAX_DATA_FILE_BYTES {
+        return Ok(None);
+    }
+    String::from_utf8(bytes)
+        .map(Some)
+        .map_err(|err| std::io::Error::new(std::io::ErrorKind::InvalidData, err))
+}
+
 /// All problems found while loading a dataset.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub struct DataErrors(pub Vec<DataProblem>);
@@ -405,17 +424,22 @@ impl Dataset {
         let mut problems = Vec::new();
         for name in FILE_NAMES {
             let path = dir.join(name);
-            match std::fs::read_to_string(&path) {
-                Ok(text) => files.push((name.to_string(), text)),
-                Err(err) => problems.push(DataProblem {
-                    file: path.display().to_string(),
-                    line: 0,
-                    column: String::new(),
-                    message: format!(
-                        "cannot read the file ({err}); every data directory needs all of: {}",
-                        FILE_NAMES.join(", ")
-                    ),
-                }),
+            let problem = |message: String| DataProblem {
+                file: path.display().to_string(),
+                line: 0,
+                column: String::new(),
+                message,
+            };
+            match read_capped(&path) {
+                Ok(Some(text)) => files.push((name.to_string(), text)),
+                Ok(None) => problems.push(problem(format!(
+                    "the file is larger than {} MB, the limit for a data file (the shipped files are under 1 MB); check that it is the right file",
+                    MAX_DATA_FILE_BYTES >> 20
+                ))),
+                Err(err) => problems.push(problem(format!(
+                    "cannot read the file ({err}); every data directory needs all of: {}",
+                    FILE_NAMES.join(", ")
+                ))),
             }
         }
         if !problems.is_empty() {
@@ -1464,6 +1488,24 @@ fn parse_links(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A data folder whose file is far too large is refused by name, without reading it whole.
+    #[test]
+    fn an_oversized_data_file_is_refused_with_its_name() {
+        let tmp = tempfile::tempdir().unwrap();
+        for (name, text) in EMBEDDED {
+            std::fs::write(tmp.path().join(name), text).unwrap();
+        }
+        // A sparse file: 1 byte past the limit takes no disk space.
+        let huge = std::fs::File::create(tmp.path().join("units.csv")).unwrap();
+        huge.set_len(MAX_DATA_FILE_BYTES + 1).unwrap();
+        let err = Dataset::from_dir(tmp.path()).unwrap_err().to_string();
+        assert!(err.contains("units.csv"), "{err}");
+        assert!(
+            err.contains("larger than 64 MB, the limit for a data file"),
+            "{err}"
+        );
+    }
 
     fn embedded_files() -> Vec<(String, String)> {
         EMBEDDED
