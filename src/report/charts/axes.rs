@@ -3,7 +3,8 @@
 
 use plotters::prelude::*;
 
-use super::canvas::{Canvas, TICK};
+use super::canvas::{Align, Canvas, TICK};
+use super::colour::{solid, AXIS};
 use super::ChartError;
 
 pub(super) fn divisor(d: f64) -> f64 {
@@ -282,6 +283,34 @@ pub(super) fn year_axis<DB: DrawingBackend>(
         .take(200)
         .collect();
     Ok((xlo, xhi, years))
+}
+
+/// A tick of a y axis at height `py`: a mark `length` px to the left of the axis at `x`, and
+/// its label right-aligned `gap` px left of the axis.
+pub(super) fn y_tick<DB: DrawingBackend>(
+    c: &Canvas<'_, DB>,
+    x: f64,
+    py: f64,
+    length: f64,
+    gap: f64,
+    label: &str,
+) -> Result<(), ChartError> {
+    c.line(&[(x - length, py), (x, py)], solid(AXIS), 1.0)?;
+    c.text(label, x - gap, py + 0.33 * TICK.size, TICK, Align::Right)
+}
+
+/// A tick of an x axis at `px`: a mark `length` px below the axis at `y`, and its label
+/// centred with its baseline `gap` px below the axis.
+pub(super) fn x_tick<DB: DrawingBackend>(
+    c: &Canvas<'_, DB>,
+    px: f64,
+    y: f64,
+    length: f64,
+    gap: f64,
+    label: &str,
+) -> Result<(), ChartError> {
+    c.line(&[(px, y), (px, y + length)], solid(AXIS), 1.0)?;
+    c.text(label, px, y + gap, TICK, Align::Center)
 }
 
 /// "1000万人" style population text (persons → 万 when ≥ 10,000).

@@ -5,9 +5,9 @@ use std::path::Path;
 
 use plotters::prelude::*;
 
-use super::axes::{decimals_for, divisor, fmt_num, fmt_signed, nice_step, value_decimals};
+use super::axes::{decimals_for, divisor, fmt_num, fmt_signed, nice_step, value_decimals, x_tick};
 use super::canvas::{
-    draw_header, save, Align, Canvas, Figure, Font, Res, AXIS_LABEL, HEIGHT, MARGIN, TICK, WIDTH,
+    draw_header, save, Align, Canvas, Figure, Font, Res, AXIS_LABEL, HEIGHT, MARGIN, WIDTH,
 };
 use super::colour::{solid, AXIS, GRID, INK, MUTED, PALETTE, ZEBRA};
 use super::legend::{draw_legend, legend_layout, Entry, Key};
@@ -91,17 +91,7 @@ pub(super) fn difference_order(chart: &DifferenceBars) -> Vec<usize> {
             .filter(|v| v.is_finite())
             .map(|v| v + 0.0)
     };
-    let mut order: Vec<usize> = (0..chart.labels.len()).collect();
-    order.sort_by(|&a, &b| {
-        match (key(a), key(b)) {
-            (Some(x), Some(y)) => y.total_cmp(&x),
-            (Some(_), None) => std::cmp::Ordering::Less,
-            (None, Some(_)) => std::cmp::Ordering::Greater,
-            (None, None) => std::cmp::Ordering::Equal,
-        }
-        .then(a.cmp(&b))
-    });
-    order
+    super::largest_first(chart.labels.len(), key)
 }
 
 /// Magnitude beyond which difference bars are drawn cut (with a `//` mark and their value
@@ -436,19 +426,7 @@ pub(super) fn render_difference_bars<DB: DrawingBackend>(
         c.line(&[(zx, plot_top), (zx, plot_bottom)], solid(INK), 1.5)?;
         c.line(&[(px0, plot_bottom), (px1, plot_bottom)], solid(AXIS), 1.0)?;
         for &t in &ticks {
-            let x = xv(t);
-            c.line(
-                &[(x, plot_bottom), (x, plot_bottom + 5.0)],
-                solid(AXIS),
-                1.0,
-            )?;
-            c.text(
-                &fmt_signed(t, tick_dec),
-                x,
-                plot_bottom + 24.0,
-                TICK,
-                Align::Center,
-            )?;
+            x_tick(c, xv(t), plot_bottom, 5.0, 24.0, &fmt_signed(t, tick_dec))?;
         }
         // Axis description centred under the plot, or, if longer, as near to that as
         // the column allows (it may extend under the labels, never into the next column).

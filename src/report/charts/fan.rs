@@ -5,7 +5,7 @@ use std::path::Path;
 
 use plotters::prelude::*;
 
-use super::axes::{divisor, fmt_compact, year_axis, YAxis};
+use super::axes::{divisor, fmt_compact, x_tick, y_tick, year_axis, YAxis};
 use super::canvas::{
     draw_header, draw_star, save, Align, Canvas, Figure, Font, Rect, Res, AXIS_LABEL, HEIGHT,
     LEGEND, MARGIN, TICK, WIDTH,
@@ -445,24 +445,10 @@ pub(super) fn draw_fan_panel<DB: DrawingBackend>(
     }
 
     for (t, l) in ax.ticks.iter().zip(&labels) {
-        let py = ax.map(*t);
-        c.line(&[(plot_left - 4.0, py), (plot_left, py)], solid(AXIS), 1.0)?;
-        c.text(
-            l,
-            plot_left - 7.0,
-            py + 0.33 * TICK.size,
-            TICK,
-            Align::Right,
-        )?;
+        y_tick(c, plot_left, ax.map(*t), 4.0, 7.0, l)?;
     }
     for &yv in &years {
-        let px = mx(yv as f64);
-        c.line(
-            &[(px, plot_bottom), (px, plot_bottom + 4.0)],
-            solid(AXIS),
-            1.0,
-        )?;
-        c.text(&yv.to_string(), px, plot_bottom + 22.0, TICK, Align::Center)?;
+        x_tick(c, mx(yv as f64), plot_bottom, 4.0, 22.0, &yv.to_string())?;
     }
     Ok(())
 }

@@ -5,10 +5,9 @@ use std::path::Path;
 
 use plotters::prelude::*;
 
-use super::axes::{decimals_for, fmt_num, nice_step, value_decimals};
+use super::axes::{decimals_for, fmt_num, nice_step, value_decimals, x_tick};
 use super::canvas::{
-    draw_header, save, Align, Canvas, Figure, Font, Res, AXIS_LABEL, HEIGHT, LEGEND, MARGIN, TICK,
-    WIDTH,
+    draw_header, save, Align, Canvas, Figure, Font, Res, AXIS_LABEL, HEIGHT, LEGEND, MARGIN, WIDTH,
 };
 use super::colour::{solid, AXIS, GRID, INK, MUTED, PALETTE, ZEBRA};
 use super::legend::{COL_GAP, KEY_GAP, KEY_W};
@@ -87,14 +86,7 @@ pub(super) fn index_order(chart: &IndexBars) -> Vec<usize> {
             // Signed series (tornado: change from the base) sort by size; indices are ≥ 0.
             .map(f64::abs)
     };
-    let mut order: Vec<usize> = (0..chart.parameters.len()).collect();
-    order.sort_by(|&a, &b| match (key(a), key(b)) {
-        (Some(x), Some(y)) => y.total_cmp(&x),
-        (Some(_), None) => std::cmp::Ordering::Less,
-        (None, Some(_)) => std::cmp::Ordering::Greater,
-        (None, None) => std::cmp::Ordering::Equal,
-    });
-    order
+    super::largest_first(chart.parameters.len(), key)
 }
 
 /// A finite, non-absurd value, else None.
@@ -309,19 +301,7 @@ pub(super) fn render_index_bars<DB: DrawingBackend>(c: &Canvas<'_, DB>, chart: &
     c.line(&[(zx, plot_top), (zx, plot_bottom)], solid(INK), 1.5)?;
     c.line(&[(px0, plot_bottom), (px1, plot_bottom)], solid(AXIS), 1.0)?;
     for &t in &ticks {
-        let x = xv(t);
-        c.line(
-            &[(x, plot_bottom), (x, plot_bottom + 5.0)],
-            solid(AXIS),
-            1.0,
-        )?;
-        c.text(
-            &fmt_num(t, tick_dec),
-            x,
-            plot_bottom + 24.0,
-            TICK,
-            Align::Center,
-        )?;
+        x_tick(c, xv(t), plot_bottom, 5.0, 24.0, &fmt_num(t, tick_dec))?;
     }
     let xf = c.fit(&chart.value_label, AXIS_LABEL, plot_w, 12.0)?;
     c.text(

@@ -5,7 +5,7 @@ use std::path::Path;
 
 use plotters::prelude::*;
 
-use super::axes::{divisor, year_axis, YAxis};
+use super::axes::{divisor, x_tick, y_tick, year_axis, YAxis};
 use super::canvas::{
     draw_header, draw_star, save, Align, Canvas, Figure, Font, Rect, Res, AXIS_LABEL, HEIGHT,
     MARGIN, PANEL_TITLE, TICK, WIDTH,
@@ -560,24 +560,10 @@ pub(super) fn draw_panel<DB: DrawingBackend>(
 
     // Tick labels and axis descriptions.
     for (t, l) in ax.ticks.iter().zip(&labels) {
-        let py = ax.map(*t);
-        c.line(&[(plot_left - 5.0, py), (plot_left, py)], solid(AXIS), 1.0)?;
-        c.text(
-            l,
-            plot_left - 9.0,
-            py + 0.33 * TICK.size,
-            TICK,
-            Align::Right,
-        )?;
+        y_tick(c, plot_left, ax.map(*t), 5.0, 9.0, l)?;
     }
     for &yv in &years {
-        let px = mx(yv as f64);
-        c.line(
-            &[(px, plot_bottom), (px, plot_bottom + 5.0)],
-            solid(AXIS),
-            1.0,
-        )?;
-        c.text(&yv.to_string(), px, plot_bottom + 27.0, TICK, Align::Center)?;
+        x_tick(c, mx(yv as f64), plot_bottom, 5.0, 27.0, &yv.to_string())?;
     }
     c.text_up(
         &p.y_label,

@@ -117,3 +117,16 @@ pub enum ChartError {
     #[error("invalid chart input: {0}")]
     InvalidInput(String),
 }
+
+/// Indices `0..count` ordered by `key`, largest first; items without a key (non-finite values)
+/// last; ties keep the input order (the sort is stable). Used by the sorted bar charts.
+fn largest_first(count: usize, key: impl Fn(usize) -> Option<f64>) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..count).collect();
+    order.sort_by(|&a, &b| match (key(a), key(b)) {
+        (Some(x), Some(y)) => y.total_cmp(&x),
+        (Some(_), None) => std::cmp::Ordering::Less,
+        (None, Some(_)) => std::cmp::Ordering::Greater,
+        (None, None) => std::cmp::Ordering::Equal,
+    });
+    order
+}

@@ -8,7 +8,7 @@ use std::path::Path;
 
 use plotters::prelude::*;
 
-use super::axes::{decimals_for, divisor, fmt_num, YAxis};
+use super::axes::{decimals_for, divisor, fmt_num, x_tick, y_tick, YAxis};
 use super::canvas::{
     draw_header, save, Align, Canvas, Figure, Font, Rect, Res, AXIS_LABEL, HEIGHT, MARGIN, TICK,
     WIDTH,
@@ -154,10 +154,8 @@ fn render_scatter<DB: DrawingBackend>(c: &Canvas<'_, DB>, chart: &ScatterChart) 
         let (px, py) = (ax.map(t), ay.map(t));
         c.line(&[(plot.x0, py), (plot.x1, py)], solid(GRID), 1.0)?;
         c.line(&[(px, plot.y0), (px, plot.y1)], solid(GRID), 1.0)?;
-        c.line(&[(plot.x0 - 5.0, py), (plot.x0, py)], solid(AXIS), 1.0)?;
-        c.text(l, plot.x0 - 9.0, py + 0.33 * TICK.size, TICK, Align::Right)?;
-        c.line(&[(px, plot.y1), (px, plot.y1 + 5.0)], solid(AXIS), 1.0)?;
-        c.text(l, px, plot.y1 + 27.0, TICK, Align::Center)?;
+        y_tick(c, plot.x0, py, 5.0, 9.0, l)?;
+        x_tick(c, px, plot.y1, 5.0, 27.0, l)?;
     }
     c.stroke_rect(plot.x0, plot.y0, plot.x1, plot.y1, solid(AXIS), 1.0)?;
     let xf = c.fit(&chart.x_label, AXIS_LABEL, side, 13.0)?;
