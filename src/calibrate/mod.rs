@@ -496,6 +496,14 @@ pub struct Fit {
 }
 
 impl Fit {
+    /// Observations of one loss group.
+    pub fn observations_in(&self, group: Group) -> usize {
+        self.observations
+            .iter()
+            .filter(|o| o.group() == group)
+            .count()
+    }
+
     /// True where a fitted value sits within 0.1 % of the range of a bound of its search range.
     pub fn at_bound(&self, index: usize) -> bool {
         let (lo, hi) = self.ranges[index];

@@ -329,6 +329,19 @@ mod tests {
     use super::*;
     use approx::assert_relative_eq;
 
+    /// Flows with arrivals weighted by `arrival` instead of `weights`.
+    fn damped_flows(
+        kernel: &DMatrix<f64>,
+        weights: &DVector<f64>,
+        arrival: &DVector<f64>,
+        population: &DVector<f64>,
+    ) -> Flows {
+        let mut out = Flows::zeros(population.len());
+        let mut work = Workspace::new(population.len());
+        flows_with_arrival_weights_into(kernel, weights, arrival, population, &mut work, &mut out);
+        out
+    }
+
     fn small_system() -> (DMatrix<f64>, DVector<f64>, DVector<f64>) {
         let travel = DMatrix::from_row_slice(3, 3, &[0.3, 1.0, 2.5, 1.0, 0.2, 1.8, 2.5, 1.8, 0.4]);
         let border = DMatrix::from_row_slice(3, 3, &[0.0, 1.0, 1.0, 1.0, 0.0, 0.0, 1.0, 0.0, 0.0]);
@@ -376,15 +389,7 @@ mod tests {
         let (kernel, weights, population) = small_system();
         let mut arrival = weights.clone();
         arrival[2] *= 0.3;
-        let mut f = Flows::zeros(4);
-        flows_with_arrival_weights_into(
-            &kernel,
-            &weights,
-            &arrival,
-            &population,
-            &mut Workspace::new(4),
-            &mut f,
-        );
+        let f = damped_flows(&kernel, &weights, &arrival, &population);
         let m = flow_matrix_with_arrival_weights(&kernel, &weights, &arrival, &population);
         for j in 1..4 {
             assert_relative_eq!(
@@ -403,15 +408,7 @@ mod tests {
         let free = flows(&kernel, &weights, &population);
         let mut arrival = weights.clone();
         arrival[1] *= 0.25;
-        let mut damped = Flows::zeros(4);
-        flows_with_arrival_weights_into(
-            &kernel,
-            &weights,
-            &arrival,
-            &population,
-            &mut Workspace::new(4),
-            &mut damped,
-        );
+        let damped = damped_flows(&kernel, &weights, &arrival, &population);
         // The capped unit's own residents choose as before; fewer people arrive.
         assert_eq!(damped.outflow[1], free.outflow[1]);
         assert_eq!(damped.stay[1], free.stay[1]);

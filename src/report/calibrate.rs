@@ -258,11 +258,7 @@ pub fn markdown(report: &CalibrationReport<'_>) -> String {
     );
     let _ = writeln!(text, "|---|---:|---:|---:|");
     for (&(group, start), &(_, fitted)) in fit.group_losses_start.iter().zip(&fit.group_losses) {
-        let n = fit
-            .observations
-            .iter()
-            .filter(|o| o.group() == group)
-            .count();
+        let n = fit.observations_in(group);
         let _ = writeln!(
             text,
             "| {} | {n} | {start:.6} (RMS {:.2} %) | {fitted:.6} (RMS {:.2} %) |",

@@ -657,23 +657,7 @@ pub fn target_grid(comparison: &Comparison<'_>) -> TargetGrid {
     let data = comparison.reference().data;
     let targets = per_run[0]
         .iter()
-        .map(|row| {
-            let unit = data
-                .unit_index(&row.unit_id)
-                .map_or("成渝城市群 plan area".to_string(), |u| {
-                    data.units[u].label()
-                });
-            let what = match row.indicator.as_str() {
-                "central_urban_population" => "中心城区人口 central-urban pop.",
-                "urban_construction_land" => "城市建设用地 urban land",
-                "resident_population" => "常住人口 population",
-                "gdp" => "地区生产总值 GDP",
-                "area" => "面积 area",
-                "towns_per_10000km2" => "城镇密度 towns per 10⁴ km²",
-                other => other,
-            };
-            format!("{unit} {} {what}", row.year)
-        })
+        .map(|row| super::html::scorecard::label(row, data))
         .collect();
     let cells = (0..per_run[0].len())
         .map(|k| {

@@ -11,7 +11,7 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 use plotters::style::{FontStyle, FontTransform, RGBAColor};
 
-use super::colour::{solid, INK, MUTED};
+use super::colour::{solid, AXIS, INK, MUTED};
 use super::font::{ensure_font, synthesized, Glyph, Metrics, FONT_FAMILY, SCRIPT_SCALE};
 use super::ChartError;
 
@@ -249,6 +249,13 @@ impl<DB: DrawingBackend> Canvas<'_, DB> {
             .map_err(draw_err)
     }
 
+    /// The frame of a plot that has nothing to draw, with "无有效数据 no valid data" centred
+    /// at `at`.
+    pub(super) fn no_valid_data(&self, frame: Rect, at: (f64, f64), font: Font) -> Res {
+        self.stroke_rect(frame.x0, frame.y0, frame.x1, frame.y1, solid(AXIS), 1.0)?;
+        self.text("无有效数据 no valid data", at.0, at.1, font, Align::Center)
+    }
+
     pub(super) fn stroke_rect(
         &self,
         x0: f64,
@@ -318,6 +325,16 @@ impl<DB: DrawingBackend> Canvas<'_, DB> {
         }
     }
 
+    /// [`layout`](Self::layout) for the PNG backend; `None` for SVG, where the viewer's font
+    /// lays text out.
+    fn png_layout(&self, text: &str, font: Font) -> Option<(Vec<Glyph>, f64)> {
+        if self.svg {
+            None
+        } else {
+            self.layout(text, font)
+        }
+    }
+
     /// Glyph layout of `text` in device pixels and its total advance. None only if the
     /// embedded font's metrics are unreadable.
     pub(super) fn layout(&self, text: &str, font: Font) -> Option<(Vec<Glyph>, f64)> {
@@ -358,12 +375,7 @@ impl<DB: DrawingBackend> Canvas<'_, DB> {
         if text.is_empty() {
             return Ok(());
         }
-        let layout = if self.svg {
-            None
-        } else {
-            self.layout(text, font)
-        };
-        let Some((glyphs, total)) = layout else {
+        let Some((glyphs, total)) = self.png_layout(text, font) else {
             // SVG: one <text> element; the viewer's font does the layout.
             let h = match align {
                 Align::Left => HPos::Left,
@@ -409,12 +421,7 @@ impl<DB: DrawingBackend> Canvas<'_, DB> {
         if text.is_empty() {
             return Ok(());
         }
-        let layout = if self.svg {
-            None
-        } else {
-            self.layout(text, font)
-        };
-        let Some((glyphs, total)) = layout else {
+        let Some((glyphs, total)) = self.png_layout(text, font) else {
             let style = self
                 .style(font)
                 .transform(FontTransform::Rotate270)
@@ -546,6 +553,17 @@ impl Rect {
         let nx = c.0.clamp(self.x0, self.x1);
         let ny = c.1.clamp(self.y0, self.y1);
         (nx - c.0).powi(2) + (ny - c.1).powi(2) < r * r
+    }
+    /// Grows the rectangle to hold the disc at `c` with radius `r` and a `margin`.
+    pub(super) fn include_disc(&mut self, c: (f64, f64), r: f64, margin: f64) {
+        self.x0 = self.x0.min(c.0 - r - margin);
+        self.y0 = self.y0.min(c.1 - r - margin);
+        self.x1 = self.x1.max(c.0 + r + margin);
+        self.y1 = self.y1.max(c.1 + r + margin);
+    }
+    /// Whether the point `p` lies in the rectangle (edges included).
+    pub(super) fn contains(&self, p: (f64, f64)) -> bool {
+        p.0 >= self.x0 && p.0 <= self.x1 && p.1 >= self.y0 && p.1 <= self.y1
     }
 }
 

@@ -341,21 +341,14 @@ pub(super) fn draw_fan_panel<DB: DrawingBackend>(
         ys.push(v);
     }
     if xs.is_empty() {
-        c.stroke_rect(
-            area.x0 + 40.0,
-            plot_top,
-            area.x1 - 6.0,
-            plot_bottom,
-            solid(AXIS),
-            1.0,
-        )?;
-        return c.text(
-            "无有效数据 no valid data",
-            (area.x0 + area.x1) / 2.0,
-            (plot_top + plot_bottom) / 2.0,
-            TICK,
-            Align::Center,
-        );
+        let frame = Rect {
+            x0: area.x0 + 40.0,
+            y0: plot_top,
+            x1: area.x1 - 6.0,
+            y1: plot_bottom,
+        };
+        let centre = ((area.x0 + area.x1) / 2.0, (plot_top + plot_bottom) / 2.0);
+        return c.no_valid_data(frame, centre, TICK);
     }
     let fold = |v: &[f64]| {
         v.iter()

@@ -248,6 +248,15 @@ pub(super) fn draw_discs<DB: DrawingBackend>(
     Ok(())
 }
 
+/// Units of the circles whose centre lies in `region`.
+pub(super) fn units_in(discs: &[Disc], region: &Rect) -> Vec<usize> {
+    discs
+        .iter()
+        .filter(|d| region.contains(d.at))
+        .map(|d| d.unit)
+        .collect()
+}
+
 /// The largest group (≥ 4) of circles that overlap each other in a chain: too dense to
 /// label in place, so it gets a magnified inset. Returns unit indices, or empty.
 pub(super) fn dense_cluster(discs: &[Disc]) -> Vec<usize> {

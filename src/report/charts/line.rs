@@ -419,21 +419,14 @@ pub(super) fn draw_panel<DB: DrawingBackend>(
     let plot_bottom = (area.y1 - legend_h - x_axis_h).max(plot_top + 60.0);
 
     if xs.is_empty() {
-        c.stroke_rect(
-            area.x0 + 60.0,
-            plot_top,
-            area.x1 - 10.0,
-            plot_bottom,
-            solid(AXIS),
-            1.0,
-        )?;
-        c.text(
-            "无有效数据 no valid data",
-            (area.x0 + area.x1) / 2.0,
-            (plot_top + plot_bottom) / 2.0,
-            AXIS_LABEL,
-            Align::Center,
-        )?;
+        let frame = Rect {
+            x0: area.x0 + 60.0,
+            y0: plot_top,
+            x1: area.x1 - 10.0,
+            y1: plot_bottom,
+        };
+        let centre = ((area.x0 + area.x1) / 2.0, (plot_top + plot_bottom) / 2.0);
+        c.no_valid_data(frame, centre, AXIS_LABEL)?;
         return draw_legend(c, &entries, &layout, area.x0, area.y1 - legend_h + 6.0);
     }
 

@@ -11,7 +11,7 @@ use super::canvas::{
     MARGIN, TICK, WIDTH,
 };
 use super::colour::{diverging, solid, AXIS, GRID, INK, MUTED};
-use super::labels::{dense_cluster, draw_discs, draw_labels, place_labels, Disc};
+use super::labels::{dense_cluster, draw_discs, draw_labels, place_labels, units_in, Disc};
 use super::ChartError;
 
 /// One place on the map.
@@ -476,19 +476,10 @@ pub(super) fn render_map<DB: DrawingBackend>(c: &Canvas<'_, DB>, chart: &MapChar
             y1: f64::NEG_INFINITY,
         };
         for d in members {
-            reg.x0 = reg.x0.min(d.at.0 - d.r - 3.0);
-            reg.y0 = reg.y0.min(d.at.1 - d.r - 3.0);
-            reg.x1 = reg.x1.max(d.at.0 + d.r + 3.0);
-            reg.y1 = reg.y1.max(d.at.1 + d.r + 3.0);
+            reg.include_disc(d.at, d.r, 3.0);
         }
         // Everything whose centre falls in the region belongs to the inset.
-        cluster = discs
-            .iter()
-            .filter(|d| {
-                d.at.0 >= reg.x0 && d.at.0 <= reg.x1 && d.at.1 >= reg.y0 && d.at.1 <= reg.y1
-            })
-            .map(|d| d.unit)
-            .collect();
+        cluster = units_in(&discs, &reg);
         region = Some(reg);
     }
     let label_font = Font::new(16.0, INK);
@@ -506,19 +497,10 @@ pub(super) fn render_map<DB: DrawingBackend>(c: &Canvas<'_, DB>, chart: &MapChar
         for d in &main_to_label {
             let near = rect_dist(reg, d.at) - d.r < 45.0;
             if near && !main_labels.iter().any(|l| l.unit == d.unit) {
-                reg.x0 = reg.x0.min(d.at.0 - d.r - 3.0);
-                reg.y0 = reg.y0.min(d.at.1 - d.r - 3.0);
-                reg.x1 = reg.x1.max(d.at.0 + d.r + 3.0);
-                reg.y1 = reg.y1.max(d.at.1 + d.r + 3.0);
+                reg.include_disc(d.at, d.r, 3.0);
             }
         }
-        cluster = discs
-            .iter()
-            .filter(|d| {
-                d.at.0 >= reg.x0 && d.at.0 <= reg.x1 && d.at.1 >= reg.y0 && d.at.1 <= reg.y1
-            })
-            .map(|d| d.unit)
-            .collect();
+        cluster = units_in(&discs, reg);
     }
     if let Some(reg) = region {
         c.dashed(

@@ -106,22 +106,14 @@ fn render_scatter<DB: DrawingBackend>(c: &Canvas<'_, DB>, chart: &ScatterChart) 
     let small = Font::new(16.0, MUTED);
 
     if usable.is_empty() {
-        let plot_left = 150.0;
-        c.stroke_rect(
-            plot_left,
-            plot_top,
-            plot_left + side,
-            plot_bottom,
-            solid(AXIS),
-            1.0,
-        )?;
-        return c.text(
-            "无有效数据 no valid data",
-            plot_left + side / 2.0,
-            (plot_top + plot_bottom) / 2.0,
-            AXIS_LABEL,
-            Align::Center,
-        );
+        let frame = Rect {
+            x0: 150.0,
+            y0: plot_top,
+            x1: 150.0 + side,
+            y1: plot_bottom,
+        };
+        let centre = (150.0 + side / 2.0, (plot_top + plot_bottom) / 2.0);
+        return c.no_valid_data(frame, centre, AXIS_LABEL);
     }
 
     let (lo, hi) = usable

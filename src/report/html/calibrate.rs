@@ -89,11 +89,7 @@ pub fn write(
         &["group", "n", "start", "fitted"],
     );
     for (&(group, start), &(_, fitted)) in fit.group_losses_start.iter().zip(&fit.group_losses) {
-        let n = fit
-            .observations
-            .iter()
-            .filter(|o| o.group() == group)
-            .count();
+        let n = fit.observations_in(group);
         losses.rows.push(vec![
             Cell::Text(group_label(group).to_string()),
             Cell::Number(n.to_string()),
