@@ -234,12 +234,17 @@ pub fn evaluate(
         .get(unit)
         .copied()
         .unwrap_or(f64::NAN);
-        let (scale, parameters) = match observation.variable {
+        let (scale, census_gap, parameters) = match observation.variable {
             Variable::Population => (
                 intervals::POPULATION_ERROR_PER_YEAR,
+                intervals::census_gap_sigma(observation.year),
                 spread.map(|s| &s.population),
             ),
-            Variable::Gdp => (intervals::GDP_ERROR_PER_YEAR, spread.map(|s| &s.gdp)),
+            Variable::Gdp => (
+                intervals::GDP_ERROR_PER_YEAR,
+                0.0,
+                spread.map(|s| &s.gdp),
+            ),
         };
         let parameter_sigma = parameters
             .and_then(|p| p.get(t))
@@ -251,6 +256,7 @@ pub fn evaluate(
             start_value,
             forecasts: [model, regional, trend, momentum],
             interval_sigma: intervals::log_sigma(scale, observation.year - start_year)
+                .hypot(census_gap)
                 .hypot(parameter_sigma),
         });
     }

@@ -205,14 +205,16 @@ pub(crate) const INTERVAL_HEADER: [&str; 8] = [
 ];
 
 /// The interval columns of one unit's row, in [`INTERVAL_HEADER`] order: the backtest error
-/// at this horizon combined with the parameter spread, σ = √((s·h)² + σ_par²).
+/// at this horizon combined with the parameter spread and, for population, the census gap,
+/// σ = √((s·h)² + σ_par² + σ_census²) (`backtest::intervals`).
 pub(crate) fn interval_cells(
     report: &RunReport<'_>,
     year_index: usize,
     unit: usize,
 ) -> Vec<String> {
     use crate::backtest::intervals::{
-        interval_with_sigma, log_sigma, GDP_ERROR_PER_YEAR, POPULATION_ERROR_PER_YEAR, Z80, Z95,
+        census_gap_sigma, interval_with_sigma, log_sigma, GDP_ERROR_PER_YEAR,
+        POPULATION_ERROR_PER_YEAR, Z80, Z95,
     };
     let t = report.trajectory;
     let horizon = t.years[year_index] - t.years[0];
@@ -228,7 +230,8 @@ pub(crate) fn interval_cells(
     for (value, error, parameters) in [
         (
             t.population[year_index][unit],
-            log_sigma(POPULATION_ERROR_PER_YEAR, horizon),
+            log_sigma(POPULATION_ERROR_PER_YEAR, horizon)
+                .hypot(census_gap_sigma(t.years[year_index])),
             spread(|s| &s.population),
         ),
         (
