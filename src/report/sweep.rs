@@ -245,11 +245,12 @@ pub struct TargetProbability {
     pub high: f64,
 }
 
-/// P(target met) for every target some run could judge (Monte Carlo sweeps; empty otherwise).
 /// The numbers a planner reads first after a Monte Carlo sweep, for the terminal: each
 /// output's median and 90 % range, and each target's probability of being met (at the central
-/// estimate) with its Wilson 95 % interval. Empty for the other methods (their indices are in
-/// indices.csv and report.html).
+/// estimate) with its Wilson 95 % interval. A sweep that names targets among its outputs
+/// (`TargetMet`) asked about those: the other targets are then only pointed to in
+/// target_probabilities.csv. Empty for the other methods (their indices are in indices.csv
+/// and report.html).
 pub fn headline(sweep: &Sweep, design: &Design, summary: &Summary) -> Result<String, ReportError> {
     if !matches!(sweep.method, Method::MonteCarlo { .. }) {
         return Ok(String::new());
@@ -300,7 +301,17 @@ pub fn headline(sweep: &Sweep, design: &Design, summary: &Summary) -> Result<Str
         );
     }
     let probabilities = target_probabilities(sweep, summary)?;
-    if !probabilities.is_empty() {
+    let asks_for_targets = sweep
+        .outputs
+        .iter()
+        .any(|o| matches!(o.quantity, Quantity::TargetMet(_)));
+    if asks_for_targets && !probabilities.is_empty() {
+        let _ = writeln!(
+            out,
+            "P(met) of all {} targets: target_probabilities.csv",
+            probabilities.len()
+        );
+    } else if !probabilities.is_empty() {
         let _ = writeln!(
             out,
             "P(target met), central estimate, with Wilson 95 % interval (target_probabilities.csv):"
@@ -316,6 +327,7 @@ pub fn headline(sweep: &Sweep, design: &Design, summary: &Summary) -> Result<Str
     Ok(out.trim_end().to_string())
 }
 
+/// P(target met) for every target some run could judge (Monte Carlo sweeps; empty otherwise).
 pub fn target_probabilities(
     sweep: &Sweep,
     summary: &Summary,

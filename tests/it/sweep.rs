@@ -511,6 +511,43 @@ fn resume_recomputes_damaged_chunks_and_stale_progress_is_reported() {
     assert!(progress.join("notes.txt").exists());
 }
 
+/// A Monte Carlo sweep that asks about one target shows that target's P(met) and points to the
+/// file for the others, instead of listing all 14.
+#[test]
+fn a_sweep_asking_about_one_target_headlines_that_target_only() {
+    let tmp = tempfile::tempdir().unwrap();
+    let path = tmp.path().join("one_target.ron");
+    std::fs::write(
+        &path,
+        format!(
+            "(name: \"one_target\", base: {:?}, method: MonteCarlo(samples: 16), seed: 7,
+              parameters: [(name: \"epsilon\")],
+              outputs: [TargetMet(target: \"leshan_central_pop_2020\")])",
+            root().join("scenarios/baseline.ron").display().to_string()
+        ),
+    )
+    .unwrap();
+    let out = simulate(
+        &["sweep", path.to_str().unwrap(), "--out", "one"],
+        tmp.path(),
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains("P(met) "), "{stdout}");
+    assert!(stdout.contains("leshan_central_pop_2020"), "{stdout}");
+    assert!(
+        stdout.contains("P(met) of all 14 targets: target_probabilities.csv"),
+        "{stdout}"
+    );
+    assert!(!stdout.contains("luzhou_central_pop_2020"), "{stdout}");
+    let table = read(&tmp.path().join("one/target_probabilities.csv"));
+    assert!(table.contains("luzhou_central_pop_2020"), "{table}");
+}
+
 /// On a terminal a sweep shows its progress (runs done / total, rate, time left) on stderr; the
 /// pseudo-terminal comes from `script` (util-linux). Without a terminal nothing is drawn.
 #[test]
