@@ -240,11 +240,7 @@ pub fn evaluate(
                 intervals::census_gap_sigma(observation.year),
                 spread.map(|s| &s.population),
             ),
-            Variable::Gdp => (
-                intervals::GDP_ERROR_PER_YEAR,
-                0.0,
-                spread.map(|s| &s.gdp),
-            ),
+            Variable::Gdp => (intervals::GDP_ERROR_PER_YEAR, 0.0, spread.map(|s| &s.gdp)),
         };
         let parameter_sigma = parameters
             .and_then(|p| p.get(t))
