@@ -579,6 +579,8 @@ pub fn totals_chart(comparison: &Comparison<'_>) -> LineChart {
                         .map(|i| Trajectory::total(values(t), i))
                         .collect(),
                     dashed: false,
+                    band: None,
+                    error_bars: Vec::new(),
                 }
             })
             .collect()
@@ -596,6 +598,8 @@ pub fn totals_chart(comparison: &Comparison<'_>) -> LineChart {
                 log_x: false,
                 series: series(|t| &t.population),
                 targets: Vec::new(),
+                band_label: String::new(),
+                error_bar_label: String::new(),
             },
             Panel {
                 title: "地区生产总值 GDP".into(),
@@ -605,6 +609,8 @@ pub fn totals_chart(comparison: &Comparison<'_>) -> LineChart {
                 log_x: false,
                 series: series(|t| &t.gdp),
                 targets: Vec::new(),
+                band_label: String::new(),
+                error_bar_label: String::new(),
             },
         ],
     }

@@ -3,10 +3,10 @@
 use std::path::Path;
 
 use super::charts::{
-    self, BarChart, LineChart, MapChart, MapFlow, MapUnit, Panel, Series, Status, TargetBar,
-    TargetMarker,
+    self, Band, BarChart, ErrorBar, LineChart, MapChart, MapFlow, MapUnit, Panel, Series, Status,
+    TargetBar, TargetMarker,
 };
-use super::{RunReport, Verdict, PLAN_GDP_2014};
+use super::{unit_intervals, RunReport, UnitIntervals, Verdict, PLAN_GDP_2014};
 use crate::data::PlanRole;
 use crate::engine::Trajectory;
 
@@ -52,6 +52,44 @@ fn series_of(t: &Trajectory, values: &crate::engine::Series, group: &Followed) -
             .map(|i| group.members.iter().map(|&u| values[i][u]).sum())
             .collect(),
         dashed: false,
+        band: None,
+        error_bars: Vec::new(),
+    }
+}
+
+/// Legend text of the bands of the per-unit panels.
+const BAND_LABEL: &str =
+    "80% 预测区间 prediction interval (单个单元 single units only, not 重庆主城九区)";
+
+/// The 80 % prediction interval of a followed group by year (`pick`: population or GDP),
+/// from [`unit_intervals`], the numbers `trajectories.csv` writes. Single units only: the
+/// interval of a sum of units depends on how their errors are correlated, which
+/// `backtest::intervals` does not model, so a sum (the Chongqing core) gets no band rather
+/// than an invented one.
+fn band_of(
+    report: &RunReport<'_>,
+    group: &Followed,
+    pick: fn(&UnitIntervals) -> [(f64, f64); 2],
+) -> Option<Band> {
+    let [unit] = group.members[..] else {
+        return None;
+    };
+    let (low, high) = (0..report.trajectory.years.len())
+        .map(|i| pick(&unit_intervals(report, i, unit))[0])
+        .unzip();
+    Some(Band { low, high })
+}
+
+/// A followed group's series of `values` with its 80 % band (`pick`).
+fn banded_series(
+    report: &RunReport<'_>,
+    values: &crate::engine::Series,
+    group: &Followed,
+    pick: fn(&UnitIntervals) -> [(f64, f64); 2],
+) -> Series {
+    Series {
+        band: band_of(report, group, pick),
+        ..series_of(report.trajectory, values, group)
     }
 }
 
@@ -86,8 +124,9 @@ pub fn population_chart(report: &RunReport<'_>) -> LineChart {
     let t = report.trajectory;
     let resident = followed(report, true)
         .iter()
-        .map(|g| series_of(t, &t.population, g))
+        .map(|g| banded_series(report, &t.population, g, |i| i.population))
         .collect();
+    let rows = super::target_rows(report);
     // Central estimate of each centre's central-urban population: its share (docs/TARGETS.md)
     // × projected urban population, so the 专栏1 markers sit beside a quantity of their kind.
     let central_urban = followed(report, false)
@@ -99,6 +138,20 @@ pub fn population_chart(report: &RunReport<'_>) -> LineChart {
             };
             let mut series = series_of(t, &t.urban_population, g);
             series.values.iter_mut().for_each(|v| *v *= share);
+            // The scorecard's low–high (share range × projected urban population).
+            series.error_bars = rows
+                .iter()
+                .filter(|row| row.indicator == "central_urban_population")
+                .filter(|row| report.data.unit_index(&row.unit_id) == Some(g.members[0]))
+                .filter_map(|row| {
+                    let p = row.projected?;
+                    Some(ErrorBar {
+                        year: row.year,
+                        low: p.low,
+                        high: p.high,
+                    })
+                })
+                .collect();
             Some(series)
         })
         .collect();
@@ -115,6 +168,8 @@ pub fn population_chart(report: &RunReport<'_>) -> LineChart {
                 log_x: false,
                 series: resident,
                 targets: Vec::new(),
+                band_label: BAND_LABEL.into(),
+                error_bar_label: String::new(),
             },
             Panel {
                 title: "中心城区人口 (估计) vs 2020 目标 (专栏1) Central-urban population".into(),
@@ -126,6 +181,10 @@ pub fn population_chart(report: &RunReport<'_>) -> LineChart {
                 log_x: false,
                 series: central_urban,
                 targets: population_targets(report),
+                band_label: String::new(),
+                error_bar_label:
+                    "目标年预测低–高 projected low–high in the target year (占比范围 share range)"
+                        .into(),
             },
         ],
     }
@@ -135,7 +194,7 @@ pub fn gdp_chart(report: &RunReport<'_>) -> LineChart {
     let t = report.trajectory;
     let units = followed(report, true)
         .iter()
-        .map(|g| series_of(t, &t.gdp, g))
+        .map(|g| banded_series(report, &t.gdp, g, |i| i.gdp))
         .collect();
     let all = Followed {
         label: "成渝城市群 plan area".into(),
@@ -163,6 +222,8 @@ pub fn gdp_chart(report: &RunReport<'_>) -> LineChart {
                 log_x: false,
                 series: units,
                 targets: Vec::new(),
+                band_label: BAND_LABEL.into(),
+                error_bar_label: String::new(),
             },
             Panel {
                 title: "成渝城市群合计 Plan area total".into(),
@@ -172,6 +233,8 @@ pub fn gdp_chart(report: &RunReport<'_>) -> LineChart {
                 log_x: false,
                 series: vec![series_of(t, &t.gdp, &all)],
                 targets,
+                band_label: String::new(),
+                error_bar_label: String::new(),
             },
         ],
     }
@@ -301,4 +364,144 @@ pub fn draw_all(
     charts::draw_target_chart(&target_chart(report), dir, "targets")?;
     charts::draw_map(&map_chart(report), dir, "map")?;
     Ok(vec!["population", "gdp", "targets", "map"])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::{self, RunOptions, Silent};
+    use crate::report::f1;
+    use crate::sweep::spread::ParameterSpread;
+
+    /// The shipped baseline, run, with a made-up parameter spread (growing with the year
+    /// index and different by unit) so that the intervals use every part of σ.
+    fn with_baseline_report(check: impl FnOnce(&RunReport<'_>)) {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/baseline.ron");
+        let (scenario, data) = crate::scenario::load(Path::new(path)).unwrap();
+        let prepared = engine::prepare(&data, &scenario).unwrap();
+        let options = RunOptions {
+            flow_matrix_years: Vec::new(),
+        };
+        let trajectory = engine::simulate(&prepared, &options, &mut Silent);
+        let spread_of = |k: f64| -> Vec<Vec<f64>> {
+            (0..trajectory.years.len())
+                .map(|i| {
+                    (0..data.units.len())
+                        .map(|u| k * i as f64 * (1.0 + u as f64 / 44.0))
+                        .collect()
+                })
+                .collect()
+        };
+        let spread = ParameterSpread {
+            population: spread_of(0.002),
+            gdp: spread_of(0.005),
+            used: 1,
+            skipped: 0,
+        };
+        check(&RunReport {
+            data: &data,
+            scenario: &scenario,
+            prepared: &prepared,
+            trajectory: &trajectory,
+            parameter_spread: Some(&spread),
+        });
+    }
+
+    #[test]
+    fn single_units_have_bands_around_their_line_and_sums_none() {
+        with_baseline_report(|report| {
+            for chart in [population_chart(report), gdp_chart(report)] {
+                let panel = &chart.panels[0];
+                assert_eq!(panel.band_label, BAND_LABEL);
+                assert!(panel.series.len() >= 9, "{}", chart.title);
+                for s in &panel.series {
+                    let is_sum = s.label.contains("Chongqing core");
+                    let Some(band) = &s.band else {
+                        assert!(is_sum, "{} has no band", s.label);
+                        continue;
+                    };
+                    assert!(!is_sum, "the Chongqing core is a sum: no band");
+                    assert_eq!(band.low.len(), s.years.len());
+                    assert_eq!(band.high.len(), s.years.len());
+                    for (i, &v) in s.values.iter().enumerate() {
+                        let (low, high) = (band.low[i], band.high[i]);
+                        assert!(low <= v && v <= high, "{} {}", s.label, s.years[i]);
+                        if i > 0 {
+                            assert!(low < v && v < high, "{} {}", s.label, s.years[i]);
+                        }
+                    }
+                }
+                // The other panel (central-urban estimates, the plan-area total) has none.
+                assert!(chart.panels[1].series.iter().all(|s| s.band.is_none()));
+            }
+        });
+    }
+
+    #[test]
+    fn csv_interval_cells_are_the_band_values() {
+        with_baseline_report(|report| {
+            let population = population_chart(report);
+            let gdp = gdp_chart(report);
+            let mut checked = 0;
+            for (p, g) in population.panels[0]
+                .series
+                .iter()
+                .zip(&gdp.panels[0].series)
+            {
+                let (Some(pb), Some(gb)) = (&p.band, &g.band) else {
+                    continue;
+                };
+                let unit = report
+                    .data
+                    .units
+                    .iter()
+                    .position(|u| u.label() == p.label)
+                    .expect("a banded series is one unit");
+                for i in 0..report.trajectory.years.len() {
+                    let cells = crate::report::interval_cells(report, i, unit);
+                    let columns = crate::report::INTERVAL_HEADER;
+                    let cell =
+                        |name: &str| &cells[columns.iter().position(|&c| c == name).unwrap()];
+                    assert_eq!(&f1(pb.low[i]), cell("population_lo80"));
+                    assert_eq!(&f1(pb.high[i]), cell("population_hi80"));
+                    assert_eq!(&f1(gb.low[i]), cell("gdp_lo80"));
+                    assert_eq!(&f1(gb.high[i]), cell("gdp_hi80"));
+                    checked += 1;
+                }
+            }
+            assert_eq!(checked, 8 * report.trajectory.years.len());
+        });
+    }
+
+    #[test]
+    fn error_bars_are_the_scorecard_ranges() {
+        with_baseline_report(|report| {
+            let chart = population_chart(report);
+            let panel = &chart.panels[1];
+            assert!(!panel.error_bar_label.is_empty());
+            let rows: Vec<_> = crate::report::target_rows(report)
+                .into_iter()
+                .filter(|r| r.indicator == "central_urban_population")
+                .collect();
+            assert_eq!(rows.len(), 7);
+            for row in rows {
+                let unit = report.data.unit_index(&row.unit_id).unwrap();
+                let label = report.data.units[unit].label();
+                let s = panel.series.iter().find(|s| s.label == label).unwrap();
+                let p = row.projected.unwrap();
+                let [bar] = &s.error_bars[..] else {
+                    panic!("{label}: one bar expected");
+                };
+                assert_eq!((bar.year, bar.low, bar.high), (row.year, p.low, p.high));
+                // The bar is around the line's value in that year.
+                let i = report.trajectory.year_index(row.year).unwrap();
+                assert!((s.values[i] - p.central).abs() < 1e-6 * p.central);
+            }
+        });
+    }
+
+    #[test]
+    fn chart_labels_render() {
+        assert!(charts::missing_glyphs(include_str!("figures.rs")).is_empty());
+    }
 }

@@ -204,14 +204,24 @@ pub(crate) const INTERVAL_HEADER: [&str; 8] = [
     "gdp_hi95",
 ];
 
-/// The interval columns of one unit's row, in [`INTERVAL_HEADER`] order: the backtest error
-/// at this horizon combined with the parameter spread and, for population, the census gap,
+/// The prediction intervals of one unit in one year, as (low, high) pairs at 80 % and 95 %:
+/// what `trajectories.csv` writes (via [`interval_cells`]) and the charts shade (`figures`).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct UnitIntervals {
+    /// Persons: [(lo80, hi80), (lo95, hi95)].
+    pub population: [(f64, f64); 2],
+    /// Yuan at 2014 prices: [(lo80, hi80), (lo95, hi95)].
+    pub gdp: [(f64, f64); 2],
+}
+
+/// A unit's intervals in year `year_index`: the backtest error at this horizon combined with
+/// the parameter spread and, for population, the census gap,
 /// σ = √((s·h)² + σ_par² + σ_census²) (`backtest::intervals`).
-pub(crate) fn interval_cells(
+pub(crate) fn unit_intervals(
     report: &RunReport<'_>,
     year_index: usize,
     unit: usize,
-) -> Vec<String> {
+) -> UnitIntervals {
     use crate::backtest::intervals::{
         census_gap_sigma, interval_with_sigma, log_sigma, GDP_ERROR_PER_YEAR,
         POPULATION_ERROR_PER_YEAR, Z80, Z95,
@@ -226,28 +236,39 @@ pub(crate) fn interval_cells(
             .copied()
             .unwrap_or(0.0)
     };
-    let mut cells = Vec::with_capacity(INTERVAL_HEADER.len());
-    for (value, error, parameters) in [
-        (
+    let bounds = |value: f64, error: f64, parameters: f64| {
+        let sigma = error.hypot(parameters);
+        [Z80, Z95].map(|z| interval_with_sigma(value, sigma, z))
+    };
+    UnitIntervals {
+        population: bounds(
             t.population[year_index][unit],
             log_sigma(POPULATION_ERROR_PER_YEAR, horizon)
                 .hypot(census_gap_sigma(t.years[year_index])),
             spread(|s| &s.population),
         ),
-        (
+        gdp: bounds(
             t.gdp[year_index][unit],
             log_sigma(GDP_ERROR_PER_YEAR, horizon),
             spread(|s| &s.gdp),
         ),
-    ] {
-        let sigma = error.hypot(parameters);
-        for z in [Z80, Z95] {
-            let (low, high) = interval_with_sigma(value, sigma, z);
-            cells.push(f1(low));
-            cells.push(f1(high));
-        }
     }
-    cells
+}
+
+/// The interval columns of one unit's row, in [`INTERVAL_HEADER`] order: [`unit_intervals`]
+/// with one decimal.
+pub(crate) fn interval_cells(
+    report: &RunReport<'_>,
+    year_index: usize,
+    unit: usize,
+) -> Vec<String> {
+    let intervals = unit_intervals(report, year_index, unit);
+    intervals
+        .population
+        .iter()
+        .chain(&intervals.gdp)
+        .flat_map(|&(low, high)| [f1(low), f1(high)])
+        .collect()
 }
 
 /// Writes `header` then one row per year and group of units; with `per_unit`, each group is one

@@ -428,9 +428,13 @@ fn convergence(
                         years: sizes.iter().map(|&n| n as i32).collect(),
                         values: values.clone(),
                         dashed: false,
+                        band: None,
+                        error_bars: Vec::new(),
                     })
                     .collect(),
                 targets: Vec::new(),
+                band_label: String::new(),
+                error_bar_label: String::new(),
             }],
         };
         let stem = format!("convergence_{}", file_safe(&output.label));

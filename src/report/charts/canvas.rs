@@ -532,6 +532,29 @@ pub(super) fn draw_star<DB: DrawingBackend>(
     c.polygon(&star_points(at, r - 0.3), solid(color))
 }
 
+/// A vertical low–high bar at `x` from `y_low` to `y_high` (logical px) with short caps, on a
+/// white halo so it reads over lines and bands.
+pub(super) fn draw_error_bar<DB: DrawingBackend>(
+    c: &Canvas<'_, DB>,
+    x: f64,
+    y_low: f64,
+    y_high: f64,
+    color: RGBColor,
+) -> Res {
+    let cap = 5.0;
+    let shape = [
+        [(x, y_low), (x, y_high)],
+        [(x - cap, y_low), (x + cap, y_low)],
+        [(x - cap, y_high), (x + cap, y_high)],
+    ];
+    for (col, w) in [(solid(WHITE), 5.0), (solid(color), 2.5)] {
+        for seg in &shape {
+            c.line(seg, col, w)?;
+        }
+    }
+    Ok(())
+}
+
 /// Rectangle in logical px.
 #[derive(Clone, Copy, Debug)]
 pub(super) struct Rect {

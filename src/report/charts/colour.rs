@@ -29,6 +29,10 @@ pub(super) fn solid(c: RGBColor) -> RGBAColor {
     c.to_rgba()
 }
 
+/// Opacity of a line chart's bands (prediction intervals) in their series' colour: faint
+/// enough that where the bands of several series overlap every line stays readable on top.
+pub(super) const BAND_ALPHA: f64 = 0.14;
+
 pub(super) const BAR_TARGET: RGBColor = RGBColor(0xBF, 0xBF, 0xBF);
 /// Diverging colour for a growth value scaled to [-1, 1]: blue (decline) – grey (≈0) –
 /// red (growth); stops from ColorBrewer RdBu with a neutral grey centre.

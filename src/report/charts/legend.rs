@@ -3,8 +3,8 @@
 
 use plotters::prelude::*;
 
-use super::canvas::{draw_star, Align, Canvas, Font, Res, LEGEND, TICK};
-use super::colour::solid;
+use super::canvas::{draw_error_bar, draw_star, Align, Canvas, Font, Res, LEGEND, TICK};
+use super::colour::{solid, BAND_ALPHA};
 use super::status::{cell_fill, draw_status_icon, Status};
 use super::ChartError;
 
@@ -18,6 +18,14 @@ pub(super) enum Key {
         color: RGBColor,
     },
     Swatch {
+        color: RGBColor,
+    },
+    /// A line on a translucent band (a line chart's shaded interval).
+    Band {
+        color: RGBColor,
+    },
+    /// A vertical low–high bar with caps.
+    ErrorBar {
         color: RGBColor,
     },
     /// A miniature target-grid cell: met, missed, uncertain or (None) not modelled.
@@ -129,6 +137,17 @@ pub(super) fn draw_key<DB: DrawingBackend>(c: &Canvas<'_, DB>, key: &Key, x: f64
         Key::Swatch { color } => {
             c.fill_rect(x + 6.0, yc - 9.0, x + KEY_W - 6.0, yc + 9.0, solid(*color))
         }
+        Key::Band { color } => {
+            c.fill_rect(
+                x + 2.0,
+                yc - 9.0,
+                x + KEY_W - 2.0,
+                yc + 9.0,
+                color.mix(BAND_ALPHA),
+            )?;
+            c.line(&[(x + 2.0, yc), (x + KEY_W - 2.0, yc)], solid(*color), 3.0)
+        }
+        Key::ErrorBar { color } => draw_error_bar(c, x + KEY_W / 2.0, yc + 9.0, yc - 9.0, *color),
         Key::Cell { status } => {
             c.fill_rect(
                 x + 2.0,

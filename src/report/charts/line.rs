@@ -1,5 +1,7 @@
 //! The line chart: one or two panels of yearly series with plan-target markers; with three
-//! or more series and short labels the lines are labelled at their right-hand ends.
+//! or more series and short labels the lines are labelled at their right-hand ends. A series
+//! may carry a band (e.g. a prediction interval), shaded translucently in its colour under
+//! every line, and low–high bars at single years (e.g. a projection's range at a target year).
 
 use std::path::Path;
 
@@ -7,10 +9,10 @@ use plotters::prelude::*;
 
 use super::axes::{divisor, x_tick, y_tick, year_axis, YAxis};
 use super::canvas::{
-    draw_header, draw_star, save, Align, Canvas, Figure, Font, Rect, Res, AXIS_LABEL, HEIGHT,
-    MARGIN, PANEL_TITLE, TICK, WIDTH,
+    draw_error_bar, draw_header, draw_star, save, Align, Canvas, Figure, Font, Rect, Res,
+    AXIS_LABEL, HEIGHT, MARGIN, PANEL_TITLE, TICK, WIDTH,
 };
-use super::colour::{solid, AXIS, GRID, INK, PALETTE, TARGET_GREY};
+use super::colour::{solid, AXIS, BAND_ALPHA, GRID, INK, PALETTE, TARGET_GREY};
 use super::legend::{draw_legend, legend_layout, Entry, Key};
 use super::ChartError;
 
@@ -26,6 +28,30 @@ pub struct Series {
     pub values: Vec<f64>,
     /// Draw dashed (e.g. for a projection or an alternative scenario).
     pub dashed: bool,
+    /// A range around the line (e.g. its 80 % prediction interval), shaded in the series'
+    /// colour under every line of the panel; `None`: no band.
+    pub band: Option<Band>,
+    /// Low–high bars at single years, in the series' colour (e.g. the range of a projection
+    /// at a target year); a bar is set beside the panel's target stars of its year where it
+    /// would pass under one, and bars that would overlap are set side by side.
+    pub error_bars: Vec<ErrorBar>,
+}
+
+/// The bounds of a [`Series`]' band by year, in base units like its values and paired with
+/// its `years` by position; a year whose bounds are not drawable (non-finite, or
+/// non-positive on a log axis) breaks the band.
+#[derive(Debug, Clone, Default)]
+pub struct Band {
+    pub low: Vec<f64>,
+    pub high: Vec<f64>,
+}
+
+/// A vertical low–high bar at one year, in base units.
+#[derive(Debug, Clone)]
+pub struct ErrorBar {
+    pub year: i32,
+    pub low: f64,
+    pub high: f64,
 }
 
 /// A plan target drawn as a star at (year, value).
@@ -60,6 +86,12 @@ pub struct Panel {
     pub series: Vec<Series>,
     /// Target markers.
     pub targets: Vec<TargetMarker>,
+    /// Legend text for the series' bands (one entry, shown when a series has a band and the
+    /// text is not empty), e.g. "80% 预测区间 80 % interval".
+    pub band_label: String,
+    /// Legend text for the series' error bars (one entry, shown when a series has one and
+    /// the text is not empty).
+    pub error_bar_label: String,
 }
 
 /// A figure of one or more panels side by side sharing a title.
@@ -216,7 +248,9 @@ pub(super) fn uses_end_labels<DB: DrawingBackend>(
 }
 
 /// Legend entries of a panel: every series (none when the lines are labelled at their
-/// ends), then one entry per distinct target label (coloured like its markers when they
+/// ends), one for the bands and one for the error bars (when any series has them and the
+/// panel names them; in the colour of the series when only one has them, grey otherwise),
+/// then one entry per distinct target label (coloured like its markers when they
 /// agree, grey when they differ) — or, with end labels and every target tied to a line,
 /// a single entry saying that a star takes its line's colour.
 pub(super) fn panel_entries(p: &Panel, colours: &[RGBColor], end_labels: bool) -> Vec<Entry> {
@@ -234,6 +268,32 @@ pub(super) fn panel_entries(p: &Panel, colours: &[RGBColor], end_labels: bool) -
             text: s.label.clone(),
         })
         .collect();
+    // The colour of the only series with a band (or error bars), grey when several have one.
+    let key_colour = |has: fn(&Series) -> bool| {
+        let mut with = p.series.iter().zip(colours).filter(|(s, _)| has(s));
+        match (with.next(), with.next()) {
+            (Some((_, &c)), None) => c,
+            _ => TARGET_GREY,
+        }
+    };
+    let has_band: fn(&Series) -> bool = |s| s.band.is_some();
+    let has_bars: fn(&Series) -> bool = |s| !s.error_bars.is_empty();
+    if !p.band_label.trim().is_empty() && p.series.iter().any(has_band) {
+        entries.push(Entry {
+            key: Key::Band {
+                color: key_colour(has_band),
+            },
+            text: p.band_label.clone(),
+        });
+    }
+    if !p.error_bar_label.trim().is_empty() && p.series.iter().any(has_bars) {
+        entries.push(Entry {
+            key: Key::ErrorBar {
+                color: key_colour(has_bars),
+            },
+            text: p.error_bar_label.clone(),
+        });
+    }
     let all_tied = p
         .targets
         .iter()
@@ -353,6 +413,83 @@ pub(super) fn draw_end_labels<DB: DrawingBackend>(
     Ok(())
 }
 
+/// A run of consecutive drawable years of a band: (year, low, high), values divided by the
+/// panel's divisor.
+pub(super) type BandSegment = Vec<(f64, f64, f64)>;
+
+/// The drawable runs of a series' band (empty without one): years sorted, a year with a
+/// bound that is not finite (or not positive on a log y axis), or a year ≤ 0 on a log x
+/// axis, breaks it.
+pub(super) fn band_segments(s: &Series, div: f64, log_y: bool, log_x: bool) -> Vec<BandSegment> {
+    let Some(band) = &s.band else {
+        return Vec::new();
+    };
+    let ok = |v: f64| v.is_finite() && (!log_y || v > 0.0);
+    let mut rows: Vec<(i32, f64, f64)> = s
+        .years
+        .iter()
+        .zip(band.low.iter().zip(&band.high))
+        .map(|(&y, (&low, &high))| (y, low / div, high / div))
+        .collect();
+    rows.sort_by_key(|r| r.0);
+    let mut segs: Vec<BandSegment> = vec![Vec::new()];
+    for (year, low, high) in rows {
+        if ok(low) && ok(high) && (!log_x || year > 0) {
+            if let Some(sg) = segs.last_mut() {
+                sg.push((f64::from(year), low.min(high), low.max(high)));
+            }
+        } else if segs.last().is_some_and(|sg| !sg.is_empty()) {
+            segs.push(Vec::new());
+        }
+    }
+    segs.retain(|sg| !sg.is_empty());
+    segs
+}
+
+/// Pixel x of each error bar given as (x, top, bottom) in px, beside the target stars
+/// (centre, radius) it would pass under: a bar goes at its x when no star at that x reaches
+/// its height, else just clear of the largest such star, to the right (to the left when that
+/// would pass `plot_right`); bars that would then overlap (within a few px, in x and height)
+/// are set side by side, each taking the first free lane one step further out.
+pub(super) fn place_bars(
+    bars: &[(f64, f64, f64)],
+    stars: &[((f64, f64), f64)],
+    plot_right: f64,
+) -> Vec<f64> {
+    const STEP: f64 = 8.0;
+    const MARGIN_PX: f64 = 4.0;
+    let mut placed: Vec<f64> = Vec::with_capacity(bars.len());
+    for (k, &(x, top, bottom)) in bars.iter().enumerate() {
+        // Halo 2.5 px, cap half-width 5 px, 2.5 px of air.
+        let clear = stars
+            .iter()
+            .filter(|&&((sx, sy), r)| {
+                (sx - x).abs() < 0.5 && sy + r + 2.5 > top && sy - r - 2.5 < bottom
+            })
+            .map(|&(_, r)| r + 10.0)
+            .fold(0.0, f64::max);
+        let side = if x + clear + 3.0 * STEP > plot_right {
+            -1.0
+        } else {
+            1.0
+        };
+        let at = |lane: usize| x + side * (clear + STEP * lane as f64);
+        let free = |pos: f64| {
+            !bars[..k]
+                .iter()
+                .zip(&placed)
+                .any(|(&(_, top2, bottom2), &pos2)| {
+                    (pos2 - pos).abs() < STEP - 0.5
+                        && top < bottom2 + MARGIN_PX
+                        && top2 < bottom + MARGIN_PX
+                })
+        };
+        let lane = (0..bars.len()).find(|&l| free(at(l))).unwrap_or(bars.len());
+        placed.push(at(lane));
+    }
+    placed
+}
+
 pub(super) fn draw_panel<DB: DrawingBackend>(
     c: &Canvas<'_, DB>,
     p: &Panel,
@@ -389,6 +526,28 @@ pub(super) fn draw_panel<DB: DrawingBackend>(
         }
         segs.retain(|sg| !sg.is_empty());
         seg_by_series.push(segs);
+    }
+    // Bands and error bars widen the y range so that nothing is drawn outside the frame.
+    let bands: Vec<Vec<BandSegment>> = p
+        .series
+        .iter()
+        .map(|s| band_segments(s, div, p.log_y, p.log_x))
+        .collect();
+    for (x, low, high) in bands.iter().flatten().flatten() {
+        xs.push(*x);
+        ys.extend([*low, *high]);
+    }
+    // (series, year, low, high) of every drawable error bar.
+    let mut bars: Vec<(usize, f64, f64, f64)> = Vec::new();
+    for (i, s) in p.series.iter().enumerate() {
+        for b in &s.error_bars {
+            let (low, high) = (b.low / div, b.high / div);
+            if ok(low) && ok(high) && (!p.log_x || b.year > 0) {
+                bars.push((i, f64::from(b.year), low.min(high), low.max(high)));
+                xs.push(f64::from(b.year));
+                ys.extend([low, high]);
+            }
+        }
     }
     let colour_of = |label: &Option<String>| target_colour(p, &frame.colours, label);
     let mut stars: Vec<((f64, f64), RGBColor)> = Vec::new();
@@ -501,7 +660,23 @@ pub(super) fn draw_panel<DB: DrawingBackend>(
         1.0,
     )?;
 
-    // Series (input order; later series on top), then target stars on top of everything.
+    // Bands under every line, then series (input order; later series on top), error bars,
+    // then target stars on top of everything.
+    for (i, segs) in bands.iter().enumerate() {
+        let col = frame.colours[i].mix(BAND_ALPHA);
+        for seg in segs {
+            if let [(x, low, high)] = seg[..] {
+                c.line(&[(mx(x), ax.map(low)), (mx(x), ax.map(high))], col, 8.0)?;
+                continue;
+            }
+            let mut poly: Vec<(f64, f64)> = seg
+                .iter()
+                .map(|&(x, _, high)| (mx(x), ax.map(high)))
+                .collect();
+            poly.extend(seg.iter().rev().map(|&(x, low, _)| (mx(x), ax.map(low))));
+            c.polygon(&poly, col)?;
+        }
+    }
     for (i, segs) in seg_by_series.iter().enumerate() {
         let col = solid(frame.colours[i]);
         for seg in segs {
@@ -544,6 +719,15 @@ pub(super) fn draw_panel<DB: DrawingBackend>(
             .filter(|&&((qx, qy), _)| (qy - py).abs() < 8.0 && (qx - px).abs() < 8.0)
             .count();
         star_px.push(((px, py), 11.0 + 6.0 * clash as f64));
+    }
+    // Error bars beside the stars of their year (under them they would be hidden).
+    let bar_px: Vec<(f64, f64, f64)> = bars
+        .iter()
+        .map(|&(_, x, low, high)| (mx(x), ax.map(high), ax.map(low)))
+        .collect();
+    let bar_x = place_bars(&bar_px, &star_px, plot_right);
+    for ((&(i, ..), &(_, top, bottom)), x) in bars.iter().zip(&bar_px).zip(bar_x) {
+        draw_error_bar(c, x, bottom, top, frame.colours[i])?;
     }
     let mut order: Vec<usize> = (0..stars.len()).collect();
     order.sort_by(|&a, &b| star_px[b].1.total_cmp(&star_px[a].1).then(a.cmp(&b)));

@@ -5,7 +5,8 @@
 //!
 //! * [`draw_line_chart`]: one or two panels of yearly series with plan-target markers;
 //!   with three or more series and short labels (e.g. one series per scenario), the
-//!   lines are also labelled at their right-hand ends;
+//!   lines are also labelled at their right-hand ends; a series may carry a translucent
+//!   band in its colour (a prediction interval) and low–high bars at single years;
 //! * [`draw_target_chart`]: grouped bars, target vs projected, met/missed marked;
 //! * [`draw_map`]: proportional circles at lon/lat coloured by growth (or, with
 //!   [`MapChart::colour_label`], by any signed percentage such as the difference from a
@@ -80,7 +81,7 @@ pub(crate) use font::FONT_BYTES;
 pub use font::{missing_glyphs, FONT_FAMILY};
 pub use grid::{draw_target_grid, TargetGrid};
 pub use indices::{draw_index_bars, IndexBars, IndexSeries};
-pub use line::{draw_line_chart, LineChart, Panel, Series, TargetMarker};
+pub use line::{draw_line_chart, Band, ErrorBar, LineChart, Panel, Series, TargetMarker};
 pub use map::{draw_map, MapChart, MapFlow, MapUnit};
 pub use scatter::{draw_scatter, ScatterChart, ScatterPoint};
 pub use status::Status;

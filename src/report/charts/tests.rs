@@ -15,8 +15,10 @@ use super::fan::{draw_fan_chart, FanChart, FanPanel};
 use super::font::{missing_glyphs, Metrics};
 use super::grid::{draw_target_grid, TargetGrid};
 use super::indices::{draw_index_bars, index_order, IndexBars, IndexSeries};
+use super::legend::Key;
 use super::line::{
-    draw_line_chart, log_x_axis, series_colours, LineChart, Panel, Series, TargetMarker,
+    band_segments, draw_line_chart, log_x_axis, panel_entries, place_bars, series_colours, Band,
+    ErrorBar, LineChart, Panel, Series, TargetMarker,
 };
 use super::map::{draw_map, map_colour_scale, MapChart, MapFlow, MapUnit, ScaleSide};
 use super::status::{Status, BAR_MET};
@@ -113,6 +115,8 @@ fn sample_line() -> LineChart {
             years: years(),
             values: grow(p, r),
             dashed: false,
+            band: None,
+            error_bars: Vec::new(),
         })
         .collect();
     let targets = vec![
@@ -142,6 +146,8 @@ fn sample_line() -> LineChart {
         log_x: false,
         series: series.clone(),
         targets: targets.clone(),
+        band_label: String::new(),
+        error_bar_label: String::new(),
     };
     LineChart {
         title: "常住人口 Resident population".into(),
@@ -309,24 +315,32 @@ fn degenerate_inputs_do_not_panic() {
         years: vec![2014, 2015, 2016, 2017, 2018],
         values: vec![f64::NAN, 0.0, -5.0, f64::INFINITY, 3.0],
         dashed: true,
+        band: None,
+        error_bars: Vec::new(),
     };
     let single = Series {
         label: "单年 single".into(),
         years: vec![2020],
         values: vec![1.0e6],
         dashed: false,
+        band: None,
+        error_bars: Vec::new(),
     };
     let empty = Series {
         label: "空 empty".into(),
         years: vec![],
         values: vec![],
         dashed: false,
+        band: None,
+        error_bars: Vec::new(),
     };
     let mismatched = Series {
         label: "错位 mismatched".into(),
         years: vec![2014, 2015, 2016],
         values: vec![1.0],
         dashed: false,
+        band: None,
+        error_bars: Vec::new(),
     };
     let bad_target = TargetMarker {
         label: "目标 target".into(),
@@ -343,6 +357,8 @@ fn degenerate_inputs_do_not_panic() {
         log_x: log_y,
         series,
         targets: vec![bad_target.clone()],
+        band_label: String::new(),
+        error_bar_label: String::new(),
     };
     let charts = [
         LineChart {
@@ -380,6 +396,8 @@ fn degenerate_inputs_do_not_panic() {
                     years: years(),
                     values: vec![5.0; 17],
                     dashed: false,
+                    band: None,
+                    error_bars: Vec::new(),
                 }],
             )],
         },
@@ -616,6 +634,8 @@ fn line_chart_with_eight_scenarios() {
                 years: years(),
                 values: grow(9.2e7 / (k + 1) as f64, 0.002 * s as f64 - 0.004),
                 dashed: s == 0,
+                band: None,
+                error_bars: Vec::new(),
             })
             .collect();
     }
@@ -1079,4 +1099,166 @@ fn log_x_axis_ticks_at_the_values() {
     // Many values are thinned to at most 12 ticks.
     let many: Vec<f64> = (1..=40).map(f64::from).collect();
     assert!(log_x_axis(&many, 1.0, 40.0).2.len() <= 12);
+}
+
+/// `sample_line` with an 80 %-style band on every series but the Chongqing core and a
+/// low–high bar at 2020 on Wanzhou and Qianjiang (the series with targets).
+fn banded_line() -> LineChart {
+    let mut chart = sample_line();
+    for panel in &mut chart.panels {
+        panel.band_label = "80% 预测区间 prediction interval".into();
+        panel.error_bar_label = "目标年预测低–高 projected low–high".into();
+        for s in &mut panel.series {
+            if !s.label.contains("Chongqing core") {
+                s.band = Some(Band {
+                    low: s
+                        .values
+                        .iter()
+                        .enumerate()
+                        .map(|(h, v)| v * (1.0 - 0.01 * h as f64))
+                        .collect(),
+                    high: s
+                        .values
+                        .iter()
+                        .enumerate()
+                        .map(|(h, v)| v * (1.0 + 0.01 * h as f64))
+                        .collect(),
+                });
+            }
+            if s.label.contains("Wanzhou") || s.label.contains("Qianjiang") {
+                s.error_bars = vec![ErrorBar {
+                    year: 2020,
+                    low: 0.9 * s.values[6],
+                    high: 1.1 * s.values[6],
+                }];
+            }
+        }
+    }
+    chart
+}
+
+#[test]
+fn bands_are_shaded_translucently_in_the_series_colour() {
+    let chart = banded_line();
+    let d = tmp("bands");
+    draw_line_chart(&chart, &d, "bands").unwrap();
+    assert_written(&d, "bands");
+    let svg = std::fs::read_to_string(d.join("bands.svg")).unwrap();
+    let colours = series_colours(&chart.panels);
+    // One translucent polygon per band and panel, in the colour of its series; none for the
+    // band-less Chongqing core (colour 1).
+    for (panel, cols) in chart.panels.iter().zip(&colours) {
+        for (s, c) in panel.series.iter().zip(cols) {
+            let polygon = format!(
+                "<polygon opacity=\"0.14\" fill=\"#{:02X}{:02X}{:02X}\"",
+                c.0, c.1, c.2
+            );
+            assert_eq!(
+                svg.matches(&polygon).count(),
+                if s.band.is_some() {
+                    chart.panels.len()
+                } else {
+                    0
+                },
+                "{}",
+                s.label
+            );
+        }
+    }
+    // The first panel's bands come before its first series line (3 px wide), so every line
+    // is drawn on top of them.
+    let banded = chart.panels[0]
+        .series
+        .iter()
+        .filter(|s| s.band.is_some())
+        .count();
+    let (last_band, _) = svg
+        .match_indices("<polygon opacity=\"0.14\"")
+        .nth(banded - 1)
+        .unwrap();
+    let first_line = svg.find("stroke-width=\"3\"").unwrap();
+    assert!(last_band < first_line, "a band is drawn over a line");
+    let _ = std::fs::remove_dir_all(&d);
+}
+
+#[test]
+fn band_and_error_bar_legend_entries() {
+    let chart = banded_line();
+    let panel = &chart.panels[0];
+    let colours = &series_colours(&chart.panels)[0];
+    let entries = panel_entries(panel, colours, false);
+    let texts: Vec<&str> = entries.iter().map(|e| e.text.as_str()).collect();
+    assert!(texts.contains(&"80% 预测区间 prediction interval"));
+    assert!(texts.contains(&"目标年预测低–高 projected low–high"));
+    assert!(entries
+        .iter()
+        .any(|e| matches!(e.key, Key::Band { color } if color == super::colour::TARGET_GREY)));
+    // No band, or no label: no entry.
+    let mut bare = panel.clone();
+    bare.series.iter_mut().for_each(|s| s.band = None);
+    assert!(!panel_entries(&bare, colours, false)
+        .iter()
+        .any(|e| matches!(e.key, Key::Band { .. })));
+    let mut unnamed = panel.clone();
+    unnamed.band_label.clear();
+    assert!(!panel_entries(&unnamed, colours, false)
+        .iter()
+        .any(|e| matches!(e.key, Key::Band { .. })));
+    // A single banded series gives the key its colour.
+    let mut one = panel.clone();
+    one.series.iter_mut().skip(1).for_each(|s| s.band = None);
+    assert!(panel_entries(&one, colours, false)
+        .iter()
+        .any(|e| matches!(e.key, Key::Band { color } if color == colours[0])));
+}
+
+#[test]
+fn band_segments_break_at_undrawable_years() {
+    let s = Series {
+        label: "b".into(),
+        years: vec![2016, 2014, 2015, 2017, 2018, 2019],
+        values: vec![1.0; 6],
+        dashed: false,
+        band: Some(Band {
+            low: vec![3.0, 1.0, 2.0, f64::NAN, 0.0, 9.0],
+            high: vec![30.0, 10.0, 20.0, 1.0, 5.0, 6.0],
+        }),
+        error_bars: Vec::new(),
+    };
+    // Sorted by year, divided, split at the NaN; low and high put in order.
+    let linear = band_segments(&s, 10.0, false, false);
+    assert_eq!(
+        linear,
+        vec![
+            vec![(2014.0, 0.1, 1.0), (2015.0, 0.2, 2.0), (2016.0, 0.3, 3.0)],
+            vec![(2018.0, 0.0, 0.5), (2019.0, 0.6, 0.9)],
+        ]
+    );
+    // A zero bound breaks a log axis too.
+    let log = band_segments(&s, 10.0, true, false);
+    assert_eq!(log.len(), 2);
+    assert_eq!(log[0], linear[0]);
+    assert_eq!(log[1], vec![(2019.0, 0.6, 0.9)]);
+    let none = Series { band: None, ..s };
+    assert!(band_segments(&none, 1.0, false, false).is_empty());
+}
+
+#[test]
+fn error_bars_go_beside_stars_and_apart() {
+    // (x, top, bottom) px; a star of radius 11 at (100, 50).
+    let stars = [((100.0, 50.0), 11.0)];
+    let bars = [
+        (100.0, 40.0, 80.0),   // passes the star: moved clear of it
+        (100.0, 60.0, 90.0),   // overlaps the first: next lane
+        (100.0, 200.0, 240.0), // no star at its height: stays at x
+        (300.0, 40.0, 80.0),   // another year, no star
+    ];
+    let x = place_bars(&bars, &stars, 1000.0);
+    assert_eq!(x[0], 121.0);
+    assert_eq!(x[1], 129.0);
+    assert_eq!(x[2], 100.0);
+    assert_eq!(x[3], 300.0);
+    // Near the right-hand edge of the plot they go to the left.
+    let x = place_bars(&bars[..1], &stars, 130.0);
+    assert_eq!(x[0], 79.0);
 }

@@ -313,8 +313,8 @@ pub fn how_to_read(stem: &str) -> &'static str {
     let rules: [(&str, &str); 15] = [
         ("population_difference", "Each bar is a unit's population difference from the reference in the focus year, sorted; bars right of zero mean more people than the reference."),
         ("gdp_difference", "Each bar is a unit's GDP difference from the reference in the focus year, sorted; bars right of zero mean more output than the reference."),
-        ("population", "Lines are resident population (万人) by year; on the right, the estimated central-urban population (a share of the unit's urban population, docs/TARGETS.md) with the plan's 2020 targets as stars."),
-        ("gdp", "Lines are GDP at 2014 prices (亿元) by year; the marker is the plan's 2014 figure for the whole area."),
+        ("population", "Lines are resident population (万人) by year, each single unit shaded with its 80 % prediction interval (the Chongqing core, a sum of nine units, has none; 95 % bounds are in trajectories.csv); on the right, the estimated central-urban population (a share of the unit's urban population, docs/TARGETS.md) with the plan's 2020 targets as stars and, beside them, the scorecard's low–high range."),
+        ("gdp", "Lines are GDP at 2014 prices (亿元) by year, each single unit shaded with its 80 % prediction interval (the Chongqing core, a sum of nine units, has none; 95 % bounds are in trajectories.csv); the marker is the plan's 2014 figure for the whole area."),
         ("targets", "Bars are the 2020 target and the central estimate of the central-urban population, the whisker its low–high range: green met (the whole range reaches the target), vermillion missed, blue uncertain (the range straddles it)."),
         ("map_", "Circle area is a unit's population, colour its difference from the reference scenario in %; blue is fewer people, red more."),
         ("map", "Circle area is a unit's final population, colour its growth since the start year; arrows are the largest net flows between units."),
