@@ -557,7 +557,12 @@ pub fn write_manifest(
                 "sichuan": prices.real_growth[0].iter().map(|(y, v)| (y.to_string(), json!(v))).collect::<serde_json::Map<_, _>>(),
                 "chongqing": prices.real_growth[1].iter().map(|(y, v)| (y.to_string(), json!(v))).collect::<serde_json::Map<_, _>>(),
             },
-            "net_migration_targets": "census net migrant stock pattern, shifted to each province's observed 2010–2014 level",
+            "net_migration_targets": "each province's observed 2010–2014 level plus census_momentum × the unit's 2000→2010 census differential",
+            "calibration_window_shift_per_year": {
+                "sichuan": prepared.window_shift[crate::data::Province::Sichuan.index()],
+                "chongqing": prepared.window_shift[crate::data::Province::Chongqing.index()],
+                "why": "added to the targets in the base-year calibration so that the run's mean net migration over 2011–2014, not its first year's, meets them (docs/CALIBRATION.md §1)",
+            },
             "unit_trends": "none (measured on 2010–2014)",
         })
     });
