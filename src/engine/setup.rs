@@ -109,6 +109,8 @@ pub enum SetupError {
         value: f64,
         year: i32,
     },
+    #[error("a 2010 start's status-quo run to 2014 gave no finite net migration (drift {drift:?} a year), so its window shift cannot be found; these parameter values carry the model off before 2014 (docs/CALIBRATION.md §1)")]
+    WindowShift { drift: [f64; 2] },
 }
 
 /// What setup derives from the data alone, whatever the scenario: computed once when many runs
@@ -513,7 +515,11 @@ pub fn window_shift(
         );
         // The window's mean is the start year's rate (target + shift) plus the drift; it meets
         // the target when shift = −drift, and the drift depends a little on the shift.
-        for (shift, drift) in shift.iter_mut().zip(window_drift(data, &trajectory)) {
+        let drift = window_drift(data, &trajectory);
+        if drift.iter().any(|d| !d.is_finite()) {
+            return Err(SetupError::WindowShift { drift });
+        }
+        for (shift, drift) in shift.iter_mut().zip(drift) {
             *shift = -drift;
         }
     }
