@@ -175,6 +175,40 @@ pub fn summarise(predicted: &[f64], observed: &[f64], start: &[f64]) -> Summary 
     }
 }
 
+/// MAPE, %, after each forecast is scaled so that within every group its sum equals the observed
+/// sum: what is left of the error once the group totals are right (e.g. with the observed
+/// provincial totals imposed, it scores only how a forecast spreads people within a province).
+/// Pairs with a non-finite or non-positive member are left out; `None` when none is left.
+pub fn mape_with_group_totals<G: Ord + Copy>(
+    predicted: &[f64],
+    observed: &[f64],
+    groups: &[G],
+) -> Option<f64> {
+    use std::collections::BTreeMap;
+    let usable = |v: f64| v.is_finite() && v > 0.0;
+    let pairs: Vec<(f64, f64, G)> = predicted
+        .iter()
+        .zip(observed)
+        .zip(groups)
+        .map(|((&p, &o), &g)| (p, o, g))
+        .filter(|&(p, o, _)| usable(p) && usable(o))
+        .collect();
+    let mut sums: BTreeMap<G, (f64, f64)> = BTreeMap::new();
+    for &(p, o, g) in &pairs {
+        let sum = sums.entry(g).or_insert((0.0, 0.0));
+        sum.0 += p;
+        sum.1 += o;
+    }
+    let absolute: Vec<f64> = pairs
+        .iter()
+        .map(|&(p, o, g)| {
+            let (predicted_sum, observed_sum) = sums[&g];
+            pct_error(p * observed_sum / predicted_sum, o).abs()
+        })
+        .collect();
+    mean(&absolute)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -196,6 +230,26 @@ mod tests {
             -std::f64::consts::LN_2,
             epsilon = 1e-12
         );
+    }
+
+    #[test]
+    fn group_totals_are_imposed_before_the_errors_are_taken() {
+        // Group a: forecasts 90 and 110 (sum 200) against 100 and 300 (sum 400): scaled ×2 to
+        // 180 and 220, errors +80 % and −26.67 %. Group b: 50 against 40, scaled to 40: 0 %.
+        let mape = mape_with_group_totals(
+            &[90.0, 110.0, 50.0],
+            &[100.0, 300.0, 40.0],
+            &['a', 'a', 'b'],
+        )
+        .unwrap();
+        assert_relative_eq!(mape, (80.0 + 80.0 / 3.0 + 0.0) / 3.0, epsilon = 1e-12);
+        // A forecast right up to a factor per group scores 0, whatever the factor.
+        let exact = mape_with_group_totals(&[2.0, 4.0, 9.0], &[1.0, 2.0, 3.0], &[0, 0, 1]);
+        assert_relative_eq!(exact.unwrap(), 0.0, epsilon = 1e-12);
+        assert_eq!(mape_with_group_totals::<u8>(&[], &[], &[]), None);
+        // Unusable pairs are left out, not scored.
+        let kept = mape_with_group_totals(&[f64::NAN, 2.0], &[1.0, 1.0], &[0, 0]);
+        assert_relative_eq!(kept.unwrap(), 0.0, epsilon = 1e-12);
     }
 
     #[test]

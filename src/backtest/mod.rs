@@ -96,6 +96,8 @@ impl Forecast {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Row {
     pub observation: Observation,
+    /// The observed unit's province ([`crate::data::Province::index`]).
+    pub province: usize,
     /// The unit's value of the same variable in the run's start year.
     pub start_value: f64,
     /// Indexed by [`Forecast`] order: model, naive regional, naive trend, census momentum.
@@ -130,6 +132,9 @@ pub struct SummaryRow {
     /// Share (0–1) of observations inside the model's 80 % and 95 % intervals
     /// ([`intervals`]); the model's row only.
     pub coverage: Option<(f64, f64)>,
+    /// MAPE, %, with the observed totals of each province and year imposed on the forecast
+    /// ([`metrics::mape_with_group_totals`]): how well it spreads people within a province.
+    pub mape_totals_imposed_pct: Option<f64>,
 }
 
 /// The result of a backtest.
@@ -249,6 +254,7 @@ pub fn evaluate(
             .unwrap_or(0.0);
         rows.push(Row {
             observation: observation.clone(),
+            province: data.units[unit].province.index(),
             start_value,
             forecasts: [model, regional, trend, momentum],
             interval_sigma: intervals::log_sigma(scale, observation.year - start_year)
@@ -275,6 +281,10 @@ pub fn summarise_rows(rows: &[&Row]) -> Vec<SummaryRow> {
         }
         let observed: Vec<f64> = selected.iter().map(|r| r.observation.value).collect();
         let start: Vec<f64> = selected.iter().map(|r| r.start_value).collect();
+        let province_years: Vec<(usize, i32)> = selected
+            .iter()
+            .map(|r| (r.province, r.observation.year))
+            .collect();
         let share_covered = |z: f64| {
             let inside = selected
                 .iter()
@@ -297,6 +307,11 @@ pub fn summarise_rows(rows: &[&Row]) -> Vec<SummaryRow> {
                 summary: metrics::summarise(&predicted, &observed, &start),
                 coverage: (forecast == Forecast::Model)
                     .then(|| (share_covered(intervals::Z80), share_covered(intervals::Z95))),
+                mape_totals_imposed_pct: metrics::mape_with_group_totals(
+                    &predicted,
+                    &observed,
+                    &province_years,
+                ),
             });
         }
     }

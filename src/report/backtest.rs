@@ -135,6 +135,7 @@ pub fn write_summary(backtest: &Backtest, path: &Path) -> Result<(), ReportError
             "total_error_pct",
             "coverage_80",
             "coverage_95",
+            "mape_provincial_totals_imposed_pct",
         ])
         .map_err(&err)?;
     for row in &backtest.summary {
@@ -153,6 +154,7 @@ pub fn write_summary(backtest: &Backtest, path: &Path) -> Result<(), ReportError
                 num(s.total_error_pct, PCT_DECIMALS),
                 num(row.coverage.map(|c| c.0), 4),
                 num(row.coverage.map(|c| c.1), 4),
+                num(row.mape_totals_imposed_pct, PCT_DECIMALS),
             ])
             .map_err(&err)?;
     }

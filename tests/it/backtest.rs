@@ -91,11 +91,12 @@ fn a_backtest_writes_every_output_with_the_right_shape() {
     assert_eq!(
         summary[0],
         "variable,forecast,n,mape_pct,median_ape_pct,bias_pct,rmse_log,spearman_growth,\
-         sign_agreement,total_error_pct,coverage_80,coverage_95"
+         sign_agreement,total_error_pct,coverage_80,coverage_95,\
+         mape_provincial_totals_imposed_pct"
     );
     let firsts: Vec<&str> = summary[1..]
         .iter()
-        .map(|l| l.rsplitn(11, ',').last().unwrap())
+        .map(|l| l.rsplitn(12, ',').last().unwrap())
         .collect();
     assert_eq!(
         firsts,
@@ -121,9 +122,15 @@ fn a_backtest_writes_every_output_with_the_right_shape() {
     let coverage = |line: &str| {
         line.split(',')
             .skip(10)
+            .take(2)
             .map(str::to_string)
             .collect::<Vec<_>>()
     };
+    // Every forecast is also scored with the provincial totals imposed.
+    assert!(
+        summary[1..].iter().all(|l| !l.ends_with(',')),
+        "{summary:?}"
+    );
     assert!(
         coverage(&summary[1]).iter().all(|c| !c.is_empty()),
         "{}",
