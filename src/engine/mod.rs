@@ -56,7 +56,8 @@ pub struct Trajectory {
     /// Urban population, persons (urban share × population).
     pub urban_population: Series,
     /// Net migration during the year (arrivals − departures), persons. For the start year: the
-    /// calibrated base-year flows, equal by construction to the observed 2010–2014 average.
+    /// calibrated base-year flows, equal by construction to the calibration targets (for a 2010
+    /// start plus its window shift, `Prepared::window_shift`).
     pub net_migration: Series,
     /// The part of `net_migration` exchanged with the rest of China (arrivals from it minus
     /// departures to it), persons; the rest is net moves from other plan units.
