@@ -9,6 +9,8 @@
 //! failing sets get a large finite loss and are counted. Standard errors are approximate
 //! (Gauss–Newton, see [`Fit::standard_errors`]).
 
+pub mod gdp_persistence;
+
 use std::cell::Cell;
 
 use argmin::core::{CostFunction, Executor, State};

@@ -880,16 +880,11 @@ fn build(
                 let mut growth = DVector::zeros(nodes);
                 growth[0] = macro_year.roc_growth;
                 let decay = (1.0 - params.trend_decay()).powi((year - DATA_BASE_YEAR).max(0));
-                // Catch-up: −β_c·gap, the gap closing at β_c a year; with unit trends (a 2014
-                // start) it takes over as they decay, so the two do not count the same catch-up
-                // twice at first.
+                // Catch-up: −β_c·gap, the gap closing at β_c a year, from the start year on and
+                // alongside a 2014 start's decaying unit trends: the pre-2014 pseudo-forecasts
+                // find the two terms independent (calibrate::gdp_persistence).
                 let beta = params.income_convergence();
-                let phase_in = if start < DATA_BASE_YEAR {
-                    1.0
-                } else {
-                    1.0 - decay
-                };
-                let catch_up = beta * (1.0 - beta).powi(year - start) * phase_in;
+                let catch_up = beta * (1.0 - beta).powi(year - start);
                 for i in 0..n {
                     growth[i + 1] = macro_year.per_head[province_index[i]] + unit_trend[i] * decay
                         - catch_up * income_gap[i];
@@ -1550,7 +1545,7 @@ pub fn natural_growth_offsets(data: &Dataset) -> Vec<f64> {
 /// Population of a unit in `year` (2010..=2014) for trend estimation: Sichuan units use the
 /// annual-average series; Chongqing units interpolate geometrically between the 2010 census and
 /// the 2014 base year (their only two full-coverage observations).
-fn trend_population(data: &Dataset, unit: usize, year: i32) -> Option<f64> {
+pub(crate) fn trend_population(data: &Dataset, unit: usize, year: i32) -> Option<f64> {
     match data.units[unit].province {
         Province::Sichuan => data
             .history
