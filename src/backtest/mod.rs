@@ -105,6 +105,10 @@ pub struct Row {
     /// Log standard deviation of the model's interval for this observation (backtest error at
     /// its horizon combined with the parameter spread, [`intervals`]).
     pub interval_sigma: f64,
+    /// The observation as a census would have counted it ([`metrics::census_adjusted`]:
+    /// its within-province growth since the 2010 census divided by φ,
+    /// `engine::estimate_capture`); population only, NaN for GDP.
+    pub census_adjusted: f64,
 }
 
 impl Row {
@@ -135,6 +139,9 @@ pub struct SummaryRow {
     /// MAPE, %, with the observed totals of each province and year imposed on the forecast
     /// ([`metrics::mape_with_group_totals`]): how well it spreads people within a province.
     pub mape_totals_imposed_pct: Option<f64>,
+    /// MAPE, %, against the census-adjusted observations ([`Row::census_adjusted`]);
+    /// population only.
+    pub mape_census_adjusted_pct: Option<f64>,
 }
 
 /// The result of a backtest.
@@ -260,7 +267,25 @@ pub fn evaluate(
             interval_sigma: intervals::log_sigma(scale, observation.year - start_year)
                 .hypot(census_gap)
                 .hypot(parameter_sigma),
+            census_adjusted: f64::NAN,
         });
+    }
+    // Census-adjusted population observations, per province and year.
+    let (census, groups): (Vec<f64>, Vec<(usize, i32)>) = rows
+        .iter()
+        .map(|r| match r.observation.variable {
+            Variable::Population => (
+                data.census[r.observation.unit].resident_population,
+                (r.province, r.observation.year),
+            ),
+            Variable::Gdp => (f64::NAN, (r.province, r.observation.year)),
+        })
+        .unzip();
+    let observed: Vec<f64> = rows.iter().map(|r| r.observation.value).collect();
+    let capture = crate::engine::setup::estimate_capture(data);
+    let adjusted = metrics::census_adjusted(&observed, &census, &groups, capture);
+    for (row, value) in rows.iter_mut().zip(adjusted) {
+        row.census_adjusted = value;
     }
     let summary = summarise_rows(&rows.iter().collect::<Vec<_>>());
     Backtest { rows, summary }
@@ -280,6 +305,7 @@ pub fn summarise_rows(rows: &[&Row]) -> Vec<SummaryRow> {
             continue;
         }
         let observed: Vec<f64> = selected.iter().map(|r| r.observation.value).collect();
+        let census_adjusted: Vec<f64> = selected.iter().map(|r| r.census_adjusted).collect();
         let start: Vec<f64> = selected.iter().map(|r| r.start_value).collect();
         let province_years: Vec<(usize, i32)> = selected
             .iter()
@@ -312,6 +338,9 @@ pub fn summarise_rows(rows: &[&Row]) -> Vec<SummaryRow> {
                     &observed,
                     &province_years,
                 ),
+                mape_census_adjusted_pct: (variable == Variable::Population)
+                    .then(|| metrics::summarise(&predicted, &census_adjusted, &start).mape_pct)
+                    .flatten(),
             });
         }
     }

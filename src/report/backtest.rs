@@ -74,6 +74,7 @@ pub fn write_rows(report: &BacktestReport<'_>, path: &Path) -> Result<(), Report
         "unit".into(),
         "status".into(),
         "observed".into(),
+        "observed_census_adjusted".into(),
         "start_value".into(),
     ];
     header.extend(Forecast::ALL.iter().map(|f| f.id().to_string()));
@@ -99,6 +100,7 @@ pub fn write_rows(report: &BacktestReport<'_>, path: &Path) -> Result<(), Report
             o.variable.measure().to_string(),
             o.status.clone(),
             f1(o.value),
+            num(Some(row.census_adjusted), 1),
             f1(row.start_value),
         ];
         record.extend(Forecast::ALL.iter().map(|&f| num(Some(row.forecast(f)), 1)));
@@ -136,6 +138,7 @@ pub fn write_summary(backtest: &Backtest, path: &Path) -> Result<(), ReportError
             "coverage_80",
             "coverage_95",
             "mape_provincial_totals_imposed_pct",
+            "mape_census_adjusted_pct",
         ])
         .map_err(&err)?;
     for row in &backtest.summary {
@@ -155,6 +158,7 @@ pub fn write_summary(backtest: &Backtest, path: &Path) -> Result<(), ReportError
                 num(row.coverage.map(|c| c.0), 4),
                 num(row.coverage.map(|c| c.1), 4),
                 num(row.mape_totals_imposed_pct, PCT_DECIMALS),
+                num(row.mape_census_adjusted_pct, PCT_DECIMALS),
             ])
             .map_err(&err)?;
     }

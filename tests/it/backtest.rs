@@ -78,25 +78,25 @@ fn a_backtest_writes_every_output_with_the_right_shape() {
     let rows = lines(&dir.join("backtest.csv"));
     assert_eq!(
         rows[0],
-        "unit_id,name_zh,year,variable,unit,status,observed,start_value,model,naive_regional,\
-         naive_trend,census_momentum,model_error_pct,naive_regional_error_pct,\
+        "unit_id,name_zh,year,variable,unit,status,observed,observed_census_adjusted,start_value,\
+         model,naive_regional,naive_trend,census_momentum,model_error_pct,naive_regional_error_pct,\
          naive_trend_error_pct,census_momentum_error_pct,model_log_error,\
          naive_regional_log_error,naive_trend_log_error,census_momentum_log_error"
     );
     // one row per observation: 44 × 2 in 2020 + 6 in 2016, in file order
     assert_eq!(rows.len(), 1 + 94);
     assert!(rows[1].starts_with("yuzhong,渝中区,2020,population,persons,synthetic,630416.0,"));
-    assert!(rows.iter().skip(1).all(|r| r.split(',').count() == 20));
+    assert!(rows.iter().skip(1).all(|r| r.split(',').count() == 21));
     let summary = lines(&dir.join("backtest_summary.csv"));
     assert_eq!(
         summary[0],
         "variable,forecast,n,mape_pct,median_ape_pct,bias_pct,rmse_log,spearman_growth,\
          sign_agreement,total_error_pct,coverage_80,coverage_95,\
-         mape_provincial_totals_imposed_pct"
+         mape_provincial_totals_imposed_pct,mape_census_adjusted_pct"
     );
     let firsts: Vec<&str> = summary[1..]
         .iter()
-        .map(|l| l.rsplitn(12, ',').last().unwrap())
+        .map(|l| l.rsplitn(13, ',').last().unwrap())
         .collect();
     assert_eq!(
         firsts,
@@ -126,9 +126,16 @@ fn a_backtest_writes_every_output_with_the_right_shape() {
             .map(str::to_string)
             .collect::<Vec<_>>()
     };
-    // Every forecast is also scored with the provincial totals imposed.
+    // Every forecast is also scored with the provincial totals imposed, and population also
+    // against the census-adjusted observations (GDP has none).
+    let field = |line: &str, k: usize| line.split(',').nth(k).unwrap_or_default().to_string();
     assert!(
-        summary[1..].iter().all(|l| !l.ends_with(',')),
+        summary[1..].iter().all(|l| !field(l, 12).is_empty()),
+        "{summary:?}"
+    );
+    assert!(
+        summary[1..5].iter().all(|l| !field(l, 13).is_empty())
+            && summary[5..].iter().all(|l| field(l, 13).is_empty()),
         "{summary:?}"
     );
     assert!(
