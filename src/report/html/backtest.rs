@@ -75,7 +75,7 @@ pub fn write(
     if !verdicts.is_empty() {
         page.paragraph(&format!("{}.", verdicts.join("; ")));
     }
-    page.paragraph("Lower MAPE, bias nearer zero and higher Spearman (rank of growth) are better; the lowest MAPE of each variable is marked green. % errors are 100·(forecast − observed)/observed; coverage is the share of observations inside the model's 80 % and 95 % intervals (docs/BACKTEST.md).");
+    page.paragraph("Lower MAPE, bias nearer zero and higher Spearman (rank of growth) are better; the lowest MAPE of each variable is marked green. % errors are 100·(forecast − observed)/observed; coverage is the share of observations inside the model's 80 % and 95 % intervals. Two more yardsticks: MAPE with each province's observed total imposed on every forecast (how well it spreads people within a province), and, for population, MAPE against the observations with their differences between units since the 2010 census stretched by 1/φ (what a census would have counted, as annual estimates catch only φ ≈ 0.78 of them; docs/BACKTEST.md).");
     let mut skill = Table::new(
         "scorecard",
         "预测技能 Skill by variable and forecast (backtest_summary.csv)",
@@ -92,6 +92,8 @@ pub fn write(
             "total %",
             "cover 80 %",
             "cover 95 %",
+            "MAPE % totals imposed",
+            "MAPE % census-adj.",
         ],
     );
     let show = |x: Option<f64>, decimals: usize| match x {
@@ -124,6 +126,8 @@ pub fn write(
             Cell::Number(show(s.total_error_pct, 2)),
             Cell::Number(show(row.coverage.map(|c| 100.0 * c.0), 0)),
             Cell::Number(show(row.coverage.map(|c| 100.0 * c.1), 0)),
+            Cell::Number(show(row.mape_totals_imposed_pct, 2)),
+            Cell::Number(show(row.mape_census_adjusted_pct, 2)),
         ]);
     }
     page.table(&skill);
