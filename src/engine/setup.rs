@@ -1847,7 +1847,8 @@ mod tests {
     }
 
     /// Catch-up: a unit richer than its province grows slower per head, a poorer one faster, by
-    /// β_c·(1 − β_c)^h times its log gap (a 2010 start, which has no unit trends; a 2014 start adds the same term beside its decaying trends).
+    /// β_c·(1 − β_c)^h times its log gap (shown on a 2010 start, which has no unit trends; a 2014
+    /// start adds the same term beside its decaying trends).
     #[test]
     fn poorer_units_catch_up_at_the_convergence_rate() {
         let data = Dataset::embedded();
