@@ -1853,32 +1853,39 @@ mod tests {
     fn poorer_units_catch_up_at_the_convergence_rate() {
         let data = Dataset::embedded();
         let derived = DataDerived::new(&data);
-        let base = &derived.base(CENSUS_YEAR);
-        let gap = income_gap(&data, &base.population, &base.gdp);
-        let with = |beta: f64| {
-            let mut scenario = Scenario {
-                start_year: CENSUS_YEAR,
-                ..Scenario::default_for_tests()
+        for start in [CENSUS_YEAR, DATA_BASE_YEAR] {
+            let base = &derived.base(start);
+            let gap = income_gap(&data, &base.population, &base.gdp);
+            let with = |beta: f64| {
+                let mut scenario = Scenario {
+                    start_year: start,
+                    ..Scenario::default_for_tests()
+                };
+                scenario.params = scenario
+                    .params
+                    .with_values_at([(
+                        crate::model::params::spec_index("income_convergence").unwrap(),
+                        beta,
+                    )])
+                    .unwrap();
+                prepare(&data, &scenario).unwrap()
             };
-            scenario.params = scenario
-                .params
-                .with_values_at([(
-                    crate::model::params::spec_index("income_convergence").unwrap(),
-                    beta,
-                )])
-                .unwrap();
-            prepare(&data, &scenario).unwrap()
-        };
-        let (off, on) = (with(0.0), with(0.02));
-        let yuzhong = data.unit_index("yuzhong").unwrap();
-        let yunyang = data.unit_index("yunyang").unwrap();
-        assert!(gap[yuzhong] > 0.5 && gap[yunyang] < -0.3, "{gap:?}");
-        // Year 2012 is h = 2 after the 2010 start: 0.02 · 0.98² · gap.
-        let h = 2;
-        for unit in [yuzhong, yunyang] {
-            let change = on.years[h].growth[unit + 1] - off.years[h].growth[unit + 1];
-            let expected = -0.02 * 0.98f64.powi(2) * gap[unit];
-            assert!((change - expected).abs() < 1e-12, "{change} vs {expected}");
+            let (off, on) = (with(0.0), with(0.02));
+            let yuzhong = data.unit_index("yuzhong").unwrap();
+            let yunyang = data.unit_index("yunyang").unwrap();
+            assert!(gap[yuzhong] > 0.5 && gap[yunyang] < -0.3, "{gap:?}");
+            // h years after the start: 0.02 · 0.98^h · gap, from the first projected year on
+            // (a 2014 start no longer phases it in as its unit trends decay).
+            for h in [1, 2] {
+                for unit in [yuzhong, yunyang] {
+                    let change = on.years[h].growth[unit + 1] - off.years[h].growth[unit + 1];
+                    let expected = -0.02 * 0.98f64.powi(h as i32) * gap[unit];
+                    assert!(
+                        (change - expected).abs() < 1e-12,
+                        "start {start}, h {h}: {change} vs {expected}"
+                    );
+                }
+            }
         }
     }
 
