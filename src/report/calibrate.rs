@@ -300,7 +300,50 @@ pub fn markdown(report: &CalibrationReport<'_>) -> String {
         text,
         "\nRMS = root of the mean squared log error (≈ a typical % error). Standard errors come from the Gauss–Newton approximation with independent errors; a unit's errors are correlated across years, so they understate the uncertainty."
     );
+    let gdp = gdp_persistence(report);
+    let _ = writeln!(
+        text,
+        "\n## GDP trend decay δ and catch-up β_c, measured on pseudo-forecasts before 2014\n\nTrends over 2010–12, 2011–13 and 2010–13 ({} units), scored on the years left to 2014; loss = SSE ÷ the no-signal SSE, summed over the three windows (3 = no skill; docs/CALIBRATION.md §6).\n",
+        gdp.units.iter().map(ToString::to_string).collect::<Vec<_>>().join("/")
+    );
+    let (header, values) = gdp_profile_row(&gdp);
+    let _ = writeln!(text, "| δ (β_c at its best) | {} |", header.join(" | "));
+    let _ = writeln!(text, "|---|{}", "---:|".repeat(header.len()));
+    let _ = writeln!(text, "| loss | {} |", values.join(" | "));
+    let _ = writeln!(
+        text,
+        "\nBest: δ = {:.2}, β_c = {:.3} (loss {:.3}); this scenario's δ = {}, β_c = {}: loss {:.3}.",
+        gdp.trend_decay,
+        gdp.income_convergence,
+        gdp.loss,
+        report.scenario.params.trend_decay(),
+        report.scenario.params.income_convergence(),
+        gdp.loss_at_reference
+    );
     text
+}
+
+/// The pseudo-forecast measurement of δ and β_c, with the scenario's values as the reference.
+pub(crate) fn gdp_persistence(
+    report: &CalibrationReport<'_>,
+) -> crate::calibrate::gdp_persistence::GdpPersistence {
+    let params = &report.scenario.params;
+    crate::calibrate::gdp_persistence::fit(
+        report.data,
+        params.trend_cap(),
+        (params.trend_decay(), params.income_convergence()),
+    )
+}
+
+/// The δ profile at every second grid point (0, 0.1, …, 1): headers and losses, as text.
+pub(crate) fn gdp_profile_row(
+    gdp: &crate::calibrate::gdp_persistence::GdpPersistence,
+) -> (Vec<String>, Vec<String>) {
+    gdp.decay_profile
+        .iter()
+        .step_by(2)
+        .map(|&(decay, loss)| (format!("{decay:.1}"), format!("{loss:.3}")))
+        .unzip()
 }
 
 pub(crate) fn group_label(group: Group) -> &'static str {
