@@ -534,6 +534,44 @@ pub fn summary(report: &BacktestReport<'_>) -> String {
             show(s.total_error_pct, 2),
         );
     }
+    // The other yardsticks, one line per variable: intervals, totals imposed, census-adjusted.
+    let _ = writeln!(out);
+    for variable in backtest.variables() {
+        let rows: Vec<_> = backtest
+            .summary
+            .iter()
+            .filter(|r| r.variable == variable)
+            .collect();
+        let listed = |value: &dyn Fn(&crate::backtest::SummaryRow) -> Option<f64>| {
+            rows.iter()
+                .map(|r| format!("{} {}", r.forecast.id(), show(value(r), 2)))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        if let Some((in80, in95)) = rows.iter().find_map(|r| r.coverage) {
+            let _ = writeln!(
+                out,
+                "{}: model intervals cover {:.0} % (80 %) and {:.0} % (95 %) of the observations",
+                variable.id(),
+                100.0 * in80,
+                100.0 * in95
+            );
+        }
+        let _ = writeln!(
+            out,
+            "{}: MAPE % with the observed provincial totals imposed: {}",
+            variable.id(),
+            listed(&|r| r.mape_totals_imposed_pct)
+        );
+        if rows.iter().any(|r| r.mape_census_adjusted_pct.is_some()) {
+            let _ = writeln!(
+                out,
+                "{}: MAPE % against census-adjusted observations (differences since the 2010 census ÷ φ): {}",
+                variable.id(),
+                listed(&|r| r.mape_census_adjusted_pct)
+            );
+        }
+    }
     if !report.cross_validation.is_empty() {
         let _ = writeln!(out);
         let _ = writeln!(

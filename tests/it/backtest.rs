@@ -178,6 +178,16 @@ fn a_backtest_writes_every_output_with_the_right_shape() {
     );
     assert!(stdout.contains("MAPE %"), "{stdout}");
     assert!(stdout.contains("gdp         naive_trend"), "{stdout}");
+    // The other yardsticks: coverage, totals imposed, and (population only) census-adjusted.
+    assert!(
+        stdout.contains("population: model intervals cover ")
+            && stdout
+                .contains("population: MAPE % with the observed provincial totals imposed: model ")
+            && stdout.contains("population: MAPE % against census-adjusted observations")
+            && stdout.contains("gdp: MAPE % with the observed provincial totals imposed: model ")
+            && !stdout.contains("gdp: MAPE % against census-adjusted"),
+        "{stdout}"
+    );
 }
 
 #[test]
