@@ -310,17 +310,25 @@ pub fn markdown(report: &CalibrationReport<'_>) -> String {
     let _ = writeln!(text, "| δ (β_c at its best) | {} |", header.join(" | "));
     let _ = writeln!(text, "|---|{}", "---:|".repeat(header.len()));
     let _ = writeln!(text, "| loss | {} |", values.join(" | "));
-    let _ = writeln!(
-        text,
-        "\nBest: δ = {:.2}, β_c = {:.3} (loss {:.3}); this scenario's δ = {}, β_c = {}: loss {:.3}.",
+    let _ = writeln!(text, "\n{}", gdp_best_sentence(report, &gdp));
+    text
+}
+
+/// "Best: δ = …, β_c = … (loss …); this scenario's δ = …, β_c = …: loss …."
+pub(crate) fn gdp_best_sentence(
+    report: &CalibrationReport<'_>,
+    gdp: &crate::calibrate::gdp_persistence::GdpPersistence,
+) -> String {
+    let params = &report.scenario.params;
+    format!(
+        "Best: δ = {:.2}, β_c = {:.3} (loss {:.3}); this scenario's δ = {}, β_c = {}: loss {:.3}.",
         gdp.trend_decay,
         gdp.income_convergence,
         gdp.loss,
-        report.scenario.params.trend_decay(),
-        report.scenario.params.income_convergence(),
+        params.trend_decay(),
+        params.income_convergence(),
         gdp.loss_at_reference
-    );
-    text
+    )
 }
 
 /// The pseudo-forecast measurement of δ and β_c, with the scenario's values as the reference.

@@ -125,13 +125,8 @@ pub fn write(
             .collect(),
     );
     page.paragraph(&format!(
-        "A 2010 start has no unit trends, so δ cannot be fitted above. It is measured instead by starting earlier: trends over 2010–12, 2011–13 and 2010–13 scored on the years left to 2014 (docs/CALIBRATION.md §6). Best: δ = {:.2}, β_c = {:.3} (loss {:.3}); this scenario's δ = {}, β_c = {}: loss {:.3}.",
-        gdp.trend_decay,
-        gdp.income_convergence,
-        gdp.loss,
-        report.scenario.params.trend_decay(),
-        report.scenario.params.income_convergence(),
-        gdp.loss_at_reference
+        "A 2010 start has no unit trends, so δ cannot be fitted above. It is measured instead by starting earlier: trends over 2010–12, 2011–13 and 2010–13 scored on the years left to 2014 (docs/CALIBRATION.md §6). {}",
+        super::super::calibrate::gdp_best_sentence(report, &gdp)
     ));
     page.table(&persistence);
 
