@@ -214,7 +214,10 @@ pub fn mape_with_group_totals<G: Ord + Copy>(
 /// (a province in one year), `census_i·exp(ḡ + (ln(observed_i/census_i) − ḡ)/φ)` with ḡ the
 /// group's growth since the census, then scaled so that the group keeps its observed sum. What
 /// a census would have counted, if the estimates smooth differences between units as they did
-/// in the 2000s. Values with a non-finite or non-positive member stay NaN.
+/// in the 2000s. The common factor exp(ḡ(1 − 1/φ)) cancels in the scaling, so each value is the
+/// group's observed sum shared in proportion to `census_i·(observed_i/census_i)^(1/φ)`.
+/// One value per observation, paired with `census` and `groups` by position; NaN where a
+/// member is missing, non-finite or non-positive (such values do not count in their group).
 pub fn census_adjusted<G: Ord + Copy>(
     observed: &[f64],
     census: &[f64],
@@ -223,48 +226,22 @@ pub fn census_adjusted<G: Ord + Copy>(
 ) -> Vec<f64> {
     use std::collections::BTreeMap;
     let usable = |v: f64| v.is_finite() && v > 0.0;
-    let ok: Vec<bool> = observed
-        .iter()
-        .zip(census)
-        .map(|(&o, &c)| usable(o) && usable(c))
+    // (group, observed, weight) of every usable observation, by position.
+    let members: Vec<Option<(G, f64, f64)>> = (0..observed.len())
+        .map(|i| {
+            let (o, c, g) = (observed[i], *census.get(i)?, *groups.get(i)?);
+            (usable(o) && usable(c)).then(|| (g, o, c * (o / c).powf(1.0 / capture)))
+        })
         .collect();
     let mut sums: BTreeMap<G, (f64, f64)> = BTreeMap::new();
-    for (i, &g) in groups
+    for &(g, o, w) in members.iter().flatten() {
+        let sum = sums.entry(g).or_insert((0.0, 0.0));
+        sum.0 += o;
+        sum.1 += w;
+    }
+    members
         .iter()
-        .enumerate()
-        .take(observed.len().min(census.len()))
-    {
-        if ok[i] {
-            let sum = sums.entry(g).or_insert((0.0, 0.0));
-            sum.0 += observed[i];
-            sum.1 += census[i];
-        }
-    }
-    let raw: Vec<f64> = (0..ok.len())
-        .map(|i| {
-            if !ok[i] {
-                return f64::NAN;
-            }
-            let (observed_sum, census_sum) = sums[&groups[i]];
-            let group_growth = (observed_sum / census_sum).ln();
-            let own = (observed[i] / census[i]).ln();
-            census[i] * (group_growth + (own - group_growth) / capture).exp()
-        })
-        .collect();
-    let mut raw_sums: BTreeMap<G, f64> = BTreeMap::new();
-    for i in 0..ok.len() {
-        if ok[i] {
-            *raw_sums.entry(groups[i]).or_insert(0.0) += raw[i];
-        }
-    }
-    (0..ok.len())
-        .map(|i| {
-            if ok[i] {
-                raw[i] * sums[&groups[i]].0 / raw_sums[&groups[i]]
-            } else {
-                f64::NAN
-            }
-        })
+        .map(|m| m.map_or(f64::NAN, |(g, _, w)| w * sums[&g].0 / sums[&g].1))
         .collect()
 }
 

@@ -58,34 +58,25 @@ pub struct GdpPersistence {
     pub decay_profile: Vec<(f64, f64)>,
 }
 
-/// Relative per-head growth of `unit` from `from` to `to` (log, per year) minus that of the
-/// `peers` together; `None` where a value is missing.
-fn relative_growth(
-    data: &Dataset,
-    unit: usize,
-    peers: &[usize],
-    from: i32,
-    to: i32,
-) -> Option<f64> {
-    let per_head = |members: &[usize], year: i32| -> Option<(f64, f64)> {
-        members
-            .iter()
-            .try_fold((0.0, 0.0), |(gdp, population), &u| {
-                Some((
-                    gdp + data.history.gdp.get(&(u, year))?,
-                    population + trend_population(data, u, year)?,
-                ))
-            })
-    };
-    let rate = |members: &[usize]| -> Option<f64> {
-        let (gdp0, pop0) = per_head(members, from)?;
-        let (gdp1, pop1) = per_head(members, to)?;
-        Some(((gdp1 / gdp0).ln() - (pop1 / pop0).ln()) / f64::from(to - from))
-    };
-    Some(rate(&[unit])? - rate(peers)?)
+/// GDP and population of `members` together in `year` (every value present: see [`cases`]).
+fn totals(data: &Dataset, members: &[usize], year: i32) -> (f64, f64) {
+    members.iter().fold((0.0, 0.0), |(gdp, population), &u| {
+        (
+            gdp + data.history.gdp[&(u, year)],
+            population + trend_population(data, u, year).unwrap_or(f64::NAN),
+        )
+    })
+}
+
+/// Per-head growth of `members` together from `from` to `to` (log, per year).
+fn per_head_rate(data: &Dataset, members: &[usize], from: i32, to: i32) -> f64 {
+    let (gdp0, pop0) = totals(data, members, from);
+    let (gdp1, pop1) = totals(data, members, to);
+    ((gdp1 / gdp0).ln() - (pop1 / pop0).ln()) / f64::from(to - from)
 }
 
 fn cases(data: &Dataset, (first, start, last): (i32, i32, i32), trend_cap: f64) -> Vec<Case> {
+    // Only units with GDP and population in every year of the window take part.
     let complete = |u: usize| {
         (first..=last).all(|year| {
             data.history.gdp.contains_key(&(u, year)) && trend_population(data, u, year).is_some()
@@ -96,29 +87,21 @@ fn cases(data: &Dataset, (first, start, last): (i32, i32, i32), trend_cap: f64) 
         let members: Vec<usize> = (0..data.units.len())
             .filter(|&u| data.units[u].province == province && complete(u))
             .collect();
-        let (province_gdp, province_population) = members.iter().fold((0.0, 0.0), |acc, &u| {
-            (
-                acc.0 + data.history.gdp[&(u, start)],
-                acc.1 + trend_population(data, u, start).unwrap_or(0.0),
-            )
-        });
+        let province_trend = per_head_rate(data, &members, first, start);
+        let province_years: Vec<f64> = (start + 1..=last)
+            .map(|year| per_head_rate(data, &members, year - 1, year))
+            .collect();
+        let (province_gdp, province_population) = totals(data, &members, start);
         for &u in &members {
-            let Some(trend) = relative_growth(data, u, &members, first, start) else {
-                continue;
-            };
-            let realised: Option<Vec<f64>> = (start + 1..=last)
-                .map(|year| relative_growth(data, u, &members, year - 1, year))
+            let trend = per_head_rate(data, &[u], first, start) - province_trend;
+            let realised = (start + 1..=last)
+                .zip(&province_years)
+                .map(|(year, province)| per_head_rate(data, &[u], year - 1, year) - province)
                 .collect();
-            let (Some(realised), Some(population)) = (realised, trend_population(data, u, start))
-            else {
-                continue;
-            };
-            let gap = ((data.history.gdp[&(u, start)] / population)
-                / (province_gdp / province_population))
-                .ln();
+            let (gdp, population) = totals(data, &[u], start);
             out.push(Case {
                 trend: trend.clamp(-trend_cap, trend_cap),
-                gap,
+                gap: ((gdp / population) / (province_gdp / province_population)).ln(),
                 realised,
             });
         }

@@ -345,10 +345,17 @@ fn calibrate(args: &CalibrateArgs) -> anyhow::Result<()> {
     let fit =
         fit.map_err(|err| CliError::BadInput(format!("{}: {err}", args.scenario.display())))?;
     let seconds = clock.elapsed().as_secs_f64();
+    let params = &scenario.params;
+    let gdp_persistence = crate::calibrate::gdp_persistence::fit(
+        &data,
+        params.trend_cap(),
+        (params.trend_decay(), params.income_convergence()),
+    );
     let report = report::calibrate::CalibrationReport {
         data: &data,
         scenario: &scenario,
         fit: &fit,
+        gdp_persistence: &gdp_persistence,
         extends: output::relative_path(&dir, &args.scenario)?,
     };
     output::write_atomically(&dir, args.output.force, |tmp| {

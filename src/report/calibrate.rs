@@ -8,6 +8,7 @@ use serde_json::json;
 
 use super::charts::{self, ScatterChart, ScatterPoint};
 use super::{csv_error, csv_writer, finish, ReportError};
+use crate::calibrate::gdp_persistence::GdpPersistence;
 use crate::calibrate::{Fit, Group, Quantity, Scope};
 use crate::data::{short_zh, Dataset};
 use crate::model::params::{spec_index, SPECS};
@@ -18,6 +19,9 @@ pub struct CalibrationReport<'a> {
     pub data: &'a Dataset,
     pub scenario: &'a Scenario,
     pub fit: &'a Fit,
+    /// The pre-2014 pseudo-forecast measurement of δ and β_c, with the scenario's values as the
+    /// reference (`calibrate::gdp_persistence::fit`).
+    pub gdp_persistence: &'a GdpPersistence,
     /// The input scenario as `extends:` should name it from the output folder.
     pub extends: String,
 }
@@ -300,26 +304,23 @@ pub fn markdown(report: &CalibrationReport<'_>) -> String {
         text,
         "\nRMS = root of the mean squared log error (≈ a typical % error). Standard errors come from the Gauss–Newton approximation with independent errors; a unit's errors are correlated across years, so they understate the uncertainty."
     );
-    let gdp = gdp_persistence(report);
+    let gdp = report.gdp_persistence;
     let _ = writeln!(
         text,
         "\n## GDP trend decay δ and catch-up β_c, measured on pseudo-forecasts before 2014\n\nTrends over 2010–12, 2011–13 and 2010–13 ({} units), scored on the years left to 2014; loss = SSE ÷ the no-signal SSE, summed over the three windows (3 = no skill; docs/CALIBRATION.md §6).\n",
         gdp.units.iter().map(ToString::to_string).collect::<Vec<_>>().join("/")
     );
-    let (header, values) = gdp_profile_row(&gdp);
+    let (header, values) = gdp_profile_row(gdp);
     let _ = writeln!(text, "| δ (β_c at its best) | {} |", header.join(" | "));
     let _ = writeln!(text, "|---|{}", "---:|".repeat(header.len()));
     let _ = writeln!(text, "| loss | {} |", values.join(" | "));
-    let _ = writeln!(text, "\n{}", gdp_best_sentence(report, &gdp));
+    let _ = writeln!(text, "\n{}", gdp_best_sentence(report));
     text
 }
 
 /// "Best: δ = …, β_c = … (loss …); this scenario's δ = …, β_c = …: loss …."
-pub(crate) fn gdp_best_sentence(
-    report: &CalibrationReport<'_>,
-    gdp: &crate::calibrate::gdp_persistence::GdpPersistence,
-) -> String {
-    let params = &report.scenario.params;
+pub(crate) fn gdp_best_sentence(report: &CalibrationReport<'_>) -> String {
+    let (gdp, params) = (report.gdp_persistence, &report.scenario.params);
     format!(
         "Best: δ = {:.2}, β_c = {:.3} (loss {:.3}); this scenario's δ = {}, β_c = {}: loss {:.3}.",
         gdp.trend_decay,
@@ -331,22 +332,8 @@ pub(crate) fn gdp_best_sentence(
     )
 }
 
-/// The pseudo-forecast measurement of δ and β_c, with the scenario's values as the reference.
-pub(crate) fn gdp_persistence(
-    report: &CalibrationReport<'_>,
-) -> crate::calibrate::gdp_persistence::GdpPersistence {
-    let params = &report.scenario.params;
-    crate::calibrate::gdp_persistence::fit(
-        report.data,
-        params.trend_cap(),
-        (params.trend_decay(), params.income_convergence()),
-    )
-}
-
 /// The δ profile at every second grid point (0, 0.1, …, 1): headers and losses, as text.
-pub(crate) fn gdp_profile_row(
-    gdp: &crate::calibrate::gdp_persistence::GdpPersistence,
-) -> (Vec<String>, Vec<String>) {
+pub(crate) fn gdp_profile_row(gdp: &GdpPersistence) -> (Vec<String>, Vec<String>) {
     gdp.decay_profile
         .iter()
         .step_by(2)

@@ -108,8 +108,7 @@ pub fn write(
     ]);
     page.table(&losses);
 
-    let gdp = super::super::calibrate::gdp_persistence(report);
-    let (header, values) = super::super::calibrate::gdp_profile_row(&gdp);
+    let (header, values) = super::super::calibrate::gdp_profile_row(report.gdp_persistence);
     let columns: Vec<String> = std::iter::once("δ (β_c at its best)".to_string())
         .chain(header)
         .collect();
@@ -126,7 +125,7 @@ pub fn write(
     );
     page.paragraph(&format!(
         "A 2010 start has no unit trends, so δ cannot be fitted above. It is measured instead by starting earlier: trends over 2010–12, 2011–13 and 2010–13 scored on the years left to 2014 (docs/CALIBRATION.md §6). {}",
-        super::super::calibrate::gdp_best_sentence(report, &gdp)
+        super::super::calibrate::gdp_best_sentence(report)
     ));
     page.table(&persistence);
 
