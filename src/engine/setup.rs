@@ -45,8 +45,18 @@ pub struct YearInputs {
     pub amenity_shift: Arc<DVector<f64>>,
     pub growth: Arc<DVector<f64>>,
     pub natural_growth: Arc<DVector<f64>>,
+    /// F_i(t), the share of income per head that migrants act on ([`StepInputs`]).
+    pub migrant_income_factor: Arc<DVector<f64>>,
     pub urban_share: Arc<DVector<f64>>,
     pub population_cap: Arc<DVector<f64>>,
+}
+
+/// A base's yearly growth vectors and migrant income factors, shared with runs that have the
+/// same inputs to them.
+#[derive(Clone, Copy)]
+struct GrowthPaths<'a> {
+    growth: &'a [Arc<DVector<f64>>],
+    migrant_income: &'a [Arc<DVector<f64>>],
 }
 
 /// Everything a run needs, computed once: runs of a `Prepared` only do the time loop.
@@ -82,6 +92,7 @@ impl Prepared {
             amenity_shift: &year.amenity_shift,
             growth: &year.growth,
             natural_growth: &year.natural_growth,
+            migrant_income_factor: &year.migrant_income_factor,
             urban_share: &year.urban_share,
             population_cap: &year.population_cap,
         }
@@ -276,8 +287,10 @@ pub struct Warm {
     drivers: Drivers,
     /// Status-quo urban shares (N+1), one vector per scenario year.
     urban: Vec<Arc<DVector<f64>>>,
-    /// The base's per-head growth and natural growth, one vector per scenario year.
+    /// The base's per-head growth, the income factor migrants act on, and natural growth, one
+    /// vector per scenario year.
     growth: Vec<Arc<DVector<f64>>>,
+    migrant_income: Vec<Arc<DVector<f64>>>,
     natural: Vec<Arc<DVector<f64>>>,
     road: DMatrix<f64>,
     /// The base's policies, and its travel times where costs can change.
@@ -321,6 +334,12 @@ impl Warm {
                 .years
                 .iter()
                 .map(|y| Arc::clone(&y.growth))
+                .collect(),
+            migrant_income: built
+                .prepared
+                .years
+                .iter()
+                .map(|y| Arc::clone(&y.migrant_income_factor))
                 .collect(),
             natural: built
                 .prepared
@@ -394,15 +413,20 @@ impl Warm {
         (road_speeds(&self.params) == road_speeds(params)).then_some(&self.road)
     }
 
-    /// Growth depends on the drivers, the trend parameters and productivity levers.
-    fn growth_for(&self, scenario: &Scenario) -> Option<&[Arc<DVector<f64>>]> {
+    /// Growth and the income factor migrants act on depend on the drivers, the trend and
+    /// catch-up parameters and productivity levers.
+    fn growth_for(&self, scenario: &Scenario) -> Option<GrowthPaths<'_>> {
         let (a, b) = (&self.params, &scenario.params);
         (self.drivers_for(scenario).is_some()
             && a.trend_decay() == b.trend_decay()
             && a.trend_cap() == b.trend_cap()
             && a.income_convergence() == b.income_convergence()
+            && a.catch_up_pull() == b.catch_up_pull()
             && self.policies == scenario.policies)
-            .then_some(&self.growth[..])
+            .then_some(GrowthPaths {
+                growth: &self.growth,
+                migrant_income: &self.migrant_income,
+            })
     }
 
     /// Natural growth depends on the drivers alone.
@@ -750,6 +774,7 @@ fn build(
     };
     // K(0, 0) of the base-year costs: the calibration scales it by f and f0.
     let start_kernel = migration::deterrence_kernel(&start_costs.move_costs(border, params));
+    let ones = DVector::from_element(nodes, 1.0);
     let base_inputs = StepInputs {
         // The base state does not move anyone: the kernel is not read.
         kernel: &start_kernel,
@@ -757,6 +782,7 @@ fn build(
         amenity_shift: &zeros,
         growth: &zeros,
         natural_growth: &zeros,
+        migrant_income_factor: &ones,
         urban_share: urban_start,
         population_cap: &no_caps,
     };
@@ -872,10 +898,14 @@ fn build(
     let shared_growth = warm.and_then(|w| w.growth_for(scenario));
     let shared_natural = warm.and_then(|w| w.natural_for(scenario));
     let (mut amenity_shift, mut caps) = (DVector::zeros(nodes), DVector::zeros(nodes));
+    let mut migrant_income = DVector::from_element(nodes, 1.0);
     for (index, year) in scenario.years().enumerate() {
         let macro_year = &drivers.years[index];
-        let growth = match shared_growth {
-            Some(shared) => Arc::clone(&shared[index]),
+        let (growth, migrant_income_factor) = match shared_growth {
+            Some(shared) => (
+                Arc::clone(&shared.growth[index]),
+                Arc::clone(&shared.migrant_income[index]),
+            ),
             None => {
                 let mut growth = DVector::zeros(nodes);
                 growth[0] = macro_year.roc_growth;
@@ -906,7 +936,19 @@ fn build(
                         }
                     }
                 }
-                Arc::new(growth)
+                // Migrants act on income grown without the share 1 − w_c of catch-up they do
+                // not respond to: per-head catch-up of poorer units came with people leaving,
+                // and the base-year targets already hold the migration that went with it
+                // (docs/CALIBRATION.md §5). The start year is the base state: F = 1.
+                if index > 0 {
+                    let unseen = 1.0 - params.catch_up_pull();
+                    for i in 0..n {
+                        let catch_up_growth = -catch_up * income_gap[i];
+                        migrant_income[i + 1] *= (1.0 + growth[i + 1] - unseen * catch_up_growth)
+                            / (1.0 + growth[i + 1]);
+                    }
+                }
+                (Arc::new(growth), Arc::new(migrant_income.clone()))
             }
         };
         let natural = match shared_natural {
@@ -961,6 +1003,7 @@ fn build(
             amenity_shift: share(last.map(|y| &y.amenity_shift), &amenity_shift),
             growth,
             natural_growth: natural,
+            migrant_income_factor,
             urban_share: Arc::clone(&urban[index]),
             population_cap: share(last.map(|y| &y.population_cap), &caps),
         });
@@ -1886,6 +1929,50 @@ mod tests {
                     );
                 }
             }
+        }
+    }
+
+    #[test]
+    fn migrants_act_on_income_without_the_catch_up_they_do_not_respond_to() {
+        let data = Dataset::embedded();
+        let yunyang = data.unit_index("yunyang").unwrap() + 1;
+        let with = |pull: f64| {
+            let mut scenario = Scenario::default_for_tests();
+            scenario.params = scenario
+                .params
+                .with_values_at([(
+                    crate::model::params::spec_index("catch_up_pull").unwrap(),
+                    pull,
+                )])
+                .unwrap();
+            prepare(&data, &scenario).unwrap()
+        };
+        let (none, half, all) = (with(0.0), with(0.5), with(1.0));
+        let no_catch_up = {
+            let mut scenario = Scenario::default_for_tests();
+            scenario.params = scenario
+                .params
+                .with_values_at([(
+                    crate::model::params::spec_index("income_convergence").unwrap(),
+                    0.0,
+                )])
+                .unwrap();
+            prepare(&data, &scenario).unwrap()
+        };
+        // The start year is the base state; from then on, income grown at the full rate times
+        // F grows at the rate without catch-up when migrants see none of it.
+        assert_eq!(none.years[0].migrant_income_factor[yunyang], 1.0);
+        let (mut full, mut seen) = (1.0, 1.0);
+        for h in 1..none.years.len() {
+            full *= 1.0 + none.years[h].growth[yunyang];
+            seen *= 1.0 + no_catch_up.years[h].growth[yunyang];
+            let factor = none.years[h].migrant_income_factor[yunyang];
+            assert!((full * factor / seen - 1.0).abs() < 1e-12, "h {h}");
+            // Yunyang is poor: catch-up raises its growth, so migrants see less of it; at
+            // w_c = 1 they see all of it, halfway in between at 0.5. GDP per head is the same.
+            assert!(factor < half.years[h].migrant_income_factor[yunyang]);
+            assert_eq!(all.years[h].migrant_income_factor[yunyang], 1.0);
+            assert_eq!(none.years[h].growth, all.years[h].growth);
         }
     }
 

@@ -28,7 +28,7 @@ pub const SPECS: &[ParamSpec] = &[
     ParamSpec { name: "tau0_minutes", symbol: "τ0", unit: "min", meaning: "market-access time decay", default: 40.0, sweep: (20.0, 90.0), bounds: (5.0, 600.0), source: "Rice et al. 2006: effects fade beyond ~80 min [V→D]" },
     ParamSpec { name: "chi", symbol: "χ", unit: "1", meaning: "congestion (cost-of-living) elasticity to density", default: 0.05, sweep: (0.03, 0.10), bounds: (0.0, 0.5), source: "Combes, Duranton & Gobillon 2019 [V]" },
     ParamSpec { name: "kappa", symbol: "κ", unit: "1", meaning: "land-cap strength on arrivals", default: 0.5, sweep: (0.0, 2.0), bounds: (0.0, 10.0), source: "assumption [A]: at 100 % of a cap, arrivals ÷(1+κ)² (÷2.25 at the default), never below what replaces the unit's leavers" },
-    ParamSpec { name: "epsilon", symbol: "ε", unit: "1", meaning: "migration elasticity to real income", default: 1.5, sweep: (1.0, 4.0), bounds: (0.01, 10.0), source: "Tombe & Zhu 2019 (≈1.5) [M]; the 2010 start's fit to 2011–2014 (simulate calibrate) takes it to 2.8, with a standard error (8) wider than the range: not identified" },
+    ParamSpec { name: "epsilon", symbol: "ε", unit: "1", meaning: "migration elasticity to real income", default: 1.5, sweep: (1.0, 4.0), bounds: (0.01, 10.0), source: "Tombe & Zhu 2019 (≈1.5) [M]; the 2010 start's fit to 2011–2014 (simulate calibrate) takes it to the bound 1 (2.8 while GDP catch-up pulled migrants), with a standard error wider than the range: not identified" },
     ParamSpec { name: "beta_per_hour", symbol: "β", unit: "1/h", meaning: "travel-time deterrence of moves", default: 0.5, sweep: (0.25, 1.0), bounds: (0.0, 5.0), source: "[D] ≈ distance exponent 1 at ~2 h" },
     ParamSpec { name: "lambda", symbol: "λ", unit: "1", meaning: "destination size exponent", default: 0.5, sweep: (0.0, 0.9), bounds: (0.0, 0.99), source: "Chinese gravity estimates 0.5–0.9 [M]" },
     ParamSpec { name: "border_penalty", symbol: "b", unit: "utility", meaning: "Sichuan–Chongqing border penalty on moves", default: 0.7, sweep: (0.0, 1.5), bounds: (0.0, 10.0), source: "Zhu & Poncet 2003 (strong border effect) [V qualitative]" },
@@ -39,7 +39,8 @@ pub const SPECS: &[ParamSpec] = &[
     ParamSpec { name: "rho", symbol: "ρ", unit: "1/yr", meaning: "expectation smoothing (weight of this year's real income)", default: 0.4, sweep: (0.1, 1.0), bounds: (0.01, 1.0), source: "REMI-type lagged response [V]; value [A]" },
     ParamSpec { name: "trend_decay", symbol: "δ", unit: "1/yr", meaning: "yearly decay of each unit's 2010–2014 relative productivity trend", default: 0.4, sweep: (0.1, 0.7), bounds: (0.0, 1.0), source: "[D] pre-2014 pseudo-forecasts (trends over 2010–2012, 2011–2013, 2010–2013 scored on the years to 2014; calibrate::gdp_persistence): best 0.4 (half-life 1.4 yr), within 1 % of the best loss from 0.3 to 0.5; the 2010 start's calibration cannot see it (no unit trends; docs/CALIBRATION.md §6)" },
     ParamSpec { name: "trend_cap", symbol: "ḡ", unit: "1/yr", meaning: "cap on |g_i⁰|: larger 2010–2014 differentials are level shocks (e.g. Dadukou's steelworks relocation, −19.7 %/yr), not trends", default: 0.03, sweep: (0.01, 0.05), bounds: (0.0, 0.2), source: "assumption [A]" },
-    ParamSpec { name: "income_convergence", symbol: "β_c", unit: "1/yr", meaning: "catch-up of GDP per head within a province: a unit's per-head growth gains −β_c·ln(y_i/ȳ_p) in its start year, the gap closing at β_c a year (for a 2014 start alongside the unit's decaying 2010–2014 trend)", default: 0.02, sweep: (0.0, 0.05), bounds: (0.0, 0.5), source: "[M] Barro & Sala-i-Martin 1992: ≈ 2 %/yr across regions (not fitted); the pre-2014 pseudo-forecasts of calibrate::gdp_persistence find 0.022 (docs/CALIBRATION.md §6). Kept because the 2010 start's calibration loss over 2011–2014 falls from 0.01704 to 0.01474 with it (unit GDP RMS 12.85 → 11.92 %, provincial totals 0.43 → 0.20 %, unit population 2.28 → 2.33 %) and its 2010→2014 GDP ranking turns the right way round (ρ −0.39 → 0.24; docs/CALIBRATION.md §5)" },
+    ParamSpec { name: "income_convergence", symbol: "β_c", unit: "1/yr", meaning: "catch-up of GDP per head within a province: a unit's per-head growth gains −β_c·ln(y_i/ȳ_p) in its start year, the gap closing at β_c a year (for a 2014 start alongside the unit's decaying 2010–2014 trend)", default: 0.02, sweep: (0.0, 0.05), bounds: (0.0, 0.5), source: "[M] Barro & Sala-i-Martin 1992: ≈ 2 %/yr across regions (not fitted); the pre-2014 pseudo-forecasts of calibrate::gdp_persistence find 0.022 (docs/CALIBRATION.md §6). Kept because the 2010 start's calibration loss over 2011–2014 falls from 0.01704 to 0.01474 with it (unit GDP RMS 12.85 → 11.92 %, provincial totals 0.43 → 0.20 %, unit population 2.28 → 2.33 %) and its 2010→2014 GDP ranking turns the right way round (ρ −0.39 → 0.24 when switched on; 0.18 since it no longer pulls migrants, `catch_up_pull`; docs/CALIBRATION.md §5)" },
+    ParamSpec { name: "catch_up_pull", symbol: "w_c", unit: "1", meaning: "share of the GDP catch-up (β_c term) that migrants respond to: 0 = catch-up raises GDP per head but pulls nobody, 1 = it enters migrants' real income like any other income growth", default: 0.0, sweep: (0.0, 1.0), bounds: (0.0, 1.0), source: "[D] chosen on the 2010 start's unit population errors 2011–2014 (RMS 2.33 % at 1, 2.28 % at 0; MAPE 2010→2014 2.03 → 2.00 %, 2011–2014 1.53 → 1.50 %): poorer units' per-head catch-up came with people leaving, and the base-year targets already hold the migration that went with it (docs/CALIBRATION.md §5)" },
     ParamSpec { name: "migrant_stay_years", symbol: "S", unit: "yr", meaning: "average time the 2010 census migrant stocks have spent at their destination: turns the census stocks into the base-year gross move rates that calibrate f and f0", default: 10.0, sweep: (5.0, 20.0), bounds: (1.0, 50.0), source: "assumption [A]; with it the census gives 0.77 %/yr between units and 1.41 %/yr to the rest of China (MODEL.md: 1–2 %/yr)" },
     ParamSpec { name: "census_momentum", symbol: "α", unit: "1", meaning: "weight of each unit's 2000→2010 census net-migration differential (relative to its province) in the base-year net-migration targets: 0 = every unit at its province's rate, 1 = the census decade's differentials continued", default: 0.5, sweep: (0.0, 1.5), bounds: (0.0, 3.0), source: "[D] chosen on the 2010 start's population errors 2011–2014: MAPE 3.19 / 2.32 / 2.03 / 2.53 / 3.38 % at α = 0 / 0.25 / 0.5 / 0.75 / 1 (ε = 1.5, β_c = 0.02; 0.4 ties it at 2.03 %; docs/CALIBRATION.md §5)" },
     ParamSpec { name: "estimate_weight", symbol: "w_e", unit: "1", meaning: "weight of the 2010–2014 annual estimates against the census decade in a unit's differential, for units whose 2014 value is a unit-level estimate (not a province-wide scaling); 2014 start only", default: 0.5, sweep: (0.0, 1.0), bounds: (0.0, 1.0), source: "assumption [A]: four years of annual estimates (which undercount fast-growing cities) against ten census years; not identifiable before 2014" },
@@ -281,6 +282,9 @@ impl Params {
     pub fn income_convergence(&self) -> f64 {
         self.at(const { const_index("income_convergence") })
     }
+    pub fn catch_up_pull(&self) -> f64 {
+        self.at(const { const_index("catch_up_pull") })
+    }
     pub fn migrant_stay_years(&self) -> f64 {
         self.at(const { const_index("migrant_stay_years") })
     }
@@ -334,6 +338,18 @@ impl fmt::Display for Params {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_parameter_is_in_the_table_of_docs_model_md() {
+        let model_md = include_str!("../../docs/MODEL.md");
+        for spec in SPECS {
+            assert!(
+                model_md.contains(&format!("| `{}` |", spec.name)),
+                "docs/MODEL.md has no table row for `{}`",
+                spec.name
+            );
+        }
+    }
 
     #[test]
     fn defaults_lie_inside_their_sweep_ranges_and_bounds() {

@@ -35,6 +35,9 @@ pub struct StepInputs<'a> {
     pub growth: &'a DVector<f64>,
     /// Natural growth rate n_i this year.
     pub natural_growth: &'a DVector<f64>,
+    /// F_i: migrants act on income per head y_i·F_i. Below 1 where part of a unit's growth
+    /// does not pull migrants (GDP catch-up, MODEL.md §2.4); 1 in the start year.
+    pub migrant_income_factor: &'a DVector<f64>,
     /// Urban share U_i this year (index 0 unused: the rest of China has no cap).
     pub urban_share: &'a DVector<f64>,
     /// Urban population cap Pcap_i from land caps (∞ where none).
@@ -272,7 +275,7 @@ pub fn step(
         .log_land
         .get_or_insert_with(|| structure.land_km2.map(f64::ln));
     for i in 0..nodes {
-        let omega = real_income(structure, state, log_land[i], i);
+        let omega = real_income(structure, state, log_land[i], i) * inputs.migrant_income_factor[i];
         state.expected_real_income[i] =
             structure.rho * omega + (1.0 - structure.rho) * state.expected_real_income[i];
     }
@@ -293,6 +296,7 @@ pub(crate) mod tests {
         pub growth: DVector<f64>,
         pub urban: DVector<f64>,
         pub caps: DVector<f64>,
+        pub ones: DVector<f64>,
         pub population: DVector<f64>,
         pub income: DVector<f64>,
     }
@@ -336,6 +340,7 @@ pub(crate) mod tests {
                 growth: DVector::from_vec(vec![0.06, 0.07, 0.08, 0.05]),
                 urban: DVector::from_vec(vec![0.0, 0.7, 0.5, 0.4]),
                 caps: DVector::from_element(4, f64::INFINITY),
+                ones: DVector::from_element(4, 1.0),
                 population: DVector::from_vec(vec![1.2e9, 1.5e7, 3.0e6, 2.0e6]),
                 income: DVector::from_vec(vec![50000.0, 68000.0, 40000.0, 30000.0]),
             }
@@ -348,6 +353,7 @@ pub(crate) mod tests {
                 amenity_shift: &self.zeros,
                 growth: &self.growth,
                 natural_growth: natural,
+                migrant_income_factor: &self.ones,
                 urban_share: &self.urban,
                 population_cap: &self.caps,
             }

@@ -672,9 +672,10 @@ pub fn target_grid(comparison: &Comparison<'_>) -> TargetGrid {
                 .map(|rows| {
                     let row = &rows[k];
                     match (row.verdict, row.gap_pct()) {
-                        (Some(verdict), Some(gap)) => {
-                            Some((status(verdict), format!("{gap:+.1}%")))
-                        }
+                        (Some(verdict), Some(gap)) => Some((
+                            status(verdict),
+                            format!("{}%", super::signed_one_decimal(gap)),
+                        )),
                         _ => None,
                     }
                 })

@@ -726,7 +726,7 @@ pub fn summary(report: &RunReport<'_>) -> String {
                 show(p.low),
                 show(p.high)
             )),
-            row.gap_pct().map_or("—".into(), |g| format!("{g:+.1}")),
+            row.gap_pct().map_or("—".into(), signed_one_decimal),
             row.verdict.map_or("not projected", Verdict::as_str)
         );
     }
@@ -754,7 +754,7 @@ pub fn summary(report: &RunReport<'_>) -> String {
             check
                 .modelled
                 .map_or("—".into(), |m| format!("{:.1}{unit}", m / scale)),
-            check.gap_pct().map_or("—".into(), |g| format!("{g:+.1}")),
+            check.gap_pct().map_or("—".into(), signed_one_decimal),
             match (check.agrees(), check.tolerance_pct) {
                 (Some(true), Some(tol)) => format!("agrees (±{tol:.0}%)"),
                 (Some(false), Some(tol)) => format!("differs (±{tol:.0}%)"),
@@ -763,4 +763,21 @@ pub fn summary(report: &RunReport<'_>) -> String {
         );
     }
     out
+}
+
+/// `{:+.1}` that never prints "−0.0": a gap that rounds to zero is "+0.0".
+pub(crate) fn signed_one_decimal(value: f64) -> String {
+    let rounded = (value * 10.0).round() / 10.0;
+    format!("{:+.1}", if rounded == 0.0 { 0.0 } else { value })
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_gap_that_rounds_to_zero_has_no_minus_sign() {
+        assert_eq!(super::signed_one_decimal(-0.04), "+0.0");
+        assert_eq!(super::signed_one_decimal(-0.0), "+0.0");
+        assert_eq!(super::signed_one_decimal(-0.06), "-0.1");
+        assert_eq!(super::signed_one_decimal(12.34), "+12.3");
+    }
 }

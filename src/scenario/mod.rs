@@ -186,6 +186,7 @@ parameters_file!(
     trend_decay,
     trend_cap,
     income_convergence,
+    catch_up_pull,
     migrant_stay_years,
     census_momentum,
     estimate_weight,

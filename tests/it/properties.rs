@@ -153,9 +153,11 @@ proptest! {
         let growth = DVector::from_element(n + 1, 0.05);
         let urban = DVector::from_element(n + 1, 0.5);
         let caps = DVector::from_fn(n + 1, |i, _| if i == 1 { 1e5 } else { f64::INFINITY });
+        let seen = DVector::from_fn(n + 1, |i, _| 0.9 + 0.2 * value(i + 53));
         let inputs = StepInputs {
             kernel: &kernel, access: &access, amenity_shift: &zeros, growth: &growth,
-            natural_growth: &zeros, urban_share: &urban, population_cap: &caps,
+            natural_growth: &zeros, migrant_income_factor: &seen, urban_share: &urban,
+            population_cap: &caps,
         };
         let mut state = State::initial(&structure, population.clone(), income, &inputs);
         let total: f64 = population.rows(1, n).sum();

@@ -42,9 +42,9 @@ pub fn target_label(unit_id: &str, indicator: &str, year: i32, data: &Dataset) -
 
 /// "met", "missed", "uncertain" or "not modelled" with the gap of the central estimate in %.
 pub fn verdict_cell(row: &TargetRow) -> Cell {
-    let gap = row
-        .gap_pct()
-        .map_or(String::new(), |g| format!(" ({g:+.1}%)"));
+    let gap = row.gap_pct().map_or(String::new(), |g| {
+        format!(" ({}%)", crate::report::signed_one_decimal(g))
+    });
     let word = row.verdict.map_or("not modelled", |v| v.as_str());
     let met = match row.verdict {
         Some(Verdict::Met) => Some(true),
@@ -85,7 +85,10 @@ pub fn table(rows: &[TargetRow], data: &Dataset) -> Table {
             Cell::Text(row.target_id.clone()),
             Cell::Number(show(row.target)),
             Cell::Number(projected),
-            Cell::Number(row.gap_pct().map_or("—".into(), |g| format!("{g:+.1}"))),
+            Cell::Number(
+                row.gap_pct()
+                    .map_or("—".into(), crate::report::signed_one_decimal),
+            ),
             verdict_cell(row),
         ]);
     }
