@@ -1892,6 +1892,19 @@ mod tests {
     /// Catch-up: a unit richer than its province grows slower per head, a poorer one faster, by
     /// β_c·(1 − β_c)^h times its log gap (shown on a 2010 start, which has no unit trends; a 2014
     /// start adds the same term beside its decaying trends).
+    /// The test scenario from `start` with one parameter changed, prepared.
+    fn prepared_with(data: &Dataset, start: i32, name: &str, value: f64) -> Prepared {
+        let mut scenario = Scenario {
+            start_year: start,
+            ..Scenario::default_for_tests()
+        };
+        scenario.params = scenario
+            .params
+            .with_values_at([(crate::model::params::spec_index(name).unwrap(), value)])
+            .unwrap();
+        prepare(data, &scenario).unwrap()
+    }
+
     #[test]
     fn poorer_units_catch_up_at_the_convergence_rate() {
         let data = Dataset::embedded();
@@ -1899,20 +1912,7 @@ mod tests {
         for start in [CENSUS_YEAR, DATA_BASE_YEAR] {
             let base = &derived.base(start);
             let gap = income_gap(&data, &base.population, &base.gdp);
-            let with = |beta: f64| {
-                let mut scenario = Scenario {
-                    start_year: start,
-                    ..Scenario::default_for_tests()
-                };
-                scenario.params = scenario
-                    .params
-                    .with_values_at([(
-                        crate::model::params::spec_index("income_convergence").unwrap(),
-                        beta,
-                    )])
-                    .unwrap();
-                prepare(&data, &scenario).unwrap()
-            };
+            let with = |beta: f64| prepared_with(&data, start, "income_convergence", beta);
             let (off, on) = (with(0.0), with(0.02));
             let yuzhong = data.unit_index("yuzhong").unwrap();
             let yunyang = data.unit_index("yunyang").unwrap();
@@ -1936,29 +1936,9 @@ mod tests {
     fn migrants_act_on_income_without_the_catch_up_they_do_not_respond_to() {
         let data = Dataset::embedded();
         let yunyang = data.unit_index("yunyang").unwrap() + 1;
-        let with = |pull: f64| {
-            let mut scenario = Scenario::default_for_tests();
-            scenario.params = scenario
-                .params
-                .with_values_at([(
-                    crate::model::params::spec_index("catch_up_pull").unwrap(),
-                    pull,
-                )])
-                .unwrap();
-            prepare(&data, &scenario).unwrap()
-        };
+        let with = |pull: f64| prepared_with(&data, DATA_BASE_YEAR, "catch_up_pull", pull);
         let (none, half, all) = (with(0.0), with(0.5), with(1.0));
-        let no_catch_up = {
-            let mut scenario = Scenario::default_for_tests();
-            scenario.params = scenario
-                .params
-                .with_values_at([(
-                    crate::model::params::spec_index("income_convergence").unwrap(),
-                    0.0,
-                )])
-                .unwrap();
-            prepare(&data, &scenario).unwrap()
-        };
+        let no_catch_up = prepared_with(&data, DATA_BASE_YEAR, "income_convergence", 0.0);
         // The start year is the base state; from then on, income grown at the full rate times
         // F grows at the rate without catch-up when migrants see none of it.
         assert_eq!(none.years[0].migrant_income_factor[yunyang], 1.0);
