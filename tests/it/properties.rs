@@ -220,6 +220,28 @@ proptest! {
 proptest! {
     #![proptest_config(config())]
 
+    /// Letting GDP catch-up pull migrants (`catch_up_pull` > 0) raises the population of the
+    /// poorest unit (Yunyang, fastest catch-up) and lowers the richest's (Yuzhong, whose
+    /// catch-up term is negative): the weight really enters migrants' income (MODEL.md §2.4).
+    #[test]
+    fn catch_up_that_pulls_migrants_moves_people_towards_poorer_units(pull in 0.2..1.0f64, params in params()) {
+        let data = Dataset::embedded();
+        let index = simulate::model::params::spec_index("catch_up_pull").unwrap();
+        let pulled = params.with_values_at([(index, pull)]).unwrap();
+        let (_, base) = run(&data, &scenario_with(params, vec![]));
+        let (_, with_pull) = run(&data, &scenario_with(pulled, vec![]));
+        let (poorest, richest) = (data.unit_index("yunyang").unwrap(), data.unit_index("yuzhong").unwrap());
+        for year in [2020, 2030] {
+            let t = base.year_index(year).unwrap();
+            prop_assert!(with_pull.population[t][poorest] > base.population[t][poorest], "{year}");
+            prop_assert!(with_pull.population[t][richest] < base.population[t][richest], "{year}");
+        }
+    }
+}
+
+proptest! {
+    #![proptest_config(config())]
+
     /// A higher amenity raises the inflow to the units that get it, in the first year.
     #[test]
     fn an_amenity_gain_raises_inflow(unit in 0usize..44, delta in 0.02..0.5f64, params in params()) {
