@@ -1061,9 +1061,6 @@ mod tests {
     use crate::scenario::{Indicator, TimeChange};
     use approx::assert_relative_eq;
 
-    /// Catch-up: a unit richer than its province grows slower per head, a poorer one faster, by
-    /// β_c·(1 − β_c)^h times its log gap (shown on a 2010 start, which has no unit trends; a 2014
-    /// start adds the same term beside its decaying trends).
     /// The test scenario from `start` with one parameter changed, prepared.
     fn prepared_with(data: &Dataset, start: i32, name: &str, value: f64) -> Prepared {
         let mut scenario = Scenario {
@@ -1077,6 +1074,9 @@ mod tests {
         prepare(data, &scenario).unwrap()
     }
 
+    /// Catch-up: a unit richer than its province grows slower per head, a poorer one faster, by
+    /// β_c·(1 − β_c)^h times its log gap (shown on a 2010 start, which has no unit trends; a 2014
+    /// start adds the same term beside its decaying trends).
     #[test]
     fn poorer_units_catch_up_at_the_convergence_rate() {
         let data = Dataset::embedded();
