@@ -73,6 +73,21 @@ struct GrowthPaths<'a> {
     migrant_income: &'a [Arc<DVector<f64>>],
 }
 
+/// The same, computed for one run ([`growth_paths`]).
+struct OwnedGrowthPaths {
+    growth: Vec<Arc<DVector<f64>>>,
+    migrant_income: Vec<Arc<DVector<f64>>>,
+}
+
+impl OwnedGrowthPaths {
+    fn shared(&self) -> GrowthPaths<'_> {
+        GrowthPaths {
+            growth: &self.growth,
+            migrant_income: &self.migrant_income,
+        }
+    }
+}
+
 /// Everything a run needs, computed once: runs of a `Prepared` only do the time loop.
 #[derive(Debug, Clone)]
 pub struct Prepared {
@@ -876,76 +891,26 @@ fn build(
             }
         })
         .collect();
-    let province_index: Vec<usize> = data.units.iter().map(|u| u.province.index()).collect();
     let income_gap = income_gap(data, &base_values.population, &base_values.gdp);
+    let own_growth;
+    let growth = match warm.and_then(|w| w.growth_for(scenario)) {
+        Some(shared) => shared,
+        None => {
+            own_growth = growth_paths(data, scenario, drivers, &unit_trend, &income_gap);
+            own_growth.shared()
+        }
+    };
+    let own_natural;
+    let natural = match warm.and_then(|w| w.natural_for(scenario)) {
+        Some(shared) => shared,
+        None => {
+            own_natural = natural_paths(data, drivers, natural_offset);
+            &own_natural[..]
+        }
+    };
     let mut years: Vec<YearInputs> = Vec::with_capacity(drivers.years.len());
-    let shared_growth = warm.and_then(|w| w.growth_for(scenario));
-    let shared_natural = warm.and_then(|w| w.natural_for(scenario));
     let (mut amenity_shift, mut caps) = (DVector::zeros(nodes), DVector::zeros(nodes));
-    let mut migrant_income = DVector::from_element(nodes, 1.0);
     for (index, year) in scenario.years().enumerate() {
-        let macro_year = &drivers.years[index];
-        let (growth, migrant_income_factor) = match shared_growth {
-            Some(shared) => (
-                Arc::clone(&shared.growth[index]),
-                Arc::clone(&shared.migrant_income[index]),
-            ),
-            None => {
-                let mut growth = DVector::zeros(nodes);
-                growth[0] = macro_year.roc_growth;
-                let decay = (1.0 - params.trend_decay()).powi((year - DATA_BASE_YEAR).max(0));
-                // Catch-up: −β_c·gap, the gap closing at β_c a year, from the start year on and
-                // alongside a 2014 start's decaying unit trends: the pre-2014 pseudo-forecasts
-                // find the two terms independent (calibrate::gdp_persistence).
-                let beta = params.income_convergence();
-                let catch_up = beta * (1.0 - beta).powi(year - start);
-                for i in 0..n {
-                    growth[i + 1] = macro_year.per_head[province_index[i]] + unit_trend[i] * decay
-                        - catch_up * income_gap[i];
-                }
-                for named in scenario.policies.iter().filter(|p| p.is_active()) {
-                    if let Policy::ProductivityShift {
-                        units,
-                        growth: shift,
-                        from_year,
-                        to_year,
-                    } = &named.policy
-                    {
-                        if (*from_year..=*to_year).contains(&year) {
-                            // Strength m: m × the shift (× 1 exactly as written).
-                            let shift = shift * named.strength;
-                            for &unit in units {
-                                growth[unit + 1] += shift;
-                            }
-                        }
-                    }
-                }
-                // Migrants act on income grown without the share 1 − w_c of catch-up they do
-                // not respond to: per-head catch-up of poorer units came with people leaving,
-                // and the base-year targets already hold the migration that went with it
-                // (docs/CALIBRATION.md §5). The start year is the base state: F = 1.
-                if index > 0 {
-                    let unseen = 1.0 - params.catch_up_pull();
-                    for i in 0..n {
-                        let catch_up_growth = -catch_up * income_gap[i];
-                        migrant_income[i + 1] *= (1.0 + growth[i + 1] - unseen * catch_up_growth)
-                            / (1.0 + growth[i + 1]);
-                    }
-                }
-                (Arc::new(growth), Arc::new(migrant_income.clone()))
-            }
-        };
-        let natural = match shared_natural {
-            Some(shared) => Arc::clone(&shared[index]),
-            None => {
-                let mut natural = DVector::zeros(nodes);
-                natural[0] = macro_year.roc_natural;
-                for i in 0..n {
-                    natural[i + 1] = macro_year.natural[province_index[i]] + natural_offset[i];
-                }
-                Arc::new(natural)
-            }
-        };
         amenity_shift.fill(0.0);
         caps.fill(f64::INFINITY);
         for named in scenario.policies.iter().filter(|p| p.is_active()) {
@@ -985,9 +950,9 @@ fn build(
             year,
             setting: setting_of_year[index],
             amenity_shift: share(last.map(|y| &y.amenity_shift), &amenity_shift),
-            growth,
-            natural_growth: natural,
-            migrant_income_factor,
+            growth: Arc::clone(&growth.growth[index]),
+            natural_growth: Arc::clone(&natural[index]),
+            migrant_income_factor: Arc::clone(&growth.migrant_income[index]),
             urban_share: Arc::clone(&urban[index]),
             population_cap: share(last.map(|y| &y.population_cap), &caps),
         });
@@ -1018,6 +983,94 @@ fn build(
         utility_without_amenity,
         preconditioner,
     })
+}
+
+/// Growth of income per head per scenario year (MODEL.md §2.2: provincial path, decaying unit
+/// trend, catch-up, ProductivityShift levers) and the factor F of it that migrants act on
+/// (§2.4).
+fn growth_paths(
+    data: &Dataset,
+    scenario: &Scenario,
+    drivers: &Drivers,
+    unit_trend: &[f64],
+    income_gap: &[f64],
+) -> OwnedGrowthPaths {
+    let params = &scenario.params;
+    let (start, n) = (scenario.start_year, data.units.len());
+    let province_index: Vec<usize> = data.units.iter().map(|u| u.province.index()).collect();
+    let mut paths = OwnedGrowthPaths {
+        growth: Vec::with_capacity(drivers.years.len()),
+        migrant_income: Vec::with_capacity(drivers.years.len()),
+    };
+    let mut migrant_income = DVector::from_element(n + 1, 1.0);
+    for (index, year) in scenario.years().enumerate() {
+        let macro_year = &drivers.years[index];
+        let mut growth = DVector::zeros(n + 1);
+        growth[0] = macro_year.roc_growth;
+        let decay = (1.0 - params.trend_decay()).powi((year - DATA_BASE_YEAR).max(0));
+        // Catch-up: −β_c·gap, the gap closing at β_c a year, from the start year on and
+        // alongside a 2014 start's decaying unit trends: the pre-2014 pseudo-forecasts find the
+        // two terms independent (calibrate::gdp_persistence).
+        let beta = params.income_convergence();
+        let catch_up = beta * (1.0 - beta).powi(year - start);
+        for i in 0..n {
+            growth[i + 1] = macro_year.per_head[province_index[i]] + unit_trend[i] * decay
+                - catch_up * income_gap[i];
+        }
+        for named in scenario.policies.iter().filter(|p| p.is_active()) {
+            if let Policy::ProductivityShift {
+                units,
+                growth: shift,
+                from_year,
+                to_year,
+            } = &named.policy
+            {
+                if (*from_year..=*to_year).contains(&year) {
+                    // Strength m: m × the shift (× 1 exactly as written).
+                    let shift = shift * named.strength;
+                    for &unit in units {
+                        growth[unit + 1] += shift;
+                    }
+                }
+            }
+        }
+        // Migrants act on income grown without the share 1 − w_c of catch-up they do not
+        // respond to: per-head catch-up of poorer units came with people leaving, and the
+        // base-year targets already hold the migration that went with it
+        // (docs/CALIBRATION.md §5). The start year is the base state: F = 1.
+        if index > 0 {
+            let unseen = 1.0 - params.catch_up_pull();
+            for i in 0..n {
+                let catch_up_growth = -catch_up * income_gap[i];
+                migrant_income[i + 1] *=
+                    (1.0 + growth[i + 1] - unseen * catch_up_growth) / (1.0 + growth[i + 1]);
+            }
+        }
+        paths.growth.push(Arc::new(growth));
+        paths.migrant_income.push(Arc::new(migrant_income.clone()));
+    }
+    paths
+}
+
+/// Natural growth per scenario year: the province's path plus each unit's constant census
+/// offset (MODEL.md §2.6); the rest of China's own path.
+fn natural_paths(
+    data: &Dataset,
+    drivers: &Drivers,
+    natural_offset: &[f64],
+) -> Vec<Arc<DVector<f64>>> {
+    drivers
+        .years
+        .iter()
+        .map(|macro_year| {
+            let mut natural = DVector::zeros(data.units.len() + 1);
+            natural[0] = macro_year.roc_natural;
+            for (i, unit) in data.units.iter().enumerate() {
+                natural[i + 1] = macro_year.natural[unit.province.index()] + natural_offset[i];
+            }
+            Arc::new(natural)
+        })
+        .collect()
 }
 
 /// Logistic urban-share curves, anchored on each unit's latest observed share up to the start
