@@ -65,27 +65,13 @@ pub struct YearInputs {
     pub population_cap: Arc<DVector<f64>>,
 }
 
-/// A base's yearly growth vectors and migrant income factors, shared with runs that have the
+/// Growth of income per head and the factor F of it that migrants act on, one vector each per
+/// scenario year ([`growth_paths`]); a sweep's `Warm` shares its base's with runs that have the
 /// same inputs to them.
-#[derive(Clone, Copy)]
-struct GrowthPaths<'a> {
-    growth: &'a [Arc<DVector<f64>>],
-    migrant_income: &'a [Arc<DVector<f64>>],
-}
-
-/// The same, computed for one run ([`growth_paths`]).
-struct OwnedGrowthPaths {
+#[derive(Debug, Clone)]
+struct GrowthPaths {
     growth: Vec<Arc<DVector<f64>>>,
     migrant_income: Vec<Arc<DVector<f64>>>,
-}
-
-impl OwnedGrowthPaths {
-    fn shared(&self) -> GrowthPaths<'_> {
-        GrowthPaths {
-            growth: &self.growth,
-            migrant_income: &self.migrant_income,
-        }
-    }
 }
 
 /// Everything a run needs, computed once: runs of a `Prepared` only do the time loop.
@@ -295,10 +281,8 @@ pub struct Warm {
     drivers: Drivers,
     /// Status-quo urban shares (N+1), one vector per scenario year.
     urban: Vec<Arc<DVector<f64>>>,
-    /// The base's per-head growth, the income factor migrants act on, and natural growth, one
-    /// vector per scenario year.
-    growth: Vec<Arc<DVector<f64>>>,
-    migrant_income: Vec<Arc<DVector<f64>>>,
+    /// The base's growth paths and natural growth, one vector per scenario year.
+    growth: GrowthPaths,
     natural: Vec<Arc<DVector<f64>>>,
     road: DMatrix<f64>,
     /// The base's policies, and its travel times where costs can change.
@@ -337,18 +321,20 @@ impl Warm {
             params: *params,
             drivers: Drivers::new(data, derived, scenario),
             urban: urban_vectors(data, scenario),
-            growth: built
-                .prepared
-                .years
-                .iter()
-                .map(|y| Arc::clone(&y.growth))
-                .collect(),
-            migrant_income: built
-                .prepared
-                .years
-                .iter()
-                .map(|y| Arc::clone(&y.migrant_income_factor))
-                .collect(),
+            growth: GrowthPaths {
+                growth: built
+                    .prepared
+                    .years
+                    .iter()
+                    .map(|y| Arc::clone(&y.growth))
+                    .collect(),
+                migrant_income: built
+                    .prepared
+                    .years
+                    .iter()
+                    .map(|y| Arc::clone(&y.migrant_income_factor))
+                    .collect(),
+            },
             natural: built
                 .prepared
                 .years
@@ -423,7 +409,7 @@ impl Warm {
 
     /// Growth and the income factor migrants act on depend on the drivers, the trend and
     /// catch-up parameters and productivity levers.
-    fn growth_for(&self, scenario: &Scenario) -> Option<GrowthPaths<'_>> {
+    fn growth_for(&self, scenario: &Scenario) -> Option<&GrowthPaths> {
         let (a, b) = (&self.params, &scenario.params);
         (self.drivers_for(scenario).is_some()
             && a.trend_decay() == b.trend_decay()
@@ -431,10 +417,7 @@ impl Warm {
             && a.income_convergence() == b.income_convergence()
             && a.catch_up_pull() == b.catch_up_pull()
             && self.policies == scenario.policies)
-            .then_some(GrowthPaths {
-                growth: &self.growth,
-                migrant_income: &self.migrant_income,
-            })
+            .then_some(&self.growth)
     }
 
     /// Natural growth depends on the drivers alone.
@@ -897,7 +880,7 @@ fn build(
         Some(shared) => shared,
         None => {
             own_growth = growth_paths(data, scenario, drivers, &unit_trend, &income_gap);
-            own_growth.shared()
+            &own_growth
         }
     };
     let own_natural;
@@ -994,11 +977,11 @@ fn growth_paths(
     drivers: &Drivers,
     unit_trend: &[f64],
     income_gap: &[f64],
-) -> OwnedGrowthPaths {
+) -> GrowthPaths {
     let params = &scenario.params;
     let (start, n) = (scenario.start_year, data.units.len());
     let province_index: Vec<usize> = data.units.iter().map(|u| u.province.index()).collect();
-    let mut paths = OwnedGrowthPaths {
+    let mut paths = GrowthPaths {
         growth: Vec::with_capacity(drivers.years.len()),
         migrant_income: Vec::with_capacity(drivers.years.len()),
     };
