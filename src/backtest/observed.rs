@@ -63,7 +63,11 @@ impl fmt::Display for ObservedErrors {
                 self.0.len() - 1
             )?;
         } else {
-            write!(f, "{} problem(s) in the observed file:", self.0.len())?;
+            write!(
+                f,
+                "{} in the observed file:",
+                crate::data::problem_count(self.0.len())
+            )?;
         }
         crate::data::write_grouped(f, &self.0)
     }
@@ -473,7 +477,7 @@ mod tests {
         )
         .unwrap_err();
         for fragment in [
-            "9 problem(s) in the observed file",
+            "9 problems in the observed file",
             "obs.csv:2: column `unit_id`: unknown unit id `chengdou` (did you mean `chengdu`?)",
             "obs.csv:3: column `year`: 2014 is the run's start year",
             "obs.csv:4: column `year`: year 2031 is outside the run (2014–2030)",
@@ -500,7 +504,7 @@ mod tests {
         }
         text.push_str("chengdou,2016,population,1\n");
         let err = check(&text).unwrap_err();
-        assert!(err.contains("8 problem(s) in the observed file"), "{err}");
+        assert!(err.contains("8 problems in the observed file"), "{err}");
         assert!(
             err.contains("obs.csv: 7 rows (lines 2, 3, 4, 5, 6, …): column `year`: 2014 is the run's start year"),
             "{err}"

@@ -349,9 +349,14 @@ pub struct DataErrors(pub Vec<DataProblem>);
 
 impl fmt::Display for DataErrors {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} problem(s) in the input data:", self.0.len())?;
+        write!(f, "{} in the input data:", problem_count(self.0.len()))?;
         write_grouped(f, &self.0)
     }
+}
+
+/// "1 problem", "3 problems".
+pub fn problem_count(n: usize) -> String {
+    format!("{n} problem{}", if n == 1 { "" } else { "s" })
 }
 
 /// Writes problems one per line (each on a new line, indented), in order of first appearance,
@@ -1488,6 +1493,12 @@ fn parse_links(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn problem_counts_read_as_english() {
+        assert_eq!(problem_count(1), "1 problem");
+        assert_eq!(problem_count(3), "3 problems");
+    }
 
     /// A data folder whose file is far too large is refused by name, without reading it whole.
     #[test]

@@ -381,7 +381,7 @@ fn every_problem_of_a_file_is_reported_at_once() {
          chengdu,2020,gdp,12e11\n\
          chengdu,2020,gdp,13e11\n",
         &[
-            "4 problem(s) in the observed file",
+            "4 problems in the observed file",
             "obs.csv:2: column `unit_id`",
             "obs.csv:3: column `variable`: unknown variable `GDP` (did you mean `gdp`?)",
             "obs.csv:4: column `value`: value -3 breaks the rule",
@@ -449,7 +449,7 @@ fn observed_2014_is_valid_and_equals_the_base_year() {
     );
     let err = stderr(&out);
     assert_eq!(out.status.code(), Some(2), "{err}");
-    assert!(err.contains("88 problem(s) in the observed file"), "{err}");
+    assert!(err.contains("88 problems in the observed file"), "{err}");
     // One mistake on 88 rows is one line (issue 11: not the same sentence 88 times).
     assert_eq!(err.matches("is the run's start year").count(), 1, "{err}");
     assert!(
