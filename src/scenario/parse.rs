@@ -1,0 +1,325 @@
+//! RON parsing: every unknown field reported in one pass (not only ron's first), and ron's
+//! errors as problems at their place, for scenario and sweep files.
+
+use super::file::ScenarioFile;
+use super::locate;
+use super::problem::{Problem, ScenarioErrors, MAX_SHOWN};
+use crate::data;
+
+/// RON syntax and schema. Implicit `Some` lets users write `hours: 0.8` for optional fields.
+pub fn parse(file: &str, text: &str) -> Result<ScenarioFile, ScenarioErrors> {
+    parse_reporting_every_unknown_field(file, text)
+}
+
+/// Parses `text` as `T` and reports every unknown field, not only the first (see
+/// [`parse_with_unknown_fields`]); any unknown field is an error.
+pub fn parse_reporting_every_unknown_field<T: serde::de::DeserializeOwned>(
+    file: &str,
+    text: &str,
+) -> Result<T, ScenarioErrors> {
+    match parse_with_unknown_fields(file, text)? {
+        (value, unknown) if unknown.is_empty() => Ok(value),
+        (_, unknown) => Err(ScenarioErrors(unknown)),
+    }
+}
+
+/// Parses `text` as `T`, collecting every unknown field: ron stops at the first one, so each
+/// unknown `key: value` entry is blanked out (with spaces, keeping every line and column of the
+/// rest) and the text parsed again. Returns the value of the text without those entries and a
+/// problem for each, so that the semantic checks can still run and report in the same pass;
+/// fails with every problem so far when another kind of problem stops the parse. At most
+/// [`MAX_SHOWN`] rounds.
+pub fn parse_with_unknown_fields<T: serde::de::DeserializeOwned>(
+    file: &str,
+    text: &str,
+) -> Result<(T, Vec<Problem>), ScenarioErrors> {
+    let options =
+        ron::Options::default().with_default_extension(ron::extensions::Extensions::IMPLICIT_SOME);
+    use ron::error::Error;
+    /// An unknown entry blanked out: where it was, what it said, the field it may mean.
+    struct Blanked {
+        start: usize,
+        key_end: usize,
+        original: String,
+        meant: Option<&'static str>,
+        read_as_meant: bool,
+    }
+    let mut unknown = Vec::new();
+    let mut blanked: Vec<Blanked> = Vec::new();
+    // The text before the last "read as the meant field" repair, to undo it if it misfires.
+    let mut before_rename: Option<(String, usize)> = None;
+    let mut repaired = text.to_string();
+    loop {
+        let err = match options.from_str::<T>(&repaired) {
+            Ok(value) => return Ok((value, unknown)),
+            Err(err) => err,
+        };
+        let problem = syntax_problem(file, &repaired, &err);
+        match &err.code {
+            Error::NoSuchStructField {
+                expected, found, ..
+            } if unknown.len() < MAX_SHOWN => {
+                if let Some((start, key_end, end)) =
+                    locate::entry_span(&repaired, problem.line, problem.column)
+                {
+                    blanked.push(Blanked {
+                        start,
+                        key_end,
+                        original: repaired[start..end].to_string(),
+                        meant: data::nearest(found, expected.iter().copied()),
+                        read_as_meant: false,
+                    });
+                    repaired = locate::blank(&repaired, start, end);
+                    unknown.push(problem);
+                    continue;
+                }
+            }
+            // A required field is missing because its misspelt entry was blanked (`yeer:` for
+            // `year:`): read that entry as the field meant, so that the rest of the file is
+            // still checked in this pass. The key is padded to its old width (never widened),
+            // keeping every position of the text.
+            Error::MissingStructField { field, .. } => {
+                if let Some(b) = blanked.iter_mut().rev().find(|b| {
+                    !b.read_as_meant
+                        && b.meant == Some(*field)
+                        && field.len() <= b.key_end - b.start
+                }) {
+                    let width = b.key_end - b.start;
+                    let entry = format!("{field:<width$}{}", &b.original[width..]);
+                    before_rename = Some((repaired.clone(), unknown.len()));
+                    repaired.replace_range(b.start..b.start + b.original.len(), &entry);
+                    b.read_as_meant = true;
+                    continue;
+                }
+            }
+            // The repair misfired (the entry belonged to a struct that had the field): undo it
+            // and report what ron first said.
+            Error::DuplicateStructField { .. } => {
+                if let Some((text_before, count)) = before_rename.take() {
+                    let again = options
+                        .from_str::<T>(&text_before)
+                        .err()
+                        .map(|err| syntax_problem(file, &text_before, &err));
+                    unknown.truncate(count);
+                    unknown.extend(again);
+                    return Err(ScenarioErrors(unknown));
+                }
+            }
+            _ => {}
+        }
+        unknown.push(problem);
+        return Err(ScenarioErrors(unknown));
+    }
+}
+
+/// A RON syntax or schema error as a problem at its place (scenario and sweep files).
+pub fn syntax_problem(file: &str, text: &str, err: &ron::error::SpannedError) -> Problem {
+    use ron::error::Error;
+    let (line, mut column) = (err.position.line, err.position.col);
+    // ron points just past an unknown name; point at the name itself.
+    if let Error::NoSuchStructField { found, .. } | Error::NoSuchEnumVariant { found, .. } =
+        &err.code
+    {
+        let width = found.chars().count();
+        let source_line: Vec<char> = text
+            .lines()
+            .nth(line.saturating_sub(1))
+            .unwrap_or("")
+            .chars()
+            .collect();
+        if column > width {
+            let start = column - 1 - width;
+            if source_line
+                .get(start..column - 1)
+                .is_some_and(|s| s.iter().collect::<String>() == *found)
+            {
+                column = start + 1;
+            }
+        }
+    }
+    let message = match &err.code {
+        Error::NoSuchStructField {
+            expected,
+            found,
+            outer,
+        } => {
+            let in_what = user_facing(outer.as_deref());
+            format!(
+                "unknown field `{found}` in {in_what}{}; allowed fields: {}",
+                data::suggestion(found, expected.iter().copied()),
+                expected.join(", ")
+            )
+        }
+        Error::NoSuchEnumVariant {
+            expected,
+            found,
+            outer,
+        } => format!(
+            "unknown {} `{found}`{}; use one of: {}",
+            if outer.as_deref() == Some("PolicyFile") {
+                "policy type"
+            } else {
+                "variant"
+            },
+            data::suggestion(found, expected.iter().copied()),
+            expected.join(", ")
+        ),
+        Error::MissingStructField { field, outer } => format!(
+            "missing field `{field}` in {}; add `{field}: ...`",
+            user_facing(outer.as_deref())
+        ),
+        Error::DuplicateStructField { field, .. } => {
+            format!("field `{field}` is given twice; keep one")
+        }
+        other if negative_where_unsigned(text, line, column).is_some() => {
+            let (key, value) = negative_where_unsigned(text, line, column).unwrap_or_default();
+            format!("`{key}` must be a whole number ≥ 0 (at most 18446744073709551615), got `{value}`; drop the minus sign ({other})")
+        }
+        other => {
+            let near = locate::snippet(text, line, column);
+            let other = other.to_string().replace("`ScenarioFile`", "the scenario");
+            if near.is_empty() {
+                format!("RON syntax error: {other}; see scenarios/baseline.ron for the format")
+            } else {
+                format!("RON syntax error: {other} (near `{near}`); see scenarios/baseline.ron for the format")
+            }
+        }
+    };
+    Problem {
+        file: file.to_string(),
+        line,
+        column,
+        field: String::new(),
+        message,
+    }
+}
+
+/// `(key, value)` when the syntax error at `line:column` is a negative number given to a field
+/// that takes only whole numbers ≥ 0 (a seed, a count).
+fn negative_where_unsigned(text: &str, line: usize, column: usize) -> Option<(String, String)> {
+    let source_line = text.lines().nth(line.checked_sub(1)?)?;
+    let chars: Vec<char> = source_line.chars().collect();
+    let at = column.checked_sub(1)?;
+    if chars.get(at) != Some(&'-') || !chars.get(at + 1)?.is_ascii_digit() {
+        return None;
+    }
+    let value: String = chars[at..]
+        .iter()
+        .take_while(|c| *c == &'-' || c.is_ascii_alphanumeric() || *c == &'.')
+        .collect();
+    let before: String = chars[..at].iter().collect();
+    let before = before.trim_end().strip_suffix(':')?.trim_end();
+    let key: String = before
+        .chars()
+        .rev()
+        .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+        .collect::<Vec<_>>()
+        .into_iter()
+        .rev()
+        .collect();
+    (!key.is_empty()).then_some((key, value))
+}
+
+/// Names of our serde types as a user would call them.
+fn user_facing(type_name: Option<&str>) -> String {
+    match type_name {
+        None | Some("ScenarioFile") => "the scenario".to_string(),
+        Some("ParametersFile") => "`parameters`".to_string(),
+        Some("MacroPathFile") => "a macro path".to_string(),
+        Some("SweepFile") => "the sweep".to_string(),
+        Some("ParameterFile") => "a sweep parameter".to_string(),
+        Some("OutputFile") => "an output".to_string(),
+        Some("Method") => "the method".to_string(),
+        Some("DistributionFile") => "a distribution".to_string(),
+        Some("LeverFile") => "a sweep lever".to_string(),
+        // Fields of enum variants come with the variant's name: sweep outputs, methods and
+        // distributions share the mechanism with the scenario's policies.
+        Some(
+            output @ ("Population" | "Gdp" | "GdpPerHead" | "UrbanPopulation" | "NetMigration"
+            | "TargetMet"),
+        ) => format!("output `{output}`"),
+        Some(method @ ("Morris" | "Sobol" | "MonteCarlo" | "OneAtATime")) => {
+            format!("method `{method}`")
+        }
+        Some(distribution @ ("Uniform" | "LogUniform" | "Normal" | "Triangular" | "Discrete")) => {
+            format!("distribution `{distribution}`")
+        }
+        Some(policy) => format!("policy `{policy}`"),
+    }
+}
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scenario::test_support::check;
+    use crate::scenario::PolicyFile;
+
+    /// A misspelt required field (`yaer:`) is reported and read as the field it means, so the
+    /// rest of the file is still parsed and checked in the same pass.
+    #[test]
+    fn a_misspelt_required_field_is_read_as_the_field_meant() {
+        let source = r#"(
+    name: "x",
+    descripton: "typo",
+    add_policies: [LandCap(name: "cap", yaer: 2021, unit: "wanzhou", km2: 120)],
+)"#;
+        let (file, unknown) = parse_with_unknown_fields::<ScenarioFile>("t.ron", source).unwrap();
+        let messages: Vec<String> = unknown.iter().map(ToString::to_string).collect();
+        assert_eq!(messages.len(), 2, "{messages:?}");
+        assert!(
+            messages[0].starts_with("t.ron:3:5: unknown field `descripton`"),
+            "{messages:?}"
+        );
+        assert!(
+            messages[1].starts_with("t.ron:4:41: unknown field `yaer`"),
+            "{messages:?}"
+        );
+        assert!(messages[1].contains("did you mean `year`?"), "{messages:?}");
+        match file.add_policies.as_slice() {
+            [PolicyFile::LandCap { year, km2, .. }] => assert_eq!((*year, *km2), (2021, 120.0)),
+            other => panic!("{other:?}"),
+        }
+        // Where the struct already has the field, the misspelling is not read as it: the
+        // field missing elsewhere is reported as missing.
+        let source = r#"(
+    name: "x",
+    add_policies: [
+        LandCap(name: "a", yaer: 2021, year: 2021, unit: "wanzhou", km2: 120),
+        LandCap(name: "b", unit: "wanzhou", km2: 120),
+    ],
+)"#;
+        let errors = parse_with_unknown_fields::<ScenarioFile>("t.ron", source)
+            .err()
+            .unwrap()
+            .0;
+        let messages: Vec<String> = errors.iter().map(ToString::to_string).collect();
+        assert_eq!(messages.len(), 2, "{messages:?}");
+        assert!(messages[0].contains("unknown field `yaer`"), "{messages:?}");
+        assert!(messages[1].contains("missing field `year`"), "{messages:?}");
+    }
+
+    #[test]
+    fn integers_are_accepted_for_real_parameters() {
+        let scenario = check("(name: \"x\", parameters: (epsilon: 3))").unwrap();
+        assert_eq!(scenario.params.epsilon(), 3.0);
+    }
+
+    #[test]
+    fn unknown_fields_name_the_place_and_the_closest_field() {
+        let err = check("(name: \"x\",\n  parameters: (epsilom: 2.0))").unwrap_err();
+        let text = err.to_string();
+        assert!(text.contains("test.ron:2:"), "{text}");
+        assert!(text.contains("unknown field `epsilom`"), "{text}");
+        assert!(text.contains("did you mean `epsilon`?"), "{text}");
+    }
+
+    #[test]
+    fn unknown_policy_types_list_the_known_ones() {
+        let text = check("(name: \"x\", policies: [HukouWege(year: 2020, value: 0.1)])")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            text.contains("unknown policy type `HukouWege` (did you mean `HukouWedge`?)"),
+            "{text}"
+        );
+    }
+}

@@ -1,0 +1,85 @@
+//! Problems with their place (`file:line:column`), the report of all of them, and how lists
+//! and counts in messages are capped.
+
+use std::fmt;
+
+/// One problem in a scenario file.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Problem {
+    pub file: String,
+    pub line: usize,
+    pub column: usize,
+    /// Path of the offending field, e.g. `policies[2].units[0]`.
+    pub field: String,
+    pub message: String,
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match (self.line, self.column) {
+            (0, _) => write!(f, "{}: ", self.file)?,
+            (line, 0) => write!(f, "{}:{line}: ", self.file)?,
+            (line, column) => write!(f, "{}:{line}:{column}: ", self.file)?,
+        }
+        if !self.field.is_empty() {
+            write!(f, "`{}`: ", self.field)?;
+        }
+        write!(f, "{}", self.message)
+    }
+}
+
+/// How many problems of a file are printed; the rest are counted.
+pub const MAX_SHOWN: usize = 50;
+
+/// How many items a message lists before it says how many more there are.
+pub const MAX_LISTED: usize = 20;
+
+/// `a, b, c` — at most [`MAX_LISTED`] of them, then `… and 1,234 more`; `none` if empty.
+pub fn capped_list(items: &[&str]) -> String {
+    if items.is_empty() {
+        return "none".to_string();
+    }
+    let mut text = items[..items.len().min(MAX_LISTED)].join(", ");
+    if items.len() > MAX_LISTED {
+        text.push_str(&format!(
+            " … and {} more",
+            thousands(items.len() - MAX_LISTED)
+        ));
+    }
+    text
+}
+
+/// `1999071` → `1,999,071`.
+pub fn thousands(n: usize) -> String {
+    let digits = n.to_string();
+    let mut text = String::new();
+    for (i, digit) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            text.push(',');
+        }
+        text.push(digit);
+    }
+    text
+}
+
+/// Every problem found in a scenario (and, if it names one, its data directory).
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub struct ScenarioErrors(pub Vec<Problem>);
+
+impl fmt::Display for ScenarioErrors {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let n = self.0.len();
+        write!(f, "{n} problem{} found:", if n == 1 { "" } else { "s" })?;
+        for problem in self.0.iter().take(MAX_SHOWN) {
+            write!(f, "\n  {problem}")?;
+        }
+        if n > MAX_SHOWN {
+            write!(
+                f,
+                "\n  … and {} more problems (fix these first, then run again)",
+                thousands(n - MAX_SHOWN)
+            )?;
+        }
+        Ok(())
+    }
+}

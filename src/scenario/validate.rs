@@ -1,0 +1,866 @@
+//! Semantic checks: a parsed `extends` chain into a typed [`Scenario`] (years, ranges, unit ids,
+//! parameters, inheritance of levers), every problem at its place; the rule for names that
+//! become folders.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::path::PathBuf;
+
+use super::file::{Indicator, PolicyFile, ScenarioFile, SourceFile};
+use super::locate;
+use super::problem::{capped_list, thousands, Problem, ScenarioErrors, MAX_LISTED};
+use super::{
+    Adjust, MacroPath, NamedPolicy, Policy, Scenario, TimeChange, BASE_YEAR, CENSUS_YEAR,
+    DEFAULT_SEED, LAST_YEAR, START_YEARS,
+};
+use crate::data::{self, Dataset};
+use crate::model::{ParamError, Params};
+
+/// Most levers one scenario file may list (`policies`, `add_policies` and `remove_policies`
+/// together).
+pub const MAX_LEVERS: usize = 100_000;
+/// Longest name of a scenario, sweep or results folder built from it, in characters.
+pub const MAX_NAME_CHARS: usize = 64;
+
+/// The one rule for every name that becomes a folder (scenarios, sweeps, compare folders):
+/// 1 to [`MAX_NAME_CHARS`] ASCII letters, digits, `_`, `-` or `.`, not starting with `.` (so
+/// neither `.` nor `..`, nor a hidden folder), hence no separators and no control characters.
+/// `Err` holds the rule broken, for a message that goes on with the fix.
+pub fn check_name(name: &str) -> Result<(), String> {
+    let shown: String = name
+        .chars()
+        .take(40)
+        .collect::<String>()
+        .escape_debug()
+        .to_string();
+    let shown = if name.chars().count() > 40 {
+        format!("{shown}…")
+    } else {
+        shown
+    };
+    let length = name.chars().count();
+    if name.is_empty() {
+        Err("the name is empty".to_string())
+    } else if length > MAX_NAME_CHARS {
+        Err(format!(
+            "`{shown}` has {length} characters, more than the limit of {MAX_NAME_CHARS}"
+        ))
+    } else if let Some(bad) = name
+        .chars()
+        .find(|&c| !(c.is_ascii_alphanumeric() || c == '_' || c == '-' || c == '.'))
+    {
+        Err(format!(
+            "`{shown}` contains {}, which is not an ASCII letter, digit, `_`, `-` or `.`",
+            match bad {
+                '/' | '\\' => format!("the path separator `{bad}`"),
+                c if c.is_control() => format!("the control character {:?}", c),
+                c => format!("`{c}`"),
+            }
+        ))
+    } else if name.starts_with('.') {
+        Err(format!(
+            "`{shown}` starts with `.` (`.` and `..` are not folders of their own)"
+        ))
+    } else {
+        Ok(())
+    }
+}
+
+/// The `name:` a lever was given, if any.
+fn explicit_name(policy: &PolicyFile) -> Option<&str> {
+    match policy {
+        PolicyFile::TravelTime { name, .. }
+        | PolicyFile::Corridor { name, .. }
+        | PolicyFile::HukouWedge { name, .. }
+        | PolicyFile::ProductivityShift { name, .. }
+        | PolicyFile::AmenityShift { name, .. }
+        | PolicyFile::LandCap { name, .. }
+        | PolicyFile::BorderPenalty { name, .. } => name.as_deref(),
+    }
+}
+
+/// Collects problems with positions found in the source text.
+struct Collector<'a> {
+    file: &'a str,
+    index: &'a locate::Index<'a>,
+    problems: Vec<Problem>,
+}
+
+impl Collector<'_> {
+    /// A problem at `offset` (a byte offset into the source).
+    fn at(&mut self, offset: usize, field: impl Into<String>, message: impl Into<String>) {
+        let (line, column) = self.index.line_column(offset);
+        self.problems.push(Problem {
+            file: self.file.to_string(),
+            line,
+            column,
+            field: field.into(),
+            message: message.into(),
+        });
+    }
+}
+
+/// Semantic checks of a single file (no `extends`): see [`validate_chain`].
+pub fn validate(
+    file: &str,
+    text: &str,
+    scenario: ScenarioFile,
+    dataset: &Dataset,
+) -> Result<Scenario, ScenarioErrors> {
+    let chain = [SourceFile {
+        display: file.to_string(),
+        text: text.to_string(),
+        dir: PathBuf::new(),
+        raw: scenario,
+        unknown_fields: Vec::new(),
+    }];
+    validate_chain(&chain, dataset)
+}
+
+fn collector<'a>(src: &'a SourceFile, index: &'a locate::Index<'a>) -> Collector<'a> {
+    Collector {
+        file: src.display.as_str(),
+        index,
+        problems: Vec::new(),
+    }
+}
+
+/// The value of the file nearest the leaf that sets it, with that file's index.
+fn nearest<T>(
+    chain: &[SourceFile],
+    get: impl Fn(&ScenarioFile) -> Option<T>,
+) -> Option<(T, usize)> {
+    chain
+        .iter()
+        .enumerate()
+        .rev()
+        .find_map(|(index, src)| get(&src.raw).map(|value| (value, index)))
+}
+
+/// Semantic checks of an `extends` chain (root first): years, ranges, unit ids, parameter bounds
+/// and stability, inheritance of policies. Every problem, each in the file where it was written.
+pub fn validate_chain(chain: &[SourceFile], dataset: &Dataset) -> Result<Scenario, ScenarioErrors> {
+    let leaf = chain
+        .last()
+        .expect("a chain holds at least the scenario itself");
+    // Unknown fields are reported with the semantic problems, in one report in file order.
+    let unknown_fields: Vec<Problem> = chain
+        .iter()
+        .flat_map(|src| src.unknown_fields.iter().cloned())
+        .collect();
+    let in_file_order = |mut problems: Vec<Problem>| {
+        problems.extend(unknown_fields.iter().cloned());
+        problems.sort_by(|a, b| (&a.file, a.line, a.column).cmp(&(&b.file, b.line, b.column)));
+        ScenarioErrors(problems)
+    };
+    let mut problems: Vec<Problem> = Vec::new();
+
+    let indexes: Vec<locate::Index<'_>> = chain
+        .iter()
+        .map(|src| locate::Index::new(&src.text))
+        .collect();
+    let index_of = |src: &SourceFile| {
+        let position = chain
+            .iter()
+            .position(|s| std::ptr::eq(s, src))
+            .expect("a file of the chain");
+        &indexes[position]
+    };
+    let top = |src: &SourceFile, key: &str| index_of(src).key(0, key).unwrap_or(0);
+
+    let name = leaf.raw.name.trim().to_string();
+    if let Err(rule) = check_name(&name) {
+        let mut out = collector(leaf, index_of(leaf));
+        out.at(
+            top(leaf, "name"),
+            "name",
+            format!("{rule}: the name names the results folder, so use 1 to {MAX_NAME_CHARS} ASCII letters, digits, `_`, `-` or `.`, not starting with `.` (e.g. \"baseline\")"),
+        );
+        problems.append(&mut out.problems);
+    }
+    for src in chain {
+        let levers = src.raw.policies.as_ref().map_or(0, Vec::len)
+            + src.raw.add_policies.len()
+            + src.raw.remove_policies.len();
+        if levers > MAX_LEVERS {
+            let mut out = collector(src, index_of(src));
+            out.at(
+                top(src, "policies"),
+                "policies",
+                format!("{levers} levers (policies, add_policies and remove_policies together) are more than the limit of {MAX_LEVERS} per file; split them over files that `extends` each other"),
+            );
+            problems.append(&mut out.problems);
+        }
+    }
+    if !problems.is_empty() {
+        return Err(in_file_order(problems));
+    }
+
+    let start = nearest(chain, |f| f.start_year);
+    let end = nearest(chain, |f| f.end_year);
+    let start_year = start.map_or(BASE_YEAR, |(year, _)| year);
+    let end_year = end.map_or(2030, |(year, _)| year);
+    if !START_YEARS.contains(&start_year) {
+        let src = &chain[start.map_or(chain.len() - 1, |(_, i)| i)];
+        let mut out = collector(src, index_of(src));
+        out.at(
+            top(src, "start_year"),
+            "start_year",
+            format!("start year {start_year} has no base data: use {BASE_YEAR} (the base year) or {CENSUS_YEAR} (a hindcast from the 2010 census)"),
+        );
+        problems.append(&mut out.problems);
+    }
+    if end_year <= start_year || end_year > LAST_YEAR {
+        let src = &chain[end.map_or(chain.len() - 1, |(_, i)| i)];
+        let mut out = collector(src, index_of(src));
+        out.at(
+            top(src, "end_year"),
+            "end_year",
+            format!("end year {end_year} must be after the start year {start_year} and at most {LAST_YEAR}"),
+        );
+        problems.append(&mut out.problems);
+    }
+    let in_horizon = |year: i32| (start_year..=end_year).contains(&year);
+
+    // Parameters: merged over the chain (nearest file wins), then bounds and stability at once.
+    let mut given: BTreeMap<&'static str, (f64, usize)> = BTreeMap::new();
+    for (index, src) in chain.iter().enumerate() {
+        for (name, value) in src.raw.parameters.given() {
+            given.insert(name, (value, index));
+        }
+    }
+    let params = match Params::from_values(given.iter().map(|(name, (value, _))| (*name, *value))) {
+        Ok(params) => params,
+        Err(errors) => {
+            for error in errors {
+                let (file_index, key, field) = match &error {
+                    ParamError::NotFinite { name, .. } | ParamError::OutOfBounds { name, .. } => (
+                        given.get(name).map_or(chain.len() - 1, |(_, i)| *i),
+                        Some(*name),
+                        format!("parameters.{name}"),
+                    ),
+                    ParamError::Unknown { name, .. } => {
+                        (chain.len() - 1, None, format!("parameters.{name}"))
+                    }
+                    ParamError::Unstable { .. } => (
+                        nearest(chain, |f| (!f.parameters.given().is_empty()).then_some(()))
+                            .map_or(chain.len() - 1, |(_, i)| i),
+                        None,
+                        "parameters".to_string(),
+                    ),
+                };
+                let src = &chain[file_index];
+                let params_at = top(src, "parameters");
+                let offset = key
+                    .and_then(|key| index_of(src).key(params_at, key))
+                    .unwrap_or(params_at);
+                let mut out = collector(src, index_of(src));
+                out.at(offset, field, error.to_string());
+                problems.append(&mut out.problems);
+            }
+            Params::default()
+        }
+    };
+
+    let mut macro_paths = Vec::new();
+    let mut policies: Vec<NamedPolicy> = Vec::new();
+    // Explicit lever names in `policies`, and where each was first given.
+    let mut names: HashMap<String, String> = HashMap::new();
+    for src in chain {
+        let mut out = collector(src, index_of(src));
+        // Macro paths: appended.
+        let mut cursor = top(src, "macro_paths");
+        for (index, path) in src.raw.macro_paths.iter().enumerate() {
+            let at = index_of(src).key(cursor, "region").unwrap_or(cursor);
+            cursor = at + 1;
+            let field = format!("macro_paths[{index}]");
+            if !["sichuan", "chongqing", "china"].contains(&path.region.as_str()) {
+                out.at(
+                    at,
+                    format!("{field}.region"),
+                    format!(
+                        "unknown region `{}`{}; use sichuan, chongqing or china",
+                        path.region,
+                        data::suggestion(
+                            &path.region,
+                            ["sichuan", "chongqing", "china"].into_iter()
+                        )
+                    ),
+                );
+            }
+            if path.from_year > path.to_year
+                || !in_horizon(path.from_year)
+                || !in_horizon(path.to_year)
+            {
+                out.at(at, format!("{field}.from_year"), format!("years {}–{} must be an ordered range inside the horizon {start_year}–{end_year}", path.from_year, path.to_year));
+            }
+            let (lo, hi, unit) = match path.indicator {
+                Indicator::RealGdpGrowth => (-20.0, 30.0, "percent"),
+                Indicator::NaturalGrowth => (-30.0, 30.0, "per mille"),
+            };
+            if !path.value.is_finite() || path.value < lo || path.value > hi {
+                out.at(
+                    at,
+                    format!("{field}.value"),
+                    format!("value {} is outside [{lo}, {hi}] {unit}", path.value),
+                );
+            }
+            macro_paths.push(MacroPath {
+                region: path.region.clone(),
+                indicator: path.indicator,
+                from_year: path.from_year,
+                to_year: path.to_year,
+                value: path.value,
+            });
+        }
+
+        // Policies: `policies` replaces, `remove_policies` drops by name, `add_policies` appends.
+        let check_list = |out: &mut Collector<'_>,
+                          names: &mut HashMap<String, String>,
+                          key: &str,
+                          list: &[PolicyFile],
+                          first_index: usize| {
+            let mut checked = Vec::new();
+            let mut cursor = top(src, key);
+            for (index, policy) in list.iter().enumerate() {
+                let at = index_of(src).next_variant(cursor).unwrap_or(cursor);
+                cursor = at + 1;
+                let field = format!("{key}[{index}]");
+                if let Some(name) = explicit_name(policy) {
+                    if let Some(first) = names.get(name) {
+                        let quoted = format!("\"{}\"", name.escape_debug());
+                        let offset = index_of(src).string(at, &quoted).unwrap_or(at);
+                        out.at(offset, format!("{field}.name"), format!("the name `{name}` is already used by {first}; levers are removed and reported by name, so each name must be unique: rename one (or `remove_policies` the inherited one first)"));
+                    } else {
+                        names.insert(name.to_string(), format!("`{field}` in {}", src.display));
+                    }
+                }
+                let mut checker = PolicyChecker {
+                    out,
+                    dataset,
+                    index: index_of(src),
+                    at,
+                    field: &field,
+                    start_year,
+                    end_year,
+                };
+                if let Some(named) = checker.check(policy.clone(), first_index + index) {
+                    checked.push(named);
+                }
+            }
+            checked
+        };
+        if let Some(list) = &src.raw.policies {
+            names.clear();
+            policies = check_list(&mut out, &mut names, "policies", list, 0);
+        }
+        // Linear in the lists' lengths: names are unique, so a set says what to drop.
+        let labels: HashSet<&str> = policies.iter().map(|p| p.label.as_str()).collect();
+        let mut missing = 0;
+        let at = top(src, "remove_policies");
+        for name in &src.raw.remove_policies {
+            if labels.contains(name.as_str()) {
+                continue;
+            }
+            missing += 1;
+            if missing > MAX_LISTED {
+                continue;
+            }
+            let known: Vec<&str> = policies.iter().map(|p| p.label.as_str()).collect();
+            let quoted = format!("\"{}\"", name.escape_debug());
+            let offset = index_of(src).string(at, &quoted).unwrap_or(at);
+            out.at(
+                offset,
+                "remove_policies",
+                format!(
+                    "no inherited policy is named `{name}`{}; inherited policies: {}",
+                    data::suggestion(name, known.iter().copied()),
+                    capped_list(&known)
+                ),
+            );
+        }
+        if missing > MAX_LISTED {
+            out.at(
+                at,
+                "remove_policies",
+                format!(
+                    "… and {} more names that no inherited policy has",
+                    thousands(missing - MAX_LISTED)
+                ),
+            );
+        }
+        let removed: HashSet<&str> = src.raw.remove_policies.iter().map(String::as_str).collect();
+        if !removed.is_empty() {
+            policies.retain(|p| !removed.contains(p.label.as_str()));
+            names.retain(|name, _| !removed.contains(name.as_str()));
+        }
+        let first = policies.len();
+        let added = check_list(
+            &mut out,
+            &mut names,
+            "add_policies",
+            &src.raw.add_policies,
+            first,
+        );
+        policies.extend(added);
+        problems.append(&mut out.problems);
+    }
+
+    if !problems.is_empty() || !unknown_fields.is_empty() {
+        // File order reads best: the parameter checks run in schema order, not line order.
+        return Err(in_file_order(problems));
+    }
+    let sources: Vec<(String, String)> = chain
+        .iter()
+        .map(|src| (src.display.clone(), data::sha256_hex(src.text.as_bytes())))
+        .collect();
+    let joined: String = sources.iter().map(|(_, hash)| hash.as_str()).collect();
+    Ok(Scenario {
+        name,
+        description: nearest(chain, |f| f.description.clone()).map_or_else(String::new, |(d, _)| d),
+        start_year,
+        end_year,
+        seed: nearest(chain, |f| f.seed).map_or(DEFAULT_SEED, |(seed, _)| seed),
+        params,
+        macro_paths,
+        policies,
+        source: None,
+        source_hash: if sources.len() == 1 {
+            sources[0].1.clone()
+        } else {
+            data::sha256_hex(joined.as_bytes())
+        },
+        sources,
+        data_dir: nearest(chain, |f| f.data.clone()).map(|(dir, i)| chain[i].dir.join(dir)),
+    })
+}
+
+struct PolicyChecker<'a, 'b> {
+    out: &'a mut Collector<'b>,
+    dataset: &'a Dataset,
+    index: &'a locate::Index<'a>,
+    /// Byte offset where this policy starts.
+    at: usize,
+    field: &'a str,
+    start_year: i32,
+    end_year: i32,
+}
+
+impl PolicyChecker<'_, '_> {
+    fn place(&self, key: &str) -> usize {
+        self.index.key(self.at, key).unwrap_or(self.at)
+    }
+
+    fn problem(&mut self, key: &str, message: String) {
+        let offset = self.place(key);
+        let field = format!("{}.{key}", self.field);
+        self.out.at(offset, field, message);
+    }
+
+    /// A problem with the policy as a whole, placed at the first of `keys` present (else at the
+    /// policy's start).
+    fn whole(&mut self, keys: &[&str], message: String) {
+        let offset = keys
+            .iter()
+            .filter_map(|key| self.index.key(self.at, key))
+            .filter(|&offset| self.within_policy(offset))
+            .min()
+            .unwrap_or(self.at);
+        let field = self.field.to_string();
+        self.out.at(offset, field, message);
+    }
+
+    /// Whether `offset` lies before the next policy starts.
+    fn within_policy(&self, offset: usize) -> bool {
+        self.index
+            .next_variant(self.at + 1)
+            .is_none_or(|next| offset < next)
+    }
+
+    /// Levers act on projected years only: the start year is the observed base state, and the
+    /// calibration reproduces its flows.
+    fn year(&mut self, key: &str, year: i32) {
+        let first = self.start_year + 1;
+        if !(first..=self.end_year).contains(&year) {
+            self.problem(key, format!("year {year} is outside the projected years {first}–{} (the start year {} is the observed base); move it inside or change start_year/end_year", self.end_year, self.start_year));
+        }
+    }
+
+    fn units(&mut self, key: &str, tokens: &[String]) -> Vec<usize> {
+        if tokens.is_empty() {
+            self.problem(key, "the list of units is empty; name at least one unit id or group (e.g. \"chengdu\", \"@chongqing_core\")".into());
+        }
+        let mut found = Vec::new();
+        for (position, token) in tokens.iter().enumerate() {
+            match self.dataset.resolve_units(token) {
+                Ok(indices) => {
+                    for index in indices {
+                        if !found.contains(&index) {
+                            found.push(index);
+                        }
+                    }
+                }
+                Err(message) => {
+                    let quoted = format!("\"{token}\"");
+                    let offset = self
+                        .index
+                        .string(self.place(key), &quoted)
+                        .unwrap_or_else(|| self.place(key));
+                    let field = format!("{}.{key}[{position}]", self.field);
+                    self.out.at(offset, field, message);
+                }
+            }
+        }
+        found
+    }
+
+    fn range(&mut self, key: &str, value: f64, lo: f64, hi: f64, what: &str) {
+        if !value.is_finite() || value < lo || value > hi {
+            self.problem(key, format!("{value} is outside [{lo}, {hi}] ({what})"));
+        }
+    }
+
+    fn adjust(
+        &mut self,
+        value: Option<f64>,
+        change: Option<f64>,
+        lo: f64,
+        hi: f64,
+        what: &str,
+    ) -> Adjust {
+        match (value, change) {
+            (Some(value), None) => {
+                self.range("value", value, lo, hi, what);
+                Adjust::Set(value)
+            }
+            (None, Some(change)) => {
+                self.range("change", change, -(hi - lo), hi - lo, what);
+                Adjust::Change(change)
+            }
+            _ => {
+                self.whole(
+                    &["value", "change"],
+                    "give exactly one of `value:` (set) or `change:` (add)".into(),
+                );
+                Adjust::Change(0.0)
+            }
+        }
+    }
+
+    fn check(&mut self, policy: PolicyFile, index: usize) -> Option<NamedPolicy> {
+        let before = self.out.problems.len();
+        let (name, kind, policy) = match policy {
+            PolicyFile::TravelTime {
+                name,
+                year,
+                from,
+                to,
+                hours,
+                factor,
+            } => {
+                self.year("year", year);
+                let from = self.units("from", &from);
+                let to = self.units("to", &to);
+                let time = match (hours, factor) {
+                    (Some(hours), None) => {
+                        self.range("hours", hours, 0.05, 48.0, "door-to-door hours");
+                        TimeChange::Hours(hours)
+                    }
+                    (None, Some(factor)) => {
+                        self.range("factor", factor, 0.05, 10.0, "multiplier of travel time");
+                        TimeChange::Factor(factor)
+                    }
+                    _ => {
+                        self.whole(
+                            &["hours", "factor"],
+                            "give exactly one of `hours:` (new door-to-door time) or `factor:` (multiplier)".into(),
+                        );
+                        TimeChange::Factor(1.0)
+                    }
+                };
+                (
+                    name,
+                    "TravelTime",
+                    Policy::TravelTime {
+                        year,
+                        from,
+                        to,
+                        time,
+                    },
+                )
+            }
+            PolicyFile::Corridor {
+                name,
+                year,
+                units,
+                factor,
+            } => {
+                self.year("year", year);
+                let units = self.units("units", &units);
+                self.range("factor", factor, 0.05, 10.0, "multiplier of travel time");
+                if units.len() < 2 {
+                    self.problem("units", "a corridor needs at least two units".into());
+                }
+                let time = TimeChange::Factor(factor);
+                (
+                    name,
+                    "Corridor",
+                    Policy::TravelTime {
+                        year,
+                        from: units.clone(),
+                        to: units,
+                        time,
+                    },
+                )
+            }
+            PolicyFile::HukouWedge {
+                name,
+                year,
+                units,
+                value,
+                change,
+            } => {
+                self.year("year", year);
+                let units = match units {
+                    Some(tokens) => self.units("units", &tokens),
+                    None => (0..self.dataset.units.len()).collect(),
+                };
+                let adjust = self.adjust(
+                    value,
+                    change,
+                    0.0,
+                    0.95,
+                    "share of income lost by non-locals",
+                );
+                (
+                    name,
+                    "HukouWedge",
+                    Policy::HukouWedge {
+                        year,
+                        units,
+                        adjust,
+                    },
+                )
+            }
+            PolicyFile::ProductivityShift {
+                name,
+                units,
+                percentage_points,
+                from_year,
+                to_year,
+            } => {
+                self.year("from_year", from_year);
+                self.year("to_year", to_year);
+                if from_year > to_year {
+                    self.problem(
+                        "to_year",
+                        format!("to_year {to_year} is before from_year {from_year}"),
+                    );
+                }
+                let units = self.units("units", &units);
+                self.range(
+                    "percentage_points",
+                    percentage_points,
+                    -20.0,
+                    20.0,
+                    "percentage points of growth per year",
+                );
+                (
+                    name,
+                    "ProductivityShift",
+                    Policy::ProductivityShift {
+                        units,
+                        growth: percentage_points / 100.0,
+                        from_year,
+                        to_year,
+                    },
+                )
+            }
+            PolicyFile::AmenityShift {
+                name,
+                units,
+                delta,
+                from_year,
+                to_year,
+            } => {
+                self.year("from_year", from_year);
+                let to_year = to_year.unwrap_or(self.end_year);
+                self.year("to_year", to_year);
+                if from_year > to_year {
+                    self.problem(
+                        "to_year",
+                        format!("to_year {to_year} is before from_year {from_year}"),
+                    );
+                }
+                let units = self.units("units", &units);
+                self.range("delta", delta, -10.0, 10.0, "utility units");
+                (
+                    name,
+                    "AmenityShift",
+                    Policy::AmenityShift {
+                        units,
+                        delta,
+                        from_year,
+                        to_year,
+                    },
+                )
+            }
+            PolicyFile::LandCap {
+                name,
+                year,
+                unit,
+                km2,
+            } => {
+                self.year("year", year);
+                let units = self.units("unit", std::slice::from_ref(&unit));
+                if units.len() > 1 {
+                    self.problem("unit", format!("`{unit}` names {} units; a land cap applies to one unit (write one LandCap per unit)", units.len()));
+                }
+                self.range("km2", km2, 0.1, 20000.0, "km² of urban construction land");
+                (
+                    name,
+                    "LandCap",
+                    Policy::LandCap {
+                        year,
+                        unit: units.first().copied().unwrap_or(0),
+                        km2,
+                    },
+                )
+            }
+            PolicyFile::BorderPenalty {
+                name,
+                year,
+                value,
+                change,
+            } => {
+                self.year("year", year);
+                let adjust = self.adjust(value, change, 0.0, 10.0, "utility units");
+                (
+                    name,
+                    "BorderPenalty",
+                    Policy::BorderPenalty { year, adjust },
+                )
+            }
+        };
+        if self.out.problems.len() > before {
+            return None;
+        }
+        let label = name.unwrap_or_else(|| format!("{kind}#{index}"));
+        Some(NamedPolicy::new(label, policy))
+    }
+}
+#[cfg(test)]
+mod tests {
+    use crate::model::Params;
+    use crate::scenario::test_support::{check, load_files, PARENT};
+    use crate::scenario::{NamedPolicy, Policy, DEFAULT_SEED};
+
+    #[test]
+    fn a_minimal_scenario_takes_every_default() {
+        let scenario = check(r#"(name: "x")"#).unwrap();
+        assert_eq!((scenario.start_year, scenario.end_year), (2014, 2030));
+        assert_eq!(scenario.params, Params::default());
+        assert_eq!(scenario.seed, DEFAULT_SEED);
+    }
+
+    #[test]
+    fn every_semantic_problem_is_reported_with_its_line() {
+        let source = r#"(
+    name: "x",
+    end_year: 2030,
+    parameters: (
+        gamma: -0.1,
+        rho: 2.0,
+    ),
+    policies: [
+        HukouWedge(year: 2020, units: ["chengduu"], value: 0.1),
+        LandCap(year: 2035, unit: "luzhou", km2: 200),
+        ProductivityShift(units: ["@regional_centre"], percentage_points: 0.5, from_year: 2025, to_year: 2020),
+    ],
+)"#;
+        let err = check(source).unwrap_err();
+        let text = err.to_string();
+        assert_eq!(err.0.len(), 5, "{text}");
+        assert!(text.contains("test.ron:5:9: `parameters.gamma`"), "{text}");
+        assert!(text.contains("test.ron:6:9: `parameters.rho`"), "{text}");
+        assert!(text.contains("test.ron:9:40: `policies[0].units[0]`: unknown unit id `chengduu` (did you mean `chengdu`?)"), "{text}");
+        assert!(
+            text.contains("test.ron:10:17: `policies[1].year`: year 2035 is outside"),
+            "{text}"
+        );
+        assert!(
+            text.contains("`policies[2].to_year`: to_year 2020 is before from_year 2025"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn end_before_start_and_unstable_sets_are_errors() {
+        let text = check("(name: \"x\", end_year: 2010)")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            text.contains("end year 2010 must be after the start year 2014"),
+            "{text}"
+        );
+        let text =
+            check("(name: \"x\", parameters: (lambda: 0.9, epsilon: 4.0, gamma: 0.1, chi: 0.03))")
+                .unwrap_err()
+                .to_string();
+        assert!(text.contains("unstable parameter set"), "{text}");
+    }
+
+    #[test]
+    fn children_override_fields_and_edit_the_policy_list() {
+        let child = r#"(
+            name: "child",
+            extends: "parent.ron",
+            parameters: (epsilon: 2.5),
+            remove_policies: ["cap"],
+            add_policies: [BorderPenalty(name: "border", year: 2022, change: -0.3)],
+        )"#;
+        let grandchild = r#"(name: "grandchild", extends: "child.ron", end_year: 2030)"#;
+        let scenario = load_files(
+            &[
+                ("parent.ron", PARENT),
+                ("child.ron", child),
+                ("grandchild.ron", grandchild),
+            ],
+            "grandchild.ron",
+        )
+        .unwrap();
+        assert_eq!(scenario.end_year, 2030);
+        assert_eq!(scenario.params.epsilon(), 2.5);
+        assert_eq!(scenario.params.gamma(), 0.04);
+        let labels: Vec<&str> = scenario.policies.iter().map(|p| p.label.as_str()).collect();
+        assert_eq!(labels, ["open", "border"]);
+        assert_eq!(scenario.sources.len(), 3);
+    }
+
+    #[test]
+    fn problems_are_reported_in_the_file_that_holds_them() {
+        let child = r#"(name: "child", extends: "parent.ron", parameters: (rho: 7.0))"#;
+        let parent =
+            r#"(name: "parent", policies: [LandCap(year: 2020, unit: "luzhouu", km2: 200)])"#;
+        let text = load_files(&[("parent.ron", parent), ("child.ron", child)], "child.ron")
+            .unwrap_err()
+            .to_string();
+        assert!(text.contains("child.ron:1:"), "{text}");
+        assert!(text.contains("`parameters.rho`"), "{text}");
+        assert!(text.contains("parent.ron:1:"), "{text}");
+        assert!(text.contains("unknown unit id `luzhouu`"), "{text}");
+    }
+
+    #[test]
+    fn levers_resolve_groups() {
+        let scenario = check(
+            r#"(name: "x", policies: [TravelTime(name: "成渝中线", year: 2028, from: ["chengdu"], to: ["@chongqing_core"], hours: 0.83)])"#,
+        )
+        .unwrap();
+        let NamedPolicy { label, policy, .. } = &scenario.policies[0];
+        assert_eq!(label, "成渝中线");
+        match policy {
+            Policy::TravelTime { from, to, .. } => assert_eq!((from.len(), to.len()), (1, 9)),
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+}
