@@ -39,6 +39,8 @@ pub const BASE_YEAR: i32 = 2014;
 pub const CENSUS_YEAR: i32 = 2010;
 /// The years a run may start in: the base data or the census.
 pub const START_YEARS: [i32; 2] = [CENSUS_YEAR, BASE_YEAR];
+/// The latest end year a scenario may have; beyond their data the macro drivers are held
+/// constant (`engine/setup/drivers.rs`), so later years would project that assumption alone.
 pub const LAST_YEAR: i32 = 2050;
 
 /// Set a value or change it by an amount.

@@ -83,3 +83,28 @@ impl fmt::Display for ScenarioErrors {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn thousands_groups_digits_by_three() {
+        assert_eq!(thousands(0), "0");
+        assert_eq!(thousands(999), "999");
+        assert_eq!(thousands(1000), "1,000");
+        assert_eq!(thousands(1999071), "1,999,071");
+    }
+
+    #[test]
+    fn capped_list_names_at_most_twenty_then_counts_the_rest() {
+        assert_eq!(capped_list(&[]), "none");
+        assert_eq!(capped_list(&["a", "b"]), "a, b");
+        let names: Vec<String> = (0..1025).map(|i| format!("u{i}")).collect();
+        let refs: Vec<&str> = names.iter().map(String::as_str).collect();
+        let text = capped_list(&refs);
+        assert!(text.starts_with("u0, u1, "), "{text}");
+        assert!(text.contains("u19 … and 1,005 more"), "{text}");
+        assert!(!text.contains("u20"), "{text}");
+    }
+}

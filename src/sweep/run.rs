@@ -511,7 +511,7 @@ fn lever_factors(
                 .collect();
             let first = years.iter().copied().min().unwrap_or(base.start_year);
             let spread = years.iter().copied().max().unwrap_or(first) - first;
-            // Scenario levers start after the base year (scenario::year); values round to
+            // Scenario levers start after the start year (as validation requires); values round to
             // whole years.
             let earliest = f64::from(base.start_year + 1);
             let latest = f64::from(base.end_year - spread);
