@@ -611,56 +611,11 @@ fn build(
         }
     };
 
-    // Base state: the 44 units from the start year's data, the rest of China as national −
-    // units in 2014; for an earlier start, its 2014 values taken back with its own natural and
-    // per-head growth paths (it has no data of its own before 2014).
     let base_values = derived.base(scenario.start_year);
     let start = scenario.start_year;
-
-    // The net migration rates the amenities are calibrated to (section 3 of docs/MODEL.md).
-    let observed_rate = if start == CENSUS_YEAR {
-        hindcast_net_migration_rate(
-            data,
-            &derived.census_decade_differential,
-            params.census_momentum(),
-            &drivers.natural_2011_2014_by_province,
-        )
-    } else {
-        blended_net_migration_rate(
-            data,
-            &drivers.observed_net_migration_rate,
-            &derived.census_decade_differential,
-            &derived.base_has_unit_signal,
-            derived.estimate_capture,
-            params.census_momentum(),
-            params.estimate_weight(),
-        )
-    };
-    let base_population = if start == DATA_BASE_YEAR && params.census_base_weight() > 0.0 {
-        census_consistent_base(
-            data,
-            &base_values.population,
-            &drivers.observed_net_migration_rate,
-            &observed_rate,
-            params.census_base_weight(),
-        )
-    } else {
-        base_values.population.clone()
-    };
-    let mut population = DVector::zeros(nodes);
-    let mut income = DVector::zeros(nodes);
-    let mut land = DVector::zeros(nodes);
-    for i in 0..n {
-        population[i + 1] = base_population[i];
-        income[i + 1] = base_values.gdp[i] / base_population[i];
-        land[i + 1] = data.units[i].area_km2;
-    }
-    population[0] = (data.national.population - data.base_population_total())
-        * drivers.rest_of_china_back_to_start.0;
-    income[0] = (data.national.gdp - data.base_gdp_total())
-        / (data.national.population - data.base_population_total())
-        * drivers.rest_of_china_back_to_start.1;
-    land[0] = data.national.area_km2 - data.units.iter().map(|u| u.area_km2).sum::<f64>();
+    let observed_rate = target_net_migration_rate(data, derived, params, drivers, start);
+    let (population, income, land) =
+        base_nodes(data, params, base_values, drivers, &observed_rate, start);
     let own_urban;
     let urban = match warm.and_then(|w| w.urban_for(scenario)) {
         Some(urban) => urban,
@@ -680,17 +635,7 @@ fn build(
 
     let natural_offset = &derived.natural_offset;
     let border = &derived.border;
-    let default_wedge: Vec<f64> = std::iter::once(params.hukou_wedge_rest_of_china())
-        .chain(data.units.iter().map(|unit| {
-            if unit.plan_role == PlanRole::Core {
-                params.hukou_wedge_core()
-            } else if unit.kind == "county" {
-                params.hukou_wedge_county()
-            } else {
-                params.hukou_wedge()
-            }
-        }))
-        .collect();
+    let default_wedge = default_wedges(data, params);
 
     let own_travel;
     let travel = match warm.and_then(|w| w.travel_for(scenario)) {
@@ -966,6 +911,91 @@ fn build(
         utility_without_amenity,
         preconditioner,
     })
+}
+
+/// The net migration rates the amenities are calibrated to (section 3 of docs/MODEL.md).
+fn target_net_migration_rate(
+    data: &Dataset,
+    derived: &DataDerived,
+    params: &Params,
+    drivers: &Drivers,
+    start: i32,
+) -> Vec<f64> {
+    if start == CENSUS_YEAR {
+        hindcast_net_migration_rate(
+            data,
+            &derived.census_decade_differential,
+            params.census_momentum(),
+            &drivers.natural_2011_2014_by_province,
+        )
+    } else {
+        blended_net_migration_rate(
+            data,
+            &drivers.observed_net_migration_rate,
+            &derived.census_decade_differential,
+            &derived.base_has_unit_signal,
+            derived.estimate_capture,
+            params.census_momentum(),
+            params.estimate_weight(),
+        )
+    }
+}
+
+/// Population, income per head and land of the base state, per node (0 = rest of China).
+fn base_nodes(
+    data: &Dataset,
+    params: &Params,
+    base_values: &BaseYearValues,
+    drivers: &Drivers,
+    observed_rate: &[f64],
+    start: i32,
+) -> (DVector<f64>, DVector<f64>, DVector<f64>) {
+    // Base state: the 44 units from the start year's data, the rest of China as national −
+    // units in 2014; for an earlier start, its 2014 values taken back with its own natural and
+    // per-head growth paths (it has no data of its own before 2014).
+    let n = data.units.len();
+    let nodes = n + 1;
+    let base_population = if start == DATA_BASE_YEAR && params.census_base_weight() > 0.0 {
+        census_consistent_base(
+            data,
+            &base_values.population,
+            &drivers.observed_net_migration_rate,
+            observed_rate,
+            params.census_base_weight(),
+        )
+    } else {
+        base_values.population.clone()
+    };
+    let mut population = DVector::zeros(nodes);
+    let mut income = DVector::zeros(nodes);
+    let mut land = DVector::zeros(nodes);
+    for i in 0..n {
+        population[i + 1] = base_population[i];
+        income[i + 1] = base_values.gdp[i] / base_population[i];
+        land[i + 1] = data.units[i].area_km2;
+    }
+    population[0] = (data.national.population - data.base_population_total())
+        * drivers.rest_of_china_back_to_start.0;
+    income[0] = (data.national.gdp - data.base_gdp_total())
+        / (data.national.population - data.base_population_total())
+        * drivers.rest_of_china_back_to_start.1;
+    land[0] = data.national.area_km2 - data.units.iter().map(|u| u.area_km2).sum::<f64>();
+    (population, income, land)
+}
+
+/// Each node's hukou wedge where no lever sets it, by kind: rest of China, core, county, other.
+fn default_wedges(data: &Dataset, params: &Params) -> Vec<f64> {
+    std::iter::once(params.hukou_wedge_rest_of_china())
+        .chain(data.units.iter().map(|unit| {
+            if unit.plan_role == PlanRole::Core {
+                params.hukou_wedge_core()
+            } else if unit.kind == "county" {
+                params.hukou_wedge_county()
+            } else {
+                params.hukou_wedge()
+            }
+        }))
+        .collect()
 }
 
 /// Growth of income per head per scenario year (MODEL.md §2.2: provincial path, decaying unit
