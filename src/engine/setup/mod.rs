@@ -647,23 +647,7 @@ fn build(
     };
     let (raw_settings, setting_of_year) = cost_settings(data, scenario, travel, &default_wedge)?;
 
-    // Market-access kernels: the warm start's for the same travel times and τ0, else patched
-    // from the previous setting (entries whose travel time is unchanged are copied), else built.
-    let tau0 = params.tau0_minutes();
-    let mut access: Vec<Arc<DMatrix<f64>>> = Vec::with_capacity(raw_settings.len());
-    for (s, costs) in raw_settings.iter().enumerate() {
-        let kernel = match warm.and_then(|w| w.access_for(&costs.travel, params)) {
-            Some(kernel) => Arc::clone(kernel),
-            None if s > 0 => Arc::new(production::access_kernel_patched(
-                &costs.travel,
-                tau0,
-                &raw_settings[s - 1].travel,
-                &access[s - 1],
-            )),
-            None => Arc::new(production::access_kernel(&costs.travel, tau0)),
-        };
-        access.push(kernel);
-    }
+    let access = access_kernels(warm, params, &raw_settings);
 
     // Base-year real income under the status quo (no policies, no caps).
     let mut structure = Structure {
@@ -685,27 +669,14 @@ fn build(
         wedge,
         border_penalty,
     };
-    let own_access_start;
-    let access_start: &Arc<DMatrix<f64>> = match raw_settings
-        .iter()
-        .position(|c| same_matrix(&c.travel, &start_costs.travel))
-    {
-        Some(s) => &access[s],
-        None => match warm.and_then(|w| w.access_for(&start_costs.travel, params)) {
-            Some(kernel) => kernel,
-            None => {
-                own_access_start = Arc::new(production::access_kernel(&start_costs.travel, tau0));
-                &own_access_start
-            }
-        },
-    };
+    let access_start = start_access(warm, params, &raw_settings, &access, &start_costs.travel);
     // K(0, 0) of the base-year costs: the calibration scales it by f and f0.
     let start_kernel = migration::deterrence_kernel(&start_costs.move_costs(border, params));
     let ones = DVector::from_element(nodes, 1.0);
     let base_inputs = StepInputs {
         // The base state does not move anyone: the kernel is not read.
         kernel: &start_kernel,
-        access: access_start,
+        access: &access_start,
         amenity_shift: &zeros,
         growth: &zeros,
         natural_growth: &zeros,
@@ -759,40 +730,17 @@ fn build(
     };
     structure.amenity = calibrated.amenity.clone();
 
-    // Deterrence kernels K(f, f0) = K(0, 0) scaled: the base-year one when the costs are the
-    // same, patched from the previous setting when only travel times changed, else built.
-    let unit_pair_factor = (-calibrated.fixed_cost).exp();
-    let mut start_kernel = Some(start_kernel);
-    let mut kernels: Vec<DMatrix<f64>> = Vec::with_capacity(raw_settings.len());
-    for (s, costs) in raw_settings.iter().enumerate() {
-        let previous = s.checked_sub(1).map(|p| &raw_settings[p]);
-        let kernel = match previous {
-            Some(previous) if previous.same_but_travel(costs) => {
-                migration::deterrence_kernel_patched(
-                    &costs.move_costs(border, params),
-                    &previous.travel,
-                    &kernels[s - 1],
-                    unit_pair_factor,
-                )
-            }
-            _ => {
-                let mut kernel = match start_kernel.take_if(|_| costs.same(&start_costs)) {
-                    Some(kernel) => kernel,
-                    None => migration::deterrence_kernel(&costs.move_costs(border, params)),
-                };
-                calibration::scale_kernel_in_place(
-                    &mut kernel,
-                    calibrated.fixed_cost,
-                    calibrated.fixed_cost_rest_of_china,
-                );
-                kernel
-            }
-        };
-        kernels.push(kernel);
-    }
+    let kernels = deterrence_kernels(
+        params,
+        border,
+        &raw_settings,
+        &calibrated,
+        start_kernel,
+        &start_costs,
+    );
     // The start state sees the start year's inputs (a cap or policy dated at the start year);
     // without either it is the base state.
-    let start_is_base = same_matrix(&access[setting_of_year[0]], access_start);
+    let start_is_base = same_matrix(&access[setting_of_year[0]], &access_start);
     let settings: Vec<CostSetting> = raw_settings
         .into_iter()
         .zip(kernels)
@@ -996,6 +944,98 @@ fn default_wedges(data: &Dataset, params: &Params) -> Vec<f64> {
             }
         }))
         .collect()
+}
+
+/// The market-access kernel of each cost setting, built as few times as possible.
+fn access_kernels(
+    warm: Option<&Warm>,
+    params: &Params,
+    raw_settings: &[Costs],
+) -> Vec<Arc<DMatrix<f64>>> {
+    // Market-access kernels: the warm start's for the same travel times and τ0, else patched
+    // from the previous setting (entries whose travel time is unchanged are copied), else built.
+    let tau0 = params.tau0_minutes();
+    let mut access: Vec<Arc<DMatrix<f64>>> = Vec::with_capacity(raw_settings.len());
+    for (s, costs) in raw_settings.iter().enumerate() {
+        let kernel = match warm.and_then(|w| w.access_for(&costs.travel, params)) {
+            Some(kernel) => Arc::clone(kernel),
+            None if s > 0 => Arc::new(production::access_kernel_patched(
+                &costs.travel,
+                tau0,
+                &raw_settings[s - 1].travel,
+                &access[s - 1],
+            )),
+            None => Arc::new(production::access_kernel(&costs.travel, tau0)),
+        };
+        access.push(kernel);
+    }
+    access
+}
+
+/// The base-year travel times' market-access kernel: a setting's or the warm start's, else built.
+fn start_access(
+    warm: Option<&Warm>,
+    params: &Params,
+    raw_settings: &[Costs],
+    access: &[Arc<DMatrix<f64>>],
+    start_travel: &DMatrix<f64>,
+) -> Arc<DMatrix<f64>> {
+    match raw_settings
+        .iter()
+        .position(|c| same_matrix(&c.travel, start_travel))
+    {
+        Some(s) => Arc::clone(&access[s]),
+        None => match warm.and_then(|w| w.access_for(start_travel, params)) {
+            Some(kernel) => Arc::clone(kernel),
+            None => Arc::new(production::access_kernel(
+                start_travel,
+                params.tau0_minutes(),
+            )),
+        },
+    }
+}
+
+/// The calibrated deterrence kernel of each cost setting, built as few times as possible.
+fn deterrence_kernels(
+    params: &Params,
+    border: &DMatrix<f64>,
+    raw_settings: &[Costs],
+    calibrated: &Calibrated,
+    start_kernel: DMatrix<f64>,
+    start_costs: &Costs,
+) -> Vec<DMatrix<f64>> {
+    // Deterrence kernels K(f, f0) = K(0, 0) scaled: the base-year one when the costs are the
+    // same, patched from the previous setting when only travel times changed, else built.
+    let unit_pair_factor = (-calibrated.fixed_cost).exp();
+    let mut start_kernel = Some(start_kernel);
+    let mut kernels: Vec<DMatrix<f64>> = Vec::with_capacity(raw_settings.len());
+    for (s, costs) in raw_settings.iter().enumerate() {
+        let previous = s.checked_sub(1).map(|p| &raw_settings[p]);
+        let kernel = match previous {
+            Some(previous) if previous.same_but_travel(costs) => {
+                migration::deterrence_kernel_patched(
+                    &costs.move_costs(border, params),
+                    &previous.travel,
+                    &kernels[s - 1],
+                    unit_pair_factor,
+                )
+            }
+            _ => {
+                let mut kernel = match start_kernel.take_if(|_| costs.same(start_costs)) {
+                    Some(kernel) => kernel,
+                    None => migration::deterrence_kernel(&costs.move_costs(border, params)),
+                };
+                calibration::scale_kernel_in_place(
+                    &mut kernel,
+                    calibrated.fixed_cost,
+                    calibrated.fixed_cost_rest_of_china,
+                );
+                kernel
+            }
+        };
+        kernels.push(kernel);
+    }
+    kernels
 }
 
 /// Growth of income per head per scenario year (MODEL.md §2.2: provincial path, decaying unit
