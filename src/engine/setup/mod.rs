@@ -649,20 +649,7 @@ fn build(
 
     let access = access_kernels(warm, params, &raw_settings);
 
-    // Base-year real income under the status quo (no policies, no caps).
-    let mut structure = Structure {
-        land_km2: land,
-        amenity: DVector::zeros(nodes),
-        epsilon: params.epsilon(),
-        lambda: params.lambda(),
-        gamma: params.gamma(),
-        chi: params.chi(),
-        kappa: params.kappa(),
-        rho: params.rho(),
-    };
-    let urban_start = &urban[0];
-    let no_caps = DVector::from_element(nodes, f64::INFINITY);
-    let zeros = DVector::zeros(nodes);
+    let mut structure = structure_without_amenity(params, land);
     let (wedge, border_penalty) = wedges_in(data, scenario, &default_wedge, start, false)?;
     let start_costs = Costs {
         travel: Arc::clone(&travel.start_without_levers),
@@ -672,51 +659,36 @@ fn build(
     let access_start = start_access(warm, params, &raw_settings, &access, &start_costs.travel);
     // K(0, 0) of the base-year costs: the calibration scales it by f and f0.
     let start_kernel = migration::deterrence_kernel(&start_costs.move_costs(border, params));
-    let ones = DVector::from_element(nodes, 1.0);
-    let base_inputs = StepInputs {
-        // The base state does not move anyone: the kernel is not read.
-        kernel: &start_kernel,
-        access: &access_start,
-        amenity_shift: &zeros,
-        growth: &zeros,
-        natural_growth: &zeros,
-        migrant_income_factor: &ones,
-        urban_share: urban_start,
-        population_cap: &no_caps,
-    };
-    let base_state = State::initial(&structure, population.clone(), income.clone(), &base_inputs);
+    let base_state = base_state(
+        &structure,
+        &population,
+        &income,
+        &start_kernel,
+        &access_start,
+        &urban[0],
+    );
 
     // Calibrate amenities and fixed costs to the net migration before the start.
-    let census_rates = derived.census_stocks;
-    let targets = Targets {
-        net_migration: (0..n)
-            .map(|i| {
-                (observed_rate[i] + window_shift[data.units[i].province.index()])
-                    * population[i + 1]
-            })
-            .collect(),
-        internal_move_rate: census_rates.internal / params.migrant_stay_years(),
-        rest_of_china_out_rate: census_rates.rest_of_china / params.migrant_stay_years(),
-    };
+    let targets = calibration_targets(
+        data,
+        derived,
+        params,
+        &observed_rate,
+        window_shift,
+        &population,
+    );
     let utility_without_amenity = DVector::from_fn(nodes, |j, _| {
         params.epsilon() * base_state.expected_real_income[j].ln()
             + params.lambda() * population[j].ln()
     });
-    let calibrated = match warm.and_then(|w| w.calibration_for(scenario)) {
-        // Inputs equal to the base's: its cold-started solution is what this run would find.
-        Some(calibrated) => calibrated.clone(),
-        None => {
-            let guess = warm.map(|w| w.guess_for(&utility_without_amenity));
-            calibration::calibrate_from(
-                &start_kernel,
-                &utility_without_amenity,
-                &population,
-                &targets,
-                guess.as_ref(),
-                warm.and_then(|w| w.preconditioner.as_ref()),
-            )?
-        }
-    };
+    let calibrated = calibrate(
+        warm,
+        scenario,
+        &start_kernel,
+        &utility_without_amenity,
+        &population,
+        &targets,
+    )?;
     let preconditioner = if keep_preconditioner {
         calibration::Preconditioner::at(
             &start_kernel,
@@ -944,6 +916,98 @@ fn default_wedges(data: &Dataset, params: &Params) -> Vec<f64> {
             }
         }))
         .collect()
+}
+
+/// The model's structure before the calibration gives it amenities (zero until then).
+fn structure_without_amenity(params: &Params, land: DVector<f64>) -> Structure {
+    let nodes = land.len();
+    Structure {
+        land_km2: land,
+        amenity: DVector::zeros(nodes),
+        epsilon: params.epsilon(),
+        lambda: params.lambda(),
+        gamma: params.gamma(),
+        chi: params.chi(),
+        kappa: params.kappa(),
+        rho: params.rho(),
+    }
+}
+
+/// The base-year state, whose real incomes the amenity calibration starts from.
+fn base_state(
+    structure: &Structure,
+    population: &DVector<f64>,
+    income: &DVector<f64>,
+    start_kernel: &DMatrix<f64>,
+    access: &DMatrix<f64>,
+    urban_start: &DVector<f64>,
+) -> State {
+    // Base-year real income under the status quo (no policies, no caps).
+    let nodes = population.len();
+    let no_caps = DVector::from_element(nodes, f64::INFINITY);
+    let zeros = DVector::zeros(nodes);
+    let ones = DVector::from_element(nodes, 1.0);
+    let base_inputs = StepInputs {
+        // The base state does not move anyone: the kernel is not read.
+        kernel: start_kernel,
+        access,
+        amenity_shift: &zeros,
+        growth: &zeros,
+        natural_growth: &zeros,
+        migrant_income_factor: &ones,
+        urban_share: urban_start,
+        population_cap: &no_caps,
+    };
+    State::initial(structure, population.clone(), income.clone(), &base_inputs)
+}
+
+/// What the calibration must meet: each unit's net migration before the start (people a year)
+/// and the census move rates.
+fn calibration_targets(
+    data: &Dataset,
+    derived: &DataDerived,
+    params: &Params,
+    observed_rate: &[f64],
+    window_shift: [f64; 2],
+    population: &DVector<f64>,
+) -> Targets {
+    let census_rates = derived.census_stocks;
+    Targets {
+        net_migration: (0..data.units.len())
+            .map(|i| {
+                (observed_rate[i] + window_shift[data.units[i].province.index()])
+                    * population[i + 1]
+            })
+            .collect(),
+        internal_move_rate: census_rates.internal / params.migrant_stay_years(),
+        rest_of_china_out_rate: census_rates.rest_of_china / params.migrant_stay_years(),
+    }
+}
+
+/// Amenities and fixed costs: the warm start's when its inputs are this run's, else solved.
+fn calibrate(
+    warm: Option<&Warm>,
+    scenario: &Scenario,
+    start_kernel: &DMatrix<f64>,
+    utility_without_amenity: &DVector<f64>,
+    population: &DVector<f64>,
+    targets: &Targets,
+) -> Result<Calibrated, SetupError> {
+    Ok(match warm.and_then(|w| w.calibration_for(scenario)) {
+        // Inputs equal to the base's: its cold-started solution is what this run would find.
+        Some(calibrated) => calibrated.clone(),
+        None => {
+            let guess = warm.map(|w| w.guess_for(utility_without_amenity));
+            calibration::calibrate_from(
+                start_kernel,
+                utility_without_amenity,
+                population,
+                targets,
+                guess.as_ref(),
+                warm.and_then(|w| w.preconditioner.as_ref()),
+            )?
+        }
+    })
 }
 
 /// The market-access kernel of each cost setting, built as few times as possible.
