@@ -598,8 +598,8 @@ fn build(
     window_shift: [f64; 2],
 ) -> Result<Built, SetupError> {
     let params = &scenario.params;
-    let n = data.units.len();
-    let nodes = n + 1;
+    let start = scenario.start_year;
+    let nodes = data.units.len() + 1;
 
     // Parts the warm start holds when their inputs are the same; computed otherwise.
     let own_drivers;
@@ -611,8 +611,7 @@ fn build(
         }
     };
 
-    let base_values = derived.base(scenario.start_year);
-    let start = scenario.start_year;
+    let base_values = derived.base(start);
     let observed_rate = target_net_migration_rate(data, derived, params, drivers, start);
     let (population, income, land) =
         base_nodes(data, params, base_values, drivers, &observed_rate, start);
@@ -650,12 +649,7 @@ fn build(
     let access = access_kernels(warm, params, &raw_settings);
 
     let mut structure = structure_without_amenity(params, land);
-    let (wedge, border_penalty) = wedges_in(data, scenario, &default_wedge, start, false)?;
-    let start_costs = Costs {
-        travel: Arc::clone(&travel.start_without_levers),
-        wedge,
-        border_penalty,
-    };
+    let start_costs = start_costs(data, scenario, travel, &default_wedge)?;
     let access_start = start_access(warm, params, &raw_settings, &access, &start_costs.travel);
     // K(0, 0) of the base-year costs: the calibration scales it by f and f0.
     let start_kernel = migration::deterrence_kernel(&start_costs.move_costs(border, params));
@@ -713,32 +707,11 @@ fn build(
     // The start state sees the start year's inputs (a cap or policy dated at the start year);
     // without either it is the base state.
     let start_is_base = same_matrix(&access[setting_of_year[0]], &access_start);
-    let settings: Vec<CostSetting> = raw_settings
-        .into_iter()
-        .zip(kernels)
-        .zip(access)
-        .map(|((costs, kernel), access)| CostSetting {
-            kernel,
-            access,
-            travel_hours: costs.travel,
-            hukou_wedge: costs.wedge,
-            border_penalty: costs.border_penalty,
-        })
-        .collect();
+    let settings = with_kernels(raw_settings, kernels, access);
 
     // Yearly vectors.
     let measured_unit_trend = derived.measured_unit_trend.clone();
-    let cap = params.trend_cap();
-    let unit_trend: Vec<f64> = measured_unit_trend
-        .iter()
-        .map(|t| {
-            if start < DATA_BASE_YEAR {
-                0.0
-            } else {
-                t.clamp(-cap, cap)
-            }
-        })
-        .collect();
+    let unit_trend = unit_trend_used(&measured_unit_trend, params, start);
     let income_gap = income_gap(data, &base_values.population, &base_values.gdp);
     let own_growth;
     let growth = match warm.and_then(|w| w.growth_for(scenario)) {
@@ -756,55 +729,7 @@ fn build(
             &own_natural[..]
         }
     };
-    let mut years: Vec<YearInputs> = Vec::with_capacity(drivers.years.len());
-    let (mut amenity_shift, mut caps) = (DVector::zeros(nodes), DVector::zeros(nodes));
-    for (index, year) in scenario.years().enumerate() {
-        amenity_shift.fill(0.0);
-        caps.fill(f64::INFINITY);
-        for named in scenario.policies.iter().filter(|p| p.is_active()) {
-            match &named.policy {
-                Policy::AmenityShift {
-                    units,
-                    delta,
-                    from_year,
-                    to_year,
-                } if (*from_year..=*to_year).contains(&year) => {
-                    // Strength m: m × Δa.
-                    let delta = delta * named.strength;
-                    for &unit in units {
-                        amenity_shift[unit + 1] += delta;
-                    }
-                }
-                Policy::LandCap {
-                    year: from,
-                    unit,
-                    km2,
-                } if *from <= year => {
-                    // Strength m scales the cap's tightness: km²/m (m = 1 as written, m = 2
-                    // half the land, m → 0 no cap; m = 0 is off).
-                    let km2 = km2 / named.strength;
-                    caps[unit + 1] = km2 * 1e6 / params.land_per_person_m2();
-                }
-                _ => {}
-            }
-        }
-        // The previous year's vector when the same, else a new one.
-        let share = |previous: Option<&Arc<DVector<f64>>>, now: &DVector<f64>| match previous {
-            Some(previous) if previous.as_slice() == now.as_slice() => Arc::clone(previous),
-            _ => Arc::new(now.clone()),
-        };
-        let last = years.last();
-        years.push(YearInputs {
-            year,
-            setting: setting_of_year[index],
-            amenity_shift: share(last.map(|y| &y.amenity_shift), &amenity_shift),
-            growth: Arc::clone(&growth.growth[index]),
-            natural_growth: Arc::clone(&natural[index]),
-            migrant_income_factor: Arc::clone(&growth.migrant_income[index]),
-            urban_share: Arc::clone(&urban[index]),
-            population_cap: share(last.map(|y| &y.population_cap), &caps),
-        });
-    }
+    let years = year_inputs(scenario, nodes, &setting_of_year, growth, natural, urban);
 
     let mut prepared = Prepared {
         initial: base_state,
@@ -1010,6 +935,22 @@ fn calibrate(
     })
 }
 
+/// The base year's costs without levers, which the calibration sees (the status quo).
+fn start_costs(
+    data: &Dataset,
+    scenario: &Scenario,
+    travel: &TravelSchedule,
+    default_wedge: &[f64],
+) -> Result<Costs, SetupError> {
+    let (wedge, border_penalty) =
+        wedges_in(data, scenario, default_wedge, scenario.start_year, false)?;
+    Ok(Costs {
+        travel: Arc::clone(&travel.start_without_levers),
+        wedge,
+        border_penalty,
+    })
+}
+
 /// The market-access kernel of each cost setting, built as few times as possible.
 fn access_kernels(
     warm: Option<&Warm>,
@@ -1100,6 +1041,104 @@ fn deterrence_kernels(
         kernels.push(kernel);
     }
     kernels
+}
+
+/// The cost settings with their deterrence and market-access kernels, one of each per setting.
+fn with_kernels(
+    raw_settings: Vec<Costs>,
+    kernels: Vec<DMatrix<f64>>,
+    access: Vec<Arc<DMatrix<f64>>>,
+) -> Vec<CostSetting> {
+    raw_settings
+        .into_iter()
+        .zip(kernels)
+        .zip(access)
+        .map(|((costs, kernel), access)| CostSetting {
+            kernel,
+            access,
+            travel_hours: costs.travel,
+            hukou_wedge: costs.wedge,
+            border_penalty: costs.border_penalty,
+        })
+        .collect()
+}
+
+/// The unit trend used (g_i⁰): the measured one clipped to ±`trend_cap`, zero for a 2010 start.
+fn unit_trend_used(measured_unit_trend: &[f64], params: &Params, start: i32) -> Vec<f64> {
+    let cap = params.trend_cap();
+    measured_unit_trend
+        .iter()
+        .map(|t| {
+            if start < DATA_BASE_YEAR {
+                0.0
+            } else {
+                t.clamp(-cap, cap)
+            }
+        })
+        .collect()
+}
+
+/// The inputs of each scenario year: its cost setting and paths, with the amenity shifts and
+/// land caps of the policies in force.
+fn year_inputs(
+    scenario: &Scenario,
+    nodes: usize,
+    setting_of_year: &[usize],
+    growth: &GrowthPaths,
+    natural: &[Arc<DVector<f64>>],
+    urban: &[Arc<DVector<f64>>],
+) -> Vec<YearInputs> {
+    let params = &scenario.params;
+    let mut years: Vec<YearInputs> = Vec::with_capacity(setting_of_year.len());
+    let (mut amenity_shift, mut caps) = (DVector::zeros(nodes), DVector::zeros(nodes));
+    for (index, year) in scenario.years().enumerate() {
+        amenity_shift.fill(0.0);
+        caps.fill(f64::INFINITY);
+        for named in scenario.policies.iter().filter(|p| p.is_active()) {
+            match &named.policy {
+                Policy::AmenityShift {
+                    units,
+                    delta,
+                    from_year,
+                    to_year,
+                } if (*from_year..=*to_year).contains(&year) => {
+                    // Strength m: m × Δa.
+                    let delta = delta * named.strength;
+                    for &unit in units {
+                        amenity_shift[unit + 1] += delta;
+                    }
+                }
+                Policy::LandCap {
+                    year: from,
+                    unit,
+                    km2,
+                } if *from <= year => {
+                    // Strength m scales the cap's tightness: km²/m (m = 1 as written, m = 2
+                    // half the land, m → 0 no cap; m = 0 is off).
+                    let km2 = km2 / named.strength;
+                    caps[unit + 1] = km2 * 1e6 / params.land_per_person_m2();
+                }
+                _ => {}
+            }
+        }
+        // The previous year's vector when the same, else a new one.
+        let share = |previous: Option<&Arc<DVector<f64>>>, now: &DVector<f64>| match previous {
+            Some(previous) if previous.as_slice() == now.as_slice() => Arc::clone(previous),
+            _ => Arc::new(now.clone()),
+        };
+        let last = years.last();
+        years.push(YearInputs {
+            year,
+            setting: setting_of_year[index],
+            amenity_shift: share(last.map(|y| &y.amenity_shift), &amenity_shift),
+            growth: Arc::clone(&growth.growth[index]),
+            natural_growth: Arc::clone(&natural[index]),
+            migrant_income_factor: Arc::clone(&growth.migrant_income[index]),
+            urban_share: Arc::clone(&urban[index]),
+            population_cap: share(last.map(|y| &y.population_cap), &caps),
+        });
+    }
+    years
 }
 
 /// Growth of income per head per scenario year (MODEL.md §2.2: provincial path, decaying unit
