@@ -4,6 +4,7 @@
 //! they change travel times, wedges, the border penalty, growth, amenities and caps year by
 //! year; the equations in `model` never know a policy exists.
 
+use std::borrow::Cow;
 use std::sync::Arc;
 
 use nalgebra::{DMatrix, DVector};
@@ -589,6 +590,7 @@ fn urban_vectors(data: &Dataset, scenario: &Scenario) -> Vec<Arc<DVector<f64>>> 
         .collect()
 }
 
+/// Sets up one run step by step, taking from `warm` the parts it holds for this scenario.
 fn build(
     data: &Dataset,
     derived: &DataDerived,
@@ -602,54 +604,36 @@ fn build(
     let nodes = data.units.len() + 1;
 
     // Parts the warm start holds when their inputs are the same; computed otherwise.
-    let own_drivers;
-    let drivers = match warm.and_then(|w| w.drivers_for(scenario)) {
-        Some(drivers) => drivers,
-        None => {
-            own_drivers = Drivers::new(data, derived, scenario);
-            &own_drivers
-        }
-    };
+    let drivers = warm.and_then(|w| w.drivers_for(scenario)).map_or_else(
+        || Cow::Owned(Drivers::new(data, derived, scenario)),
+        Cow::Borrowed,
+    );
 
     let base_values = derived.base(start);
-    let observed_rate = target_net_migration_rate(data, derived, params, drivers, start);
+    let observed_rate = target_net_migration_rate(data, derived, params, &drivers, start);
     let (population, income, land) =
-        base_nodes(data, params, base_values, drivers, &observed_rate, start);
-    let own_urban;
-    let urban = match warm.and_then(|w| w.urban_for(scenario)) {
-        Some(urban) => urban,
-        None => {
-            own_urban = urban_vectors(data, scenario);
-            &own_urban[..]
-        }
-    };
-    let own_road;
-    let road = match warm.and_then(|w| w.road_for(params)) {
-        Some(road) => road,
-        None => {
-            own_road = road_hours(derived, params);
-            &own_road
-        }
-    };
+        base_nodes(data, params, base_values, &drivers, &observed_rate, start);
+    let urban = warm
+        .and_then(|w| w.urban_for(scenario))
+        .map_or_else(|| Cow::Owned(urban_vectors(data, scenario)), Cow::Borrowed);
+    let road = warm
+        .and_then(|w| w.road_for(params))
+        .map_or_else(|| Cow::Owned(road_hours(derived, params)), Cow::Borrowed);
 
     let natural_offset = &derived.natural_offset;
     let border = &derived.border;
     let default_wedge = default_wedges(data, params);
 
-    let own_travel;
-    let travel = match warm.and_then(|w| w.travel_for(scenario)) {
-        Some(travel) => travel,
-        None => {
-            own_travel = TravelSchedule::new(data, scenario, road);
-            &own_travel
-        }
-    };
-    let (raw_settings, setting_of_year) = cost_settings(data, scenario, travel, &default_wedge)?;
+    let travel = warm.and_then(|w| w.travel_for(scenario)).map_or_else(
+        || Cow::Owned(TravelSchedule::new(data, scenario, &road)),
+        Cow::Borrowed,
+    );
+    let (raw_settings, setting_of_year) = cost_settings(data, scenario, &travel, &default_wedge)?;
 
     let access = access_kernels(warm, params, &raw_settings);
 
     let mut structure = structure_without_amenity(params, land);
-    let start_costs = start_costs(data, scenario, travel, &default_wedge)?;
+    let start_costs = start_costs(data, scenario, &travel, &default_wedge)?;
     let access_start = start_access(warm, params, &raw_settings, &access, &start_costs.travel);
     // K(0, 0) of the base-year costs: the calibration scales it by f and f0.
     let start_kernel = migration::deterrence_kernel(&start_costs.move_costs(border, params));
@@ -713,23 +697,23 @@ fn build(
     let measured_unit_trend = derived.measured_unit_trend.clone();
     let unit_trend = unit_trend_used(&measured_unit_trend, params, start);
     let income_gap = income_gap(data, &base_values.population, &base_values.gdp);
-    let own_growth;
-    let growth = match warm.and_then(|w| w.growth_for(scenario)) {
-        Some(shared) => shared,
-        None => {
-            own_growth = growth_paths(data, scenario, drivers, &unit_trend, &income_gap);
-            &own_growth
-        }
-    };
-    let own_natural;
-    let natural = match warm.and_then(|w| w.natural_for(scenario)) {
-        Some(shared) => shared,
-        None => {
-            own_natural = natural_paths(data, drivers, natural_offset);
-            &own_natural[..]
-        }
-    };
-    let years = year_inputs(scenario, nodes, &setting_of_year, growth, natural, urban);
+    let growth = warm.and_then(|w| w.growth_for(scenario)).map_or_else(
+        || {
+            Cow::Owned(growth_paths(
+                data,
+                scenario,
+                &drivers,
+                &unit_trend,
+                &income_gap,
+            ))
+        },
+        Cow::Borrowed,
+    );
+    let natural = warm.and_then(|w| w.natural_for(scenario)).map_or_else(
+        || Cow::Owned(natural_paths(data, &drivers, natural_offset)),
+        Cow::Borrowed,
+    );
+    let years = year_inputs(scenario, nodes, &setting_of_year, &growth, &natural, &urban);
 
     let mut prepared = Prepared {
         initial: base_state,
