@@ -870,8 +870,7 @@ fn base_state(
     State::initial(structure, population.clone(), income.clone(), &base_inputs)
 }
 
-/// What the calibration must meet: each unit's net migration before the start (people a year)
-/// and the census move rates.
+/// What the calibration meets: each unit's net migration before the start, census move rates.
 fn calibration_targets(
     data: &Dataset,
     derived: &DataDerived,
@@ -1062,8 +1061,7 @@ fn unit_trend_used(measured_unit_trend: &[f64], params: &Params, start: i32) -> 
         .collect()
 }
 
-/// The inputs of each scenario year: its cost setting and paths, with the amenity shifts and
-/// land caps of the policies in force.
+/// Each scenario year's inputs: cost setting, paths, and the policies' amenity shifts and caps.
 fn year_inputs(
     scenario: &Scenario,
     nodes: usize,
