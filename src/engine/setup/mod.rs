@@ -4,6 +4,7 @@
 //! they change travel times, wedges, the border penalty, growth, amenities and caps year by
 //! year; the equations in `model` never know a policy exists.
 
+use std::borrow::Cow;
 use std::sync::Arc;
 
 use nalgebra::{DMatrix, DVector};
@@ -589,6 +590,7 @@ fn urban_vectors(data: &Dataset, scenario: &Scenario) -> Vec<Arc<DVector<f64>>> 
         .collect()
 }
 
+/// Sets up one run step by step, taking from `warm` the parts it holds for this scenario.
 fn build(
     data: &Dataset,
     derived: &DataDerived,
@@ -598,27 +600,157 @@ fn build(
     window_shift: [f64; 2],
 ) -> Result<Built, SetupError> {
     let params = &scenario.params;
-    let n = data.units.len();
-    let nodes = n + 1;
+    let start = scenario.start_year;
+    let nodes = data.units.len() + 1;
 
     // Parts the warm start holds when their inputs are the same; computed otherwise.
-    let own_drivers;
-    let drivers = match warm.and_then(|w| w.drivers_for(scenario)) {
-        Some(drivers) => drivers,
-        None => {
-            own_drivers = Drivers::new(data, derived, scenario);
-            &own_drivers
-        }
+    let drivers = warm.and_then(|w| w.drivers_for(scenario)).map_or_else(
+        || Cow::Owned(Drivers::new(data, derived, scenario)),
+        Cow::Borrowed,
+    );
+
+    let base_values = derived.base(start);
+    let observed_rate = target_net_migration_rate(data, derived, params, &drivers, start);
+    let (population, income, land) =
+        base_nodes(data, params, base_values, &drivers, &observed_rate, start);
+    let urban = warm
+        .and_then(|w| w.urban_for(scenario))
+        .map_or_else(|| Cow::Owned(urban_vectors(data, scenario)), Cow::Borrowed);
+    let road = warm
+        .and_then(|w| w.road_for(params))
+        .map_or_else(|| Cow::Owned(road_hours(derived, params)), Cow::Borrowed);
+
+    let natural_offset = &derived.natural_offset;
+    let border = &derived.border;
+    let default_wedge = default_wedges(data, params);
+
+    let travel = warm.and_then(|w| w.travel_for(scenario)).map_or_else(
+        || Cow::Owned(TravelSchedule::new(data, scenario, &road)),
+        Cow::Borrowed,
+    );
+    let (raw_settings, setting_of_year) = cost_settings(data, scenario, &travel, &default_wedge)?;
+
+    let access = access_kernels(warm, params, &raw_settings);
+
+    let mut structure = structure_without_amenity(params, land);
+    let start_costs = start_costs(data, scenario, &travel, &default_wedge)?;
+    let access_start = start_access(warm, params, &raw_settings, &access, &start_costs.travel);
+    // K(0, 0) of the base-year costs: the calibration scales it by f and f0.
+    let start_kernel = migration::deterrence_kernel(&start_costs.move_costs(border, params));
+    let base_state = base_state(
+        &structure,
+        &population,
+        &income,
+        &start_kernel,
+        &access_start,
+        &urban[0],
+    );
+
+    // Calibrate amenities and fixed costs to the net migration before the start.
+    let targets = calibration_targets(
+        data,
+        derived,
+        params,
+        &observed_rate,
+        window_shift,
+        &population,
+    );
+    let utility_without_amenity = DVector::from_fn(nodes, |j, _| {
+        params.epsilon() * base_state.expected_real_income[j].ln()
+            + params.lambda() * population[j].ln()
+    });
+    let calibrated = calibrate(
+        warm,
+        scenario,
+        &start_kernel,
+        &utility_without_amenity,
+        &population,
+        &targets,
+    )?;
+    let preconditioner = if keep_preconditioner {
+        calibration::Preconditioner::at(
+            &start_kernel,
+            &utility_without_amenity,
+            &population,
+            &targets,
+            &calibrated,
+        )
+    } else {
+        None
     };
+    structure.amenity = calibrated.amenity.clone();
 
-    // Base state: the 44 units from the start year's data, the rest of China as national −
-    // units in 2014; for an earlier start, its 2014 values taken back with its own natural and
-    // per-head growth paths (it has no data of its own before 2014).
-    let base_values = derived.base(scenario.start_year);
-    let start = scenario.start_year;
+    let kernels = deterrence_kernels(
+        params,
+        border,
+        &raw_settings,
+        &calibrated,
+        start_kernel,
+        &start_costs,
+    );
+    // The start state sees the start year's inputs (a cap or policy dated at the start year);
+    // without either it is the base state.
+    let start_is_base = same_matrix(&access[setting_of_year[0]], &access_start);
+    let settings = with_kernels(raw_settings, kernels, access);
 
-    // The net migration rates the amenities are calibrated to (section 3 of docs/MODEL.md).
-    let observed_rate = if start == CENSUS_YEAR {
+    // Yearly vectors.
+    let measured_unit_trend = derived.measured_unit_trend.clone();
+    let unit_trend = unit_trend_used(&measured_unit_trend, params, start);
+    let income_gap = income_gap(data, &base_values.population, &base_values.gdp);
+    let growth = warm.and_then(|w| w.growth_for(scenario)).map_or_else(
+        || {
+            Cow::Owned(growth_paths(
+                data,
+                scenario,
+                &drivers,
+                &unit_trend,
+                &income_gap,
+            ))
+        },
+        Cow::Borrowed,
+    );
+    let natural = warm.and_then(|w| w.natural_for(scenario)).map_or_else(
+        || Cow::Owned(natural_paths(data, &drivers, natural_offset)),
+        Cow::Borrowed,
+    );
+    let years = year_inputs(scenario, nodes, &setting_of_year, &growth, &natural, &urban);
+
+    let mut prepared = Prepared {
+        initial: base_state,
+        structure,
+        settings,
+        years,
+        calibration: calibrated,
+        measured_unit_trend,
+        unit_trend,
+        observed_net_migration_rate: observed_rate,
+        window_shift,
+    };
+    if !(start_is_base
+        && prepared.years[0]
+            .population_cap
+            .iter()
+            .all(|c| c.is_infinite()))
+    {
+        let start_inputs = prepared.inputs(0);
+        prepared.initial = State::initial(&prepared.structure, population, income, &start_inputs);
+    }
+    Ok(Built {
+        prepared,
+        utility_without_amenity,
+        preconditioner,
+    })
+}
+
+/// The net migration rates the amenities are calibrated to (section 3 of docs/MODEL.md).
+fn target_net_migration_rate(
+    data: &Dataset,
+    derived: &DataDerived,
+    params: &Params,
+    drivers: &Drivers,
+    start: i32,
+) -> Vec<f64> {
+    if start == CENSUS_YEAR {
         hindcast_net_migration_rate(
             data,
             &derived.census_decade_differential,
@@ -635,13 +767,29 @@ fn build(
             params.census_momentum(),
             params.estimate_weight(),
         )
-    };
+    }
+}
+
+/// Population, income per head and land of the base state, per node (0 = rest of China).
+fn base_nodes(
+    data: &Dataset,
+    params: &Params,
+    base_values: &BaseYearValues,
+    drivers: &Drivers,
+    observed_rate: &[f64],
+    start: i32,
+) -> (DVector<f64>, DVector<f64>, DVector<f64>) {
+    // Base state: the 44 units from the start year's data, the rest of China as national −
+    // units in 2014; for an earlier start, its 2014 values taken back with its own natural and
+    // per-head growth paths (it has no data of its own before 2014).
+    let n = data.units.len();
+    let nodes = n + 1;
     let base_population = if start == DATA_BASE_YEAR && params.census_base_weight() > 0.0 {
         census_consistent_base(
             data,
             &base_values.population,
             &drivers.observed_net_migration_rate,
-            &observed_rate,
+            observed_rate,
             params.census_base_weight(),
         )
     } else {
@@ -661,26 +809,12 @@ fn build(
         / (data.national.population - data.base_population_total())
         * drivers.rest_of_china_back_to_start.1;
     land[0] = data.national.area_km2 - data.units.iter().map(|u| u.area_km2).sum::<f64>();
-    let own_urban;
-    let urban = match warm.and_then(|w| w.urban_for(scenario)) {
-        Some(urban) => urban,
-        None => {
-            own_urban = urban_vectors(data, scenario);
-            &own_urban[..]
-        }
-    };
-    let own_road;
-    let road = match warm.and_then(|w| w.road_for(params)) {
-        Some(road) => road,
-        None => {
-            own_road = road_hours(derived, params);
-            &own_road
-        }
-    };
+    (population, income, land)
+}
 
-    let natural_offset = &derived.natural_offset;
-    let border = &derived.border;
-    let default_wedge: Vec<f64> = std::iter::once(params.hukou_wedge_rest_of_china())
+/// Each node's hukou wedge where no lever sets it, by kind: rest of China, core, county, other.
+fn default_wedges(data: &Dataset, params: &Params) -> Vec<f64> {
+    std::iter::once(params.hukou_wedge_rest_of_china())
         .chain(data.units.iter().map(|unit| {
             if unit.plan_role == PlanRole::Core {
                 params.hukou_wedge_core()
@@ -690,18 +824,122 @@ fn build(
                 params.hukou_wedge()
             }
         }))
-        .collect();
+        .collect()
+}
 
-    let own_travel;
-    let travel = match warm.and_then(|w| w.travel_for(scenario)) {
-        Some(travel) => travel,
-        None => {
-            own_travel = TravelSchedule::new(data, scenario, road);
-            &own_travel
-        }
+/// The model's structure before the calibration gives it amenities (zero until then).
+fn structure_without_amenity(params: &Params, land: DVector<f64>) -> Structure {
+    let nodes = land.len();
+    Structure {
+        land_km2: land,
+        amenity: DVector::zeros(nodes),
+        epsilon: params.epsilon(),
+        lambda: params.lambda(),
+        gamma: params.gamma(),
+        chi: params.chi(),
+        kappa: params.kappa(),
+        rho: params.rho(),
+    }
+}
+
+/// The base-year state, whose real incomes the amenity calibration starts from.
+fn base_state(
+    structure: &Structure,
+    population: &DVector<f64>,
+    income: &DVector<f64>,
+    start_kernel: &DMatrix<f64>,
+    access: &DMatrix<f64>,
+    urban_start: &DVector<f64>,
+) -> State {
+    // Base-year real income under the status quo (no policies, no caps).
+    let nodes = population.len();
+    let no_caps = DVector::from_element(nodes, f64::INFINITY);
+    let zeros = DVector::zeros(nodes);
+    let ones = DVector::from_element(nodes, 1.0);
+    let base_inputs = StepInputs {
+        // The base state does not move anyone: the kernel is not read.
+        kernel: start_kernel,
+        access,
+        amenity_shift: &zeros,
+        growth: &zeros,
+        natural_growth: &zeros,
+        migrant_income_factor: &ones,
+        urban_share: urban_start,
+        population_cap: &no_caps,
     };
-    let (raw_settings, setting_of_year) = cost_settings(data, scenario, travel, &default_wedge)?;
+    State::initial(structure, population.clone(), income.clone(), &base_inputs)
+}
 
+/// What the calibration meets: each unit's net migration before the start, census move rates.
+fn calibration_targets(
+    data: &Dataset,
+    derived: &DataDerived,
+    params: &Params,
+    observed_rate: &[f64],
+    window_shift: [f64; 2],
+    population: &DVector<f64>,
+) -> Targets {
+    let census_rates = derived.census_stocks;
+    Targets {
+        net_migration: (0..data.units.len())
+            .map(|i| {
+                (observed_rate[i] + window_shift[data.units[i].province.index()])
+                    * population[i + 1]
+            })
+            .collect(),
+        internal_move_rate: census_rates.internal / params.migrant_stay_years(),
+        rest_of_china_out_rate: census_rates.rest_of_china / params.migrant_stay_years(),
+    }
+}
+
+/// Amenities and fixed costs: the warm start's when its inputs are this run's, else solved.
+fn calibrate(
+    warm: Option<&Warm>,
+    scenario: &Scenario,
+    start_kernel: &DMatrix<f64>,
+    utility_without_amenity: &DVector<f64>,
+    population: &DVector<f64>,
+    targets: &Targets,
+) -> Result<Calibrated, SetupError> {
+    Ok(match warm.and_then(|w| w.calibration_for(scenario)) {
+        // Inputs equal to the base's: its cold-started solution is what this run would find.
+        Some(calibrated) => calibrated.clone(),
+        None => {
+            let guess = warm.map(|w| w.guess_for(utility_without_amenity));
+            calibration::calibrate_from(
+                start_kernel,
+                utility_without_amenity,
+                population,
+                targets,
+                guess.as_ref(),
+                warm.and_then(|w| w.preconditioner.as_ref()),
+            )?
+        }
+    })
+}
+
+/// The base year's costs without levers, which the calibration sees (the status quo).
+fn start_costs(
+    data: &Dataset,
+    scenario: &Scenario,
+    travel: &TravelSchedule,
+    default_wedge: &[f64],
+) -> Result<Costs, SetupError> {
+    let (wedge, border_penalty) =
+        wedges_in(data, scenario, default_wedge, scenario.start_year, false)?;
+    Ok(Costs {
+        travel: Arc::clone(&travel.start_without_levers),
+        wedge,
+        border_penalty,
+    })
+}
+
+/// The market-access kernel of each cost setting, built as few times as possible.
+fn access_kernels(
+    warm: Option<&Warm>,
+    params: &Params,
+    raw_settings: &[Costs],
+) -> Vec<Arc<DMatrix<f64>>> {
     // Market-access kernels: the warm start's for the same travel times and τ0, else patched
     // from the previous setting (entries whose travel time is unchanged are copied), else built.
     let tau0 = params.tau0_minutes();
@@ -719,101 +957,41 @@ fn build(
         };
         access.push(kernel);
     }
+    access
+}
 
-    // Base-year real income under the status quo (no policies, no caps).
-    let mut structure = Structure {
-        land_km2: land,
-        amenity: DVector::zeros(nodes),
-        epsilon: params.epsilon(),
-        lambda: params.lambda(),
-        gamma: params.gamma(),
-        chi: params.chi(),
-        kappa: params.kappa(),
-        rho: params.rho(),
-    };
-    let urban_start = &urban[0];
-    let no_caps = DVector::from_element(nodes, f64::INFINITY);
-    let zeros = DVector::zeros(nodes);
-    let (wedge, border_penalty) = wedges_in(data, scenario, &default_wedge, start, false)?;
-    let start_costs = Costs {
-        travel: Arc::clone(&travel.start_without_levers),
-        wedge,
-        border_penalty,
-    };
-    let own_access_start;
-    let access_start: &Arc<DMatrix<f64>> = match raw_settings
+/// The base-year travel times' market-access kernel: a setting's or the warm start's, else built.
+fn start_access(
+    warm: Option<&Warm>,
+    params: &Params,
+    raw_settings: &[Costs],
+    access: &[Arc<DMatrix<f64>>],
+    start_travel: &DMatrix<f64>,
+) -> Arc<DMatrix<f64>> {
+    match raw_settings
         .iter()
-        .position(|c| same_matrix(&c.travel, &start_costs.travel))
+        .position(|c| same_matrix(&c.travel, start_travel))
     {
-        Some(s) => &access[s],
-        None => match warm.and_then(|w| w.access_for(&start_costs.travel, params)) {
-            Some(kernel) => kernel,
-            None => {
-                own_access_start = Arc::new(production::access_kernel(&start_costs.travel, tau0));
-                &own_access_start
-            }
+        Some(s) => Arc::clone(&access[s]),
+        None => match warm.and_then(|w| w.access_for(start_travel, params)) {
+            Some(kernel) => Arc::clone(kernel),
+            None => Arc::new(production::access_kernel(
+                start_travel,
+                params.tau0_minutes(),
+            )),
         },
-    };
-    // K(0, 0) of the base-year costs: the calibration scales it by f and f0.
-    let start_kernel = migration::deterrence_kernel(&start_costs.move_costs(border, params));
-    let ones = DVector::from_element(nodes, 1.0);
-    let base_inputs = StepInputs {
-        // The base state does not move anyone: the kernel is not read.
-        kernel: &start_kernel,
-        access: access_start,
-        amenity_shift: &zeros,
-        growth: &zeros,
-        natural_growth: &zeros,
-        migrant_income_factor: &ones,
-        urban_share: urban_start,
-        population_cap: &no_caps,
-    };
-    let base_state = State::initial(&structure, population.clone(), income.clone(), &base_inputs);
+    }
+}
 
-    // Calibrate amenities and fixed costs to the net migration before the start.
-    let census_rates = derived.census_stocks;
-    let targets = Targets {
-        net_migration: (0..n)
-            .map(|i| {
-                (observed_rate[i] + window_shift[data.units[i].province.index()])
-                    * population[i + 1]
-            })
-            .collect(),
-        internal_move_rate: census_rates.internal / params.migrant_stay_years(),
-        rest_of_china_out_rate: census_rates.rest_of_china / params.migrant_stay_years(),
-    };
-    let utility_without_amenity = DVector::from_fn(nodes, |j, _| {
-        params.epsilon() * base_state.expected_real_income[j].ln()
-            + params.lambda() * population[j].ln()
-    });
-    let calibrated = match warm.and_then(|w| w.calibration_for(scenario)) {
-        // Inputs equal to the base's: its cold-started solution is what this run would find.
-        Some(calibrated) => calibrated.clone(),
-        None => {
-            let guess = warm.map(|w| w.guess_for(&utility_without_amenity));
-            calibration::calibrate_from(
-                &start_kernel,
-                &utility_without_amenity,
-                &population,
-                &targets,
-                guess.as_ref(),
-                warm.and_then(|w| w.preconditioner.as_ref()),
-            )?
-        }
-    };
-    let preconditioner = if keep_preconditioner {
-        calibration::Preconditioner::at(
-            &start_kernel,
-            &utility_without_amenity,
-            &population,
-            &targets,
-            &calibrated,
-        )
-    } else {
-        None
-    };
-    structure.amenity = calibrated.amenity.clone();
-
+/// The calibrated deterrence kernel of each cost setting, built as few times as possible.
+fn deterrence_kernels(
+    params: &Params,
+    border: &DMatrix<f64>,
+    raw_settings: &[Costs],
+    calibrated: &Calibrated,
+    start_kernel: DMatrix<f64>,
+    start_costs: &Costs,
+) -> Vec<DMatrix<f64>> {
     // Deterrence kernels K(f, f0) = K(0, 0) scaled: the base-year one when the costs are the
     // same, patched from the previous setting when only travel times changed, else built.
     let unit_pair_factor = (-calibrated.fixed_cost).exp();
@@ -831,7 +1009,7 @@ fn build(
                 )
             }
             _ => {
-                let mut kernel = match start_kernel.take_if(|_| costs.same(&start_costs)) {
+                let mut kernel = match start_kernel.take_if(|_| costs.same(start_costs)) {
                     Some(kernel) => kernel,
                     None => migration::deterrence_kernel(&costs.move_costs(border, params)),
                 };
@@ -845,10 +1023,16 @@ fn build(
         };
         kernels.push(kernel);
     }
-    // The start state sees the start year's inputs (a cap or policy dated at the start year);
-    // without either it is the base state.
-    let start_is_base = same_matrix(&access[setting_of_year[0]], access_start);
-    let settings: Vec<CostSetting> = raw_settings
+    kernels
+}
+
+/// The cost settings with their deterrence and market-access kernels, one of each per setting.
+fn with_kernels(
+    raw_settings: Vec<Costs>,
+    kernels: Vec<DMatrix<f64>>,
+    access: Vec<Arc<DMatrix<f64>>>,
+) -> Vec<CostSetting> {
+    raw_settings
         .into_iter()
         .zip(kernels)
         .zip(access)
@@ -859,12 +1043,13 @@ fn build(
             hukou_wedge: costs.wedge,
             border_penalty: costs.border_penalty,
         })
-        .collect();
+        .collect()
+}
 
-    // Yearly vectors.
-    let measured_unit_trend = derived.measured_unit_trend.clone();
+/// The unit trend used (g_i⁰): the measured one clipped to ±`trend_cap`, zero for a 2010 start.
+fn unit_trend_used(measured_unit_trend: &[f64], params: &Params, start: i32) -> Vec<f64> {
     let cap = params.trend_cap();
-    let unit_trend: Vec<f64> = measured_unit_trend
+    measured_unit_trend
         .iter()
         .map(|t| {
             if start < DATA_BASE_YEAR {
@@ -873,25 +1058,20 @@ fn build(
                 t.clamp(-cap, cap)
             }
         })
-        .collect();
-    let income_gap = income_gap(data, &base_values.population, &base_values.gdp);
-    let own_growth;
-    let growth = match warm.and_then(|w| w.growth_for(scenario)) {
-        Some(shared) => shared,
-        None => {
-            own_growth = growth_paths(data, scenario, drivers, &unit_trend, &income_gap);
-            &own_growth
-        }
-    };
-    let own_natural;
-    let natural = match warm.and_then(|w| w.natural_for(scenario)) {
-        Some(shared) => shared,
-        None => {
-            own_natural = natural_paths(data, drivers, natural_offset);
-            &own_natural[..]
-        }
-    };
-    let mut years: Vec<YearInputs> = Vec::with_capacity(drivers.years.len());
+        .collect()
+}
+
+/// Each scenario year's inputs: cost setting, paths, and the policies' amenity shifts and caps.
+fn year_inputs(
+    scenario: &Scenario,
+    nodes: usize,
+    setting_of_year: &[usize],
+    growth: &GrowthPaths,
+    natural: &[Arc<DVector<f64>>],
+    urban: &[Arc<DVector<f64>>],
+) -> Vec<YearInputs> {
+    let params = &scenario.params;
+    let mut years: Vec<YearInputs> = Vec::with_capacity(setting_of_year.len());
     let (mut amenity_shift, mut caps) = (DVector::zeros(nodes), DVector::zeros(nodes));
     for (index, year) in scenario.years().enumerate() {
         amenity_shift.fill(0.0);
@@ -940,32 +1120,7 @@ fn build(
             population_cap: share(last.map(|y| &y.population_cap), &caps),
         });
     }
-
-    let mut prepared = Prepared {
-        initial: base_state,
-        structure,
-        settings,
-        years,
-        calibration: calibrated,
-        measured_unit_trend,
-        unit_trend,
-        observed_net_migration_rate: observed_rate,
-        window_shift,
-    };
-    if !(start_is_base
-        && prepared.years[0]
-            .population_cap
-            .iter()
-            .all(|c| c.is_infinite()))
-    {
-        let start_inputs = prepared.inputs(0);
-        prepared.initial = State::initial(&prepared.structure, population, income, &start_inputs);
-    }
-    Ok(Built {
-        prepared,
-        utility_without_amenity,
-        preconditioner,
-    })
+    years
 }
 
 /// Growth of income per head per scenario year (MODEL.md §2.2: provincial path, decaying unit
