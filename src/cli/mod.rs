@@ -359,7 +359,7 @@ fn calibrate(args: &CalibrateArgs) -> anyhow::Result<()> {
         extends: output::relative_path(&dir, &args.scenario)?,
     };
     output::write_atomically(&dir, args.output.force, |tmp| {
-        report::calibrate::write_all(&report, tmp).map_err(anyhow::Error::from)
+        report::outputs::write_calibration(&report, tmp).map_err(anyhow::Error::from)
     })
     .with_context(|| format!("writing the calibration of `{}`", scenario.name))?;
     if !args.output.quiet {
@@ -453,7 +453,7 @@ fn compare(paths: &[PathBuf], years: &[i32], output: &OutputArgs) -> anyhow::Res
         years: years.to_vec(),
     };
     output::write_atomically(&dir, output.force, |tmp| {
-        report::compare::write_all(&comparison, tmp).map_err(anyhow::Error::from)
+        report::outputs::write_comparison(&comparison, tmp).map_err(anyhow::Error::from)
     })
     .with_context(|| format!("writing the comparison into {}", dir.display()))?;
     if !output.quiet {
@@ -808,7 +808,7 @@ fn finish_sweep(
             .or_else(|_| std::fs::copy(&samples, &target).map(|_| ()))
             .with_context(|| format!("moving {} into place", samples.display()))?;
         let mut written = vec!["samples.csv".to_string()];
-        written.extend(report::sweep::write_all(sweep, design, &summary, tmp)?);
+        written.extend(report::outputs::write_sweep(sweep, design, &summary, tmp)?);
         Ok(written)
     })
     .with_context(|| format!("writing the sweep into {}", dir.display()))?;
@@ -1002,7 +1002,7 @@ fn backtest(path: &Path, observed: &Path, output: &OutputArgs) -> anyhow::Result
         cross_validation: &folds,
     };
     output::write_atomically(&dir, output.force, |tmp| {
-        report::backtest::write_all(&report, tmp).map_err(anyhow::Error::from)
+        report::outputs::write_backtest(&report, tmp).map_err(anyhow::Error::from)
     })
     .with_context(|| format!("writing the backtest into {}", dir.display()))?;
     if !output.quiet {

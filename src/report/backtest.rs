@@ -37,8 +37,10 @@ fn num(x: Option<f64>, decimals: usize) -> String {
 const PCT_DECIMALS: usize = 3;
 const LOG_DECIMALS: usize = 5;
 
-/// Writes every output into `dir` (which must exist). Returns the names written.
-pub fn write_all(report: &BacktestReport<'_>, dir: &Path) -> Result<Vec<String>, ReportError> {
+/// Writes the tables and charts into `dir` (which must exist): everything but `report.html`
+/// and `manifest.json` (`report::outputs::write_backtest` adds those). Returns the names
+/// written.
+pub fn write_data(report: &BacktestReport<'_>, dir: &Path) -> Result<Vec<String>, ReportError> {
     let mut written = Vec::new();
     write_rows(report, &dir.join("backtest.csv"))?;
     written.push("backtest.csv".to_string());
@@ -56,9 +58,6 @@ pub fn write_all(report: &BacktestReport<'_>, dir: &Path) -> Result<Vec<String>,
         written.push(format!("{stem}.svg"));
         written.push(format!("{stem}.png"));
     }
-    written.push(super::html::backtest::write(report, dir, &written)?);
-    write_manifest(report, dir, &written)?;
-    written.push("manifest.json".to_string());
     Ok(written)
 }
 
@@ -210,7 +209,7 @@ pub fn write_cross_validation(folds: &[Fold], path: &Path) -> Result<(), ReportE
 
 /// `manifest.json`: the manifest of a run (scenario, data, parameters, calibration, output
 /// hashes) with a `backtest` section naming the observed file and its hash.
-fn write_manifest(
+pub fn write_manifest(
     report: &BacktestReport<'_>,
     dir: &Path,
     outputs: &[String],

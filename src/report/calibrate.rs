@@ -26,8 +26,9 @@ pub struct CalibrationReport<'a> {
     pub extends: String,
 }
 
-/// Writes every output into `dir`; returns the file names.
-pub fn write_all(report: &CalibrationReport<'_>, dir: &Path) -> Result<Vec<String>, ReportError> {
+/// Writes the files and charts into `dir`: everything but `report.html` and `manifest.json`
+/// (`report::outputs::write_calibration` adds those); returns the file names.
+pub fn write_data(report: &CalibrationReport<'_>, dir: &Path) -> Result<Vec<String>, ReportError> {
     let mut written = Vec::new();
     let mut put = |name: &str, text: String| -> Result<(), ReportError> {
         let path = dir.join(name);
@@ -48,9 +49,6 @@ pub fn write_all(report: &CalibrationReport<'_>, dir: &Path) -> Result<Vec<Strin
         charts::draw_scatter(&fit_chart(report, quantity), dir, stem)?;
         written.extend([format!("{stem}.svg"), format!("{stem}.png")]);
     }
-    written.push(super::html::calibrate::write(report, dir, &written)?);
-    write_manifest(report, dir, &written)?;
-    written.push("manifest.json".into());
     Ok(written)
 }
 
@@ -349,7 +347,9 @@ pub(crate) fn group_label(group: Group) -> &'static str {
     }
 }
 
-fn write_manifest(
+/// `manifest.json`: the scenario and data with their hashes, the fit (losses, parameters with
+/// start, fitted value and standard error) and the hashes of `outputs`.
+pub fn write_manifest(
     report: &CalibrationReport<'_>,
     dir: &Path,
     outputs: &[String],

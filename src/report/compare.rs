@@ -35,8 +35,9 @@ impl Comparison<'_> {
     }
 }
 
-/// Writes every comparison file into `dir`. Returns the names written.
-pub fn write_all(comparison: &Comparison<'_>, dir: &Path) -> Result<Vec<String>, ReportError> {
+/// Writes the comparison's tables and charts into `dir`: everything but `report.html`
+/// (`report::outputs::write_comparison` adds it). Returns the names written.
+pub fn write_data(comparison: &Comparison<'_>, dir: &Path) -> Result<Vec<String>, ReportError> {
     let mut written = Vec::new();
     let mut write = |name: &str, text: String| -> Result<(), ReportError> {
         let path = dir.join(name);
@@ -53,7 +54,6 @@ pub fn write_all(comparison: &Comparison<'_>, dir: &Path) -> Result<Vec<String>,
         written.push(format!("{stem}.svg"));
         written.push(format!("{stem}.png"));
     }
-    written.push(super::html::compare::write(comparison, dir, &written)?);
     Ok(written)
 }
 

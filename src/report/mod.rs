@@ -10,6 +10,7 @@ pub mod compare;
 
 pub mod figures;
 pub mod html;
+pub mod outputs;
 pub mod sweep;
 pub mod targets;
 

@@ -82,19 +82,19 @@ pub fn samples_csv(sweep: &Sweep, results: &[RunResult]) -> String {
     out
 }
 
-/// Writes every sweep file but `samples.csv` (which the caller streams, see [`append_samples`])
-/// into `dir`. Returns the names written.
-pub fn write_all(
+/// Writes the tables and charts of a sweep into `dir`: `indices.csv` (of `indices`), for Monte
+/// Carlo `target_probabilities.csv` (of `probabilities`), `bands.csv` and the fan chart, then
+/// the index and convergence charts — every sweep file but `samples.csv`, `report.html` and
+/// `manifest.json` (see `report::outputs::write_sweep`). Returns the names written.
+pub fn write_data(
     sweep: &Sweep,
     design: &Design,
     summary: &Summary,
+    indices: &[std::collections::BTreeMap<&'static str, String>],
+    probabilities: &[TargetProbability],
     dir: &Path,
 ) -> Result<Vec<String>, ReportError> {
     let mut written = Vec::new();
-    let rejected = &summary.rejected;
-    let indices =
-        run::indices(sweep, design, summary).map_err(|err| ReportError::Sweep(err.to_string()))?;
-    let probabilities = target_probabilities(sweep, summary)?;
     let mut text = String::new();
     if let Some(first) = indices.first() {
         let header: Vec<&str> = ["parameter", "output"]
@@ -107,7 +107,7 @@ pub fn write_all(
             )
             .collect();
         let _ = writeln!(text, "{}", header.join(","));
-        for row in &indices {
+        for row in indices {
             let cells: Vec<String> = header
                 .iter()
                 .map(|k| field(row.get(k).map_or("", String::as_str)))
@@ -116,7 +116,6 @@ pub fn write_all(
         }
     }
     write(dir, "indices.csv", text, &mut written)?;
-    let mut band_method = None;
     if let (Method::MonteCarlo { .. }, Some(bands)) = (&sweep.method, &summary.bands) {
         // A run counts as meeting a target when its *central* estimate does
         // (targets::TargetRow::met_at_central): the probability is over the sampled parameters
@@ -124,7 +123,7 @@ pub fn write_all(
         let mut text = String::from(
             "target_id,unit_id,indicator,year,target,runs,met_at_central,probability,low,high\n",
         );
-        for row in &probabilities {
+        for row in probabilities {
             let _ = writeln!(
                 text,
                 "{},{},{},{},{},{},{},{:.4},{:.4},{:.4}",
@@ -170,20 +169,23 @@ pub fn write_all(
         draw(dir, "fan", &mut written, |d, stem| {
             charts::draw_fan_chart(&chart, d, stem)
         })?;
-        band_method = Some(bands.method());
     }
-    index_charts(sweep, &indices, dir, &mut written)?;
+    index_charts(sweep, indices, dir, &mut written)?;
     if let Design::Sobol(saltelli) = design {
         convergence(sweep, saltelli, summary, dir, &mut written)?;
     }
-    written.push(super::html::sweep::write(
-        sweep,
-        summary,
-        &indices,
-        &probabilities,
-        dir,
-        &written,
-    )?);
+    Ok(written)
+}
+
+/// `manifest.json`: the sweep and base scenario with their hashes, the factors and outputs,
+/// the runs and rejected samples, the data hashes and, for Monte Carlo bands, how their
+/// quantiles were computed.
+pub fn write_manifest(sweep: &Sweep, summary: &Summary, dir: &Path) -> Result<(), ReportError> {
+    let rejected = &summary.rejected;
+    let band_method = match (&sweep.method, &summary.bands) {
+        (Method::MonteCarlo { .. }, Some(bands)) => Some(bands.method()),
+        _ => None,
+    };
     let manifest = json!({
         "engine": { "name": env!("CARGO_PKG_NAME"), "version": env!("CARGO_PKG_VERSION") },
         "sweep": { "name": sweep.name, "sha256": sweep.source_hash, "seed": sweep.seed, "method": format!("{:?}", sweep.method) },
@@ -206,8 +208,8 @@ pub fn write_all(
     }
     let text =
         serde_json::to_string_pretty(&manifest).expect("JSON values always serialise") + "\n";
-    write(dir, "manifest.json", text, &mut written)?;
-    Ok(written)
+    let path = dir.join("manifest.json");
+    std::fs::write(&path, text).map_err(|source| ReportError::Io { path, source })
 }
 
 /// A factor in manifest.json: its name and distribution and, for a lever factor, what it
