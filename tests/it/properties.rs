@@ -237,6 +237,28 @@ proptest! {
             prop_assert!(with_pull.population[t][richest] < base.population[t][richest], "{year}");
         }
     }
+
+    /// Fading differentials (`differential_decay` > 0) move each province's strongest gainer
+    /// and strongest loser (by base-year target rate against the province's mean) towards the
+    /// province: fewer people in the first by 2030, more in the second (MODEL.md §3).
+    #[test]
+    fn fading_differentials_move_the_extremes_towards_their_province(decay in 0.02..0.3f64, params in params()) {
+        let data = Dataset::embedded();
+        let index = simulate::model::params::spec_index("differential_decay").unwrap();
+        let fading = params.with_values_at([(index, decay)]).unwrap();
+        let (prepared, base) = run(&data, &scenario_with(params, vec![]));
+        let (_, faded) = run(&data, &scenario_with(fading, vec![]));
+        let rate = &prepared.observed_net_migration_rate;
+        let t = base.year_index(2030).unwrap();
+        for province in simulate::data::Province::ALL {
+            let units: Vec<usize> = (0..44).filter(|&i| data.units[i].province == province).collect();
+            let by_rate = |a: &&usize, b: &&usize| rate[**a].total_cmp(&rate[**b]);
+            let gainer = *units.iter().max_by(by_rate).unwrap();
+            let loser = *units.iter().min_by(by_rate).unwrap();
+            prop_assert!(faded.population[t][gainer] < base.population[t][gainer], "{province:?} gainer {gainer}");
+            prop_assert!(faded.population[t][loser] > base.population[t][loser], "{province:?} loser {loser}");
+        }
+    }
 }
 
 proptest! {

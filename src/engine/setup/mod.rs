@@ -96,6 +96,11 @@ pub struct Prepared {
     /// that a 2010 start's mean over 2011–2014, not its first year, meets them
     /// ([`window_shift`]); zero for a 2014 start.
     pub window_shift: [f64; 2],
+    /// The part of each node's calibrated amenity that sets its net migration apart from its
+    /// province's (N+1, zero for the rest of China, and for all when `differential_decay` is 0):
+    /// the amenities minus those calibrated to every unit at its province's mean target rate.
+    /// The yearly inputs take (1 − (1 − δ_D)^(t − 2012.5)) of it off ([`differential_factor`]).
+    pub differential_amenity: DVector<f64>,
 }
 
 impl Prepared {
@@ -302,6 +307,8 @@ pub struct Warm {
     calibrated: Calibrated,
     /// The base's [`window_shift`], which depends on the same inputs as its calibration.
     window_shift: [f64; 2],
+    /// The base's differential amenity ([`Prepared::differential_amenity`]), likewise.
+    differential_amenity: DVector<f64>,
 }
 
 impl Warm {
@@ -361,6 +368,7 @@ impl Warm {
             travel,
             calibrated: built.prepared.calibration.clone(),
             window_shift: shift,
+            differential_amenity: built.prepared.differential_amenity.clone(),
             utility_without_amenity: built.utility_without_amenity,
             preconditioner: built.preconditioner,
             guess: calibration::Guess {
@@ -386,6 +394,12 @@ impl Warm {
     fn window_shift_for(&self, scenario: &Scenario) -> Option<[f64; 2]> {
         self.has_calibration_inputs_of(scenario)
             .then_some(self.window_shift)
+    }
+
+    /// The base's differential amenity, under the same condition as [`Warm::calibration_for`].
+    fn differential_amenity_for(&self, scenario: &Scenario) -> Option<&DVector<f64>> {
+        self.has_calibration_inputs_of(scenario)
+            .then_some(&self.differential_amenity)
     }
 
     fn has_calibration_inputs_of(&self, scenario: &Scenario) -> bool {
@@ -679,6 +693,23 @@ fn build(
         None
     };
     structure.amenity = calibrated.amenity.clone();
+    let level_targets = calibration_targets(
+        data,
+        derived,
+        params,
+        &province_mean_rates(data, &observed_rate, &population),
+        window_shift,
+        &population,
+    );
+    let differential_amenity = differential_amenity(
+        warm,
+        scenario,
+        &start_kernel,
+        &utility_without_amenity,
+        &population,
+        &level_targets,
+        &calibrated,
+    )?;
 
     let kernels = deterrence_kernels(
         params,
@@ -713,7 +744,15 @@ fn build(
         || Cow::Owned(natural_paths(data, &drivers, natural_offset)),
         Cow::Borrowed,
     );
-    let years = year_inputs(scenario, nodes, &setting_of_year, &growth, &natural, &urban);
+    let years = year_inputs(
+        scenario,
+        nodes,
+        &setting_of_year,
+        &growth,
+        &natural,
+        &urban,
+        &differential_amenity,
+    );
 
     let mut prepared = Prepared {
         initial: base_state,
@@ -725,6 +764,7 @@ fn build(
         unit_trend,
         observed_net_migration_rate: observed_rate,
         window_shift,
+        differential_amenity,
     };
     if !(start_is_base
         && prepared.years[0]
@@ -1061,6 +1101,66 @@ fn unit_trend_used(measured_unit_trend: &[f64], params: &Params, start: i32) -> 
         .collect()
 }
 
+/// The middle of the 2010–2014 window whose mean net migration the calibration targets are:
+/// the year in which a unit's differential is the calibrated one.
+pub const DIFFERENTIAL_CENTRE_YEAR: f64 = 2012.5;
+
+/// The share of the differential amenity taken off in `year`: 1 − (1 − δ_D)^(year − 2012.5),
+/// negative (added) before the window's centre.
+pub fn differential_factor(decay: f64, year: i32) -> f64 {
+    1.0 - (1.0 - decay).powf(f64::from(year) - DIFFERENTIAL_CENTRE_YEAR)
+}
+
+/// For each unit, its province's mean of `rates` weighted by the units' `population` (N+1,
+/// index 0 the rest of China): the target rates without the units' differentials.
+fn province_mean_rates(data: &Dataset, rates: &[f64], population: &DVector<f64>) -> Vec<f64> {
+    let (mut sum, mut weight) = ([0.0; 2], [0.0; 2]);
+    for (i, unit) in data.units.iter().enumerate() {
+        sum[unit.province.index()] += rates[i] * population[i + 1];
+        weight[unit.province.index()] += population[i + 1];
+    }
+    data.units
+        .iter()
+        .map(|unit| sum[unit.province.index()] / weight[unit.province.index()])
+        .collect()
+}
+
+/// The part of the calibrated amenities that sets each unit's net migration apart from its
+/// province's: `calibrated` minus the amenities calibrated to `level_targets`, every unit at its
+/// province's mean rate (same kernel, utilities and gross rates). The warm start's when its
+/// calibration is this run's; zero when `differential_decay` is 0, since nothing then needs it.
+fn differential_amenity(
+    warm: Option<&Warm>,
+    scenario: &Scenario,
+    start_kernel: &DMatrix<f64>,
+    utility_without_amenity: &DVector<f64>,
+    population: &DVector<f64>,
+    level_targets: &Targets,
+    calibrated: &Calibrated,
+) -> Result<DVector<f64>, SetupError> {
+    if scenario.params.differential_decay() == 0.0 {
+        return Ok(DVector::zeros(population.len()));
+    }
+    if let Some(shared) = warm.and_then(|w| w.differential_amenity_for(scenario)) {
+        return Ok(shared.clone());
+    }
+    // The full solution is the nearest known point: only the units' differentials move.
+    let guess = calibration::Guess {
+        amenity: calibrated.amenity.clone(),
+        fixed_cost: calibrated.fixed_cost,
+        fixed_cost_rest_of_china: calibrated.fixed_cost_rest_of_china,
+    };
+    let level = calibration::calibrate_from(
+        start_kernel,
+        utility_without_amenity,
+        population,
+        level_targets,
+        Some(&guess),
+        warm.and_then(|w| w.preconditioner.as_ref()),
+    )?;
+    Ok(&calibrated.amenity - &level.amenity)
+}
+
 /// Each scenario year's inputs: cost setting, paths, and the policies' amenity shifts and caps.
 fn year_inputs(
     scenario: &Scenario,
@@ -1069,12 +1169,21 @@ fn year_inputs(
     growth: &GrowthPaths,
     natural: &[Arc<DVector<f64>>],
     urban: &[Arc<DVector<f64>>],
+    differential_amenity: &DVector<f64>,
 ) -> Vec<YearInputs> {
     let params = &scenario.params;
+    let decay = params.differential_decay();
     let mut years: Vec<YearInputs> = Vec::with_capacity(setting_of_year.len());
     let (mut amenity_shift, mut caps) = (DVector::zeros(nodes), DVector::zeros(nodes));
     for (index, year) in scenario.years().enumerate() {
-        amenity_shift.fill(0.0);
+        // The units' differentials fade (MODEL.md §3): a share of the differential amenity off,
+        // or on before the window's centre, which a 2010 start's early years lie before.
+        if decay > 0.0 {
+            amenity_shift.copy_from(differential_amenity);
+            amenity_shift *= -differential_factor(decay, year);
+        } else {
+            amenity_shift.fill(0.0);
+        }
         caps.fill(f64::INFINITY);
         for named in scenario.policies.iter().filter(|p| p.is_active()) {
             match &named.policy {
@@ -1263,6 +1372,50 @@ mod tests {
             .with_values_at([(crate::model::params::spec_index(name).unwrap(), value)])
             .unwrap();
         prepare(data, &scenario).unwrap()
+    }
+
+    /// Fading differentials (MODEL.md §3): off at δ_D = 0 (no amenity taken apart, no shift);
+    /// at δ_D > 0 each year's amenity shift is −(1 − (1 − δ_D)^(t − 2012.5)) times the
+    /// differential amenity, which is zero for the rest of China, positive for the unit with the
+    /// highest target rate in its province and negative for the lowest.
+    #[test]
+    fn fading_differentials_take_a_growing_share_of_the_differential_amenity_off() {
+        let data = Dataset::embedded();
+        let persisting = prepared_with(&data, DATA_BASE_YEAR, "differential_decay", 0.0);
+        assert!(persisting.differential_amenity.iter().all(|&a| a == 0.0));
+        assert!(persisting
+            .years
+            .iter()
+            .all(|y| y.amenity_shift.iter().all(|&a| a == 0.0)));
+
+        let decay = 0.1;
+        let fading = prepared_with(&data, DATA_BASE_YEAR, "differential_decay", decay);
+        let differential = &fading.differential_amenity;
+        assert_eq!(differential[0], 0.0);
+        assert_relative_eq!(differential_factor(decay, 2014), 1.0 - 0.9f64.powf(1.5));
+        assert!(differential_factor(decay, 2011) < 0.0);
+        for year in &fading.years {
+            let factor = differential_factor(decay, year.year);
+            for j in 0..differential.len() {
+                assert_relative_eq!(
+                    year.amenity_shift[j],
+                    -factor * differential[j],
+                    epsilon = 1e-12
+                );
+            }
+        }
+        // Same amenities as without fading: only their use over time differs.
+        assert_eq!(fading.calibration.amenity, persisting.calibration.amenity);
+        let rate = &fading.observed_net_migration_rate;
+        let top = (0..data.units.len())
+            .filter(|&i| data.units[i].province == Province::Chongqing)
+            .max_by(|&a, &b| rate[a].total_cmp(&rate[b]))
+            .unwrap();
+        let bottom = (0..data.units.len())
+            .filter(|&i| data.units[i].province == Province::Chongqing)
+            .min_by(|&a, &b| rate[a].total_cmp(&rate[b]))
+            .unwrap();
+        assert!(differential[top + 1] > 0.0 && differential[bottom + 1] < 0.0);
     }
 
     /// Catch-up: a unit richer than its province grows slower per head, a poorer one faster, by
