@@ -1058,7 +1058,7 @@ fn run_each(paths: &[PathBuf], args: &OutputArgs) -> anyhow::Result<()> {
             parameter_spread: Some(&spread),
         };
         output::write_atomically(dir, args.force, |tmp| {
-            report::write_all(&run_report, tmp).map_err(anyhow::Error::from)
+            report::outputs::write_run(&run_report, tmp).map_err(anyhow::Error::from)
         })
         .with_context(|| format!("writing the results of `{}`", scenario.name))?;
         if !args.quiet {

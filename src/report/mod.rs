@@ -102,8 +102,9 @@ pub fn regions(data: &Dataset) -> Vec<Region> {
     ]
 }
 
-/// Writes every output file into `dir` (which must exist). Returns the names written.
-pub fn write_all(report: &RunReport<'_>, dir: &Path) -> Result<Vec<String>, ReportError> {
+/// Writes a run's tables and charts into `dir` (which must exist). Returns the names written;
+/// [`outputs::write_run`] adds the page and the manifest.
+pub fn write_data(report: &RunReport<'_>, dir: &Path) -> Result<Vec<String>, ReportError> {
     let mut written = Vec::new();
     write_trajectories(report, &dir.join("trajectories.csv"))?;
     written.push("trajectories.csv".to_string());
@@ -122,9 +123,6 @@ pub fn write_all(report: &RunReport<'_>, dir: &Path) -> Result<Vec<String>, Repo
         written.push(format!("{stem}.svg"));
         written.push(format!("{stem}.png"));
     }
-    written.push(html::run::write(report, dir, &written)?);
-    write_manifest(report, dir, &written)?;
-    written.push("manifest.json".to_string());
     Ok(written)
 }
 

@@ -1,16 +1,25 @@
-//! Every output of `simulate backtest`, `calibrate`, `compare` and `sweep`, in one folder: the
-//! tables and charts of the data side (`backtest`, `calibrate`, `compare`, `sweep`), then the
-//! page (`html`), which renders what those give it, then `manifest.json`, which hashes them
-//! all. The data side does not know its page; only this module knows both. (The run's outputs:
-//! [`super::write_all`].)
+//! Every output of `simulate <scenario>`, `backtest`, `calibrate`, `compare` and `sweep`, in
+//! one folder: the tables and charts of the data side (`report`'s own, `backtest`,
+//! `calibrate`, `compare`, `sweep`), then the page (`html`), which renders what those give it,
+//! then `manifest.json`, which hashes them all. The data side does not know its page; only
+//! this module knows both.
 
 use std::path::Path;
 
 use super::backtest::{self, BacktestReport};
 use super::calibrate::{self, CalibrationReport};
 use super::compare::{self, Comparison};
-use super::{html, sweep, ReportError};
+use super::{html, sweep, ReportError, RunReport};
 use crate::sweep::run::{self, Design, Summary, Sweep};
+
+/// Writes every output of a run into `dir` (which must exist). Returns the names written.
+pub fn write_run(report: &RunReport<'_>, dir: &Path) -> Result<Vec<String>, ReportError> {
+    let mut written = super::write_data(report, dir)?;
+    written.push(html::run::write(report, dir, &written)?);
+    super::write_manifest(report, dir, &written)?;
+    written.push("manifest.json".to_string());
+    Ok(written)
+}
 
 /// Writes every output of a backtest into `dir` (which must exist). Returns the names written.
 pub fn write_backtest(report: &BacktestReport<'_>, dir: &Path) -> Result<Vec<String>, ReportError> {
