@@ -530,6 +530,8 @@ pub fn write_manifest(
                     "used_relative_trend": prepared.unit_trend[i],
                     "pre_start_net_migration_rate": prepared.observed_net_migration_rate[i],
                     "amenity": prepared.structure.amenity[i + 1],
+                    // The part that fades at `differential_decay` (0 when it is off).
+                    "differential_amenity": prepared.differential_amenity[i + 1],
                 }),
             )
         })
