@@ -116,14 +116,6 @@ pub fn validate(
     validate_chain(&chain, dataset)
 }
 
-fn collector<'a>(src: &'a SourceFile, index: &'a locate::Index<'a>) -> Collector<'a> {
-    Collector {
-        file: src.display.as_str(),
-        index,
-        problems: Vec::new(),
-    }
-}
-
 /// The value of the file nearest the leaf that sets it, with that file's index.
 fn nearest<T>(
     chain: &[SourceFile],
@@ -153,57 +145,144 @@ pub fn validate_chain(chain: &[SourceFile], dataset: &Dataset) -> Result<Scenari
         ScenarioErrors(problems)
     };
     let mut problems: Vec<Problem> = Vec::new();
+    let files = ChainIndex::new(chain);
 
-    let indexes: Vec<locate::Index<'_>> = chain
-        .iter()
-        .map(|src| locate::Index::new(&src.text))
-        .collect();
-    let index_of = |src: &SourceFile| {
-        let position = chain
+    let name = leaf.raw.name.trim().to_string();
+    check_folder_name(&files, leaf, &name, &mut problems);
+    check_lever_counts(&files, &mut problems);
+    if !problems.is_empty() {
+        return Err(in_file_order(problems));
+    }
+
+    let (start_year, end_year) = check_years(&files, &mut problems);
+    let params = merge_parameters(&files, &mut problems);
+    let mut macro_paths = Vec::new();
+    let mut levers = InheritedLevers {
+        files: &files,
+        dataset,
+        start_year,
+        end_year,
+        policies: Vec::new(),
+        names: HashMap::new(),
+    };
+    for src in chain {
+        let mut out = files.collector(src);
+        let paths = check_macro_paths(&files, &mut out, src, start_year, end_year);
+        macro_paths.extend(paths);
+        levers.apply(&mut out, src);
+        problems.append(&mut out.problems);
+    }
+
+    if !problems.is_empty() || !unknown_fields.is_empty() {
+        // File order reads best: the parameter checks run in schema order, not line order.
+        return Err(in_file_order(problems));
+    }
+    let (sources, source_hash) = source_hashes(chain);
+    Ok(Scenario {
+        name,
+        description: nearest(chain, |f| f.description.clone()).map_or_else(String::new, |(d, _)| d),
+        start_year,
+        end_year,
+        seed: nearest(chain, |f| f.seed).map_or(DEFAULT_SEED, |(seed, _)| seed),
+        params,
+        macro_paths,
+        policies: levers.policies,
+        source: None,
+        source_hash,
+        sources,
+        data_dir: nearest(chain, |f| f.data.clone()).map(|(dir, i)| chain[i].dir.join(dir)),
+    })
+}
+
+/// The files of an `extends` chain (root first), each with an index of its text to place problems.
+struct ChainIndex<'a> {
+    chain: &'a [SourceFile],
+    indexes: Vec<locate::Index<'a>>,
+}
+
+impl<'a> ChainIndex<'a> {
+    /// Indexes the text of every file of `chain`.
+    fn new(chain: &'a [SourceFile]) -> Self {
+        let indexes = chain
+            .iter()
+            .map(|src| locate::Index::new(&src.text))
+            .collect();
+        ChainIndex { chain, indexes }
+    }
+
+    /// The index of `src`, a file of the chain.
+    fn of(&self, src: &SourceFile) -> &locate::Index<'a> {
+        let position = self
+            .chain
             .iter()
             .position(|s| std::ptr::eq(s, src))
             .expect("a file of the chain");
-        &indexes[position]
-    };
-    let top = |src: &SourceFile, key: &str| index_of(src).key(0, key).unwrap_or(0);
+        &self.indexes[position]
+    }
 
-    let name = leaf.raw.name.trim().to_string();
-    if let Err(rule) = check_name(&name) {
-        let mut out = collector(leaf, index_of(leaf));
+    /// Byte offset of the top-level field `key` in `src` (the start of the file if absent).
+    fn top(&self, src: &SourceFile, key: &str) -> usize {
+        self.of(src).key(0, key).unwrap_or(0)
+    }
+
+    /// A collector of the problems written in `src`.
+    fn collector<'s>(&'s self, src: &'s SourceFile) -> Collector<'s> {
+        Collector {
+            file: src.display.as_str(),
+            index: self.of(src),
+            problems: Vec::new(),
+        }
+    }
+}
+
+/// The scenario's name (the leaf's), which names the results folder, against [`check_name`].
+fn check_folder_name(
+    files: &ChainIndex<'_>,
+    leaf: &SourceFile,
+    name: &str,
+    problems: &mut Vec<Problem>,
+) {
+    if let Err(rule) = check_name(name) {
+        let mut out = files.collector(leaf);
         out.at(
-            top(leaf, "name"),
+            files.top(leaf, "name"),
             "name",
             format!("{rule}: the name names the results folder, so use 1 to {MAX_NAME_CHARS} ASCII letters, digits, `_`, `-` or `.`, not starting with `.` (e.g. \"baseline\")"),
         );
         problems.append(&mut out.problems);
     }
-    for src in chain {
+}
+
+/// At most [`MAX_LEVERS`] levers in each file of the chain.
+fn check_lever_counts(files: &ChainIndex<'_>, problems: &mut Vec<Problem>) {
+    for src in files.chain {
         let levers = src.raw.policies.as_ref().map_or(0, Vec::len)
             + src.raw.add_policies.len()
             + src.raw.remove_policies.len();
         if levers > MAX_LEVERS {
-            let mut out = collector(src, index_of(src));
+            let mut out = files.collector(src);
             out.at(
-                top(src, "policies"),
+                files.top(src, "policies"),
                 "policies",
                 format!("{levers} levers (policies, add_policies and remove_policies together) are more than the limit of {MAX_LEVERS} per file; split them over files that `extends` each other"),
             );
             problems.append(&mut out.problems);
         }
     }
-    if !problems.is_empty() {
-        return Err(in_file_order(problems));
-    }
+}
 
+/// The start and end year nearest the leaf (else the defaults), checked against the data.
+fn check_years(files: &ChainIndex<'_>, problems: &mut Vec<Problem>) -> (i32, i32) {
+    let chain = files.chain;
     let start = nearest(chain, |f| f.start_year);
     let end = nearest(chain, |f| f.end_year);
     let start_year = start.map_or(BASE_YEAR, |(year, _)| year);
     let end_year = end.map_or(2030, |(year, _)| year);
     if !START_YEARS.contains(&start_year) {
         let src = &chain[start.map_or(chain.len() - 1, |(_, i)| i)];
-        let mut out = collector(src, index_of(src));
+        let mut out = files.collector(src);
         out.at(
-            top(src, "start_year"),
+            files.top(src, "start_year"),
             "start_year",
             format!("start year {start_year} has no base data: use {BASE_YEAR} (the base year) or {CENSUS_YEAR} (a hindcast from the 2010 census)"),
         );
@@ -211,16 +290,20 @@ pub fn validate_chain(chain: &[SourceFile], dataset: &Dataset) -> Result<Scenari
     }
     if end_year <= start_year || end_year > LAST_YEAR {
         let src = &chain[end.map_or(chain.len() - 1, |(_, i)| i)];
-        let mut out = collector(src, index_of(src));
+        let mut out = files.collector(src);
         out.at(
-            top(src, "end_year"),
+            files.top(src, "end_year"),
             "end_year",
             format!("end year {end_year} must be after the start year {start_year} and at most {LAST_YEAR}"),
         );
         problems.append(&mut out.problems);
     }
-    let in_horizon = |year: i32| (start_year..=end_year).contains(&year);
+    (start_year, end_year)
+}
 
+/// The chain's parameters (nearest file wins), or the defaults if any is wrong.
+fn merge_parameters(files: &ChainIndex<'_>, problems: &mut Vec<Problem>) -> Params {
+    let chain = files.chain;
     // Parameters: merged over the chain (nearest file wins), then bounds and stability at once.
     let mut given: BTreeMap<&'static str, (f64, usize)> = BTreeMap::new();
     for (index, src) in chain.iter().enumerate() {
@@ -228,7 +311,7 @@ pub fn validate_chain(chain: &[SourceFile], dataset: &Dataset) -> Result<Scenari
             given.insert(name, (value, index));
         }
     }
-    let params = match Params::from_values(given.iter().map(|(name, (value, _))| (*name, *value))) {
+    match Params::from_values(given.iter().map(|(name, (value, _))| (*name, *value))) {
         Ok(params) => params,
         Err(errors) => {
             for error in errors {
@@ -249,114 +332,145 @@ pub fn validate_chain(chain: &[SourceFile], dataset: &Dataset) -> Result<Scenari
                     ),
                 };
                 let src = &chain[file_index];
-                let params_at = top(src, "parameters");
+                let params_at = files.top(src, "parameters");
                 let offset = key
-                    .and_then(|key| index_of(src).key(params_at, key))
+                    .and_then(|key| files.of(src).key(params_at, key))
                     .unwrap_or(params_at);
-                let mut out = collector(src, index_of(src));
+                let mut out = files.collector(src);
                 out.at(offset, field, error.to_string());
                 problems.append(&mut out.problems);
             }
             Params::default()
         }
-    };
+    }
+}
 
+/// The macro paths of `src`, each checked: known region, years in the horizon, value in range.
+fn check_macro_paths(
+    files: &ChainIndex<'_>,
+    out: &mut Collector<'_>,
+    src: &SourceFile,
+    start_year: i32,
+    end_year: i32,
+) -> Vec<MacroPath> {
+    let in_horizon = |year: i32| (start_year..=end_year).contains(&year);
     let mut macro_paths = Vec::new();
-    let mut policies: Vec<NamedPolicy> = Vec::new();
-    // Explicit lever names in `policies`, and where each was first given.
-    let mut names: HashMap<String, String> = HashMap::new();
-    for src in chain {
-        let mut out = collector(src, index_of(src));
-        // Macro paths: appended.
-        let mut cursor = top(src, "macro_paths");
-        for (index, path) in src.raw.macro_paths.iter().enumerate() {
-            let at = index_of(src).key(cursor, "region").unwrap_or(cursor);
-            cursor = at + 1;
-            let field = format!("macro_paths[{index}]");
-            if !["sichuan", "chongqing", "china"].contains(&path.region.as_str()) {
-                out.at(
-                    at,
-                    format!("{field}.region"),
-                    format!(
-                        "unknown region `{}`{}; use sichuan, chongqing or china",
-                        path.region,
-                        data::suggestion(
-                            &path.region,
-                            ["sichuan", "chongqing", "china"].into_iter()
-                        )
-                    ),
-                );
-            }
-            if path.from_year > path.to_year
-                || !in_horizon(path.from_year)
-                || !in_horizon(path.to_year)
-            {
-                out.at(at, format!("{field}.from_year"), format!("years {}–{} must be an ordered range inside the horizon {start_year}–{end_year}", path.from_year, path.to_year));
-            }
-            let (lo, hi, unit) = match path.indicator {
-                Indicator::RealGdpGrowth => (-20.0, 30.0, "percent"),
-                Indicator::NaturalGrowth => (-30.0, 30.0, "per mille"),
-            };
-            if !path.value.is_finite() || path.value < lo || path.value > hi {
-                out.at(
-                    at,
-                    format!("{field}.value"),
-                    format!("value {} is outside [{lo}, {hi}] {unit}", path.value),
-                );
-            }
-            macro_paths.push(MacroPath {
-                region: path.region.clone(),
-                indicator: path.indicator,
-                from_year: path.from_year,
-                to_year: path.to_year,
-                value: path.value,
-            });
+    // Macro paths: appended.
+    let mut cursor = files.top(src, "macro_paths");
+    for (index, path) in src.raw.macro_paths.iter().enumerate() {
+        let at = files.of(src).key(cursor, "region").unwrap_or(cursor);
+        cursor = at + 1;
+        let field = format!("macro_paths[{index}]");
+        if !["sichuan", "chongqing", "china"].contains(&path.region.as_str()) {
+            out.at(
+                at,
+                format!("{field}.region"),
+                format!(
+                    "unknown region `{}`{}; use sichuan, chongqing or china",
+                    path.region,
+                    data::suggestion(&path.region, ["sichuan", "chongqing", "china"].into_iter())
+                ),
+            );
         }
-
-        // Policies: `policies` replaces, `remove_policies` drops by name, `add_policies` appends.
-        let check_list = |out: &mut Collector<'_>,
-                          names: &mut HashMap<String, String>,
-                          key: &str,
-                          list: &[PolicyFile],
-                          first_index: usize| {
-            let mut checked = Vec::new();
-            let mut cursor = top(src, key);
-            for (index, policy) in list.iter().enumerate() {
-                let at = index_of(src).next_variant(cursor).unwrap_or(cursor);
-                cursor = at + 1;
-                let field = format!("{key}[{index}]");
-                if let Some(name) = explicit_name(policy) {
-                    if let Some(first) = names.get(name) {
-                        let quoted = format!("\"{}\"", name.escape_debug());
-                        let offset = index_of(src).string(at, &quoted).unwrap_or(at);
-                        out.at(offset, format!("{field}.name"), format!("the name `{name}` is already used by {first}; levers are removed and reported by name, so each name must be unique: rename one (or `remove_policies` the inherited one first)"));
-                    } else {
-                        names.insert(name.to_string(), format!("`{field}` in {}", src.display));
-                    }
-                }
-                let mut checker = PolicyChecker {
-                    out,
-                    dataset,
-                    index: index_of(src),
-                    at,
-                    field: &field,
-                    start_year,
-                    end_year,
-                };
-                if let Some(named) = checker.check(policy.clone(), first_index + index) {
-                    checked.push(named);
-                }
-            }
-            checked
+        if path.from_year > path.to_year || !in_horizon(path.from_year) || !in_horizon(path.to_year)
+        {
+            out.at(at, format!("{field}.from_year"), format!("years {}–{} must be an ordered range inside the horizon {start_year}–{end_year}", path.from_year, path.to_year));
+        }
+        let (lo, hi, unit) = match path.indicator {
+            Indicator::RealGdpGrowth => (-20.0, 30.0, "percent"),
+            Indicator::NaturalGrowth => (-30.0, 30.0, "per mille"),
         };
-        if let Some(list) = &src.raw.policies {
-            names.clear();
-            policies = check_list(&mut out, &mut names, "policies", list, 0);
+        if !path.value.is_finite() || path.value < lo || path.value > hi {
+            out.at(
+                at,
+                format!("{field}.value"),
+                format!("value {} is outside [{lo}, {hi}] {unit}", path.value),
+            );
         }
+        macro_paths.push(MacroPath {
+            region: path.region.clone(),
+            indicator: path.indicator,
+            from_year: path.from_year,
+            to_year: path.to_year,
+            value: path.value,
+        });
+    }
+    macro_paths
+}
+
+/// The levers in force after each file of the chain, checked against the data and the horizon.
+struct InheritedLevers<'a> {
+    files: &'a ChainIndex<'a>,
+    dataset: &'a Dataset,
+    start_year: i32,
+    end_year: i32,
+    policies: Vec<NamedPolicy>,
+    /// Explicit lever names in `policies`, and where each was first given.
+    names: HashMap<String, String>,
+}
+
+impl InheritedLevers<'_> {
+    /// The edits of `src` to the inherited levers, in the order they apply.
+    fn apply(&mut self, out: &mut Collector<'_>, src: &SourceFile) {
+        // Policies: `policies` replaces, `remove_policies` drops by name, `add_policies` appends.
+        if let Some(list) = &src.raw.policies {
+            self.names.clear();
+            self.policies = self.check_list(out, src, "policies", list, 0);
+        }
+        self.remove(out, src);
+        let first = self.policies.len();
+        let added = self.check_list(out, src, "add_policies", &src.raw.add_policies, first);
+        self.policies.extend(added);
+    }
+
+    /// The valid levers of `src`'s list `key`, labelled from `first_index`; names must be unique.
+    fn check_list(
+        &mut self,
+        out: &mut Collector<'_>,
+        src: &SourceFile,
+        key: &str,
+        list: &[PolicyFile],
+        first_index: usize,
+    ) -> Vec<NamedPolicy> {
+        let files = self.files;
+        let mut checked = Vec::new();
+        let mut cursor = files.top(src, key);
+        for (index, policy) in list.iter().enumerate() {
+            let at = files.of(src).next_variant(cursor).unwrap_or(cursor);
+            cursor = at + 1;
+            let field = format!("{key}[{index}]");
+            if let Some(name) = explicit_name(policy) {
+                if let Some(first) = self.names.get(name) {
+                    let quoted = format!("\"{}\"", name.escape_debug());
+                    let offset = files.of(src).string(at, &quoted).unwrap_or(at);
+                    out.at(offset, format!("{field}.name"), format!("the name `{name}` is already used by {first}; levers are removed and reported by name, so each name must be unique: rename one (or `remove_policies` the inherited one first)"));
+                } else {
+                    self.names
+                        .insert(name.to_string(), format!("`{field}` in {}", src.display));
+                }
+            }
+            let mut checker = PolicyChecker {
+                out,
+                dataset: self.dataset,
+                index: files.of(src),
+                at,
+                field: &field,
+                start_year: self.start_year,
+                end_year: self.end_year,
+            };
+            if let Some(named) = checker.check(policy.clone(), first_index + index) {
+                checked.push(named);
+            }
+        }
+        checked
+    }
+
+    /// Drops the levers `src` names in `remove_policies`; a name none of them has is a problem.
+    fn remove(&mut self, out: &mut Collector<'_>, src: &SourceFile) {
         // Linear in the lists' lengths: names are unique, so a set says what to drop.
-        let labels: HashSet<&str> = policies.iter().map(|p| p.label.as_str()).collect();
+        let labels: HashSet<&str> = self.policies.iter().map(|p| p.label.as_str()).collect();
         let mut missing = 0;
-        let at = top(src, "remove_policies");
+        let at = self.files.top(src, "remove_policies");
         for name in &src.raw.remove_policies {
             if labels.contains(name.as_str()) {
                 continue;
@@ -365,9 +479,9 @@ pub fn validate_chain(chain: &[SourceFile], dataset: &Dataset) -> Result<Scenari
             if missing > MAX_LISTED {
                 continue;
             }
-            let known: Vec<&str> = policies.iter().map(|p| p.label.as_str()).collect();
+            let known: Vec<&str> = self.policies.iter().map(|p| p.label.as_str()).collect();
             let quoted = format!("\"{}\"", name.escape_debug());
-            let offset = index_of(src).string(at, &quoted).unwrap_or(at);
+            let offset = self.files.of(src).string(at, &quoted).unwrap_or(at);
             out.at(
                 offset,
                 "remove_policies",
@@ -390,48 +504,27 @@ pub fn validate_chain(chain: &[SourceFile], dataset: &Dataset) -> Result<Scenari
         }
         let removed: HashSet<&str> = src.raw.remove_policies.iter().map(String::as_str).collect();
         if !removed.is_empty() {
-            policies.retain(|p| !removed.contains(p.label.as_str()));
-            names.retain(|name, _| !removed.contains(name.as_str()));
+            self.policies
+                .retain(|p| !removed.contains(p.label.as_str()));
+            self.names
+                .retain(|name, _| !removed.contains(name.as_str()));
         }
-        let first = policies.len();
-        let added = check_list(
-            &mut out,
-            &mut names,
-            "add_policies",
-            &src.raw.add_policies,
-            first,
-        );
-        policies.extend(added);
-        problems.append(&mut out.problems);
     }
+}
 
-    if !problems.is_empty() || !unknown_fields.is_empty() {
-        // File order reads best: the parameter checks run in schema order, not line order.
-        return Err(in_file_order(problems));
-    }
+/// Each file's SHA-256, and the scenario's: the file's own if single, else of the hashes joined.
+fn source_hashes(chain: &[SourceFile]) -> (Vec<(String, String)>, String) {
     let sources: Vec<(String, String)> = chain
         .iter()
         .map(|src| (src.display.clone(), data::sha256_hex(src.text.as_bytes())))
         .collect();
     let joined: String = sources.iter().map(|(_, hash)| hash.as_str()).collect();
-    Ok(Scenario {
-        name,
-        description: nearest(chain, |f| f.description.clone()).map_or_else(String::new, |(d, _)| d),
-        start_year,
-        end_year,
-        seed: nearest(chain, |f| f.seed).map_or(DEFAULT_SEED, |(seed, _)| seed),
-        params,
-        macro_paths,
-        policies,
-        source: None,
-        source_hash: if sources.len() == 1 {
-            sources[0].1.clone()
-        } else {
-            data::sha256_hex(joined.as_bytes())
-        },
-        sources,
-        data_dir: nearest(chain, |f| f.data.clone()).map(|(dir, i)| chain[i].dir.join(dir)),
-    })
+    let source_hash = if sources.len() == 1 {
+        sources[0].1.clone()
+    } else {
+        data::sha256_hex(joined.as_bytes())
+    };
+    (sources, source_hash)
 }
 
 struct PolicyChecker<'a, 'b> {
