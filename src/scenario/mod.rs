@@ -39,6 +39,8 @@ pub const BASE_YEAR: i32 = 2014;
 pub const CENSUS_YEAR: i32 = 2010;
 /// The years a run may start in: the base data or the census.
 pub const START_YEARS: [i32; 2] = [CENSUS_YEAR, BASE_YEAR];
+/// The end year of a scenario that names none: the plan's long-range horizon (前言: 遠期展望到2030年).
+pub const DEFAULT_END_YEAR: i32 = 2030;
 /// The latest end year a scenario may have; beyond their data the macro drivers are held
 /// constant (`engine/setup/drivers.rs`), so later years would project that assumption alone.
 pub const LAST_YEAR: i32 = 2050;
@@ -227,7 +229,7 @@ impl Scenario {
             name: "default".into(),
             description: String::new(),
             start_year: BASE_YEAR,
-            end_year: 2030,
+            end_year: DEFAULT_END_YEAR,
             seed: DEFAULT_SEED,
             params: Params::default(),
             macro_paths: Vec::new(),

@@ -10,7 +10,7 @@ use super::locate;
 use super::problem::{capped_list, thousands, Problem, ScenarioErrors, MAX_LISTED};
 use super::{
     Adjust, MacroPath, NamedPolicy, Policy, Scenario, TimeChange, BASE_YEAR, CENSUS_YEAR,
-    DEFAULT_SEED, LAST_YEAR, START_YEARS,
+    DEFAULT_END_YEAR, DEFAULT_SEED, LAST_YEAR, START_YEARS,
 };
 use crate::data::{self, Dataset};
 use crate::model::{ParamError, Params};
@@ -277,7 +277,7 @@ fn check_years(files: &ChainIndex<'_>, problems: &mut Vec<Problem>) -> (i32, i32
     let start = nearest(chain, |f| f.start_year);
     let end = nearest(chain, |f| f.end_year);
     let start_year = start.map_or(BASE_YEAR, |(year, _)| year);
-    let end_year = end.map_or(2030, |(year, _)| year);
+    let end_year = end.map_or(DEFAULT_END_YEAR, |(year, _)| year);
     if !START_YEARS.contains(&start_year) {
         let src = &chain[start.map_or(chain.len() - 1, |(_, i)| i)];
         let mut out = files.collector(src);
