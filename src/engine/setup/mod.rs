@@ -693,23 +693,28 @@ fn build(
         None
     };
     structure.amenity = calibrated.amenity.clone();
-    let level_targets = calibration_targets(
-        data,
-        derived,
-        params,
-        &province_mean_rates(data, &observed_rate, &population),
-        window_shift,
-        &population,
-    );
-    let differential_amenity = differential_amenity(
-        warm,
-        scenario,
-        &start_kernel,
-        &utility_without_amenity,
-        &population,
-        &level_targets,
-        &calibrated,
-    )?;
+    // Only fading differentials need the amenities taken apart (MODEL.md §3).
+    let differential_amenity = if params.differential_decay() > 0.0 {
+        let level_targets = calibration_targets(
+            data,
+            derived,
+            params,
+            &province_mean_rates(data, &observed_rate, &population),
+            window_shift,
+            &population,
+        );
+        differential_amenity(
+            warm,
+            scenario,
+            &start_kernel,
+            &utility_without_amenity,
+            &population,
+            &level_targets,
+            &calibrated,
+        )?
+    } else {
+        DVector::zeros(nodes)
+    };
 
     let kernels = deterrence_kernels(
         params,
@@ -1128,7 +1133,7 @@ fn province_mean_rates(data: &Dataset, rates: &[f64], population: &DVector<f64>)
 /// The part of the calibrated amenities that sets each unit's net migration apart from its
 /// province's: `calibrated` minus the amenities calibrated to `level_targets`, every unit at its
 /// province's mean rate (same kernel, utilities and gross rates). The warm start's when its
-/// calibration is this run's; zero when `differential_decay` is 0, since nothing then needs it.
+/// calibration is this run's.
 fn differential_amenity(
     warm: Option<&Warm>,
     scenario: &Scenario,
@@ -1138,9 +1143,6 @@ fn differential_amenity(
     level_targets: &Targets,
     calibrated: &Calibrated,
 ) -> Result<DVector<f64>, SetupError> {
-    if scenario.params.differential_decay() == 0.0 {
-        return Ok(DVector::zeros(population.len()));
-    }
     if let Some(shared) = warm.and_then(|w| w.differential_amenity_for(scenario)) {
         return Ok(shared.clone());
     }
