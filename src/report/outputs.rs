@@ -9,7 +9,8 @@ use std::path::Path;
 use super::backtest::{self, BacktestReport};
 use super::calibrate::{self, CalibrationReport};
 use super::compare::{self, Comparison};
-use super::{html, sweep, ReportError, RunReport};
+use super::sweep as sweep_report;
+use super::{html, ReportError, RunReport};
 use crate::sweep::run::{self, Design, Summary, Sweep};
 
 /// Writes every output of a run into `dir` (which must exist). Returns the names written.
@@ -53,7 +54,7 @@ pub fn write_comparison(
 }
 
 /// Writes every sweep file but `samples.csv` (which the caller streams, see
-/// [`sweep::append_samples`]) into `dir`. Returns the names written.
+/// [`sweep_report::append_samples`]) into `dir`. Returns the names written.
 pub fn write_sweep(
     sweep: &Sweep,
     design: &Design,
@@ -62,8 +63,9 @@ pub fn write_sweep(
 ) -> Result<Vec<String>, ReportError> {
     let indices =
         run::indices(sweep, design, summary).map_err(|err| ReportError::Sweep(err.to_string()))?;
-    let probabilities = sweep::target_probabilities(sweep, summary)?;
-    let mut written = sweep::write_data(sweep, design, summary, &indices, &probabilities, dir)?;
+    let probabilities = sweep_report::target_probabilities(sweep, summary)?;
+    let mut written =
+        sweep_report::write_data(sweep, design, summary, &indices, &probabilities, dir)?;
     written.push(html::sweep::write(
         sweep,
         summary,
@@ -72,7 +74,7 @@ pub fn write_sweep(
         dir,
         &written,
     )?);
-    sweep::write_manifest(sweep, summary, dir)?;
+    sweep_report::write_manifest(sweep, summary, dir)?;
     written.push("manifest.json".to_string());
     Ok(written)
 }
