@@ -278,25 +278,26 @@ fn check_years(files: &ChainIndex<'_>, problems: &mut Vec<Problem>) -> (i32, i32
     let end = nearest(chain, |f| f.end_year);
     let start_year = start.map_or(BASE_YEAR, |(year, _)| year);
     let end_year = end.map_or(DEFAULT_END_YEAR, |(year, _)| year);
-    if !START_YEARS.contains(&start_year) {
-        let src = &chain[start.map_or(chain.len() - 1, |(_, i)| i)];
+    // A problem belongs to the file that set the year, else to the leaf.
+    let mut report = |set_in: Option<(i32, usize)>, field: &str, message: String| {
+        let src = &chain[set_in.map_or(chain.len() - 1, |(_, i)| i)];
         let mut out = files.collector(src);
-        out.at(
-            files.top(src, "start_year"),
+        out.at(files.top(src, field), field, message);
+        problems.append(&mut out.problems);
+    };
+    if !START_YEARS.contains(&start_year) {
+        report(
+            start,
             "start_year",
             format!("start year {start_year} has no base data: use {BASE_YEAR} (the base year) or {CENSUS_YEAR} (a hindcast from the 2010 census)"),
         );
-        problems.append(&mut out.problems);
     }
     if end_year <= start_year || end_year > LAST_YEAR {
-        let src = &chain[end.map_or(chain.len() - 1, |(_, i)| i)];
-        let mut out = files.collector(src);
-        out.at(
-            files.top(src, "end_year"),
+        report(
+            end,
             "end_year",
             format!("end year {end_year} must be after the start year {start_year} and at most {LAST_YEAR}"),
         );
-        problems.append(&mut out.problems);
     }
     (start_year, end_year)
 }
