@@ -570,6 +570,18 @@ impl PolicyChecker<'_, '_> {
             .is_none_or(|next| offset < next)
     }
 
+    /// `from_year` and `to_year` of a lever that acts over years: each projected, in order.
+    fn year_range(&mut self, from_year: i32, to_year: i32) {
+        self.year("from_year", from_year);
+        self.year("to_year", to_year);
+        if from_year > to_year {
+            self.problem(
+                "to_year",
+                format!("to_year {to_year} is before from_year {from_year}"),
+            );
+        }
+    }
+
     /// Levers act on projected years only: the start year is the observed base state, and the
     /// calibration reproduces its flows.
     fn year(&mut self, key: &str, year: i32) {
@@ -742,14 +754,7 @@ impl PolicyChecker<'_, '_> {
                 from_year,
                 to_year,
             } => {
-                self.year("from_year", from_year);
-                self.year("to_year", to_year);
-                if from_year > to_year {
-                    self.problem(
-                        "to_year",
-                        format!("to_year {to_year} is before from_year {from_year}"),
-                    );
-                }
+                self.year_range(from_year, to_year);
                 let units = self.units("units", &units);
                 self.range(
                     "percentage_points",
@@ -776,15 +781,8 @@ impl PolicyChecker<'_, '_> {
                 from_year,
                 to_year,
             } => {
-                self.year("from_year", from_year);
                 let to_year = to_year.unwrap_or(self.end_year);
-                self.year("to_year", to_year);
-                if from_year > to_year {
-                    self.problem(
-                        "to_year",
-                        format!("to_year {to_year} is before from_year {from_year}"),
-                    );
-                }
+                self.year_range(from_year, to_year);
                 let units = self.units("units", &units);
                 self.range("delta", delta, -10.0, 10.0, "utility units");
                 (
