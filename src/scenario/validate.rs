@@ -225,6 +225,19 @@ impl<'a> ChainIndex<'a> {
         self.of(src).key(0, key).unwrap_or(0)
     }
 
+    /// One problem at the top-level field `field` of `src`, appended to `problems`.
+    fn problem_at_top(
+        &self,
+        src: &SourceFile,
+        field: &str,
+        message: String,
+        problems: &mut Vec<Problem>,
+    ) {
+        let mut out = self.collector(src);
+        out.at(self.top(src, field), field, message);
+        problems.append(&mut out.problems);
+    }
+
     /// A collector of the problems written in `src`.
     fn collector<'s>(&'s self, src: &'s SourceFile) -> Collector<'s> {
         Collector {
@@ -243,13 +256,12 @@ fn check_folder_name(
     problems: &mut Vec<Problem>,
 ) {
     if let Err(rule) = check_name(name) {
-        let mut out = files.collector(leaf);
-        out.at(
-            files.top(leaf, "name"),
+        files.problem_at_top(
+            leaf,
             "name",
             format!("{rule}: the name names the results folder, so use 1 to {MAX_NAME_CHARS} ASCII letters, digits, `_`, `-` or `.`, not starting with `.` (e.g. \"baseline\")"),
+            problems,
         );
-        problems.append(&mut out.problems);
     }
 }
 
@@ -260,13 +272,12 @@ fn check_lever_counts(files: &ChainIndex<'_>, problems: &mut Vec<Problem>) {
             + src.raw.add_policies.len()
             + src.raw.remove_policies.len();
         if levers > MAX_LEVERS {
-            let mut out = files.collector(src);
-            out.at(
-                files.top(src, "policies"),
+            files.problem_at_top(
+                src,
                 "policies",
                 format!("{levers} levers (policies, add_policies and remove_policies together) are more than the limit of {MAX_LEVERS} per file; split them over files that `extends` each other"),
+                problems,
             );
-            problems.append(&mut out.problems);
         }
     }
 }
@@ -281,9 +292,7 @@ fn check_years(files: &ChainIndex<'_>, problems: &mut Vec<Problem>) -> (i32, i32
     // A problem belongs to the file that set the year, else to the leaf.
     let mut report = |set_in: Option<(i32, usize)>, field: &str, message: String| {
         let src = &chain[set_in.map_or(chain.len() - 1, |(_, i)| i)];
-        let mut out = files.collector(src);
-        out.at(files.top(src, field), field, message);
-        problems.append(&mut out.problems);
+        files.problem_at_top(src, field, message, problems);
     };
     if !START_YEARS.contains(&start_year) {
         report(
