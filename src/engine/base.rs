@@ -175,8 +175,45 @@ pub struct BaseYearValues {
     pub gdp: Vec<f64>,
 }
 
-/// 2014: the baseline file. 2010: census residents (2010-11-01, taken as year-end) and 2010 GDP
-/// re-priced to 2014 with the derived deflator.
+/// How close (relative) a unit's 2014 population must be to its 2014 annual average in the
+/// history file to be taken as that annual average (the two files round differently).
+const SAME_VALUE_TOLERANCE: f64 = 1e-4;
+
+/// Each unit's 2014 population as a year-end value, the model's state convention. Where the
+/// baseline value is the unit's annual average (the Sichuan units: GDP ÷ GDP per head, the same
+/// number as the history file's 2014 annual average), it stands for mid-2014: it is carried half
+/// a year forward at the unit's own 2013→2014 annual-average growth, P · (A₂₀₁₄/A₂₀₁₃)^½ (the
+/// annual average is the mean of two year-ends when growth is steady). Year-end values are kept.
+pub fn year_end_base_population(data: &Dataset) -> Vec<f64> {
+    let average = |unit: usize, year: i32| {
+        data.history
+            .population_annual_average
+            .get(&(unit, year))
+            .copied()
+    };
+    data.base
+        .iter()
+        .enumerate()
+        .map(|(unit, base)| {
+            let published = base.population.value;
+            match (
+                average(unit, DATA_BASE_YEAR - 1),
+                average(unit, DATA_BASE_YEAR),
+            ) {
+                (Some(before), Some(average))
+                    if (published / average - 1.0).abs() < SAME_VALUE_TOLERANCE =>
+                {
+                    published * (average / before).sqrt()
+                }
+                _ => published,
+            }
+        })
+        .collect()
+}
+
+/// 2014: the baseline file, populations as year-end values ([`year_end_base_population`]).
+/// 2010: census residents (2010-11-01, taken as year-end) and 2010 GDP re-priced to 2014 with
+/// the derived deflator.
 pub fn base_year_values(data: &Dataset, prices: &PriceHistory, year: i32) -> BaseYearValues {
     if year == CENSUS_YEAR {
         let reprice = 1.0 / prices.deflator[&CENSUS_YEAR];
@@ -188,7 +225,7 @@ pub fn base_year_values(data: &Dataset, prices: &PriceHistory, year: i32) -> Bas
     } else {
         BaseYearValues {
             year,
-            population: data.base.iter().map(|b| b.population.value).collect(),
+            population: year_end_base_population(data),
             gdp: data.base.iter().map(|b| b.gdp.value).collect(),
         }
     }
@@ -268,7 +305,7 @@ mod tests {
     fn a_2014_base_is_the_baseline_file() {
         let data = Dataset::embedded();
         let base = base_year_values(&data, &PriceHistory::new(&data), 2014);
-        assert_eq!(base.population[0], data.base[0].population.value);
+        assert_eq!(base.population, year_end_base_population(&data));
         let base_2010 = base_year_values(&data, &PriceHistory::new(&data), 2010);
         assert_eq!(base_2010.population[0], data.census[0].resident_population);
         // 2010 GDP at 2014 prices is below 2014 GDP in total and for nearly every unit
@@ -281,5 +318,36 @@ mod tests {
             .count();
         assert!(grew >= 42, "{grew}");
         assert!(base_2010.gdp.iter().sum::<f64>() < 0.8 * base.gdp.iter().sum::<f64>());
+    }
+
+    #[test]
+    fn annual_averages_are_carried_half_a_year_to_year_end_and_year_end_values_are_kept() {
+        let data = Dataset::embedded();
+        let year_end = year_end_base_population(&data);
+        let chengdu = data.unit_index("chengdu").unwrap();
+        let average = |year| data.history.population_annual_average[&(chengdu, year)];
+        assert_relative_eq!(
+            year_end[chengdu],
+            data.base[chengdu].population.value * (average(2014) / average(2013)).sqrt()
+        );
+        // 14 Sichuan values are annual averages; Luzhou's (a published year-end figure, 0.05 %
+        // off its annual average) and every Chongqing value are year-end already.
+        let moved: Vec<&str> = (0..data.units.len())
+            .filter(|&i| year_end[i] != data.base[i].population.value)
+            .map(|i| data.units[i].id.as_str())
+            .collect();
+        assert_eq!(moved.len(), 14, "{moved:?}");
+        assert!(!moved.contains(&"luzhou"));
+        assert!(moved
+            .iter()
+            .all(|id| data.units[data.unit_index(id).unwrap()].province == Province::Sichuan));
+        // Half a year of Sichuan's growth at the window's end: a few per mille, not more.
+        let total = |values: &mut dyn Iterator<Item = f64>| values.sum::<f64>();
+        let sichuan: Vec<usize> = (0..data.units.len())
+            .filter(|&i| data.units[i].province == Province::Sichuan)
+            .collect();
+        let ratio = total(&mut sichuan.iter().map(|&i| year_end[i]))
+            / total(&mut sichuan.iter().map(|&i| data.base[i].population.value));
+        assert!(ratio > 1.0005 && ratio < 1.005, "{ratio}");
     }
 }

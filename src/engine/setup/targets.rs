@@ -2,24 +2,22 @@
 //! blended and hindcast net migration rates, the census migrant stocks and natural-growth offsets.
 
 use crate::data::{Dataset, Province};
-use crate::engine::base::{CENSUS_YEAR, DATA_BASE_YEAR};
+use crate::engine::base::{year_end_base_population, CENSUS_YEAR, DATA_BASE_YEAR};
 
 /// The year of the 5th national census (2000-11-01), ten years before [`CENSUS_YEAR`].
 pub const CENSUS_2000_YEAR: i32 = 2000;
 
 /// Observed 2010–2014 net migration rate per unit: ln(P2014/P2010)/4 − n̄, where n̄ is the
 /// natural growth the model itself applies to the unit over 2011–2014 (provincial path + the
-/// unit's census offset), so that a run without shocks continues the observed growth.
-/// Four years is a simplification: the census date is 2010-11-01 and the 2014 values are
-/// year-end (Chongqing) or annual averages (Sichuan).
+/// unit's census offset), so that a run without shocks continues the observed growth. P2014 is
+/// the year-end value ([`year_end_base_population`]); the census (2010-11-01) is taken as
+/// year-end 2010, like the model's states.
 pub fn observed_net_migration_rate(data: &Dataset, natural_growth: &[f64]) -> Vec<f64> {
     data.census
         .iter()
-        .zip(&data.base)
+        .zip(year_end_base_population(data))
         .zip(natural_growth)
-        .map(|((census, base), natural)| {
-            (base.population.value / census.resident_population).ln() / 4.0 - natural
-        })
+        .map(|((census, base), natural)| (base / census.resident_population).ln() / 4.0 - natural)
         .collect()
 }
 
