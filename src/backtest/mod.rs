@@ -142,6 +142,10 @@ pub struct SummaryRow {
     /// MAPE, %, against the census-adjusted observations ([`Row::census_adjusted`]);
     /// population only.
     pub mape_census_adjusted_pct: Option<f64>,
+    /// Share of the census decade's differentials the forecast carries: the slope of its
+    /// within-province log growth on census momentum's ([`metrics::persistence`]); population
+    /// only.
+    pub census_persistence: Option<f64>,
 }
 
 /// The result of a backtest.
@@ -307,6 +311,10 @@ pub fn summarise_rows(rows: &[&Row]) -> Vec<SummaryRow> {
         let observed: Vec<f64> = selected.iter().map(|r| r.observation.value).collect();
         let census_adjusted: Vec<f64> = selected.iter().map(|r| r.census_adjusted).collect();
         let start: Vec<f64> = selected.iter().map(|r| r.start_value).collect();
+        let momentum: Vec<f64> = selected
+            .iter()
+            .map(|r| r.forecast(Forecast::CensusMomentum))
+            .collect();
         let province_years: Vec<(usize, i32)> = selected
             .iter()
             .map(|r| (r.province, r.observation.year))
@@ -340,6 +348,9 @@ pub fn summarise_rows(rows: &[&Row]) -> Vec<SummaryRow> {
                 ),
                 mape_census_adjusted_pct: (variable == Variable::Population)
                     .then(|| metrics::summarise(&predicted, &census_adjusted, &start).mape_pct)
+                    .flatten(),
+                census_persistence: (variable == Variable::Population)
+                    .then(|| metrics::persistence(&predicted, &momentum, &start, &province_years))
                     .flatten(),
             });
         }

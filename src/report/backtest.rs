@@ -138,6 +138,7 @@ pub fn write_summary(backtest: &Backtest, path: &Path) -> Result<(), ReportError
             "coverage_95",
             "mape_provincial_totals_imposed_pct",
             "mape_census_adjusted_pct",
+            "census_persistence",
         ])
         .map_err(&err)?;
     for row in &backtest.summary {
@@ -158,6 +159,7 @@ pub fn write_summary(backtest: &Backtest, path: &Path) -> Result<(), ReportError
                 num(row.coverage.map(|c| c.1), 4),
                 num(row.mape_totals_imposed_pct, PCT_DECIMALS),
                 num(row.mape_census_adjusted_pct, PCT_DECIMALS),
+                num(row.census_persistence, 4),
             ])
             .map_err(&err)?;
     }
@@ -568,6 +570,14 @@ pub fn summary(report: &BacktestReport<'_>) -> String {
                 "{}: MAPE % against census-adjusted observations (differences since the 2010 census ÷ φ): {}",
                 variable.id(),
                 listed(&|r| r.mape_census_adjusted_pct)
+            );
+        }
+        if rows.iter().any(|r| r.census_persistence.is_some()) {
+            let _ = writeln!(
+                out,
+                "{}: share of the census decade carried (slope of within-province growth on census momentum's): {}",
+                variable.id(),
+                listed(&|r| r.census_persistence)
             );
         }
     }

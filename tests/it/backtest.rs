@@ -92,11 +92,11 @@ fn a_backtest_writes_every_output_with_the_right_shape() {
         summary[0],
         "variable,forecast,n,mape_pct,median_ape_pct,bias_pct,rmse_log,spearman_growth,\
          sign_agreement,total_error_pct,coverage_80,coverage_95,\
-         mape_provincial_totals_imposed_pct,mape_census_adjusted_pct"
+         mape_provincial_totals_imposed_pct,mape_census_adjusted_pct,census_persistence"
     );
     let firsts: Vec<&str> = summary[1..]
         .iter()
-        .map(|l| l.rsplitn(13, ',').last().unwrap())
+        .map(|l| l.rsplitn(14, ',').last().unwrap())
         .collect();
     assert_eq!(
         firsts,

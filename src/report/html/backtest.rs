@@ -75,7 +75,7 @@ pub fn write(
     if !verdicts.is_empty() {
         page.paragraph(&format!("{}.", verdicts.join("; ")));
     }
-    page.paragraph("Lower MAPE, bias nearer zero and higher Spearman (rank of growth) are better; the lowest MAPE of each variable is marked green. % errors are 100·(forecast − observed)/observed; coverage is the share of observations inside the model's 80 % and 95 % intervals. Two more yardsticks: MAPE with each province's observed total imposed on every forecast (how well it spreads people within a province), and, for population, MAPE against the observations with their differences between units since the 2010 census stretched by 1/φ (what a census would have counted, as annual estimates catch only φ ≈ 0.78 of them; docs/BACKTEST.md).");
+    page.paragraph("Lower MAPE, bias nearer zero and higher Spearman (rank of growth) are better; the lowest MAPE of each variable is marked green. % errors are 100·(forecast − observed)/observed; coverage is the share of observations inside the model's 80 % and 95 % intervals. Two more yardsticks: MAPE with each province's observed total imposed on every forecast (how well it spreads people within a province), and, for population, MAPE against the observations with their differences between units since the 2010 census stretched by 1/φ (what a census would have counted, as annual estimates catch only φ ≈ 0.78 of them; docs/BACKTEST.md). \"Census decade carried\" is the slope of a forecast's growth relative to its province on census momentum's: 1 continues the 2000→2010 differentials, 0 grows every unit of a province alike (docs/CALIBRATION.md §5).");
     let mut skill = Table::new(
         "scorecard",
         "预测技能 Skill by variable and forecast (backtest_summary.csv)",
@@ -94,6 +94,7 @@ pub fn write(
             "cover 95 %",
             "MAPE % totals imposed",
             "MAPE % census-adj.",
+            "census decade carried",
         ],
     );
     let show = |x: Option<f64>, decimals: usize| match x {
@@ -128,6 +129,7 @@ pub fn write(
             Cell::Number(show(row.coverage.map(|c| 100.0 * c.1), 0)),
             Cell::Number(show(row.mape_totals_imposed_pct, 2)),
             Cell::Number(show(row.mape_census_adjusted_pct, 2)),
+            Cell::Number(show(row.census_persistence, 2)),
         ]);
     }
     page.table(&skill);
