@@ -388,7 +388,7 @@ fn populations_settle_when_drivers_are_frozen() {
         moved / trajectory.population[t].iter().sum::<f64>()
     };
     // Convergence is monotone but slow (the rest of China is an almost bottomless reservoir):
-    // 0.61 % → 0.29 % a year over 400 years with the defaults.
+    // 0.61 % → 0.29 % a year over 400 years with the defaults (0.55 % → 0.28 % at α = 0.5).
     let checkpoints: Vec<f64> = [2, 50, 100, 200, 300, 399]
         .iter()
         .map(|&t| change(t))
@@ -397,7 +397,7 @@ fn populations_settle_when_drivers_are_frozen() {
         checkpoints.windows(2).all(|w| w[1] < w[0]),
         "{checkpoints:?}"
     );
-    assert!(checkpoints[5] < checkpoints[0] / 2.0, "{checkpoints:?}");
+    assert!(checkpoints[5] < 0.6 * checkpoints[0], "{checkpoints:?}");
 }
 
 /// ±1 % on base populations moves 2030 outputs by about as much, not more (MODEL.md,
