@@ -260,7 +260,11 @@ impl Drivers {
         }
         Drivers {
             years,
-            observed_net_migration_rate: observed_net_migration_rate(data, &natural_2011_2014),
+            observed_net_migration_rate: observed_net_migration_rate(
+                data,
+                &derived.base(DATA_BASE_YEAR).population,
+                &natural_2011_2014,
+            ),
             natural_2011_2014_by_province,
             rest_of_china_back_to_start,
         }

@@ -2,20 +2,25 @@
 //! blended and hindcast net migration rates, the census migrant stocks and natural-growth offsets.
 
 use crate::data::{Dataset, Province};
-use crate::engine::base::{year_end_base_population, CENSUS_YEAR, DATA_BASE_YEAR};
+use crate::engine::base::{CENSUS_YEAR, DATA_BASE_YEAR};
 
 /// The year of the 5th national census (2000-11-01), ten years before [`CENSUS_YEAR`].
 pub const CENSUS_2000_YEAR: i32 = 2000;
 
 /// Observed 2010–2014 net migration rate per unit: ln(P2014/P2010)/4 − n̄, where n̄ is the
 /// natural growth the model itself applies to the unit over 2011–2014 (provincial path + the
-/// unit's census offset), so that a run without shocks continues the observed growth. P2014 is
-/// the year-end value ([`year_end_base_population`]); the census (2010-11-01) is taken as
-/// year-end 2010, like the model's states.
-pub fn observed_net_migration_rate(data: &Dataset, natural_growth: &[f64]) -> Vec<f64> {
+/// unit's census offset), so that a run without shocks continues the observed growth.
+/// `population_2014` is the year-end 2014 value of each unit (the 2014 base of
+/// [`crate::engine::base::base_year_values`]); the census (2010-11-01) is taken as year-end
+/// 2010, like the model's states.
+pub fn observed_net_migration_rate(
+    data: &Dataset,
+    population_2014: &[f64],
+    natural_growth: &[f64],
+) -> Vec<f64> {
     data.census
         .iter()
-        .zip(year_end_base_population(data))
+        .zip(population_2014)
         .zip(natural_growth)
         .map(|((census, base), natural)| (base / census.resident_population).ln() / 4.0 - natural)
         .collect()
@@ -339,7 +344,8 @@ mod tests {
         assert!(signal[data.unit_index("yubei").unwrap()]);
         assert!(signal[data.unit_index("chengdu").unwrap()]);
         let natural = vec![0.0; data.units.len()];
-        let observed = observed_net_migration_rate(&data, &natural);
+        let year_end = crate::engine::base::year_end_base_population(&data);
+        let observed = observed_net_migration_rate(&data, &year_end, &natural);
         let decade = census_decade_differential(&data, &natural_growth_offsets(&data));
         // With α = 0 and no weight on the estimates, every unit sits at its province's level.
         let flat = blended_net_migration_rate(&data, &observed, &decade, &signal, 0.8, 0.0, 0.0);
