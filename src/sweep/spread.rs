@@ -17,9 +17,12 @@ use crate::scenario::Scenario;
 
 use super::sampling::latin_hypercube;
 
-/// The parameters drawn: the migration and agglomeration responses and the weights of the
-/// population specification. Geography, urban curves and the land-use conversion are held.
-pub const UNCERTAIN: [&str; 11] = [
+/// The parameters drawn: the migration and agglomeration responses, the weights of the
+/// population specification and the GDP dynamics (trend decay, income convergence and how much
+/// of the catch-up pulls migrants). Geography, urban curves and the land-use conversion are
+/// held, and so is `differential_decay`, whose default (0) is the edge of its range
+/// (docs/BACKTEST.md, σ_par).
+pub const UNCERTAIN: [&str; 14] = [
     "epsilon",
     "beta_per_hour",
     "lambda",
@@ -31,6 +34,9 @@ pub const UNCERTAIN: [&str; 11] = [
     "migrant_stay_years",
     "census_momentum",
     "estimate_weight",
+    "trend_decay",
+    "income_convergence",
+    "catch_up_pull",
 ];
 
 /// Latin-hypercube points per run: enough for a standard deviation to about ±9 % (1/√(2·63)).
