@@ -250,13 +250,18 @@ pub fn evaluate(
         .get(unit)
         .copied()
         .unwrap_or(f64::NAN);
-        let (scale, census_gap, parameters) = match observation.variable {
+        let horizon = observation.year - start_year;
+        let (error_sigma, census_gap, parameters) = match observation.variable {
             Variable::Population => (
-                intervals::POPULATION_ERROR_PER_YEAR,
+                intervals::population_error_sigma(horizon),
                 intervals::census_gap_sigma(observation.year),
                 spread.map(|s| &s.population),
             ),
-            Variable::Gdp => (intervals::GDP_ERROR_PER_YEAR, 0.0, spread.map(|s| &s.gdp)),
+            Variable::Gdp => (
+                intervals::gdp_error_sigma(horizon),
+                0.0,
+                spread.map(|s| &s.gdp),
+            ),
         };
         let parameter_sigma = parameters
             .and_then(|p| p.get(t))
@@ -268,9 +273,7 @@ pub fn evaluate(
             province: data.units[unit].province.index(),
             start_value,
             forecasts: [model, regional, trend, momentum],
-            interval_sigma: intervals::log_sigma(scale, observation.year - start_year)
-                .hypot(census_gap)
-                .hypot(parameter_sigma),
+            interval_sigma: error_sigma.hypot(census_gap).hypot(parameter_sigma),
             census_adjusted: f64::NAN,
         });
     }

@@ -215,15 +215,15 @@ pub(crate) struct UnitIntervals {
 
 /// A unit's intervals in year `year_index`: the backtest error at this horizon combined with
 /// the parameter spread and, for population, the census gap,
-/// σ = √((s·h)² + σ_par² + σ_census²) (`backtest::intervals`).
+/// σ = √(σ_err(h)² + σ_par² + σ_census²), σ_err = s·h for population and s·√h for GDP
+/// (`backtest::intervals`).
 pub(crate) fn unit_intervals(
     report: &RunReport<'_>,
     year_index: usize,
     unit: usize,
 ) -> UnitIntervals {
     use crate::backtest::intervals::{
-        census_gap_sigma, interval_with_sigma, log_sigma, GDP_ERROR_PER_YEAR,
-        POPULATION_ERROR_PER_YEAR, Z80, Z95,
+        census_gap_sigma, gdp_error_sigma, interval_with_sigma, population_error_sigma, Z80, Z95,
     };
     let t = report.trajectory;
     let horizon = t.years[year_index] - t.years[0];
@@ -242,13 +242,12 @@ pub(crate) fn unit_intervals(
     UnitIntervals {
         population: bounds(
             t.population[year_index][unit],
-            log_sigma(POPULATION_ERROR_PER_YEAR, horizon)
-                .hypot(census_gap_sigma(t.years[year_index])),
+            population_error_sigma(horizon).hypot(census_gap_sigma(t.years[year_index])),
             spread(|s| &s.population),
         ),
         gdp: bounds(
             t.gdp[year_index][unit],
-            log_sigma(GDP_ERROR_PER_YEAR, horizon),
+            gdp_error_sigma(horizon),
             spread(|s| &s.gdp),
         ),
     }
