@@ -69,7 +69,7 @@ pub fn leave_one_province_out(
         let predicted: Vec<f64> = rows.iter().map(|r| r.forecast(Forecast::Model)).collect();
         let observed: Vec<f64> = rows.iter().map(|r| r.observation.value).collect();
         let start: Vec<f64> = rows.iter().map(|r| r.start_value).collect();
-        metrics::summarise(&predicted, &observed, &start).mape_pct
+        metrics::summarise(&predicted, &observed, &start, &start).mape_pct
     };
     let mut folds = Vec::new();
     for held_out in Province::ALL {
@@ -135,6 +135,7 @@ mod tests {
                 variable: Variable::Population,
                 value: trajectory.population[t][unit],
                 status: String::new(),
+                basis: Default::default(),
             })
             .collect();
         let folds = leave_one_province_out(&data, &scenario, &observations).unwrap();

@@ -131,7 +131,8 @@ pub struct Summary {
     pub bias_pct: Option<f64>,
     /// Root mean square of the log errors.
     pub rmse_log: Option<f64>,
-    /// Spearman correlation of predicted and observed growth since the start year.
+    /// Spearman correlation of predicted and observed growth since the start year, relative to
+    /// a reference growth of the same years ([`summarise`]).
     pub spearman_growth: Option<f64>,
     /// Share (0–1) of observations whose predicted growth has the observed sign.
     pub sign_agreement: Option<f64>,
@@ -139,18 +140,25 @@ pub struct Summary {
     pub total_error_pct: Option<f64>,
 }
 
-/// All metrics of `predicted` against `observed`, with `start` the start-year values (three
-/// slices paired by position; extra elements of a longer slice are ignored). Triples with a
-/// non-finite or non-positive member are left out (and not counted in `n`).
-pub fn summarise(predicted: &[f64], observed: &[f64], start: &[f64]) -> Summary {
+/// All metrics of `predicted` against `observed`, with `start` the start-year values and
+/// `reference` what each observation's growth is ranked relative to (four slices paired by
+/// position; extra elements of a longer slice are ignored). Growth and its direction are
+/// value ÷ start; the rank correlation is of value ÷ reference, so that observations of
+/// different years (or of year-end and annual-average values) are ranked on their growth beyond
+/// a common one rather than on their horizons; with `reference` = `start` it is the plain rank
+/// correlation of growth. Tuples with a non-finite or non-positive member are left out (and not
+/// counted in `n`).
+pub fn summarise(predicted: &[f64], observed: &[f64], start: &[f64], reference: &[f64]) -> Summary {
     let usable = |v: f64| v.is_finite() && v > 0.0;
-    let triples: Vec<(f64, f64, f64)> = predicted
+    let tuples: Vec<(f64, f64, f64, f64)> = predicted
         .iter()
         .zip(observed)
         .zip(start)
-        .map(|((&p, &o), &s)| (p, o, s))
-        .filter(|&(p, o, s)| usable(p) && usable(o) && usable(s))
+        .zip(reference)
+        .map(|(((&p, &o), &s), &r)| (p, o, s, r))
+        .filter(|&(p, o, s, r)| usable(p) && usable(o) && usable(s) && usable(r))
         .collect();
+    let triples: Vec<(f64, f64, f64)> = tuples.iter().map(|&(p, o, s, _)| (p, o, s)).collect();
     let errors: Vec<f64> = triples.iter().map(|&(p, o, _)| pct_error(p, o)).collect();
     let absolute: Vec<f64> = errors.iter().map(|e| e.abs()).collect();
     let squared_logs: Vec<f64> = triples
@@ -159,13 +167,15 @@ pub fn summarise(predicted: &[f64], observed: &[f64], start: &[f64]) -> Summary 
         .collect();
     let predicted_growth: Vec<f64> = triples.iter().map(|&(p, _, s)| p / s).collect();
     let observed_growth: Vec<f64> = triples.iter().map(|&(_, o, s)| o / s).collect();
+    let predicted_relative: Vec<f64> = tuples.iter().map(|&(p, _, _, r)| p / r).collect();
+    let observed_relative: Vec<f64> = tuples.iter().map(|&(_, o, _, r)| o / r).collect();
     Summary {
         n: triples.len(),
         mape_pct: mean(&absolute),
         median_ape_pct: median(&absolute),
         bias_pct: mean(&errors),
         rmse_log: mean(&squared_logs).map(f64::sqrt),
-        spearman_growth: spearman(&predicted_growth, &observed_growth),
+        spearman_growth: spearman(&predicted_relative, &observed_relative),
         sign_agreement: sign_agreement(&predicted_growth, &observed_growth),
         total_error_pct: (!triples.is_empty()).then(|| {
             let predicted: f64 = triples.iter().map(|t| t.0).sum();
@@ -493,7 +503,12 @@ mod tests {
         // growth predicted (1.1, 0.9, 1.3) ranks (2, 1, 3); observed (1.0, 1.2, 1.25) ranks
         // (1, 2, 3): d = (1, −1, 0), Σd² = 2, ρ = 1 − 6·2/(3·8) = 0.5
         // signs: up/unchanged (disagree), down/up (disagree), up/up (agree): 1/3
-        let s = summarise(&[110.0, 90.0, 130.0], &[100.0, 120.0, 125.0], &[100.0; 3]);
+        let s = summarise(
+            &[110.0, 90.0, 130.0],
+            &[100.0, 120.0, 125.0],
+            &[100.0; 3],
+            &[100.0; 3],
+        );
         assert_eq!(s.n, 3);
         assert_relative_eq!(s.mape_pct.unwrap(), 13.0, epsilon = 1e-12);
         assert_relative_eq!(s.median_ape_pct.unwrap(), 10.0, epsilon = 1e-12);
@@ -508,7 +523,7 @@ mod tests {
 
     #[test]
     fn summary_of_degenerate_inputs() {
-        let empty = summarise(&[], &[], &[]);
+        let empty = summarise(&[], &[], &[], &[]);
         assert_eq!(empty.n, 0);
         assert_eq!(empty.mape_pct, None);
         assert_eq!(empty.median_ape_pct, None);
@@ -517,7 +532,7 @@ mod tests {
         assert_eq!(empty.spearman_growth, None);
         assert_eq!(empty.sign_agreement, None);
         // One observation: point metrics exist, the correlation does not.
-        let one = summarise(&[105.0], &[100.0], &[90.0]);
+        let one = summarise(&[105.0], &[100.0], &[90.0], &[90.0]);
         assert_eq!(one.n, 1);
         assert_relative_eq!(one.mape_pct.unwrap(), 5.0, epsilon = 1e-12);
         assert_eq!(one.spearman_growth, None);
@@ -527,8 +542,40 @@ mod tests {
             &[0.0, -1.0, f64::NAN, f64::INFINITY, 100.0],
             &[100.0, 100.0, 100.0, 100.0, 100.0],
             &[100.0, 100.0, 100.0, 100.0, 0.0],
+            &[100.0; 5],
         );
         assert_eq!(odd.n, 0);
         assert_eq!(odd.mape_pct, None);
+    }
+
+    #[test]
+    fn growth_is_ranked_beyond_the_reference_so_horizons_do_not_rank_units() {
+        // Two units observed after 3 years, two after 4; everything grows 2 % a year, and the
+        // second of each pair 1 % more in total. A forecast of 2 % a year for all (the reference
+        // itself) knows nothing of the order; ranked on plain growth, the longer horizon alone
+        // would give it ρ = 0.89.
+        let start = [100.0; 4];
+        let common = [
+            1.02f64.powi(3),
+            1.02f64.powi(3),
+            1.02f64.powi(4),
+            1.02f64.powi(4),
+        ]
+        .map(|g| 100.0 * g);
+        let observed = [common[0], common[1] * 1.01, common[2], common[3] * 1.01];
+        let uniform = summarise(&common, &observed, &start, &common);
+        assert_eq!(uniform.spearman_growth, None);
+        let plain = summarise(&common, &observed, &start, &start);
+        assert_relative_eq!(
+            plain.spearman_growth.unwrap(),
+            0.894_427_190_999_915_9,
+            epsilon = 1e-12
+        );
+        // A forecast that has the order within each horizon is right on every pair.
+        let ordered = [common[0], common[1] * 1.005, common[2], common[3] * 1.005];
+        let right = summarise(&ordered, &observed, &start, &common);
+        assert_relative_eq!(right.spearman_growth.unwrap(), 1.0, epsilon = 1e-12);
+        // Growth and its direction stay growth since the start.
+        assert_eq!(right.sign_agreement, Some(1.0));
     }
 }

@@ -55,6 +55,39 @@ impl Variable {
     }
 }
 
+/// What moment of its year an observed population stands for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default)]
+pub enum Basis {
+    /// The year-end resident population, the model's state convention (and any GDP value: GDP
+    /// is already a flow over the year).
+    #[default]
+    YearEnd,
+    /// The mean resident population over the year (Sichuan's 2011–2014 series, GDP ÷ GDP per
+    /// head): compared with the mean of each forecast's year-end values of the year before and
+    /// the year, as `simulate calibrate` compares it.
+    AnnualAverage,
+}
+
+impl Basis {
+    pub const ALL: [Basis; 2] = [Basis::YearEnd, Basis::AnnualAverage];
+
+    /// The id used in files: `year_end` or `annual_average`.
+    pub fn id(self) -> &'static str {
+        match self {
+            Basis::YearEnd => "year_end",
+            Basis::AnnualAverage => "annual_average",
+        }
+    }
+
+    /// An empty field is `year_end`.
+    pub fn parse(text: &str) -> Option<Basis> {
+        if text.is_empty() {
+            return Some(Basis::YearEnd);
+        }
+        Basis::ALL.into_iter().find(|b| b.id() == text)
+    }
+}
+
 /// A forecast compared with the observations.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Forecast {
@@ -223,33 +256,40 @@ pub fn evaluate(
             continue;
         };
         let unit = observation.unit;
-        let (Some(&start_value), Some(&model)) = (values[0].get(unit), values[t].get(unit)) else {
+        let Some(&start_value) = values[0].get(unit) else {
             continue;
         };
-        let regional = naive::regional(
-            &[start_value],
-            Trajectory::total(values, 0),
-            Trajectory::total(values, t),
-        )[0];
-        let unit_rates = match observation.variable {
+        let unit_rate = match observation.variable {
             Variable::Population => &rates.population,
             Variable::Gdp => &rates.gdp,
-        };
-        let trend = naive::compound(
-            start_value,
-            unit_rates.get(unit).copied().unwrap_or(f64::NAN),
-            observation.year - start_year,
-        );
-        let momentum = naive::census_momentum(
-            &values[0],
-            &values[t],
-            &census_rates,
-            &province,
-            observation.year - start_year,
-        )
+        }
         .get(unit)
         .copied()
         .unwrap_or(f64::NAN);
+        // The four forecasts of the unit's year-end value at year index `at`.
+        let forecasts_at = |at: usize| -> [f64; 4] {
+            let horizon = trajectory.years[at] - start_year;
+            let model = values[at].get(unit).copied().unwrap_or(f64::NAN);
+            let regional = naive::regional(
+                &[start_value],
+                Trajectory::total(values, 0),
+                Trajectory::total(values, at),
+            )[0];
+            let trend = naive::compound(start_value, unit_rate, horizon);
+            let momentum =
+                naive::census_momentum(&values[0], &values[at], &census_rates, &province, horizon)
+                    .get(unit)
+                    .copied()
+                    .unwrap_or(f64::NAN);
+            [model, regional, trend, momentum]
+        };
+        let forecasts = match observation.basis {
+            Basis::YearEnd => forecasts_at(t),
+            Basis::AnnualAverage => {
+                let (end, before) = (forecasts_at(t), forecasts_at(t - 1));
+                std::array::from_fn(|k| 0.5 * (end[k] + before[k]))
+            }
+        };
         let horizon = observation.year - start_year;
         let (error_sigma, census_gap, parameters) = match observation.variable {
             Variable::Population => (
@@ -272,7 +312,7 @@ pub fn evaluate(
             observation: observation.clone(),
             province: data.units[unit].province.index(),
             start_value,
-            forecasts: [model, regional, trend, momentum],
+            forecasts,
             interval_sigma: error_sigma.hypot(census_gap).hypot(parameter_sigma),
             census_adjusted: f64::NAN,
         });
@@ -314,6 +354,12 @@ pub fn summarise_rows(rows: &[&Row]) -> Vec<SummaryRow> {
         let observed: Vec<f64> = selected.iter().map(|r| r.observation.value).collect();
         let census_adjusted: Vec<f64> = selected.iter().map(|r| r.census_adjusted).collect();
         let start: Vec<f64> = selected.iter().map(|r| r.start_value).collect();
+        // Growth is ranked relative to the plan area's over the same years (the regional
+        // forecast), so that units observed in different years are not ranked by horizon.
+        let reference: Vec<f64> = selected
+            .iter()
+            .map(|r| r.forecast(Forecast::NaiveRegional))
+            .collect();
         let momentum: Vec<f64> = selected
             .iter()
             .map(|r| r.forecast(Forecast::CensusMomentum))
@@ -321,6 +367,12 @@ pub fn summarise_rows(rows: &[&Row]) -> Vec<SummaryRow> {
         let province_years: Vec<(usize, i32)> = selected
             .iter()
             .map(|r| (r.province, r.observation.year))
+            .collect();
+        // Persistence compares growth within a province and year, and within one basis: an
+        // annual average has half a year less growth than a year-end value.
+        let growth_groups: Vec<(usize, i32, Basis)> = selected
+            .iter()
+            .map(|r| (r.province, r.observation.year, r.observation.basis))
             .collect();
         let share_covered = |z: f64| {
             let inside = selected
@@ -341,7 +393,7 @@ pub fn summarise_rows(rows: &[&Row]) -> Vec<SummaryRow> {
             summary.push(SummaryRow {
                 variable,
                 forecast,
-                summary: metrics::summarise(&predicted, &observed, &start),
+                summary: metrics::summarise(&predicted, &observed, &start, &reference),
                 coverage: (forecast == Forecast::Model)
                     .then(|| (share_covered(intervals::Z80), share_covered(intervals::Z95))),
                 mape_totals_imposed_pct: metrics::mape_with_group_totals(
@@ -350,10 +402,13 @@ pub fn summarise_rows(rows: &[&Row]) -> Vec<SummaryRow> {
                     &province_years,
                 ),
                 mape_census_adjusted_pct: (variable == Variable::Population)
-                    .then(|| metrics::summarise(&predicted, &census_adjusted, &start).mape_pct)
+                    .then(|| {
+                        metrics::summarise(&predicted, &census_adjusted, &start, &reference)
+                            .mape_pct
+                    })
                     .flatten(),
                 census_persistence: (variable == Variable::Population)
-                    .then(|| metrics::persistence(&predicted, &momentum, &start, &province_years))
+                    .then(|| metrics::persistence(&predicted, &momentum, &start, &growth_groups))
                     .flatten(),
             });
         }
@@ -385,7 +440,41 @@ mod tests {
             variable,
             value,
             status: String::new(),
+            basis: Basis::YearEnd,
         }
+    }
+
+    #[test]
+    fn an_annual_average_is_compared_with_the_mean_of_two_year_ends() {
+        let (data, prepared, trajectory) = run();
+        let chengdu = data.unit_index("chengdu").unwrap();
+        let year_end = observation(chengdu, 2020, Variable::Population, 2.0e7);
+        let average = Observation {
+            basis: Basis::AnnualAverage,
+            ..year_end.clone()
+        };
+        let before = observation(chengdu, 2019, Variable::Population, 2.0e7);
+        let backtest = evaluate(
+            &data,
+            &prepared,
+            &trajectory,
+            &[year_end, average, before],
+            None,
+        );
+        let [end, mean, previous] = [0, 1, 2].map(|k| &backtest.rows[k]);
+        for forecast in Forecast::ALL {
+            assert_relative_eq!(
+                mean.forecast(forecast),
+                0.5 * (end.forecast(forecast) + previous.forecast(forecast)),
+                max_relative = 1e-12
+            );
+        }
+        let t = trajectory.year_index(2020).unwrap();
+        assert_relative_eq!(
+            mean.forecast(Forecast::Model),
+            0.5 * (trajectory.population[t][chengdu] + trajectory.population[t - 1][chengdu]),
+            max_relative = 1e-12
+        );
     }
 
     #[test]

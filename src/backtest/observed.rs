@@ -2,7 +2,9 @@
 //!
 //! A CSV file whose header names at least `unit_id`, `year`, `variable` and `value` (in any
 //! order; other columns are ignored, except an optional `status` that is carried through to
-//! the outputs). `variable` is `population` (persons) or `gdp` (yuan at 2014 prices).
+//! the outputs and an optional `basis`, `year_end` (the default) or `annual_average`, that says
+//! what moment of its year a population stands for). `variable` is `population` (persons) or
+//! `gdp` (yuan at 2014 prices).
 //! Validation reports *all* problems at once, each with file, line, column, the value, the rule
 //! and the fix, in the format of the input data's problems ([`DataProblem`]).
 //!
@@ -15,7 +17,7 @@ use std::path::Path;
 
 use crate::data::{self, DataProblem, Unit};
 
-use super::Variable;
+use super::{Basis, Variable};
 
 /// Columns every observed file needs.
 pub const REQUIRED_COLUMNS: [&str; 4] = ["unit_id", "year", "variable", "value"];
@@ -33,6 +35,8 @@ pub struct Observation {
     pub value: f64,
     /// The `status` column as written (empty without one).
     pub status: String,
+    /// The `basis` column (year-end without one).
+    pub basis: Basis,
 }
 
 /// A validated file with what the manifest records of it.
@@ -212,7 +216,7 @@ pub fn parse(
             ),
         ));
     }
-    for column in REQUIRED_COLUMNS.iter().chain(&["status"]) {
+    for column in REQUIRED_COLUMNS.iter().chain(&["status", "basis"]) {
         if headers.iter().filter(|h| h == column).count() > 1 {
             problems.add(|| {
                 problem(
@@ -237,6 +241,7 @@ pub fn parse(
         index("value").expect("checked above"),
     );
     let status_col = index("status");
+    let basis_col = index("basis");
     let ids: BTreeMap<&str, usize> = units
         .iter()
         .enumerate()
@@ -379,7 +384,34 @@ pub fn parse(
             }
         };
 
-        let (Some(unit), Some(year), Some(variable), Some(value)) = (unit, year, variable, value)
+        let basis_text = basis_col.map_or("", field);
+        let basis = match (Basis::parse(basis_text), variable) {
+            (Some(Basis::AnnualAverage), Some(Variable::Gdp)) => {
+                problems.add(|| problem(
+                    file,
+                    line,
+                    "basis",
+                    "`annual_average` is for population only: GDP is already a total over its year; leave `basis` empty or write `year_end`".to_string(),
+                ));
+                None
+            }
+            (Some(basis), _) => Some(basis),
+            (None, _) => {
+                problems.add(|| problem(
+                    file,
+                    line,
+                    "basis",
+                    format!(
+                        "unknown basis `{basis_text}`{}; use `year_end` (the population at the end of the year, the default when empty) or `annual_average` (the mean over the year)",
+                        data::suggestion(basis_text, Basis::ALL.iter().map(|b| b.id()))
+                    ),
+                ));
+                None
+            }
+        };
+
+        let (Some(unit), Some(year), Some(variable), Some(value), Some(basis)) =
+            (unit, year, variable, value, basis)
         else {
             continue;
         };
@@ -403,6 +435,7 @@ pub fn parse(
             variable,
             value,
             status: status_col.map_or("", field).to_string(),
+            basis,
         });
     }
     if rows == 0 && problems.is_empty() {
@@ -458,6 +491,43 @@ mod tests {
         assert_eq!(obs[1].line, 3);
         // A byte-order mark (Excel) does not hide the first column.
         assert!(check("\u{feff}unit_id,year,variable,value\nchengdu,2020,gdp,1\n").is_ok());
+    }
+
+    #[test]
+    fn the_basis_says_what_moment_of_the_year_a_population_stands_for() {
+        let obs = check(
+            "unit_id,year,variable,value,basis\n\
+             chengdu,2016,population,15000000,annual_average\n\
+             chengdu,2017,population,15000000,year_end\n\
+             chengdu,2018,population,15000000,\n\
+             chengdu,2018,gdp,1.2e12,year_end\n",
+        )
+        .unwrap();
+        assert_eq!(
+            obs.iter().map(|o| o.basis).collect::<Vec<_>>(),
+            [
+                Basis::AnnualAverage,
+                Basis::YearEnd,
+                Basis::YearEnd,
+                Basis::YearEnd
+            ]
+        );
+        // Without the column every value is year-end.
+        let plain = check("unit_id,year,variable,value\nchengdu,2016,population,1\n").unwrap();
+        assert_eq!(plain[0].basis, Basis::YearEnd);
+        let err = check(
+            "unit_id,year,variable,value,basis\n\
+             chengdu,2016,population,1,annual_averge\n\
+             chengdu,2016,gdp,1,annual_average\n",
+        )
+        .unwrap_err();
+        for fragment in [
+            "2 problems in the observed file",
+            "obs.csv:2: column `basis`: unknown basis `annual_averge` (did you mean `annual_average`?)",
+            "obs.csv:3: column `basis`: `annual_average` is for population only",
+        ] {
+            assert!(err.contains(fragment), "missing {fragment:?} in\n{err}");
+        }
     }
 
     #[test]

@@ -72,6 +72,7 @@ pub fn write_rows(report: &BacktestReport<'_>, path: &Path) -> Result<(), Report
         "variable".into(),
         "unit".into(),
         "status".into(),
+        "basis".into(),
         "observed".into(),
         "observed_census_adjusted".into(),
         "start_value".into(),
@@ -98,6 +99,11 @@ pub fn write_rows(report: &BacktestReport<'_>, path: &Path) -> Result<(), Report
             o.variable.id().to_string(),
             o.variable.measure().to_string(),
             o.status.clone(),
+            // GDP is a total over its year: the basis is a population's.
+            match o.variable {
+                Variable::Population => o.basis.id().to_string(),
+                Variable::Gdp => String::new(),
+            },
             f1(o.value),
             num(Some(row.census_adjusted), 1),
             f1(row.start_value),

@@ -78,15 +78,17 @@ fn a_backtest_writes_every_output_with_the_right_shape() {
     let rows = lines(&dir.join("backtest.csv"));
     assert_eq!(
         rows[0],
-        "unit_id,name_zh,year,variable,unit,status,observed,observed_census_adjusted,start_value,\
+        "unit_id,name_zh,year,variable,unit,status,basis,observed,observed_census_adjusted,start_value,\
          model,naive_regional,naive_trend,census_momentum,model_error_pct,naive_regional_error_pct,\
          naive_trend_error_pct,census_momentum_error_pct,model_log_error,\
          naive_regional_log_error,naive_trend_log_error,census_momentum_log_error"
     );
     // one row per observation: 44 × 2 in 2020 + 6 in 2016, in file order
     assert_eq!(rows.len(), 1 + 94);
-    assert!(rows[1].starts_with("yuzhong,渝中区,2020,population,persons,synthetic,630416.0,"));
-    assert!(rows.iter().skip(1).all(|r| r.split(',').count() == 21));
+    assert!(
+        rows[1].starts_with("yuzhong,渝中区,2020,population,persons,synthetic,year_end,630416.0,")
+    );
+    assert!(rows.iter().skip(1).all(|r| r.split(',').count() == 22));
     let summary = lines(&dir.join("backtest_summary.csv"));
     assert_eq!(
         summary[0],
@@ -504,10 +506,18 @@ fn the_hindcast_is_scored_against_observed_2014() {
     let rows = lines(&tmp.path().join("bt/backtest.csv"));
     assert_eq!(rows.len(), 1 + 88);
     // Status and provenance: the status column is carried through.
-    assert!(rows[1].starts_with("yuzhong,渝中区,2014,population,persons,estimated,656683.0,"));
+    assert!(
+        rows[1].starts_with("yuzhong,渝中区,2014,population,persons,estimated,year_end,656683.0,")
+    );
+    // Sichuan's annual averages say so, and are compared with the mean of two year-ends.
+    assert!(
+        rows.iter()
+            .any(|r| r
+                .starts_with("chengdu,成都市,2014,population,persons,estimated,annual_average,"))
+    );
     let summary = lines(&tmp.path().join("bt/backtest_summary.csv"));
     assert_eq!(summary.len(), 1 + 8);
-    // One observed year: every unit has the regional growth, no rank correlation.
+    // Every unit has the regional growth (beyond which growth is ranked): no rank correlation.
     for line in [&summary[2], &summary[6]] {
         let fields: Vec<&str> = line.split(',').collect();
         assert_eq!(fields[1], "naive_regional");
