@@ -618,7 +618,7 @@ pub fn summary(report: &BacktestReport<'_>) -> String {
     let _ = writeln!(out);
     let _ = write!(
         out,
-        "% errors: 100·(forecast − observed)/observed; growth: value / start-year value (docs/BACKTEST.md)"
+        "% errors: 100·(forecast − observed)/observed; growth: value / start-year value; Spearman ranks growth beyond the plan area's over the same years (docs/BACKTEST.md)"
     );
     out
 }
