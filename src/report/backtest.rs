@@ -357,7 +357,7 @@ pub fn scatter_chart(report: &BacktestReport<'_>, variable: Variable) -> Scatter
     let notes = vec![
         "MAPE: 平均绝对百分比误差 mean absolute % error".to_string(),
         "偏差 bias: 平均 mean (预测−观测)/观测 (predicted−observed)/observed".to_string(),
-        "ρ: 增长的秩相关 Spearman rank correlation of growth since the start".to_string(),
+        "ρ: 相对全区增长的秩相关 rank correlation of growth beyond the plan area's".to_string(),
         "区域同速: 各单元按全区增速 every unit at the regional rate".to_string(),
         "延续趋势: 各单元延续起始前趋势 every unit on its pre-start trend".to_string(),
     ];
