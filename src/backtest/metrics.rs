@@ -158,28 +158,27 @@ pub fn summarise(predicted: &[f64], observed: &[f64], start: &[f64], reference: 
         .map(|(((&p, &o), &s), &r)| (p, o, s, r))
         .filter(|&(p, o, s, r)| usable(p) && usable(o) && usable(s) && usable(r))
         .collect();
-    let triples: Vec<(f64, f64, f64)> = tuples.iter().map(|&(p, o, s, _)| (p, o, s)).collect();
-    let errors: Vec<f64> = triples.iter().map(|&(p, o, _)| pct_error(p, o)).collect();
+    let errors: Vec<f64> = tuples.iter().map(|&(p, o, _, _)| pct_error(p, o)).collect();
     let absolute: Vec<f64> = errors.iter().map(|e| e.abs()).collect();
-    let squared_logs: Vec<f64> = triples
+    let squared_logs: Vec<f64> = tuples
         .iter()
-        .map(|&(p, o, _)| log_error(p, o).powi(2))
+        .map(|&(p, o, _, _)| log_error(p, o).powi(2))
         .collect();
-    let predicted_growth: Vec<f64> = triples.iter().map(|&(p, _, s)| p / s).collect();
-    let observed_growth: Vec<f64> = triples.iter().map(|&(_, o, s)| o / s).collect();
+    let predicted_growth: Vec<f64> = tuples.iter().map(|&(p, _, s, _)| p / s).collect();
+    let observed_growth: Vec<f64> = tuples.iter().map(|&(_, o, s, _)| o / s).collect();
     let predicted_relative: Vec<f64> = tuples.iter().map(|&(p, _, _, r)| p / r).collect();
     let observed_relative: Vec<f64> = tuples.iter().map(|&(_, o, _, r)| o / r).collect();
     Summary {
-        n: triples.len(),
+        n: tuples.len(),
         mape_pct: mean(&absolute),
         median_ape_pct: median(&absolute),
         bias_pct: mean(&errors),
         rmse_log: mean(&squared_logs).map(f64::sqrt),
         spearman_growth: spearman(&predicted_relative, &observed_relative),
         sign_agreement: sign_agreement(&predicted_growth, &observed_growth),
-        total_error_pct: (!triples.is_empty()).then(|| {
-            let predicted: f64 = triples.iter().map(|t| t.0).sum();
-            let observed: f64 = triples.iter().map(|t| t.1).sum();
+        total_error_pct: (!tuples.is_empty()).then(|| {
+            let predicted: f64 = tuples.iter().map(|t| t.0).sum();
+            let observed: f64 = tuples.iter().map(|t| t.1).sum();
             pct_error(predicted, observed)
         }),
     }

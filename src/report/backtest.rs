@@ -13,7 +13,7 @@ use serde_json::json;
 use super::charts::{self, MapChart, MapUnit, ScatterChart, ScatterPoint};
 use super::{csv_error, csv_writer, f1, finish, ReportError, RunReport};
 use crate::backtest::cross_validation::Fold;
-use crate::backtest::{Backtest, Forecast, ObservedFile, Row, Variable};
+use crate::backtest::{Backtest, Forecast, ObservedFile, Row, SummaryRow, Variable};
 use crate::data::short_zh;
 
 /// Everything a backtest report is made from.
@@ -60,6 +60,9 @@ pub fn write_data(report: &BacktestReport<'_>, dir: &Path) -> Result<Vec<String>
     }
     Ok(written)
 }
+
+/// One metric of a summary row (`None` where it does not apply).
+type Metric = fn(&SummaryRow) -> Option<f64>;
 
 /// `backtest.csv`: one row per observation, in file order.
 pub fn write_rows(report: &BacktestReport<'_>, path: &Path) -> Result<(), ReportError> {
@@ -549,7 +552,7 @@ pub fn summary(report: &BacktestReport<'_>) -> String {
             .iter()
             .filter(|r| r.variable == variable)
             .collect();
-        let listed = |value: &dyn Fn(&crate::backtest::SummaryRow) -> Option<f64>| {
+        let listed = |value: Metric| {
             rows.iter()
                 .map(|r| format!("{} {}", r.forecast.id(), show(value(r), 2)))
                 .collect::<Vec<_>>()
@@ -568,23 +571,23 @@ pub fn summary(report: &BacktestReport<'_>) -> String {
             out,
             "{}: MAPE % with the observed provincial totals imposed: {}",
             variable.id(),
-            listed(&|r| r.mape_totals_imposed_pct)
+            listed(|r| r.mape_totals_imposed_pct)
         );
-        if rows.iter().any(|r| r.mape_census_adjusted_pct.is_some()) {
-            let _ = writeln!(
-                out,
-                "{}: MAPE % against census-adjusted observations (differences since the 2010 census ÷ φ): {}",
-                variable.id(),
-                listed(&|r| r.mape_census_adjusted_pct)
-            );
-        }
-        if rows.iter().any(|r| r.census_persistence.is_some()) {
-            let _ = writeln!(
-                out,
-                "{}: share of the census decade carried (slope of within-province growth on census momentum's): {}",
-                variable.id(),
-                listed(&|r| r.census_persistence)
-            );
+        // Population-only metrics: a line when the variable has them.
+        let population_only: [(&str, Metric); 2] = [
+            (
+                "MAPE % against census-adjusted observations (differences since the 2010 census ÷ φ)",
+                |r| r.mape_census_adjusted_pct,
+            ),
+            (
+                "share of the census decade carried (slope of within-province growth on census momentum's)",
+                |r| r.census_persistence,
+            ),
+        ];
+        for (label, metric) in population_only {
+            if rows.iter().any(|r| metric(r).is_some()) {
+                let _ = writeln!(out, "{}: {label}: {}", variable.id(), listed(metric));
+            }
         }
     }
     if !report.cross_validation.is_empty() {
