@@ -51,6 +51,7 @@ parameters_file!(
     catch_up_pull,
     migrant_stay_years,
     census_momentum,
+    income_shrinkage,
     differential_decay,
     estimate_weight,
     census_base_weight,

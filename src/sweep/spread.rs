@@ -22,7 +22,7 @@ use super::sampling::latin_hypercube;
 /// of the catch-up pulls migrants). Geography, urban curves and the land-use conversion are
 /// held, and so is `differential_decay`, whose default (0) is the edge of its range
 /// (docs/BACKTEST.md, σ_par).
-pub const UNCERTAIN: [&str; 14] = [
+pub const UNCERTAIN: [&str; 15] = [
     "epsilon",
     "beta_per_hour",
     "lambda",
@@ -33,6 +33,7 @@ pub const UNCERTAIN: [&str; 14] = [
     "border_penalty",
     "migrant_stay_years",
     "census_momentum",
+    "income_shrinkage",
     "estimate_weight",
     "trend_decay",
     "income_convergence",

@@ -33,8 +33,9 @@ pub use error::SetupError;
 pub use targets::{
     base_has_unit_signal, blended_net_migration_rate, census_consistent_base,
     census_decade_differential, census_decade_growth, census_migrant_stocks, estimate_capture,
-    hindcast_net_migration_rate, natural_growth_offsets, observed_net_migration_rate,
-    CensusMigrantStocks, CENSUS_2000_YEAR,
+    hindcast_net_migration_rate, income_predicted_differential, income_shrunk_differential,
+    natural_growth_offsets, observed_net_migration_rate, CensusMigrantStocks, IncomePrediction,
+    CENSUS_2000_YEAR,
 };
 use travel::{cost_settings, road_speeds, same_matrix, wedges_in, Costs, TravelSchedule};
 
@@ -138,6 +139,8 @@ pub struct DataDerived {
     pub census_stocks: CensusMigrantStocks,
     /// Each unit's 2000→2010 census net migration rate relative to its province (per year).
     pub census_decade_differential: Vec<f64>,
+    /// What 2010 GDP per head predicts of those differentials ([`income_predicted_differential`]).
+    pub income_prediction: IncomePrediction,
     /// Whether a unit's 2014 population carries a signal of its own (false where it is the 2010
     /// census times a factor shared with other units of the province).
     pub base_has_unit_signal: Vec<bool>,
@@ -160,13 +163,22 @@ impl DataDerived {
         let natural_offset = natural_growth_offsets(data);
         let n = province.len();
         let prices = PriceHistory::new(data);
+        let census_decade_differential = census_decade_differential(data, &natural_offset);
+        let log_income_2010: Vec<f64> = base::gdp_2010(data)
+            .iter()
+            .zip(&data.census)
+            .map(|(gdp, census)| (gdp.nominal / census.resident_population).ln())
+            .collect();
+        let income_prediction =
+            income_predicted_differential(data, &census_decade_differential, &log_income_2010);
         DataDerived {
             distances_km: geography::distances_km(
                 &data.units.iter().map(|u| u.lat).collect::<Vec<_>>(),
                 &data.units.iter().map(|u| u.lon).collect::<Vec<_>>(),
             ),
             measured_unit_trend: unit_trends(data),
-            census_decade_differential: census_decade_differential(data, &natural_offset),
+            census_decade_differential,
+            income_prediction,
             natural_offset,
             census_stocks: census_migrant_stocks(data),
             base_has_unit_signal: base_has_unit_signal(data),
@@ -799,10 +811,15 @@ fn target_net_migration_rate(
     drivers: &Drivers,
     start: i32,
 ) -> Vec<f64> {
+    let census_differential = income_shrunk_differential(
+        &derived.census_decade_differential,
+        &derived.income_prediction,
+        params.income_shrinkage(),
+    );
     if start == CENSUS_YEAR {
         hindcast_net_migration_rate(
             data,
-            &derived.census_decade_differential,
+            &census_differential,
             params.census_momentum(),
             &drivers.natural_2011_2014_by_province,
         )
@@ -810,7 +827,7 @@ fn target_net_migration_rate(
         blended_net_migration_rate(
             data,
             &drivers.observed_net_migration_rate,
-            &derived.census_decade_differential,
+            &census_differential,
             &derived.base_has_unit_signal,
             derived.estimate_capture,
             params.census_momentum(),
@@ -1522,9 +1539,12 @@ mod tests {
         );
         assert!(prepared.calibration.max_rate_residual < 1e-9);
         // Within each province the targets keep α times the census decade's differentials
-        // (2000→2010 growth net of natural growth); their weighted mean is the province's
-        // observed 2010–2014 net migration rate.
+        // (2000→2010 growth net of natural growth), moved the share s towards what 2010 GDP per
+        // head predicts of them; their weighted mean is the province's observed 2010–2014 net
+        // migration rate.
         let alpha = scenario.params.census_momentum();
+        let shrinkage = scenario.params.income_shrinkage();
+        let predicted = DataDerived::new(&data).income_prediction.differential;
         let offsets = natural_growth_offsets(&data);
         let decade = |i: usize| {
             (data.census[i].resident_population / data.census_2000_population[i]).ln() / 10.0
@@ -1536,7 +1556,9 @@ mod tests {
         );
         assert_relative_eq!(
             prepared.observed_net_migration_rate[a] - prepared.observed_net_migration_rate[b],
-            alpha * (decade(a) - decade(b)),
+            alpha
+                * ((1.0 - shrinkage) * (decade(a) - decade(b))
+                    + shrinkage * (predicted[a] - predicted[b])),
             epsilon = 1e-12
         );
         let prices = PriceHistory::new(&data);
