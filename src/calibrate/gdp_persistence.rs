@@ -188,18 +188,22 @@ mod tests {
         let data = Dataset::embedded();
         let result = fit(&data, 0.03, (0.2, 0.02));
         assert_eq!(result.units, vec![41, 43, 41]);
-        assert!((result.trend_decay - 0.4).abs() < 1e-9, "{result:?}");
+        assert!((result.trend_decay - 0.45).abs() < 1e-9, "{result:?}");
         assert!(
             (result.income_convergence - 0.022).abs() < 1e-9,
             "{result:?}"
         );
         // Both unit terms carry signal: the fit beats the no-signal forecast (3 = no skill).
-        assert!(result.loss < 2.1, "{result:?}");
+        assert!(result.loss < 2.2, "{result:?}");
         assert!(result.loss < result.loss_at_reference);
-        // A flat optimum: δ from 0.3 to 0.5 within 1 % of the best.
+        // A flat optimum: δ from 0.35 to 0.55 within 1 % of the best, and the default 0.4
+        // within 0.1 %.
         for &(decay, value) in &result.decay_profile {
-            if (0.3..=0.5).contains(&decay) {
+            if (0.35..=0.55).contains(&decay) {
                 assert!(value < result.loss * 1.01, "δ {decay}: {value}");
+            }
+            if (decay - 0.4).abs() < 1e-9 {
+                assert!(value < result.loss * 1.001, "δ {decay}: {value}");
             }
         }
     }

@@ -45,7 +45,7 @@ fn calibrate_writes_a_runnable_scenario_and_its_report() {
     // calibration.md also reports the GDP trend decay measured on pre-2014 pseudo-forecasts.
     let markdown = std::fs::read_to_string(out_dir.join("calibration.md")).unwrap();
     assert!(
-        markdown.contains("Best: δ = 0.40, β_c = 0.022"),
+        markdown.contains("Best: δ = 0.45, β_c = 0.022"),
         "{markdown}"
     );
     // parameters.csv: header + the two fitted parameters.
