@@ -36,9 +36,9 @@ pub const Z80: f64 = 1.281_551_565_544_600_4;
 pub const Z95: f64 = 1.959_963_984_540_054;
 
 /// s for population, per year: 132 log errors (2010 start: 44 units in 2014 and in 2017/18;
-/// 2014 start: 44 units in 2017/18) with the default parameters and data (0.01075; 0.01180
-/// before `income_shrinkage`, ten Chongqing units' 2014 values from the district panel and
-/// α = 0.65, 0.0110 at α = 0.5).
+/// 2014 start: 44 units in 2017/18) with the default parameters and data (0.01075; earlier
+/// versions: 0.01099 before ten Chongqing units' 2014 values came from the district panel and
+/// α = 0.65, 0.01180 before `income_shrinkage`, 0.0110 at α = 0.5).
 pub const POPULATION_ERROR_PER_YEAR: f64 = 0.0108;
 /// s for GDP (2014 prices), per √year: the root mean square of the hindcast's 44 log errors in
 /// 2014 (0.1473; no later unit GDP is in the data) over √4 (0.0733 before the changes above).
@@ -94,7 +94,8 @@ mod tests {
         assert_relative_eq!(population_error_sigma(4), 4.0 * POPULATION_ERROR_PER_YEAR);
         assert_relative_eq!(gdp_error_sigma(4), 2.0 * GDP_ERROR_PER_SQRT_YEAR);
         assert_relative_eq!(gdp_error_sigma(16), 2.0 * gdp_error_sigma(4));
-        // At the backtest's horizon the GDP scale is the hindcast's error, 0.1473, rounded.
+        // At the backtest's horizon the GDP scale is the hindcast's error (0.1473 measured; the
+        // scale is rounded to 0.0736).
         assert_relative_eq!(gdp_error_sigma(4), 0.1472, epsilon = 1e-12);
     }
 
