@@ -524,7 +524,7 @@ pub fn prepare_warm(
 }
 
 /// Rounds of [`window_shift`]: the first removes the drift, the second what the first shift
-/// itself changed in it (left over after two: 4.5·10⁻⁶ (Sichuan) and 7.4·10⁻⁶ (Chongqing) a
+/// itself changed in it (left over after two: 4.5·10⁻⁶ (Sichuan) and 7.5·10⁻⁶ (Chongqing) a
 /// year, against drifts of 1.45·10⁻³ and 2.45·10⁻³ with the defaults; unit test).
 const WINDOW_ROUNDS: usize = 2;
 
