@@ -163,11 +163,22 @@ impl DataDerived {
         let natural_offset = natural_growth_offsets(data);
         let n = province.len();
         let prices = PriceHistory::new(data);
-        let census_decade_differential = census_decade_differential(data, &natural_offset);
-        let log_income_2010: Vec<f64> = base::gdp_2010(data)
+        let base_values: Vec<BaseYearValues> = base::START_YEARS
             .iter()
-            .zip(&data.census)
-            .map(|(gdp, census)| (gdp.nominal / census.resident_population).ln())
+            .map(|&year| base::base_year_values(data, &prices, year))
+            .collect();
+        let census_decade_differential = census_decade_differential(data, &natural_offset);
+        // 2010 GDP per head of the 2010 base (re-priced by one deflator, which the regression's
+        // centring on each province removes).
+        let base_2010 = base_values
+            .iter()
+            .find(|b| b.year == CENSUS_YEAR)
+            .expect("2010 is a start year");
+        let log_income_2010: Vec<f64> = base_2010
+            .gdp
+            .iter()
+            .zip(&base_2010.population)
+            .map(|(gdp, population)| (gdp / population).ln())
             .collect();
         let income_prediction =
             income_predicted_differential(data, &census_decade_differential, &log_income_2010);
@@ -185,10 +196,7 @@ impl DataDerived {
             estimate_capture: estimate_capture(data),
             area_km2: data.units.iter().map(|u| u.area_km2).collect(),
             border: DMatrix::from_fn(n, n, |i, j| f64::from(u8::from(province[i] != province[j]))),
-            base_values: base::START_YEARS
-                .iter()
-                .map(|&year| base::base_year_values(data, &prices, year))
-                .collect(),
+            base_values,
             prices,
         }
     }
