@@ -15,7 +15,7 @@ pub mod metrics;
 pub mod naive;
 pub mod observed;
 
-use crate::data::Dataset;
+use crate::data::{Dataset, PlanRole, Province};
 use crate::engine::{Prepared, Trajectory};
 use crate::sweep::spread::ParameterSpread;
 
@@ -188,6 +188,101 @@ pub struct Backtest {
     pub rows: Vec<Row>,
     /// Per observed variable (population first) and forecast (model first).
     pub summary: Vec<SummaryRow>,
+    /// The same metrics per kind of unit that has observations ([`UnitGroup::ALL`] order).
+    pub groups: Vec<GroupSummary>,
+}
+
+/// A kind of unit whose skill is reported on its own: a province's core (Chengdu; the nine
+/// Chongqing core districts, plan role `core` in units.csv) or its other units. Where a forecast
+/// is good and where it fails differ by kind (a core district that gains in every decade, a
+/// county whose 2014 value is a scaled census), and the totals over all 44 units hide that.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct UnitGroup {
+    pub province: Province,
+    pub core: bool,
+}
+
+impl UnitGroup {
+    pub const ALL: [UnitGroup; 4] = [
+        UnitGroup {
+            province: Province::Chongqing,
+            core: true,
+        },
+        UnitGroup {
+            province: Province::Chongqing,
+            core: false,
+        },
+        UnitGroup {
+            province: Province::Sichuan,
+            core: true,
+        },
+        UnitGroup {
+            province: Province::Sichuan,
+            core: false,
+        },
+    ];
+
+    /// The unit's group.
+    pub fn of(data: &Dataset, unit: usize) -> UnitGroup {
+        let unit = &data.units[unit];
+        UnitGroup {
+            province: unit.province,
+            core: unit.plan_role == PlanRole::Core,
+        }
+    }
+
+    /// The id used in files: `chongqing_core`, `chongqing_other`, `sichuan_core`, `sichuan_other`.
+    pub fn id(self) -> String {
+        format!(
+            "{}_{}",
+            self.province.id(),
+            if self.core { "core" } else { "other" }
+        )
+    }
+
+    /// A reader's name: "Chongqing core districts", "Chengdu"…
+    pub fn label(self) -> &'static str {
+        match (self.province, self.core) {
+            (Province::Chongqing, true) => "Chongqing core districts",
+            (Province::Chongqing, false) => "other Chongqing districts and counties",
+            (Province::Sichuan, true) => "Chengdu",
+            (Province::Sichuan, false) => "other Sichuan cities",
+        }
+    }
+}
+
+/// The metrics of one [`UnitGroup`]'s observations.
+#[derive(Debug, Clone, PartialEq)]
+pub struct GroupSummary {
+    pub group: UnitGroup,
+    /// How many distinct units of the group have observations.
+    pub units: usize,
+    /// As [`Backtest::summary`], over the group's observations only.
+    pub summary: Vec<SummaryRow>,
+}
+
+/// Per [`UnitGroup`] with observations, the metrics of [`summarise_rows`] over its rows.
+pub fn summarise_groups(data: &Dataset, rows: &[Row]) -> Vec<GroupSummary> {
+    UnitGroup::ALL
+        .into_iter()
+        .filter_map(|group| {
+            let selected: Vec<&Row> = rows
+                .iter()
+                .filter(|r| UnitGroup::of(data, r.observation.unit) == group)
+                .collect();
+            if selected.is_empty() {
+                return None;
+            }
+            let mut units: Vec<usize> = selected.iter().map(|r| r.observation.unit).collect();
+            units.sort_unstable();
+            units.dedup();
+            Some(GroupSummary {
+                group,
+                units: units.len(),
+                summary: summarise_rows(&selected),
+            })
+        })
+        .collect()
 }
 
 impl Backtest {
@@ -335,7 +430,12 @@ pub fn evaluate(
         row.census_adjusted = value;
     }
     let summary = summarise_rows(&rows.iter().collect::<Vec<_>>());
-    Backtest { rows, summary }
+    let groups = summarise_groups(data, &rows);
+    Backtest {
+        rows,
+        summary,
+        groups,
+    }
 }
 
 /// Per variable (population first) and forecast (model first), the metrics over `rows`, with
@@ -441,6 +541,48 @@ mod tests {
             value,
             status: String::new(),
             basis: Basis::YearEnd,
+        }
+    }
+
+    #[test]
+    fn the_kinds_of_unit_partition_the_observations_and_are_scored_on_their_own_rows() {
+        let (data, prepared, trajectory) = run();
+        let observations: Vec<Observation> = (0..data.units.len())
+            .map(|unit| {
+                let value = trajectory.population[3][unit] * (1.0 + 0.01 * (unit % 7) as f64);
+                observation(unit, 2017, Variable::Population, value)
+            })
+            .collect();
+        let backtest = evaluate(&data, &prepared, &trajectory, &observations, None);
+        let groups: Vec<(String, usize)> = backtest
+            .groups
+            .iter()
+            .map(|g| (g.group.id(), g.units))
+            .collect();
+        assert_eq!(
+            groups,
+            [
+                ("chongqing_core".to_string(), 9),
+                ("chongqing_other".to_string(), 20),
+                ("sichuan_core".to_string(), 1),
+                ("sichuan_other".to_string(), 14),
+            ]
+        );
+        for group in &backtest.groups {
+            let rows: Vec<&Row> = backtest
+                .rows
+                .iter()
+                .filter(|r| UnitGroup::of(&data, r.observation.unit) == group.group)
+                .collect();
+            let model = &group.summary[0];
+            assert_eq!(model.forecast, Forecast::Model);
+            assert_eq!(model.summary.n, rows.len());
+            let mape = rows
+                .iter()
+                .map(|r| r.pct_error(Forecast::Model).abs())
+                .sum::<f64>()
+                / rows.len() as f64;
+            assert_relative_eq!(model.summary.mape_pct.unwrap(), mape, max_relative = 1e-12);
         }
     }
 

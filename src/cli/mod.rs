@@ -143,8 +143,8 @@ pub enum Command {
     },
     /// Run a scenario and compare it with observations of later years (population, GDP per
     /// unit), next to three naive forecasts (regional rate, own trend, census momentum):
-    /// backtest.csv, backtest_summary.csv, cross_validation.csv, manifest.json, scatter and
-    /// error-map charts, report.html (default folder results/backtest-<name>-<observed file name>/).
+    /// backtest.csv, backtest_summary.csv, backtest_groups.csv, cross_validation.csv,
+    /// manifest.json, scatter and error-map charts, report.html (default folder results/backtest-<name>-<observed file name>/).
     Backtest {
         /// The scenario file; observations must fall after its start year.
         #[arg(value_name = "SCENARIO.ron")]

@@ -1,8 +1,8 @@
 //! Outputs of `simulate backtest`: `backtest.csv` (one row per observation),
-//! `backtest_summary.csv` (metrics per variable and forecast), `manifest.json` (the run's
-//! manifest plus the observed file), per observed variable a predicted-vs-observed scatter
-//! (`scatter_<variable>`) and a map of the model's errors (`error_map_<variable>`), and the
-//! terminal table. Chart contents are built by pure functions; docs/BACKTEST.md defines
+//! `backtest_summary.csv` (metrics per variable and forecast), `backtest_groups.csv` (the same
+//! per kind of unit), `manifest.json` (the run's manifest plus the observed file), per observed
+//! variable a predicted-vs-observed scatter (`scatter_<variable>`) and a map of the model's
+//! errors (`error_map_<variable>`), and the terminal table. Chart contents are built by pure functions; docs/BACKTEST.md defines
 //! every column.
 
 use std::fmt::Write as _;
@@ -46,6 +46,8 @@ pub fn write_data(report: &BacktestReport<'_>, dir: &Path) -> Result<Vec<String>
     written.push("backtest.csv".to_string());
     write_summary(report.backtest, &dir.join("backtest_summary.csv"))?;
     written.push("backtest_summary.csv".to_string());
+    write_groups(report.backtest, &dir.join("backtest_groups.csv"))?;
+    written.push("backtest_groups.csv".to_string());
     write_cross_validation(report.cross_validation, &dir.join("cross_validation.csv"))?;
     written.push("cross_validation.csv".to_string());
     for variable in report.backtest.variables() {
@@ -127,50 +129,75 @@ pub fn write_rows(report: &BacktestReport<'_>, path: &Path) -> Result<(), Report
     finish(writer, path)
 }
 
+/// The columns of `backtest_summary.csv` (and, after `group` and `units`, of
+/// `backtest_groups.csv`).
+const SUMMARY_COLUMNS: [&str; 15] = [
+    "variable",
+    "forecast",
+    "n",
+    "mape_pct",
+    "median_ape_pct",
+    "bias_pct",
+    "rmse_log",
+    "spearman_growth",
+    "sign_agreement",
+    "total_error_pct",
+    "coverage_80",
+    "coverage_95",
+    "mape_provincial_totals_imposed_pct",
+    "mape_census_adjusted_pct",
+    "census_persistence",
+];
+
+/// One summary row as the fields of [`SUMMARY_COLUMNS`].
+fn summary_record(row: &SummaryRow) -> Vec<String> {
+    let s = &row.summary;
+    vec![
+        row.variable.id().to_string(),
+        row.forecast.id().to_string(),
+        s.n.to_string(),
+        num(s.mape_pct, PCT_DECIMALS),
+        num(s.median_ape_pct, PCT_DECIMALS),
+        num(s.bias_pct, PCT_DECIMALS),
+        num(s.rmse_log, LOG_DECIMALS),
+        num(s.spearman_growth, 4),
+        num(s.sign_agreement, 4),
+        num(s.total_error_pct, PCT_DECIMALS),
+        num(row.coverage.map(|c| c.0), 4),
+        num(row.coverage.map(|c| c.1), 4),
+        num(row.mape_totals_imposed_pct, PCT_DECIMALS),
+        num(row.mape_census_adjusted_pct, PCT_DECIMALS),
+        num(row.census_persistence, 4),
+    ]
+}
+
 /// `backtest_summary.csv`: per variable and forecast, the metrics over all observations.
 pub fn write_summary(backtest: &Backtest, path: &Path) -> Result<(), ReportError> {
     let mut writer = csv_writer(path)?;
     let err = csv_error(path);
-    writer
-        .write_record([
-            "variable",
-            "forecast",
-            "n",
-            "mape_pct",
-            "median_ape_pct",
-            "bias_pct",
-            "rmse_log",
-            "spearman_growth",
-            "sign_agreement",
-            "total_error_pct",
-            "coverage_80",
-            "coverage_95",
-            "mape_provincial_totals_imposed_pct",
-            "mape_census_adjusted_pct",
-            "census_persistence",
-        ])
-        .map_err(&err)?;
+    writer.write_record(SUMMARY_COLUMNS).map_err(&err)?;
     for row in &backtest.summary {
-        let s = &row.summary;
-        writer
-            .write_record([
-                row.variable.id().to_string(),
-                row.forecast.id().to_string(),
-                s.n.to_string(),
-                num(s.mape_pct, PCT_DECIMALS),
-                num(s.median_ape_pct, PCT_DECIMALS),
-                num(s.bias_pct, PCT_DECIMALS),
-                num(s.rmse_log, LOG_DECIMALS),
-                num(s.spearman_growth, 4),
-                num(s.sign_agreement, 4),
-                num(s.total_error_pct, PCT_DECIMALS),
-                num(row.coverage.map(|c| c.0), 4),
-                num(row.coverage.map(|c| c.1), 4),
-                num(row.mape_totals_imposed_pct, PCT_DECIMALS),
-                num(row.mape_census_adjusted_pct, PCT_DECIMALS),
-                num(row.census_persistence, 4),
-            ])
-            .map_err(&err)?;
+        writer.write_record(summary_record(row)).map_err(&err)?;
+    }
+    finish(writer, path)
+}
+
+/// `backtest_groups.csv`: the columns of `backtest_summary.csv` per kind of unit (`group`:
+/// `chongqing_core`, `chongqing_other`, `sichuan_core`, `sichuan_other`; `units`: how many of
+/// its units have observations).
+pub fn write_groups(backtest: &Backtest, path: &Path) -> Result<(), ReportError> {
+    let mut writer = csv_writer(path)?;
+    let err = csv_error(path);
+    writer
+        .write_record(["group", "units"].into_iter().chain(SUMMARY_COLUMNS))
+        .map_err(&err)?;
+    for group in &backtest.groups {
+        for row in &group.summary {
+            let record = [group.group.id(), group.units.to_string()]
+                .into_iter()
+                .chain(summary_record(row));
+            writer.write_record(record).map_err(&err)?;
+        }
     }
     finish(writer, path)
 }
@@ -587,6 +614,34 @@ pub fn summary(report: &BacktestReport<'_>) -> String {
         for (label, metric) in population_only {
             if rows.iter().any(|r| metric(r).is_some()) {
                 let _ = writeln!(out, "{}: {label}: {}", variable.id(), listed(metric));
+            }
+        }
+    }
+    if backtest.groups.len() > 1 {
+        let _ = writeln!(out);
+        let _ = writeln!(out, "MAPE % by kind of unit (backtest_groups.csv):");
+        for variable in backtest.variables() {
+            for group in &backtest.groups {
+                let rows: Vec<_> = group
+                    .summary
+                    .iter()
+                    .filter(|r| r.variable == variable)
+                    .collect();
+                if rows.is_empty() {
+                    continue;
+                }
+                let _ = writeln!(
+                    out,
+                    "  {}, {} ({} unit{}): {}",
+                    variable.id(),
+                    group.group.label(),
+                    group.units,
+                    if group.units == 1 { "" } else { "s" },
+                    rows.iter()
+                        .map(|r| format!("{} {}", r.forecast.id(), show(r.summary.mape_pct, 2)))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                );
             }
         }
     }

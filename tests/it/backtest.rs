@@ -61,6 +61,7 @@ fn a_backtest_writes_every_output_with_the_right_shape() {
         listing(&dir),
         [
             "backtest.csv",
+            "backtest_groups.csv",
             "backtest_summary.csv",
             "cross_validation.csv",
             "error_map_gdp.png",
@@ -114,6 +115,34 @@ fn a_backtest_writes_every_output_with_the_right_shape() {
         ]
     );
     assert!(summary[1].starts_with("population,model,50,"));
+    // Per kind of unit: the summary's columns after `group` and `units`; the four kinds
+    // partition the observations (9 + 20 + 1 + 14 units).
+    let groups = lines(&dir.join("backtest_groups.csv"));
+    assert_eq!(groups[0], format!("group,units,{}", summary[0]));
+    assert_eq!(groups.len(), 1 + 4 * 8, "{groups:?}");
+    let model_n = |variable: &str| -> Vec<(String, String, usize)> {
+        groups[1..]
+            .iter()
+            .map(|l| l.split(',').collect::<Vec<_>>())
+            .filter(|f| f[2] == variable && f[3] == "model")
+            .map(|f| (f[0].to_string(), f[1].to_string(), f[4].parse().unwrap()))
+            .collect()
+    };
+    let population = model_n("population");
+    assert_eq!(
+        population
+            .iter()
+            .map(|(g, u, _)| format!("{g}:{u}"))
+            .collect::<Vec<_>>(),
+        [
+            "chongqing_core:9",
+            "chongqing_other:20",
+            "sichuan_core:1",
+            "sichuan_other:14"
+        ]
+    );
+    assert_eq!(population.iter().map(|g| g.2).sum::<usize>(), 50);
+    assert_eq!(model_n("gdp").iter().map(|g| g.2).sum::<usize>(), 44);
     // Leave-one-province-out folds: two held-out provinces × four forecasts.
     let folds = lines(&dir.join("cross_validation.csv"));
     assert_eq!(folds.len(), 1 + 8, "{folds:?}");
@@ -169,7 +198,7 @@ fn a_backtest_writes_every_output_with_the_right_shape() {
     );
     assert_eq!(
         manifest["outputs"].as_object().unwrap().len(),
-        12,
+        13,
         "every output but the manifest, report.html included"
     );
     // The terminal table: a header and one line per variable and forecast.

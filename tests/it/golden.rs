@@ -84,7 +84,43 @@ fn check_readme_backtest(scenario: &str, observed: &str, golden: &str) {
             "the backtest of {scenario} against {observed} changed; review, update README \"How good is it?\" and run UPDATE_GOLDEN=1 cargo test --test it golden\n--- expected\n{expected}\n--- got\n{summary}"
         );
     }
-    let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
+    let groups = std::fs::read_to_string(out_dir.join("backtest_groups.csv")).unwrap();
+    let groups_golden = root()
+        .join("tests/golden")
+        .join(golden.replace("backtest_summary", "backtest_groups"));
+    if std::env::var_os("UPDATE_GOLDEN").is_some() {
+        std::fs::write(&groups_golden, &groups).unwrap();
+    } else {
+        let expected = std::fs::read_to_string(&groups_golden).unwrap_or_default();
+        assert!(
+            groups == expected,
+            "the backtest of {scenario} against {observed} changed by kind of unit; review, update README \"How good is it?\" and run UPDATE_GOLDEN=1 cargo test --test it golden\n--- expected\n{expected}\n--- got\n{groups}"
+        );
+    }
+    // Bold marks the lowest MAPE of a row; the cells are compared without it.
+    let readme = std::fs::read_to_string(root().join("README.md"))
+        .unwrap()
+        .replace("**", "");
+    // The README's table by kind of unit: population MAPE of the four forecasts per kind.
+    let mut by_group: Vec<(String, Vec<String>)> = Vec::new();
+    for line in groups.lines().skip(1) {
+        let fields: Vec<&str> = line.split(',').collect();
+        if fields[2] != "population" {
+            continue;
+        }
+        let mape = format!("{:.2}", fields[5].parse::<f64>().unwrap());
+        match by_group.last_mut() {
+            Some((group, cells)) if *group == fields[0] => cells.push(mape),
+            _ => by_group.push((fields[0].to_string(), vec![fields[1].to_string(), mape])),
+        }
+    }
+    for (group, cells) in by_group {
+        let row = format!("| {} |", cells.join(" | "));
+        assert!(
+            readme.contains(&row),
+            "README.md's table by kind of unit for {scenario} against {observed} lacks `{row}` ({group})"
+        );
+    }
     for line in summary.lines().skip(1) {
         let fields: Vec<&str> = line.split(',').collect();
         let number = |i: usize| fields[i].parse::<f64>().unwrap();

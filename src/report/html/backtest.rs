@@ -134,6 +134,55 @@ pub fn write(
     }
     page.table(&skill);
 
+    if backtest.groups.len() > 1 {
+        page.paragraph("The same metrics by kind of unit: the core units of each province (Chengdu; the nine Chongqing core districts) and the others. A forecast can win overall and lose on one kind, and the other way round; the lowest MAPE of each kind is marked green, and a kind with one unit has no Spearman.");
+        let mut groups = Table::new(
+            "groups",
+            "按单位类型 Skill by kind of unit (backtest_groups.csv)",
+            &[
+                "kind of unit",
+                "units",
+                "variable",
+                "forecast",
+                "MAPE %",
+                "median APE %",
+                "bias %",
+                "Spearman",
+                "sign agree",
+                "total %",
+            ],
+        );
+        for group in &backtest.groups {
+            for row in &group.summary {
+                let s = &row.summary;
+                let best = group
+                    .summary
+                    .iter()
+                    .filter(|other| other.variable == row.variable)
+                    .filter_map(|other| other.summary.mape_pct)
+                    .fold(f64::INFINITY, f64::min);
+                let mape = show(s.mape_pct, 2);
+                groups.rows.push(vec![
+                    Cell::Text(group.group.label().to_string()),
+                    Cell::Number(group.units.to_string()),
+                    Cell::Text(row.variable.id().to_string()),
+                    Cell::Text(row.forecast.id().to_string()),
+                    if s.mape_pct == Some(best) {
+                        Cell::Met(mape)
+                    } else {
+                        Cell::Number(mape)
+                    },
+                    Cell::Number(show(s.median_ape_pct, 2)),
+                    Cell::Number(show(s.bias_pct, 2)),
+                    Cell::Number(show(s.spearman_growth, 3)),
+                    Cell::Number(show(s.sign_agreement, 3)),
+                    Cell::Number(show(s.total_error_pct, 2)),
+                ]);
+            }
+        }
+        page.table(&groups);
+    }
+
     page.charts(dir, written)?;
 
     page.heading("主要表格 Key tables");
