@@ -135,49 +135,61 @@ pub fn write(
     page.table(&skill);
 
     if backtest.groups.len() > 1 {
-        page.paragraph("The same metrics by kind of unit: the core units of each province (Chengdu; the nine Chongqing core districts) and the others. A forecast can win overall and lose on one kind, and the other way round; the lowest MAPE of each kind is marked green, and a kind with one unit has no Spearman.");
+        page.paragraph("The MAPE of every forecast by kind of unit: the core units of each province (Chengdu; the nine Chongqing core districts) and the others. A forecast can win overall and lose on one kind, and the other way round; the lowest MAPE of each row is marked green. ρ, bias and coverage are the model's; a kind with one unit has no ρ (all metrics per kind and forecast: backtest_groups.csv).");
         let mut groups = Table::new(
             "groups",
-            "按单位类型 Skill by kind of unit (backtest_groups.csv)",
+            "按单位类型 MAPE % by kind of unit (backtest_groups.csv)",
             &[
                 "kind of unit",
                 "units",
                 "variable",
-                "forecast",
-                "MAPE %",
-                "median APE %",
-                "bias %",
-                "Spearman",
-                "sign agree",
-                "total %",
+                "model",
+                "naive regional",
+                "naive trend",
+                "census momentum",
+                "model ρ",
+                "model bias %",
+                "model cover 80 % / 95 %",
             ],
         );
-        for group in &backtest.groups {
-            for row in &group.summary {
-                let s = &row.summary;
-                let best = group
+        for variable in backtest.variables() {
+            for group in &backtest.groups {
+                let rows: Vec<_> = group
                     .summary
                     .iter()
-                    .filter(|other| other.variable == row.variable)
-                    .filter_map(|other| other.summary.mape_pct)
+                    .filter(|r| r.variable == variable)
+                    .collect();
+                let Some(model) = rows.iter().find(|r| r.forecast == Forecast::Model) else {
+                    continue;
+                };
+                let best = rows
+                    .iter()
+                    .filter_map(|r| r.summary.mape_pct)
                     .fold(f64::INFINITY, f64::min);
-                let mape = show(s.mape_pct, 2);
-                groups.rows.push(vec![
+                let mut cells = vec![
                     Cell::Text(group.group.label().to_string()),
                     Cell::Number(group.units.to_string()),
-                    Cell::Text(row.variable.id().to_string()),
-                    Cell::Text(row.forecast.id().to_string()),
-                    if s.mape_pct == Some(best) {
-                        Cell::Met(mape)
+                    Cell::Text(variable.id().to_string()),
+                ];
+                for forecast in Forecast::ALL {
+                    let mape = rows
+                        .iter()
+                        .find(|r| r.forecast == forecast)
+                        .and_then(|r| r.summary.mape_pct);
+                    let text = show(mape, 2);
+                    cells.push(if mape == Some(best) {
+                        Cell::Met(text)
                     } else {
-                        Cell::Number(mape)
-                    },
-                    Cell::Number(show(s.median_ape_pct, 2)),
-                    Cell::Number(show(s.bias_pct, 2)),
-                    Cell::Number(show(s.spearman_growth, 3)),
-                    Cell::Number(show(s.sign_agreement, 3)),
-                    Cell::Number(show(s.total_error_pct, 2)),
-                ]);
+                        Cell::Number(text)
+                    });
+                }
+                cells.push(Cell::Number(show(model.summary.spearman_growth, 3)));
+                cells.push(Cell::Number(show(model.summary.bias_pct, 2)));
+                cells.push(Cell::Number(model.coverage.map_or_else(
+                    || "—".to_string(),
+                    |(in80, in95)| format!("{:.0} / {:.0}", 100.0 * in80, 100.0 * in95),
+                )));
+                groups.rows.push(cells);
             }
         }
         page.table(&groups);
