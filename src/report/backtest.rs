@@ -2,8 +2,8 @@
 //! `backtest_summary.csv` (metrics per variable and forecast), `backtest_groups.csv` (the same
 //! per kind of unit), `manifest.json` (the run's manifest plus the observed file), per observed
 //! variable a predicted-vs-observed scatter (`scatter_<variable>`) and a map of the model's
-//! errors (`error_map_<variable>`), and the terminal table. Chart contents are built by pure functions; docs/BACKTEST.md defines
-//! every column.
+//! errors (`error_map_<variable>`), and the terminal table. Chart contents are built by pure
+//! functions; docs/BACKTEST.md defines every column.
 
 use std::fmt::Write as _;
 use std::path::Path;
