@@ -261,6 +261,16 @@ pub struct GroupSummary {
     pub summary: Vec<SummaryRow>,
 }
 
+impl GroupSummary {
+    /// The group's summary rows of `variable` (model first; none if it has no observations).
+    pub fn rows_of(&self, variable: Variable) -> Vec<&SummaryRow> {
+        self.summary
+            .iter()
+            .filter(|r| r.variable == variable)
+            .collect()
+    }
+}
+
 /// Per [`UnitGroup`] with observations, the metrics of [`summarise_rows`] over its rows.
 pub fn summarise_groups(data: &Dataset, rows: &[Row]) -> Vec<GroupSummary> {
     UnitGroup::ALL

@@ -622,11 +622,7 @@ pub fn summary(report: &BacktestReport<'_>) -> String {
         let _ = writeln!(out, "MAPE % by kind of unit (backtest_groups.csv):");
         for variable in backtest.variables() {
             for group in &backtest.groups {
-                let rows: Vec<_> = group
-                    .summary
-                    .iter()
-                    .filter(|r| r.variable == variable)
-                    .collect();
+                let rows = group.rows_of(variable);
                 if rows.is_empty() {
                     continue;
                 }

@@ -73,30 +73,26 @@ fn check_readme_backtest(scenario: &str, observed: &str, golden: &str) {
         tmp.path(),
     );
     assert_success(&out);
-    let summary = std::fs::read_to_string(out_dir.join("backtest_summary.csv")).unwrap();
-    let path = root().join("tests/golden").join(golden);
-    if std::env::var_os("UPDATE_GOLDEN").is_some() {
-        std::fs::write(&path, &summary).unwrap();
-    } else {
-        let expected = std::fs::read_to_string(&path).unwrap_or_default();
-        assert!(
-            summary == expected,
-            "the backtest of {scenario} against {observed} changed; review, update README \"How good is it?\" and run UPDATE_GOLDEN=1 cargo test --test it golden\n--- expected\n{expected}\n--- got\n{summary}"
-        );
-    }
-    let groups = std::fs::read_to_string(out_dir.join("backtest_groups.csv")).unwrap();
-    let groups_golden = root()
-        .join("tests/golden")
-        .join(golden.replace("backtest_summary", "backtest_groups"));
-    if std::env::var_os("UPDATE_GOLDEN").is_some() {
-        std::fs::write(&groups_golden, &groups).unwrap();
-    } else {
-        let expected = std::fs::read_to_string(&groups_golden).unwrap_or_default();
-        assert!(
-            groups == expected,
-            "the backtest of {scenario} against {observed} changed by kind of unit; review, update README \"How good is it?\" and run UPDATE_GOLDEN=1 cargo test --test it golden\n--- expected\n{expected}\n--- got\n{groups}"
-        );
-    }
+    // The summary over all units and the one per kind of unit, each against its golden file.
+    let compare = |file: &str, golden: String| -> String {
+        let got = std::fs::read_to_string(out_dir.join(file)).unwrap();
+        let path = root().join("tests/golden").join(golden);
+        if std::env::var_os("UPDATE_GOLDEN").is_some() {
+            std::fs::write(&path, &got).unwrap();
+        } else {
+            let expected = std::fs::read_to_string(&path).unwrap_or_default();
+            assert!(
+                got == expected,
+                "{file} of the backtest of {scenario} against {observed} changed; review, update README \"How good is it?\" and run UPDATE_GOLDEN=1 cargo test --test it golden\n--- expected\n{expected}\n--- got\n{got}"
+            );
+        }
+        got
+    };
+    let summary = compare("backtest_summary.csv", golden.to_string());
+    let groups = compare(
+        "backtest_groups.csv",
+        golden.replace("backtest_summary", "backtest_groups"),
+    );
     // Bold marks the lowest MAPE of a row; the cells are compared without it.
     let readme = std::fs::read_to_string(root().join("README.md"))
         .unwrap()

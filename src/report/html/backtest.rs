@@ -154,11 +154,7 @@ pub fn write(
         );
         for variable in backtest.variables() {
             for group in &backtest.groups {
-                let rows: Vec<_> = group
-                    .summary
-                    .iter()
-                    .filter(|r| r.variable == variable)
-                    .collect();
+                let rows = group.rows_of(variable);
                 let Some(model) = rows.iter().find(|r| r.forecast == Forecast::Model) else {
                     continue;
                 };
