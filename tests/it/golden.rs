@@ -55,9 +55,11 @@ fn the_readme_shows_the_current_baseline_summary() {
     );
 }
 
-/// A backtest the README reports ("How good is it?"): its summary is golden, and every
-/// MAPE / median APE / bias triple and every model coverage pair of it appears in the README.
-fn check_readme_backtest(scenario: &str, observed: &str, golden: &str) {
+/// Runs `simulate backtest` of `scenario` against `observed` and compares its
+/// `backtest_summary.csv` with `tests/golden/<golden>` and its `backtest_groups.csv` with the
+/// same name's `backtest_groups` version (both written instead with `UPDATE_GOLDEN`). Returns
+/// the two files' text.
+fn golden_backtest(scenario: &str, observed: &str, golden: &str) -> (String, String) {
     let tmp = tempfile::tempdir().unwrap();
     let out_dir = tmp.path().join("backtest");
     let out = super::cli::simulate(
@@ -73,7 +75,6 @@ fn check_readme_backtest(scenario: &str, observed: &str, golden: &str) {
         tmp.path(),
     );
     assert_success(&out);
-    // The summary over all units and the one per kind of unit, each against its golden file.
     let compare = |file: &str, golden: String| -> String {
         let got = std::fs::read_to_string(out_dir.join(file)).unwrap();
         let path = root().join("tests/golden").join(golden);
@@ -93,6 +94,14 @@ fn check_readme_backtest(scenario: &str, observed: &str, golden: &str) {
         "backtest_groups.csv",
         golden.replace("backtest_summary", "backtest_groups"),
     );
+    (summary, groups)
+}
+
+/// A backtest the README reports ("How good is it?") in its tables: its summaries are golden,
+/// and every MAPE / median APE / bias triple, every model coverage pair and every population
+/// row of the table by kind of unit appears in the README.
+fn check_readme_backtest(scenario: &str, observed: &str, golden: &str) {
+    let (summary, groups) = golden_backtest(scenario, observed, golden);
     // Bold marks the lowest MAPE of a row; the cells are compared without it.
     let readme = std::fs::read_to_string(root().join("README.md"))
         .unwrap()
@@ -166,4 +175,45 @@ fn the_readme_shows_the_current_out_of_sample_backtests() {
         "data/observed_2017_2018.csv",
         "baseline_2017_2018_backtest_summary.csv",
     );
+}
+
+#[test]
+fn the_readme_shows_the_current_gdp_backtests() {
+    // GDP out of sample: the README quotes, per start, the MAPE with the provincial totals
+    // imposed of the model, the regional rate and the trend, and the model's ρ (compared with
+    // the README's lines joined, as Markdown reads them).
+    let readme = std::fs::read_to_string(root().join("README.md"))
+        .unwrap()
+        .replace('\n', " ");
+    for (scenario, golden) in [
+        (
+            "scenarios/baseline.ron",
+            "baseline_gdp_2017_backtest_summary.csv",
+        ),
+        (
+            "scenarios/hindcast_2010.ron",
+            "hindcast_gdp_2017_backtest_summary.csv",
+        ),
+    ] {
+        let (summary, _) = golden_backtest(scenario, "data/observed_gdp_2017.csv", golden);
+        let field = |forecast: &str, column: usize| -> f64 {
+            let line = summary
+                .lines()
+                .find(|l| l.starts_with(&format!("gdp,{forecast},")))
+                .unwrap();
+            line.split(',').nth(column).unwrap().parse().unwrap()
+        };
+        let sentence = format!(
+            "{:.2} % against the regional rate's {:.2} % and the trend's {:.2} %, ρ {:.2}",
+            field("model", 12),
+            field("naive_regional", 12),
+            field("naive_trend", 12),
+            field("model", 7)
+        )
+        .replace('-', "−");
+        assert!(
+            readme.contains(&sentence),
+            "README.md's GDP paragraph lacks `{sentence}` for {scenario}"
+        );
+    }
 }
