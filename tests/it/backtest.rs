@@ -143,6 +143,12 @@ fn a_backtest_writes_every_output_with_the_right_shape() {
     );
     assert_eq!(population.iter().map(|g| g.2).sum::<usize>(), 50);
     assert_eq!(model_n("gdp").iter().map(|g| g.2).sum::<usize>(), 44);
+    // The page shows both tables by kind; the totals-imposed one leaves out Chengdu (one unit).
+    let page = std::fs::read_to_string(dir.join("report.html")).unwrap();
+    assert!(page.contains("<table id=\"groups\""));
+    let totals = &page[page.find("<table id=\"groups-totals\"").unwrap()..];
+    let totals = &totals[..totals.find("</table>").unwrap()];
+    assert!(totals.contains("Chongqing core districts") && !totals.contains("Chengdu"));
     // Leave-one-province-out folds: two held-out provinces × four forecasts.
     let folds = lines(&dir.join("cross_validation.csv"));
     assert_eq!(folds.len(), 1 + 8, "{folds:?}");

@@ -3,7 +3,7 @@
 use std::path::Path;
 
 use super::{scenario_facts, Cell, Page, Table};
-use crate::backtest::{Forecast, Variable};
+use crate::backtest::{Backtest, Forecast, SummaryRow, Variable};
 use crate::report::backtest::BacktestReport;
 use crate::report::ReportError;
 
@@ -97,10 +97,6 @@ pub fn write(
             "census decade carried",
         ],
     );
-    let show = |x: Option<f64>, decimals: usize| match x {
-        Some(v) if v.is_finite() => format!("{v:.decimals$}"),
-        _ => "—".to_string(),
-    };
     for row in &backtest.summary {
         let s = &row.summary;
         let best = backtest
@@ -135,60 +131,21 @@ pub fn write(
     page.table(&skill);
 
     if backtest.groups.len() > 1 {
-        page.paragraph("The MAPE of every forecast by kind of unit: the core units of each province (Chengdu; the nine Chongqing core districts) and the others. A forecast can win overall and lose on one kind, and the other way round; the lowest MAPE of each row is marked green. ρ, bias and coverage are the model's; a kind with one unit has no ρ (all metrics per kind and forecast: backtest_groups.csv).");
-        let mut groups = Table::new(
+        page.paragraph("The MAPE of every forecast by kind of unit: the core units of each province (Chengdu; the nine Chongqing core districts) and the others. A forecast can win overall and lose on one kind, and the other way round; the lowest MAPE of each row is marked green. ρ, bias and coverage are the model's; a kind with one unit has no ρ. The second table imposes each kind's observed total on every forecast (kinds of two units or more): it scores only how a forecast spreads the kind's total over its units, which is the fair comparison where the level of the observations is uncertain (GDP, docs/DATA.md). All metrics per kind and forecast: backtest_groups.csv.");
+        page.table(&kind_table(
+            backtest,
             "groups",
             "按单位类型 MAPE % by kind of unit (backtest_groups.csv)",
-            &[
-                "kind of unit",
-                "units",
-                "variable",
-                "model",
-                "naive regional",
-                "naive trend",
-                "census momentum",
-                "model ρ",
-                "model bias %",
-                "model cover 80 % / 95 %",
-            ],
-        );
-        for variable in backtest.variables() {
-            for group in &backtest.groups {
-                let rows = group.rows_of(variable);
-                let Some(model) = rows.iter().find(|r| r.forecast == Forecast::Model) else {
-                    continue;
-                };
-                let best = rows
-                    .iter()
-                    .filter_map(|r| r.summary.mape_pct)
-                    .fold(f64::INFINITY, f64::min);
-                let mut cells = vec![
-                    Cell::Text(group.group.label().to_string()),
-                    Cell::Number(group.units.to_string()),
-                    Cell::Text(variable.id().to_string()),
-                ];
-                for forecast in Forecast::ALL {
-                    let mape = rows
-                        .iter()
-                        .find(|r| r.forecast == forecast)
-                        .and_then(|r| r.summary.mape_pct);
-                    let text = show(mape, 2);
-                    cells.push(if mape == Some(best) {
-                        Cell::Met(text)
-                    } else {
-                        Cell::Number(text)
-                    });
-                }
-                cells.push(Cell::Number(show(model.summary.spearman_growth, 3)));
-                cells.push(Cell::Number(show(model.summary.bias_pct, 2)));
-                cells.push(Cell::Number(model.coverage.map_or_else(
-                    || "—".to_string(),
-                    |(in80, in95)| format!("{:.0} / {:.0}", 100.0 * in80, 100.0 * in95),
-                )));
-                groups.rows.push(cells);
-            }
-        }
-        page.table(&groups);
+            |r| r.summary.mape_pct,
+            true,
+        ));
+        page.table(&kind_table(
+            backtest,
+            "groups-totals",
+            "按单位类型 MAPE % by kind of unit, each kind's observed total imposed",
+            |r| r.mape_totals_imposed_pct,
+            false,
+        ));
     }
 
     page.charts(dir, written)?;
@@ -246,4 +203,80 @@ pub fn write(
     files.push("manifest.json".into());
     page.files(&files);
     page.write(dir)
+}
+
+/// A table of `metric` per kind of unit and variable (rows) and forecast (columns), the lowest
+/// of each row marked; with `model_details`, the model's ρ, bias and coverage as well, and
+/// without them (the totals-imposed table) no kind of a single unit.
+fn kind_table(
+    backtest: &Backtest,
+    id: &str,
+    title: &str,
+    metric: fn(&SummaryRow) -> Option<f64>,
+    model_details: bool,
+) -> Table {
+    let mut headers = vec![
+        "kind of unit",
+        "units",
+        "variable",
+        "model",
+        "naive regional",
+        "naive trend",
+        "census momentum",
+    ];
+    if model_details {
+        headers.extend(["model ρ", "model bias %", "model cover 80 % / 95 %"]);
+    }
+    let mut table = Table::new(id, title, &headers);
+    for variable in backtest.variables() {
+        for group in &backtest.groups {
+            // A kind of one unit has nothing to spread: its totals-imposed MAPE is 0.
+            if !model_details && group.units < 2 {
+                continue;
+            }
+            let rows = group.rows_of(variable);
+            let Some(model) = rows.iter().find(|r| r.forecast == Forecast::Model) else {
+                continue;
+            };
+            let best = rows
+                .iter()
+                .filter_map(|r| metric(r))
+                .fold(f64::INFINITY, f64::min);
+            let mut cells = vec![
+                Cell::Text(group.group.label().to_string()),
+                Cell::Number(group.units.to_string()),
+                Cell::Text(variable.id().to_string()),
+            ];
+            for forecast in Forecast::ALL {
+                let value = rows
+                    .iter()
+                    .find(|r| r.forecast == forecast)
+                    .and_then(|r| metric(r));
+                let text = show(value, 2);
+                cells.push(if value == Some(best) {
+                    Cell::Met(text)
+                } else {
+                    Cell::Number(text)
+                });
+            }
+            if model_details {
+                cells.push(Cell::Number(show(model.summary.spearman_growth, 3)));
+                cells.push(Cell::Number(show(model.summary.bias_pct, 2)));
+                cells.push(Cell::Number(model.coverage.map_or_else(
+                    || "—".to_string(),
+                    |(in80, in95)| format!("{:.0} / {:.0}", 100.0 * in80, 100.0 * in95),
+                )));
+            }
+            table.rows.push(cells);
+        }
+    }
+    table
+}
+
+/// A finite number with `decimals` decimals, else "—".
+fn show(x: Option<f64>, decimals: usize) -> String {
+    match x {
+        Some(v) if v.is_finite() => format!("{v:.decimals$}"),
+        _ => "—".to_string(),
+    }
 }
