@@ -619,7 +619,10 @@ pub fn summary(report: &BacktestReport<'_>) -> String {
     }
     if backtest.groups.len() > 1 {
         let _ = writeln!(out);
-        let _ = writeln!(out, "MAPE % by kind of unit (backtest_groups.csv):");
+        let _ = writeln!(
+            out,
+            "MAPE % by kind of unit (backtest_groups.csv, with each kind's observed total imposed as well):"
+        );
         for variable in backtest.variables() {
             for group in &backtest.groups {
                 let rows = group.rows_of(variable);
