@@ -33,6 +33,15 @@ fn num(x: Option<f64>, decimals: usize) -> String {
     }
 }
 
+/// A finite number with `decimals` decimals; "—" for NaN, ±∞ or None (the terminal and the
+/// page; files leave the field empty, [`num`]).
+pub(crate) fn show(x: Option<f64>, decimals: usize) -> String {
+    match x {
+        Some(v) if v.is_finite() => format!("{v:.decimals$}"),
+        _ => "—".to_string(),
+    }
+}
+
 /// Decimals of percentages (errors of a tenth of a percent are common) and of log errors.
 const PCT_DECIMALS: usize = 3;
 const LOG_DECIMALS: usize = 5;
@@ -550,10 +559,6 @@ pub fn summary(report: &BacktestReport<'_>) -> String {
         "sign agree",
         "total %"
     );
-    let show = |x: Option<f64>, decimals: usize| match x {
-        Some(v) if v.is_finite() => format!("{v:.decimals$}"),
-        _ => "—".to_string(),
-    };
     for row in &backtest.summary {
         let s = &row.summary;
         let _ = writeln!(

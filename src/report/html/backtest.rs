@@ -4,7 +4,7 @@ use std::path::Path;
 
 use super::{scenario_facts, Cell, Page, Table};
 use crate::backtest::{Backtest, Forecast, SummaryRow, Variable};
-use crate::report::backtest::BacktestReport;
+use crate::report::backtest::{show, BacktestReport};
 use crate::report::ReportError;
 
 /// Largest model errors listed per variable.
@@ -271,12 +271,4 @@ fn kind_table(
         }
     }
     table
-}
-
-/// A finite number with `decimals` decimals, else "—".
-fn show(x: Option<f64>, decimals: usize) -> String {
-    match x {
-        Some(v) if v.is_finite() => format!("{v:.decimals$}"),
-        _ => "—".to_string(),
-    }
 }
