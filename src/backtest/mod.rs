@@ -240,13 +240,20 @@ impl UnitGroup {
         )
     }
 
-    /// A reader's name: "Chongqing core districts", "Chengdu"…
-    pub fn label(self) -> &'static str {
-        match (self.province, self.core) {
-            (Province::Chongqing, true) => "Chongqing core districts",
-            (Province::Chongqing, false) => "other Chongqing districts and counties",
-            (Province::Sichuan, true) => "Chengdu",
-            (Province::Sichuan, false) => "other Sichuan cities",
+    /// A reader's name: "Chongqing core units", "other Sichuan units"…, or the unit's own
+    /// English name when the group is one unit (`units`: the group's units with observations).
+    pub fn label(self, data: &Dataset, units: &[usize]) -> String {
+        if let [unit] = units {
+            return data.units[*unit].name_en.clone();
+        }
+        let province = match self.province {
+            Province::Sichuan => "Sichuan",
+            Province::Chongqing => "Chongqing",
+        };
+        if self.core {
+            format!("{province} core units")
+        } else {
+            format!("other {province} units")
         }
     }
 }
@@ -255,6 +262,8 @@ impl UnitGroup {
 #[derive(Debug, Clone, PartialEq)]
 pub struct GroupSummary {
     pub group: UnitGroup,
+    /// [`UnitGroup::label`].
+    pub label: String,
     /// How many distinct units of the group have observations.
     pub units: usize,
     /// As [`Backtest::summary`], over the group's observations only.
@@ -288,6 +297,7 @@ pub fn summarise_groups(data: &Dataset, rows: &[Row]) -> Vec<GroupSummary> {
             units.dedup();
             Some(GroupSummary {
                 group,
+                label: group.label(data, &units),
                 units: units.len(),
                 summary: summarise_rows(&selected),
             })
@@ -576,6 +586,16 @@ mod tests {
                 ("chongqing_other".to_string(), 20),
                 ("sichuan_core".to_string(), 1),
                 ("sichuan_other".to_string(), 14),
+            ]
+        );
+        let labels: Vec<&str> = backtest.groups.iter().map(|g| g.label.as_str()).collect();
+        assert_eq!(
+            labels,
+            [
+                "Chongqing core units",
+                "other Chongqing units",
+                "Chengdu",
+                "other Sichuan units"
             ]
         );
         for group in &backtest.groups {

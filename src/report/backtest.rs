@@ -638,7 +638,7 @@ pub fn summary(report: &BacktestReport<'_>) -> String {
                     out,
                     "  {}, {} ({} unit{}): {}",
                     variable.id(),
-                    group.group.label(),
+                    group.label,
                     group.units,
                     if group.units == 1 { "" } else { "s" },
                     rows.iter()

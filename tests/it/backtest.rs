@@ -148,7 +148,7 @@ fn a_backtest_writes_every_output_with_the_right_shape() {
     assert!(page.contains("<table id=\"groups\""));
     let totals = &page[page.find("<table id=\"groups-totals\"").unwrap()..];
     let totals = &totals[..totals.find("</table>").unwrap()];
-    assert!(totals.contains("Chongqing core districts") && !totals.contains("Chengdu"));
+    assert!(totals.contains("Chongqing core units") && !totals.contains("Chengdu"));
     // Leave-one-province-out folds: two held-out provinces × four forecasts.
     let folds = lines(&dir.join("cross_validation.csv"));
     assert_eq!(folds.len(), 1 + 8, "{folds:?}");

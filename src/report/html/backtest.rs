@@ -131,7 +131,7 @@ pub fn write(
     page.table(&skill);
 
     if backtest.groups.len() > 1 {
-        page.paragraph("The MAPE of every forecast by kind of unit: the core units of each province (Chengdu; the nine Chongqing core districts) and the others. A forecast can win overall and lose on one kind, and the other way round; the lowest MAPE of each row is marked green. ρ, bias and coverage are the model's; a kind with one unit has no ρ. The second table imposes each kind's observed total on every forecast (kinds of two units or more): it scores only how a forecast spreads the kind's total over its units, which is the fair comparison where the level of the observations is uncertain (GDP, docs/DATA.md). All metrics per kind and forecast: backtest_groups.csv.");
+        page.paragraph("The MAPE of every forecast by kind of unit: the core units of each province (plan role core: in the shipped data Chengdu and the nine Chongqing core districts) and the others. A forecast can win overall and lose on one kind, and the other way round; the lowest MAPE of each row is marked green. ρ, bias and coverage are the model's; a kind with one unit has no ρ. The second table imposes each kind's observed total on every forecast (kinds of two units or more): it scores only how a forecast spreads the kind's total over its units, which is the fair comparison where the level of the observations is uncertain (GDP, docs/DATA.md). All metrics per kind and forecast: backtest_groups.csv.");
         page.table(&kind_table(
             backtest,
             "groups",
@@ -243,7 +243,7 @@ fn kind_table(
                 .filter_map(|r| metric(r))
                 .fold(f64::INFINITY, f64::min);
             let mut cells = vec![
-                Cell::Text(group.group.label().to_string()),
+                Cell::Text(group.label.clone()),
                 Cell::Number(group.units.to_string()),
                 Cell::Text(variable.id().to_string()),
             ];
