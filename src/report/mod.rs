@@ -738,6 +738,29 @@ pub fn summary(report: &RunReport<'_>) -> String {
         out,
         "  central-urban population = share of the unit's urban population (docs/TARGETS.md) × projected urban population."
     );
+    let land = report
+        .data
+        .central_urban
+        .land_per_person(report.scenario.params.land_per_person_m2());
+    let trim_number = |x: f64| {
+        if x.fract() == 0.0 {
+            format!("{x:.0}")
+        } else {
+            format!("{x:.1}")
+        }
+    };
+    let _ = writeln!(
+        out,
+        "  land = central-urban population × {} m² per person (range {}–{} m²){}.",
+        trim_number(land.central),
+        trim_number(land.low),
+        trim_number(land.high),
+        if land.central == 100.0 {
+            ", so the central km² equal the central 万 and both rows of a centre share a gap"
+        } else {
+            ""
+        }
+    );
     let _ = writeln!(out);
     let _ = writeln!(
         out,
