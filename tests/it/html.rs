@@ -211,6 +211,13 @@ fn every_report_is_self_contained_and_shows_its_charts_and_files() {
                 "{command}: {name} not linked"
             );
         }
+        for item in html.split("<li><a href=").skip(1) {
+            let item = &item[..item.find("</li>").unwrap_or(item.len())];
+            assert!(
+                !item.trim_end().ends_with('—'),
+                "{command}: the file list says nothing of {item}"
+            );
+        }
         assert!(
             html.contains("@media print") && html.contains("break-inside:avoid"),
             "{command}: printable"

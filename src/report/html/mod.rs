@@ -341,14 +341,16 @@ pub fn how_to_read(stem: &str) -> &'static str {
 
 /// What a linked file holds, by name.
 fn file_note(name: &str) -> &'static str {
-    let notes: [(&str, &str); 20] = [
+    let notes: [(&str, &str); 24] = [
         ("trajectories.csv", "population, GDP, urban population and net migration by unit and year, with 80 %/95 % intervals"),
         ("totals.csv", "the same per region (plan area, provinces, Chongqing core)"),
         ("migration_", "persons moving between units (and the rest of China) during the year"),
         ("targets.csv", "every plan target with the projection, gap and verdict"),
+        ("base_year_checks.csv", "the plan's 2014 figures against the base year (facts, not targets)"),
         ("manifest.json", "engine version, inputs and their SHA-256, resolved parameters, SHA-256 of every output"),
         ("comparison.csv", "population and GDP by unit and year, with differences from the reference"),
         ("comparison_totals.csv", "region totals per scenario, every year"),
+        ("comparison_sources.csv", "where each difference in population comes from: the rest of China or other units"),
         ("inputs_diff.csv", "every resolved input that differs from the reference"),
         ("targets_comparison.csv", "every plan target × scenario: projected, gap, met"),
         ("samples.csv", "factors (parameters, levers) and outputs of every run"),
@@ -362,6 +364,8 @@ fn file_note(name: &str) -> &'static str {
         ("fit.csv", "every observation against the start and fitted runs"),
         ("backtest.csv", "every observation next to the model and the naive forecasts"),
         ("backtest_summary.csv", "error metrics per variable and forecast"),
+        ("backtest_groups.csv", "the same metrics per kind of unit (province × core), raw and with each kind's total imposed"),
+        ("cross_validation.csv", "census_momentum fitted with one province left out, scored on that province"),
     ];
     notes
         .iter()
