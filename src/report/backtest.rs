@@ -399,6 +399,7 @@ pub fn scatter_chart(report: &BacktestReport<'_>, variable: Variable) -> Scatter
         "ρ: 相对全区增长的秩相关 rank correlation of growth beyond the plan area's".to_string(),
         "区域同速: 各单元按全区增速 every unit at the regional rate".to_string(),
         "延续趋势: 各单元延续起始前趋势 every unit on its pre-start trend".to_string(),
+        "普查惯性: 各单元延续2000→2010普查增长 each unit's 2000→2010 census growth".to_string(),
     ];
     ScatterChart {
         title: format!(
