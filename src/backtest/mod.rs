@@ -66,16 +66,21 @@ pub enum Basis {
     /// head): compared with the mean of each forecast's year-end values of the year before and
     /// the year, as `simulate calibrate` compares it.
     AnnualAverage,
+    /// A census count (population only; China's censuses count on 1 November): compared with
+    /// the year-end forecasts, two months later, a gap of about a sixth of a year's growth. A
+    /// census needs no census adjustment: its census-adjusted value is itself.
+    Census,
 }
 
 impl Basis {
-    pub const ALL: [Basis; 2] = [Basis::YearEnd, Basis::AnnualAverage];
+    pub const ALL: [Basis; 3] = [Basis::YearEnd, Basis::AnnualAverage, Basis::Census];
 
-    /// The id used in files: `year_end` or `annual_average`.
+    /// The id used in files: `year_end`, `annual_average` or `census`.
     pub fn id(self) -> &'static str {
         match self {
             Basis::YearEnd => "year_end",
             Basis::AnnualAverage => "annual_average",
+            Basis::Census => "census",
         }
     }
 
@@ -399,7 +404,7 @@ pub fn evaluate(
             [model, regional, trend, momentum]
         };
         let forecasts = match observation.basis {
-            Basis::YearEnd => forecasts_at(t),
+            Basis::YearEnd | Basis::Census => forecasts_at(t),
             Basis::AnnualAverage => {
                 let (end, before) = (forecasts_at(t), forecasts_at(t - 1));
                 std::array::from_fn(|k| 0.5 * (end[k] + before[k]))
@@ -435,19 +440,26 @@ pub fn evaluate(
     // Census-adjusted population observations, per province and year.
     let (census, groups): (Vec<f64>, Vec<(usize, i32)>) = rows
         .iter()
-        .map(|r| match r.observation.variable {
-            Variable::Population => (
+        .map(|r| match (r.observation.variable, r.observation.basis) {
+            // A census count is not adjusted, and does not share its group's adjustment.
+            (Variable::Population, Basis::Census) | (Variable::Gdp, _) => {
+                (f64::NAN, (r.province, r.observation.year))
+            }
+            (Variable::Population, _) => (
                 data.census[r.observation.unit].resident_population,
                 (r.province, r.observation.year),
             ),
-            Variable::Gdp => (f64::NAN, (r.province, r.observation.year)),
         })
         .unzip();
     let observed: Vec<f64> = rows.iter().map(|r| r.observation.value).collect();
     let capture = crate::engine::setup::estimate_capture(data);
     let adjusted = metrics::census_adjusted(&observed, &census, &groups, capture);
     for (row, value) in rows.iter_mut().zip(adjusted) {
-        row.census_adjusted = value;
+        row.census_adjusted = if row.observation.basis == Basis::Census {
+            row.observation.value
+        } else {
+            value
+        };
     }
     let summary = summarise_rows(&rows.iter().collect::<Vec<_>>());
     let groups = summarise_groups(data, &rows);
@@ -647,6 +659,49 @@ mod tests {
             0.5 * (trajectory.population[t][chengdu] + trajectory.population[t - 1][chengdu]),
             max_relative = 1e-12
         );
+    }
+
+    #[test]
+    fn a_census_count_is_its_own_census_adjusted_value_and_leaves_the_others_alone() {
+        let (data, prepared, trajectory) = run();
+        let t = trajectory.year_index(2020).unwrap();
+        let sichuan: Vec<usize> = ["chengdu", "mianyang", "nanchong", "yibin"]
+            .iter()
+            .map(|id| data.unit_index(id).unwrap())
+            .collect();
+        let estimates: Vec<Observation> = sichuan
+            .iter()
+            .enumerate()
+            .map(|(k, &unit)| {
+                let value = trajectory.population[t][unit] * (1.0 + 0.02 * k as f64);
+                observation(unit, 2020, Variable::Population, value)
+            })
+            .collect();
+        let alone = evaluate(&data, &prepared, &trajectory, &estimates, None);
+        // The same estimates beside a census count of another Sichuan unit in the same year.
+        let leshan = data.unit_index("leshan").unwrap();
+        let census = Observation {
+            basis: Basis::Census,
+            ..observation(leshan, 2020, Variable::Population, 3.3e6)
+        };
+        let mut mixed_observations = estimates.clone();
+        mixed_observations.push(census);
+        let mixed = evaluate(&data, &prepared, &trajectory, &mixed_observations, None);
+        let counted = &mixed.rows[sichuan.len()];
+        assert_eq!(counted.census_adjusted, 3.3e6);
+        assert_eq!(
+            counted.forecast(Forecast::Model),
+            trajectory.population[t][leshan]
+        );
+        for (a, b) in alone.rows.iter().zip(&mixed.rows) {
+            assert_eq!(a.census_adjusted, b.census_adjusted);
+            assert!(a.census_adjusted.is_finite());
+        }
+        // Estimates are stretched (φ < 1), so at least one of them moves; the census does not.
+        assert!(alone
+            .rows
+            .iter()
+            .any(|r| (r.census_adjusted / r.observation.value - 1.0).abs() > 1e-6));
     }
 
     #[test]

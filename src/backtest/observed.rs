@@ -386,12 +386,12 @@ pub fn parse(
 
         let basis_text = basis_col.map_or("", field);
         let basis = match (Basis::parse(basis_text), variable) {
-            (Some(Basis::AnnualAverage), Some(Variable::Gdp)) => {
+            (Some(basis @ (Basis::AnnualAverage | Basis::Census)), Some(Variable::Gdp)) => {
                 problems.add(|| problem(
                     file,
                     line,
                     "basis",
-                    "`annual_average` is for population only: GDP is already a total over its year; leave `basis` empty or write `year_end`".to_string(),
+                    format!("`{}` is for population only: GDP is already a total over its year; leave `basis` empty or write `year_end`", basis.id()),
                 ));
                 None
             }
@@ -402,7 +402,7 @@ pub fn parse(
                     line,
                     "basis",
                     format!(
-                        "unknown basis `{basis_text}`{}; use `year_end` (the population at the end of the year, the default when empty) or `annual_average` (the mean over the year)",
+                        "unknown basis `{basis_text}`{}; use `year_end` (the population at the end of the year, the default when empty), `annual_average` (the mean over the year) or `census` (a census count)",
                         data::suggestion(basis_text, Basis::ALL.iter().map(|b| b.id()))
                     ),
                 ));
@@ -500,7 +500,8 @@ mod tests {
              chengdu,2016,population,15000000,annual_average\n\
              chengdu,2017,population,15000000,year_end\n\
              chengdu,2018,population,15000000,\n\
-             chengdu,2018,gdp,1.2e12,year_end\n",
+             chengdu,2018,gdp,1.2e12,year_end\n\
+             chengdu,2020,population,20000000,census\n",
         )
         .unwrap();
         assert_eq!(
@@ -509,7 +510,8 @@ mod tests {
                 Basis::AnnualAverage,
                 Basis::YearEnd,
                 Basis::YearEnd,
-                Basis::YearEnd
+                Basis::YearEnd,
+                Basis::Census
             ]
         );
         // Without the column every value is year-end.
@@ -518,13 +520,15 @@ mod tests {
         let err = check(
             "unit_id,year,variable,value,basis\n\
              chengdu,2016,population,1,annual_averge\n\
-             chengdu,2016,gdp,1,annual_average\n",
+             chengdu,2016,gdp,1,annual_average\n\
+             chengdu,2017,gdp,1,census\n",
         )
         .unwrap_err();
         for fragment in [
-            "2 problems in the observed file",
+            "3 problems in the observed file",
             "obs.csv:2: column `basis`: unknown basis `annual_averge` (did you mean `annual_average`?)",
             "obs.csv:3: column `basis`: `annual_average` is for population only",
+            "obs.csv:4: column `basis`: `census` is for population only",
         ] {
             assert!(err.contains(fragment), "missing {fragment:?} in\n{err}");
         }
