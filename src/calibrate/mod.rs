@@ -395,7 +395,7 @@ impl<'a> Problem<'a> {
             .ok_or_else(|| "a prediction is missing or not positive".to_string())
     }
 
-    /// The loss of a trial vector (counted; refused sets get [`REFUSED_LOSS`]).
+    /// The loss of a trial vector (counted; refused sets get `REFUSED_LOSS`).
     pub fn loss(&self, values: &[f64]) -> f64 {
         let loss = match self.residuals(values) {
             Ok(r) => r.iter().map(|r| r * r).sum(),

@@ -267,7 +267,7 @@ pub fn sources_csv(comparison: &Comparison<'_>) -> String {
     out
 }
 
-/// A policy in words, with unit ids: "TravelTime from 2028: [chengdu] ↔ [yuzhong …] = 0.83 h".
+/// A policy in words, with unit ids: `"TravelTime from 2028: [chengdu] ↔ [yuzhong …] = 0.83 h"`.
 pub fn describe(policy: &Policy, data: &Dataset) -> String {
     let ids = |units: &[usize]| -> String {
         if units.len() == data.units.len() {

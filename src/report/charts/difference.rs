@@ -34,7 +34,7 @@ pub struct DifferenceBars {
     pub divisor: f64,
     /// Scenario names, one bar (and colour) each, in legend order; the reference they
     /// are compared with is not among them. Scenario `k` takes palette colour `k + 1`
-    /// (colour 0, blue, is left to the reference), so the colours match a [`LineChart`]
+    /// (colour 0, blue, is left to the reference), so the colours match a [`LineChart`](super::line::LineChart)
     /// whose series are the reference followed by these scenarios in the same order.
     pub scenarios: Vec<String>,
     /// Group labels, e.g. "成都 Chengdu".
