@@ -2,9 +2,10 @@
 //!
 //! A CSV file whose header names at least `unit_id`, `year`, `variable` and `value` (in any
 //! order; other columns are ignored, except an optional `status` that is carried through to
-//! the outputs and an optional `basis`, `year_end` (the default) or `annual_average`, that says
-//! what moment of its year a population stands for). `variable` is `population` (persons) or
-//! `gdp` (yuan at 2014 prices).
+//! the outputs and an optional `basis`, `year_end` (the default), `annual_average` or
+//! `census`, that says what moment of its year a population stands for). `variable` is
+//! `population` (persons) or `gdp` (yuan at 2014 prices). [`keep_statuses`] scores only the
+//! rows of some statuses (`simulate backtest --status`).
 //! Validation reports *all* problems at once, each with file, line, column, the value, the rule
 //! and the fix, in the format of the input data's problems ([`DataProblem`]).
 //!
@@ -47,6 +48,81 @@ pub struct ObservedFile {
     /// SHA-256 of the file's bytes.
     pub sha256: String,
     pub observations: Vec<Observation>,
+    /// Set when only the rows of some statuses are scored ([`keep_statuses`]).
+    pub selection: Option<StatusSelection>,
+}
+
+/// Which rows of an observed file are scored when only some statuses are kept.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StatusSelection {
+    /// The statuses kept, in the order given.
+    pub statuses: Vec<String>,
+    /// How many observations the file holds in the run's years, before the selection.
+    pub observations_in_file: usize,
+}
+
+impl StatusSelection {
+    /// "status observed or derived: 22 of 44 observations".
+    pub fn describe(&self, kept: usize) -> String {
+        format!(
+            "status {}: {kept} of {} observations",
+            self.statuses.join(" or "),
+            self.observations_in_file
+        )
+    }
+}
+
+/// Keeps only the observations whose `status` is one of `statuses`, so that a backtest can be
+/// scored on published values alone (e.g. `observed,derived` in `data/observed_2014.csv`,
+/// leaving out values that are themselves estimates). A status that matches no row is an
+/// error naming the file's statuses, so that a typo cannot quietly score nothing.
+pub fn keep_statuses(
+    mut file: ObservedFile,
+    statuses: &[String],
+) -> Result<ObservedFile, ObservedErrors> {
+    let mut present: BTreeMap<&str, usize> = BTreeMap::new();
+    for observation in &file.observations {
+        *present.entry(observation.status.as_str()).or_default() += 1;
+    }
+    present.remove("");
+    if present.is_empty() {
+        return Err(ObservedErrors(vec![problem(
+            &file.path,
+            0,
+            "",
+            "--status keeps rows by their `status`, and no row of the file has one; add a `status` column or leave out --status".to_string(),
+        )]));
+    }
+    let listing = present
+        .iter()
+        .map(|(status, rows)| format!("`{status}` ({rows})"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let unmatched: Vec<DataProblem> = statuses
+        .iter()
+        .filter(|wanted| !present.contains_key(wanted.as_str()))
+        .map(|wanted| {
+            problem(
+                &file.path,
+                1,
+                "status",
+                format!(
+                    "--status `{wanted}` matches no row{}; the file's statuses (rows): {listing}",
+                    data::suggestion(wanted, present.keys().copied())
+                ),
+            )
+        })
+        .collect();
+    if !unmatched.is_empty() {
+        return Err(ObservedErrors(unmatched));
+    }
+    let observations_in_file = file.observations.len();
+    file.observations.retain(|o| statuses.contains(&o.status));
+    file.selection = Some(StatusSelection {
+        statuses: statuses.to_vec(),
+        observations_in_file,
+    });
+    Ok(file)
 }
 
 /// All problems of an observed file.
@@ -156,6 +232,7 @@ pub fn load(path: &Path, units: &[Unit], years: RunYears) -> Result<ObservedFile
         path: name,
         sha256: data::sha256_hex(&bytes),
         observations,
+        selection: None,
     })
 }
 
@@ -469,6 +546,50 @@ mod tests {
     fn check(text: &str) -> Result<Vec<Observation>, String> {
         let data = Dataset::embedded();
         parse("obs.csv", text.as_bytes(), &data.units, RUN).map_err(|e| e.to_string())
+    }
+
+    fn file(text: &str) -> ObservedFile {
+        ObservedFile {
+            path: "obs.csv".into(),
+            sha256: String::new(),
+            observations: check(text).unwrap(),
+            selection: None,
+        }
+    }
+
+    #[test]
+    fn keep_statuses_keeps_the_rows_of_the_statuses_given_and_counts_the_rest() {
+        let text = "unit_id,year,variable,value,status\n\
+                    chengdu,2016,population,1,observed\n\
+                    wanzhou,2016,population,1,estimated\n\
+                    yuzhong,2016,population,1,derived\n\
+                    yibin,2016,population,1,\n";
+        let kept = keep_statuses(file(text), &["derived".into(), "observed".into()]).unwrap();
+        let lines: Vec<u64> = kept.observations.iter().map(|o| o.line).collect();
+        assert_eq!(lines, [2, 4]);
+        let selection = kept.selection.unwrap();
+        assert_eq!(selection.observations_in_file, 4);
+        assert_eq!(
+            selection.describe(2),
+            "status derived or observed: 2 of 4 observations"
+        );
+        let err = keep_statuses(file(text), &["observd".into(), "guess".into()])
+            .unwrap_err()
+            .to_string();
+        for fragment in [
+            "2 problems in the observed file",
+            "obs.csv:1: column `status`: --status `observd` matches no row (did you mean `observed`?); the file's statuses (rows): `derived` (1), `estimated` (1), `observed` (1)",
+            "--status `guess` matches no row;",
+        ] {
+            assert!(err.contains(fragment), "missing {fragment:?} in\n{err}");
+        }
+        let without = keep_statuses(
+            file("unit_id,year,variable,value\nchengdu,2016,population,1\n"),
+            &["observed".into()],
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(without.contains("no row of the file has one"), "{without}");
     }
 
     #[test]

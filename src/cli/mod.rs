@@ -155,6 +155,11 @@ pub enum Command {
         #[arg(long, value_name = "FILE.csv")]
         observed: PathBuf,
 
+        /// Score only the observations whose `status` is one of these (comma-separated), e.g.
+        /// `--status observed,derived` to leave out values that are themselves estimates.
+        #[arg(long, value_name = "STATUS,...", value_delimiter = ',')]
+        status: Vec<String>,
+
         #[command(flatten)]
         output: OutputArgs,
     },
@@ -298,8 +303,9 @@ fn run(args: &Args) -> anyhow::Result<()> {
         Some(Command::Backtest {
             scenario,
             observed,
+            status,
             output,
-        }) => backtest(scenario, observed, output),
+        }) => backtest(scenario, observed, status, output),
         None => run_each(&args.scenarios, &args.output),
     }
 }
@@ -926,48 +932,75 @@ fn sweep_merge(dirs: &[PathBuf], output: &OutputArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// `results/backtest-<scenario>-<observed file stem>`: backtests of one scenario against
-/// different observations go to different folders. The stem keeps ASCII letters, digits, `_`,
-/// `-` and `.` (others become `_`) and at most 40 characters.
-fn default_backtest_dir(scenario: &str, observed: &Path) -> PathBuf {
-    let stem: String = observed
-        .file_stem()
-        .map(|s| s.to_string_lossy().into_owned())
-        .unwrap_or_default()
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || "_-.".contains(c) {
-                c
-            } else {
-                '_'
-            }
-        })
-        .take(40)
-        .collect();
-    let name = if stem.is_empty() {
-        format!("backtest-{scenario}")
-    } else {
-        format!("backtest-{scenario}-{stem}")
+/// `results/backtest-<scenario>-<observed file stem>[-<statuses>]`: backtests of one scenario
+/// against different observations, or different statuses of them, go to different folders.
+/// The stem and the statuses (joined by `_`) keep ASCII letters, digits, `_`, `-` and `.`
+/// (others become `_`) and at most 40 characters each.
+fn default_backtest_dir(scenario: &str, observed: &Path, statuses: &[String]) -> PathBuf {
+    let safe = |text: &str| -> String {
+        text.chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || "_-.".contains(c) {
+                    c
+                } else {
+                    '_'
+                }
+            })
+            .take(40)
+            .collect()
     };
+    let stem = safe(
+        &observed
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default(),
+    );
+    let mut name = format!("backtest-{scenario}");
+    for part in [stem, safe(&statuses.join("_"))] {
+        if !part.is_empty() {
+            name = format!("{name}-{part}");
+        }
+    }
     Path::new("results").join(name)
 }
 
 /// `simulate backtest`: one run compared with a file of observations (`crate::backtest`).
-fn backtest(path: &Path, observed: &Path, output: &OutputArgs) -> anyhow::Result<()> {
+fn backtest(
+    path: &Path,
+    observed: &Path,
+    raw_statuses: &[String],
+    output: &OutputArgs,
+) -> anyhow::Result<()> {
     use crate::backtest::observed::{self, RunYears};
+    let statuses: Vec<String> = raw_statuses
+        .iter()
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty())
+        .collect();
+    if statuses.is_empty() && !raw_statuses.is_empty() {
+        return Err(CliError::BadInput(
+            "--status is empty: give the statuses to keep, e.g. --status observed,derived, or leave it out"
+                .to_string(),
+        )
+        .into());
+    }
     let loaded = load_all(&[path.to_path_buf()])?;
     let (scenario, data) = &loaded[0];
     let dir = output
         .out
         .clone()
-        .unwrap_or_else(|| default_backtest_dir(&scenario.name, observed));
+        .unwrap_or_else(|| default_backtest_dir(&scenario.name, observed, &statuses));
     output::check_writable(&dir, output.force)?;
     let years = RunYears {
         start: scenario.start_year,
         end: scenario.end_year,
     };
-    let observed = observed::load(observed, &data.units, years)
+    let mut observed = observed::load(observed, &data.units, years)
         .map_err(|err| CliError::BadInput(err.to_string()))?;
+    if !statuses.is_empty() {
+        observed = observed::keep_statuses(observed, &statuses)
+            .map_err(|err| CliError::BadInput(err.to_string()))?;
+    }
     let _lock = output::lock(&dir)?;
     let prepared = prepare_all(&loaded)?.remove(0);
     let mut observer = progress::YearBar::new(

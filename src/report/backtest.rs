@@ -274,6 +274,12 @@ pub fn write_manifest(
     manifest["backtest"] = json!({
         "observed_file": report.observed.path,
         "observed_sha256": report.observed.sha256,
+        "statuses_kept": report.observed.selection.as_ref().map(|s| &s.statuses),
+        "observations_in_file": report
+            .observed
+            .selection
+            .as_ref()
+            .map_or(report.observed.observations.len(), |s| s.observations_in_file),
         "observations": backtest.rows.len(),
         "years": backtest.years(),
         "variables": backtest.variables().iter().map(|v| v.id()).collect::<Vec<_>>(),
@@ -340,11 +346,14 @@ fn years_text(years: &[i32]) -> String {
 }
 
 fn subtitle(report: &BacktestReport<'_>) -> String {
-    let file = Path::new(&report.observed.path)
+    let mut file = Path::new(&report.observed.path)
         .file_name()
         .map_or(report.observed.path.clone(), |n| {
             n.to_string_lossy().into_owned()
         });
+    if let Some(selection) = &report.observed.selection {
+        file = format!("{file} [{}]", selection.statuses.join(", "));
+    }
     format!(
         "情景 scenario: {} (起始 start {}) · 观测 observed: {} · simulate {}",
         report.run.scenario.name,
@@ -545,6 +554,13 @@ pub fn summary(report: &BacktestReport<'_>) -> String {
             .collect::<Vec<_>>()
             .join(", ")
     );
+    if let Some(selection) = &report.observed.selection {
+        let _ = writeln!(
+            out,
+            "Scored: only {}",
+            selection.describe(backtest.rows.len())
+        );
+    }
     let _ = writeln!(out);
     let _ = writeln!(
         out,

@@ -560,3 +560,62 @@ fn the_hindcast_is_scored_against_observed_2014() {
         assert_eq!(fields[7], "", "{line}");
     }
 }
+
+/// `--status` scores the published values only, says so everywhere a reader looks, goes to its
+/// own default folder, and refuses a status that matches nothing.
+#[test]
+fn status_keeps_only_the_rows_of_the_statuses_given() {
+    let tmp = tempfile::tempdir().unwrap();
+    let hindcast = root().join("scenarios/hindcast_2010.ron");
+    let observed = root().join("data/observed_2014.csv");
+    let run = |status: &str| {
+        simulate(
+            &[
+                "backtest",
+                hindcast.to_str().unwrap(),
+                "--observed",
+                observed.to_str().unwrap(),
+                "--status",
+                status,
+            ],
+            tmp.path(),
+        )
+    };
+    let out = run("observed,derived");
+    assert!(out.status.success(), "{}", stderr(&out));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("Scored: only status observed or derived: 59 of 88 observations"),
+        "{stdout}"
+    );
+    let dir = tmp
+        .path()
+        .join("results/backtest-hindcast_2010-observed_2014-observed_derived");
+    let rows = lines(&dir.join("backtest.csv"));
+    assert_eq!(rows.len(), 1 + 59);
+    assert!(rows[1..]
+        .iter()
+        .all(|r| r.contains(",observed,") || r.contains(",derived,")));
+    let manifest: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("manifest.json")).unwrap()).unwrap();
+    assert_eq!(
+        manifest["backtest"]["statuses_kept"],
+        serde_json::json!(["observed", "derived"])
+    );
+    assert_eq!(manifest["backtest"]["observations_in_file"], 88);
+    let page = std::fs::read_to_string(dir.join("report.html")).unwrap();
+    assert!(page.contains("only status observed or derived: 59 of 88 observations"));
+
+    let before = listing(tmp.path());
+    let refused = run("observd,derived");
+    let err = stderr(&refused);
+    assert_eq!(refused.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("observed_2014.csv:1: column `status`: --status `observd` matches no row (did you mean `observed`?); the file's statuses (rows): `derived` (9), `estimated` (29), `observed` (50)"),
+        "{err}"
+    );
+    assert_eq!(listing(tmp.path()), before, "nothing may be written");
+    let empty = run(",");
+    assert_eq!(empty.status.code(), Some(2), "{}", stderr(&empty));
+    assert!(stderr(&empty).contains("--status is empty"));
+}

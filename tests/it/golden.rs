@@ -59,21 +59,26 @@ fn the_readme_shows_the_current_baseline_summary() {
 /// `backtest_summary.csv` with `tests/golden/<golden>` and its `backtest_groups.csv` with the
 /// same name's `backtest_groups` version (both written instead with `UPDATE_GOLDEN`). Returns
 /// the two files' text.
-fn golden_backtest(scenario: &str, observed: &str, golden: &str) -> (String, String) {
+fn golden_backtest(
+    scenario: &str,
+    observed: &str,
+    extra_args: &[&str],
+    golden: &str,
+) -> (String, String) {
     let tmp = tempfile::tempdir().unwrap();
     let out_dir = tmp.path().join("backtest");
-    let out = super::cli::simulate(
-        &[
-            "backtest",
-            root().join(scenario).to_str().unwrap(),
-            "--observed",
-            root().join(observed).to_str().unwrap(),
-            "--out",
-            out_dir.to_str().unwrap(),
-            "--quiet",
-        ],
-        tmp.path(),
-    );
+    let (scenario_path, observed_path) = (root().join(scenario), root().join(observed));
+    let mut args = vec![
+        "backtest",
+        scenario_path.to_str().unwrap(),
+        "--observed",
+        observed_path.to_str().unwrap(),
+        "--out",
+        out_dir.to_str().unwrap(),
+        "--quiet",
+    ];
+    args.extend_from_slice(extra_args);
+    let out = super::cli::simulate(&args, tmp.path());
     assert_success(&out);
     let compare = |file: &str, golden: String| -> String {
         let got = std::fs::read_to_string(out_dir.join(file)).unwrap();
@@ -101,7 +106,7 @@ fn golden_backtest(scenario: &str, observed: &str, golden: &str) -> (String, Str
 /// and every MAPE / median APE / bias triple, every model coverage pair and every population
 /// row of the table by kind of unit appears in the README.
 fn check_readme_backtest(scenario: &str, observed: &str, golden: &str) {
-    let (summary, groups) = golden_backtest(scenario, observed, golden);
+    let (summary, groups) = golden_backtest(scenario, observed, &[], golden);
     // Bold marks the lowest MAPE of a row; the cells are compared without it.
     let readme = std::fs::read_to_string(root().join("README.md"))
         .unwrap()
@@ -195,7 +200,7 @@ fn the_readme_shows_the_current_gdp_backtests() {
             "hindcast_gdp_2017_backtest_summary.csv",
         ),
     ] {
-        let (summary, _) = golden_backtest(scenario, "data/observed_gdp_2017.csv", golden);
+        let (summary, _) = golden_backtest(scenario, "data/observed_gdp_2017.csv", &[], golden);
         let field = |forecast: &str, column: usize| -> f64 {
             let line = summary
                 .lines()
@@ -216,4 +221,38 @@ fn the_readme_shows_the_current_gdp_backtests() {
             "README.md's GDP paragraph lacks `{sentence}` for {scenario}"
         );
     }
+}
+
+#[test]
+fn the_readme_shows_the_hindcast_on_published_values() {
+    // The 2010 start against the 2014 populations that are published values (`--status
+    // observed,derived`): the README quotes the MAPE of the four forecasts and the model's ρ.
+    let readme = std::fs::read_to_string(root().join("README.md"))
+        .unwrap()
+        .replace('\n', " ");
+    let (summary, _) = golden_backtest(
+        "scenarios/hindcast_2010.ron",
+        "data/observed_2014.csv",
+        &["--status", "observed,derived"],
+        "hindcast_published_backtest_summary.csv",
+    );
+    let field = |forecast: &str, column: usize| -> f64 {
+        let line = summary
+            .lines()
+            .find(|l| l.starts_with(&format!("population,{forecast},")))
+            .unwrap();
+        line.split(',').nth(column).unwrap().parse().unwrap()
+    };
+    let sentence = format!(
+        "MAPE is {:.2} % against the regional rate's {:.2} %, its trend's {:.2} % and census momentum's {:.2} % (ρ {:.2})",
+        field("model", 3),
+        field("naive_regional", 3),
+        field("naive_trend", 3),
+        field("census_momentum", 3),
+        field("model", 7)
+    );
+    assert!(
+        readme.contains(&sentence),
+        "README.md lacks `{sentence}` (the hindcast on published values)"
+    );
 }

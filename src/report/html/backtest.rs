@@ -43,6 +43,12 @@ pub fn write(
                 .join(", ")
         ),
     );
+    if let Some(selection) = &report.observed.selection {
+        page.fact(
+            "评分 Scored",
+            format!("only {}", selection.describe(backtest.rows.len())),
+        );
+    }
 
     page.heading("结论 The answer: skill against naive forecasts");
     let verdicts: Vec<String> = backtest
