@@ -15,6 +15,8 @@ pub mod metrics;
 pub mod naive;
 pub mod observed;
 
+use std::collections::{BTreeMap, BTreeSet};
+
 use crate::data::{Dataset, PlanRole, Province};
 use crate::engine::{Prepared, Trajectory};
 use crate::sweep::spread::ParameterSpread;
@@ -269,13 +271,20 @@ pub struct GroupSummary {
     pub group: UnitGroup,
     /// [`UnitGroup::label`].
     pub label: String,
-    /// How many distinct units of the group have observations.
+    /// How many distinct units of the group have observations (of any variable).
     pub units: usize,
+    /// How many distinct units of the group have observations of each variable that has any.
+    pub units_by_variable: BTreeMap<Variable, usize>,
     /// As [`Backtest::summary`], over the group's observations only.
     pub summary: Vec<SummaryRow>,
 }
 
 impl GroupSummary {
+    /// How many distinct units of the group have observations of `variable`.
+    pub fn units_of(&self, variable: Variable) -> usize {
+        self.units_by_variable.get(&variable).copied().unwrap_or(0)
+    }
+
     /// The group's summary rows of `variable` (model first; none if it has no observations).
     pub fn rows_of(&self, variable: Variable) -> Vec<&SummaryRow> {
         self.summary
@@ -300,10 +309,21 @@ pub fn summarise_groups(data: &Dataset, rows: &[Row]) -> Vec<GroupSummary> {
             let mut units: Vec<usize> = selected.iter().map(|r| r.observation.unit).collect();
             units.sort_unstable();
             units.dedup();
+            let mut per_variable: BTreeMap<Variable, BTreeSet<usize>> = BTreeMap::new();
+            for row in &selected {
+                per_variable
+                    .entry(row.observation.variable)
+                    .or_default()
+                    .insert(row.observation.unit);
+            }
             Some(GroupSummary {
                 group,
                 label: group.label(data, &units),
                 units: units.len(),
+                units_by_variable: per_variable
+                    .into_iter()
+                    .map(|(variable, units)| (variable, units.len()))
+                    .collect(),
                 summary: summarise_rows(&selected),
             })
         })
@@ -600,6 +620,17 @@ mod tests {
                 ("sichuan_other".to_string(), 14),
             ]
         );
+        // With GDP observed for two core districts only, the kind counts its units per variable.
+        let mut with_gdp = observations.clone();
+        for id in ["yuzhong", "yubei"] {
+            let unit = data.unit_index(id).unwrap();
+            with_gdp.push(observation(unit, 2017, Variable::Gdp, 1.0e11));
+        }
+        let mixed = evaluate(&data, &prepared, &trajectory, &with_gdp, None);
+        let core = &mixed.groups[0];
+        assert_eq!((core.units, core.units_of(Variable::Population)), (9, 9));
+        assert_eq!(core.units_of(Variable::Gdp), 2);
+        assert_eq!(mixed.groups[1].units_of(Variable::Gdp), 0);
         let labels: Vec<&str> = backtest.groups.iter().map(|g| g.label.as_str()).collect();
         assert_eq!(
             labels,

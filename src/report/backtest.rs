@@ -193,7 +193,7 @@ pub fn write_summary(backtest: &Backtest, path: &Path) -> Result<(), ReportError
 
 /// `backtest_groups.csv`: the columns of `backtest_summary.csv` per kind of unit (`group`:
 /// `chongqing_core`, `chongqing_other`, `sichuan_core`, `sichuan_other`; `units`: how many of
-/// its units have observations).
+/// its units have observations of the row's variable).
 pub fn write_groups(backtest: &Backtest, path: &Path) -> Result<(), ReportError> {
     let mut writer = csv_writer(path)?;
     let err = csv_error(path);
@@ -202,7 +202,7 @@ pub fn write_groups(backtest: &Backtest, path: &Path) -> Result<(), ReportError>
         .map_err(&err)?;
     for group in &backtest.groups {
         for row in &group.summary {
-            let record = [group.group.id(), group.units.to_string()]
+            let record = [group.group.id(), group.units_of(row.variable).to_string()]
                 .into_iter()
                 .chain(summary_record(row));
             writer.write_record(record).map_err(&err)?;
@@ -651,13 +651,14 @@ pub fn summary(report: &BacktestReport<'_>) -> String {
                 if rows.is_empty() {
                     continue;
                 }
+                let units = group.units_of(variable);
                 let _ = writeln!(
                     out,
                     "  {}, {} ({} unit{}): {}",
                     variable.id(),
                     group.label,
-                    group.units,
-                    if group.units == 1 { "" } else { "s" },
+                    units,
+                    if units == 1 { "" } else { "s" },
                     rows.iter()
                         .map(|r| format!("{} {}", r.forecast.id(), show(r.summary.mape_pct, 2)))
                         .collect::<Vec<_>>()

@@ -237,7 +237,8 @@ fn kind_table(
     for variable in backtest.variables() {
         for group in &backtest.groups {
             // A kind of one unit has nothing to spread: its totals-imposed MAPE is 0.
-            if !model_details && group.units < 2 {
+            let units = group.units_of(variable);
+            if !model_details && units < 2 {
                 continue;
             }
             let rows = group.rows_of(variable);
@@ -250,7 +251,7 @@ fn kind_table(
                 .fold(f64::INFINITY, f64::min);
             let mut cells = vec![
                 Cell::Text(group.label.clone()),
-                Cell::Number(group.units.to_string()),
+                Cell::Number(units.to_string()),
                 Cell::Text(variable.id().to_string()),
             ];
             for forecast in Forecast::ALL {
