@@ -182,6 +182,15 @@ fn the_readme_shows_the_current_out_of_sample_backtests() {
     );
 }
 
+/// Column `column` (0-based) of the `variable`, `forecast` row of a `backtest_summary.csv`.
+fn summary_field(summary: &str, variable: &str, forecast: &str, column: usize) -> f64 {
+    let line = summary
+        .lines()
+        .find(|l| l.starts_with(&format!("{variable},{forecast},")))
+        .unwrap_or_else(|| panic!("no {variable},{forecast} row in\n{summary}"));
+    line.split(',').nth(column).unwrap().parse().unwrap()
+}
+
 #[test]
 fn the_readme_shows_the_current_gdp_backtests() {
     // GDP out of sample: the README quotes, per start, the MAPE with the provincial totals
@@ -201,13 +210,8 @@ fn the_readme_shows_the_current_gdp_backtests() {
         ),
     ] {
         let (summary, _) = golden_backtest(scenario, "data/observed_gdp_2017.csv", &[], golden);
-        let field = |forecast: &str, column: usize| -> f64 {
-            let line = summary
-                .lines()
-                .find(|l| l.starts_with(&format!("gdp,{forecast},")))
-                .unwrap();
-            line.split(',').nth(column).unwrap().parse().unwrap()
-        };
+        let field =
+            |forecast: &str, column: usize| summary_field(&summary, "gdp", forecast, column);
         let sentence = format!(
             "{:.2} % against the regional rate's {:.2} % and the trend's {:.2} %, ρ {:.2}",
             field("model", 12),
@@ -236,13 +240,8 @@ fn the_readme_shows_the_hindcast_on_published_values() {
         &["--status", "observed,derived"],
         "hindcast_published_backtest_summary.csv",
     );
-    let field = |forecast: &str, column: usize| -> f64 {
-        let line = summary
-            .lines()
-            .find(|l| l.starts_with(&format!("population,{forecast},")))
-            .unwrap();
-        line.split(',').nth(column).unwrap().parse().unwrap()
-    };
+    let field =
+        |forecast: &str, column: usize| summary_field(&summary, "population", forecast, column);
     let sentence = format!(
         "MAPE is {:.2} % against the regional rate's {:.2} %, its trend's {:.2} % and census momentum's {:.2} % (ρ {:.2})",
         field("model", 3),
