@@ -1,8 +1,9 @@
 //! Outputs of `simulate backtest`: `backtest.csv` (one row per observation),
 //! `backtest_summary.csv` (metrics per variable and forecast), `backtest_groups.csv` (the same
 //! per kind of unit), `manifest.json` (the run's manifest plus the observed file), per observed
-//! variable a predicted-vs-observed scatter (`scatter_<variable>`) and a map of the model's
-//! errors (`error_map_<variable>`), and the terminal table. Chart contents are built by pure
+//! variable a bar chart of every forecast's MAPE over all units and per kind (`skill_<variable>`),
+//! a predicted-vs-observed scatter (`scatter_<variable>`) and a map of the model's errors
+//! (`error_map_<variable>`), and the terminal table. Chart contents are built by pure
 //! functions; docs/BACKTEST.md defines every column.
 
 use std::fmt::Write as _;
@@ -10,7 +11,7 @@ use std::path::Path;
 
 use serde_json::json;
 
-use super::charts::{self, MapChart, MapUnit, ScatterChart, ScatterPoint};
+use super::charts::{self, IndexBars, IndexSeries, MapChart, MapUnit, ScatterChart, ScatterPoint};
 use super::{csv_error, csv_writer, f1, finish, ReportError, RunReport};
 use crate::backtest::cross_validation::Fold;
 use crate::backtest::{Backtest, Forecast, ObservedFile, Row, SummaryRow, Variable};
@@ -60,6 +61,10 @@ pub fn write_data(report: &BacktestReport<'_>, dir: &Path) -> Result<Vec<String>
     write_cross_validation(report.cross_validation, &dir.join("cross_validation.csv"))?;
     written.push("cross_validation.csv".to_string());
     for variable in report.backtest.variables() {
+        let stem = format!("skill_{}", variable.id());
+        charts::draw_index_bars(&skill_chart(report, variable), dir, &stem)?;
+        written.push(format!("{stem}.svg"));
+        written.push(format!("{stem}.png"));
         let stem = format!("scatter_{}", variable.id());
         charts::draw_scatter(&scatter_chart(report, variable), dir, &stem)?;
         written.push(format!("{stem}.svg"));
@@ -361,6 +366,68 @@ fn subtitle(report: &BacktestReport<'_>) -> String {
         file,
         env!("CARGO_PKG_VERSION")
     )
+}
+
+/// Each forecast's MAPE of one variable over all units, then per kind of unit: the skill
+/// table and the table by kind in one picture.
+pub fn skill_chart(report: &BacktestReport<'_>, variable: Variable) -> IndexBars {
+    let backtest = report.backtest;
+    let mape = |rows: &[&SummaryRow], forecast: Forecast| {
+        rows.iter()
+            .find(|r| r.forecast == forecast)
+            .and_then(|r| r.summary.mape_pct)
+            .unwrap_or(f64::NAN)
+    };
+    let overall: Vec<&SummaryRow> = backtest
+        .summary
+        .iter()
+        .filter(|r| r.variable == variable)
+        .collect();
+    let n_units = {
+        let mut units: Vec<usize> = rows_of(backtest, variable)
+            .iter()
+            .map(|r| r.observation.unit)
+            .collect();
+        units.sort_unstable();
+        units.dedup();
+        units.len()
+    };
+    let mut parameters = vec![format!("全部 all units ({n_units})")];
+    let mut groups: Vec<Vec<&SummaryRow>> = vec![overall];
+    // A kind is worth a bar only beside another: with one kind, it is "all units" again.
+    let kinds: Vec<_> = backtest
+        .groups
+        .iter()
+        .filter(|g| g.units_of(variable) > 0)
+        .collect();
+    if kinds.len() > 1 {
+        for group in kinds {
+            parameters.push(format!("{} ({})", group.label, group.units_of(variable)));
+            groups.push(group.rows_of(variable));
+        }
+    }
+    let series = Forecast::ALL
+        .iter()
+        .map(|&forecast| IndexSeries {
+            label: forecast_zh(forecast).to_string(),
+            values: groups.iter().map(|rows| mape(rows, forecast)).collect(),
+            low: None,
+            high: None,
+        })
+        .collect();
+    let years = backtest.years();
+    IndexBars {
+        title: format!(
+            "预测技能 Skill: {}, {} — MAPE by kind of unit",
+            variable_zh(variable),
+            years_text(&years)
+        ),
+        subtitle: subtitle(report),
+        value_label: "平均绝对百分比误差 MAPE, % (越短越好 shorter is better)".to_string(),
+        parameters,
+        series,
+        keep_order: true,
+    }
 }
 
 /// Predicted (model) against observed values of one variable, one colour per year.

@@ -611,6 +611,7 @@ fn index_charts(
             value_label,
             parameters,
             series,
+            keep_order: false,
         };
         let mut stem = format!("{prefix}_{}", file_safe(&output.label));
         let base = stem.clone();

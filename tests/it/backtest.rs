@@ -74,6 +74,10 @@ fn a_backtest_writes_every_output_with_the_right_shape() {
             "scatter_gdp.svg",
             "scatter_population.png",
             "scatter_population.svg",
+            "skill_gdp.png",
+            "skill_gdp.svg",
+            "skill_population.png",
+            "skill_population.svg",
         ]
     );
     let rows = lines(&dir.join("backtest.csv"));
@@ -187,6 +191,17 @@ fn a_backtest_writes_every_output_with_the_right_shape() {
     );
     let png = std::fs::read(dir.join("scatter_population.png")).unwrap();
     assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n");
+    // The skill chart: all units first, then each kind, with the model's MAPE as its first bar.
+    let skill = std::fs::read_to_string(dir.join("skill_population.svg")).unwrap();
+    let at = |text: &str| {
+        skill
+            .find(text)
+            .unwrap_or_else(|| panic!("{text} not in skill_population.svg"))
+    };
+    assert!(at("all units (44)") < at("Chongqing core units (9)"));
+    assert!(at("Chongqing core units (9)") < at("other Sichuan units (14)"));
+    let model_mape: f64 = summary[1].split(',').nth(3).unwrap().parse().unwrap();
+    at(&format!(">\n{model_mape:.1}\n<"));
     let manifest: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(dir.join("manifest.json")).unwrap()).unwrap();
     assert_eq!(manifest["scenario"]["name"], "baseline");
@@ -204,7 +219,7 @@ fn a_backtest_writes_every_output_with_the_right_shape() {
     );
     assert_eq!(
         manifest["outputs"].as_object().unwrap().len(),
-        13,
+        17,
         "every output but the manifest, report.html included"
     );
     // The terminal table: a header and one line per variable and forecast.

@@ -43,6 +43,9 @@ pub struct IndexBars {
     pub parameters: Vec<String>,
     /// Series in legend order; each has one value per parameter.
     pub series: Vec<IndexSeries>,
+    /// Draw the groups in the order given (no sorting, no sorting note), for groups with an
+    /// order of their own (e.g. all units, then each kind of unit).
+    pub keep_order: bool,
 }
 
 /// Draws an index bar chart to `dir/<stem>.svg` and `.png`.
@@ -74,8 +77,11 @@ impl Figure for IndexBars {
 }
 
 /// Order of the groups of an [`IndexBars`]: by the first series' value, largest first;
-/// non-finite values last; ties keep the input order.
+/// non-finite values last; ties keep the input order. With `keep_order`, the input order.
 pub(super) fn index_order(chart: &IndexBars) -> Vec<usize> {
+    if chart.keep_order {
+        return (0..chart.parameters.len()).collect();
+    }
     let key = |i: usize| {
         chart
             .series
@@ -171,7 +177,7 @@ pub(super) fn render_index_bars<DB: DrawingBackend>(c: &Canvas<'_, DB>, chart: &
         x += ew + COL_GAP;
     }
     let note_font = Font::new(17.0, MUTED);
-    if let Some(first) = chart.series.first().filter(|_| n > 1) {
+    if let Some(first) = chart.series.first().filter(|_| n > 1 && !chart.keep_order) {
         // The label's first word ("μ*" of "μ* 平均绝对效应 mean |effect|") names it.
         let name = first.label.split_whitespace().next().unwrap_or("");
         let signed = first.values.iter().any(|v| *v < 0.0);

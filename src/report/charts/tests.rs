@@ -1014,6 +1014,7 @@ fn sample_index() -> IndexBars {
                 high: Some(ht),
             },
         ],
+        keep_order: false,
     }
 }
 
@@ -1023,6 +1024,11 @@ fn index_bars_write_svg_and_png() {
     let chart = sample_index();
     // By size: the slightly negative S1 of gamma (estimator noise, −0.01) ranks by its magnitude.
     assert_eq!(index_order(&chart), vec![1, 6, 4, 7, 0, 3, 2, 5]);
+    let kept = IndexBars {
+        keep_order: true,
+        ..sample_index()
+    };
+    assert_eq!(index_order(&kept), (0..8).collect::<Vec<_>>());
     draw_index_bars(&chart, &d, "sobol").unwrap();
     assert_written(&d, "sobol");
     // Morris-style: two series without intervals, large values; one series alone.

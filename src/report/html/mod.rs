@@ -310,7 +310,7 @@ fn base64(bytes: &[u8]) -> String {
 
 /// One sentence per chart kind on how to read it, chosen by the file stem.
 pub fn how_to_read(stem: &str) -> &'static str {
-    let rules: [(&str, &str); 15] = [
+    let rules: [(&str, &str); 16] = [
         ("population_difference", "Each bar is a unit's population difference from the reference in the focus year, sorted; bars right of zero mean more people than the reference."),
         ("gdp_difference", "Each bar is a unit's GDP difference from the reference in the focus year, sorted; bars right of zero mean more output than the reference."),
         ("population", "Lines are resident population (万人) by year, each single unit shaded with its 80 % prediction interval (the Chongqing core, a sum of nine units, has none; 95 % bounds are in trajectories.csv); on the right, the estimated central-urban population (a share of the unit's urban population, docs/TARGETS.md) with the plan's 2020 targets as stars and, beside them, the scorecard's low–high range."),
@@ -324,6 +324,7 @@ pub fn how_to_read(stem: &str) -> &'static str {
         ("tornado_", "Each bar spans the output when one parameter moves to its 5th and 95th percentile with the others at their medians; the widest bars matter most."),
         ("convergence_", "Total indices re-estimated on growing numbers of base samples; flat lines at the right mean the estimate has settled."),
         ("fit_", "Each point is an observation against the fitted run on log–log axes; points on the diagonal are fitted exactly, one colour per year."),
+        ("skill_", "Each bar is a forecast's mean absolute % error, over all units and then over each kind of unit on its own; shorter is better. A forecast can win overall and lose on a kind, or the other way round."),
         ("scatter_", "Each point is a unit's forecast against what was observed, on log–log axes; points above the diagonal were over-predicted."),
         ("error_map_", "Circle area is a unit's population, colour the model's error in %: red over-predicted, blue under-predicted."),
     ];
