@@ -324,7 +324,7 @@ pub fn how_to_read(stem: &str) -> &'static str {
         ("tornado_", "Each bar spans the output when one parameter moves to its 5th and 95th percentile with the others at their medians; the widest bars matter most."),
         ("convergence_", "Total indices re-estimated on growing numbers of base samples; flat lines at the right mean the estimate has settled."),
         ("fit_", "Each point is an observation against the fitted run on log–log axes; points on the diagonal are fitted exactly, one colour per year."),
-        ("skill_", "Each bar is a forecast's mean absolute % error, over all units and then over each kind of unit on its own; shorter is better. A forecast can win overall and lose on a kind, or the other way round. These are raw errors: where the level of the observations is uncertain (GDP, docs/DATA.md), the table with each kind's observed total imposed is the fair comparison."),
+        ("skill_", "Each bar is a forecast's mean absolute % error, over all units and then over each kind of unit on its own; shorter is better. A forecast can win overall and lose on a kind, or the other way round. Population errors are as observed; GDP errors are with the observed totals imposed (each province's over all units, each kind's within a kind), because the level of the GDP observations is uncertain (docs/DATA.md)."),
         ("scatter_", "Each point is a unit's forecast against what was observed, on log–log axes; points above the diagonal were over-predicted."),
         ("error_map_", "Circle area is a unit's population, colour the model's error in %: red over-predicted, blue under-predicted."),
     ];
