@@ -182,6 +182,14 @@ fn the_readme_shows_the_current_out_of_sample_backtests() {
     );
 }
 
+/// Fails unless the README (its lines joined, as Markdown reads them) holds `sentence`.
+fn assert_readme_says(readme: &str, sentence: &str, where_: &str) {
+    assert!(
+        readme.contains(sentence),
+        "README.md lacks `{sentence}` ({where_}); rerun the backtest and update it"
+    );
+}
+
 /// Column `column` (0-based) of the `variable`, `forecast` row of a `backtest_summary.csv`.
 fn summary_field(summary: &str, variable: &str, forecast: &str, column: usize) -> f64 {
     let line = summary
@@ -220,9 +228,10 @@ fn the_readme_shows_the_current_gdp_backtests() {
             field("model", 7)
         )
         .replace('-', "−");
-        assert!(
-            readme.contains(&sentence),
-            "README.md's GDP paragraph lacks `{sentence}` for {scenario}"
+        assert_readme_says(
+            &readme,
+            &sentence,
+            &format!("the GDP paragraph, for {scenario}"),
         );
     }
 }
@@ -250,8 +259,5 @@ fn the_readme_shows_the_hindcast_on_published_values() {
         field("census_momentum", 3),
         field("model", 7)
     );
-    assert!(
-        readme.contains(&sentence),
-        "README.md lacks `{sentence}` (the hindcast on published values)"
-    );
+    assert_readme_says(&readme, &sentence, "the hindcast on published values");
 }
