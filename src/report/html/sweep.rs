@@ -43,8 +43,12 @@ pub fn write(
     if !base.description.is_empty() {
         base_text.push_str(&format!(" — {}", base.description));
     }
+    // A description usually ends a sentence of its own; do not end it twice.
+    if !base_text.ends_with(['.', '。', '!', '?']) {
+        base_text.push('.');
+    }
     base_text.push_str(&format!(
-        ". {}–{}; levers: {}",
+        " {}–{}; levers: {}",
         base.start_year,
         base.end_year,
         lever_summary(base, &sweep.data)
