@@ -394,15 +394,8 @@ pub fn skill_chart(report: &BacktestReport<'_>, variable: Variable) -> IndexBars
         .iter()
         .filter(|r| r.variable == variable)
         .collect();
-    let n_units = {
-        let mut units: Vec<usize> = rows_of(backtest, variable)
-            .iter()
-            .map(|r| r.observation.unit)
-            .collect();
-        units.sort_unstable();
-        units.dedup();
-        units.len()
-    };
+    // The kinds partition the units.
+    let n_units: usize = backtest.groups.iter().map(|g| g.units_of(variable)).sum();
     let mut parameters = vec![format!("全部 all units ({n_units})")];
     let mut groups: Vec<Vec<&SummaryRow>> = vec![overall];
     let kinds: Vec<_> = backtest
