@@ -442,6 +442,8 @@ pub fn skill_chart(report: &BacktestReport<'_>, variable: Variable) -> IndexBars
         parameters,
         series,
         keep_order: true,
+        // As the tables: one decimal would show the model's 2.11 % and the trend's 2.14 % alike.
+        decimals: Some(2),
     }
 }
 

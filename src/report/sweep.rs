@@ -612,6 +612,7 @@ fn index_charts(
             parameters,
             series,
             keep_order: false,
+            decimals: None,
         };
         let mut stem = format!("{prefix}_{}", file_safe(&output.label));
         let base = stem.clone();

@@ -201,15 +201,15 @@ fn a_backtest_writes_every_output_with_the_right_shape() {
     assert!(at("all units (44)") < at("Chongqing core units (9)"));
     assert!(at("Chongqing core units (9)") < at("other Sichuan units (14)"));
     let model_mape: f64 = summary[1].split(',').nth(3).unwrap().parse().unwrap();
-    at(&format!(">\n{model_mape:.1}\n<"));
+    at(&format!(">\n{model_mape:.2}\n<"));
     // GDP's bars are its MAPE with the observed totals imposed (column 12).
     let skill_gdp = std::fs::read_to_string(dir.join("skill_gdp.svg")).unwrap();
     assert!(summary[5].starts_with("gdp,model,"), "{}", summary[5]);
     let imposed: f64 = summary[5].split(',').nth(12).unwrap().parse().unwrap();
     assert!(skill_gdp.contains("observed totals imposed"));
     assert!(
-        skill_gdp.contains(&format!(">\n{imposed:.1}\n<")),
-        "{imposed:.1} not in skill_gdp.svg"
+        skill_gdp.contains(&format!(">\n{imposed:.2}\n<")),
+        "{imposed:.2} not in skill_gdp.svg"
     );
     let manifest: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(dir.join("manifest.json")).unwrap()).unwrap();

@@ -46,6 +46,8 @@ pub struct IndexBars {
     /// Draw the groups in the order given (no sorting, no sorting note), for groups with an
     /// order of their own (e.g. all units, then each kind of unit).
     pub keep_order: bool,
+    /// Decimals of the value labels; `None` chooses from the values' size.
+    pub decimals: Option<usize>,
 }
 
 /// Draws an index bar chart to `dir/<stem>.svg` and `.png`.
@@ -131,11 +133,11 @@ pub(super) fn render_index_bars<DB: DrawingBackend>(c: &Canvas<'_, DB>, chart: &
         vhi = 1.0;
     }
     // Indices on a 0–1 scale need three decimals to tell 0.004 from 0.
-    let dec = if vhi.max(-vlo) < 1.5 {
+    let dec = chart.decimals.unwrap_or(if vhi.max(-vlo) < 1.5 {
         3
     } else {
         value_decimals(vhi.max(-vlo))
-    };
+    });
 
     // Legend (right) and sorting note (left) in one row under the header.
     let mut entries: Vec<(Option<RGBColor>, String)> = chart

@@ -1015,6 +1015,7 @@ fn sample_index() -> IndexBars {
             },
         ],
         keep_order: false,
+        decimals: None,
     }
 }
 
