@@ -271,8 +271,6 @@ pub struct GroupSummary {
     pub group: UnitGroup,
     /// [`UnitGroup::label`].
     pub label: String,
-    /// How many distinct units of the group have observations (of any variable).
-    pub units: usize,
     /// How many distinct units of the group have observations of each variable that has any.
     pub units_by_variable: BTreeMap<Variable, usize>,
     /// As [`Backtest::summary`], over the group's observations only.
@@ -306,9 +304,6 @@ pub fn summarise_groups(data: &Dataset, rows: &[Row]) -> Vec<GroupSummary> {
             if selected.is_empty() {
                 return None;
             }
-            let mut units: Vec<usize> = selected.iter().map(|r| r.observation.unit).collect();
-            units.sort_unstable();
-            units.dedup();
             let mut per_variable: BTreeMap<Variable, BTreeSet<usize>> = BTreeMap::new();
             for row in &selected {
                 per_variable
@@ -316,10 +311,10 @@ pub fn summarise_groups(data: &Dataset, rows: &[Row]) -> Vec<GroupSummary> {
                     .or_default()
                     .insert(row.observation.unit);
             }
+            let units: BTreeSet<usize> = per_variable.values().flatten().copied().collect();
             Some(GroupSummary {
                 group,
-                label: group.label(data, &units),
-                units: units.len(),
+                label: group.label(data, &units.into_iter().collect::<Vec<_>>()),
                 units_by_variable: per_variable
                     .into_iter()
                     .map(|(variable, units)| (variable, units.len()))
@@ -609,7 +604,7 @@ mod tests {
         let groups: Vec<(String, usize)> = backtest
             .groups
             .iter()
-            .map(|g| (g.group.id(), g.units))
+            .map(|g| (g.group.id(), g.units_of(Variable::Population)))
             .collect();
         assert_eq!(
             groups,
@@ -628,7 +623,7 @@ mod tests {
         }
         let mixed = evaluate(&data, &prepared, &trajectory, &with_gdp, None);
         let core = &mixed.groups[0];
-        assert_eq!((core.units, core.units_of(Variable::Population)), (9, 9));
+        assert_eq!(core.units_of(Variable::Population), 9);
         assert_eq!(core.units_of(Variable::Gdp), 2);
         assert_eq!(mixed.groups[1].units_of(Variable::Gdp), 0);
         let labels: Vec<&str> = backtest.groups.iter().map(|g| g.label.as_str()).collect();
