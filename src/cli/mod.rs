@@ -3,6 +3,9 @@
 //! Exit codes: 0 success; 2 bad input (unreadable or invalid scenario or data, parameters the
 //! model rejects, an output folder that exists and is not empty without `--force`); 1 any other
 //! failure (e.g. a disk error while writing).
+// The argument structs' doc comments are their `--help` texts, where `results/<name>/` is the
+// usual way to write a placeholder; rustdoc would read `<name>` as an unclosed HTML tag.
+#![allow(rustdoc::invalid_html_tags)]
 
 mod output;
 mod progress;
