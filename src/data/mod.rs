@@ -404,12 +404,26 @@ pub fn write_grouped(f: &mut fmt::Formatter<'_>, problems: &[DataProblem]) -> fm
             f,
             "\n  {}: {} rows (lines {}):{column} {}",
             problem.file,
-            crate::scenario::thousands(lines.len()),
+            thousands(lines.len()),
             shown.join(", "),
             problem.message
         )?;
     }
     Ok(())
+}
+
+/// `1999071` → `1,999,071`: counts in every layer's messages (this is the lowest layer that
+/// writes one).
+pub fn thousands(n: usize) -> String {
+    let digits = n.to_string();
+    let mut text = String::new();
+    for (i, digit) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            text.push(',');
+        }
+        text.push(digit);
+    }
+    text
 }
 
 impl Dataset {
@@ -1493,6 +1507,14 @@ fn parse_links(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn thousands_groups_digits_by_three() {
+        assert_eq!(thousands(0), "0");
+        assert_eq!(thousands(999), "999");
+        assert_eq!(thousands(1000), "1,000");
+        assert_eq!(thousands(1999071), "1,999,071");
+    }
 
     #[test]
     fn problem_counts_read_as_english() {

@@ -12,7 +12,6 @@ pub mod figures;
 pub mod html;
 pub mod outputs;
 pub mod sweep;
-pub mod targets;
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -23,7 +22,8 @@ use crate::data::{self, Dataset, Province};
 use crate::engine::{Prepared, Trajectory};
 use crate::scenario::Scenario;
 
-pub use targets::{TargetRow, Verdict};
+use crate::targets;
+pub use crate::targets::{TargetRow, Verdict};
 
 /// Id of the rest-of-China node in migration files.
 pub const REST_OF_CHINA_ID: &str = "rest_of_china";

@@ -343,7 +343,7 @@ pub fn target_probabilities(
         .data
         .targets
         .iter()
-        .filter(|t| crate::report::targets::is_centre_target(t));
+        .filter(|t| crate::targets::is_centre_target(t));
     for (target, &(events, verdicts)) in centre_targets.zip(&summary.targets) {
         if verdicts == 0 {
             continue;

@@ -22,6 +22,7 @@ use std::path::PathBuf;
 
 use crate::model::Params;
 
+pub use crate::data::thousands;
 pub use file::{
     parameter_names_match_model, Indicator, MacroPathFile, ParametersFile, PolicyFile,
     ScenarioFile, SourceFile,
@@ -29,7 +30,7 @@ pub use file::{
 pub use parse::{
     parse, parse_reporting_every_unknown_field, parse_with_unknown_fields, syntax_problem,
 };
-pub use problem::{capped_list, thousands, Problem, ScenarioErrors, MAX_LISTED, MAX_SHOWN};
+pub use problem::{capped_list, Problem, ScenarioErrors, MAX_LISTED, MAX_SHOWN};
 pub use read::{load, read_chain, read_text, ReadError, MAX_SCENARIO_BYTES};
 pub use validate::{check_name, validate, validate_chain, MAX_LEVERS, MAX_NAME_CHARS};
 

@@ -3,6 +3,8 @@
 
 use std::fmt;
 
+use crate::data::thousands;
+
 /// One problem in a scenario file.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Problem {
@@ -49,19 +51,6 @@ pub fn capped_list(items: &[&str]) -> String {
     text
 }
 
-/// `1999071` → `1,999,071`.
-pub fn thousands(n: usize) -> String {
-    let digits = n.to_string();
-    let mut text = String::new();
-    for (i, digit) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            text.push(',');
-        }
-        text.push(digit);
-    }
-    text
-}
-
 /// Every problem found in a scenario (and, if it names one, its data directory).
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub struct ScenarioErrors(pub Vec<Problem>);
@@ -87,14 +76,6 @@ impl fmt::Display for ScenarioErrors {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn thousands_groups_digits_by_three() {
-        assert_eq!(thousands(0), "0");
-        assert_eq!(thousands(999), "999");
-        assert_eq!(thousands(1000), "1,000");
-        assert_eq!(thousands(1999071), "1,999,071");
-    }
 
     #[test]
     fn capped_list_names_at_most_twenty_then_counts_the_rest() {

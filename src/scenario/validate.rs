@@ -7,11 +7,12 @@ use std::path::PathBuf;
 
 use super::file::{Indicator, PolicyFile, ScenarioFile, SourceFile};
 use super::locate;
-use super::problem::{capped_list, thousands, Problem, ScenarioErrors, MAX_LISTED};
+use super::problem::{capped_list, Problem, ScenarioErrors, MAX_LISTED};
 use super::{
     Adjust, MacroPath, NamedPolicy, Policy, Scenario, TimeChange, BASE_YEAR, CENSUS_YEAR,
     DEFAULT_END_YEAR, DEFAULT_SEED, LAST_YEAR, START_YEARS,
 };
+use crate::data::thousands;
 use crate::data::{self, Dataset};
 use crate::model::{ParamError, Params};
 

@@ -19,9 +19,9 @@ use super::SweepError;
 use crate::data::Dataset;
 use crate::engine::{self, RunOptions, Silent};
 use crate::model::params::{spec_index, SPECS};
-use crate::report::targets;
 use crate::scenario::locate::Index;
 use crate::scenario::{self, Problem, Scenario, ScenarioErrors};
+use crate::targets;
 
 /// How the parameter space is explored.
 #[derive(Debug, Clone, Deserialize, PartialEq)]

@@ -3,8 +3,8 @@
 
 use super::{verdict, Cell, Table};
 use crate::data::Dataset;
-use crate::report::targets::Verdict;
 use crate::report::TargetRow;
+use crate::targets::Verdict;
 
 /// "万人" etc.: the display scale and unit of a target's measure.
 fn display_unit(measure: &str) -> (f64, &'static str) {
