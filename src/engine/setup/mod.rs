@@ -14,22 +14,24 @@ use crate::model::calibration::{self, Calibrated, Targets};
 use crate::model::geography;
 use crate::model::migration;
 use crate::model::production;
-use crate::model::urban::UrbanCurve;
 use crate::model::{Params, State, StepInputs, Structure};
-use crate::scenario::{MacroPath, NamedPolicy, Policy, Scenario};
+use crate::scenario::Scenario;
 
 pub use super::base::DATA_BASE_YEAR;
 use super::base::{self, BaseYearValues, PriceHistory, CENSUS_YEAR};
 
 mod drivers;
 mod error;
+mod schedule;
 mod targets;
 mod travel;
+mod warm;
 
 pub(crate) use drivers::trend_population;
 use drivers::MacroPaths;
 pub use drivers::{income_gap, unit_trends};
 pub use error::SetupError;
+use schedule::{growth_paths, natural_paths, urban_vectors, year_inputs};
 pub use targets::{
     base_has_unit_signal, blended_net_migration_rate, census_consistent_base,
     census_decade_differential, census_decade_growth, census_migrant_stocks, estimate_capture,
@@ -38,6 +40,7 @@ pub use targets::{
     CENSUS_2000_YEAR,
 };
 use travel::{cost_settings, road_speeds, same_matrix, wedges_in, Costs, TravelSchedule};
+pub use warm::Warm;
 
 /// Travel times, hukou wedges and border penalty in force in some years, with their kernels.
 #[derive(Debug, Clone)]
@@ -65,15 +68,6 @@ pub struct YearInputs {
     pub migrant_income_factor: Arc<DVector<f64>>,
     pub urban_share: Arc<DVector<f64>>,
     pub population_cap: Arc<DVector<f64>>,
-}
-
-/// Growth of income per head and the factor F of it that migrants act on, one vector each per
-/// scenario year ([`growth_paths`]); a sweep's `Warm` shares its base's with runs that have the
-/// same inputs to them.
-#[derive(Debug, Clone)]
-struct GrowthPaths {
-    growth: Vec<Arc<DVector<f64>>>,
-    migrant_income: Vec<Arc<DVector<f64>>>,
 }
 
 /// Everything a run needs, computed once: runs of a `Prepared` only do the time loop.
@@ -291,216 +285,6 @@ impl Drivers {
     }
 }
 
-/// A cost setting's travel times and the market-access kernel built from them.
-type SharedAccess = (Arc<DMatrix<f64>>, Arc<DMatrix<f64>>);
-
-/// Parts of setup that the runs of a sweep share, computed once for the sweep's base scenario.
-///
-/// [`prepare_warm`] takes a part only where the run's inputs to it equal the base's: the macro
-/// drivers (same years and macro paths), urban-share paths (same urban parameters), road times
-/// (same road parameters) and market-access kernels (same travel times and τ0). Those parts are
-/// therefore exactly what the run would compute itself. The base calibration is the starting
-/// point of the run's calibration, which stops at the same tolerance as a cold start, so warm
-/// and cold results differ only within that tolerance.
-#[derive(Debug, Clone)]
-pub struct Warm {
-    start_year: i32,
-    end_year: i32,
-    macro_paths: Vec<MacroPath>,
-    params: Params,
-    drivers: Drivers,
-    /// Status-quo urban shares (N+1), one vector per scenario year.
-    urban: Vec<Arc<DVector<f64>>>,
-    /// The base's growth paths and natural growth, one vector per scenario year.
-    growth: GrowthPaths,
-    natural: Vec<Arc<DVector<f64>>>,
-    road: DMatrix<f64>,
-    /// The base's policies, and its travel times where costs can change.
-    policies: Vec<NamedPolicy>,
-    travel: TravelSchedule,
-    /// Travel times and market-access kernel of each of the base's cost settings.
-    access: Vec<SharedAccess>,
-    /// The base calibration: destination utilities without the amenity (to carry the amenities
-    /// over as utilities), amenities and fixed costs.
-    utility_without_amenity: DVector<f64>,
-    guess: calibration::Guess,
-    preconditioner: Option<calibration::Preconditioner>,
-    /// The base calibration itself, cold-started: a run with the base's parameters, years and
-    /// macro paths has the same calibration inputs whatever its levers (calibration sees the
-    /// status quo), so it takes this instead of calibrating again.
-    calibrated: Calibrated,
-    /// The base's [`window_shift`], which depends on the same inputs as its calibration.
-    window_shift: [f64; 2],
-    /// The base's differential amenity ([`Prepared::differential_amenity`]), likewise.
-    differential_amenity: DVector<f64>,
-}
-
-impl Warm {
-    /// Sets up `scenario` (a sweep's base) and keeps what its variants can share.
-    pub fn new(
-        data: &Dataset,
-        derived: &DataDerived,
-        scenario: &Scenario,
-    ) -> Result<Warm, SetupError> {
-        let shift = window_shift(data, derived, scenario)?;
-        let built = build(data, derived, None, scenario, true, shift)?;
-        let params = &scenario.params;
-        let travel = TravelSchedule::new(data, scenario, &road_hours(derived, params));
-        Ok(Warm {
-            start_year: scenario.start_year,
-            end_year: scenario.end_year,
-            macro_paths: scenario.macro_paths.clone(),
-            params: *params,
-            drivers: Drivers::new(data, derived, scenario),
-            urban: urban_vectors(data, scenario),
-            growth: GrowthPaths {
-                growth: built
-                    .prepared
-                    .years
-                    .iter()
-                    .map(|y| Arc::clone(&y.growth))
-                    .collect(),
-                migrant_income: built
-                    .prepared
-                    .years
-                    .iter()
-                    .map(|y| Arc::clone(&y.migrant_income_factor))
-                    .collect(),
-            },
-            natural: built
-                .prepared
-                .years
-                .iter()
-                .map(|y| Arc::clone(&y.natural_growth))
-                .collect(),
-            road: road_hours(derived, params),
-            policies: scenario.policies.clone(),
-            // Keyed by the very matrices runs will hold, so that lookups compare pointers.
-            access: built
-                .prepared
-                .settings
-                .iter()
-                .map(|s| {
-                    let travel = travel
-                        .by_change_year
-                        .iter()
-                        .find(|t| same_matrix(t, &s.travel_hours))
-                        .unwrap_or(&s.travel_hours);
-                    (Arc::clone(travel), Arc::clone(&s.access))
-                })
-                .collect(),
-            travel,
-            calibrated: built.prepared.calibration.clone(),
-            window_shift: shift,
-            differential_amenity: built.prepared.differential_amenity.clone(),
-            utility_without_amenity: built.utility_without_amenity,
-            preconditioner: built.preconditioner,
-            guess: calibration::Guess {
-                amenity: built.prepared.calibration.amenity.clone(),
-                fixed_cost: built.prepared.calibration.fixed_cost,
-                fixed_cost_rest_of_china: built.prepared.calibration.fixed_cost_rest_of_china,
-            },
-        })
-    }
-
-    fn same_years(&self, scenario: &Scenario) -> bool {
-        self.start_year == scenario.start_year && self.end_year == scenario.end_year
-    }
-
-    /// The base calibration, for a run whose calibration inputs are the base's: the same
-    /// parameters, years and macro paths (levers never reach the calibration).
-    fn calibration_for(&self, scenario: &Scenario) -> Option<&Calibrated> {
-        self.has_calibration_inputs_of(scenario)
-            .then_some(&self.calibrated)
-    }
-
-    /// The base's window shift, under the same condition as [`Warm::calibration_for`].
-    fn window_shift_for(&self, scenario: &Scenario) -> Option<[f64; 2]> {
-        self.has_calibration_inputs_of(scenario)
-            .then_some(self.window_shift)
-    }
-
-    /// The base's differential amenity, under the same condition as [`Warm::calibration_for`].
-    fn differential_amenity_for(&self, scenario: &Scenario) -> Option<&DVector<f64>> {
-        self.has_calibration_inputs_of(scenario)
-            .then_some(&self.differential_amenity)
-    }
-
-    fn has_calibration_inputs_of(&self, scenario: &Scenario) -> bool {
-        self.params == scenario.params && self.drivers_for(scenario).is_some()
-    }
-
-    fn drivers_for(&self, scenario: &Scenario) -> Option<&Drivers> {
-        (self.same_years(scenario) && self.macro_paths == scenario.macro_paths)
-            .then_some(&self.drivers)
-    }
-
-    fn urban_for(&self, scenario: &Scenario) -> Option<&[Arc<DVector<f64>>]> {
-        let (a, b) = (&self.params, &scenario.params);
-        let same =
-            (0..2).all(|p| a.urban_max(p) == b.urban_max(p) && a.urban_rate(p) == b.urban_rate(p));
-        (same && self.same_years(scenario)).then_some(&self.urban[..])
-    }
-
-    fn road_for(&self, params: &Params) -> Option<&DMatrix<f64>> {
-        (road_speeds(&self.params) == road_speeds(params)).then_some(&self.road)
-    }
-
-    /// Growth and the income factor migrants act on depend on the drivers, the trend and
-    /// catch-up parameters and productivity levers.
-    fn growth_for(&self, scenario: &Scenario) -> Option<&GrowthPaths> {
-        let (a, b) = (&self.params, &scenario.params);
-        (self.drivers_for(scenario).is_some()
-            && a.trend_decay() == b.trend_decay()
-            && a.trend_cap() == b.trend_cap()
-            && a.income_convergence() == b.income_convergence()
-            && a.catch_up_pull() == b.catch_up_pull()
-            && self.policies == scenario.policies)
-            .then_some(&self.growth)
-    }
-
-    /// Natural growth depends on the drivers alone.
-    fn natural_for(&self, scenario: &Scenario) -> Option<&[Arc<DVector<f64>>]> {
-        self.drivers_for(scenario).map(|_| &self.natural[..])
-    }
-
-    fn travel_for(&self, scenario: &Scenario) -> Option<&TravelSchedule> {
-        (self.same_years(scenario)
-            && road_speeds(&self.params) == road_speeds(&scenario.params)
-            && self.policies == scenario.policies)
-            .then_some(&self.travel)
-    }
-
-    fn access_for(&self, travel: &DMatrix<f64>, params: &Params) -> Option<&Arc<DMatrix<f64>>> {
-        if self.params.tau0_minutes() != params.tau0_minutes() {
-            return None;
-        }
-        self.access
-            .iter()
-            .find(|(t, _)| same_matrix(t, travel))
-            .map(|(_, access)| access)
-    }
-
-    /// The base solution as a starting point for `utility_without_amenity`: the base's
-    /// destination utilities U_j − U_0 are kept, so a run whose parameters move ε·ln ω̃ or λ·ln P
-    /// starts with amenities that offset the move.
-    fn guess_for(&self, utility_without_amenity: &DVector<f64>) -> calibration::Guess {
-        let (old, new) = (&self.utility_without_amenity, utility_without_amenity);
-        let amenity = DVector::from_fn(new.len(), |j, _| {
-            if j == 0 {
-                0.0
-            } else {
-                // (a shift of exactly 0 when nothing moved, so the base reproduces itself)
-                self.guess.amenity[j] + ((old[j] - old[0]) - (new[j] - new[0]))
-            }
-        });
-        calibration::Guess {
-            amenity,
-            ..self.guess.clone()
-        }
-    }
-}
-
 /// Builds the base state, schedule and kernels, and calibrates the migration core.
 pub fn prepare(data: &Dataset, scenario: &Scenario) -> Result<Prepared, SetupError> {
     prepare_with(data, &DataDerived::new(data), scenario)
@@ -617,15 +401,6 @@ fn road_hours(derived: &DataDerived, params: &Params) -> DMatrix<f64> {
         &derived.area_km2,
         road_speeds(params),
     )
-}
-
-/// Status-quo urban shares (N+1, index 0 unused), one vector per scenario year.
-fn urban_vectors(data: &Dataset, scenario: &Scenario) -> Vec<Arc<DVector<f64>>> {
-    let curves = urban_curves(data, &scenario.params, scenario.start_year);
-    scenario
-        .years()
-        .map(|year| Arc::new(urban_vector(&curves, year)))
-        .collect()
 }
 
 /// Sets up one run step by step, taking from `warm` the parts it holds for this scenario.
@@ -1192,204 +967,10 @@ fn differential_amenity(
     Ok(&calibrated.amenity - &level.amenity)
 }
 
-/// Each scenario year's inputs: cost setting, paths, and the policies' amenity shifts and caps.
-fn year_inputs(
-    scenario: &Scenario,
-    nodes: usize,
-    setting_of_year: &[usize],
-    growth: &GrowthPaths,
-    natural: &[Arc<DVector<f64>>],
-    urban: &[Arc<DVector<f64>>],
-    differential_amenity: &DVector<f64>,
-) -> Vec<YearInputs> {
-    let params = &scenario.params;
-    let decay = params.differential_decay();
-    let mut years: Vec<YearInputs> = Vec::with_capacity(setting_of_year.len());
-    let (mut amenity_shift, mut caps) = (DVector::zeros(nodes), DVector::zeros(nodes));
-    for (index, year) in scenario.years().enumerate() {
-        // The units' differentials fade (MODEL.md §3): a share of the differential amenity off,
-        // or on before the window's centre, which a 2010 start's early years lie before.
-        if decay > 0.0 {
-            amenity_shift.copy_from(differential_amenity);
-            amenity_shift *= -differential_factor(decay, year);
-        } else {
-            amenity_shift.fill(0.0);
-        }
-        caps.fill(f64::INFINITY);
-        for named in scenario.policies.iter().filter(|p| p.is_active()) {
-            match &named.policy {
-                Policy::AmenityShift {
-                    units,
-                    delta,
-                    from_year,
-                    to_year,
-                } if (*from_year..=*to_year).contains(&year) => {
-                    // Strength m: m × Δa.
-                    let delta = delta * named.strength;
-                    for &unit in units {
-                        amenity_shift[unit + 1] += delta;
-                    }
-                }
-                Policy::LandCap {
-                    year: from,
-                    unit,
-                    km2,
-                } if *from <= year => {
-                    // Strength m scales the cap's tightness: km²/m (m = 1 as written, m = 2
-                    // half the land, m → 0 no cap; m = 0 is off).
-                    let km2 = km2 / named.strength;
-                    caps[unit + 1] = km2 * 1e6 / params.land_per_person_m2();
-                }
-                _ => {}
-            }
-        }
-        // The previous year's vector when the same, else a new one.
-        let share = |previous: Option<&Arc<DVector<f64>>>, now: &DVector<f64>| match previous {
-            Some(previous) if previous.as_slice() == now.as_slice() => Arc::clone(previous),
-            _ => Arc::new(now.clone()),
-        };
-        let last = years.last();
-        years.push(YearInputs {
-            year,
-            setting: setting_of_year[index],
-            amenity_shift: share(last.map(|y| &y.amenity_shift), &amenity_shift),
-            growth: Arc::clone(&growth.growth[index]),
-            natural_growth: Arc::clone(&natural[index]),
-            migrant_income_factor: Arc::clone(&growth.migrant_income[index]),
-            urban_share: Arc::clone(&urban[index]),
-            population_cap: share(last.map(|y| &y.population_cap), &caps),
-        });
-    }
-    years
-}
-
-/// Growth of income per head per scenario year (MODEL.md §2.2: provincial path, decaying unit
-/// trend, catch-up, ProductivityShift levers) and the factor F of it that migrants act on
-/// (§2.4).
-fn growth_paths(
-    data: &Dataset,
-    scenario: &Scenario,
-    drivers: &Drivers,
-    unit_trend: &[f64],
-    income_gap: &[f64],
-) -> GrowthPaths {
-    let params = &scenario.params;
-    let (start, n) = (scenario.start_year, data.units.len());
-    let province_index: Vec<usize> = data.units.iter().map(|u| u.province.index()).collect();
-    let mut paths = GrowthPaths {
-        growth: Vec::with_capacity(drivers.years.len()),
-        migrant_income: Vec::with_capacity(drivers.years.len()),
-    };
-    let mut migrant_income = DVector::from_element(n + 1, 1.0);
-    for (index, year) in scenario.years().enumerate() {
-        let macro_year = &drivers.years[index];
-        let mut growth = DVector::zeros(n + 1);
-        growth[0] = macro_year.roc_growth;
-        let decay = (1.0 - params.trend_decay()).powi((year - DATA_BASE_YEAR).max(0));
-        // Catch-up: −β_c·gap, the gap closing at β_c a year, from the start year on and
-        // alongside a 2014 start's decaying unit trends: the pre-2014 pseudo-forecasts find the
-        // two terms independent (calibrate::gdp_persistence).
-        let beta = params.income_convergence();
-        let catch_up = beta * (1.0 - beta).powi(year - start);
-        for i in 0..n {
-            growth[i + 1] = macro_year.per_head[province_index[i]] + unit_trend[i] * decay
-                - catch_up * income_gap[i];
-        }
-        for named in scenario.policies.iter().filter(|p| p.is_active()) {
-            if let Policy::ProductivityShift {
-                units,
-                growth: shift,
-                from_year,
-                to_year,
-            } = &named.policy
-            {
-                if (*from_year..=*to_year).contains(&year) {
-                    // Strength m: m × the shift (× 1 exactly as written).
-                    let shift = shift * named.strength;
-                    for &unit in units {
-                        growth[unit + 1] += shift;
-                    }
-                }
-            }
-        }
-        // Migrants act on income grown without the share 1 − w_c of catch-up they do not
-        // respond to: per-head catch-up of poorer units came with people leaving, and the
-        // base-year targets already hold the migration that went with it
-        // (docs/CALIBRATION.md §5). The start year is the base state: F = 1.
-        if index > 0 {
-            let unseen = 1.0 - params.catch_up_pull();
-            for i in 0..n {
-                let catch_up_growth = -catch_up * income_gap[i];
-                migrant_income[i + 1] *=
-                    (1.0 + growth[i + 1] - unseen * catch_up_growth) / (1.0 + growth[i + 1]);
-            }
-        }
-        paths.growth.push(Arc::new(growth));
-        paths.migrant_income.push(Arc::new(migrant_income.clone()));
-    }
-    paths
-}
-
-/// Natural growth per scenario year: the province's path plus each unit's constant census
-/// offset (MODEL.md §2.6); the rest of China's own path.
-fn natural_paths(
-    data: &Dataset,
-    drivers: &Drivers,
-    natural_offset: &[f64],
-) -> Vec<Arc<DVector<f64>>> {
-    drivers
-        .years
-        .iter()
-        .map(|macro_year| {
-            let mut natural = DVector::zeros(data.units.len() + 1);
-            natural[0] = macro_year.roc_natural;
-            for (i, unit) in data.units.iter().enumerate() {
-                natural[i + 1] = macro_year.natural[unit.province.index()] + natural_offset[i];
-            }
-            Arc::new(natural)
-        })
-        .collect()
-}
-
-/// Logistic urban-share curves, anchored on each unit's latest observed share up to the start
-/// year: the Chongqing district panel where present, else the 2010 census.
-fn urban_curves(data: &Dataset, params: &Params, start: i32) -> Vec<UrbanCurve> {
-    data.units
-        .iter()
-        .enumerate()
-        .map(|(i, unit)| {
-            let p = unit.province.index();
-            let observed = (CENSUS_YEAR..=start)
-                .rev()
-                .find_map(|year| data.history.urban_share.get(&(i, year)).map(|s| (*s, year)));
-            let (share, year) = observed.unwrap_or((
-                data.census[i].urban_population / data.census[i].resident_population,
-                2010,
-            ));
-            UrbanCurve::anchored(
-                share,
-                f64::from(year),
-                params.urban_max(p),
-                params.urban_rate(p),
-            )
-        })
-        .collect()
-}
-
-fn urban_vector(curves: &[UrbanCurve], year: i32) -> DVector<f64> {
-    DVector::from_fn(curves.len() + 1, |i, _| {
-        if i == 0 {
-            0.0
-        } else {
-            curves[i - 1].share(f64::from(year))
-        }
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::scenario::{Indicator, TimeChange};
+    use crate::scenario::{Indicator, MacroPath, Policy, TimeChange};
     use approx::assert_relative_eq;
 
     /// The test scenario from `start` with one parameter changed, prepared.
