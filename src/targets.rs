@@ -100,6 +100,77 @@ impl TargetRow {
     }
 }
 
+/// How many targets of one kind are met, missed and uncertain (rows not modelled are left out).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Counts {
+    pub met: usize,
+    pub missed: usize,
+    pub uncertain: usize,
+}
+
+impl Counts {
+    /// The targets judged: met, missed or uncertain.
+    pub fn judged(&self) -> usize {
+        self.met + self.missed + self.uncertain
+    }
+}
+
+impl fmt::Display for Counts {
+    /// "1 met, 4 missed, 2 uncertain of 7".
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} met, {} missed, {} uncertain of {}",
+            self.met,
+            self.missed,
+            self.uncertain,
+            self.judged()
+        )
+    }
+}
+
+/// The verdicts counted apart for the two kinds of target. A land target is a ceiling on the
+/// land the centre's projected population needs, so a centre that misses its population target
+/// meets its land ceiling: one count over both would read as "on track" where it is not.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Tally {
+    /// Central-urban population targets (floors).
+    pub population: Counts,
+    /// Urban construction land targets (ceilings).
+    pub land: Counts,
+}
+
+impl fmt::Display for Tally {
+    /// "population 1 met, 4 missed, 2 uncertain of 7; land ceilings 4 met, 0 missed, 3
+    /// uncertain of 7".
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "population {}; land ceilings {}",
+            self.population, self.land
+        )
+    }
+}
+
+/// Counts the verdicts of `rows`, population targets and land ceilings apart.
+pub fn tally(rows: &[TargetRow]) -> Tally {
+    let mut tally = Tally::default();
+    for row in rows {
+        let counts = if row.is_ceiling() {
+            &mut tally.land
+        } else {
+            &mut tally.population
+        };
+        match row.verdict {
+            Some(Verdict::Met) => counts.met += 1,
+            Some(Verdict::Missed) => counts.missed += 1,
+            Some(Verdict::Uncertain) => counts.uncertain += 1,
+            None => {}
+        }
+    }
+    tally
+}
+
 fn is_ceiling(indicator: &str) -> bool {
     indicator == "urban_construction_land"
 }
@@ -252,6 +323,53 @@ mod tests {
             Verdict::Missed
         );
         assert_eq!(verdict(Range::exact(100.0), target, false), Verdict::Met);
+    }
+
+    #[test]
+    fn the_tally_counts_population_targets_and_land_ceilings_apart() {
+        let row = |indicator: &str, verdict: Option<Verdict>| TargetRow {
+            target_id: String::new(),
+            unit_id: String::new(),
+            indicator: indicator.into(),
+            year: 2020,
+            target: 1.0,
+            projected: None,
+            verdict,
+            share: None,
+            share_basis: String::new(),
+            land_m2_per_person: None,
+            measure: String::new(),
+        };
+        let (pop, land) = ("central_urban_population", "urban_construction_land");
+        let rows = [
+            row(pop, Some(Verdict::Missed)),
+            row(land, Some(Verdict::Met)),
+            row(pop, Some(Verdict::Uncertain)),
+            row(land, Some(Verdict::Uncertain)),
+            row(pop, Some(Verdict::Met)),
+            row(land, None),
+        ];
+        let tally = tally(&rows);
+        assert_eq!(
+            tally.population,
+            Counts {
+                met: 1,
+                missed: 1,
+                uncertain: 1
+            }
+        );
+        assert_eq!(
+            tally.land,
+            Counts {
+                met: 1,
+                missed: 0,
+                uncertain: 1
+            }
+        );
+        assert_eq!(
+            tally.to_string(),
+            "population 1 met, 1 missed, 1 uncertain of 3; land ceilings 1 met, 0 missed, 1 uncertain of 2"
+        );
     }
 
     #[test]

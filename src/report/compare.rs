@@ -8,7 +8,7 @@ use super::charts::{
     self, DifferenceBars, LineChart, MapChart, MapUnit, Panel, Series, TargetGrid,
 };
 use super::figures::status;
-use super::{f1, f2, regions, target_rows, ReportError, RunReport, Verdict};
+use super::{f1, f2, regions, target_rows, ReportError, RunReport, TargetRow, Verdict};
 use crate::data::Dataset;
 use crate::engine::Trajectory;
 use crate::scenario::{Adjust, Policy, Scenario, TimeChange};
@@ -691,7 +691,21 @@ pub fn target_grid(comparison: &Comparison<'_>) -> TargetGrid {
         scenarios: comparison.runs.iter().map(|r| r.scenario.name.clone()).collect(),
         targets,
         cells,
+        foot_groups: target_groups(&per_run[0]),
     }
+}
+
+/// The grid's counts: population targets and land ceilings apart (`targets::Tally`).
+fn target_groups(rows: &[TargetRow]) -> Vec<(String, Vec<usize>)> {
+    let of = |ceiling: bool| {
+        (0..rows.len())
+            .filter(|&k| rows[k].is_ceiling() == ceiling)
+            .collect()
+    };
+    vec![
+        ("人口 population".to_string(), of(false)),
+        ("用地上限 land ceilings".to_string(), of(true)),
+    ]
 }
 
 /// Map of the focus-year population difference of one scenario from the reference.

@@ -696,15 +696,11 @@ pub fn summary(report: &RunReport<'_>) -> String {
     }
     let _ = writeln!(out);
     let rows = target_rows(report);
-    let verdicts: Vec<Verdict> = rows.iter().filter_map(|r| r.verdict).collect();
-    let count = |v: Verdict| verdicts.iter().filter(|&&x| x == v).count();
+    let tally = targets::tally(&rows);
     let _ = writeln!(
         out,
-        "Regional-centre targets (专栏1): central estimate (low–high); {} met, {} missed, {} uncertain of {}",
-        count(Verdict::Met),
-        count(Verdict::Missed),
-        count(Verdict::Uncertain),
-        rows.len()
+        "Regional-centre targets (专栏1): central estimate (low–high)\npopulation targets: {} · land ceilings: {}",
+        tally.population, tally.land
     );
     let _ = writeln!(
         out,
@@ -732,7 +728,7 @@ pub fn summary(report: &RunReport<'_>) -> String {
     }
     let _ = writeln!(
         out,
-        "  met / missed: the whole low–high range is on one side of the target; land targets are ceilings."
+        "  met / missed: the whole low–high range is on one side of the target. Land targets are ceilings on the land the\n  projected population needs: a centre short of its population target is within its land ceiling."
     );
     let _ = writeln!(
         out,

@@ -219,10 +219,11 @@ pub(super) fn render_bar_chart<DB: DrawingBackend>(c: &Canvas<'_, DB>, chart: &B
             c.text(&fmt_compact(v), (x0 + x1) / 2.0, label_y, vf, Align::Center)?;
             top_y = top_y.min(py.min(base));
         }
-        // Status badge above the taller bar: icon + word + ratio; in narrow groups the
+        // Status badge above the taller bar: icon + word + ratio ("missed 61% of target": the
+        // projection as a share of the target, not the gap); in narrow groups the
         // ratio (or word) alone, and if even that does not fit, icon over text.
         let ratio = (vt.is_finite() && vp.is_finite() && vt > 0.0)
-            .then(|| format!("{:.0}%", 100.0 * vp / vt));
+            .then(|| format!("{:.0}% of target", 100.0 * vp / vt));
         let word = status_word(b.status);
         let full = match &ratio {
             Some(r) => format!("{word} {r}"),

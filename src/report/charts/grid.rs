@@ -32,6 +32,10 @@ pub struct TargetGrid {
     /// value or the gap ("+12.4%"; a leading "-" is drawn as a true minus "−"), or None =
     /// not modelled. Must be `targets.len()` rows of `scenarios.len()` cells.
     pub cells: Vec<Vec<Option<(Status, String)>>>,
+    /// The last row's counts: each group's label and the target rows it counts, e.g.
+    /// `("人口 pop", [0, 2, …])`; the row then reads "1/7 · 4/7". Empty: one count over all
+    /// targets.
+    pub foot_groups: Vec<(String, Vec<usize>)>,
 }
 
 /// Draws a targets × scenarios grid to `dir/<stem>.svg` and `.png`.
@@ -70,7 +74,7 @@ pub(super) fn render_target_grid<DB: DrawingBackend>(
     let top = draw_header(c, &chart.title, &chart.subtitle)?;
     let (w, h) = (f64::from(WIDTH), f64::from(HEIGHT));
     let full_w = w - 2.0 * MARGIN;
-    let entries = [
+    let mut entries = vec![
         Entry {
             key: Key::Cell {
                 status: Some(Status::Met),
@@ -89,11 +93,14 @@ pub(super) fn render_target_grid<DB: DrawingBackend>(
             },
             text: "不确定 uncertain".to_string(),
         },
-        Entry {
+    ];
+    // "Not modelled" only where a cell is.
+    if chart.cells.iter().flatten().any(Option::is_none) {
+        entries.push(Entry {
             key: Key::Cell { status: None },
             text: "未建模 not modelled".to_string(),
-        },
-    ];
+        });
+    }
     let layout = legend_layout(c, &entries, full_w)?;
     let table_top = top + layout.height() + 8.0;
     let (nt, ns) = (chart.targets.len(), chart.scenarios.len());
@@ -123,7 +130,13 @@ pub(super) fn render_target_grid<DB: DrawingBackend>(
     let rh = ((h - 16.0 - table_top - head_h - foot_h) / nt as f64).min(46.0);
     let body = Font::new((rh * 0.48).clamp(8.0, 18.0), INK);
     let bold = Font::new(18.0, INK).bold();
-    let foot_label = "达成数 targets met";
+    let foot_label = if chart.foot_groups.is_empty() {
+        "达成数 targets met".to_string()
+    } else {
+        let groups: Vec<&str> = chart.foot_groups.iter().map(|(l, _)| l.as_str()).collect();
+        format!("达成数 met: {}", groups.join(" · "))
+    };
+    let foot_label = foot_label.as_str();
     let mut lab_w = c.text_width(foot_label, bold)?;
     for t in &chart.targets {
         lab_w = lab_w.max(c.text_width(t, body)?);
@@ -292,14 +305,31 @@ pub(super) fn render_target_grid<DB: DrawingBackend>(
         c.fit(foot_label, bold, lab_w - 14.0, 10.0)?,
         Align::Left,
     )?;
+    let all_rows: Vec<(String, Vec<usize>)> = vec![(String::new(), (0..nt).collect())];
+    let groups = if chart.foot_groups.is_empty() {
+        &all_rows
+    } else {
+        &chart.foot_groups
+    };
     for s in 0..ns {
-        let states: Vec<Status> = (0..nt).filter_map(|t| cell(t, s).map(|(m, _)| m)).collect();
-        let met = states.iter().filter(|&&m| m == Status::Met).count();
-        let text = if states.is_empty() {
-            "—".to_string()
-        } else {
-            format!("{met} / {}", states.len())
-        };
+        let counts: Vec<String> = groups
+            .iter()
+            .map(|(_, rows)| {
+                let states: Vec<Status> = rows
+                    .iter()
+                    .filter_map(|&t| cell(t, s).map(|(m, _)| m))
+                    .collect();
+                let met = states.iter().filter(|&&m| m == Status::Met).count();
+                if states.is_empty() {
+                    "—".to_string()
+                } else if groups.len() == 1 {
+                    format!("{met} / {}", states.len())
+                } else {
+                    format!("{met}/{}", states.len())
+                }
+            })
+            .collect();
+        let text = counts.join(" · ");
         let f = c.fit(&text, bold, cw - 8.0, 10.0)?;
         c.text(&text, (x_of(s) + x_of(s + 1)) / 2.0, fy, f, Align::Center)?;
     }

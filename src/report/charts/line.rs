@@ -301,7 +301,7 @@ pub(super) fn panel_entries(p: &Panel, colours: &[RGBColor], end_labels: bool) -
     if end_labels && all_tied && p.targets.len() > 1 {
         entries.push(Entry {
             key: Key::Star { color: TARGET_GREY },
-            text: "目标 target（星色同线 star in its line's colour）".to_string(),
+            text: "目标 target（星色同线 star in its line's colour; close targets of one year step left）".to_string(),
         });
         return entries;
     }
@@ -708,17 +708,22 @@ pub(super) fn draw_panel<DB: DrawingBackend>(
             &|v| ax.map(v),
         )?;
     }
-    // Stars stay at their year and value. Stars that would sit on top of each other
-    // (equal targets in the same year, e.g. three cities aiming at 150万) are nested:
-    // each later one a size larger, drawn largest first, so every one shows as a ring.
+    // Stars stay at their value; the first at its year. Stars that would overlap (targets
+    // within a star's height in the same year, e.g. three cities aiming at 150万 and one at
+    // 140万) step left, one star width each, in their own colours: the error bars go to the
+    // right of the year, so both stay readable.
+    const STAR_RADIUS: f64 = 11.0;
+    let mut at_year: Vec<(f64, f64)> = Vec::with_capacity(stars.len());
     let mut star_px: Vec<((f64, f64), f64)> = Vec::with_capacity(stars.len());
     for &((x, v), _) in &stars {
         let (px, py) = (mx(x), ax.map(v));
-        let clash = star_px
+        let clash = at_year
             .iter()
-            .filter(|&&((qx, qy), _)| (qy - py).abs() < 8.0 && (qx - px).abs() < 8.0)
+            .filter(|&&(qx, qy)| (qy - py).abs() < 2.0 * STAR_RADIUS && (qx - px).abs() < 8.0)
             .count();
-        star_px.push(((px, py), 11.0 + 6.0 * clash as f64));
+        at_year.push((px, py));
+        let step = 2.0 * STAR_RADIUS + 2.0;
+        star_px.push(((px - step * clash as f64, py), STAR_RADIUS));
     }
     // Error bars beside the stars of their year (under them they would be hidden).
     let bar_px: Vec<(f64, f64, f64)> = bars

@@ -598,6 +598,7 @@ fn sample_grid(ns: usize) -> TargetGrid {
         scenarios: SCENARIOS[..ns].iter().map(|s| s.to_string()).collect(),
         targets,
         cells,
+        foot_groups: Vec::new(),
     }
 }
 
@@ -801,6 +802,7 @@ fn comparison_inputs_are_checked_and_odd_data_do_not_panic() {
         scenarios,
         targets,
         cells,
+        foot_groups: Vec::new(),
     };
     let grids = [
         grid(vec![], vec![], vec![]),

@@ -46,8 +46,15 @@ pub fn write(
         .iter()
         .zip(&per_run)
         .map(|(run, rows)| {
-            let (met, judged) = scorecard::met_count(rows);
-            format!("{}: {met} of {judged}", run.scenario.name)
+            let tally = crate::targets::tally(rows);
+            format!(
+                "{}: population {} of {}, land ceilings {} of {}",
+                run.scenario.name,
+                tally.population.met,
+                tally.population.judged(),
+                tally.land.met,
+                tally.land.judged()
+            )
         })
         .collect();
     let changed: Vec<String> = (0..per_run[0].len())
@@ -67,7 +74,7 @@ pub fn write(
         )
     };
     page.paragraph(&format!(
-        "Targets met — {}. {changed} Central-urban population is an estimated share of the unit's urban population with a low–high range (docs/TARGETS.md); a target is met or missed only when the whole range is on one side of it; land targets are ceilings.",
+        "Targets met — {}. {changed} Central-urban population is an estimated share of the unit's urban population with a low–high range (docs/TARGETS.md); a target is met or missed only when the whole range is on one side of it; land targets are ceilings on the land the projected population needs, so a centre short of its population target is within its land ceiling.",
         counts.join(" · ")
     ));
     let mut header = vec!["目标 target".to_string()];

@@ -30,7 +30,7 @@ pub fn target_label(unit_id: &str, indicator: &str, year: i32, data: &Dataset) -
         });
     let what = match indicator {
         "central_urban_population" => "中心城区人口 central-urban pop.",
-        "urban_construction_land" => "城市建设用地 urban land",
+        "urban_construction_land" => "城市建设用地 urban land (ceiling)",
         "resident_population" => "常住人口 population",
         "gdp" => "地区生产总值 GDP",
         "area" => "面积 area",
@@ -98,14 +98,4 @@ pub fn table(rows: &[TargetRow], data: &Dataset) -> Table {
 /// Whether two scenarios' rows for the same target reach the same verdict.
 pub fn same_verdict(a: &TargetRow, b: &TargetRow) -> bool {
     a.verdict == b.verdict
-}
-
-/// Counts of (met, judged) rows: "uncertain" rows are judged, not met.
-pub fn met_count(rows: &[TargetRow]) -> (usize, usize) {
-    let judged = rows.iter().filter(|r| r.verdict.is_some()).count();
-    let met = rows
-        .iter()
-        .filter(|r| r.verdict == Some(Verdict::Met))
-        .count();
-    (met, judged)
 }
