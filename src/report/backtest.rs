@@ -727,7 +727,7 @@ pub fn summary(report: &BacktestReport<'_>) -> String {
         let _ = writeln!(out);
         let _ = writeln!(
             out,
-            "MAPE % by kind of unit (backtest_groups.csv, with each kind's observed total imposed as well):"
+            "MAPE % by kind of unit (backtest_groups.csv); \"total imposed\": each kind's observed total imposed on every forecast, which scores only how a forecast spreads it over the kind's units:"
         );
         for variable in backtest.variables() {
             for group in &backtest.groups {
@@ -748,6 +748,21 @@ pub fn summary(report: &BacktestReport<'_>) -> String {
                         .collect::<Vec<_>>()
                         .join(", ")
                 );
+                // A kind of one unit matches its own total exactly: nothing to show.
+                if units > 1 && rows.iter().any(|r| r.mape_totals_imposed_pct.is_some()) {
+                    let _ = writeln!(
+                        out,
+                        "    total imposed: {}",
+                        rows.iter()
+                            .map(|r| format!(
+                                "{} {}",
+                                r.forecast.id(),
+                                show(r.mape_totals_imposed_pct, 2)
+                            ))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    );
+                }
             }
         }
     }

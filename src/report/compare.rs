@@ -443,23 +443,28 @@ pub fn headline(run: &RunReport<'_>, year: i32) -> Option<Headline> {
     let core: Vec<usize> = (0..run.data.units.len())
         .filter(|&u| run.data.units[u].is_chongqing_core())
         .collect();
+    Some(Headline {
+        population,
+        gdp: Trajectory::total(&t.gdp, i),
+        chengdu_share: share(&chengdu),
+        chongqing_core_share: share(&core),
+        centres_met_2020: centres_met_2020(run),
+    })
+}
+
+/// The 2020 central-urban population targets of the seven centres met and uncertain, if every
+/// one is judged.
+fn centres_met_2020(run: &RunReport<'_>) -> Option<(usize, usize)> {
     let rows = target_rows(run);
     let centres: Vec<_> = rows
         .iter()
         .filter(|r| r.indicator == "central_urban_population" && r.year == 2020)
         .collect();
     let count = |v: Verdict| centres.iter().filter(|r| r.verdict == Some(v)).count();
-    let centres_met_2020 = centres
+    centres
         .iter()
         .all(|r| r.verdict.is_some())
-        .then(|| (count(Verdict::Met), count(Verdict::Uncertain)));
-    Some(Headline {
-        population,
-        gdp: Trajectory::total(&t.gdp, i),
-        chengdu_share: share(&chengdu),
-        chongqing_core_share: share(&core),
-        centres_met_2020,
-    })
+        .then(|| (count(Verdict::Met), count(Verdict::Uncertain)))
 }
 
 /// The terminal table: headline numbers per scenario in each requested year.
@@ -483,15 +488,14 @@ pub fn summary(comparison: &Comparison<'_>) -> String {
         let _ = writeln!(out);
         let _ = writeln!(
             out,
-            "{year:<6} {:<18} {:>12} {:>9} {:>12} {:>9} {:>9} {:>11} {:>26}",
+            "{year:<6} {:<18} {:>12} {:>9} {:>12} {:>9} {:>15} {:>15}",
             "scenario",
-            "pop (10^4)",
+            "pop 万",
             "diff %",
-            "GDP (10^8)",
+            "GDP 亿元",
             "diff %",
-            "Chengdu %",
-            "CQ core %",
-            "centres met (uncertain)"
+            "Chengdu share %",
+            "CQ core share %"
         );
         for run in &comparison.runs {
             let Some(h) = headline(run, year) else {
@@ -499,7 +503,7 @@ pub fn summary(comparison: &Comparison<'_>) -> String {
             };
             let _ = writeln!(
                 out,
-                "{:<6} {:<18} {:>12.1} {:>+9.2} {:>12.0} {:>+9.2} {:>9.2} {:>11.2} {:>26}",
+                "{:<6} {:<18} {:>12.1} {:>+9.2} {:>12.0} {:>+9.2} {:>15.2} {:>15.2}",
                 "",
                 run.scenario.name,
                 h.population / 1e4,
@@ -508,10 +512,6 @@ pub fn summary(comparison: &Comparison<'_>) -> String {
                 100.0 * (h.gdp / reference.gdp - 1.0),
                 100.0 * h.chengdu_share,
                 100.0 * h.chongqing_core_share,
-                h.centres_met_2020
-                    .map_or("—".to_string(), |(met, uncertain)| format!(
-                        "{met}/7 ({uncertain} uncertain, 2020)"
-                    )),
             );
         }
         let _ = writeln!(
@@ -532,6 +532,26 @@ pub fn summary(comparison: &Comparison<'_>) -> String {
             );
         }
     }
+    let met: Vec<String> = comparison
+        .runs
+        .iter()
+        .filter_map(|run| {
+            centres_met_2020(run)
+                .map(|(met, uncertain)| format!("{} {met} ({uncertain})", run.scenario.name))
+        })
+        .collect();
+    if !met.is_empty() {
+        let _ = writeln!(out);
+        let _ = writeln!(
+            out,
+            "2020 central-urban population targets of the 7 regional centres, met (uncertain): {}",
+            met.join(", ")
+        );
+    }
+    let _ = writeln!(
+        out,
+        "GDP at constant 2014 prices; shares: % of the plan area's population; 万 = 10^4 persons, 亿元 = 10^8 yuan"
+    );
     out
 }
 

@@ -637,6 +637,7 @@ fn scale_of(measure: &str) -> (f64, &'static str) {
         "persons" => (1e4, "万"),
         "yuan_current" => (1e8, "亿"),
         "km2" => (1.0, " km²"),
+        "towns per 10000 km2" => (1.0, "/10⁴km²"),
         _ => (1.0, ""),
     }
 }
@@ -663,8 +664,8 @@ pub fn summary(report: &RunReport<'_>) -> String {
     let _ = writeln!(out);
     let _ = writeln!(
         out,
-        "{:<8} {:>14} {:>14} {:>16} {:>18}",
-        "year", "population 万", "GDP 亿元", "GDP/head 元", "net migration 万"
+        "{:<8} {:>14} {:>14} {:>16} {:>21}",
+        "year", "population 万", "GDP 亿元", "GDP/head 元", "net migration 万/yr"
     );
     for year in [report.scenario.start_year, 2020, 2030] {
         if let Some(i) = t.year_index(year) {
@@ -672,7 +673,7 @@ pub fn summary(report: &RunReport<'_>) -> String {
             let gdp = Trajectory::total(&t.gdp, i);
             let _ = writeln!(
                 out,
-                "{:<8} {:>14} {:>14} {:>16.0} {:>18}",
+                "{:<8} {:>14} {:>14} {:>16.0} {:>21}",
                 year,
                 wan(population),
                 yi(gdp),
@@ -686,7 +687,7 @@ pub fn summary(report: &RunReport<'_>) -> String {
         let gdp = Trajectory::total(&t.gdp, i);
         let _ = writeln!(
             out,
-            "{:<8} {:>14} {:>14}   plan 前言 (2014): population {:+.1}%, GDP {:+.1}% (our units include all of Kaizhou and Yunyang)",
+            "{:<8} {:>14} {:>14}   the plan's 2014 figures (前言); our base year: population {:+.1}%, GDP {:+.1}% (our units include all of Kaizhou and Yunyang)",
             "plan",
             wan(PLAN_POPULATION_2014),
             yi(PLAN_GDP_2014),
@@ -694,6 +695,10 @@ pub fn summary(report: &RunReport<'_>) -> String {
             100.0 * (gdp / PLAN_GDP_2014 - 1.0),
         );
     }
+    let _ = writeln!(
+        out,
+        "  GDP at constant 2014 prices; net migration: moves into the plan's units minus moves out, in the year."
+    );
     let _ = writeln!(out);
     let rows = target_rows(report);
     let tally = targets::tally(&rows);

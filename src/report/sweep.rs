@@ -506,11 +506,11 @@ fn output_unit(output: &run::Output) -> (f64, &'static str) {
 pub fn output_scale(output: &run::Output) -> (f64, &'static str, usize) {
     match output.quantity {
         Quantity::Gdp => (1e8, "亿元", 0),
-        Quantity::GdpPerHead => (1.0, "元", 0),
+        Quantity::GdpPerHead => (1.0, "元/人", 0),
         Quantity::TargetMet(_) => (1.0, "", 3),
-        Quantity::Population | Quantity::UrbanPopulation | Quantity::NetMigration => {
-            (1e4, "万人", 1)
-        }
+        Quantity::Population | Quantity::UrbanPopulation => (1e4, "万人", 1),
+        // Moves in minus moves out during the year.
+        Quantity::NetMigration => (1e4, "万人/年", 1),
     }
 }
 

@@ -165,7 +165,14 @@ fn the_summary_shows_the_plan_figures_and_the_targets() {
     let out = simulate(&[&baseline()], tmp.path());
     assert!(out.status.success());
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(stdout.contains("plan 前言 (2014)"), "{stdout}");
+    assert!(
+        stdout.contains("the plan's 2014 figures (前言)"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("population targets: 1 met, 4 missed, 2 uncertain of 7"),
+        "{stdout}"
+    );
     assert!(stdout.contains("luzhou_central_pop_2020"), "{stdout}");
     assert!(stdout.contains("Base-year checks"), "{stdout}");
     assert!(

@@ -55,16 +55,70 @@ fn the_readme_shows_the_current_baseline_summary() {
     );
 }
 
+/// What a backtest wrote and printed.
+struct Backtested {
+    /// `backtest_summary.csv`.
+    summary: String,
+    /// The terminal summary: the README quotes its numbers, which are rounded once from the
+    /// metrics (the CSVs' three decimals rounded again can differ in the last digit).
+    terminal: String,
+}
+
+impl Backtested {
+    /// The whitespace-separated fields of the terminal's summary-table row of `variable` and
+    /// `forecast` (`population  model  44  1.92  1.55  -0.61 …`).
+    fn row(&self, variable: &str, forecast: &str) -> Vec<&str> {
+        self.terminal
+            .lines()
+            .map(|line| line.split_whitespace().collect::<Vec<_>>())
+            .find(|fields| fields.len() > 5 && fields[0] == variable && fields[1] == forecast)
+            .unwrap_or_else(|| panic!("no {variable} {forecast} row in\n{}", self.terminal))
+    }
+
+    /// The values of the terminal line that starts with `prefix` and lists forecasts as
+    /// `model 1.96, naive_regional 2.45, …`, in order.
+    fn listed(&self, prefix: &str) -> Vec<(&str, &str)> {
+        let line = self
+            .terminal
+            .lines()
+            .find(|line| line.starts_with(prefix))
+            .unwrap_or_else(|| panic!("no line `{prefix}…` in\n{}", self.terminal));
+        line[prefix.len()..]
+            .split(',')
+            .map(|item| {
+                let mut words = item.split_whitespace();
+                (words.next().unwrap(), words.next().unwrap())
+            })
+            .collect()
+    }
+
+    /// The value of `forecast` in the terminal line that starts with `prefix`.
+    fn listed_value(&self, prefix: &str, forecast: &str) -> &str {
+        self.listed(prefix)
+            .into_iter()
+            .find(|(name, _)| *name == forecast)
+            .unwrap_or_else(|| panic!("no {forecast} in the line `{prefix}…`"))
+            .1
+    }
+}
+
+/// A terminal number as the README writes it in a signed column: `+0.03`, `−0.61`.
+fn signed(value: &str) -> String {
+    match value.strip_prefix('-') {
+        Some(magnitude) => format!("−{magnitude}"),
+        None => format!("+{value}"),
+    }
+}
+
 /// Runs `simulate backtest` of `scenario` against `observed` and compares its
 /// `backtest_summary.csv` with `tests/golden/<golden>` and its `backtest_groups.csv` with the
-/// same name's `backtest_groups` version (both written instead with `UPDATE_GOLDEN`). Returns
-/// the two files' text.
+/// same name's `backtest_groups` version (both written instead with `UPDATE_GOLDEN`).
 fn golden_backtest(
     scenario: &str,
     observed: &str,
     extra_args: &[&str],
     golden: &str,
-) -> (String, String) {
+) -> Backtested {
     let tmp = tempfile::tempdir().unwrap();
     let out_dir = tmp.path().join("backtest");
     let (scenario_path, observed_path) = (root().join(scenario), root().join(observed));
@@ -75,7 +129,6 @@ fn golden_backtest(
         observed_path.to_str().unwrap(),
         "--out",
         out_dir.to_str().unwrap(),
-        "--quiet",
     ];
     args.extend_from_slice(extra_args);
     let out = super::cli::simulate(&args, tmp.path());
@@ -94,68 +147,77 @@ fn golden_backtest(
         }
         got
     };
-    let summary = compare("backtest_summary.csv", golden.to_string());
-    let groups = compare(
+    compare(
         "backtest_groups.csv",
         golden.replace("backtest_summary", "backtest_groups"),
     );
-    (summary, groups)
+    Backtested {
+        summary: compare("backtest_summary.csv", golden.to_string()),
+        terminal: String::from_utf8(out.stdout).unwrap(),
+    }
 }
 
 /// A backtest the README reports ("How good is it?") in its tables: its summaries are golden,
 /// and every MAPE / median APE / bias triple, every model coverage pair and every population
-/// row of the table by kind of unit appears in the README.
+/// row of the table by kind of unit appears in the README as the terminal prints it.
 fn check_readme_backtest(scenario: &str, observed: &str, golden: &str) {
-    let (summary, groups) = golden_backtest(scenario, observed, &[], golden);
+    let backtest = golden_backtest(scenario, observed, &[], golden);
     // Bold marks the lowest MAPE of a row; the cells are compared without it.
     let readme = std::fs::read_to_string(root().join("README.md"))
         .unwrap()
         .replace("**", "");
-    // The README's table by kind of unit: population MAPE of the four forecasts per kind.
-    let mut by_group: Vec<(String, Vec<Vec<String>>)> = Vec::new();
-    for line in groups.lines().skip(1) {
-        let fields: Vec<&str> = line.split(',').collect();
-        if fields[2] != "population" {
+    let what = format!("{scenario} against {observed}");
+    // The README's table by kind of unit: the population MAPE of the four forecasts per kind,
+    // from lines such as `  population, Chengdu (1 unit): model 1.83, naive_regional 0.06, …`.
+    for line in backtest.terminal.lines() {
+        let Some(kind) = line.strip_prefix("  population, ") else {
             continue;
-        }
-        let mape = two_decimals(fields[5], false);
-        match by_group.last_mut() {
-            Some((group, cells)) if *group == fields[0] => cells.push(mape),
-            _ => by_group.push((
-                fields[0].to_string(),
-                vec![vec![fields[1].to_string()], mape],
-            )),
-        }
-    }
-    for (group, cells) in by_group {
-        assert_readme_has_row(
-            &readme,
-            &cells,
-            &format!("{scenario} against {observed}, {group}"),
+        };
+        let (label, listed) = kind.split_once("): ").unwrap();
+        let units = label
+            .rsplit_once(" (")
+            .unwrap()
+            .1
+            .split(' ')
+            .next()
+            .unwrap();
+        let prefix = format!("  population, {label}): ");
+        let mapes: Vec<&str> = backtest.listed(&prefix).iter().map(|(_, v)| *v).collect();
+        let row = format!("| {units} | {} |", mapes.join(" | "));
+        assert!(
+            readme.contains(&row),
+            "README.md's table by kind of unit for {what} lacks `{row}` ({listed})"
         );
     }
-    for line in summary.lines().skip(1) {
+    for line in backtest.summary.lines().skip(1) {
         let fields: Vec<&str> = line.split(',').collect();
-        let number = |i: usize| fields[i].parse::<f64>().unwrap();
-        let cells = [
-            two_decimals(fields[3], false),
-            two_decimals(fields[4], false),
-            two_decimals(fields[5], true),
-        ];
-        assert_readme_has_row(
-            &readme,
-            &cells,
-            &format!("{scenario} against {observed}: {line}"),
+        let terminal = backtest.row(fields[0], fields[1]);
+        let cell = format!(
+            "| {} | {} | {} |",
+            terminal[3],
+            terminal[4],
+            signed(terminal[5])
+        );
+        assert!(
+            readme.contains(&cell),
+            "README.md's table for {what} lacks `{cell}` ({})",
+            terminal.join(" ")
         );
         if fields[1] == "model" {
-            let coverage = format!(
-                "| {:.0} % / {:.0} % |",
-                100.0 * number(10),
-                100.0 * number(11)
-            );
+            let prefix = format!("{}: model intervals cover ", fields[0]);
+            let line = backtest
+                .terminal
+                .lines()
+                .find(|l| l.starts_with(&prefix))
+                .unwrap();
+            let percents: Vec<&str> = line
+                .split_whitespace()
+                .filter(|w| w.chars().all(|c| c.is_ascii_digit()))
+                .collect();
+            let coverage = format!("| {} % / {} % |", percents[0], percents[1]);
             assert!(
                 readme.contains(&coverage),
-                "README.md's table for {scenario} against {observed} lacks `{coverage}` ({line})"
+                "README.md's table for {what} lacks `{coverage}` ({line})"
             );
         }
     }
@@ -181,42 +243,6 @@ fn the_readme_shows_the_current_out_of_sample_backtests() {
         "scenarios/baseline.ron",
         "data/observed_2017_2018.csv",
         "baseline_2017_2018_backtest_summary.csv",
-    );
-}
-
-/// The ways a metric the CSV writes with three decimals (`csv_value`) can read with two, as the
-/// terminal, the page and the charts round the unrounded metric: 0.065 is 0.06 or 0.07. With
-/// `signed`, a sign and the minus sign the README uses (−).
-fn two_decimals(csv_value: &str, signed: bool) -> Vec<String> {
-    let value: f64 = csv_value.parse().unwrap();
-    let mut readings: Vec<String> = [value - 0.000_499_9, value, value + 0.000_499_9]
-        .iter()
-        .map(|v| {
-            if signed {
-                format!("{v:+.2}").replace('-', "−")
-            } else {
-                format!("{v:.2}")
-            }
-        })
-        .collect();
-    readings.dedup();
-    readings
-}
-
-/// Fails unless the README holds a table row `| a | b | … |` whose cells are one reading each
-/// of `cells` (in order), named in the message by `what`.
-fn assert_readme_has_row(readme: &str, cells: &[Vec<String>], what: &str) {
-    let mut rows = vec![String::from("|")];
-    for readings in cells {
-        rows = rows
-            .iter()
-            .flat_map(|row| readings.iter().map(move |cell| format!("{row} {cell} |")))
-            .collect();
-    }
-    assert!(
-        rows.iter().any(|row| readme.contains(row.as_str())),
-        "README.md lacks a table row `{}` ({what})",
-        rows.join("` or `")
     );
 }
 
@@ -255,15 +281,19 @@ fn the_readme_shows_the_current_gdp_backtests() {
             "hindcast_gdp_2017_backtest_summary.csv",
         ),
     ] {
-        let (summary, _) = golden_backtest(scenario, "data/observed_gdp_2017.csv", &[], golden);
-        let field =
-            |forecast: &str, column: usize| summary_field(&summary, "gdp", forecast, column);
+        let backtest = golden_backtest(scenario, "data/observed_gdp_2017.csv", &[], golden);
+        let imposed = |forecast: &str| {
+            backtest.listed_value(
+                "gdp: MAPE % with the observed provincial totals imposed: ",
+                forecast,
+            )
+        };
         let sentence = format!(
-            "{:.2} % against the regional rate's {:.2} % and the trend's {:.2} %, ρ {:.2}",
-            field("model", 12),
-            field("naive_regional", 12),
-            field("naive_trend", 12),
-            field("model", 7)
+            "{} % against the regional rate's {} % and the trend's {} %, ρ {:.2}",
+            imposed("model"),
+            imposed("naive_regional"),
+            imposed("naive_trend"),
+            summary_field(&backtest.summary, "gdp", "model", 7)
         )
         .replace('-', "−");
         assert_readme_says(
@@ -281,21 +311,20 @@ fn the_readme_shows_the_hindcast_on_published_values() {
     let readme = std::fs::read_to_string(root().join("README.md"))
         .unwrap()
         .replace('\n', " ");
-    let (summary, _) = golden_backtest(
+    let backtest = golden_backtest(
         "scenarios/hindcast_2010.ron",
         "data/observed_2014.csv",
         &["--status", "observed,derived"],
         "hindcast_published_backtest_summary.csv",
     );
-    let field =
-        |forecast: &str, column: usize| summary_field(&summary, "population", forecast, column);
+    let mape = |forecast: &str| backtest.row("population", forecast)[3].to_string();
     let sentence = format!(
-        "MAPE is {:.2} % against the regional rate's {:.2} %, its trend's {:.2} % and census momentum's {:.2} % (ρ {:.2})",
-        field("model", 3),
-        field("naive_regional", 3),
-        field("naive_trend", 3),
-        field("census_momentum", 3),
-        field("model", 7)
+        "MAPE is {} % against the regional rate's {} %, its trend's {} % and census momentum's {} % (ρ {:.2})",
+        mape("model"),
+        mape("naive_regional"),
+        mape("naive_trend"),
+        mape("census_momentum"),
+        summary_field(&backtest.summary, "population", "model", 7)
     );
     assert_readme_says(&readme, &sentence, "the hindcast on published values");
 }
