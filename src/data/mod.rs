@@ -545,6 +545,19 @@ impl Dataset {
     }
 }
 
+/// The plan's zones: its 一轴两带、三区 and `chongqing_core` (the nine central districts), the only
+/// values the `plan_zones` column of units.csv may hold. A fixed set, so that a misspelt zone is
+/// refused instead of quietly starting a group of its own.
+pub const PLAN_ZONES: [&str; 7] = [
+    "chengde_mianle_belt",
+    "chongqing_core",
+    "da_wan_cluster",
+    "development_axis",
+    "nan_sui_guang_cluster",
+    "south_sichuan_cluster",
+    "yangtze_belt",
+];
+
 /// The group names [`Dataset::resolve_units`] accepts, besides plan zones.
 pub const UNIT_GROUPS: [&str; 7] = [
     "@all",
@@ -905,6 +918,56 @@ fn check_complete<T>(
     Some(values.into_iter().map(|v| v.expect("checked")).collect())
 }
 
+/// The first line of each key of a file whose keys must be unique (unit ids, target ids, link
+/// ids, national quantities).
+struct UniqueKeys {
+    /// What a key is, in messages: "unit id", "target id".
+    what: &'static str,
+    /// The rule and its fix, in messages.
+    rule: &'static str,
+    first_line: BTreeMap<String, u64>,
+}
+
+/// The fix of a duplicate id, in [`UniqueKeys`] messages.
+const UNIQUE_ID_RULE: &str =
+    "ids must be unique: delete one of the two rows, or give this one an id of its own";
+
+impl UniqueKeys {
+    fn new(what: &'static str, rule: &'static str) -> UniqueKeys {
+        UniqueKeys {
+            what,
+            rule,
+            first_line: BTreeMap::new(),
+        }
+    }
+
+    /// Records `key` of the row on `line`; a key seen before is a problem that names both lines
+    /// (`false`: the caller skips the row, so the first row stands and nothing is counted twice).
+    fn first(
+        &mut self,
+        table: &Table<'_>,
+        line: u64,
+        column: &str,
+        key: &str,
+        problems: &mut Vec<DataProblem>,
+    ) -> bool {
+        if let Some(previous) = self.first_line.get(key) {
+            problems.push(problem(
+                table.file,
+                line,
+                column,
+                format!(
+                    "duplicate {} `{key}` (first on line {previous}); {}",
+                    self.what, self.rule
+                ),
+            ));
+            return false;
+        }
+        self.first_line.insert(key.to_string(), line);
+        true
+    }
+}
+
 // ---------------------------------------------------------------------------------------------
 // The ten files (central_urban_evidence.csv: `central_urban`).
 
@@ -925,7 +988,7 @@ fn parse_units(file: (&str, &str), problems: &mut Vec<DataProblem>) -> Vec<Unit>
         return Vec::new();
     };
     let mut units = Vec::new();
-    let mut first_line: BTreeMap<String, u64> = BTreeMap::new();
+    let mut unique = UniqueKeys::new("unit id", UNIQUE_ID_RULE);
     for (line, record) in &table.rows {
         let line = *line;
         let id = table.get(record, "unit_id").to_string();
@@ -941,16 +1004,9 @@ fn parse_units(file: (&str, &str), problems: &mut Vec<DataProblem>) -> Vec<Unit>
                 format!("`{id}` is not a valid id: use lower-case ASCII letters, digits and _"),
             ));
         }
-        if let Some(previous) = first_line.get(&id) {
-            problems.push(problem(
-                table.file,
-                line,
-                "unit_id",
-                format!("duplicate unit id `{id}` (first on line {previous}); ids must be unique"),
-            ));
+        if !unique.first(&table, line, "unit_id", &id, problems) {
             continue;
         }
-        first_line.insert(id.clone(), line);
         let province_text = table.get(record, "province");
         let province = Province::parse(province_text);
         if province.is_none() {
@@ -986,6 +1042,27 @@ fn parse_units(file: (&str, &str), problems: &mut Vec<DataProblem>) -> Vec<Unit>
             NumberRule::Between(-180.0, 180.0),
             problems,
         );
+        let plan_zones: Vec<String> = table
+            .get(record, "plan_zones")
+            .split(';')
+            .map(str::trim)
+            .filter(|zone| !zone.is_empty())
+            .map(String::from)
+            .collect();
+        for zone in &plan_zones {
+            if !PLAN_ZONES.contains(&zone.as_str()) {
+                problems.push(problem(
+                    table.file,
+                    line,
+                    "plan_zones",
+                    format!(
+                        "unknown plan zone `{zone}`{}; the plan's zones are {} (several separated by `;`, or none)",
+                        suggestion(zone, PLAN_ZONES.iter().copied()),
+                        PLAN_ZONES.join(", ")
+                    ),
+                ));
+            }
+        }
         if let (Some(province), Some(plan_role), Some(area_km2), Some(lat), Some(lon)) =
             (province, plan_role, area, lat, lon)
         {
@@ -996,13 +1073,7 @@ fn parse_units(file: (&str, &str), problems: &mut Vec<DataProblem>) -> Vec<Unit>
                 province,
                 kind: table.get(record, "kind").to_string(),
                 plan_role,
-                plan_zones: table
-                    .get(record, "plan_zones")
-                    .split(';')
-                    .map(str::trim)
-                    .filter(|zone| !zone.is_empty())
-                    .map(String::from)
-                    .collect(),
+                plan_zones,
                 area_km2,
                 lat,
                 lon,
@@ -1390,8 +1461,13 @@ fn parse_targets(
         return Vec::new();
     };
     let mut targets = Vec::new();
+    let mut unique = UniqueKeys::new("target id", UNIQUE_ID_RULE);
     for (line, record) in &table.rows {
         let line = *line;
+        let target_id = table.get(record, "target_id");
+        if !unique.first(&table, line, "target_id", target_id, problems) {
+            continue;
+        }
         let unit_text = table.get(record, "unit_id");
         let unit = if unit_text == "ALL" {
             Some(None)
@@ -1402,7 +1478,7 @@ fn parse_targets(
         let value = table.number(line, record, "value", NumberRule::Positive, problems);
         if let (Some(unit), Some(year), Some(value)) = (unit, year, value) {
             targets.push(Target {
-                target_id: table.get(record, "target_id").to_string(),
+                target_id: target_id.to_string(),
                 unit,
                 indicator: table.get(record, "indicator").to_string(),
                 year,
@@ -1421,8 +1497,15 @@ fn parse_national(file: (&str, &str), problems: &mut Vec<DataProblem>) -> Option
     let required = ["quantity", "value", "unit", "status", "method_or_source"];
     let table = read_table(file, &required, problems)?;
     let mut found: BTreeMap<String, f64> = BTreeMap::new();
+    let mut unique = UniqueKeys::new(
+        "quantity",
+        "each national total has one row: delete the row that is wrong",
+    );
     for (line, record) in &table.rows {
         let quantity = table.get(record, "quantity").to_string();
+        if !unique.first(&table, *line, "quantity", &quantity, problems) {
+            continue;
+        }
         if let Some(value) = table.number(*line, record, "value", NumberRule::Positive, problems) {
             found.insert(quantity, value);
         }
@@ -1465,8 +1548,13 @@ fn parse_links(
         return Vec::new();
     };
     let mut links = Vec::new();
+    let mut unique = UniqueKeys::new("link id", UNIQUE_ID_RULE);
     for (line, record) in &table.rows {
         let line = *line;
+        let link_id = table.get(record, "link_id");
+        if !unique.first(&table, line, "link_id", link_id, problems) {
+            continue;
+        }
         let mut side = |column: &str| -> Option<Vec<usize>> {
             let mut all = Vec::new();
             for token in table.get(record, column).split(';').map(str::trim) {
@@ -1492,7 +1580,7 @@ fn parse_links(
         );
         if let (Some(from), Some(to), Some(from_year), Some(hours)) = (from, to, from_year, hours) {
             links.push(TransportLink {
-                link_id: table.get(record, "link_id").to_string(),
+                link_id: link_id.to_string(),
                 name_zh: table.get(record, "name_zh").to_string(),
                 from,
                 to,
@@ -1626,6 +1714,59 @@ mod tests {
             text.contains("duplicate unit id `yuzhong` (first on line 2)"),
             "{text}"
         );
+    }
+
+    /// A misspelt plan zone would quietly start a group of its own and take the unit out of
+    /// its real group; the plan's zones are a fixed set.
+    #[test]
+    fn an_unknown_plan_zone_is_refused_with_the_valid_zones() {
+        let mut files = embedded_files();
+        files[0].1 = files[0].1.replace(
+            "\nyuzhong,渝中区,Yuzhong,chongqing,district,core,chongqing_core,",
+            "\nyuzhong,渝中区,Yuzhong,chongqing,district,core,chongqing_cor,",
+        );
+        let text = Dataset::parse(DataSource::Embedded, &files)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            text.contains("units.csv:2: column `plan_zones`: unknown plan zone `chongqing_cor` (did you mean `chongqing_core`?); the plan's zones are chengde_mianle_belt, chongqing_core, da_wan_cluster, development_axis, nan_sui_guang_cluster, south_sichuan_cluster, yangtze_belt"),
+            "{text}"
+        );
+        // Every zone of the shipped units is one of the plan's.
+        for unit in Dataset::embedded().units {
+            for zone in &unit.plan_zones {
+                assert!(PLAN_ZONES.contains(&zone.as_str()), "{zone}");
+            }
+        }
+    }
+
+    /// A second row for a national total, a target or a transport link would silently replace
+    /// the first or be counted twice; both lines are named.
+    #[test]
+    fn duplicate_targets_links_and_national_totals_are_refused_naming_both_lines() {
+        let mut files = embedded_files();
+        let row = |text: &str, line: usize| text.lines().nth(line - 1).unwrap().to_string();
+        let target = row(&files[6].1, 2);
+        files[6].1.push_str(&format!("{target}\n"));
+        let targets_line = files[6].1.lines().count();
+        files[7]
+            .1
+            .push_str("national_population,2367518797,persons,derived,duplicate\n");
+        let national_line = files[7].1.lines().count();
+        let link = row(&files[8].1, 3);
+        files[8].1.push_str(&format!("{link}\n"));
+        let link_line = files[8].1.lines().count();
+        let text = Dataset::parse(DataSource::Embedded, &files)
+            .unwrap_err()
+            .to_string();
+        for fragment in [
+            format!("plan_targets.csv:{targets_line}: column `target_id`: duplicate target id `wanzhou_central_pop_2020` (first on line 2); ids must be unique"),
+            format!("rest_of_china.csv:{national_line}: column `quantity`: duplicate quantity `national_population` (first on line 2); each national total has one row"),
+            format!("transport_links.csv:{link_line}: column `link_id`: duplicate link id `chengyu_hsr` (first on line 3)"),
+        ] {
+            assert!(text.contains(&fragment), "missing {fragment:?} in\n{text}");
+        }
+        assert!(text.starts_with("3 problems"), "{text}");
     }
 
     #[test]
