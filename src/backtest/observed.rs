@@ -332,7 +332,7 @@ pub fn parse(
         let record = match record {
             Ok(record) => record,
             Err(err) => {
-                let line = err.position().map_or(0, |p| p.line());
+                let line = data::record_line(bytes, err.position());
                 problems.add(|| problem(
                     file,
                     line,
@@ -343,7 +343,7 @@ pub fn parse(
             }
         };
         rows += 1;
-        let line = record.position().map_or(0, |p| p.line());
+        let line = data::record_line(bytes, record.position());
         // No observation spans lines: a field that does ran past an unterminated quote and
         // swallowed the rows after it.
         if let Some(col) = record.iter().position(|f| f.contains(['\n', '\r'])) {
@@ -710,6 +710,22 @@ mod tests {
             "{err}"
         );
         assert_eq!(err.lines().count(), 3, "{err}");
+    }
+
+    /// Blank lines between rows are counted: a problem names the line an editor shows.
+    #[test]
+    fn line_numbers_count_blank_lines() {
+        let err = check(
+            "unit_id,year,variable,value\n\n\n\nchengdou,2020,population,16000000\r\n\r\nchengdu,2020,gdp\n",
+        )
+        .unwrap_err();
+        assert!(
+            err.contains("obs.csv:5: column `unit_id`: unknown unit id `chengdou`"),
+            "{err}"
+        );
+        assert!(err.contains("obs.csv:7: malformed CSV row"), "{err}");
+        let obs = check("unit_id,year,variable,value\n\nchengdu,2020,gdp,1\n").unwrap();
+        assert_eq!(obs[0].line, 3);
     }
 
     #[test]

@@ -674,11 +674,11 @@ fn read_table<'a>(
     for record in reader.records() {
         match record {
             Ok(record) => {
-                let line = record.position().map_or(0, |p| p.line());
+                let line = record_line(text.as_bytes(), record.position());
                 rows.push((line, record));
             }
             Err(err) => {
-                let line = err.position().map_or(0, |p| p.line());
+                let line = record_line(text.as_bytes(), err.position());
                 problems.push(problem(file, line, "", format!("malformed CSV row: {err}")));
             }
         }
@@ -688,6 +688,25 @@ fn read_table<'a>(
         headers,
         rows,
     })
+}
+
+/// The line of the file on which a CSV record starts (0 without a position), for messages.
+///
+/// The csv crate gives a record the position the reader stood at before reading it: just after
+/// the previous record, before the blank lines it skips. Its line is one past the previous
+/// record's, so in a file with blank lines it counts records, not lines. This adds the line
+/// ends skipped between that position and the record's first byte.
+pub fn record_line(text: &[u8], position: Option<&csv::Position>) -> u64 {
+    let Some(position) = position else {
+        return 0;
+    };
+    let start = usize::try_from(position.byte()).map_or(text.len(), |b| b.min(text.len()));
+    let skipped = text[start..]
+        .iter()
+        .take_while(|&&byte| byte == b'\n' || byte == b'\r')
+        .filter(|&&byte| byte == b'\n')
+        .count();
+    position.line() + skipped as u64
 }
 
 fn problem(file: &str, line: u64, column: &str, message: String) -> DataProblem {
@@ -1802,6 +1821,41 @@ mod tests {
             text.contains("census_2000_units.csv:3: column `pop_census`"),
             "{text}"
         );
+    }
+
+    /// Blank lines are skipped by the reader but counted in messages: a problem names the line
+    /// an editor shows, whatever the line ends.
+    #[test]
+    fn line_numbers_count_blank_lines() {
+        for (newline, label) in [("\n", "LF"), ("\r\n", "CRLF")] {
+            let mut files = embedded_files();
+            let text = files[1].1.replace("\nyuzhong,630090,", "\nyuzhong,abc,");
+            let mut lines: Vec<&str> = text.lines().collect();
+            // Header, three blank lines, then yuzhong on line 5 and the next unit on line 7.
+            lines.splice(1..1, ["", "", ""]);
+            lines.insert(5, "");
+            files[1].1 = lines.join(newline) + newline;
+            let second = lines[6].split(',').next().unwrap().to_string();
+            files[1].1 = files[1]
+                .1
+                .replacen(&format!("{second},"), &format!("{second},-1"), 1);
+            let text = Dataset::parse(DataSource::Embedded, &files)
+                .unwrap_err()
+                .to_string();
+            assert!(
+                text.contains("census_2010_units.csv:5: column `resident_population`: `abc`"),
+                "{label}: {text}"
+            );
+            assert!(
+                text.contains("census_2010_units.csv:7: column `resident_population`: value -1"),
+                "{label}: {text}"
+            );
+        }
+        let bytes = b"a,b\n\n\r\n\nx,y\n";
+        let mut reader = csv::Reader::from_reader(&bytes[..]);
+        let record = reader.records().next().unwrap().unwrap();
+        assert_eq!(record_line(bytes, record.position()), 5);
+        assert_eq!(record_line(bytes, None), 0);
     }
 
     #[test]
