@@ -327,20 +327,43 @@ impl fmt::Display for DataProblem {
 /// Largest data file read from a `data:` folder.
 pub const MAX_DATA_FILE_BYTES: u64 = 64 << 20;
 
-/// The text of `path`, or `None` when it is larger than [`MAX_DATA_FILE_BYTES`] (read no
-/// further than one byte past the limit).
-fn read_capped(path: &Path) -> std::io::Result<Option<String>> {
+/// What [`read_capped`] found in a data file.
+enum Capped {
+    Text(String),
+    /// Larger than [`MAX_DATA_FILE_BYTES`].
+    TooLarge,
+    /// A byte that is not UTF-8, at a 1-based line and column (in characters).
+    NotUtf8 {
+        line: u64,
+        column: usize,
+        byte: u8,
+    },
+}
+
+/// The text of `path`, read no further than one byte past [`MAX_DATA_FILE_BYTES`].
+fn read_capped(path: &Path) -> std::io::Result<Capped> {
     use std::io::Read;
     let mut bytes = Vec::new();
     std::fs::File::open(path)?
         .take(MAX_DATA_FILE_BYTES + 1)
         .read_to_end(&mut bytes)?;
     if bytes.len() as u64 > MAX_DATA_FILE_BYTES {
-        return Ok(None);
+        return Ok(Capped::TooLarge);
     }
-    String::from_utf8(bytes)
-        .map(Some)
-        .map_err(|err| std::io::Error::new(std::io::ErrorKind::InvalidData, err))
+    Ok(match String::from_utf8(bytes) {
+        Ok(text) => Capped::Text(text),
+        Err(err) => {
+            let offset = err.utf8_error().valid_up_to();
+            let bytes = err.into_bytes();
+            let valid = std::str::from_utf8(&bytes[..offset]).unwrap_or_default();
+            let line_start = valid.rfind('\n').map_or(0, |i| i + 1);
+            Capped::NotUtf8 {
+                line: valid.matches('\n').count() as u64 + 1,
+                column: valid[line_start..].chars().count() + 1,
+                byte: bytes[offset],
+            }
+        }
+    })
 }
 
 /// All problems found while loading a dataset.
@@ -450,8 +473,14 @@ impl Dataset {
                 message,
             };
             match read_capped(&path) {
-                Ok(Some(text)) => files.push((name.to_string(), text)),
-                Ok(None) => problems.push(problem(format!(
+                Ok(Capped::Text(text)) => files.push((name.to_string(), text)),
+                Ok(Capped::NotUtf8 { line, column, byte }) => problems.push(DataProblem {
+                    line,
+                    ..problem(format!(
+                        "the file is not UTF-8 text (byte {byte:#04x} in column {column} of the line); save it as UTF-8 (in a spreadsheet: CSV UTF-8)"
+                    ))
+                }),
+                Ok(Capped::TooLarge) => problems.push(problem(format!(
                     "the file is larger than {} MB, the limit for a data file (the shipped files are under 1 MB); check that it is the right file",
                     MAX_DATA_FILE_BYTES >> 20
                 ))),
@@ -476,12 +505,9 @@ impl Dataset {
         let mut problems = Vec::new();
         let text = |index: usize| -> (&str, &str) { (&files[index].0, &files[index].1) };
 
-        let units = parse_units(text(0), &mut problems);
-        let ids: BTreeMap<String, usize> = units
-            .iter()
-            .enumerate()
-            .map(|(index, unit)| (unit.id.clone(), index))
-            .collect();
+        // The ids as written, so that a unit dropped for another problem of its row is not
+        // reported as unknown by every other file.
+        let (units, ids) = parse_units(text(0), &mut problems);
         let census = parse_census(text(1), &ids, &mut problems);
         let census_2000_population = parse_census_2000(text(2), &ids, &mut problems);
         let base = parse_base(text(3), &ids, &mut problems);
@@ -489,7 +515,7 @@ impl Dataset {
         let macro_drivers = parse_macro(text(5), &mut problems);
         let targets = parse_targets(text(6), &ids, &mut problems);
         let national = parse_national(text(7), &mut problems);
-        let transport_links = parse_links(text(8), &units, &mut problems);
+        let transport_links = parse_links(text(8), &units, &ids, &mut problems);
         let evidence = central_urban::parse_evidence(text(9), &ids, &mut problems);
 
         if !problems.is_empty() {
@@ -620,6 +646,35 @@ fn resolve_units(units: &[Unit], token: &str) -> Result<Vec<usize>, String> {
 pub fn sha256_hex(bytes: &[u8]) -> String {
     let digest = Sha256::digest(bytes);
     digest.iter().map(|byte| format!("{byte:02x}")).collect()
+}
+
+/// The unit ids of units.csv as written (in file order), against which the other files'
+/// `unit_id` columns are checked. A row of units.csv with another problem (an area of 0, an
+/// unknown province) still has its id here, so that the other files do not call it unknown.
+pub(crate) struct UnitIds {
+    index: BTreeMap<String, usize>,
+    /// False when units.csv could not be read row by row (a missing column, a malformed row, no
+    /// rows at all): its ids may be incomplete, so no id of another file is called unknown.
+    complete: bool,
+}
+
+impl UnitIds {
+    /// Ids read from a units.csv without row-level damage.
+    #[cfg(test)]
+    pub(crate) fn complete(index: BTreeMap<String, usize>) -> UnitIds {
+        UnitIds {
+            index,
+            complete: true,
+        }
+    }
+}
+
+impl std::ops::Deref for UnitIds {
+    type Target = BTreeMap<String, usize>;
+
+    fn deref(&self) -> &Self::Target {
+        &self.index
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -820,12 +875,14 @@ impl Table<'_> {
         line: u64,
         record: &csv::StringRecord,
         column: &str,
-        ids: &BTreeMap<String, usize>,
+        ids: &UnitIds,
         problems: &mut Vec<DataProblem>,
     ) -> Option<usize> {
         let id = self.get(record, column);
         match ids.get(id) {
             Some(&index) => Some(index),
+            // units.csv is reported instead: its ids could not all be read.
+            None if !ids.complete => None,
             None => {
                 problems.push(problem(
                     self.file,
@@ -897,13 +954,13 @@ fn check_complete<T>(
     file: &str,
     values: Vec<Option<T>>,
     seen_lines: &[Vec<u64>],
-    ids: &BTreeMap<String, usize>,
+    ids: &UnitIds,
     problems: &mut Vec<DataProblem>,
     what: &str,
 ) -> Option<Vec<T>> {
     let mut ok = true;
     let mut by_index: Vec<&str> = vec![""; ids.len()];
-    for (id, &index) in ids {
+    for (id, &index) in ids.iter() {
         by_index[index] = id;
     }
     for (index, lines) in seen_lines.iter().enumerate() {
@@ -990,7 +1047,8 @@ impl UniqueKeys {
 // ---------------------------------------------------------------------------------------------
 // The ten files (central_urban_evidence.csv: `central_urban`).
 
-fn parse_units(file: (&str, &str), problems: &mut Vec<DataProblem>) -> Vec<Unit> {
+/// The units that are valid, and the ids of every row as written.
+fn parse_units(file: (&str, &str), problems: &mut Vec<DataProblem>) -> (Vec<Unit>, UnitIds) {
     let required = [
         "unit_id",
         "name_zh",
@@ -1003,9 +1061,17 @@ fn parse_units(file: (&str, &str), problems: &mut Vec<DataProblem>) -> Vec<Unit>
         "lat",
         "lon",
     ];
-    let Some(table) = read_table(file, &required, problems) else {
-        return Vec::new();
+    let before = problems.len();
+    let mut ids = UnitIds {
+        index: BTreeMap::new(),
+        complete: false,
     };
+    let Some(table) = read_table(file, &required, problems) else {
+        note_unchecked_ids(file.0, problems);
+        return (Vec::new(), ids);
+    };
+    // A malformed row hides its id (and a quote left open, the rows after it).
+    ids.complete = problems.len() == before && !table.rows.is_empty();
     let mut units = Vec::new();
     let mut unique = UniqueKeys::new("unit id", UNIQUE_ID_RULE);
     for (line, record) in &table.rows {
@@ -1025,6 +1091,10 @@ fn parse_units(file: (&str, &str), problems: &mut Vec<DataProblem>) -> Vec<Unit>
         }
         if !unique.first(&table, line, "unit_id", &id, problems) {
             continue;
+        }
+        if !id.is_empty() {
+            let index = ids.index.len();
+            ids.index.insert(id.clone(), index);
         }
         let province_text = table.get(record, "province");
         let province = Province::parse(province_text);
@@ -1110,12 +1180,26 @@ fn parse_units(file: (&str, &str), problems: &mut Vec<DataProblem>) -> Vec<Unit>
             ),
         ));
     }
-    units
+    if !ids.complete {
+        note_unchecked_ids(table.file, problems);
+    }
+    (units, ids)
+}
+
+/// Says that the other files' unit ids were not checked, because units.csv could not be read
+/// row by row: without it, every id they name would be reported as unknown.
+fn note_unchecked_ids(file: &str, problems: &mut Vec<DataProblem>) {
+    problems.push(problem(
+        file,
+        0,
+        "",
+        "the unit ids of the other data files are not checked until this file's rows can be read; fix the problems above first".into(),
+    ));
 }
 
 fn parse_census(
     file: (&str, &str),
-    ids: &BTreeMap<String, usize>,
+    ids: &UnitIds,
     problems: &mut Vec<DataProblem>,
 ) -> Option<Vec<Census2010>> {
     let required = [
@@ -1193,7 +1277,7 @@ fn parse_census(
 /// today's boundaries; the other columns (components, method, source) are provenance.
 fn parse_census_2000(
     file: (&str, &str),
-    ids: &BTreeMap<String, usize>,
+    ids: &UnitIds,
     problems: &mut Vec<DataProblem>,
 ) -> Option<Vec<f64>> {
     let required = ["unit_id", "year", "pop_census", "method", "source"];
@@ -1223,7 +1307,7 @@ fn parse_census_2000(
 
 fn parse_base(
     file: (&str, &str),
-    ids: &BTreeMap<String, usize>,
+    ids: &UnitIds,
     problems: &mut Vec<DataProblem>,
 ) -> Option<Vec<BaseYear>> {
     let required = [
@@ -1297,11 +1381,7 @@ fn parse_base(
     )
 }
 
-fn parse_history(
-    file: (&str, &str),
-    ids: &BTreeMap<String, usize>,
-    problems: &mut Vec<DataProblem>,
-) -> History {
+fn parse_history(file: (&str, &str), ids: &UnitIds, problems: &mut Vec<DataProblem>) -> History {
     let required = ["unit_id", "year", "variable", "value", "unit", "status"];
     let mut history = History::default();
     let Some(table) = read_table(file, &required, problems) else {
@@ -1462,7 +1542,7 @@ fn parse_macro(file: (&str, &str), problems: &mut Vec<DataProblem>) -> Macro {
 
 fn parse_targets(
     file: (&str, &str),
-    ids: &BTreeMap<String, usize>,
+    ids: &UnitIds,
     problems: &mut Vec<DataProblem>,
 ) -> Vec<Target> {
     let required = [
@@ -1551,8 +1631,12 @@ fn parse_national(file: (&str, &str), problems: &mut Vec<DataProblem>) -> Option
 fn parse_links(
     file: (&str, &str),
     units: &[Unit],
+    ids: &UnitIds,
     problems: &mut Vec<DataProblem>,
 ) -> Vec<TransportLink> {
+    // With a unit of units.csv dropped for a problem of its row (reported there), a token may
+    // fail to resolve only because of it.
+    let units_clean = ids.complete && ids.len() == units.len();
     let required = [
         "link_id",
         "name_zh",
@@ -1580,7 +1664,9 @@ fn parse_links(
                 match resolve_units(units, token) {
                     Ok(found) => all.extend(found),
                     Err(message) => {
-                        problems.push(problem(table.file, line, column, message));
+                        if units_clean {
+                            problems.push(problem(table.file, line, column, message));
+                        }
                         return None;
                     }
                 }
@@ -1856,6 +1942,58 @@ mod tests {
         let record = reader.records().next().unwrap().unwrap();
         assert_eq!(record_line(bytes, record.position()), 5);
         assert_eq!(record_line(bytes, None), 0);
+    }
+
+    /// One bad cell in units.csv drops its unit; the other files still know its id, so they
+    /// do not report it as unknown. A units.csv that cannot be read row by row is reported
+    /// alone, not with an unknown-id problem for every row of the other files.
+    #[test]
+    fn a_problem_in_units_csv_does_not_make_its_ids_unknown_elsewhere() {
+        let mut files = embedded_files();
+        files[0].1 = files[0].1.replace(",23.2,29.56,", ",0,29.56,");
+        let text = Dataset::parse(DataSource::Embedded, &files)
+            .unwrap_err()
+            .to_string();
+        assert!(text.starts_with("1 problem"), "{text}");
+        assert!(text.contains("units.csv:2: column `area_km2`"), "{text}");
+        assert!(!text.contains("unknown unit id"), "{text}");
+
+        for broken in [
+            files[0].1.replacen("\nyuzhong,", "\n\"yuzhong,", 1),
+            files[0].1.lines().next().unwrap().to_string() + "\n",
+        ] {
+            let mut files = embedded_files();
+            files[0].1 = broken;
+            let text = Dataset::parse(DataSource::Embedded, &files)
+                .unwrap_err()
+                .to_string();
+            assert!(!text.contains("unknown unit id"), "{text}");
+            assert!(
+                text.contains("units.csv: the unit ids of the other data files are not checked"),
+                "{text}"
+            );
+            assert!(text.lines().count() <= 4, "{text}");
+        }
+    }
+
+    /// A data file in another encoding (Latin-1, GBK) is named as such, with the line, and no
+    /// advice about missing files.
+    #[test]
+    fn a_data_file_that_is_not_utf8_is_named_with_its_line() {
+        let tmp = tempfile::tempdir().unwrap();
+        for (name, text) in EMBEDDED {
+            std::fs::write(tmp.path().join(name), text).unwrap();
+        }
+        let mut units = EMBEDDED[0].1.as_bytes().to_vec();
+        let at = EMBEDDED[0].1.find("渝中区").unwrap();
+        units.splice(at..at + "渝中区".len(), [0xe9]);
+        std::fs::write(tmp.path().join("units.csv"), units).unwrap();
+        let err = Dataset::from_dir(tmp.path()).unwrap_err().to_string();
+        assert!(
+            err.contains("units.csv:2: the file is not UTF-8 text (byte 0xe9 in column 9 of the line); save it as UTF-8"),
+            "{err}"
+        );
+        assert!(!err.contains("needs all of"), "{err}");
     }
 
     #[test]
