@@ -346,7 +346,21 @@ fn calibrate(args: &CalibrateArgs) -> anyhow::Result<()> {
     );
     let observer = |evaluations: usize, best: f64| bar.update(evaluations, best);
     let problem = crate::calibrate::Problem::new(&data, &derived, &scenario, &names)
-        .map_err(|err| CliError::BadInput(format!("{}: {err}", args.scenario.display())))?
+        .map_err(|err| match err {
+            // A field of the scenario: name the file that sets it, with the line and column.
+            crate::calibrate::CalibrateError::EndsBeforeFit { .. } => {
+                match scenario::read_chain(&args.scenario) {
+                    Ok(chain) => CliError::BadInput(
+                        scenario::problem_at_field(&chain, "end_year", err.to_string()).to_string(),
+                    ),
+                    Err(_) => CliError::BadInput(format!(
+                        "{}: `end_year`: {err}",
+                        args.scenario.display()
+                    )),
+                }
+            }
+            _ => CliError::BadInput(format!("{}: {err}", args.scenario.display())),
+        })?
         .with_observer(&observer);
     let clock = std::time::Instant::now();
     let fit = crate::calibrate::fit(problem, &crate::calibrate::Settings::default());

@@ -1096,6 +1096,28 @@ const CLI_CASES: &[CliCase] = &[
         expected: &["empty parameter name", "!chi"],
     },
     CliCase {
+        // A hindcast cut before 2014 cannot reach the observations the fit uses.
+        name: "calibrate_ends_before_2014",
+        setup: |dir| {
+            let parent = repo().join("scenarios/hindcast_2010.ron");
+            fs::write(
+                dir.join("short.ron"),
+                format!(
+                    "(\n    name: \"short\",\n    extends: {:?},\n    end_year: 2012,\n)\n",
+                    parent.display().to_string()
+                ),
+            )
+            .unwrap();
+            args(&["calibrate", "short.ron", "--params", "lambda", "--out", "out"])
+        },
+        expected: &[
+            "short.ron:4:5: `end_year`: end year 2012 is before 2014",
+            "calibration fits the observations of 2011–2014",
+            "set `end_year: 2014` or later",
+            "!cannot run",
+        ],
+    },
+    CliCase {
         name: "observed_many_bad_rows",
         setup: |dir| {
             let mut text = String::from("unit_id,year,variable,value\n");
