@@ -1025,6 +1025,9 @@ fn backtest(
         &scenario.name,
     );
     let trajectory = engine::simulate(&prepared, &RunOptions::default(), &mut observer);
+    // Values in 万 or 亿, or typos, are refused before anything is scored or written.
+    observed::check_magnitudes(&observed, &data.units, &trajectory)
+        .map_err(|err| CliError::BadInput(err.to_string()))?;
     let spread = crate::sweep::spread::parameter_spread(data, scenario);
     let result = crate::backtest::evaluate(
         data,

@@ -1118,6 +1118,28 @@ const CLI_CASES: &[CliCase] = &[
         ],
     },
     CliCase {
+        // Populations in 万 instead of persons, and a value with 300 digits.
+        name: "observed_values_far_from_the_run",
+        setup: |dir| {
+            fs::write(dir.join("b.ron"), "(name: \"b\", end_year: 2018)").unwrap();
+            fs::write(
+                dir.join("obs.csv"),
+                "unit_id,year,variable,value\nchengdu,2017,population,1600\nyibin,2017,gdp,1e300\nluzhou,2017,population,4300000\n",
+            )
+            .unwrap();
+            args(&["backtest", "b.ron", "--observed", "obs.csv", "--out", "out"])
+        },
+        expected: &[
+            "2 problems in the observed file",
+            "obs.csv:2: column `value`: population 1,600 of `chengdu` in 2017 is",
+            "times smaller than the run's",
+            "within a factor of 10 of the run's value",
+            "in 万 (10,000 persons) instead of persons",
+            "obs.csv:3: column `value`: gdp 1e300 of `yibin` in 2017 is",
+            "!luzhou",
+        ],
+    },
+    CliCase {
         name: "observed_many_bad_rows",
         setup: |dir| {
             let mut text = String::from("unit_id,year,variable,value\n");
