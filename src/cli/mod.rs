@@ -1078,18 +1078,52 @@ fn run_each(paths: &[PathBuf], args: &OutputArgs) -> anyhow::Result<()> {
         output::check_writable(&dir, args.force)?;
         targets.push(dir);
     }
+    // Several runs go into folders inside --out: never into the result of a single run.
+    let replaced_parent = match (&args.out, several) {
+        (Some(parent), true) if output::check_parent_of_several(parent, args.force)? => {
+            Some(parent)
+        }
+        _ => None,
+    };
     // Set every scenario up (calibration, policy schedules) before writing anything, so that a
     // problem in the last scenario leaves no results of the first behind.
     let prepared_all = prepare_all(&loaded)?;
+    // With --force, the old result in --out is set aside (under its lock) and deleted only once
+    // every run is written; on failure it is put back.
+    let (_parent_lock, aside) = match replaced_parent {
+        Some(parent) => {
+            let lock = output::lock(parent)?;
+            (Some(lock), Some(output::set_aside(parent)?))
+        }
+        None => (None, None),
+    };
+    let written = write_each(&loaded, &targets, &prepared_all, args);
+    match (written, aside) {
+        (Ok(()), Some(aside)) => aside.discard(),
+        (Err(err), Some(aside)) => {
+            aside.restore();
+            Err(err)
+        }
+        (written, None) => written,
+    }
+}
+
+/// Runs and writes each prepared scenario into its folder (see [`run_each`]).
+fn write_each(
+    loaded: &[(Scenario, Dataset)],
+    targets: &[PathBuf],
+    prepared_all: &[engine::Prepared],
+    args: &OutputArgs,
+) -> anyhow::Result<()> {
     // Locked once everything is validated (the lock may create the parent folder); the last
     // lock taken is dropped first, so a parent created for the first is empty again by then.
     let mut locks = Vec::new();
-    for dir in &targets {
+    for dir in targets {
         locks.push(output::lock(dir)?);
     }
     let _locks = scopeguard_reverse(locks);
     let show_progress = !args.quiet && std::io::stderr().is_terminal();
-    for (((scenario, data), dir), prepared) in loaded.iter().zip(&targets).zip(&prepared_all) {
+    for (((scenario, data), dir), prepared) in loaded.iter().zip(targets).zip(prepared_all) {
         let options = RunOptions {
             flow_matrix_years: report::migration_years(scenario),
         };

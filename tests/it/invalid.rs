@@ -584,6 +584,64 @@ fn existing_results_are_kept_without_force_and_replaced_with_it() {
     );
 }
 
+/// Several scenarios write a folder each inside --out; an --out that is itself the result of
+/// one run is kept without --force (the runs would be mixed into it), and replaced with it.
+#[test]
+fn several_runs_do_not_write_into_the_result_of_one_without_force() {
+    let tmp = tempdir();
+    let dir = tmp.path();
+    let out = dir.join("out");
+    let a = short_scenario(dir, "a1");
+    let b = short_scenario(dir, "b1");
+    let first = simulate(dir, &[&b], &["--quiet"]);
+    assert_eq!(
+        first.status.code(),
+        Some(0),
+        "{}",
+        report("first run", &[], &first)
+    );
+    let results = snapshot(&out);
+    let before = listing(dir);
+
+    let refused = simulate(dir, &[&a, &b], &["--quiet"]);
+    let expected = Expected::from_slice(&[
+        "output folder",
+        "already holds the results of one run (it has manifest.json)",
+        "several scenarios write a folder each inside --out",
+        "Nothing was changed",
+        "--force",
+    ]);
+    let mut problems = bad_input_problems(&refused, &expected, dir, &before);
+    problems.retain(|p| p != "the output folder was created");
+    if snapshot(&out) != results {
+        problems.push("the existing results were modified".into());
+    }
+    assert!(
+        problems.is_empty(),
+        "{}",
+        report("several runs without --force", &problems, &refused)
+    );
+
+    let forced = simulate(dir, &[&a, &b], &["--quiet", "--force"]);
+    assert_eq!(
+        forced.status.code(),
+        Some(0),
+        "{}",
+        report("several runs with --force", &[], &forced)
+    );
+    assert_eq!(
+        listing(&out),
+        ["a1", "b1"],
+        "the old result was not replaced"
+    );
+    assert!(out.join("a1/manifest.json").is_file() && out.join("b1/manifest.json").is_file());
+    assert_eq!(
+        listing(dir),
+        before,
+        "something was left next to the output folder"
+    );
+}
+
 // ---------------------------------------------------------------------------------------------
 // Command lines: sweeps, observed files, output folders, arguments (issue 12).
 
