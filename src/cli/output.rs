@@ -222,7 +222,13 @@ pub fn lock(dir: &Path) -> anyhow::Result<FolderLock> {
         .take_while(|a| !a.as_os_str().is_empty() && !a.exists())
         .map(Path::to_path_buf)
         .collect();
-    std::fs::create_dir_all(parent).with_context(|| format!("creating {}", parent.display()))?;
+    std::fs::create_dir_all(parent).map_err(|err| {
+        unwritable(
+            dir,
+            format!("creating the folder {}", parent.display()),
+            err,
+        )
+    })?;
     for _ in 0..8 {
         let file = std::fs::OpenOptions::new()
             .read(true)
@@ -230,7 +236,9 @@ pub fn lock(dir: &Path) -> anyhow::Result<FolderLock> {
             .create(true)
             .truncate(false)
             .open(&path)
-            .with_context(|| format!("creating the lock file {}", path.display()))?;
+            .map_err(|err| {
+                unwritable(dir, format!("creating a file in {}", parent.display()), err)
+            })?;
         let mut lock = fd_lock::RwLock::new(file);
         let mut guard = match lock.try_write() {
             Ok(guard) => guard,
@@ -277,6 +285,27 @@ pub fn lock(dir: &Path) -> anyhow::Result<FolderLock> {
         "output folder {} is being locked and unlocked by other processes; try again",
         dir.display()
     )))
+}
+
+/// The error of a results folder `dir` whose place cannot be written (`doing` failed with
+/// `err`): bad input when the file system refuses it (read-only, no permission, a virtual
+/// file system such as /proc or /sys), so the user chooses another --out; any other failure
+/// (a full disk) stays an IO error.
+fn unwritable(dir: &Path, doing: String, err: std::io::Error) -> anyhow::Error {
+    // EPERM, ENOENT, EACCES, ENOTDIR, EROFS.
+    let refused = matches!(err.raw_os_error(), Some(1 | 2 | 13 | 20 | 30))
+        || matches!(
+            err.kind(),
+            std::io::ErrorKind::PermissionDenied | std::io::ErrorKind::NotFound
+        );
+    if refused {
+        bad(format!(
+            "output folder {} cannot be written ({doing}: {err}); choose a writable folder with --out, e.g. --out results/run1",
+            dir.display()
+        ))
+    } else {
+        anyhow::Error::new(err).context(doing)
+    }
 }
 
 /// `.<name>.<tag>` beside `dir` (no process id: shared by every process).

@@ -820,6 +820,30 @@ const CLI_CASES: &[CliCase] = &[
         expected: &["afile/sub lies under afile, which is a file"],
     },
     CliCase {
+        // A virtual file system: no file can be created there.
+        name: "out_in_proc",
+        setup: |dir| {
+            fs::write(dir.join("s.ron"), "(name: \"s\", end_year: 2016)").unwrap();
+            args(&["s.ron", "--out", "/proc/simulate_out_test", "-q"])
+        },
+        expected: &[
+            "output folder /proc/simulate_out_test cannot be written",
+            "choose a writable folder with --out",
+            "!lock file",
+        ],
+    },
+    CliCase {
+        name: "out_under_sys",
+        setup: |dir| {
+            fs::write(dir.join("s.ron"), "(name: \"s\", end_year: 2016)").unwrap();
+            args(&["s.ron", "--out", "/sys/simulate_x/y", "-q"])
+        },
+        expected: &[
+            "output folder /sys/simulate_x/y cannot be written (creating the folder /sys/simulate_x",
+            "choose a writable folder with --out",
+        ],
+    },
+    CliCase {
         name: "force_on_a_folder_that_is_not_a_result",
         setup: |dir| {
             fs::create_dir(dir.join("mine")).unwrap();
