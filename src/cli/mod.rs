@@ -309,8 +309,53 @@ fn run(args: &Args) -> anyhow::Result<()> {
             status,
             output,
         }) => backtest(scenario, observed, status, output),
-        None => run_each(&args.scenarios, &args.output),
+        None => {
+            check_not_a_command(&args.scenarios)?;
+            run_each(&args.scenarios, &args.output)
+        }
     }
+}
+
+/// Refuses a scenario path that does not exist and is the name of a command: the command came
+/// after an option (`simulate -q compare a.ron b.ron`), so clap took it for a scenario file.
+/// The message shows the command line with the command first.
+fn check_not_a_command(paths: &[PathBuf]) -> anyhow::Result<()> {
+    use clap::CommandFactory;
+    let args = Args::command();
+    let commands: Vec<&str> = args.get_subcommands().map(|c| c.get_name()).collect();
+    for path in paths {
+        let Some(word) = path.to_str() else {
+            continue;
+        };
+        let command = match word {
+            "merge" => "sweep merge",
+            _ if commands.contains(&word) => word,
+            _ => continue,
+        };
+        if path.exists() {
+            continue;
+        }
+        let mut rest: Vec<String> = std::env::args_os()
+            .skip(1)
+            .map(|a| {
+                let a = a.to_string_lossy().into_owned();
+                if a.contains(char::is_whitespace) || a.is_empty() {
+                    format!("{a:?}")
+                } else {
+                    a
+                }
+            })
+            .collect();
+        if let Some(at) = rest.iter().position(|a| a == word) {
+            rest.remove(at);
+        }
+        return Err(CliError::BadInput(format!(
+            "`{word}` is a command, not a scenario file (there is no file of that name): options go after the command, e.g. `simulate {command} {}`",
+            rest.join(" ")
+        ))
+        .into());
+    }
+    Ok(())
 }
 
 fn calibrate(args: &CalibrateArgs) -> anyhow::Result<()> {

@@ -844,6 +844,25 @@ const CLI_CASES: &[CliCase] = &[
         ],
     },
     CliCase {
+        // A global option before the command makes clap take the command for a scenario.
+        name: "option_before_the_command",
+        setup: |dir| {
+            fs::write(dir.join("a.ron"), "(name: \"a\", end_year: 2016)").unwrap();
+            fs::write(dir.join("b.ron"), "(name: \"b\", end_year: 2016)").unwrap();
+            args(&["-q", "compare", "a.ron", "b.ron", "--out", "out"])
+        },
+        expected: &[
+            "`compare` is a command, not a scenario file",
+            "options go after the command, e.g. `simulate compare -q a.ron b.ron --out out`",
+            "!cannot read the scenario file",
+        ],
+    },
+    CliCase {
+        name: "option_before_sweep_merge",
+        setup: |_| args(&["--out", "out", "merge", "s1", "s2"]),
+        expected: &["`merge` is a command", "e.g. `simulate sweep merge --out out s1 s2`"],
+    },
+    CliCase {
         name: "force_on_a_folder_that_is_not_a_result",
         setup: |dir| {
             fs::create_dir(dir.join("mine")).unwrap();
