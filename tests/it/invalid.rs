@@ -863,6 +863,32 @@ const CLI_CASES: &[CliCase] = &[
         expected: &["`merge` is a command", "e.g. `simulate sweep merge --out out s1 s2`"],
     },
     CliCase {
+        // `base` is resolved from the sweep file's folder, not the current one.
+        name: "sweep_base_not_found",
+        setup: |dir| {
+            fs::create_dir(dir.join("sw")).unwrap();
+            let f = sweep_file(
+                &dir.join("sw"),
+                "monte_carlo.ron",
+                "mc",
+                &[],
+            );
+            let text = fs::read_to_string(dir.join("sw").join(&f)).unwrap();
+            let base = repo().join("scenarios/baseline.ron").display().to_string();
+            fs::write(
+                dir.join("sw").join(&f),
+                text.replace(&format!("{base:?}"), "\"baseline.ron\""),
+            )
+            .unwrap();
+            args(&["sweep", "sw/mc.ron", "--out", "out"])
+        },
+        expected: &[
+            "sw/mc.ron:8:5: `base`: cannot read the base scenario `baseline.ron` (sw/baseline.ron: No such file or directory",
+            "`base` is relative to the sweep file's folder sw",
+            "!scenarios live in",
+        ],
+    },
+    CliCase {
         name: "force_on_a_folder_that_is_not_a_result",
         setup: |dir| {
             fs::create_dir(dir.join("mine")).unwrap();
