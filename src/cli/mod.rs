@@ -617,6 +617,9 @@ fn sweep(
             );
         }
     }
+    // A progress folder made by this run (not one --resume continues) is removed again when
+    // the sweep is refused after its runs (every draw rejected), so that nothing is left.
+    let progress_is_new = !progress.exists();
     let info = store::StoreInfo {
         format: store::FORMAT,
         sweep_file: std::fs::canonicalize(path)
@@ -731,7 +734,17 @@ fn sweep(
     let writing = std::time::Instant::now();
     let mut headline = String::new();
     if let Some(gathered) = gathered {
-        headline = finish_sweep(&sweep, &design, gathered, &dir, output)?;
+        headline = match finish_sweep(&sweep, &design, gathered, &dir, output) {
+            Ok(headline) => headline,
+            Err(err) => {
+                // Bad input (rejected draws): what this run stored is of no use. Other
+                // failures (a disk error) keep it for --resume.
+                if progress_is_new && err.downcast_ref::<CliError>().is_some() {
+                    let _ = std::fs::remove_dir_all(&progress);
+                }
+                return Err(err);
+            }
+        };
     } else {
         output::write_atomically(&dir, output.force, |tmp| {
             store::copy_chunks(&progress, tmp, owned.iter().copied())

@@ -889,6 +889,23 @@ const CLI_CASES: &[CliCase] = &[
         ],
     },
     CliCase {
+        // Every draw is unstable: the sweep is refused after its runs, and the progress folder
+        // it made is removed, so that "nothing was written" holds and the next run starts clean.
+        name: "sweep_every_draw_rejected",
+        setup: |dir| {
+            let base = repo().join("scenarios/baseline.ron").display().to_string();
+            fs::write(
+                dir.join("u.ron"),
+                format!(
+                    "(name: \"u\", base: {base:?}, method: MonteCarlo(samples: 10),\n parameters: [(name: \"lambda\", distribution: Uniform(lo: 0.85, hi: 0.9)), (name: \"epsilon\", distribution: Uniform(lo: 3.9, hi: 4.0)),\n (name: \"gamma\", distribution: Uniform(lo: 0.09, hi: 0.1)), (name: \"chi\", distribution: Uniform(lo: 0.03, hi: 0.031))],\n outputs: [Population(unit: \"chengdu\", year: 2030)])\n"
+                ),
+            )
+            .unwrap();
+            args(&["sweep", "u.ron", "--out", "out", "-q"])
+        },
+        expected: &["all 10 draws were rejected", "nothing was written"],
+    },
+    CliCase {
         name: "force_on_a_folder_that_is_not_a_result",
         setup: |dir| {
             fs::create_dir(dir.join("mine")).unwrap();
