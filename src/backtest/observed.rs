@@ -332,7 +332,7 @@ pub fn parse(
         let record = match record {
             Ok(record) => record,
             Err(err) => {
-                let line = err.position().map_or(0, |p| p.line());
+                let line = data::record_line(bytes, err.position());
                 problems.add(|| problem(
                     file,
                     line,
@@ -343,7 +343,7 @@ pub fn parse(
             }
         };
         rows += 1;
-        let line = record.position().map_or(0, |p| p.line());
+        let line = data::record_line(bytes, record.position());
         // No observation spans lines: a field that does ran past an unterminated quote and
         // swallowed the rows after it.
         if let Some(col) = record.iter().position(|f| f.contains(['\n', '\r'])) {
@@ -533,6 +533,99 @@ pub fn parse(
     }
 }
 
+/// How far an observation may lie from the run's own value of the same unit, year and
+/// variable: a factor of 10 either way. Real errors of a projection are a few percent; a
+/// larger gap is a value in another unit (万 or 亿 instead of persons or yuan) or a typo.
+pub const MAX_FACTOR: f64 = 10.0;
+
+/// Refuses every observation more than [`MAX_FACTOR`] away from the run's year-end value of
+/// the same unit, year and variable (all such rows at once, capped like the file's other
+/// problems). `observations` come from [`parse`] against the same run.
+pub fn check_magnitudes(
+    file: &ObservedFile,
+    units: &[Unit],
+    trajectory: &crate::engine::Trajectory,
+) -> Result<(), ObservedErrors> {
+    let mut problems = Problems::default();
+    for observation in &file.observations {
+        let series = match observation.variable {
+            Variable::Population => &trajectory.population,
+            Variable::Gdp => &trajectory.gdp,
+        };
+        let Some(run) = trajectory
+            .year_index(observation.year)
+            .and_then(|t| series.get(t))
+            .and_then(|values| values.get(observation.unit))
+            .copied()
+            .filter(|run| run.is_finite() && *run > 0.0)
+        else {
+            continue;
+        };
+        let ratio = observation.value / run;
+        if (1.0 / MAX_FACTOR..=MAX_FACTOR).contains(&ratio) {
+            continue;
+        }
+        problems.add(|| {
+            let (how, times) = if ratio < 1.0 {
+                ("smaller", 1.0 / ratio)
+            } else {
+                ("larger", ratio)
+            };
+            let cause = match (observation.variable, ratio < 1.0) {
+                (Variable::Population, true) => {
+                    "Likely cause: the value is in 万 (10,000 persons) instead of persons; multiply by 10,000 (66.0万 → 660000)"
+                }
+                (Variable::Gdp, true) => {
+                    "Likely cause: the value is in 亿 (100 million yuan) or 万 instead of yuan; multiply by 100,000,000 (or 10,000)"
+                }
+                (Variable::Population, false) => {
+                    "Likely cause: extra digits or another unit; write persons"
+                }
+                (Variable::Gdp, false) => {
+                    "Likely cause: extra digits or another unit; write yuan at 2014 prices"
+                }
+            };
+            problem(
+                &file.path,
+                observation.line,
+                "value",
+                format!(
+                    "{} {} of `{}` in {} is {} times {how} than the run's {}; an observation must lie within a factor of {MAX_FACTOR} of the run's value. {cause}",
+                    observation.variable.id(),
+                    number(observation.value),
+                    units.get(observation.unit).map_or("?", |u| u.id.as_str()),
+                    observation.year,
+                    number(times),
+                    number(run),
+                ),
+            )
+        });
+    }
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(problems.into_errors(&file.path))
+    }
+}
+
+/// A value in a message: whole numbers with thousands separators, huge ones in e-notation,
+/// others with three significant decimals.
+fn number(value: f64) -> String {
+    if !value.is_finite() {
+        format!("{value}")
+    } else if value >= 1e15 {
+        let text = format!("{value:.2e}");
+        let (mantissa, exponent) = text.split_once('e').unwrap_or((&text, ""));
+        let mantissa = mantissa.trim_end_matches('0').trim_end_matches('.');
+        format!("{mantissa}e{exponent}")
+    } else if value >= 100.0 {
+        crate::data::thousands(value.round() as usize)
+    } else {
+        let text = format!("{value:.3}");
+        text.trim_end_matches('0').trim_end_matches('.').to_string()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -710,6 +803,65 @@ mod tests {
             "{err}"
         );
         assert_eq!(err.lines().count(), 3, "{err}");
+    }
+
+    /// Blank lines between rows are counted: a problem names the line an editor shows.
+    #[test]
+    fn line_numbers_count_blank_lines() {
+        let err = check(
+            "unit_id,year,variable,value\n\n\n\nchengdou,2020,population,16000000\r\n\r\nchengdu,2020,gdp\n",
+        )
+        .unwrap_err();
+        assert!(
+            err.contains("obs.csv:5: column `unit_id`: unknown unit id `chengdou`"),
+            "{err}"
+        );
+        assert!(err.contains("obs.csv:7: malformed CSV row"), "{err}");
+        let obs = check("unit_id,year,variable,value\n\nchengdu,2020,gdp,1\n").unwrap();
+        assert_eq!(obs[0].line, 3);
+    }
+
+    /// Values in 万 or wildly off are refused against the run's own values, every row at
+    /// once; values within a factor of 10 pass.
+    #[test]
+    fn observations_far_from_the_run_are_refused_with_the_likely_cause() {
+        use crate::engine::{self, RunOptions};
+        use crate::scenario::Scenario;
+        let data = Dataset::embedded();
+        let scenario = Scenario {
+            end_year: 2018,
+            ..Scenario::default_for_tests()
+        };
+        let prepared = engine::prepare(&data, &scenario).unwrap();
+        let trajectory = engine::simulate(&prepared, &RunOptions::default(), &mut engine::Silent);
+        let t = trajectory.year_index(2017).unwrap();
+        let chengdu = data.unit_index("chengdu").unwrap();
+        let run = trajectory.population[t][chengdu];
+        let text = format!(
+            "unit_id,year,variable,value\n\
+             chengdu,2017,population,{}\n\
+             chengdu,2017,gdp,1e300\n\
+             yibin,2017,gdp,1000\n\
+             luzhou,2017,population,{}\n",
+            (run / 1e4 * 100.0).round() / 100.0,
+            trajectory.population[t][data.unit_index("luzhou").unwrap()] * 2.0,
+        );
+        let file = file(&text);
+        let err = check_magnitudes(&file, &data.units, &trajectory)
+            .unwrap_err()
+            .to_string();
+        for fragment in [
+            "3 problems in the observed file",
+            &format!("obs.csv:2: column `value`: population {} of `chengdu` in 2017 is", number((run / 1e4 * 100.0).round() / 100.0)),
+            &format!("times smaller than the run's {}; an observation must lie within a factor of 10 of the run's value. Likely cause: the value is in 万 (10,000 persons) instead of persons", number(run)),
+            "obs.csv:3: column `value`: gdp 1e300 of `chengdu` in 2017 is 7.66e287 times larger",
+            "Likely cause: extra digits or another unit; write yuan at 2014 prices",
+            "obs.csv:4: column `value`: gdp 1,000 of `yibin` in 2017",
+            "in 亿 (100 million yuan)",
+        ] {
+            assert!(err.contains(fragment), "missing {fragment:?} in\n{err}");
+        }
+        assert!(!err.contains("luzhou"), "{err}");
     }
 
     #[test]

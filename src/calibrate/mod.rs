@@ -46,6 +46,8 @@ pub enum CalibrateError {
     DuplicateParameter(String),
     #[error("the scenario starts in {start}: the fit uses the years after the start up to {DATA_BASE_YEAR}, so there is nothing to fit; start in 2010 (see scenarios/hindcast_2010.ron)")]
     NothingToFit { start: i32 },
+    #[error("end year {end} is before {DATA_BASE_YEAR}: calibration fits the observations of {}–{DATA_BASE_YEAR}, so end_year must be at least {DATA_BASE_YEAR}; set `end_year: {DATA_BASE_YEAR}` or later (the fit runs to {DATA_BASE_YEAR} whatever the end year)", start + 1)]
+    EndsBeforeFit { start: i32, end: i32 },
     #[error("the scenario itself cannot run: {0}")]
     BaseRun(String),
     #[error("none of the parameters {0} changes the fit for this scenario, so none can be fitted")]
@@ -332,8 +334,14 @@ impl<'a> Problem<'a> {
                 start: scenario.start_year,
             });
         }
+        if scenario.end_year < DATA_BASE_YEAR {
+            return Err(CalibrateError::EndsBeforeFit {
+                start: scenario.start_year,
+                end: scenario.end_year,
+            });
+        }
         let mut scenario = scenario.clone();
-        scenario.end_year = scenario.end_year.min(DATA_BASE_YEAR);
+        scenario.end_year = DATA_BASE_YEAR;
         let observations = observations(data, derived, scenario.start_year);
         Ok(Problem {
             data,
@@ -744,6 +752,22 @@ mod tests {
             .err()
             .unwrap();
         assert!(err.to_string().contains("start in 2010"), "{err}");
+        let short = Scenario {
+            end_year: 2012,
+            ..hindcast()
+        };
+        let err = Problem::new(&data, &derived, &short, &[]).err().unwrap();
+        assert_eq!(
+            err,
+            CalibrateError::EndsBeforeFit {
+                start: 2010,
+                end: 2012
+            }
+        );
+        assert!(
+            err.to_string().starts_with("end year 2012 is before 2014: calibration fits the observations of 2011–2014, so end_year must be at least 2014"),
+            "{err}"
+        );
         let err = Problem::new(&data, &derived, &hindcast(), &["epsilom".into()])
             .err()
             .unwrap();

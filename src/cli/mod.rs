@@ -309,8 +309,53 @@ fn run(args: &Args) -> anyhow::Result<()> {
             status,
             output,
         }) => backtest(scenario, observed, status, output),
-        None => run_each(&args.scenarios, &args.output),
+        None => {
+            check_not_a_command(&args.scenarios)?;
+            run_each(&args.scenarios, &args.output)
+        }
     }
+}
+
+/// Refuses a scenario path that does not exist and is the name of a command: the command came
+/// after an option (`simulate -q compare a.ron b.ron`), so clap took it for a scenario file.
+/// The message shows the command line with the command first.
+fn check_not_a_command(paths: &[PathBuf]) -> anyhow::Result<()> {
+    use clap::CommandFactory;
+    let args = Args::command();
+    let commands: Vec<&str> = args.get_subcommands().map(|c| c.get_name()).collect();
+    for path in paths {
+        let Some(word) = path.to_str() else {
+            continue;
+        };
+        let command = match word {
+            "merge" => "sweep merge",
+            _ if commands.contains(&word) => word,
+            _ => continue,
+        };
+        if path.exists() {
+            continue;
+        }
+        let mut rest: Vec<String> = std::env::args_os()
+            .skip(1)
+            .map(|a| {
+                let a = a.to_string_lossy().into_owned();
+                if a.contains(char::is_whitespace) || a.is_empty() {
+                    format!("{a:?}")
+                } else {
+                    a
+                }
+            })
+            .collect();
+        if let Some(at) = rest.iter().position(|a| a == word) {
+            rest.remove(at);
+        }
+        return Err(CliError::BadInput(format!(
+            "`{word}` is a command, not a scenario file (there is no file of that name): options go after the command, e.g. `simulate {command} {}`",
+            rest.join(" ")
+        ))
+        .into());
+    }
+    Ok(())
 }
 
 fn calibrate(args: &CalibrateArgs) -> anyhow::Result<()> {
@@ -346,7 +391,21 @@ fn calibrate(args: &CalibrateArgs) -> anyhow::Result<()> {
     );
     let observer = |evaluations: usize, best: f64| bar.update(evaluations, best);
     let problem = crate::calibrate::Problem::new(&data, &derived, &scenario, &names)
-        .map_err(|err| CliError::BadInput(format!("{}: {err}", args.scenario.display())))?
+        .map_err(|err| match err {
+            // A field of the scenario: name the file that sets it, with the line and column.
+            crate::calibrate::CalibrateError::EndsBeforeFit { .. } => {
+                match scenario::read_chain(&args.scenario) {
+                    Ok(chain) => CliError::BadInput(
+                        scenario::problem_at_field(&chain, "end_year", err.to_string()).to_string(),
+                    ),
+                    Err(_) => CliError::BadInput(format!(
+                        "{}: `end_year`: {err}",
+                        args.scenario.display()
+                    )),
+                }
+            }
+            _ => CliError::BadInput(format!("{}: {err}", args.scenario.display())),
+        })?
         .with_observer(&observer);
     let clock = std::time::Instant::now();
     let fit = crate::calibrate::fit(problem, &crate::calibrate::Settings::default());
@@ -558,6 +617,9 @@ fn sweep(
             );
         }
     }
+    // A progress folder made by this run (not one --resume continues) is removed again when
+    // the sweep is refused after its runs (every draw rejected), so that nothing is left.
+    let progress_is_new = !progress.exists();
     let info = store::StoreInfo {
         format: store::FORMAT,
         sweep_file: std::fs::canonicalize(path)
@@ -672,7 +734,17 @@ fn sweep(
     let writing = std::time::Instant::now();
     let mut headline = String::new();
     if let Some(gathered) = gathered {
-        headline = finish_sweep(&sweep, &design, gathered, &dir, output)?;
+        headline = match finish_sweep(&sweep, &design, gathered, &dir, output) {
+            Ok(headline) => headline,
+            Err(err) => {
+                // Bad input (rejected draws): what this run stored is of no use. Other
+                // failures (a disk error) keep it for --resume.
+                if progress_is_new && err.downcast_ref::<CliError>().is_some() {
+                    let _ = std::fs::remove_dir_all(&progress);
+                }
+                return Err(err);
+            }
+        };
     } else {
         output::write_atomically(&dir, output.force, |tmp| {
             store::copy_chunks(&progress, tmp, owned.iter().copied())
@@ -1011,6 +1083,9 @@ fn backtest(
         &scenario.name,
     );
     let trajectory = engine::simulate(&prepared, &RunOptions::default(), &mut observer);
+    // Values in 万 or 亿, or typos, are refused before anything is scored or written.
+    observed::check_magnitudes(&observed, &data.units, &trajectory)
+        .map_err(|err| CliError::BadInput(err.to_string()))?;
     let spread = crate::sweep::spread::parameter_spread(data, scenario);
     let result = crate::backtest::evaluate(
         data,
@@ -1061,18 +1136,52 @@ fn run_each(paths: &[PathBuf], args: &OutputArgs) -> anyhow::Result<()> {
         output::check_writable(&dir, args.force)?;
         targets.push(dir);
     }
+    // Several runs go into folders inside --out: never into the result of a single run.
+    let replaced_parent = match (&args.out, several) {
+        (Some(parent), true) if output::check_parent_of_several(parent, args.force)? => {
+            Some(parent)
+        }
+        _ => None,
+    };
     // Set every scenario up (calibration, policy schedules) before writing anything, so that a
     // problem in the last scenario leaves no results of the first behind.
     let prepared_all = prepare_all(&loaded)?;
+    // With --force, the old result in --out is set aside (under its lock) and deleted only once
+    // every run is written; on failure it is put back.
+    let (_parent_lock, aside) = match replaced_parent {
+        Some(parent) => {
+            let lock = output::lock(parent)?;
+            (Some(lock), Some(output::set_aside(parent)?))
+        }
+        None => (None, None),
+    };
+    let written = write_each(&loaded, &targets, &prepared_all, args);
+    match (written, aside) {
+        (Ok(()), Some(aside)) => aside.discard(),
+        (Err(err), Some(aside)) => {
+            aside.restore();
+            Err(err)
+        }
+        (written, None) => written,
+    }
+}
+
+/// Runs and writes each prepared scenario into its folder (see [`run_each`]).
+fn write_each(
+    loaded: &[(Scenario, Dataset)],
+    targets: &[PathBuf],
+    prepared_all: &[engine::Prepared],
+    args: &OutputArgs,
+) -> anyhow::Result<()> {
     // Locked once everything is validated (the lock may create the parent folder); the last
     // lock taken is dropped first, so a parent created for the first is empty again by then.
     let mut locks = Vec::new();
-    for dir in &targets {
+    for dir in targets {
         locks.push(output::lock(dir)?);
     }
     let _locks = scopeguard_reverse(locks);
     let show_progress = !args.quiet && std::io::stderr().is_terminal();
-    for (((scenario, data), dir), prepared) in loaded.iter().zip(&targets).zip(&prepared_all) {
+    for (((scenario, data), dir), prepared) in loaded.iter().zip(targets).zip(prepared_all) {
         let options = RunOptions {
             flow_matrix_years: report::migration_years(scenario),
         };

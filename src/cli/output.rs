@@ -76,6 +76,69 @@ pub fn check_writable(dir: &Path, force: bool) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Checks `parent`, the folder given with --out to several scenarios, which write a folder
+/// each inside it. A folder of run folders (like `results/`) is fine; a folder that is itself
+/// the result of one run (or of a sweep or comparison) would get the runs mixed into it, so it
+/// follows the rule of a single run's folder: refused without `force`, and with it replaced
+/// only if it is a result of simulate. `Ok(true)`: it is to be replaced ([`set_aside`]).
+pub fn check_parent_of_several(parent: &Path, force: bool) -> anyhow::Result<bool> {
+    let marker = ["manifest.json", "store.json", "comparison.csv"]
+        .into_iter()
+        .find(|name| parent.join(name).is_file());
+    let Some(marker) = marker else {
+        return Ok(false);
+    };
+    if !force {
+        return Err(bad(format!(
+            "output folder {} already holds the results of one run (it has {marker}); several scenarios write a folder each inside --out, which would mix them into those results. Nothing was changed. Use --force to replace them, or --out to write elsewhere (e.g. a new folder)",
+            parent.display()
+        )));
+    }
+    if let Err(why) = previous_result(parent) {
+        return Err(bad(format!(
+            "output folder {} is not a result of simulate ({why}), so --force will not replace it; nothing was changed. Choose an empty or new folder with --out",
+            parent.display()
+        )));
+    }
+    Ok(true)
+}
+
+/// An old results folder moved aside while its replacement is written: [`SetAside::restore`]
+/// puts it back (after removing what was written), [`SetAside::discard`] deletes it.
+pub struct SetAside {
+    dir: PathBuf,
+    old: PathBuf,
+}
+
+/// Moves the results folder `dir` to a temporary sibling and creates `dir` again, empty.
+pub fn set_aside(dir: &Path) -> anyhow::Result<SetAside> {
+    let old = sibling(dir, "replaced");
+    std::fs::rename(dir, &old)
+        .with_context(|| format!("moving the old {} aside", dir.display()))?;
+    if let Err(err) = std::fs::create_dir(dir) {
+        let _ = std::fs::rename(&old, dir);
+        return Err(err).with_context(|| format!("creating {}", dir.display()));
+    }
+    Ok(SetAside {
+        dir: dir.to_path_buf(),
+        old,
+    })
+}
+
+impl SetAside {
+    /// Removes the new folder and puts the old one back.
+    pub fn restore(self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+        let _ = std::fs::rename(&self.old, &self.dir);
+    }
+
+    /// Deletes the old folder: its replacement is complete.
+    pub fn discard(self) -> anyhow::Result<()> {
+        std::fs::remove_dir_all(&self.old)
+            .with_context(|| format!("removing the old results {}", self.old.display()))
+    }
+}
+
 /// Whether `dir` holds a previous result of this program, and nothing else: only plain files,
 /// and a `manifest.json` written by simulate (runs, sweeps, calibrations, backtests), a
 /// `store.json` of sweep chunks (shards, progress folders) or the tables of a comparison.
@@ -159,7 +222,13 @@ pub fn lock(dir: &Path) -> anyhow::Result<FolderLock> {
         .take_while(|a| !a.as_os_str().is_empty() && !a.exists())
         .map(Path::to_path_buf)
         .collect();
-    std::fs::create_dir_all(parent).with_context(|| format!("creating {}", parent.display()))?;
+    std::fs::create_dir_all(parent).map_err(|err| {
+        unwritable(
+            dir,
+            format!("creating the folder {}", parent.display()),
+            err,
+        )
+    })?;
     for _ in 0..8 {
         let file = std::fs::OpenOptions::new()
             .read(true)
@@ -167,7 +236,9 @@ pub fn lock(dir: &Path) -> anyhow::Result<FolderLock> {
             .create(true)
             .truncate(false)
             .open(&path)
-            .with_context(|| format!("creating the lock file {}", path.display()))?;
+            .map_err(|err| {
+                unwritable(dir, format!("creating a file in {}", parent.display()), err)
+            })?;
         let mut lock = fd_lock::RwLock::new(file);
         let mut guard = match lock.try_write() {
             Ok(guard) => guard,
@@ -214,6 +285,27 @@ pub fn lock(dir: &Path) -> anyhow::Result<FolderLock> {
         "output folder {} is being locked and unlocked by other processes; try again",
         dir.display()
     )))
+}
+
+/// The error of a results folder `dir` whose place cannot be written (`doing` failed with
+/// `err`): bad input when the file system refuses it (read-only, no permission, a virtual
+/// file system such as /proc or /sys), so the user chooses another --out; any other failure
+/// (a full disk) stays an IO error.
+fn unwritable(dir: &Path, doing: String, err: std::io::Error) -> anyhow::Error {
+    // EPERM, ENOENT, EACCES, ENOTDIR, EROFS.
+    let refused = matches!(err.raw_os_error(), Some(1 | 2 | 13 | 20 | 30))
+        || matches!(
+            err.kind(),
+            std::io::ErrorKind::PermissionDenied | std::io::ErrorKind::NotFound
+        );
+    if refused {
+        bad(format!(
+            "output folder {} cannot be written ({doing}: {err}); choose a writable folder with --out, e.g. --out results/run1",
+            dir.display()
+        ))
+    } else {
+        anyhow::Error::new(err).context(doing)
+    }
 }
 
 /// `.<name>.<tag>` beside `dir` (no process id: shared by every process).

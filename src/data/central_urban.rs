@@ -152,7 +152,7 @@ impl CentralUrban {
 
 pub(super) fn parse_evidence(
     file: (&str, &str),
-    ids: &BTreeMap<String, usize>,
+    ids: &super::UnitIds,
     problems: &mut Vec<DataProblem>,
 ) -> Vec<Evidence> {
     let required = [
@@ -625,7 +625,8 @@ mod tests {
 
     #[test]
     fn bad_rows_are_all_reported_with_line_and_column() {
-        let ids: BTreeMap<String, usize> = [("wanzhou".to_string(), 0)].into_iter().collect();
+        let ids =
+            super::super::UnitIds::complete([("wanzhou".to_string(), 0)].into_iter().collect());
         let header = "unit_id,city_zh,year,variable,value,unit,role,source,method\n";
         let text = format!(
             "{header}\

@@ -327,20 +327,43 @@ impl fmt::Display for DataProblem {
 /// Largest data file read from a `data:` folder.
 pub const MAX_DATA_FILE_BYTES: u64 = 64 << 20;
 
-/// The text of `path`, or `None` when it is larger than [`MAX_DATA_FILE_BYTES`] (read no
-/// further than one byte past the limit).
-fn read_capped(path: &Path) -> std::io::Result<Option<String>> {
+/// What [`read_capped`] found in a data file.
+enum Capped {
+    Text(String),
+    /// Larger than [`MAX_DATA_FILE_BYTES`].
+    TooLarge,
+    /// A byte that is not UTF-8, at a 1-based line and column (in characters).
+    NotUtf8 {
+        line: u64,
+        column: usize,
+        byte: u8,
+    },
+}
+
+/// The text of `path`, read no further than one byte past [`MAX_DATA_FILE_BYTES`].
+fn read_capped(path: &Path) -> std::io::Result<Capped> {
     use std::io::Read;
     let mut bytes = Vec::new();
     std::fs::File::open(path)?
         .take(MAX_DATA_FILE_BYTES + 1)
         .read_to_end(&mut bytes)?;
     if bytes.len() as u64 > MAX_DATA_FILE_BYTES {
-        return Ok(None);
+        return Ok(Capped::TooLarge);
     }
-    String::from_utf8(bytes)
-        .map(Some)
-        .map_err(|err| std::io::Error::new(std::io::ErrorKind::InvalidData, err))
+    Ok(match String::from_utf8(bytes) {
+        Ok(text) => Capped::Text(text),
+        Err(err) => {
+            let offset = err.utf8_error().valid_up_to();
+            let bytes = err.into_bytes();
+            let valid = std::str::from_utf8(&bytes[..offset]).unwrap_or_default();
+            let line_start = valid.rfind('\n').map_or(0, |i| i + 1);
+            Capped::NotUtf8 {
+                line: valid.matches('\n').count() as u64 + 1,
+                column: valid[line_start..].chars().count() + 1,
+                byte: bytes[offset],
+            }
+        }
+    })
 }
 
 /// All problems found while loading a dataset.
@@ -450,8 +473,14 @@ impl Dataset {
                 message,
             };
             match read_capped(&path) {
-                Ok(Some(text)) => files.push((name.to_string(), text)),
-                Ok(None) => problems.push(problem(format!(
+                Ok(Capped::Text(text)) => files.push((name.to_string(), text)),
+                Ok(Capped::NotUtf8 { line, column, byte }) => problems.push(DataProblem {
+                    line,
+                    ..problem(format!(
+                        "the file is not UTF-8 text (byte {byte:#04x} in column {column} of the line); save it as UTF-8 (in a spreadsheet: CSV UTF-8)"
+                    ))
+                }),
+                Ok(Capped::TooLarge) => problems.push(problem(format!(
                     "the file is larger than {} MB, the limit for a data file (the shipped files are under 1 MB); check that it is the right file",
                     MAX_DATA_FILE_BYTES >> 20
                 ))),
@@ -476,12 +505,9 @@ impl Dataset {
         let mut problems = Vec::new();
         let text = |index: usize| -> (&str, &str) { (&files[index].0, &files[index].1) };
 
-        let units = parse_units(text(0), &mut problems);
-        let ids: BTreeMap<String, usize> = units
-            .iter()
-            .enumerate()
-            .map(|(index, unit)| (unit.id.clone(), index))
-            .collect();
+        // The ids as written, so that a unit dropped for another problem of its row is not
+        // reported as unknown by every other file.
+        let (units, ids) = parse_units(text(0), &mut problems);
         let census = parse_census(text(1), &ids, &mut problems);
         let census_2000_population = parse_census_2000(text(2), &ids, &mut problems);
         let base = parse_base(text(3), &ids, &mut problems);
@@ -489,7 +515,7 @@ impl Dataset {
         let macro_drivers = parse_macro(text(5), &mut problems);
         let targets = parse_targets(text(6), &ids, &mut problems);
         let national = parse_national(text(7), &mut problems);
-        let transport_links = parse_links(text(8), &units, &mut problems);
+        let transport_links = parse_links(text(8), &units, &ids, &mut problems);
         let evidence = central_urban::parse_evidence(text(9), &ids, &mut problems);
 
         if !problems.is_empty() {
@@ -544,6 +570,19 @@ impl Dataset {
         self.base.iter().map(|b| b.gdp.value).sum()
     }
 }
+
+/// The plan's zones: its 一轴两带、三区 and `chongqing_core` (the nine central districts), the only
+/// values the `plan_zones` column of units.csv may hold. A fixed set, so that a misspelt zone is
+/// refused instead of quietly starting a group of its own.
+pub const PLAN_ZONES: [&str; 7] = [
+    "chengde_mianle_belt",
+    "chongqing_core",
+    "da_wan_cluster",
+    "development_axis",
+    "nan_sui_guang_cluster",
+    "south_sichuan_cluster",
+    "yangtze_belt",
+];
 
 /// The group names [`Dataset::resolve_units`] accepts, besides plan zones.
 pub const UNIT_GROUPS: [&str; 7] = [
@@ -609,6 +648,35 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
     digest.iter().map(|byte| format!("{byte:02x}")).collect()
 }
 
+/// The unit ids of units.csv as written (in file order), against which the other files'
+/// `unit_id` columns are checked. A row of units.csv with another problem (an area of 0, an
+/// unknown province) still has its id here, so that the other files do not call it unknown.
+pub(crate) struct UnitIds {
+    index: BTreeMap<String, usize>,
+    /// False when units.csv could not be read row by row (a missing column, a malformed row, no
+    /// rows at all): its ids may be incomplete, so no id of another file is called unknown.
+    complete: bool,
+}
+
+impl UnitIds {
+    /// Ids read from a units.csv without row-level damage.
+    #[cfg(test)]
+    pub(crate) fn complete(index: BTreeMap<String, usize>) -> UnitIds {
+        UnitIds {
+            index,
+            complete: true,
+        }
+    }
+}
+
+impl std::ops::Deref for UnitIds {
+    type Target = BTreeMap<String, usize>;
+
+    fn deref(&self) -> &Self::Target {
+        &self.index
+    }
+}
+
 // ---------------------------------------------------------------------------------------------
 // CSV plumbing: a record with its line number and named-field access that records problems.
 
@@ -661,11 +729,11 @@ fn read_table<'a>(
     for record in reader.records() {
         match record {
             Ok(record) => {
-                let line = record.position().map_or(0, |p| p.line());
+                let line = record_line(text.as_bytes(), record.position());
                 rows.push((line, record));
             }
             Err(err) => {
-                let line = err.position().map_or(0, |p| p.line());
+                let line = record_line(text.as_bytes(), err.position());
                 problems.push(problem(file, line, "", format!("malformed CSV row: {err}")));
             }
         }
@@ -675,6 +743,25 @@ fn read_table<'a>(
         headers,
         rows,
     })
+}
+
+/// The line of the file on which a CSV record starts (0 without a position), for messages.
+///
+/// The csv crate gives a record the position the reader stood at before reading it: just after
+/// the previous record, before the blank lines it skips. Its line is one past the previous
+/// record's, so in a file with blank lines it counts records, not lines. This adds the line
+/// ends skipped between that position and the record's first byte.
+pub fn record_line(text: &[u8], position: Option<&csv::Position>) -> u64 {
+    let Some(position) = position else {
+        return 0;
+    };
+    let start = usize::try_from(position.byte()).map_or(text.len(), |b| b.min(text.len()));
+    let skipped = text[start..]
+        .iter()
+        .take_while(|&&byte| byte == b'\n' || byte == b'\r')
+        .filter(|&&byte| byte == b'\n')
+        .count();
+    position.line() + skipped as u64
 }
 
 fn problem(file: &str, line: u64, column: &str, message: String) -> DataProblem {
@@ -788,12 +875,14 @@ impl Table<'_> {
         line: u64,
         record: &csv::StringRecord,
         column: &str,
-        ids: &BTreeMap<String, usize>,
+        ids: &UnitIds,
         problems: &mut Vec<DataProblem>,
     ) -> Option<usize> {
         let id = self.get(record, column);
         match ids.get(id) {
             Some(&index) => Some(index),
+            // units.csv is reported instead: its ids could not all be read.
+            None if !ids.complete => None,
             None => {
                 problems.push(problem(
                     self.file,
@@ -865,13 +954,13 @@ fn check_complete<T>(
     file: &str,
     values: Vec<Option<T>>,
     seen_lines: &[Vec<u64>],
-    ids: &BTreeMap<String, usize>,
+    ids: &UnitIds,
     problems: &mut Vec<DataProblem>,
     what: &str,
 ) -> Option<Vec<T>> {
     let mut ok = true;
     let mut by_index: Vec<&str> = vec![""; ids.len()];
-    for (id, &index) in ids {
+    for (id, &index) in ids.iter() {
         by_index[index] = id;
     }
     for (index, lines) in seen_lines.iter().enumerate() {
@@ -905,10 +994,61 @@ fn check_complete<T>(
     Some(values.into_iter().map(|v| v.expect("checked")).collect())
 }
 
+/// The first line of each key of a file whose keys must be unique (unit ids, target ids, link
+/// ids, national quantities).
+struct UniqueKeys {
+    /// What a key is, in messages: "unit id", "target id".
+    what: &'static str,
+    /// The rule and its fix, in messages.
+    rule: &'static str,
+    first_line: BTreeMap<String, u64>,
+}
+
+/// The fix of a duplicate id, in [`UniqueKeys`] messages.
+const UNIQUE_ID_RULE: &str =
+    "ids must be unique: delete one of the two rows, or give this one an id of its own";
+
+impl UniqueKeys {
+    fn new(what: &'static str, rule: &'static str) -> UniqueKeys {
+        UniqueKeys {
+            what,
+            rule,
+            first_line: BTreeMap::new(),
+        }
+    }
+
+    /// Records `key` of the row on `line`; a key seen before is a problem that names both lines
+    /// (`false`: the caller skips the row, so the first row stands and nothing is counted twice).
+    fn first(
+        &mut self,
+        table: &Table<'_>,
+        line: u64,
+        column: &str,
+        key: &str,
+        problems: &mut Vec<DataProblem>,
+    ) -> bool {
+        if let Some(previous) = self.first_line.get(key) {
+            problems.push(problem(
+                table.file,
+                line,
+                column,
+                format!(
+                    "duplicate {} `{key}` (first on line {previous}); {}",
+                    self.what, self.rule
+                ),
+            ));
+            return false;
+        }
+        self.first_line.insert(key.to_string(), line);
+        true
+    }
+}
+
 // ---------------------------------------------------------------------------------------------
 // The ten files (central_urban_evidence.csv: `central_urban`).
 
-fn parse_units(file: (&str, &str), problems: &mut Vec<DataProblem>) -> Vec<Unit> {
+/// The units that are valid, and the ids of every row as written.
+fn parse_units(file: (&str, &str), problems: &mut Vec<DataProblem>) -> (Vec<Unit>, UnitIds) {
     let required = [
         "unit_id",
         "name_zh",
@@ -921,11 +1061,19 @@ fn parse_units(file: (&str, &str), problems: &mut Vec<DataProblem>) -> Vec<Unit>
         "lat",
         "lon",
     ];
-    let Some(table) = read_table(file, &required, problems) else {
-        return Vec::new();
+    let before = problems.len();
+    let mut ids = UnitIds {
+        index: BTreeMap::new(),
+        complete: false,
     };
+    let Some(table) = read_table(file, &required, problems) else {
+        note_unchecked_ids(file.0, problems);
+        return (Vec::new(), ids);
+    };
+    // A malformed row hides its id (and a quote left open, the rows after it).
+    ids.complete = problems.len() == before && !table.rows.is_empty();
     let mut units = Vec::new();
-    let mut first_line: BTreeMap<String, u64> = BTreeMap::new();
+    let mut unique = UniqueKeys::new("unit id", UNIQUE_ID_RULE);
     for (line, record) in &table.rows {
         let line = *line;
         let id = table.get(record, "unit_id").to_string();
@@ -941,16 +1089,13 @@ fn parse_units(file: (&str, &str), problems: &mut Vec<DataProblem>) -> Vec<Unit>
                 format!("`{id}` is not a valid id: use lower-case ASCII letters, digits and _"),
             ));
         }
-        if let Some(previous) = first_line.get(&id) {
-            problems.push(problem(
-                table.file,
-                line,
-                "unit_id",
-                format!("duplicate unit id `{id}` (first on line {previous}); ids must be unique"),
-            ));
+        if !unique.first(&table, line, "unit_id", &id, problems) {
             continue;
         }
-        first_line.insert(id.clone(), line);
+        if !id.is_empty() {
+            let index = ids.index.len();
+            ids.index.insert(id.clone(), index);
+        }
         let province_text = table.get(record, "province");
         let province = Province::parse(province_text);
         if province.is_none() {
@@ -986,6 +1131,27 @@ fn parse_units(file: (&str, &str), problems: &mut Vec<DataProblem>) -> Vec<Unit>
             NumberRule::Between(-180.0, 180.0),
             problems,
         );
+        let plan_zones: Vec<String> = table
+            .get(record, "plan_zones")
+            .split(';')
+            .map(str::trim)
+            .filter(|zone| !zone.is_empty())
+            .map(String::from)
+            .collect();
+        for zone in &plan_zones {
+            if !PLAN_ZONES.contains(&zone.as_str()) {
+                problems.push(problem(
+                    table.file,
+                    line,
+                    "plan_zones",
+                    format!(
+                        "unknown plan zone `{zone}`{}; the plan's zones are {} (several separated by `;`, or none)",
+                        suggestion(zone, PLAN_ZONES.iter().copied()),
+                        PLAN_ZONES.join(", ")
+                    ),
+                ));
+            }
+        }
         if let (Some(province), Some(plan_role), Some(area_km2), Some(lat), Some(lon)) =
             (province, plan_role, area, lat, lon)
         {
@@ -996,13 +1162,7 @@ fn parse_units(file: (&str, &str), problems: &mut Vec<DataProblem>) -> Vec<Unit>
                 province,
                 kind: table.get(record, "kind").to_string(),
                 plan_role,
-                plan_zones: table
-                    .get(record, "plan_zones")
-                    .split(';')
-                    .map(str::trim)
-                    .filter(|zone| !zone.is_empty())
-                    .map(String::from)
-                    .collect(),
+                plan_zones,
                 area_km2,
                 lat,
                 lon,
@@ -1020,12 +1180,26 @@ fn parse_units(file: (&str, &str), problems: &mut Vec<DataProblem>) -> Vec<Unit>
             ),
         ));
     }
-    units
+    if !ids.complete {
+        note_unchecked_ids(table.file, problems);
+    }
+    (units, ids)
+}
+
+/// Says that the other files' unit ids were not checked, because units.csv could not be read
+/// row by row: without it, every id they name would be reported as unknown.
+fn note_unchecked_ids(file: &str, problems: &mut Vec<DataProblem>) {
+    problems.push(problem(
+        file,
+        0,
+        "",
+        "the unit ids of the other data files are not checked until this file's rows can be read; fix the problems above first".into(),
+    ));
 }
 
 fn parse_census(
     file: (&str, &str),
-    ids: &BTreeMap<String, usize>,
+    ids: &UnitIds,
     problems: &mut Vec<DataProblem>,
 ) -> Option<Vec<Census2010>> {
     let required = [
@@ -1103,7 +1277,7 @@ fn parse_census(
 /// today's boundaries; the other columns (components, method, source) are provenance.
 fn parse_census_2000(
     file: (&str, &str),
-    ids: &BTreeMap<String, usize>,
+    ids: &UnitIds,
     problems: &mut Vec<DataProblem>,
 ) -> Option<Vec<f64>> {
     let required = ["unit_id", "year", "pop_census", "method", "source"];
@@ -1133,7 +1307,7 @@ fn parse_census_2000(
 
 fn parse_base(
     file: (&str, &str),
-    ids: &BTreeMap<String, usize>,
+    ids: &UnitIds,
     problems: &mut Vec<DataProblem>,
 ) -> Option<Vec<BaseYear>> {
     let required = [
@@ -1207,11 +1381,7 @@ fn parse_base(
     )
 }
 
-fn parse_history(
-    file: (&str, &str),
-    ids: &BTreeMap<String, usize>,
-    problems: &mut Vec<DataProblem>,
-) -> History {
+fn parse_history(file: (&str, &str), ids: &UnitIds, problems: &mut Vec<DataProblem>) -> History {
     let required = ["unit_id", "year", "variable", "value", "unit", "status"];
     let mut history = History::default();
     let Some(table) = read_table(file, &required, problems) else {
@@ -1372,7 +1542,7 @@ fn parse_macro(file: (&str, &str), problems: &mut Vec<DataProblem>) -> Macro {
 
 fn parse_targets(
     file: (&str, &str),
-    ids: &BTreeMap<String, usize>,
+    ids: &UnitIds,
     problems: &mut Vec<DataProblem>,
 ) -> Vec<Target> {
     let required = [
@@ -1390,8 +1560,13 @@ fn parse_targets(
         return Vec::new();
     };
     let mut targets = Vec::new();
+    let mut unique = UniqueKeys::new("target id", UNIQUE_ID_RULE);
     for (line, record) in &table.rows {
         let line = *line;
+        let target_id = table.get(record, "target_id");
+        if !unique.first(&table, line, "target_id", target_id, problems) {
+            continue;
+        }
         let unit_text = table.get(record, "unit_id");
         let unit = if unit_text == "ALL" {
             Some(None)
@@ -1402,7 +1577,7 @@ fn parse_targets(
         let value = table.number(line, record, "value", NumberRule::Positive, problems);
         if let (Some(unit), Some(year), Some(value)) = (unit, year, value) {
             targets.push(Target {
-                target_id: table.get(record, "target_id").to_string(),
+                target_id: target_id.to_string(),
                 unit,
                 indicator: table.get(record, "indicator").to_string(),
                 year,
@@ -1421,8 +1596,15 @@ fn parse_national(file: (&str, &str), problems: &mut Vec<DataProblem>) -> Option
     let required = ["quantity", "value", "unit", "status", "method_or_source"];
     let table = read_table(file, &required, problems)?;
     let mut found: BTreeMap<String, f64> = BTreeMap::new();
+    let mut unique = UniqueKeys::new(
+        "quantity",
+        "each national total has one row: delete the row that is wrong",
+    );
     for (line, record) in &table.rows {
         let quantity = table.get(record, "quantity").to_string();
+        if !unique.first(&table, *line, "quantity", &quantity, problems) {
+            continue;
+        }
         if let Some(value) = table.number(*line, record, "value", NumberRule::Positive, problems) {
             found.insert(quantity, value);
         }
@@ -1449,8 +1631,12 @@ fn parse_national(file: (&str, &str), problems: &mut Vec<DataProblem>) -> Option
 fn parse_links(
     file: (&str, &str),
     units: &[Unit],
+    ids: &UnitIds,
     problems: &mut Vec<DataProblem>,
 ) -> Vec<TransportLink> {
+    // With a unit of units.csv dropped for a problem of its row (reported there), a token may
+    // fail to resolve only because of it.
+    let units_clean = ids.complete && ids.len() == units.len();
     let required = [
         "link_id",
         "name_zh",
@@ -1465,15 +1651,22 @@ fn parse_links(
         return Vec::new();
     };
     let mut links = Vec::new();
+    let mut unique = UniqueKeys::new("link id", UNIQUE_ID_RULE);
     for (line, record) in &table.rows {
         let line = *line;
+        let link_id = table.get(record, "link_id");
+        if !unique.first(&table, line, "link_id", link_id, problems) {
+            continue;
+        }
         let mut side = |column: &str| -> Option<Vec<usize>> {
             let mut all = Vec::new();
             for token in table.get(record, column).split(';').map(str::trim) {
                 match resolve_units(units, token) {
                     Ok(found) => all.extend(found),
                     Err(message) => {
-                        problems.push(problem(table.file, line, column, message));
+                        if units_clean {
+                            problems.push(problem(table.file, line, column, message));
+                        }
                         return None;
                     }
                 }
@@ -1492,7 +1685,7 @@ fn parse_links(
         );
         if let (Some(from), Some(to), Some(from_year), Some(hours)) = (from, to, from_year, hours) {
             links.push(TransportLink {
-                link_id: table.get(record, "link_id").to_string(),
+                link_id: link_id.to_string(),
                 name_zh: table.get(record, "name_zh").to_string(),
                 from,
                 to,
@@ -1628,6 +1821,59 @@ mod tests {
         );
     }
 
+    /// A misspelt plan zone would quietly start a group of its own and take the unit out of
+    /// its real group; the plan's zones are a fixed set.
+    #[test]
+    fn an_unknown_plan_zone_is_refused_with_the_valid_zones() {
+        let mut files = embedded_files();
+        files[0].1 = files[0].1.replace(
+            "\nyuzhong,渝中区,Yuzhong,chongqing,district,core,chongqing_core,",
+            "\nyuzhong,渝中区,Yuzhong,chongqing,district,core,chongqing_cor,",
+        );
+        let text = Dataset::parse(DataSource::Embedded, &files)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            text.contains("units.csv:2: column `plan_zones`: unknown plan zone `chongqing_cor` (did you mean `chongqing_core`?); the plan's zones are chengde_mianle_belt, chongqing_core, da_wan_cluster, development_axis, nan_sui_guang_cluster, south_sichuan_cluster, yangtze_belt"),
+            "{text}"
+        );
+        // Every zone of the shipped units is one of the plan's.
+        for unit in Dataset::embedded().units {
+            for zone in &unit.plan_zones {
+                assert!(PLAN_ZONES.contains(&zone.as_str()), "{zone}");
+            }
+        }
+    }
+
+    /// A second row for a national total, a target or a transport link would silently replace
+    /// the first or be counted twice; both lines are named.
+    #[test]
+    fn duplicate_targets_links_and_national_totals_are_refused_naming_both_lines() {
+        let mut files = embedded_files();
+        let row = |text: &str, line: usize| text.lines().nth(line - 1).unwrap().to_string();
+        let target = row(&files[6].1, 2);
+        files[6].1.push_str(&format!("{target}\n"));
+        let targets_line = files[6].1.lines().count();
+        files[7]
+            .1
+            .push_str("national_population,2367518797,persons,derived,duplicate\n");
+        let national_line = files[7].1.lines().count();
+        let link = row(&files[8].1, 3);
+        files[8].1.push_str(&format!("{link}\n"));
+        let link_line = files[8].1.lines().count();
+        let text = Dataset::parse(DataSource::Embedded, &files)
+            .unwrap_err()
+            .to_string();
+        for fragment in [
+            format!("plan_targets.csv:{targets_line}: column `target_id`: duplicate target id `wanzhou_central_pop_2020` (first on line 2); ids must be unique"),
+            format!("rest_of_china.csv:{national_line}: column `quantity`: duplicate quantity `national_population` (first on line 2); each national total has one row"),
+            format!("transport_links.csv:{link_line}: column `link_id`: duplicate link id `chengyu_hsr` (first on line 3)"),
+        ] {
+            assert!(text.contains(&fragment), "missing {fragment:?} in\n{text}");
+        }
+        assert!(text.starts_with("3 problems"), "{text}");
+    }
+
     #[test]
     fn groups_resolve_and_unknown_groups_are_explained() {
         let data = Dataset::embedded();
@@ -1661,6 +1907,93 @@ mod tests {
             text.contains("census_2000_units.csv:3: column `pop_census`"),
             "{text}"
         );
+    }
+
+    /// Blank lines are skipped by the reader but counted in messages: a problem names the line
+    /// an editor shows, whatever the line ends.
+    #[test]
+    fn line_numbers_count_blank_lines() {
+        for (newline, label) in [("\n", "LF"), ("\r\n", "CRLF")] {
+            let mut files = embedded_files();
+            let text = files[1].1.replace("\nyuzhong,630090,", "\nyuzhong,abc,");
+            let mut lines: Vec<&str> = text.lines().collect();
+            // Header, three blank lines, then yuzhong on line 5 and the next unit on line 7.
+            lines.splice(1..1, ["", "", ""]);
+            lines.insert(5, "");
+            files[1].1 = lines.join(newline) + newline;
+            let second = lines[6].split(',').next().unwrap().to_string();
+            files[1].1 = files[1]
+                .1
+                .replacen(&format!("{second},"), &format!("{second},-1"), 1);
+            let text = Dataset::parse(DataSource::Embedded, &files)
+                .unwrap_err()
+                .to_string();
+            assert!(
+                text.contains("census_2010_units.csv:5: column `resident_population`: `abc`"),
+                "{label}: {text}"
+            );
+            assert!(
+                text.contains("census_2010_units.csv:7: column `resident_population`: value -1"),
+                "{label}: {text}"
+            );
+        }
+        let bytes = b"a,b\n\n\r\n\nx,y\n";
+        let mut reader = csv::Reader::from_reader(&bytes[..]);
+        let record = reader.records().next().unwrap().unwrap();
+        assert_eq!(record_line(bytes, record.position()), 5);
+        assert_eq!(record_line(bytes, None), 0);
+    }
+
+    /// One bad cell in units.csv drops its unit; the other files still know its id, so they
+    /// do not report it as unknown. A units.csv that cannot be read row by row is reported
+    /// alone, not with an unknown-id problem for every row of the other files.
+    #[test]
+    fn a_problem_in_units_csv_does_not_make_its_ids_unknown_elsewhere() {
+        let mut files = embedded_files();
+        files[0].1 = files[0].1.replace(",23.2,29.56,", ",0,29.56,");
+        let text = Dataset::parse(DataSource::Embedded, &files)
+            .unwrap_err()
+            .to_string();
+        assert!(text.starts_with("1 problem"), "{text}");
+        assert!(text.contains("units.csv:2: column `area_km2`"), "{text}");
+        assert!(!text.contains("unknown unit id"), "{text}");
+
+        for broken in [
+            files[0].1.replacen("\nyuzhong,", "\n\"yuzhong,", 1),
+            files[0].1.lines().next().unwrap().to_string() + "\n",
+        ] {
+            let mut files = embedded_files();
+            files[0].1 = broken;
+            let text = Dataset::parse(DataSource::Embedded, &files)
+                .unwrap_err()
+                .to_string();
+            assert!(!text.contains("unknown unit id"), "{text}");
+            assert!(
+                text.contains("units.csv: the unit ids of the other data files are not checked"),
+                "{text}"
+            );
+            assert!(text.lines().count() <= 4, "{text}");
+        }
+    }
+
+    /// A data file in another encoding (Latin-1, GBK) is named as such, with the line, and no
+    /// advice about missing files.
+    #[test]
+    fn a_data_file_that_is_not_utf8_is_named_with_its_line() {
+        let tmp = tempfile::tempdir().unwrap();
+        for (name, text) in EMBEDDED {
+            std::fs::write(tmp.path().join(name), text).unwrap();
+        }
+        let mut units = EMBEDDED[0].1.as_bytes().to_vec();
+        let at = EMBEDDED[0].1.find("渝中区").unwrap();
+        units.splice(at..at + "渝中区".len(), [0xe9]);
+        std::fs::write(tmp.path().join("units.csv"), units).unwrap();
+        let err = Dataset::from_dir(tmp.path()).unwrap_err().to_string();
+        assert!(
+            err.contains("units.csv:2: the file is not UTF-8 text (byte 0xe9 in column 9 of the line); save it as UTF-8"),
+            "{err}"
+        );
+        assert!(!err.contains("needs all of"), "{err}");
     }
 
     #[test]

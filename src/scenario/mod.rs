@@ -32,7 +32,9 @@ pub use parse::{
 };
 pub use problem::{capped_list, Problem, ScenarioErrors, MAX_LISTED, MAX_SHOWN};
 pub use read::{load, read_chain, read_text, ReadError, MAX_SCENARIO_BYTES};
-pub use validate::{check_name, validate, validate_chain, MAX_LEVERS, MAX_NAME_CHARS};
+pub use validate::{
+    check_name, problem_at_field, validate, validate_chain, MAX_LEVERS, MAX_NAME_CHARS,
+};
 
 /// The year of the base data (`baseline_2014.csv`), the default start year.
 pub const BASE_YEAR: i32 = 2014;

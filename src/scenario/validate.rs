@@ -129,6 +129,22 @@ fn nearest<T>(
         .find_map(|(index, src)| get(&src.raw).map(|value| (value, index)))
 }
 
+/// A problem at the top-level `field` of the file of `chain` that sets it (the one nearest the
+/// leaf; the leaf if none does): how a command with rules of its own (`calibrate`) points at the
+/// place to change.
+pub fn problem_at_field(chain: &[SourceFile], field: &str, message: String) -> Problem {
+    let files = ChainIndex::new(chain);
+    let src = chain
+        .iter()
+        .rev()
+        .find(|src| files.of(src).key(0, field).is_some())
+        .or(chain.last())
+        .expect("a chain holds at least one file");
+    let mut problems = Vec::new();
+    files.problem_at_top(src, field, message, &mut problems);
+    problems.pop().expect("one problem")
+}
+
 /// Semantic checks of an `extends` chain (root first): years, ranges, unit ids, parameter bounds
 /// and stability, inheritance of policies. Every problem, each in the file where it was written.
 pub fn validate_chain(chain: &[SourceFile], dataset: &Dataset) -> Result<Scenario, ScenarioErrors> {

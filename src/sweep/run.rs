@@ -639,8 +639,38 @@ pub fn load(path: &Path) -> Result<Sweep, SweepFileError> {
         problem(top("name"), "name", format!("{rule}: the sweep's name names its results folder (results/sweep-<name>), so use 1 to {} ASCII letters, digits, `_`, `-` or `.`, not starting with `.` (e.g. \"sobol\")", scenario::MAX_NAME_CHARS));
     }
     // The base scenario's problems are its own: reported after the sweep file's, all at once.
-    let base_path: PathBuf = path.parent().unwrap_or(Path::new(".")).join(&file.base);
-    let loaded = scenario::load(&base_path);
+    let sweep_dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let base_path: PathBuf = sweep_dir.join(&file.base);
+    // A base that cannot be opened is a mistake in the sweep file's `base`: reported there,
+    // with how the path is resolved.
+    let unreadable = match std::fs::metadata(&base_path) {
+        Err(err) => Some(err.to_string()),
+        Ok(meta) if meta.is_dir() => Some("it is a folder, not a file".to_string()),
+        Ok(_) => None,
+    };
+    let loaded = match unreadable {
+        Some(why) => {
+            problem(
+                top("base"),
+                "base",
+                format!(
+                    "cannot read the base scenario `{}` ({}: {why}); `base` is relative to the sweep file's folder {}, e.g. \"../baseline.ron\" for a sweep file in scenarios/sweeps/",
+                    file.base,
+                    base_path.display(),
+                    if sweep_dir == Path::new(".") {
+                        "(here the current folder)".to_string()
+                    } else {
+                        sweep_dir.display().to_string()
+                    }
+                ),
+            );
+            Err(ScenarioErrors(Vec::new()))
+        }
+        None => scenario::load(&base_path),
+    };
     let mut factors: Vec<Factor> = Vec::new();
     let parameters_at = top("parameters");
     let mut cursor = parameters_at;

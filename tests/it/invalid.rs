@@ -584,6 +584,64 @@ fn existing_results_are_kept_without_force_and_replaced_with_it() {
     );
 }
 
+/// Several scenarios write a folder each inside --out; an --out that is itself the result of
+/// one run is kept without --force (the runs would be mixed into it), and replaced with it.
+#[test]
+fn several_runs_do_not_write_into_the_result_of_one_without_force() {
+    let tmp = tempdir();
+    let dir = tmp.path();
+    let out = dir.join("out");
+    let a = short_scenario(dir, "a1");
+    let b = short_scenario(dir, "b1");
+    let first = simulate(dir, &[&b], &["--quiet"]);
+    assert_eq!(
+        first.status.code(),
+        Some(0),
+        "{}",
+        report("first run", &[], &first)
+    );
+    let results = snapshot(&out);
+    let before = listing(dir);
+
+    let refused = simulate(dir, &[&a, &b], &["--quiet"]);
+    let expected = Expected::from_slice(&[
+        "output folder",
+        "already holds the results of one run (it has manifest.json)",
+        "several scenarios write a folder each inside --out",
+        "Nothing was changed",
+        "--force",
+    ]);
+    let mut problems = bad_input_problems(&refused, &expected, dir, &before);
+    problems.retain(|p| p != "the output folder was created");
+    if snapshot(&out) != results {
+        problems.push("the existing results were modified".into());
+    }
+    assert!(
+        problems.is_empty(),
+        "{}",
+        report("several runs without --force", &problems, &refused)
+    );
+
+    let forced = simulate(dir, &[&a, &b], &["--quiet", "--force"]);
+    assert_eq!(
+        forced.status.code(),
+        Some(0),
+        "{}",
+        report("several runs with --force", &[], &forced)
+    );
+    assert_eq!(
+        listing(&out),
+        ["a1", "b1"],
+        "the old result was not replaced"
+    );
+    assert!(out.join("a1/manifest.json").is_file() && out.join("b1/manifest.json").is_file());
+    assert_eq!(
+        listing(dir),
+        before,
+        "something was left next to the output folder"
+    );
+}
+
 // ---------------------------------------------------------------------------------------------
 // Command lines: sweeps, observed files, output folders, arguments (issue 12).
 
@@ -760,6 +818,92 @@ const CLI_CASES: &[CliCase] = &[
             args(&["{repo}/scenarios/baseline.ron", "--out", "afile/sub"])
         },
         expected: &["afile/sub lies under afile, which is a file"],
+    },
+    CliCase {
+        // A virtual file system: no file can be created there.
+        name: "out_in_proc",
+        setup: |dir| {
+            fs::write(dir.join("s.ron"), "(name: \"s\", end_year: 2016)").unwrap();
+            args(&["s.ron", "--out", "/proc/simulate_out_test", "-q"])
+        },
+        expected: &[
+            "output folder /proc/simulate_out_test cannot be written",
+            "choose a writable folder with --out",
+            "!lock file",
+        ],
+    },
+    CliCase {
+        name: "out_under_sys",
+        setup: |dir| {
+            fs::write(dir.join("s.ron"), "(name: \"s\", end_year: 2016)").unwrap();
+            args(&["s.ron", "--out", "/sys/simulate_x/y", "-q"])
+        },
+        expected: &[
+            "output folder /sys/simulate_x/y cannot be written (creating the folder /sys/simulate_x",
+            "choose a writable folder with --out",
+        ],
+    },
+    CliCase {
+        // A global option before the command makes clap take the command for a scenario.
+        name: "option_before_the_command",
+        setup: |dir| {
+            fs::write(dir.join("a.ron"), "(name: \"a\", end_year: 2016)").unwrap();
+            fs::write(dir.join("b.ron"), "(name: \"b\", end_year: 2016)").unwrap();
+            args(&["-q", "compare", "a.ron", "b.ron", "--out", "out"])
+        },
+        expected: &[
+            "`compare` is a command, not a scenario file",
+            "options go after the command, e.g. `simulate compare -q a.ron b.ron --out out`",
+            "!cannot read the scenario file",
+        ],
+    },
+    CliCase {
+        name: "option_before_sweep_merge",
+        setup: |_| args(&["--out", "out", "merge", "s1", "s2"]),
+        expected: &["`merge` is a command", "e.g. `simulate sweep merge --out out s1 s2`"],
+    },
+    CliCase {
+        // `base` is resolved from the sweep file's folder, not the current one.
+        name: "sweep_base_not_found",
+        setup: |dir| {
+            fs::create_dir(dir.join("sw")).unwrap();
+            let f = sweep_file(
+                &dir.join("sw"),
+                "monte_carlo.ron",
+                "mc",
+                &[],
+            );
+            let text = fs::read_to_string(dir.join("sw").join(&f)).unwrap();
+            let base = repo().join("scenarios/baseline.ron").display().to_string();
+            fs::write(
+                dir.join("sw").join(&f),
+                text.replace(&format!("{base:?}"), "\"baseline.ron\""),
+            )
+            .unwrap();
+            args(&["sweep", "sw/mc.ron", "--out", "out"])
+        },
+        expected: &[
+            "sw/mc.ron:8:5: `base`: cannot read the base scenario `baseline.ron` (sw/baseline.ron: No such file or directory",
+            "`base` is relative to the sweep file's folder sw",
+            "!scenarios live in",
+        ],
+    },
+    CliCase {
+        // Every draw is unstable: the sweep is refused after its runs, and the progress folder
+        // it made is removed, so that "nothing was written" holds and the next run starts clean.
+        name: "sweep_every_draw_rejected",
+        setup: |dir| {
+            let base = repo().join("scenarios/baseline.ron").display().to_string();
+            fs::write(
+                dir.join("u.ron"),
+                format!(
+                    "(name: \"u\", base: {base:?}, method: MonteCarlo(samples: 10),\n parameters: [(name: \"lambda\", distribution: Uniform(lo: 0.85, hi: 0.9)), (name: \"epsilon\", distribution: Uniform(lo: 3.9, hi: 4.0)),\n (name: \"gamma\", distribution: Uniform(lo: 0.09, hi: 0.1)), (name: \"chi\", distribution: Uniform(lo: 0.03, hi: 0.031))],\n outputs: [Population(unit: \"chengdu\", year: 2030)])\n"
+                ),
+            )
+            .unwrap();
+            args(&["sweep", "u.ron", "--out", "out", "-q"])
+        },
+        expected: &["all 10 draws were rejected", "nothing was written"],
     },
     CliCase {
         name: "force_on_a_folder_that_is_not_a_result",
@@ -1094,6 +1238,50 @@ const CLI_CASES: &[CliCase] = &[
             ])
         },
         expected: &["empty parameter name", "!chi"],
+    },
+    CliCase {
+        // A hindcast cut before 2014 cannot reach the observations the fit uses.
+        name: "calibrate_ends_before_2014",
+        setup: |dir| {
+            let parent = repo().join("scenarios/hindcast_2010.ron");
+            fs::write(
+                dir.join("short.ron"),
+                format!(
+                    "(\n    name: \"short\",\n    extends: {:?},\n    end_year: 2012,\n)\n",
+                    parent.display().to_string()
+                ),
+            )
+            .unwrap();
+            args(&["calibrate", "short.ron", "--params", "lambda", "--out", "out"])
+        },
+        expected: &[
+            "short.ron:4:5: `end_year`: end year 2012 is before 2014",
+            "calibration fits the observations of 2011–2014",
+            "set `end_year: 2014` or later",
+            "!cannot run",
+        ],
+    },
+    CliCase {
+        // Populations in 万 instead of persons, and a value with 300 digits.
+        name: "observed_values_far_from_the_run",
+        setup: |dir| {
+            fs::write(dir.join("b.ron"), "(name: \"b\", end_year: 2018)").unwrap();
+            fs::write(
+                dir.join("obs.csv"),
+                "unit_id,year,variable,value\nchengdu,2017,population,1600\nyibin,2017,gdp,1e300\nluzhou,2017,population,4300000\n",
+            )
+            .unwrap();
+            args(&["backtest", "b.ron", "--observed", "obs.csv", "--out", "out"])
+        },
+        expected: &[
+            "2 problems in the observed file",
+            "obs.csv:2: column `value`: population 1,600 of `chengdu` in 2017 is",
+            "times smaller than the run's",
+            "within a factor of 10 of the run's value",
+            "in 万 (10,000 persons) instead of persons",
+            "obs.csv:3: column `value`: gdp 1e300 of `yibin` in 2017 is",
+            "!luzhou",
+        ],
     },
     CliCase {
         name: "observed_many_bad_rows",
