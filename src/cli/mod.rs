@@ -30,6 +30,18 @@ pub(crate) fn stdout_result(result: std::io::Result<()>) -> anyhow::Result<()> {
     }
 }
 
+/// A year of `compare --years`. A value that is not a number is most likely a scenario file
+/// the list swallowed (`--years 2025 2030 a.ron b.ron`): say where the option goes.
+fn parse_year(text: &str) -> Result<i32, String> {
+    text.trim().parse().map_err(|_| {
+        if text.ends_with(".ron") || text.contains('/') {
+            "not a year: --years takes every value up to the next option, so it swallowed this scenario file; put --years after the scenario files (simulate compare a.ron b.ron --years 2025,2030)".to_string()
+        } else {
+            "not a year; write whole years such as 2025 or 2025,2030".to_string()
+        }
+    })
+}
+
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -77,9 +89,10 @@ pub struct Args {
 /// Where results go and how to treat existing ones.
 #[derive(Debug, Clone, clap::Args)]
 pub struct OutputArgs {
-    /// Output folder. With one scenario: the folder itself (default results/<name>/).
-    /// With several: the parent folder; each scenario writes into DIR/<name>/.
-    /// For `compare`: the folder itself (default results/compare-<names>/).
+    /// Output folder. Defaults: results/<name>/ for a run, results/compare-<names>/,
+    /// results/sweep-<name>/, results/calibrate-<name>/ and
+    /// results/backtest-<name>-<observed file name>/. Several scenarios in one run: the parent
+    /// folder, each scenario in DIR/<name>/.
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
 
@@ -108,8 +121,8 @@ pub enum Command {
         scenarios: Vec<PathBuf>,
 
         /// Years of the unit table, the difference charts and the terminal table: `2020 2030`
-        /// or `2020,2030`.
-        #[arg(long, num_args = 1.., value_delimiter = ',', default_values_t = report::compare::default_years())]
+        /// or `2020,2030`, after the scenario files (the list runs to the next option).
+        #[arg(long, num_args = 1.., value_delimiter = ',', value_parser = parse_year, default_values_t = report::compare::default_years())]
         years: Vec<i32>,
 
         #[command(flatten)]
@@ -147,7 +160,9 @@ pub enum Command {
     /// Run a scenario and compare it with observations of later years (population, GDP per
     /// unit), next to three naive forecasts (regional rate, own trend, census momentum):
     /// backtest.csv, backtest_summary.csv, backtest_groups.csv, cross_validation.csv,
-    /// manifest.json, scatter and error-map charts, report.html (default folder results/backtest-<name>-<observed file name>/).
+    /// manifest.json, per variable a skill chart (every forecast's MAPE, all units and by kind),
+    /// a scatter and an error map, report.html (default folder
+    /// results/backtest-<name>-<observed file name>/).
     Backtest {
         /// The scenario file; observations must fall after its start year.
         #[arg(value_name = "SCENARIO.ron")]

@@ -782,7 +782,7 @@ pub fn summary(report: &BacktestReport<'_>) -> String {
             };
             let _ = writeln!(
                 out,
-                "  {} held out: α = {} fitted on the other province (MAPE {:.2} %); on {}: model {} %, regional {} %, trend {} %, census momentum {} %",
+                "  {} held out: α = {} fitted on the other province (MAPE {:.2} %); on {}: the model at that α {} %, regional {} %, trend {} %, census momentum {} %",
                 fold.held_out.id(),
                 fold.fitted,
                 fold.fit_mape_pct,

@@ -278,6 +278,29 @@ fn compare_years_may_be_separated_by_spaces_or_commas() {
     }
 }
 
+/// `--years` before the scenario files swallows them: the error says where the option goes.
+#[test]
+fn compare_years_before_the_scenarios_is_explained() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = simulate(
+        &[
+            "compare",
+            "--years",
+            "2025",
+            &scenario("baseline.ron"),
+            &scenario("plan.ron"),
+        ],
+        tmp.path(),
+    );
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("put --years after the scenario files"),
+        "{stderr}"
+    );
+    assert!(!tmp.path().join("results").exists());
+}
+
 /// `comparison_sources.csv` splits every difference into rest of China, other units and natural
 /// growth, and the parts add up; at the plan-area level moves between units cancel. The
 /// single run's net migration of the plan area is all exchange with the rest of China.
