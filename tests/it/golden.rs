@@ -189,6 +189,30 @@ fn check_readme_backtest(scenario: &str, observed: &str, golden: &str) {
             "README.md's table by kind of unit for {what} lacks `{row}` ({listed})"
         );
     }
+    // The short table at the top of "How good is it?": the model's population MAPE, the best
+    // naive forecast's and the model's ρ.
+    let mape = |forecast: &str| backtest.row("population", forecast)[3];
+    let (best, label) = [
+        ("naive_regional", "regional rate"),
+        ("naive_trend", "own trend"),
+        ("census_momentum", "census momentum"),
+    ]
+    .into_iter()
+    .min_by(|a, b| {
+        let value = |f: &str| mape(f).parse::<f64>().unwrap();
+        value(a.0).total_cmp(&value(b.0))
+    })
+    .unwrap();
+    let short = format!(
+        "| {} | {} ({label}) | {:.2} |",
+        mape("model"),
+        mape(best),
+        summary_field(&backtest.summary, "population", "model", 7)
+    );
+    assert!(
+        readme.contains(&short),
+        "README.md's short table for {what} lacks `{short}`"
+    );
     for line in backtest.summary.lines().skip(1) {
         let fields: Vec<&str> = line.split(',').collect();
         let terminal = backtest.row(fields[0], fields[1]);
