@@ -211,9 +211,9 @@ pub fn flows_into(
     flows_with_arrival_weights_into(kernel, weights, weights, population, work, out);
 }
 
-/// [`flows_into`] with separate weights for staying (D_i) and for arriving (D̂_j = φ_j·D_j):
+/// [`flows_into`] with separate weights for staying (D_i) and for arriving (D̂_j = ψ_j·D_j):
 /// π_ij = K_ij·D̂_j / (D_i + Σ_k K_ik·D̂_k), π_ii = D_i / (same). Scaling D̂_j is scaling column j
-/// of K for every origin but j itself, so a land cap (φ_j < 1) makes j harder to move into
+/// of K for every origin but j itself, so a land cap (ψ_j < 1) makes j harder to move into
 /// without touching its own residents' choice between staying and leaving; everyone else's
 /// moving options shrink, so the diverted movers stay home or go elsewhere. People are conserved
 /// for any D̂ (Σ_i out_i = Σ_i Σ_k K_ik·D̂_k·P_i/den_i = Σ_k in_k).

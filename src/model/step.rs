@@ -70,7 +70,7 @@ pub struct Workspace {
     migration: migration::Workspace,
     utility: DVector<f64>,
     weights: DVector<f64>,
-    /// D̂_j = φ_j·D_j: destination weights for arrivals, lower than D_j where a land cap bites.
+    /// D̂_j = ψ_j·D_j: destination weights for arrivals, lower than D_j where a land cap bites.
     arrival_weights: DVector<f64>,
     market_access: DVector<f64>,
     /// ln L, filled on the first step (land never changes during a run).
@@ -169,11 +169,11 @@ pub fn flow_matrix(structure: &Structure, state: &State, inputs: &StepInputs<'_>
 ///
 /// Land caps act on arrivals only. Without caps this is one logit pass. Where a cap bites, a
 /// first pass gives the free flows (in⁰, out⁰); the capped unit j then admits a share
-/// φ_j = max(1/(1 + κ·p_j)², min(1, out⁰_j/in⁰_j)) of its would-be arrivals (p_j the cap
+/// ψ_j = max(1/(1 + κ·p_j)², min(1, out⁰_j/in⁰_j)) of its would-be arrivals (p_j the cap
 /// pressure on last year's population and this year's urban share): never fewer than replace its
 /// own leavers, so the cap removes the unit's net gain at most and a unit that loses people
 /// anyway is not damped. A second pass with those arrival weights gives the flows. In it every
-/// origin's moving options shrink, so out_j ≤ out⁰_j for every node and in_j ≥ φ_j·in⁰_j:
+/// origin's moving options shrink, so out_j ≤ out⁰_j for every node and in_j ≥ ψ_j·in⁰_j:
 /// net_j ≥ min(0, net⁰_j) for a capped unit and net_i ≥ net⁰_i for every other node (the
 /// diverted movers stay home or go elsewhere). People are conserved in both passes.
 fn migrate(structure: &Structure, state: &State, inputs: &StepInputs<'_>, work: &mut Workspace) {
