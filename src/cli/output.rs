@@ -59,21 +59,21 @@ pub fn check_writable(dir: &Path, force: bool) -> anyhow::Result<()> {
             .with_context(|| format!("reading {}", dir.display()))?
             .next()
             .is_some();
-    if non_empty && !force {
-        return Err(bad(format!(
+    if !non_empty {
+        return Ok(());
+    }
+    // Whether --force could replace it decides what the message offers.
+    match (previous_result(dir), force) {
+        (Ok(()), false) => Err(bad(format!(
             "output folder {} already holds results; nothing was changed. Use --force to replace them, or --out to write elsewhere",
             dir.display()
-        )));
+        ))),
+        (Ok(()), true) => Ok(()),
+        (Err(why), _) => Err(bad(format!(
+            "output folder {} is not a result of simulate ({why}), so --force will not replace it; nothing was changed. Choose an empty or new folder with --out",
+            dir.display()
+        ))),
     }
-    if non_empty {
-        if let Err(why) = previous_result(dir) {
-            return Err(bad(format!(
-                "output folder {} is not a result of simulate ({why}), so --force will not replace it; nothing was changed. Choose an empty or new folder with --out",
-                dir.display()
-            )));
-        }
-    }
-    Ok(())
 }
 
 /// Checks `parent`, the folder given with --out to several scenarios, which write a folder

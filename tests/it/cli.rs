@@ -287,3 +287,23 @@ pub fn assert_success(out: &Output) {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// A non-empty folder that is not a result of simulate: the refusal says --force would not
+/// help either, instead of offering it.
+#[test]
+fn a_folder_of_other_files_is_refused_without_offering_force() {
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::create_dir(tmp.path().join("mine")).unwrap();
+    std::fs::write(tmp.path().join("mine/notes.txt"), "mine").unwrap();
+    let out = simulate(&[&baseline(), "--out", "mine", "-q"], tmp.path());
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("is not a result of simulate") && !stderr.contains("Use --force"),
+        "{stderr}"
+    );
+    assert_eq!(
+        std::fs::read_dir(tmp.path().join("mine")).unwrap().count(),
+        1
+    );
+}
