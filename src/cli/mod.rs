@@ -953,6 +953,20 @@ fn sweep_merge(dirs: &[PathBuf], output: &OutputArgs) -> anyhow::Result<()> {
         .out
         .clone()
         .unwrap_or_else(|| Path::new("results").join(format!("sweep-{}", sweep.name)));
+    // With --force the merged result would replace a shard it was read from.
+    if let Ok(target) = dir.canonicalize() {
+        if let Some(input) = dirs
+            .iter()
+            .find(|d| d.canonicalize().is_ok_and(|c| c == target))
+        {
+            return Err(CliError::BadInput(format!(
+                "--out {} is the shard folder {} being merged; the merged result would replace that shard's runs. Nothing was changed; choose another folder with --out",
+                dir.display(),
+                input.display()
+            ))
+            .into());
+        }
+    }
     output::check_writable(&dir, output.force)?;
     let _lock = output::lock(&dir)?;
     let samples_path = dir.with_file_name(format!(

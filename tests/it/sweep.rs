@@ -302,6 +302,16 @@ fn shards_merge_into_the_single_machine_result() {
     );
     assert_eq!(lonely.status.code(), Some(2), "a missing shard is an error");
     assert!(String::from_utf8_lossy(&lonely.stderr).contains("merge needs all 2 shards"));
+    // Merging into one of the shards would replace its runs, even with --force.
+    let into_shard = simulate(
+        &[
+            "sweep", "merge", "shard1", "shard2", "--out", "shard1", "--force",
+        ],
+        tmp.path(),
+    );
+    assert_eq!(into_shard.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&into_shard.stderr)
+        .contains("is the shard folder shard1 being merged"));
     let merge = simulate(
         &[
             "sweep", "merge", "shard1", "shard2", "--out", "merged", "-q",
