@@ -1059,7 +1059,26 @@ fn backtest(
         )
         .into());
     }
-    let loaded = load_all(&[path.to_path_buf()])?;
+    let loaded = match load_all(&[path.to_path_buf()]) {
+        Ok(loaded) => loaded,
+        Err(err) => {
+            // The observed file's problems too, when the years and units it is checked
+            // against can be read from the scenario files.
+            let Some(years) = observed_years_without_scenario(path) else {
+                return Err(err);
+            };
+            return match observed::load(observed, &Dataset::embedded().units, years) {
+                Ok(_) => Err(err),
+                Err(observed_errors) => Err(CliError::BadInput(format!(
+                    "{}
+{observed_errors}",
+                    err.downcast_ref::<CliError>()
+                        .map_or_else(|| err.to_string(), ToString::to_string)
+                ))
+                .into()),
+            };
+        }
+    };
     let (scenario, data) = &loaded[0];
     let dir = output
         .out
@@ -1121,6 +1140,23 @@ fn backtest(
         say!("Results written to {}", dir.display());
     }
     Ok(())
+}
+
+/// The years a backtest of the scenario at `path` would check observations against, read from
+/// its files when it fails validation: `None` when they cannot be read, are not valid, or the
+/// scenario names data of its own (whose units the observations may name).
+fn observed_years_without_scenario(path: &Path) -> Option<crate::backtest::observed::RunYears> {
+    let chain = scenario::read_chain(path).ok()?;
+    if chain.iter().any(|f| f.raw.data.is_some()) {
+        return None;
+    }
+    let nearest = |get: fn(&scenario::ScenarioFile) -> Option<i32>| {
+        chain.iter().rev().find_map(|f| get(&f.raw))
+    };
+    let start = nearest(|f| f.start_year).unwrap_or(scenario::BASE_YEAR);
+    let end = nearest(|f| f.end_year).unwrap_or(scenario::DEFAULT_END_YEAR);
+    (scenario::START_YEARS.contains(&start) && start < end && end <= scenario::LAST_YEAR)
+        .then_some(crate::backtest::observed::RunYears { start, end })
 }
 
 fn run_each(paths: &[PathBuf], args: &OutputArgs) -> anyhow::Result<()> {

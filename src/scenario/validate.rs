@@ -149,6 +149,23 @@ pub fn problem_at_field(chain: &[SourceFile], field: &str, message: String) -> P
 /// Semantic checks of an `extends` chain (root first): years, ranges, unit ids, parameter bounds
 /// and stability, inheritance of policies. Every problem, each in the file where it was written.
 pub fn validate_chain(chain: &[SourceFile], dataset: &Dataset) -> Result<Scenario, ScenarioErrors> {
+    validate_chain_with(chain, Some(dataset))
+}
+
+/// The problems of a chain whose data could not be loaded: every check that does not need the
+/// data (unit ids and groups, and the wedges of the units, are not checked).
+pub fn problems_without_data(chain: &[SourceFile]) -> Vec<Problem> {
+    match validate_chain_with(chain, None) {
+        Ok(_) => Vec::new(),
+        Err(errors) => errors.0,
+    }
+}
+
+/// [`validate_chain`]; without a dataset, never `Ok` (see [`problems_without_data`]).
+fn validate_chain_with(
+    chain: &[SourceFile],
+    dataset: Option<&Dataset>,
+) -> Result<Scenario, ScenarioErrors> {
     let leaf = chain
         .last()
         .expect("a chain holds at least the scenario itself");
@@ -196,11 +213,11 @@ pub fn validate_chain(chain: &[SourceFile], dataset: &Dataset) -> Result<Scenari
     }
     // With a wrong parameter or a dropped wedge or border lever, the values in force are not
     // known: these are checked when those problems are fixed.
-    if parameters_valid && !levers.cost_lever_dropped {
+    if let Some(dataset) = dataset.filter(|_| parameters_valid && !levers.cost_lever_dropped) {
         check_cost_levers(&files, dataset, &params, &levers.policies, &mut problems);
     }
 
-    if !problems.is_empty() || !unknown_fields.is_empty() {
+    if !problems.is_empty() || !unknown_fields.is_empty() || dataset.is_none() {
         // File order reads best: the parameter checks run in schema order, not line order.
         return Err(in_file_order(problems));
     }
@@ -286,13 +303,55 @@ fn check_folder_name(
     problems: &mut Vec<Problem>,
 ) {
     if let Err(rule) = check_name(name) {
-        files.problem_at_top(
-            leaf,
-            "name",
-            format!("{rule}: the name names the results folder, so use 1 to {MAX_NAME_CHARS} ASCII letters, digits, `_`, `-` or `.`, not starting with `.` (e.g. \"baseline\")"),
-            problems,
-        );
+        files.problem_at_top(leaf, "name", name_rule(&rule), problems);
     }
+}
+
+/// What can be checked in the files of a chain whose parent cannot be read (`files`, leaf
+/// first): the leaf's name, unknown fields, each parameter's bounds, a start year without data
+/// and an end year past [`LAST_YEAR`]. The rest depends on what the parent sets.
+pub(super) fn problems_without_parent(files: &[SourceFile]) -> Vec<Problem> {
+    let index = ChainIndex::new(files);
+    let mut problems: Vec<Problem> = files
+        .iter()
+        .flat_map(|f| f.unknown_fields.iter().cloned())
+        .collect();
+    if let Some(leaf) = files.first() {
+        check_folder_name(&index, leaf, leaf.raw.name.trim(), &mut problems);
+    }
+    for src in files {
+        if let Some(year) = src.raw.start_year.filter(|y| !START_YEARS.contains(y)) {
+            index.problem_at_top(src, "start_year", format!("start year {year} has no base data: use {BASE_YEAR} (the base year) or {CENSUS_YEAR} (a hindcast from the 2010 census)"), &mut problems);
+        }
+        if let Some(year) = src.raw.end_year.filter(|y| *y > LAST_YEAR) {
+            index.problem_at_top(
+                src,
+                "end_year",
+                format!("end year {year} must be at most {LAST_YEAR}"),
+                &mut problems,
+            );
+        }
+        let given = src.raw.parameters.given();
+        if let Err(errors) = Params::from_values(given.iter().copied()) {
+            let params_at = index.top(src, "parameters");
+            for error in errors {
+                if let ParamError::NotFinite { name, .. } | ParamError::OutOfBounds { name, .. } =
+                    &error
+                {
+                    let offset = index.of(src).key(params_at, name).unwrap_or(params_at);
+                    let mut out = index.collector(src);
+                    out.at(offset, format!("parameters.{name}"), error.to_string());
+                    problems.append(&mut out.problems);
+                }
+            }
+        }
+    }
+    problems
+}
+
+/// The message for a scenario name that breaks [`check_name`]'s `rule`.
+fn name_rule(rule: &str) -> String {
+    format!("{rule}: the name names the results folder, so use 1 to {MAX_NAME_CHARS} ASCII letters, digits, `_`, `-` or `.`, not starting with `.` (e.g. \"baseline\")")
 }
 
 /// At most [`MAX_LEVERS`] levers in each file of the chain.
@@ -452,7 +511,7 @@ struct PlacedLever {
 /// The levers in force after each file of the chain, checked against the data and the horizon.
 struct InheritedLevers<'a> {
     files: &'a ChainIndex<'a>,
-    dataset: &'a Dataset,
+    dataset: Option<&'a Dataset>,
     start_year: i32,
     end_year: i32,
     policies: Vec<PlacedLever>,
@@ -747,7 +806,8 @@ fn source_hashes(chain: &[SourceFile]) -> (Vec<(String, String)>, String) {
 
 struct PolicyChecker<'a, 'b> {
     out: &'a mut Collector<'b>,
-    dataset: &'a Dataset,
+    /// None when the data could not be loaded: units are then not resolved.
+    dataset: Option<&'a Dataset>,
     index: &'a locate::Index<'a>,
     /// Byte offset where this policy starts.
     at: usize,
@@ -813,8 +873,11 @@ impl PolicyChecker<'_, '_> {
             self.problem(key, "the list of units is empty; name at least one unit id or group (e.g. \"chengdu\", \"@chongqing_core\")".into());
         }
         let mut found = Vec::new();
+        let Some(dataset) = self.dataset else {
+            return found;
+        };
         for (position, token) in tokens.iter().enumerate() {
-            match self.dataset.resolve_units(token) {
+            match dataset.resolve_units(token) {
                 Ok(indices) => {
                     for index in indices {
                         if !found.contains(&index) {
@@ -920,7 +983,7 @@ impl PolicyChecker<'_, '_> {
                 self.year("year", year);
                 let units = self.units("units", &units);
                 self.range("factor", factor, 0.05, 10.0, "multiplier of travel time");
-                if units.len() < 2 {
+                if units.len() < 2 && self.dataset.is_some() {
                     self.problem("units", "a corridor needs at least two units".into());
                 }
                 let time = TimeChange::Factor(factor);
@@ -945,7 +1008,7 @@ impl PolicyChecker<'_, '_> {
                 self.year("year", year);
                 let units = match units {
                     Some(tokens) => self.units("units", &tokens),
-                    None => (0..self.dataset.units.len()).collect(),
+                    None => (0..self.dataset.map_or(0, |d| d.units.len())).collect(),
                 };
                 let adjust = self.adjust(
                     value,

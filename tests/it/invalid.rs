@@ -1301,6 +1301,26 @@ const CLI_CASES: &[CliCase] = &[
         ],
     },
     CliCase {
+        // A scenario that fails validation does not hide the observed file's problems.
+        name: "backtest_scenario_and_observed_problems_together",
+        setup: |dir| {
+            fs::write(dir.join("b.ron"), "(\n    name: \"a b\",\n    parameters: (gamma: -1.0),\n)").unwrap();
+            fs::write(
+                dir.join("obs.csv"),
+                "unit_id,year,variable,value\nchengdou,2020,population,1\n",
+            )
+            .unwrap();
+            args(&["backtest", "b.ron", "--observed", "obs.csv", "--out", "out"])
+        },
+        expected: &[
+            "2 problems found",
+            "b.ron:2:5: `name`: `a b` contains ` `",
+            "b.ron:3:18: `parameters.gamma`",
+            "1 problem in the observed file",
+            "obs.csv:2: column `unit_id`: unknown unit id `chengdou` (did you mean `chengdu`?)",
+        ],
+    },
+    CliCase {
         name: "observed_many_bad_rows",
         setup: |dir| {
             let mut text = String::from("unit_id,year,variable,value\n");
