@@ -237,7 +237,7 @@ pub fn main() -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
-            eprintln!("error: {err:#}");
+            eprintln!("error: {}", error_chain(&err));
             if err.downcast_ref::<CliError>().is_some() {
                 ExitCode::from(2)
             } else {
@@ -245,6 +245,26 @@ pub fn main() -> ExitCode {
             }
         }
     }
+}
+
+/// The error and its causes joined by ": " as `{:#}` prints them, leaving out a cause whose
+/// message the one before it already ends with (an error that shows its source, `{0}`, and
+/// names it as its source too): "No space left on device (os error 28)" once, not twice.
+fn error_chain(err: &anyhow::Error) -> String {
+    let mut text = String::new();
+    let mut previous = String::new();
+    for cause in err.chain() {
+        let message = cause.to_string();
+        if !previous.is_empty() && previous.ends_with(&message) {
+            continue;
+        }
+        if !text.is_empty() {
+            text.push_str(": ");
+        }
+        text.push_str(&message);
+        previous = message;
+    }
+    text
 }
 
 /// Loads and validates every scenario before running any, so that all problems show at once.
@@ -1248,4 +1268,25 @@ fn write_each(
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    /// An error whose message shows its source, and names it as its source too, is printed
+    /// with that source once (`{:#}` printed "No space left on device (os error 28)" twice).
+    #[test]
+    fn a_cause_the_message_already_shows_is_printed_once() {
+        #[derive(Debug, thiserror::Error)]
+        #[error("{0}")]
+        struct Shows(#[from] std::io::Error);
+        let err = anyhow::Error::from(Shows(std::io::Error::from_raw_os_error(28)))
+            .context("writing the results into out");
+        assert_eq!(format!("{err:#}").matches("os error 28").count(), 2);
+        let text = super::error_chain(&err);
+        assert_eq!(text.matches("os error 28").count(), 1, "{text}");
+        assert!(
+            text.starts_with("writing the results into out: No space left on device"),
+            "{text}"
+        );
+    }
 }
