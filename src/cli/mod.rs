@@ -626,6 +626,18 @@ fn sweep(
     let design = run::design_rows(&sweep)
         .map_err(|err| CliError::BadInput(format!("{}: {err}", path.display())))?;
     let rows = design.len();
+    let chunks = store::chunk_count(rows);
+    if shard.index > chunks {
+        return Err(CliError::BadInput(format!(
+            "shard {}/{} would have no runs: this sweep's {} runs make {chunks} chunk{} of {}, and shard K runs every N-th chunk from the K-th; use at most {chunks} shards (--shard K/{chunks})",
+            shard.index,
+            shard.count,
+            crate::data::thousands(rows),
+            if chunks == 1 { "" } else { "s" },
+            store::CHUNK_ROWS
+        ))
+        .into());
+    }
     if progress.exists() && !resume {
         std::fs::remove_dir_all(&progress)
             .with_context(|| format!("removing {}", progress.display()))?;

@@ -799,6 +799,18 @@ const CLI_CASES: &[CliCase] = &[
             "--shard K/2",
         ],
     },
+    CliCase {
+        // 1,000 runs make 16 chunks: shard 500 of 1,000 would run nothing.
+        name: "sweep_shard_without_runs",
+        setup: |dir| {
+            let f = sweep_file(dir, "monte_carlo.ron", "small", &[]);
+            args(&["sweep", &f, "--shard", "500/1000", "--out", "out"])
+        },
+        expected: &[
+            "shard 500/1000 would have no runs: this sweep's 1,000 runs make 16 chunks of 64",
+            "use at most 16 shards (--shard K/16)",
+        ],
+    },
     // Data loss: names and output folders.
     CliCase {
         name: "sweep_name_escapes",
