@@ -811,6 +811,19 @@ const CLI_CASES: &[CliCase] = &[
             "use at most 16 shards (--shard K/16)",
         ],
     },
+    CliCase {
+        name: "sweep_monte_carlo_without_samples",
+        setup: |dir| {
+            let f = sweep_file(
+                dir,
+                "monte_carlo.ron",
+                "none",
+                &[("samples: 1000", "samples: 0")],
+            );
+            args(&["sweep", &f, "--out", "out"])
+        },
+        expected: &["none.ron:9:5:", "MonteCarlo(samples: 0) needs at least 2 samples"],
+    },
     // Data loss: names and output folders.
     CliCase {
         name: "sweep_name_escapes",
