@@ -252,7 +252,7 @@ pub fn main() -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
-            eprintln!("error: {err:#}");
+            eprintln!("error: {}", error_chain(&err));
             if err.downcast_ref::<CliError>().is_some() {
                 ExitCode::from(2)
             } else {
@@ -260,6 +260,26 @@ pub fn main() -> ExitCode {
             }
         }
     }
+}
+
+/// The error and its causes joined by ": " as `{:#}` prints them, leaving out a cause whose
+/// message the one before it already ends with (an error that shows its source, `{0}`, and
+/// names it as its source too): "No space left on device (os error 28)" once, not twice.
+fn error_chain(err: &anyhow::Error) -> String {
+    let mut text = String::new();
+    let mut previous = String::new();
+    for cause in err.chain() {
+        let message = cause.to_string();
+        if !previous.is_empty() && previous.ends_with(&message) {
+            continue;
+        }
+        if !text.is_empty() {
+            text.push_str(": ");
+        }
+        text.push_str(&message);
+        previous = message;
+    }
+    text
 }
 
 /// Loads and validates every scenario before running any, so that all problems show at once.
@@ -621,6 +641,18 @@ fn sweep(
     let design = run::design_rows(&sweep)
         .map_err(|err| CliError::BadInput(format!("{}: {err}", path.display())))?;
     let rows = design.len();
+    let chunks = store::chunk_count(rows);
+    if shard.index > chunks {
+        return Err(CliError::BadInput(format!(
+            "shard {}/{} would have no runs: this sweep's {} runs make {chunks} chunk{} of {}, and shard K runs every N-th chunk from the K-th; use at most {chunks} shards (--shard K/{chunks})",
+            shard.index,
+            shard.count,
+            crate::data::thousands(rows),
+            if chunks == 1 { "" } else { "s" },
+            store::CHUNK_ROWS
+        ))
+        .into());
+    }
     if progress.exists() && !resume {
         std::fs::remove_dir_all(&progress)
             .with_context(|| format!("removing {}", progress.display()))?;
@@ -1088,7 +1120,26 @@ fn backtest(
         )
         .into());
     }
-    let loaded = load_all(&[path.to_path_buf()])?;
+    let loaded = match load_all(&[path.to_path_buf()]) {
+        Ok(loaded) => loaded,
+        Err(err) => {
+            // The observed file's problems too, when the years and units it is checked
+            // against can be read from the scenario files.
+            let Some(years) = observed_years_without_scenario(path) else {
+                return Err(err);
+            };
+            return match observed::load(observed, &Dataset::embedded().units, years) {
+                Ok(_) => Err(err),
+                Err(observed_errors) => Err(CliError::BadInput(format!(
+                    "{}
+{observed_errors}",
+                    err.downcast_ref::<CliError>()
+                        .map_or_else(|| err.to_string(), ToString::to_string)
+                ))
+                .into()),
+            };
+        }
+    };
     let (scenario, data) = &loaded[0];
     let dir = output
         .out
@@ -1150,6 +1201,23 @@ fn backtest(
         say!("Results written to {}", dir.display());
     }
     Ok(())
+}
+
+/// The years a backtest of the scenario at `path` would check observations against, read from
+/// its files when it fails validation: `None` when they cannot be read, are not valid, or the
+/// scenario names data of its own (whose units the observations may name).
+fn observed_years_without_scenario(path: &Path) -> Option<crate::backtest::observed::RunYears> {
+    let chain = scenario::read_chain(path).ok()?;
+    if chain.iter().any(|f| f.raw.data.is_some()) {
+        return None;
+    }
+    let nearest = |get: fn(&scenario::ScenarioFile) -> Option<i32>| {
+        chain.iter().rev().find_map(|f| get(&f.raw))
+    };
+    let start = nearest(|f| f.start_year).unwrap_or(scenario::BASE_YEAR);
+    let end = nearest(|f| f.end_year).unwrap_or(scenario::DEFAULT_END_YEAR);
+    (scenario::START_YEARS.contains(&start) && start < end && end <= scenario::LAST_YEAR)
+        .then_some(crate::backtest::observed::RunYears { start, end })
 }
 
 fn run_each(paths: &[PathBuf], args: &OutputArgs) -> anyhow::Result<()> {
@@ -1241,4 +1309,25 @@ fn write_each(
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    /// An error whose message shows its source, and names it as its source too, is printed
+    /// with that source once (`{:#}` printed "No space left on device (os error 28)" twice).
+    #[test]
+    fn a_cause_the_message_already_shows_is_printed_once() {
+        #[derive(Debug, thiserror::Error)]
+        #[error("{0}")]
+        struct Shows(#[from] std::io::Error);
+        let err = anyhow::Error::from(Shows(std::io::Error::from_raw_os_error(28)))
+            .context("writing the results into out");
+        assert_eq!(format!("{err:#}").matches("os error 28").count(), 2);
+        let text = super::error_chain(&err);
+        assert_eq!(text.matches("os error 28").count(), 1, "{text}");
+        assert!(
+            text.starts_with("writing the results into out: No space left on device"),
+            "{text}"
+        );
+    }
 }

@@ -515,6 +515,17 @@ impl Dataset {
         let macro_drivers = parse_macro(text(5), &mut problems);
         let targets = parse_targets(text(6), &ids, &mut problems);
         let national = parse_national(text(7), &mut problems);
+        if let (Some((national, lines)), Some(base)) = (&national, &base) {
+            if ids.complete && ids.len() == units.len() && base.len() == units.len() {
+                check_national_totals(
+                    (text(7).0, *lines),
+                    national,
+                    (text(0).0, &units),
+                    (text(3).0, base),
+                    &mut problems,
+                );
+            }
+        }
         let transport_links = parse_links(text(8), &units, &ids, &mut problems);
         let evidence = central_urban::parse_evidence(text(9), &ids, &mut problems);
 
@@ -543,7 +554,7 @@ impl Dataset {
             history,
             macro_drivers,
             targets,
-            national: national.expect("checked above"),
+            national: national.expect("checked above").0,
             transport_links,
             central_urban,
             hashes,
@@ -1592,10 +1603,14 @@ fn parse_targets(
     targets
 }
 
-fn parse_national(file: (&str, &str), problems: &mut Vec<DataProblem>) -> Option<NationalTotals> {
+/// The national totals and the line of each (population, GDP, area).
+fn parse_national(
+    file: (&str, &str),
+    problems: &mut Vec<DataProblem>,
+) -> Option<(NationalTotals, [u64; 3])> {
     let required = ["quantity", "value", "unit", "status", "method_or_source"];
     let table = read_table(file, &required, problems)?;
-    let mut found: BTreeMap<String, f64> = BTreeMap::new();
+    let mut found: BTreeMap<String, (f64, u64)> = BTreeMap::new();
     let mut unique = UniqueKeys::new(
         "quantity",
         "each national total has one row: delete the row that is wrong",
@@ -1606,7 +1621,7 @@ fn parse_national(file: (&str, &str), problems: &mut Vec<DataProblem>) -> Option
             continue;
         }
         if let Some(value) = table.number(*line, record, "value", NumberRule::Positive, problems) {
-            found.insert(quantity, value);
+            found.insert(quantity, (value, *line));
         }
     }
     let mut get = |name: &str| {
@@ -1621,11 +1636,88 @@ fn parse_national(file: (&str, &str), problems: &mut Vec<DataProblem>) -> Option
         }
         value
     };
-    Some(NationalTotals {
-        population: get("national_population")?,
-        gdp: get("national_gdp")?,
-        area_km2: get("national_area")?,
-    })
+    let (population, gdp, area) = (
+        get("national_population"),
+        get("national_gdp"),
+        get("national_area"),
+    );
+    let ((population, population_line), (gdp, gdp_line), (area_km2, area_line)) =
+        (population?, gdp?, area?);
+    Some((
+        NationalTotals {
+            population,
+            gdp,
+            area_km2,
+        },
+        [population_line, gdp_line, area_line],
+    ))
+}
+
+/// A total of persons, yuan or km² with thousands separators (as written when not whole).
+fn total(value: f64) -> String {
+    if value.fract() == 0.0 && (0.0..1e18).contains(&value) {
+        thousands(value as usize)
+    } else {
+        value.to_string()
+    }
+}
+
+/// The rest-of-China node is each national total minus the 44 units' sum (its population,
+/// GDP and land), so each national total must exceed that sum.
+fn check_national_totals(
+    (file, lines): (&str, [u64; 3]),
+    national: &NationalTotals,
+    (units_file, units): (&str, &[Unit]),
+    (base_file, base): (&str, &[BaseYear]),
+    problems: &mut Vec<DataProblem>,
+) {
+    let base_name = Path::new(base_file)
+        .file_name()
+        .map_or(base_file.into(), |n| n.to_string_lossy());
+    let units_name = Path::new(units_file)
+        .file_name()
+        .map_or(units_file.into(), |n| n.to_string_lossy());
+    let population: f64 = base.iter().map(|b| b.population.value).sum();
+    let gdp: f64 = base.iter().map(|b| b.gdp.value).sum();
+    let area: f64 = units.iter().map(|u| u.area_km2).sum();
+    let n = units.len();
+    let checks = [
+        (
+            "national_population",
+            national.population,
+            population,
+            format!("the {n} units' 2014 population in {base_name}"),
+            "persons",
+        ),
+        (
+            "national_gdp",
+            national.gdp,
+            gdp,
+            format!("the {n} units' 2014 GDP in {base_name}"),
+            "yuan",
+        ),
+        (
+            "national_area",
+            national.area_km2,
+            area,
+            format!("the {n} units' area in {units_name}"),
+            "km²",
+        ),
+    ];
+    for ((quantity, value, sum, what, unit), line) in checks.into_iter().zip(lines) {
+        if value <= sum {
+            problems.push(problem(
+                file,
+                line,
+                "value",
+                format!(
+                    "{quantity} {} is not more than {what} ({} {unit}); the rest-of-China node is the national total minus the units, so it must be larger: give the total of all China in {unit}, not a share or a regional figure",
+                    total(value),
+                    total(sum.round())
+                ),
+            ));
+        }
+    }
 }
 
 fn parse_links(
@@ -1872,6 +1964,39 @@ mod tests {
             assert!(text.contains(&fragment), "missing {fragment:?} in\n{text}");
         }
         assert!(text.starts_with("3 problems"), "{text}");
+    }
+
+    /// The rest-of-China node is each national total minus the units' sum: totals at or below
+    /// that sum are refused at their row (the calibration used to blame the parameters).
+    #[test]
+    fn national_totals_must_exceed_the_units_sums() {
+        let mut files = embedded_files();
+        let text = files[7].1.clone();
+        let mut edited = String::new();
+        for line in text.lines() {
+            let mut fields: Vec<&str> = line.splitn(3, ',').collect();
+            match fields[0] {
+                "national_population" => fields[1] = "5",
+                "national_gdp" => fields[1] = "1e9",
+                "national_area" => fields[1] = "1000",
+                _ => {}
+            }
+            edited.push_str(&fields.join(","));
+            edited.push('\n');
+        }
+        files[7].1 = edited;
+        let text = Dataset::parse(DataSource::Embedded, &files)
+            .unwrap_err()
+            .to_string();
+        assert!(text.starts_with("3 problems"), "{text}");
+        for fragment in [
+            "rest_of_china.csv:2: column `value`: national_population 5 is not more than the 44 units' 2014 population in baseline_2014.csv (",
+            "rest_of_china.csv:3: column `value`: national_gdp 1,000,000,000 is not more than the 44 units' 2014 GDP in baseline_2014.csv (",
+            "rest_of_china.csv:4: column `value`: national_area 1,000 is not more than the 44 units' area in units.csv (",
+            "give the total of all China in km², not a share or a regional figure",
+        ] {
+            assert!(text.contains(fragment), "missing {fragment:?} in\n{text}");
+        }
     }
 
     #[test]

@@ -10,6 +10,23 @@
 
 use nalgebra::{DMatrix, DVector};
 
+/// Each node's hukou wedge where no lever sets it (index 0 the rest of China, then the units in
+/// data order), by kind of unit: core, county, other. The engine starts each year's wedges from
+/// it; scenario validation checks the levers' changes against it.
+pub fn default_wedges(units: &[crate::data::Unit], params: &super::Params) -> Vec<f64> {
+    std::iter::once(params.hukou_wedge_rest_of_china())
+        .chain(units.iter().map(|unit| {
+            if unit.plan_role == crate::data::PlanRole::Core {
+                params.hukou_wedge_core()
+            } else if unit.kind == "county" {
+                params.hukou_wedge_county()
+            } else {
+                params.hukou_wedge()
+            }
+        }))
+        .collect()
+}
+
 /// Everything that sets the cost of a move, for one year.
 #[derive(Debug, Clone, Copy)]
 pub struct MoveCosts<'a> {

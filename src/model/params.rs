@@ -72,7 +72,7 @@ pub enum ParamError {
     Unknown { name: String, suggestion: String },
     #[error("parameter `{name}` = {value} is not a finite number")]
     NotFinite { name: &'static str, value: f64 },
-    #[error("parameter `{name}` = {value} is outside its valid range [{lo}, {hi}] ({unit}); the documented sweep range is [{sweep_lo}, {sweep_hi}]")]
+    #[error("parameter `{name}` = {value} is outside its valid range [{lo}, {hi}]{}; the documented sweep range is [{sweep_lo}, {sweep_hi}]", in_unit(.unit))]
     OutOfBounds {
         name: &'static str,
         value: f64,
@@ -90,6 +90,15 @@ pub enum ParamError {
         chi: f64,
         feedback: f64,
     },
+}
+
+/// " (km/h)" after a range; nothing for a dimensionless parameter (unit "1").
+fn in_unit(unit: &str) -> String {
+    if unit == "1" || unit.is_empty() {
+        String::new()
+    } else {
+        format!(" ({unit})")
+    }
 }
 
 impl Default for Params {
@@ -386,6 +395,13 @@ mod tests {
         assert!(text[0].contains("`epsilon` = -1 is outside its valid range"));
         assert!(text[1].contains("not a finite number"));
         assert!(text[2].contains("did you mean `epsilon`?"));
+        // A dimensionless parameter's range has no unit "(1)" after it.
+        let errors = Params::from_values([("gamma", -1.0)]).unwrap_err();
+        let text = errors[0].to_string();
+        assert!(
+            text.contains("valid range [0, 0.3]; the documented"),
+            "{text}"
+        );
     }
 
     #[test]

@@ -162,9 +162,37 @@ pub fn snippet(text: &str, line: usize, column: usize) -> String {
         return String::new();
     };
     let chars: Vec<char> = source_line.chars().collect();
-    let start = column.saturating_sub(12).min(chars.len());
-    let end = (column + 12).min(chars.len());
-    chars[start..end]
+    let word = |c: &char| c.is_alphanumeric() || *c == '_';
+    let mut start = column.saturating_sub(12).min(chars.len());
+    let mut end = (column + 12).min(chars.len());
+    // Whole words: a cut word is taken whole (up to 24 more characters), else left out.
+    let (first, last) = (start, end);
+    while start > 0
+        && start + 24 > first
+        && chars.get(start).is_some_and(word)
+        && word(&chars[start - 1])
+    {
+        start -= 1;
+    }
+    if start > 0 && chars.get(start).is_some_and(word) && word(&chars[start - 1]) {
+        while start < chars.len() && word(&chars[start]) {
+            start += 1;
+        }
+    }
+    while end < chars.len()
+        && end < last + 24
+        && end > 0
+        && word(&chars[end - 1])
+        && word(&chars[end])
+    {
+        end += 1;
+    }
+    if end < chars.len() && end > start && word(&chars[end - 1]) && word(&chars[end]) {
+        while end > start && word(&chars[end - 1]) {
+            end -= 1;
+        }
+    }
+    chars[start..end.max(start)]
         .iter()
         .collect::<String>()
         .trim()
@@ -298,6 +326,24 @@ mod tests {
         // Out of order, and on another line: counted again from the line start.
         assert_eq!(index.line_column(x), (1, 14));
         assert_eq!(index.string(0, "\"成渝\""), Some(7));
+    }
+
+    /// The text around an error keeps whole words: `end_year`, not `_year`.
+    #[test]
+    fn snippets_are_cut_at_word_boundaries() {
+        assert_eq!(snippet("    end_year: 2020.5,", 1, 19), "end_year: 2020.5,");
+        assert_eq!(
+            snippet("(name: \"t4\", parameters: [1, 2])", 1, 26),
+            "parameters: [1, 2])"
+        );
+        assert_eq!(
+            snippet(
+                "(gamma: 0.1, description_of_the_run_in_words: 1, chi_and_more: 2)",
+                1,
+                30
+            ),
+            "description_of_the_run_in_words"
+        );
     }
 
     #[test]

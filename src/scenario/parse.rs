@@ -137,6 +137,11 @@ pub fn syntax_problem(file: &str, text: &str, err: &ron::error::SpannedError) ->
             }
         }
     }
+    if negative_where_unsigned(text, line, column).is_none() {
+        if let Some(problem) = type_problem(file, text, err) {
+            return problem;
+        }
+    }
     let message = match &err.code {
         Error::NoSuchStructField {
             expected,
@@ -177,7 +182,7 @@ pub fn syntax_problem(file: &str, text: &str, err: &ron::error::SpannedError) ->
         }
         other => {
             let near = locate::snippet(text, line, column);
-            let other = other.to_string().replace("`ScenarioFile`", "the scenario");
+            let other = without_type_names(&other.to_string());
             if near.is_empty() {
                 format!("RON syntax error: {other}; see scenarios/baseline.ron for the format")
             } else {
@@ -192,6 +197,176 @@ pub fn syntax_problem(file: &str, text: &str, err: &ron::error::SpannedError) ->
         field: String::new(),
         message,
     }
+}
+
+/// Our serde types, as a user would call them in a message that names a type.
+const TYPE_NAMES: [(&str, &str); 11] = [
+    ("ScenarioFile", "the scenario"),
+    ("ParametersFile", "parameters (…)"),
+    ("MacroPathFile", "a macro path (…)"),
+    ("PolicyFile", "a policy"),
+    ("SweepFile", "the sweep"),
+    ("ParameterFile", "a sweep parameter (…)"),
+    ("OutputFile", "an output"),
+    ("LeverFile", "a sweep lever (…)"),
+    ("DistributionFile", "a distribution"),
+    ("Method", "the method"),
+    ("Indicator", "an indicator"),
+];
+
+/// `message` with our Rust type names (`struct `ParametersFile``) in words.
+fn without_type_names(message: &str) -> String {
+    let mut message = message.to_string();
+    for (name, shown) in TYPE_NAMES {
+        message = message
+            .replace(&format!("struct `{name}`"), shown)
+            .replace(&format!("enum `{name}`"), shown)
+            .replace(&format!("`{name}`"), shown);
+    }
+    message
+}
+
+/// What a field that takes a whole number expects, by its key (scenario and sweep files).
+fn whole_number_of(key: &str) -> String {
+    match key {
+        "start_year" | "end_year" | "year" | "from_year" | "to_year" => {
+            "a year such as 2030".to_string()
+        }
+        "seed" => format!("a whole number from 0 to {}", u64::MAX),
+        _ => "a whole number".to_string(),
+    }
+}
+
+/// The `key: value` entry the value at `line:column` (1-based) belongs to: the key, the value
+/// as written (shortened), and the 1-based column where the value starts. The position may be
+/// inside the value, just after it (a number too large) or at its first character.
+fn entry_at(text: &str, line: usize, column: usize) -> Option<(String, String, usize)> {
+    let source_line = text.lines().nth(line.checked_sub(1)?)?;
+    let chars: Vec<char> = source_line.chars().collect();
+    let value_char = |c: char| c.is_ascii_alphanumeric() || "_.+-".contains(c);
+    let mut at = column.checked_sub(1)?.min(chars.len());
+    if !chars
+        .get(at)
+        .is_some_and(|&c| value_char(c) || "[(\"".contains(c))
+    {
+        at = at.checked_sub(1)?;
+    }
+    while at > 0 && value_char(chars[at - 1]) && value_char(chars[at]) {
+        at -= 1;
+    }
+    let value_start = at;
+    let mut i = at;
+    while i > 0 && chars[i - 1].is_whitespace() {
+        i -= 1;
+    }
+    if i == 0 || chars[i - 1] != ':' {
+        return None;
+    }
+    i -= 1;
+    while i > 0 && chars[i - 1].is_whitespace() {
+        i -= 1;
+    }
+    let key_end = i;
+    while i > 0 && (chars[i - 1].is_ascii_alphanumeric() || chars[i - 1] == '_') {
+        i -= 1;
+    }
+    if i == key_end {
+        return None;
+    }
+    let key: String = chars[i..key_end].iter().collect();
+    let (_, _, end) = locate::entry_span(text, line, i + 1)?;
+    let line_start: usize = text
+        .split_inclusive('\n')
+        .take(line - 1)
+        .map(str::len)
+        .sum();
+    let value_offset = line_start
+        + source_line
+            .char_indices()
+            .nth(value_start)
+            .map_or(source_line.len(), |(offset, _)| offset);
+    let value = text
+        .get(value_offset..end.max(value_offset))
+        .unwrap_or("")
+        .trim_end()
+        .trim_end_matches(',')
+        .trim_end();
+    let mut shown: String = value.chars().take(40).collect();
+    if value.chars().count() > 40 {
+        shown.push('…');
+    }
+    Some((key, shown.replace('\n', " "), value_start + 1))
+}
+
+/// A value of the wrong type, which ron reports as a syntax error ("Expected comma" after
+/// `2020.5`, "Integer is out of bounds", "Expected opening `(` for struct …"), as a problem at
+/// the field: what the field takes and how to write it.
+fn type_problem(file: &str, text: &str, err: &ron::error::SpannedError) -> Option<Problem> {
+    use ron::error::Error;
+    let (line, column) = (err.position.line, err.position.col);
+    let (key, value, value_column) = entry_at(text, line, column)?;
+    let number_continues = || {
+        let chars: Vec<char> = text.lines().nth(line - 1)?.chars().collect();
+        let at = column.checked_sub(1)?;
+        (matches!(chars.get(at), Some('.' | 'e' | 'E')) && at > 0 && chars[at - 1].is_ascii_digit())
+            .then_some(())
+    };
+    let whole = whole_number_of(&key);
+    let format = "see scenarios/baseline.ron for the format";
+    let message = match &err.code {
+        // ron read the whole part as the integer, then found the rest.
+        Error::ExpectedComma if number_continues().is_some() => {
+            let example = value
+                .split(['.', 'e', 'E'])
+                .next()
+                .filter(|w| !w.is_empty() && w.chars().all(|c| c.is_ascii_digit() || c == '-'))
+                .unwrap_or("2030");
+            format!("`{value}` is not a whole number; give {whole} without a fraction, e.g. `{key}: {example}`")
+        }
+        Error::IntegerOutOfBounds if whole.starts_with("a year") => {
+            format!("`{value}` is not a year; give {whole}")
+        }
+        Error::IntegerOutOfBounds if key == "seed" => {
+            format!("`{value}` is too large; give {whole}")
+        }
+        Error::IntegerOutOfBounds => format!(
+            "`{value}` is too large; give a whole number of at most {}",
+            u64::MAX
+        ),
+        Error::ExpectedInteger => format!("expected {whole}, found `{value}`"),
+        Error::ExpectedFloat => format!("expected a number, found `{value}`; write e.g. `{key}: 0.5`"),
+        Error::ExpectedString | Error::ExpectedStringEnd => format!(
+            "expected a string in double quotes, found `{value}`; write e.g. `{key}: \"text\"`"
+        ),
+        Error::ExpectedArray => {
+            format!("expected a list `[ … ]`, found `{value}`; {format}")
+        }
+        Error::ExpectedBoolean => format!("expected `true` or `false`, found `{value}`"),
+        Error::ExpectedNamedStructLike("ParametersFile") => format!(
+            "expected a struct `( … )` of parameters, found `{value}`; write e.g. `parameters: (epsilon: 3.0, gamma: 0.04)`"
+        ),
+        Error::ExpectedNamedStructLike(name) => {
+            let shown = TYPE_NAMES
+                .iter()
+                .find(|(type_name, _)| type_name == name)
+                .map_or("a struct", |(_, shown)| shown);
+            format!(
+                "expected {} written `( … )`, found `{value}`; {format}",
+                shown.trim_end_matches(" (…)")
+            )
+        }
+        Error::ExpectedStructLike => {
+            format!("expected a struct `( … )`, found `{value}`; {format}")
+        }
+        _ => return None,
+    };
+    Some(Problem {
+        file: file.to_string(),
+        line,
+        column: value_column,
+        field: key,
+        message,
+    })
 }
 
 /// `(key, value)` when the syntax error at `line:column` is a negative number given to a field

@@ -7,7 +7,7 @@ use super::file::{ScenarioFile, SourceFile};
 use super::locate;
 use super::parse::parse_with_unknown_fields;
 use super::problem::{Problem, ScenarioErrors};
-use super::validate::validate_chain;
+use super::validate::{problems_without_data, problems_without_parent, validate_chain};
 use super::Scenario;
 use crate::data::{self, Dataset};
 
@@ -119,16 +119,22 @@ pub fn read_chain(path: &Path) -> Result<Vec<SourceFile>, ScenarioErrors> {
                     message: err.to_string(),
                 }]));
             }
+            Err(err) if child.is_some() => {
+                let child = child.expect("a parent is read after its child");
+                let mut problems = vec![problem_at(child, "extends", "extends", format!("cannot read the parent scenario {display}: {err}; `extends` is relative to the file that names it"))];
+                // And what can be checked without the parent.
+                problems.extend(problems_without_parent(&chain));
+                problems
+                    .sort_by(|a, b| (&a.file, a.line, a.column).cmp(&(&b.file, b.line, b.column)));
+                return Err(ScenarioErrors(problems));
+            }
             Err(err) => {
-                let problem = match child {
-                    Some(child) => problem_at(child, "extends", "extends", format!("cannot read the parent scenario {display}: {err}; `extends` is relative to the file that names it")),
-                    None => Problem {
-                        file: display,
-                        line: 0,
-                        column: 0,
-                        field: String::new(),
-                        message: format!("cannot read the scenario file: {err}{}; check the path (scenarios live in scenarios/, e.g. scenarios/baseline.ron)", near_file_name(&next)),
-                    },
+                let problem = Problem {
+                    file: display,
+                    line: 0,
+                    column: 0,
+                    field: String::new(),
+                    message: format!("cannot read the scenario file: {err}{}; check the path (scenarios live in scenarios/, e.g. scenarios/baseline.ron)", near_file_name(&next)),
                 };
                 return Err(ScenarioErrors(vec![problem]));
             }
@@ -242,7 +248,18 @@ fn dataset_for(chain: &[SourceFile]) -> Result<(Dataset, Option<PathBuf>), Scena
 /// Reads, parses and validates a scenario file (and its parents), and loads its data.
 pub fn load(path: &Path) -> Result<(Scenario, Dataset), ScenarioErrors> {
     let chain = read_chain(path)?;
-    let (dataset, data_dir) = dataset_for(&chain)?;
+    let (dataset, data_dir) = dataset_for(&chain).map_err(|data_errors| {
+        // The scenario's own problems too: those in its files in file order, then the data's.
+        let files: Vec<&str> = chain.iter().map(|f| f.display.as_str()).collect();
+        let (mut problems, in_data): (Vec<Problem>, Vec<Problem>) = data_errors
+            .0
+            .into_iter()
+            .partition(|p| files.contains(&p.file.as_str()));
+        problems.extend(problems_without_data(&chain));
+        problems.sort_by(|a, b| (&a.file, a.line, a.column).cmp(&(&b.file, b.line, b.column)));
+        problems.extend(in_data);
+        ScenarioErrors(problems)
+    })?;
     let mut scenario = validate_chain(&chain, &dataset)?;
     scenario.source = Some(path.to_path_buf());
     scenario.data_dir = data_dir;

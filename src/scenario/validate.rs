@@ -2,7 +2,7 @@
 //! parameters, inheritance of levers), every problem at its place; the rule for names that
 //! become folders.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::path::PathBuf;
 
 use super::file::{Indicator, PolicyFile, ScenarioFile, SourceFile};
@@ -14,6 +14,7 @@ use super::{
 };
 use crate::data::thousands;
 use crate::data::{self, Dataset};
+use crate::model::migration::default_wedges;
 use crate::model::{ParamError, Params};
 
 /// Most levers one scenario file may list (`policies`, `add_policies` and `remove_policies`
@@ -148,6 +149,23 @@ pub fn problem_at_field(chain: &[SourceFile], field: &str, message: String) -> P
 /// Semantic checks of an `extends` chain (root first): years, ranges, unit ids, parameter bounds
 /// and stability, inheritance of policies. Every problem, each in the file where it was written.
 pub fn validate_chain(chain: &[SourceFile], dataset: &Dataset) -> Result<Scenario, ScenarioErrors> {
+    validate_chain_with(chain, Some(dataset))
+}
+
+/// The problems of a chain whose data could not be loaded: every check that does not need the
+/// data (unit ids and groups, and the wedges of the units, are not checked).
+pub fn problems_without_data(chain: &[SourceFile]) -> Vec<Problem> {
+    match validate_chain_with(chain, None) {
+        Ok(_) => Vec::new(),
+        Err(errors) => errors.0,
+    }
+}
+
+/// [`validate_chain`]; without a dataset, never `Ok` (see [`problems_without_data`]).
+fn validate_chain_with(
+    chain: &[SourceFile],
+    dataset: Option<&Dataset>,
+) -> Result<Scenario, ScenarioErrors> {
     let leaf = chain
         .last()
         .expect("a chain holds at least the scenario itself");
@@ -165,14 +183,17 @@ pub fn validate_chain(chain: &[SourceFile], dataset: &Dataset) -> Result<Scenari
     let files = ChainIndex::new(chain);
 
     let name = leaf.raw.name.trim().to_string();
-    check_folder_name(&files, leaf, &name, &mut problems);
+    // Too many levers stop here (checking them would take long); a bad name is one more problem.
     check_lever_counts(&files, &mut problems);
     if !problems.is_empty() {
         return Err(in_file_order(problems));
     }
+    check_folder_name(&files, leaf, &name, &mut problems);
 
     let (start_year, end_year) = check_years(&files, &mut problems);
+    let before_parameters = problems.len();
     let params = merge_parameters(&files, &mut problems);
+    let parameters_valid = problems.len() == before_parameters;
     let mut macro_paths = Vec::new();
     let mut levers = InheritedLevers {
         files: &files,
@@ -181,6 +202,7 @@ pub fn validate_chain(chain: &[SourceFile], dataset: &Dataset) -> Result<Scenari
         end_year,
         policies: Vec::new(),
         names: HashMap::new(),
+        cost_lever_dropped: false,
     };
     for src in chain {
         let mut out = files.collector(src);
@@ -189,8 +211,13 @@ pub fn validate_chain(chain: &[SourceFile], dataset: &Dataset) -> Result<Scenari
         levers.apply(&mut out, src);
         problems.append(&mut out.problems);
     }
+    // With a wrong parameter or a dropped wedge or border lever, the values in force are not
+    // known: these are checked when those problems are fixed.
+    if let Some(dataset) = dataset.filter(|_| parameters_valid && !levers.cost_lever_dropped) {
+        check_cost_levers(&files, dataset, &params, &levers.policies, &mut problems);
+    }
 
-    if !problems.is_empty() || !unknown_fields.is_empty() {
+    if !problems.is_empty() || !unknown_fields.is_empty() || dataset.is_none() {
         // File order reads best: the parameter checks run in schema order, not line order.
         return Err(in_file_order(problems));
     }
@@ -203,7 +230,7 @@ pub fn validate_chain(chain: &[SourceFile], dataset: &Dataset) -> Result<Scenari
         seed: nearest(chain, |f| f.seed).map_or(DEFAULT_SEED, |(seed, _)| seed),
         params,
         macro_paths,
-        policies: levers.policies,
+        policies: levers.policies.into_iter().map(|p| p.named).collect(),
         source: None,
         source_hash,
         sources,
@@ -229,12 +256,15 @@ impl<'a> ChainIndex<'a> {
 
     /// The index of `src`, a file of the chain.
     fn of(&self, src: &SourceFile) -> &locate::Index<'a> {
-        let position = self
-            .chain
+        &self.indexes[self.position(src)]
+    }
+
+    /// The position of `src` in the chain.
+    fn position(&self, src: &SourceFile) -> usize {
+        self.chain
             .iter()
             .position(|s| std::ptr::eq(s, src))
-            .expect("a file of the chain");
-        &self.indexes[position]
+            .expect("a file of the chain")
     }
 
     /// Byte offset of the top-level field `key` in `src` (the start of the file if absent).
@@ -273,13 +303,55 @@ fn check_folder_name(
     problems: &mut Vec<Problem>,
 ) {
     if let Err(rule) = check_name(name) {
-        files.problem_at_top(
-            leaf,
-            "name",
-            format!("{rule}: the name names the results folder, so use 1 to {MAX_NAME_CHARS} ASCII letters, digits, `_`, `-` or `.`, not starting with `.` (e.g. \"baseline\")"),
-            problems,
-        );
+        files.problem_at_top(leaf, "name", name_rule(&rule), problems);
     }
+}
+
+/// What can be checked in the files of a chain whose parent cannot be read (`files`, leaf
+/// first): the leaf's name, unknown fields, each parameter's bounds, a start year without data
+/// and an end year past [`LAST_YEAR`]. The rest depends on what the parent sets.
+pub(super) fn problems_without_parent(files: &[SourceFile]) -> Vec<Problem> {
+    let index = ChainIndex::new(files);
+    let mut problems: Vec<Problem> = files
+        .iter()
+        .flat_map(|f| f.unknown_fields.iter().cloned())
+        .collect();
+    if let Some(leaf) = files.first() {
+        check_folder_name(&index, leaf, leaf.raw.name.trim(), &mut problems);
+    }
+    for src in files {
+        if let Some(year) = src.raw.start_year.filter(|y| !START_YEARS.contains(y)) {
+            index.problem_at_top(src, "start_year", format!("start year {year} has no base data: use {BASE_YEAR} (the base year) or {CENSUS_YEAR} (a hindcast from the 2010 census)"), &mut problems);
+        }
+        if let Some(year) = src.raw.end_year.filter(|y| *y > LAST_YEAR) {
+            index.problem_at_top(
+                src,
+                "end_year",
+                format!("end year {year} must be at most {LAST_YEAR}"),
+                &mut problems,
+            );
+        }
+        let given = src.raw.parameters.given();
+        if let Err(errors) = Params::from_values(given.iter().copied()) {
+            let params_at = index.top(src, "parameters");
+            for error in errors {
+                if let ParamError::NotFinite { name, .. } | ParamError::OutOfBounds { name, .. } =
+                    &error
+                {
+                    let offset = index.of(src).key(params_at, name).unwrap_or(params_at);
+                    let mut out = index.collector(src);
+                    out.at(offset, format!("parameters.{name}"), error.to_string());
+                    problems.append(&mut out.problems);
+                }
+            }
+        }
+    }
+    problems
+}
+
+/// The message for a scenario name that breaks [`check_name`]'s `rule`.
+fn name_rule(rule: &str) -> String {
+    format!("{rule}: the name names the results folder, so use 1 to {MAX_NAME_CHARS} ASCII letters, digits, `_`, `-` or `.`, not starting with `.` (e.g. \"baseline\")")
 }
 
 /// At most [`MAX_LEVERS`] levers in each file of the chain.
@@ -425,15 +497,28 @@ fn check_macro_paths(
     macro_paths
 }
 
+/// A valid lever and where it was written.
+struct PlacedLever {
+    named: NamedPolicy,
+    /// The file of the chain that holds it.
+    file: usize,
+    /// Byte offset of the lever in that file.
+    at: usize,
+    /// Its path, e.g. `policies[2]`.
+    field: String,
+}
+
 /// The levers in force after each file of the chain, checked against the data and the horizon.
 struct InheritedLevers<'a> {
     files: &'a ChainIndex<'a>,
-    dataset: &'a Dataset,
+    dataset: Option<&'a Dataset>,
     start_year: i32,
     end_year: i32,
-    policies: Vec<NamedPolicy>,
+    policies: Vec<PlacedLever>,
     /// Explicit lever names in `policies`, and where each was first given.
     names: HashMap<String, String>,
+    /// Whether a hukou wedge or border penalty lever had a problem (and was left out).
+    cost_lever_dropped: bool,
 }
 
 impl InheritedLevers<'_> {
@@ -458,7 +543,7 @@ impl InheritedLevers<'_> {
         key: &str,
         list: &[PolicyFile],
         first_index: usize,
-    ) -> Vec<NamedPolicy> {
+    ) -> Vec<PlacedLever> {
         let files = self.files;
         let mut checked = Vec::new();
         let mut cursor = files.top(src, key);
@@ -485,8 +570,19 @@ impl InheritedLevers<'_> {
                 start_year: self.start_year,
                 end_year: self.end_year,
             };
-            if let Some(named) = checker.check(policy.clone(), first_index + index) {
-                checked.push(named);
+            match checker.check(policy.clone(), first_index + index) {
+                Some(named) => checked.push(PlacedLever {
+                    named,
+                    file: files.position(src),
+                    at,
+                    field,
+                }),
+                None => {
+                    self.cost_lever_dropped |= matches!(
+                        policy,
+                        PolicyFile::HukouWedge { .. } | PolicyFile::BorderPenalty { .. }
+                    )
+                }
             }
         }
         checked
@@ -495,7 +591,11 @@ impl InheritedLevers<'_> {
     /// Drops the levers `src` names in `remove_policies`; a name none of them has is a problem.
     fn remove(&mut self, out: &mut Collector<'_>, src: &SourceFile) {
         // Linear in the lists' lengths: names are unique, so a set says what to drop.
-        let labels: HashSet<&str> = self.policies.iter().map(|p| p.label.as_str()).collect();
+        let labels: HashSet<&str> = self
+            .policies
+            .iter()
+            .map(|p| p.named.label.as_str())
+            .collect();
         let mut missing = 0;
         let at = self.files.top(src, "remove_policies");
         for name in &src.raw.remove_policies {
@@ -506,7 +606,11 @@ impl InheritedLevers<'_> {
             if missing > MAX_LISTED {
                 continue;
             }
-            let known: Vec<&str> = self.policies.iter().map(|p| p.label.as_str()).collect();
+            let known: Vec<&str> = self
+                .policies
+                .iter()
+                .map(|p| p.named.label.as_str())
+                .collect();
             let quoted = format!("\"{}\"", name.escape_debug());
             let offset = self.files.of(src).string(at, &quoted).unwrap_or(at);
             out.at(
@@ -532,10 +636,156 @@ impl InheritedLevers<'_> {
         let removed: HashSet<&str> = src.raw.remove_policies.iter().map(String::as_str).collect();
         if !removed.is_empty() {
             self.policies
-                .retain(|p| !removed.contains(p.label.as_str()));
+                .retain(|p| !removed.contains(p.named.label.as_str()));
             self.names
                 .retain(|name, _| !removed.contains(name.as_str()));
         }
+    }
+}
+
+/// Largest hukou wedge (share of income lost by non-locals) a unit may have.
+const WEDGE_MAX: f64 = 0.95;
+
+/// Where a `change:` lever first takes a wedge or the border penalty out of range.
+struct OutOfRange {
+    /// The first value out of range: what (`the hukou wedge of `chengdu``), the value, the
+    /// value before the lever, the year.
+    what: String,
+    value: f64,
+    before: f64,
+    year: i32,
+    /// The units (or the border, as `usize::MAX`) it takes out of range.
+    units: BTreeSet<usize>,
+}
+
+/// Hukou wedge and border penalty levers applied as `engine::setup` applies them (in each year
+/// when one starts, every lever in force, in file order, on the parameters' values) must keep
+/// the wedges within [0, 0.95] and the border penalty at or above 0. A `value:` is checked on
+/// its own; a `change:` only here, where the value it changes is known. One problem per lever,
+/// at its `change:`, with the changes that would keep every value it changes in range.
+fn check_cost_levers(
+    files: &ChainIndex<'_>,
+    dataset: &Dataset,
+    params: &Params,
+    levers: &[PlacedLever],
+    problems: &mut Vec<Problem>,
+) {
+    let years: BTreeSet<i32> = levers
+        .iter()
+        .filter_map(|lever| match lever.named.policy {
+            Policy::HukouWedge { year, .. } | Policy::BorderPenalty { year, .. } => Some(year),
+            _ => None,
+        })
+        .collect();
+    if years.is_empty() {
+        return;
+    }
+    let base = default_wedges(&dataset.units, params);
+    let mut found: BTreeMap<usize, OutOfRange> = BTreeMap::new();
+    // The changes that keep every value a lever changes in range: [max −before, min max − before].
+    let mut allowed: HashMap<usize, (f64, f64)> = HashMap::new();
+    for &year in &years {
+        let mut wedge = base.clone();
+        let mut border = params.border_penalty();
+        for (i, lever) in levers.iter().enumerate() {
+            match &lever.named.policy {
+                Policy::HukouWedge {
+                    year: from,
+                    units,
+                    adjust,
+                } if *from <= year => {
+                    for &unit in units {
+                        let before = wedge[unit + 1];
+                        let value = adjust.apply(before);
+                        if let Adjust::Change(_) = adjust {
+                            let range = allowed.entry(i).or_insert((f64::MIN, f64::MAX));
+                            *range = (range.0.max(-before), range.1.min(WEDGE_MAX - before));
+                        }
+                        if !(0.0..=WEDGE_MAX).contains(&value) {
+                            found
+                                .entry(i)
+                                .or_insert_with(|| OutOfRange {
+                                    what: format!(
+                                        "the hukou wedge of `{}`",
+                                        dataset.units[unit].id
+                                    ),
+                                    value,
+                                    before,
+                                    year,
+                                    units: BTreeSet::new(),
+                                })
+                                .units
+                                .insert(unit);
+                        }
+                        // Reported once: later levers see the value as if this one had not
+                        // changed it.
+                        if (0.0..=WEDGE_MAX).contains(&value) {
+                            wedge[unit + 1] = value;
+                        }
+                    }
+                }
+                Policy::BorderPenalty { year: from, adjust } if *from <= year => {
+                    let before = border;
+                    let value = adjust.apply(before);
+                    if let Adjust::Change(_) = adjust {
+                        let range = allowed.entry(i).or_insert((f64::MIN, f64::MAX));
+                        range.0 = range.0.max(-before);
+                    }
+                    if value < 0.0 {
+                        found.entry(i).or_insert_with(|| OutOfRange {
+                            what: "the border penalty".to_string(),
+                            value,
+                            before,
+                            year,
+                            units: BTreeSet::from([usize::MAX]),
+                        });
+                    }
+                    if value >= 0.0 {
+                        border = value;
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    for (i, out) in found {
+        let lever = &levers[i];
+        let src = &files.chain[lever.file];
+        let index = files.of(src);
+        let Adjust::Change(change) = (match &lever.named.policy {
+            Policy::HukouWedge { adjust, .. } | Policy::BorderPenalty { adjust, .. } => *adjust,
+            _ => continue,
+        }) else {
+            continue;
+        };
+        let (lo, hi) = allowed.get(&i).copied().unwrap_or((0.0, 0.0));
+        // `+ 0.0` prints −0 as 0.
+        let (lo, hi) = (lo + 0.0, hi + 0.0);
+        let more = match out.units.len() {
+            0 | 1 => String::new(),
+            2 => ", and the wedge of 1 more unit out of range".to_string(),
+            n => format!(", and the wedges of {} more units out of range", n - 1),
+        };
+        let message = if out.units.contains(&usize::MAX) {
+            format!(
+                "the change {change} makes {} {:.3} in {} ({:.3} before it); the border penalty must stay at or above 0: use a change of at least {lo:.3}, or set the penalty with `value:`",
+                out.what, out.value, out.year, out.before
+            )
+        } else {
+            let fix = if lo <= hi {
+                format!("use a change within [{lo:.3}, {hi:.3}], or set the wedge with `value:`")
+            } else {
+                "no one change keeps all its units in range: set the wedges with `value:`, or give the units levers of their own".to_string()
+            };
+            format!(
+                "the change {change} makes {} {:.3} in {} ({:.3} before it){more}; wedges must stay within [0, {WEDGE_MAX}]: {fix}",
+                out.what, out.value, out.year, out.before
+            )
+        };
+        let mut collector = files.collector(src);
+        let offset = index.key(lever.at, "change").unwrap_or(lever.at);
+        collector.at(offset, format!("{}.change", lever.field), message);
+        problems.append(&mut collector.problems);
     }
 }
 
@@ -556,7 +806,8 @@ fn source_hashes(chain: &[SourceFile]) -> (Vec<(String, String)>, String) {
 
 struct PolicyChecker<'a, 'b> {
     out: &'a mut Collector<'b>,
-    dataset: &'a Dataset,
+    /// None when the data could not be loaded: units are then not resolved.
+    dataset: Option<&'a Dataset>,
     index: &'a locate::Index<'a>,
     /// Byte offset where this policy starts.
     at: usize,
@@ -622,8 +873,11 @@ impl PolicyChecker<'_, '_> {
             self.problem(key, "the list of units is empty; name at least one unit id or group (e.g. \"chengdu\", \"@chongqing_core\")".into());
         }
         let mut found = Vec::new();
+        let Some(dataset) = self.dataset else {
+            return found;
+        };
         for (position, token) in tokens.iter().enumerate() {
-            match self.dataset.resolve_units(token) {
+            match dataset.resolve_units(token) {
                 Ok(indices) => {
                     for index in indices {
                         if !found.contains(&index) {
@@ -729,7 +983,7 @@ impl PolicyChecker<'_, '_> {
                 self.year("year", year);
                 let units = self.units("units", &units);
                 self.range("factor", factor, 0.05, 10.0, "multiplier of travel time");
-                if units.len() < 2 {
+                if units.len() < 2 && self.dataset.is_some() {
                     self.problem("units", "a corridor needs at least two units".into());
                 }
                 let time = TimeChange::Factor(factor);
@@ -754,7 +1008,7 @@ impl PolicyChecker<'_, '_> {
                 self.year("year", year);
                 let units = match units {
                     Some(tokens) => self.units("units", &tokens),
-                    None => (0..self.dataset.units.len()).collect(),
+                    None => (0..self.dataset.map_or(0, |d| d.units.len())).collect(),
                 };
                 let adjust = self.adjust(
                     value,
@@ -966,6 +1220,23 @@ mod tests {
         assert!(text.contains("`parameters.rho`"), "{text}");
         assert!(text.contains("parent.ron:1:"), "{text}");
         assert!(text.contains("unknown unit id `luzhouu`"), "{text}");
+    }
+
+    /// Wedge and border changes are applied to the parameters' values as the engine does, in
+    /// file order over the chain; each lever that leaves the range is reported in its file.
+    #[test]
+    fn wedge_and_border_changes_are_checked_against_the_values_in_force() {
+        let parent = "(name: \"p\",\n policies: [HukouWedge(name: \"a\", year: 2020, units: [\"@core\"], change: 0.5)])";
+        let child = "(name: \"c\", extends: \"p.ron\", parameters: (hukou_wedge_core: 0.5),\n add_policies: [BorderPenalty(year: 2025, change: -0.5), HukouWedge(year: 2022, units: [\"chengdu\"], value: 0.9), BorderPenalty(year: 2026, change: -0.5)])";
+        let err = load_files(&[("p.ron", parent), ("c.ron", child)], "c.ron").unwrap_err();
+        let text = err.to_string();
+        assert_eq!(err.0.len(), 2, "{text}");
+        assert!(text.contains("p.ron:2:65: `policies[0].change`: the change 0.5 makes the hukou wedge of `yuzhong` 1.000 in 2020 (0.500 before it), and the wedges of 9 more units out of range; wedges must stay within [0, 0.95]: use a change within [-0.500, 0.450]"), "{text}");
+        assert!(text.contains("c.ron:2:"), "{text}");
+        assert!(text.contains("`add_policies[2].change`: the change -0.5 makes the border penalty -0.300 in 2026 (0.200 before it)"), "{text}");
+        // Within range with the default core wedge 0.3.
+        let ok = "(name: \"p\", policies: [HukouWedge(year: 2020, units: [\"@core\"], change: 0.5), HukouWedge(year: 2021, units: [\"chengdu\"], change: 0.1)])";
+        assert!(check(ok).is_ok());
     }
 
     #[test]

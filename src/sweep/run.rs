@@ -821,12 +821,12 @@ pub fn load(path: &Path) -> Result<Sweep, SweepFileError> {
     let method_at = top("method");
     match &file.method {
         Method::Morris { trajectories, levels } if *trajectories < 2 || *levels < 2 || levels % 2 == 1 => {
-            problem(method_at, "method", "Morris needs at least 2 trajectories and an even number of levels (≥ 2)".into())
+            problem(method_at, "method", format!("Morris(trajectories: {trajectories}, levels: {levels}) needs at least 2 trajectories and an even number of levels (≥ 2)"))
         }
         Method::Sobol { base_samples } if !base_samples.is_power_of_two() || *base_samples < 4 => {
             problem(method_at, "method", format!("Sobol base_samples {base_samples} must be a power of two ≥ 4 (e.g. 256, 512, 1024)"))
         }
-        Method::MonteCarlo { samples } if *samples < 2 => problem(method_at, "method", "MonteCarlo needs at least 2 samples".into()),
+        Method::MonteCarlo { samples } if *samples < 2 => problem(method_at, "method", format!("MonteCarlo(samples: {samples}) needs at least 2 samples (e.g. samples: 1000)")),
         method => {
             let d = file.parameters.len() + file.levers.len();
             let runs = planned_runs(method, d);

@@ -343,6 +343,24 @@ const DATA_CASES: &[DataCase] = &[
             "missing column(s) natural_growth_permille",
         ],
     },
+    // The rest of China is the national total minus the 44 units: a total below their sum was
+    // blamed on the parameters by the calibration.
+    DataCase {
+        name: "national_population_below_the_units",
+        file: "rest_of_china.csv",
+        edit: |text| {
+            Some(replace_once(
+                text,
+                "\nnational_population,1367518797,",
+                "\nnational_population,5,",
+            ))
+        },
+        expected: &[
+            "rest_of_china.csv:2: `value`: national_population 5 is not more than the 44 units' 2014 population in baseline_2014.csv (",
+            "give the total of all China in persons",
+            "!non-finite",
+        ],
+    },
 ];
 
 /// Copies `data/*.csv` to `<dir>/data`.
@@ -508,10 +526,9 @@ fn problems_in_several_files_are_all_reported_and_names_must_be_unique() {
     assert_bad_input("duplicate scenario names", &output, &expected, dir, &before);
 }
 
-/// `load_all` validates every scenario before running any, but a problem found by the engine
-/// setup (a hukou wedge pushed past 0.95 by a `change:`) surfaces only when that scenario's turn
-/// comes, after the earlier scenarios were written. DESIRED behaviour: bad input in any scenario
-/// means nothing is written: every scenario is also set up before the first is run.
+/// `load_all` validates every scenario before running any, and every scenario is set up before
+/// the first is run: bad input in any scenario means nothing is written. (A hukou wedge pushed
+/// past 0.95 by a `change:` was once found only by the engine setup; validation finds it now.)
 #[test]
 fn a_setup_error_in_a_later_scenario_writes_nothing() {
     let tmp = tempdir();
@@ -781,6 +798,31 @@ const CLI_CASES: &[CliCase] = &[
             "minutes",
             "--shard K/2",
         ],
+    },
+    CliCase {
+        // 1,000 runs make 16 chunks: shard 500 of 1,000 would run nothing.
+        name: "sweep_shard_without_runs",
+        setup: |dir| {
+            let f = sweep_file(dir, "monte_carlo.ron", "small", &[]);
+            args(&["sweep", &f, "--shard", "500/1000", "--out", "out"])
+        },
+        expected: &[
+            "shard 500/1000 would have no runs: this sweep's 1,000 runs make 16 chunks of 64",
+            "use at most 16 shards (--shard K/16)",
+        ],
+    },
+    CliCase {
+        name: "sweep_monte_carlo_without_samples",
+        setup: |dir| {
+            let f = sweep_file(
+                dir,
+                "monte_carlo.ron",
+                "none",
+                &[("samples: 1000", "samples: 0")],
+            );
+            args(&["sweep", &f, "--out", "out"])
+        },
+        expected: &["none.ron:9:5:", "MonteCarlo(samples: 0) needs at least 2 samples"],
     },
     // Data loss: names and output folders.
     CliCase {
@@ -1281,6 +1323,26 @@ const CLI_CASES: &[CliCase] = &[
             "in 万 (10,000 persons) instead of persons",
             "obs.csv:3: column `value`: gdp 1e300 of `yibin` in 2017 is",
             "!luzhou",
+        ],
+    },
+    CliCase {
+        // A scenario that fails validation does not hide the observed file's problems.
+        name: "backtest_scenario_and_observed_problems_together",
+        setup: |dir| {
+            fs::write(dir.join("b.ron"), "(\n    name: \"a b\",\n    parameters: (gamma: -1.0),\n)").unwrap();
+            fs::write(
+                dir.join("obs.csv"),
+                "unit_id,year,variable,value\nchengdou,2020,population,1\n",
+            )
+            .unwrap();
+            args(&["backtest", "b.ron", "--observed", "obs.csv", "--out", "out"])
+        },
+        expected: &[
+            "2 problems found",
+            "b.ron:2:5: `name`: `a b` contains ` `",
+            "b.ron:3:18: `parameters.gamma`",
+            "1 problem in the observed file",
+            "obs.csv:2: column `unit_id`: unknown unit id `chengdou` (did you mean `chengdu`?)",
         ],
     },
     CliCase {

@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use nalgebra::{DMatrix, DVector};
 
-use crate::data::{Dataset, PlanRole, Province};
+use crate::data::{Dataset, Province};
 use crate::model::calibration::{self, Calibrated, Targets};
 use crate::model::geography;
 use crate::model::migration;
@@ -435,7 +435,7 @@ fn build(
 
     let natural_offset = &derived.natural_offset;
     let border = &derived.border;
-    let default_wedge = default_wedges(data, params);
+    let default_wedge = migration::default_wedges(&data.units, params);
 
     let travel = warm.and_then(|w| w.travel_for(scenario)).map_or_else(
         || Cow::Owned(TravelSchedule::new(data, scenario, &road)),
@@ -659,21 +659,6 @@ fn base_nodes(
         * drivers.rest_of_china_back_to_start.1;
     land[0] = data.national.area_km2 - data.units.iter().map(|u| u.area_km2).sum::<f64>();
     (population, income, land)
-}
-
-/// Each node's hukou wedge where no lever sets it, by kind: rest of China, core, county, other.
-fn default_wedges(data: &Dataset, params: &Params) -> Vec<f64> {
-    std::iter::once(params.hukou_wedge_rest_of_china())
-        .chain(data.units.iter().map(|unit| {
-            if unit.plan_role == PlanRole::Core {
-                params.hukou_wedge_core()
-            } else if unit.kind == "county" {
-                params.hukou_wedge_county()
-            } else {
-                params.hukou_wedge()
-            }
-        }))
-        .collect()
 }
 
 /// The model's structure before the calibration gives it amenities (zero until then).
