@@ -286,7 +286,7 @@ pub fn headline(sweep: &Sweep, design: &Design, summary: &Summary) -> Result<Str
             };
             let _ = writeln!(
                 out,
-                "  {label:<width$} P(met) {p:.2} ({low:.2}–{high:.2}, Wilson 95 %)"
+                "  {label:<width$} P(central estimate meets target) {p:.2} ({low:.2}–{high:.2}, Wilson 95 %)"
             );
             continue;
         }
@@ -310,13 +310,13 @@ pub fn headline(sweep: &Sweep, design: &Design, summary: &Summary) -> Result<Str
     if asks_for_targets && !probabilities.is_empty() {
         let _ = writeln!(
             out,
-            "P(met) of all {} targets: target_probabilities.csv",
+            "P(central estimate meets target) of all {} targets: target_probabilities.csv",
             probabilities.len()
         );
     } else if !probabilities.is_empty() {
         let _ = writeln!(
             out,
-            "P(target met), central estimate, with Wilson 95 % interval (target_probabilities.csv):"
+            "P(central estimate meets target), with Wilson 95 % interval (target_probabilities.csv):"
         );
         for p in &probabilities {
             let _ = writeln!(
@@ -325,6 +325,9 @@ pub fn headline(sweep: &Sweep, design: &Design, summary: &Summary) -> Result<Str
                 p.target_id, p.probability, p.low, p.high
             );
         }
+    }
+    if !probabilities.is_empty() {
+        let _ = writeln!(out, "{P_MET_NOTE}");
     }
     Ok(out.trim_end().to_string())
 }
@@ -791,6 +794,13 @@ fn sweep_runs(sweep: &Sweep) -> usize {
     }
 }
 
+/// What a sweep's P(target met) is, said once beside the numbers (terminal and report.html).
+pub const P_MET_NOTE: &str = "P = share of runs whose central estimate meets the target; only the sweep's factors are sampled: the central-urban share's own range (docs/TARGETS.md), data and macro uncertainty are not.";
+
+/// What the fan's bands are: the spread of runs over the sampled parameters, much narrower
+/// than a run's own prediction intervals (which add the out-of-sample errors by horizon).
+pub const FAN_NOTE: &str = "带 bands: 5–95 % and 25–75 % of runs over the sampled parameters only — not the forecast interval (see a run's trajectories.csv / population chart bands)";
+
 /// Population fan charts for Chengdu and the regional centres (P(target met) is in
 /// target_probabilities.csv). The Chongqing core is left out: it is nine units, and quantiles of
 /// a sum are not the sum of the units' quantiles.
@@ -828,8 +838,9 @@ fn fan_chart(
         })
         .collect();
     FanChart {
-        title: "常住人口不确定性 Resident population uncertainty: 成都与区域中心城市 Chengdu and regional centres".into(),
+        title: "常住人口：仅参数不确定性 Resident population, parameter uncertainty only: 成都与区域中心城市 Chengdu and regional centres".into(),
         subtitle: subtitle(sweep, &format!("蒙特卡洛 Monte Carlo {accepted}/{runs} 次运行被接受 runs accepted")),
+        note: FAN_NOTE.into(),
         x_label: "年 year".into(),
         y_label: "常住人口 resident population (万人)".into(),
         y_divisor: 1e4,

@@ -913,6 +913,7 @@ fn sample_fan(n: usize) -> FanChart {
     FanChart {
         title: "人口不确定性 Population uncertainty".into(),
         subtitle: "蒙特卡洛 Monte Carlo, 1,000 runs".into(),
+        note: "仅参数不确定性 parameter uncertainty only".into(),
         x_label: "年 year".into(),
         y_label: "常住人口 population (万人)".into(),
         y_divisor: 1e4,
