@@ -440,7 +440,10 @@ pub fn skill_chart(report: &BacktestReport<'_>, variable: Variable) -> IndexBars
         subtitle: subtitle(report),
         value_label: axis.to_string(),
         parameters,
+        descriptions: Vec::new(),
         series,
+        sort_by: 0,
+        note: String::new(),
         keep_order: true,
         // As the tables: one decimal would show the model's 2.11 % and the trend's 2.14 % alike.
         decimals: Some(2),
@@ -508,6 +511,7 @@ pub fn scatter_chart(report: &BacktestReport<'_>, variable: Variable) -> Scatter
         points,
         band_pct: Some(10.0),
         diagonal_label: "45° 线: 预测 = 观测 perfect forecast".into(),
+        not_drawn_reason: String::new(),
         table,
         notes,
     }

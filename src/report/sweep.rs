@@ -552,14 +552,16 @@ fn index_charts(
                 })
                 .collect()
         };
-        let parameters: Vec<String> = rows
+        let names: Vec<&str> = rows
             .iter()
-            .map(|r| parameter_label(r.get("parameter").map_or("", String::as_str)))
+            .map(|r| r.get("parameter").map_or("", String::as_str))
             .collect();
+        let parameters: Vec<String> = names.iter().map(|n| parameter_label(n)).collect();
+        let descriptions: Vec<String> = names.iter().map(|n| parameter_meaning(n)).collect();
         let (div, unit) = output_unit(output);
         let scaled = |key: &str| -> Vec<f64> { num(key).iter().map(|v| v / div).collect() };
         let runs = format!("{} 次运行 runs", sweep_runs(sweep));
-        let (title, sub, value_label, series) = match method {
+        let (title, sub, value_label, series, sort_by, note) = match method {
             "Sobol" => {
                 let with_conf = |key: &str, label: &str| {
                     let (v, conf) = (num(key), num(&format!("{key}_conf")));
@@ -575,6 +577,9 @@ fn index_charts(
                     format!("{} · 区间 = 自助法 95% 置信区间 bootstrap 95% intervals", subtitle(sweep, &runs)),
                     "输出方差占比 share of output variance (S1 一阶 first order · ST 总效应 total, incl. interactions)".to_string(),
                     vec![with_conf("S1", "S1 一阶 first order"), with_conf("ST", "ST 总效应 total")],
+                    // By the total index: what a parameter explains with its interactions.
+                    1,
+                    SOBOL_NOISE_NOTE.to_string(),
                 )
             }
             "Morris" => (
@@ -585,6 +590,8 @@ fn index_charts(
                     IndexSeries { label: "μ* 平均绝对效应 mean |effect|".into(), values: scaled("mu_star"), low: None, high: None },
                     IndexSeries { label: "σ 标准差 s.d.".into(), values: scaled("sigma"), low: None, high: None },
                 ],
+                0,
+                String::new(),
             ),
             _ => {
                 // Bars start at the base output (every parameter at its median): one bar for the
@@ -605,6 +612,8 @@ fn index_charts(
                         IndexSeries { label: "低 low (5th percentile)".into(), values: from_base("low_output"), low: None, high: None },
                         IndexSeries { label: "高 high (95th percentile)".into(), values: from_base("high_output"), low: None, high: None },
                     ],
+                    0,
+                    String::new(),
                 )
             }
         };
@@ -613,7 +622,10 @@ fn index_charts(
             subtitle: sub,
             value_label,
             parameters,
+            descriptions,
             series,
+            sort_by,
+            note,
             keep_order: false,
             decimals: None,
         };
@@ -650,12 +662,24 @@ fn index_charts(
     Ok(())
 }
 
-/// A parameter as a reader knows it: its symbol and what it means, e.g. "ε migration
-/// elasticity to real income" (from the parameter table, without the explanations in
-/// parentheses or after a colon or semicolon). Unknown names are returned as is.
+/// How to read Sobol estimates near zero (a line on every Sobol index chart).
+pub const SOBOL_NOISE_NOTE: &str = "负的 S1 或 S1 > ST（在 ± 区间内）是估计噪声 a negative S1, or S1 above ST within the ± interval, is estimator noise (S1 ≥ 0 and S1 ≤ ST in theory)";
+
+/// A parameter as a reader knows it: its symbol and its name as a sweep file spells it, e.g.
+/// "ε epsilon". Unknown names (levers) are returned as is.
 fn parameter_label(name: &str) -> String {
+    crate::model::params::SPECS
+        .iter()
+        .find(|p| p.name == name)
+        .map_or(name.to_string(), |p| format!("{} {name}", p.symbol))
+}
+
+/// What a parameter means, from the parameter table, without the explanations in parentheses
+/// or after a colon or semicolon, e.g. "migration elasticity to real income"; empty for
+/// unknown names (levers).
+fn parameter_meaning(name: &str) -> String {
     let Some(p) = crate::model::params::SPECS.iter().find(|p| p.name == name) else {
-        return name.to_string();
+        return String::new();
     };
     let mut meaning = String::new();
     let mut depth = 0usize;
@@ -668,19 +692,7 @@ fn parameter_label(name: &str) -> String {
             _ => {}
         }
     }
-    // At most about 40 characters, cut at a word, so the label stays legible beside its bar.
-    let mut short = String::new();
-    for word in meaning.split_whitespace() {
-        if !short.is_empty() && short.chars().count() + 1 + word.chars().count() > 40 {
-            short.push('…');
-            break;
-        }
-        if !short.is_empty() {
-            short.push(' ');
-        }
-        short.push_str(word);
-    }
-    format!("{} {short}", p.symbol)
+    meaning.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 /// An output as a reader knows it, e.g. "2030 常住人口 population: 成都 Chengdu" or
@@ -740,11 +752,16 @@ fn morris_scatter(
             .find(|p| p.name == name)
             .map_or(name.to_string(), |p| p.symbol.to_string())
     };
+    // A point the log axes cannot show (μ* or σ of 0) is named in full in the note that lists it.
     let points: Vec<ScatterPoint> = names
         .iter()
         .zip(mu.iter().zip(sigma))
         .map(|(name, (&x, &y))| ScatterPoint {
-            label: symbol(name),
+            label: if x > 0.0 && y > 0.0 {
+                symbol(name)
+            } else {
+                parameter_label(name)
+            },
             x,
             y,
             group: 0,
@@ -778,6 +795,8 @@ fn morris_scatter(
         points,
         band_pct: None,
         diagonal_label: "σ = μ*: 线上方非线性或交互 above: non-linear or interacting".to_string(),
+        not_drawn_reason:
+            "μ* 或 σ 为 0 is 0: 无效应或效应恒定 no or constant effect, not on log axes".to_string(),
         table,
         notes: vec!["越靠右影响越大 further right: more influential".to_string()],
     }
@@ -850,20 +869,36 @@ fn fan_chart(
 
 #[cfg(test)]
 mod tests {
-    use super::parameter_label;
+    use super::{parameter_label, parameter_meaning};
 
     #[test]
     fn parameters_are_named_for_people() {
+        // The symbol and the name a sweep file uses: δ_D and δ can be told apart.
+        assert_eq!(parameter_label("epsilon"), "ε epsilon");
         assert_eq!(
-            parameter_label("epsilon"),
-            "ε migration elasticity to real income"
+            parameter_label("differential_decay"),
+            "δ_D differential_decay"
         );
-        // Explanations in parentheses and after a colon are left out.
-        assert_eq!(parameter_label("chi"), "χ congestion elasticity to density");
+        assert_eq!(parameter_label("trend_decay"), "δ trend_decay");
         assert_eq!(
             parameter_label("hukou_wedge_county"),
-            "τh (county) hukou wedge in counties"
+            "τh (county) hukou_wedge_county"
         );
         assert_eq!(parameter_label("no_such"), "no_such");
+        // Meanings without the explanations in parentheses and after a colon, never cut.
+        assert_eq!(
+            parameter_meaning("epsilon"),
+            "migration elasticity to real income"
+        );
+        assert_eq!(parameter_meaning("chi"), "congestion elasticity to density");
+        assert_eq!(
+            parameter_meaning("differential_decay"),
+            "yearly decay of each unit's net-migration differential"
+        );
+        assert_eq!(
+            parameter_meaning("trend_decay"),
+            "yearly decay of each unit's 2010–2014 relative productivity trend"
+        );
+        assert_eq!(parameter_meaning("no_such"), "");
     }
 }

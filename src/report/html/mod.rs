@@ -320,7 +320,7 @@ pub fn how_to_read(stem: &str) -> &'static str {
         ("map", "Circle area is a unit's final population, colour its growth since the start year; arrows are the largest net flows between units."),
         ("totals", "One line per scenario: plan-area population and GDP by year; the gap between lines is the effect of a scenario's levers."),
         ("fan", "Bands hold 90 % (light) and 50 % (dark) of the Monte Carlo runs, the line is the median; stars, where a panel has one, are plan targets. Parameter uncertainty only: not the forecast interval, which a run's trajectories.csv and population chart give (80 % and 95 %, adding the out-of-sample errors by horizon)."),
-        ("indices_", "Longer bars mean the parameter explains more of the output's variance (Sobol S1 first-order, ST total) or moves it more (Morris μ*); whiskers are 95 % bootstrap intervals."),
+        ("indices_", "Longer bars mean the parameter explains more of the output's variance (Sobol S1 first-order, ST total; sorted by ST) or moves it more (Morris μ*); whiskers are 95 % bootstrap intervals. A negative S1, or S1 above ST within the interval, is estimator noise."),
         ("tornado_", "Each bar spans the output when one parameter moves to its 5th and 95th percentile with the others at their medians; the widest bars matter most."),
         ("convergence_", "Total indices re-estimated on growing numbers of base samples; flat lines at the right mean the estimate has settled."),
         ("fit_", "Each point is an observation against the fitted run on log–log axes; points on the diagonal are fitted exactly, one colour per year."),
