@@ -423,6 +423,7 @@ fn convergence(
                 y_label: "ST".into(),
                 y_divisor: 1.0,
                 log_y: false,
+                y_from_zero: false,
                 log_x: true,
                 series: sweep
                     .factors

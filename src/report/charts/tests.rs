@@ -143,6 +143,7 @@ fn sample_line() -> LineChart {
         y_label: "常住人口 population (万人)".into(),
         y_divisor: 1e4,
         log_y: log,
+        y_from_zero: false,
         log_x: false,
         series: series.clone(),
         targets: targets.clone(),
@@ -353,6 +354,7 @@ fn degenerate_inputs_do_not_panic() {
         y_label: String::new(),
         y_divisor: 0.0,
         log_y,
+        y_from_zero: false,
         // Odd data on a log x axis too (years ≤ 0 are skipped there).
         log_x: log_y,
         series,
