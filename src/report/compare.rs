@@ -758,7 +758,7 @@ pub fn difference_map(comparison: &Comparison<'_>, run: &RunReport<'_>, year: i3
             .iter()
             .enumerate()
             .map(|(u, unit)| MapUnit {
-                label: super::figures::map_label(unit, t.population[i][u]),
+                label: super::figures::map_label(unit),
                 lon: unit.lon,
                 lat: unit.lat,
                 population: t.population[i][u],

@@ -873,6 +873,22 @@ fn comparison_helpers() {
 }
 
 #[test]
+fn bilingual_labels_fall_back_to_two_lines_then_chinese() {
+    use super::labels::label_forms;
+    assert_eq!(
+        label_forms("万州 Wanzhou"),
+        vec![
+            vec!["万州 Wanzhou".to_string()],
+            vec!["万州".to_string(), "Wanzhou".to_string()],
+            vec!["万州".to_string()],
+        ]
+    );
+    assert_eq!(label_forms("κ"), vec![vec!["κ".to_string()]]);
+    // Not a Chinese name: never shortened to its first word ("τh (core)" is not "τh").
+    assert_eq!(label_forms("τh (core)").len(), 2);
+}
+
+#[test]
 fn descriptions_wrap_and_shorten_at_words() {
     // Width measured in characters: lines of at most 20.
     let fits = |t: &str| Ok::<_, ()>(t.chars().count() <= 20);
