@@ -28,7 +28,7 @@ pub fn write(
     page.fact("扫描 Sweep", sweep.name.clone());
     page.fact(
         "方法 Method",
-        format!("{:?}, seed {}", sweep.method, sweep.seed),
+        format!("{}; seed {}", method_text(&sweep.method), sweep.seed),
     );
     page.fact(
         "文件 File",
@@ -106,6 +106,39 @@ pub fn write(
     files.push("manifest.json".into());
     page.files(&files);
     page.write(dir)
+}
+
+/// A sweep's method for people, e.g. "Morris elementary effects: 20 trajectories, 4 levels".
+fn method_text(method: &Method) -> String {
+    let count = |n: usize, one: &str, many: &str| {
+        format!(
+            "{} {}",
+            crate::data::thousands(n),
+            if n == 1 { one } else { many }
+        )
+    };
+    match *method {
+        Method::Morris {
+            trajectories,
+            levels,
+        } => format!(
+            "Morris elementary effects: {}, {}",
+            count(trajectories, "trajectory", "trajectories"),
+            count(levels, "level", "levels")
+        ),
+        Method::Sobol { base_samples } => format!(
+            "Sobol indices (Saltelli): {}",
+            count(base_samples, "base sample", "base samples")
+        ),
+        Method::MonteCarlo { samples } => format!(
+            "Monte Carlo on a Latin hypercube: {}",
+            count(samples, "sample", "samples")
+        ),
+        Method::OneAtATime => {
+            "one at a time: each factor at its 5th and 95th percentile, the others at their medians"
+                .to_string()
+        }
+    }
 }
 
 fn probability_table(rows: &[TargetProbability], sweep: &Sweep) -> Table {
@@ -271,4 +304,30 @@ fn ranking_sentence(rows: &[BTreeMap<&'static str, String>], sweep: &Sweep) -> S
         "The factor (parameter or lever) that moves each output most — {}. {note}",
         parts.join(" · ")
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::method_text;
+    use crate::sweep::run::Method;
+
+    #[test]
+    fn methods_are_written_for_people() {
+        assert_eq!(
+            method_text(&Method::Morris {
+                trajectories: 20,
+                levels: 4
+            }),
+            "Morris elementary effects: 20 trajectories, 4 levels"
+        );
+        assert_eq!(
+            method_text(&Method::Sobol { base_samples: 512 }),
+            "Sobol indices (Saltelli): 512 base samples"
+        );
+        assert_eq!(
+            method_text(&Method::MonteCarlo { samples: 1000 }),
+            "Monte Carlo on a Latin hypercube: 1,000 samples"
+        );
+        assert!(method_text(&Method::OneAtATime).starts_with("one at a time"));
+    }
 }
