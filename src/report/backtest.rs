@@ -15,7 +15,6 @@ use super::charts::{self, IndexBars, IndexSeries, MapChart, MapUnit, ScatterChar
 use super::{csv_error, csv_writer, f1, finish, ReportError, RunReport};
 use crate::backtest::cross_validation::Fold;
 use crate::backtest::{Backtest, Forecast, ObservedFile, Row, SummaryRow, Variable};
-use crate::data::short_zh;
 
 /// Everything a backtest report is made from.
 pub struct BacktestReport<'a> {
@@ -406,7 +405,11 @@ pub fn skill_chart(report: &BacktestReport<'_>, variable: Variable) -> IndexBars
     // A kind is worth a bar only beside another: with one kind, it is "all units" again.
     if kinds.len() > 1 {
         for group in kinds {
-            parameters.push(format!("{} ({})", group.label, group.units_of(variable)));
+            parameters.push(format!(
+                "{} ({})",
+                kind_label(group, report.run.data),
+                group.units_of(variable)
+            ));
             groups.push(group.rows_of(variable));
         }
     }
@@ -440,11 +443,33 @@ pub fn skill_chart(report: &BacktestReport<'_>, variable: Variable) -> IndexBars
         subtitle: subtitle(report),
         value_label: axis.to_string(),
         parameters,
+        descriptions: Vec::new(),
         series,
+        sort_by: 0,
+        note: String::new(),
         keep_order: true,
         // As the tables: one decimal would show the model's 2.11 % and the trend's 2.14 % alike.
         decimals: Some(2),
     }
+}
+
+/// A kind of unit as the charts name it, Chinese and English like "全部 all units": "重庆主城
+/// Chongqing core units", "重庆其他 other Chongqing units", "成都 Chengdu", "四川其他 other
+/// Sichuan units"; a kind of one unit by that unit's own names ([`UnitGroup::label`] gives
+/// its English name). The CSV files keep the English label.
+///
+/// [`UnitGroup::label`]: crate::backtest::UnitGroup::label
+pub fn kind_label(group: &crate::backtest::GroupSummary, data: &crate::data::Dataset) -> String {
+    if let Some(unit) = data.units.iter().find(|u| u.name_en == group.label) {
+        return unit.label();
+    }
+    let zh = match (group.group.province, group.group.core) {
+        (crate::data::Province::Chongqing, true) => "重庆主城",
+        (crate::data::Province::Chongqing, false) => "重庆其他",
+        (crate::data::Province::Sichuan, true) => "四川核心",
+        (crate::data::Province::Sichuan, false) => "四川其他",
+    };
+    format!("{zh} {}", group.label)
 }
 
 /// Predicted (model) against observed values of one variable, one colour per year.
@@ -457,7 +482,7 @@ pub fn scatter_chart(report: &BacktestReport<'_>, variable: Variable) -> Scatter
     let points = rows
         .iter()
         .map(|r| ScatterPoint {
-            label: short_zh(&report.run.data.units[r.observation.unit].name_zh).to_string(),
+            label: report.run.data.units[r.observation.unit].label(),
             x: r.observation.value,
             y: r.forecast(Forecast::Model),
             group: years
@@ -508,6 +533,7 @@ pub fn scatter_chart(report: &BacktestReport<'_>, variable: Variable) -> Scatter
         points,
         band_pct: Some(10.0),
         diagonal_label: "45° 线: 预测 = 观测 perfect forecast".into(),
+        not_drawn_reason: String::new(),
         table,
         notes,
     }
@@ -583,7 +609,7 @@ pub fn error_map(report: &BacktestReport<'_>, variable: Variable) -> MapChart {
             })?;
             let unit = &data.units[i];
             Some(MapUnit {
-                label: short_zh(&unit.name_zh).to_string(),
+                label: unit.label(),
                 lon: unit.lon,
                 lat: unit.lat,
                 population,
@@ -805,6 +831,37 @@ pub fn summary(report: &BacktestReport<'_>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn kinds_of_unit_are_named_in_both_languages() {
+        use crate::backtest::{GroupSummary, UnitGroup};
+        use crate::data::{Dataset, Province};
+        let data = Dataset::embedded();
+        let kind = |province, core, label: &str| GroupSummary {
+            group: UnitGroup { province, core },
+            label: label.to_string(),
+            units_by_variable: Default::default(),
+            summary: Vec::new(),
+        };
+        let named = |g: GroupSummary| kind_label(&g, &data);
+        assert_eq!(
+            named(kind(Province::Chongqing, true, "Chongqing core units")),
+            "重庆主城 Chongqing core units"
+        );
+        assert_eq!(
+            named(kind(Province::Chongqing, false, "other Chongqing units")),
+            "重庆其他 other Chongqing units"
+        );
+        assert_eq!(
+            named(kind(Province::Sichuan, false, "other Sichuan units")),
+            "四川其他 other Sichuan units"
+        );
+        // A kind of one unit is named by the unit.
+        assert_eq!(
+            named(kind(Province::Sichuan, true, "Chengdu")),
+            "成都 Chengdu"
+        );
+    }
 
     #[test]
     fn numbers_in_files_and_charts() {

@@ -493,6 +493,7 @@ pub fn fit_chart(report: &CalibrationReport<'_>, quantity: FitQuantity) -> Scatt
         points,
         band_pct: Some(10.0),
         diagonal_label: "45° 线: 预测 = 观测 perfect forecast".into(),
+        not_drawn_reason: String::new(),
         table,
         notes: vec![
             "MSLE: 对数误差平方均值 mean squared log error".to_string(),

@@ -607,14 +607,23 @@ pub fn totals_chart(comparison: &Comparison<'_>) -> LineChart {
     };
     LineChart {
         title: "成渝城市群合计 Plan-area totals by scenario".into(),
-        subtitle: subtitle(comparison),
+        subtitle: format!(
+            "{} · 两图纵轴均从零开始 both y axes start at zero (a gap is a share of the level in either)",
+            subtitle(comparison)
+        ),
         x_label: "年 year".into(),
+        // Both axes start at zero. By the automatic rule the GDP axis did (its 2014 value is a
+        // third of its 2030 one) and the population axis did not (it grows 7 %), so a 3 %
+        // population effect looked larger than a 7 % GDP effect. From zero, both panels end
+        // near their top and a gap reads as the same share of the level in either; the exact
+        // numbers are in the terminal table and comparison_totals.csv.
         panels: vec![
             Panel {
                 title: "常住人口 Resident population".into(),
                 y_label: "万人 (10⁴ persons)".into(),
                 y_divisor: 1e4,
                 log_y: false,
+                y_from_zero: true,
                 log_x: false,
                 series: series(|t| &t.population),
                 targets: Vec::new(),
@@ -626,6 +635,7 @@ pub fn totals_chart(comparison: &Comparison<'_>) -> LineChart {
                 y_label: "亿元 (10⁸ yuan, 2014 prices)".into(),
                 y_divisor: 1e8,
                 log_y: false,
+                y_from_zero: true,
                 log_x: false,
                 series: series(|t| &t.gdp),
                 targets: Vec::new(),
@@ -748,7 +758,7 @@ pub fn difference_map(comparison: &Comparison<'_>, run: &RunReport<'_>, year: i3
             .iter()
             .enumerate()
             .map(|(u, unit)| MapUnit {
-                label: super::figures::map_label(unit, t.population[i][u]),
+                label: super::figures::map_label(unit),
                 lon: unit.lon,
                 lat: unit.lat,
                 population: t.population[i][u],

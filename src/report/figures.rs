@@ -165,6 +165,7 @@ pub fn population_chart(report: &RunReport<'_>) -> LineChart {
                 y_label: "万人 (10⁴ persons), log scale".into(),
                 y_divisor: 1e4,
                 log_y: true,
+                y_from_zero: false,
                 log_x: false,
                 series: resident,
                 targets: Vec::new(),
@@ -178,6 +179,7 @@ pub fn population_chart(report: &RunReport<'_>) -> LineChart {
                         .into(),
                 y_divisor: 1e4,
                 log_y: true,
+                y_from_zero: false,
                 log_x: false,
                 series: central_urban,
                 targets: population_targets(report),
@@ -219,6 +221,7 @@ pub fn gdp_chart(report: &RunReport<'_>) -> LineChart {
                 y_label: "亿元 (10⁸ yuan, 2014 prices), log scale".into(),
                 y_divisor: 1e8,
                 log_y: true,
+                y_from_zero: false,
                 log_x: false,
                 series: units,
                 targets: Vec::new(),
@@ -230,6 +233,7 @@ pub fn gdp_chart(report: &RunReport<'_>) -> LineChart {
                 y_label: "亿元 (10⁸ yuan, 2014 prices)".into(),
                 y_divisor: 1e8,
                 log_y: false,
+                y_from_zero: false,
                 log_x: false,
                 series: vec![series_of(t, &t.gdp, &all)],
                 targets,
@@ -279,15 +283,10 @@ pub fn target_chart(report: &RunReport<'_>) -> BarChart {
     }
 }
 
-/// A unit's map label: Chinese and English for the units of 3 million people or more (their
-/// circles leave room beside them), the short Chinese name for the others.
-pub fn map_label(unit: &crate::data::Unit, population: f64) -> String {
-    let zh = crate::data::short_zh(&unit.name_zh);
-    if population >= 3.0e6 {
-        format!("{zh} {}", unit.name_en)
-    } else {
-        zh.to_string()
-    }
+/// A unit's map label, Chinese and English ("万州 Wanzhou"); where circles crowd, the label
+/// placement falls back to the two names on two lines, then to the Chinese name alone.
+pub fn map_label(unit: &crate::data::Unit) -> String {
+    unit.label()
 }
 
 /// Units by lon/lat, area ∝ final population, colour = growth since the start year, and the
@@ -301,7 +300,7 @@ pub fn map_chart(report: &RunReport<'_>) -> MapChart {
         .iter()
         .enumerate()
         .map(|(i, unit)| MapUnit {
-            label: map_label(unit, t.population[last][i]),
+            label: map_label(unit),
             lon: unit.lon,
             lat: unit.lat,
             population: t.population[last][i],

@@ -286,7 +286,7 @@ pub fn headline(sweep: &Sweep, design: &Design, summary: &Summary) -> Result<Str
             };
             let _ = writeln!(
                 out,
-                "  {label:<width$} P(met) {p:.2} ({low:.2}–{high:.2}, Wilson 95 %)"
+                "  {label:<width$} P(central estimate meets target) {p:.2} ({low:.2}–{high:.2}, Wilson 95 %)"
             );
             continue;
         }
@@ -310,13 +310,13 @@ pub fn headline(sweep: &Sweep, design: &Design, summary: &Summary) -> Result<Str
     if asks_for_targets && !probabilities.is_empty() {
         let _ = writeln!(
             out,
-            "P(met) of all {} targets: target_probabilities.csv",
+            "P(central estimate meets target) of all {} targets: target_probabilities.csv",
             probabilities.len()
         );
     } else if !probabilities.is_empty() {
         let _ = writeln!(
             out,
-            "P(target met), central estimate, with Wilson 95 % interval (target_probabilities.csv):"
+            "P(central estimate meets target), with Wilson 95 % interval (target_probabilities.csv):"
         );
         for p in &probabilities {
             let _ = writeln!(
@@ -325,6 +325,9 @@ pub fn headline(sweep: &Sweep, design: &Design, summary: &Summary) -> Result<Str
                 p.target_id, p.probability, p.low, p.high
             );
         }
+    }
+    if !probabilities.is_empty() {
+        let _ = writeln!(out, "{P_MET_NOTE}");
     }
     Ok(out.trim_end().to_string())
 }
@@ -420,6 +423,7 @@ fn convergence(
                 y_label: "ST".into(),
                 y_divisor: 1.0,
                 log_y: false,
+                y_from_zero: false,
                 log_x: true,
                 series: sweep
                     .factors
@@ -549,14 +553,16 @@ fn index_charts(
                 })
                 .collect()
         };
-        let parameters: Vec<String> = rows
+        let names: Vec<&str> = rows
             .iter()
-            .map(|r| parameter_label(r.get("parameter").map_or("", String::as_str)))
+            .map(|r| r.get("parameter").map_or("", String::as_str))
             .collect();
+        let parameters: Vec<String> = names.iter().map(|n| parameter_label(n)).collect();
+        let descriptions: Vec<String> = names.iter().map(|n| parameter_meaning(n)).collect();
         let (div, unit) = output_unit(output);
         let scaled = |key: &str| -> Vec<f64> { num(key).iter().map(|v| v / div).collect() };
         let runs = format!("{} 次运行 runs", sweep_runs(sweep));
-        let (title, sub, value_label, series) = match method {
+        let (title, sub, value_label, series, sort_by, note) = match method {
             "Sobol" => {
                 let with_conf = |key: &str, label: &str| {
                     let (v, conf) = (num(key), num(&format!("{key}_conf")));
@@ -572,6 +578,9 @@ fn index_charts(
                     format!("{} · 区间 = 自助法 95% 置信区间 bootstrap 95% intervals", subtitle(sweep, &runs)),
                     "输出方差占比 share of output variance (S1 一阶 first order · ST 总效应 total, incl. interactions)".to_string(),
                     vec![with_conf("S1", "S1 一阶 first order"), with_conf("ST", "ST 总效应 total")],
+                    // By the total index: what a parameter explains with its interactions.
+                    1,
+                    SOBOL_NOISE_NOTE.to_string(),
                 )
             }
             "Morris" => (
@@ -582,6 +591,8 @@ fn index_charts(
                     IndexSeries { label: "μ* 平均绝对效应 mean |effect|".into(), values: scaled("mu_star"), low: None, high: None },
                     IndexSeries { label: "σ 标准差 s.d.".into(), values: scaled("sigma"), low: None, high: None },
                 ],
+                0,
+                String::new(),
             ),
             _ => {
                 // Bars start at the base output (every parameter at its median): one bar for the
@@ -602,6 +613,8 @@ fn index_charts(
                         IndexSeries { label: "低 low (5th percentile)".into(), values: from_base("low_output"), low: None, high: None },
                         IndexSeries { label: "高 high (95th percentile)".into(), values: from_base("high_output"), low: None, high: None },
                     ],
+                    0,
+                    String::new(),
                 )
             }
         };
@@ -610,7 +623,10 @@ fn index_charts(
             subtitle: sub,
             value_label,
             parameters,
+            descriptions,
             series,
+            sort_by,
+            note,
             keep_order: false,
             decimals: None,
         };
@@ -647,12 +663,24 @@ fn index_charts(
     Ok(())
 }
 
-/// A parameter as a reader knows it: its symbol and what it means, e.g. "ε migration
-/// elasticity to real income" (from the parameter table, without the explanations in
-/// parentheses or after a colon or semicolon). Unknown names are returned as is.
+/// How to read Sobol estimates near zero (a line on every Sobol index chart).
+pub const SOBOL_NOISE_NOTE: &str = "负的 S1 或 S1 > ST（在 ± 区间内）是估计噪声 a negative S1, or S1 above ST within the ± interval, is estimator noise (S1 ≥ 0 and S1 ≤ ST in theory)";
+
+/// A parameter as a reader knows it: its symbol and its name as a sweep file spells it, e.g.
+/// "ε epsilon". Unknown names (levers) are returned as is.
 fn parameter_label(name: &str) -> String {
+    crate::model::params::SPECS
+        .iter()
+        .find(|p| p.name == name)
+        .map_or(name.to_string(), |p| format!("{} {name}", p.symbol))
+}
+
+/// What a parameter means, from the parameter table, without the explanations in parentheses
+/// or after a colon or semicolon, e.g. "migration elasticity to real income"; empty for
+/// unknown names (levers).
+fn parameter_meaning(name: &str) -> String {
     let Some(p) = crate::model::params::SPECS.iter().find(|p| p.name == name) else {
-        return name.to_string();
+        return String::new();
     };
     let mut meaning = String::new();
     let mut depth = 0usize;
@@ -665,19 +693,7 @@ fn parameter_label(name: &str) -> String {
             _ => {}
         }
     }
-    // At most about 40 characters, cut at a word, so the label stays legible beside its bar.
-    let mut short = String::new();
-    for word in meaning.split_whitespace() {
-        if !short.is_empty() && short.chars().count() + 1 + word.chars().count() > 40 {
-            short.push('…');
-            break;
-        }
-        if !short.is_empty() {
-            short.push(' ');
-        }
-        short.push_str(word);
-    }
-    format!("{} {short}", p.symbol)
+    meaning.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 /// An output as a reader knows it, e.g. "2030 常住人口 population: 成都 Chengdu" or
@@ -737,11 +753,16 @@ fn morris_scatter(
             .find(|p| p.name == name)
             .map_or(name.to_string(), |p| p.symbol.to_string())
     };
+    // A point the log axes cannot show (μ* or σ of 0) is named in full in the note that lists it.
     let points: Vec<ScatterPoint> = names
         .iter()
         .zip(mu.iter().zip(sigma))
         .map(|(name, (&x, &y))| ScatterPoint {
-            label: symbol(name),
+            label: if x > 0.0 && y > 0.0 {
+                symbol(name)
+            } else {
+                parameter_label(name)
+            },
             x,
             y,
             group: 0,
@@ -775,6 +796,8 @@ fn morris_scatter(
         points,
         band_pct: None,
         diagonal_label: "σ = μ*: 线上方非线性或交互 above: non-linear or interacting".to_string(),
+        not_drawn_reason:
+            "μ* 或 σ 为 0 is 0: 无效应或效应恒定 no or constant effect, not on log axes".to_string(),
         table,
         notes: vec!["越靠右影响越大 further right: more influential".to_string()],
     }
@@ -790,6 +813,13 @@ fn sweep_runs(sweep: &Sweep) -> usize {
         Method::OneAtATime => 1 + 2 * d,
     }
 }
+
+/// What a sweep's P(target met) is, said once beside the numbers (terminal and report.html).
+pub const P_MET_NOTE: &str = "P = share of runs whose central estimate meets the target; only the sweep's factors are sampled: the central-urban share's own range (docs/TARGETS.md), data and macro uncertainty are not.";
+
+/// What the fan's bands are: the spread of runs over the sampled parameters, much narrower
+/// than a run's own prediction intervals (which add the out-of-sample errors by horizon).
+pub const FAN_NOTE: &str = "带 bands: 5–95 % and 25–75 % of runs over the sampled parameters only — not the forecast interval (see a run's trajectories.csv / population chart bands)";
 
 /// Population fan charts for Chengdu and the regional centres (P(target met) is in
 /// target_probabilities.csv). The Chongqing core is left out: it is nine units, and quantiles of
@@ -828,8 +858,9 @@ fn fan_chart(
         })
         .collect();
     FanChart {
-        title: "常住人口不确定性 Resident population uncertainty: 成都与区域中心城市 Chengdu and regional centres".into(),
+        title: "常住人口：仅参数不确定性 Resident population, parameter uncertainty only: 成都与区域中心城市 Chengdu and regional centres".into(),
         subtitle: subtitle(sweep, &format!("蒙特卡洛 Monte Carlo {accepted}/{runs} 次运行被接受 runs accepted")),
+        note: FAN_NOTE.into(),
         x_label: "年 year".into(),
         y_label: "常住人口 resident population (万人)".into(),
         y_divisor: 1e4,
@@ -839,20 +870,36 @@ fn fan_chart(
 
 #[cfg(test)]
 mod tests {
-    use super::parameter_label;
+    use super::{parameter_label, parameter_meaning};
 
     #[test]
     fn parameters_are_named_for_people() {
+        // The symbol and the name a sweep file uses: δ_D and δ can be told apart.
+        assert_eq!(parameter_label("epsilon"), "ε epsilon");
         assert_eq!(
-            parameter_label("epsilon"),
-            "ε migration elasticity to real income"
+            parameter_label("differential_decay"),
+            "δ_D differential_decay"
         );
-        // Explanations in parentheses and after a colon are left out.
-        assert_eq!(parameter_label("chi"), "χ congestion elasticity to density");
+        assert_eq!(parameter_label("trend_decay"), "δ trend_decay");
         assert_eq!(
             parameter_label("hukou_wedge_county"),
-            "τh (county) hukou wedge in counties"
+            "τh (county) hukou_wedge_county"
         );
         assert_eq!(parameter_label("no_such"), "no_such");
+        // Meanings without the explanations in parentheses and after a colon, never cut.
+        assert_eq!(
+            parameter_meaning("epsilon"),
+            "migration elasticity to real income"
+        );
+        assert_eq!(parameter_meaning("chi"), "congestion elasticity to density");
+        assert_eq!(
+            parameter_meaning("differential_decay"),
+            "yearly decay of each unit's net-migration differential"
+        );
+        assert_eq!(
+            parameter_meaning("trend_decay"),
+            "yearly decay of each unit's 2010–2014 relative productivity trend"
+        );
+        assert_eq!(parameter_meaning("no_such"), "");
     }
 }

@@ -208,7 +208,9 @@ fn the_plan_lever_sweep_runs_end_to_end_and_names_its_levers() {
         "{indices}"
     );
     assert!(
-        stdout.contains("target_met_luzhou_central_pop_2020 P(met) 0.00 (0.00–0.14, Wilson 95 %)"),
+        stdout.contains(
+            "target_met_luzhou_central_pop_2020 P(central estimate meets target) 0.00 (0.00–0.14, Wilson 95 %)"
+        ),
         "{stdout}"
     );
     let manifest = read(&out.join("manifest.json"));
@@ -547,10 +549,15 @@ fn a_sweep_asking_about_one_target_headlines_that_target_only() {
         "{stdout}{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    assert!(stdout.contains("P(met) "), "{stdout}");
+    assert!(
+        stdout.contains("P(central estimate meets target) "),
+        "{stdout}"
+    );
     assert!(stdout.contains("leshan_central_pop_2020"), "{stdout}");
     assert!(
-        stdout.contains("P(met) of all 14 targets: target_probabilities.csv"),
+        stdout.contains(
+            "P(central estimate meets target) of all 14 targets: target_probabilities.csv"
+        ),
         "{stdout}"
     );
     assert!(!stdout.contains("luzhou_central_pop_2020"), "{stdout}");
@@ -575,7 +582,8 @@ fn a_sweep_shows_progress_on_a_terminal_only() {
     for needle in [
         "median (5th–95th percentile)",
         "population_chengdu_2030",
-        "P(target met)",
+        "P(central estimate meets target)",
+        "share of runs whose central estimate meets the target",
         "leshan_central_pop_2020",
     ] {
         assert!(stdout.contains(needle), "{needle} missing:\n{stdout}");

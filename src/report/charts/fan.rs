@@ -53,6 +53,9 @@ pub struct FanChart {
     pub title: String,
     /// Second header line; may be empty.
     pub subtitle: String,
+    /// What the bands are (and are not), one muted line under the legend, e.g. "parameter
+    /// uncertainty only"; may be empty.
+    pub note: String,
     /// X-axis description, e.g. "年 year" (once, under the grid).
     pub x_label: String,
     /// Y-axis description including the display unit, e.g. "常住人口 population (万人)"
@@ -248,7 +251,12 @@ pub(super) fn render_fan_chart<DB: DrawingBackend>(c: &Canvas<'_, DB>, chart: &F
             Align::Left,
         )?;
     }
-    let grid_top = top + row_h * rows as f64 + 8.0;
+    let mut grid_top = top + row_h * rows as f64 + 8.0;
+    if !chart.note.trim().is_empty() {
+        let nf = c.fit(&chart.note, Font::new(17.0, INK), full_w, 11.0)?;
+        c.text(&chart.note, MARGIN, grid_top + nf.size, nf, Align::Left)?;
+        grid_top += nf.size * 1.5;
+    }
     let x_label_h = if chart.x_label.trim().is_empty() {
         8.0
     } else {

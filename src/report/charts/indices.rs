@@ -11,7 +11,7 @@ use super::canvas::{
 };
 use super::colour::{solid, AXIS, GRID, INK, MUTED, PALETTE, ZEBRA};
 use super::legend::{COL_GAP, KEY_GAP, KEY_W};
-use super::text::ellipsize;
+use super::text::{ellipsize, wrap_words};
 use super::ChartError;
 
 /// One statistic of an [`IndexBars`] chart, one value per parameter (e.g. Sobol "S1").
@@ -29,8 +29,8 @@ pub struct IndexSeries {
 
 /// Sensitivity indices as horizontal grouped bars: one group per parameter, one bar
 /// (and colour) per series, error bars where a series has `low` and `high`. Groups are
-/// sorted by the size (absolute value) of the first series, largest first (non-finite last, ties in input
-/// order). Bars start at zero; negative values go left.
+/// sorted by the size (absolute value) of the series `sort_by`, largest first (non-finite last,
+/// ties in input order). Bars start at zero; negative values go left.
 #[derive(Debug, Clone)]
 pub struct IndexBars {
     /// Figure title.
@@ -39,10 +39,19 @@ pub struct IndexBars {
     pub subtitle: String,
     /// Value-axis description including the unit, e.g. "Sobol 指数 index (方差占比 share of variance)".
     pub value_label: String,
-    /// Parameter names (group labels).
+    /// Parameter names (group labels), e.g. "δ_D differential_decay"; never cut short (the
+    /// font shrinks instead).
     pub parameters: Vec<String>,
+    /// What each parameter means, a smaller muted line under its name, wrapped at words (and
+    /// shortened at a word where the row has no room); empty = no descriptions.
+    pub descriptions: Vec<String>,
     /// Series in legend order; each has one value per parameter.
     pub series: Vec<IndexSeries>,
+    /// The series whose values order the groups (by size, largest first), e.g. ST of Sobol
+    /// indices; out of range = the first.
+    pub sort_by: usize,
+    /// One muted line under the legend (e.g. how to read the intervals); may be empty.
+    pub note: String,
     /// Draw the groups in the order given (no sorting, no sorting note), for groups with an
     /// order of their own (e.g. all units, then each kind of unit).
     pub keep_order: bool,
@@ -78,16 +87,22 @@ impl Figure for IndexBars {
     }
 }
 
-/// Order of the groups of an [`IndexBars`]: by the first series' value, largest first;
+/// The series that orders the groups: `sort_by`, or the first if that is out of range.
+fn sort_series(chart: &IndexBars) -> Option<&IndexSeries> {
+    chart
+        .series
+        .get(chart.sort_by)
+        .or_else(|| chart.series.first())
+}
+
+/// Order of the groups of an [`IndexBars`]: by the `sort_by` series' value, largest first;
 /// non-finite values last; ties keep the input order. With `keep_order`, the input order.
 pub(super) fn index_order(chart: &IndexBars) -> Vec<usize> {
     if chart.keep_order {
         return (0..chart.parameters.len()).collect();
     }
     let key = |i: usize| {
-        chart
-            .series
-            .first()
+        sort_series(chart)
             .and_then(|s| s.values.get(i))
             .copied()
             .filter(|v| v.is_finite())
@@ -179,7 +194,7 @@ pub(super) fn render_index_bars<DB: DrawingBackend>(c: &Canvas<'_, DB>, chart: &
         x += ew + COL_GAP;
     }
     let note_font = Font::new(17.0, MUTED);
-    if let Some(first) = chart.series.first().filter(|_| n > 1 && !chart.keep_order) {
+    if let Some(first) = sort_series(chart).filter(|_| n > 1 && !chart.keep_order) {
         // The label's first word ("μ*" of "μ* 平均绝对效应 mean |effect|") names it.
         let name = first.label.split_whitespace().next().unwrap_or("");
         let signed = first.values.iter().any(|v| *v < 0.0);
@@ -195,7 +210,12 @@ pub(super) fn render_index_bars<DB: DrawingBackend>(c: &Canvas<'_, DB>, chart: &
         c.text(&note, MARGIN, yc + 0.3 * nf.size, nf, Align::Left)?;
     }
 
-    let plot_top = top + 40.0;
+    let mut plot_top = top + 40.0;
+    if !chart.note.trim().is_empty() {
+        let nf = c.fit(&chart.note, note_font, full_w, 11.0)?;
+        c.text(&chart.note, MARGIN, top + 44.0, nf, Align::Left)?;
+        plot_top += 22.0;
+    }
     let plot_bottom = h - 74.0;
     if n == 0 || ns == 0 {
         return c.text(
@@ -207,16 +227,32 @@ pub(super) fn render_index_bars<DB: DrawingBackend>(c: &Canvas<'_, DB>, chart: &
         );
     }
     let row_h = (plot_bottom - plot_top) / n as f64;
-    let mut lab_font = Font::new((row_h * 0.45).clamp(10.0, 20.0), INK);
-    let lab_max = full_w * 0.3;
+    let described = chart.descriptions.iter().any(|d| !d.trim().is_empty());
+    let mut lab_font = Font::new(
+        (row_h * if described { 0.4 } else { 0.45 }).clamp(10.0, 20.0),
+        INK,
+    );
+    let lab_max = full_w * if described { 0.34 } else { 0.3 };
     let mut lab_w = 0.0f64;
     for l in &chart.parameters {
         lab_w = lab_w.max(c.text_width(l, lab_font)?);
     }
     if lab_w > lab_max {
         lab_font = lab_font.sized((lab_font.size * lab_max / lab_w).max(10.0));
-        lab_w = lab_max;
     }
+    if described {
+        // Descriptions take the whole label column; names keep their own width.
+        lab_w = lab_max;
+    } else {
+        lab_w = lab_w.min(lab_max);
+    }
+    // Description lines under the name: as many as the row holds (at most 2).
+    let desc_font = Font::new((lab_font.size * 0.82).max(10.0), MUTED);
+    let desc_lines = if described {
+        (((row_h * 0.92 - lab_font.size * 1.2) / (desc_font.size * 1.2)).floor() as usize).min(2)
+    } else {
+        0
+    };
     let px0 = MARGIN + lab_w + 14.0;
     let px1 = w - MARGIN;
     let plot_w = px1 - px0;
@@ -302,9 +338,25 @@ pub(super) fn render_index_bars<DB: DrawingBackend>(c: &Canvas<'_, DB>, chart: &
                 }
             }
         }
-        let label_y = plot_top + (r as f64 + 0.5) * row_h + 0.33 * lab_font.size;
-        let l = ellipsize(c, &chart.parameters[i], lab_font, lab_w)?;
-        c.text(&l, px0 - 10.0, label_y, lab_font, Align::Right)?;
+        let name = &chart.parameters[i];
+        let name_font = c.fit(name, lab_font, lab_w, 9.0)?;
+        let description = chart.descriptions.get(i).map_or("", |d| d.trim());
+        let lines = if desc_lines > 0 && !description.is_empty() {
+            wrap_words(description, desc_lines, |t| {
+                Ok::<_, ChartError>(c.text_width(t, desc_font)? <= lab_w)
+            })?
+        } else {
+            Vec::new()
+        };
+        // The name and its description lines, centred on the row together.
+        let block = name_font.size * 1.2 + lines.len() as f64 * desc_font.size * 1.2;
+        let mut y = plot_top + (r as f64 + 0.5) * row_h - block / 2.0 + name_font.size * 0.95;
+        c.text(name, px0 - 10.0, y, name_font, Align::Right)?;
+        for line in &lines {
+            y += desc_font.size * 1.2;
+            let f = c.fit(line, desc_font, lab_w, 8.0)?;
+            c.text(line, px0 - 10.0, y, f, Align::Right)?;
+        }
     }
     c.line(&[(zx, plot_top), (zx, plot_bottom)], solid(INK), 1.5)?;
     c.line(&[(px0, plot_bottom), (px1, plot_bottom)], solid(AXIS), 1.0)?;

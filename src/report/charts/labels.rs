@@ -117,6 +117,21 @@ pub(super) fn place_labels<DB: DrawingBackend>(
 
 /// The cheapest acceptable label position for disc `d`, given labels already placed.
 #[allow(clippy::too_many_arguments)]
+/// The forms a label may take, tried in order: one line; a bilingual label ("万州 Wanzhou")
+/// then Chinese over English, which is narrower and fits between crowded circles, and last
+/// the Chinese name alone, so that a crowded unit keeps a name rather than none.
+pub(super) fn label_forms(text: &str) -> Vec<Vec<String>> {
+    let mut forms: Vec<Vec<String>> = vec![vec![text.to_string()]];
+    if let Some((a, b)) = split_bilingual(text) {
+        let chinese = a.chars().all(|ch| ch >= '\u{2E80}');
+        forms.push(vec![a.clone(), b]);
+        if chinese {
+            forms.push(vec![a]);
+        }
+    }
+    forms
+}
+
 pub(super) fn best_spot<DB: DrawingBackend>(
     c: &Canvas<'_, DB>,
     text: &str,
@@ -126,12 +141,7 @@ pub(super) fn best_spot<DB: DrawingBackend>(
     font: Font,
     placed: &[(Disc, PlacedLabel)],
 ) -> Result<Option<PlacedLabel>, ChartError> {
-    // One line first; a bilingual label may fall back to Chinese over English,
-    // which is narrower and fits between crowded circles.
-    let mut forms: Vec<Vec<String>> = vec![vec![text.to_string()]];
-    if let Some((a, b)) = split_bilingual(text) {
-        forms.push(vec![a, b]);
-    }
+    let forms = label_forms(text);
     let ((cx, cy), r) = (d.at, d.r);
     for form in forms {
         let mut tw = 0.0f64;

@@ -78,6 +78,10 @@ pub struct Panel {
     pub y_divisor: f64,
     /// Logarithmic y axis.
     pub log_y: bool,
+    /// Start a linear y axis at zero even where the data's minimum is over half its maximum
+    /// (by default such an axis fits the data), e.g. so that panels side by side show equal
+    /// relative gaps alike. Ignored with `log_y`.
+    pub y_from_zero: bool,
     /// Logarithmic x axis, for x values that are counts rather than years (e.g. sample
     /// sizes 4, 8, …, 512): ticks at the x values present; points with x ≤ 0 are skipped.
     pub log_x: bool,
@@ -599,6 +603,7 @@ pub(super) fn draw_panel<DB: DrawingBackend>(
     let mut ax = if p.log_y {
         YAxis::log(ymin, ymax)
     } else {
+        let ymin = if p.y_from_zero { ymin.min(0.0) } else { ymin };
         YAxis::linear(ymin, ymax, false, target_ticks)
     };
     ax.p_lo = plot_bottom;

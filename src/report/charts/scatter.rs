@@ -56,6 +56,9 @@ pub struct ScatterChart {
     pub band_pct: Option<f64>,
     /// Legend text of the 45° line, e.g. "45° 线: 预测 = 观测 perfect forecast".
     pub diagonal_label: String,
+    /// Why a point may not be drawn, said after the names of those that are not (e.g. "zero
+    /// effect"); empty = "≤ 0 或无效 invalid".
+    pub not_drawn_reason: String,
     /// A small table in the side panel under the legend (e.g. accuracy metrics per
     /// forecast): the first row is the header; the first column is left-aligned, the others
     /// right-aligned. Rows may have different lengths. Empty = none.
@@ -270,11 +273,8 @@ fn render_scatter<DB: DrawingBackend>(c: &Canvas<'_, DB>, chart: &ScatterChart) 
     // At the bottom of the side panel: what is not shown, every unlabelled point named
     // (wrapped over as many lines as the panel has room for).
     let mut lines: Vec<String> = Vec::new();
-    let skipped = chart.points.len() - usable.len();
-    if skipped > 0 {
-        lines.push(format!(
-            "{skipped} 个点无法绘制 points not drawn (≤ 0 或无效 invalid)"
-        ));
+    if let Some(line) = not_drawn_line(chart) {
+        lines.push(line);
     }
     let unlabelled: Vec<&str> = to_label
         .iter()
@@ -314,6 +314,43 @@ fn render_scatter<DB: DrawingBackend>(c: &Canvas<'_, DB>, chart: &ScatterChart) 
         c.text(line, lx, baseline, f, Align::Left)?;
     }
     Ok(())
+}
+
+/// Whether a point can go on the log–log axes (after the display divisor).
+fn drawable(p: &ScatterPoint, div: f64) -> bool {
+    let (x, y) = (p.x / div, p.y / div);
+    x.is_finite() && y.is_finite() && x > 0.0 && y > 0.0
+}
+
+/// The note on the points that are not drawn, naming them (those without a label counted), and
+/// why; None when every point is drawn.
+pub(super) fn not_drawn_line(chart: &ScatterChart) -> Option<String> {
+    let div = divisor(chart.divisor);
+    let skipped: Vec<&ScatterPoint> = chart.points.iter().filter(|p| !drawable(p, div)).collect();
+    if skipped.is_empty() {
+        return None;
+    }
+    let mut names: Vec<String> = skipped
+        .iter()
+        .map(|p| p.label.trim())
+        .filter(|l| !l.is_empty())
+        .map(str::to_string)
+        .collect();
+    let unnamed = skipped.len() - names.len();
+    if unnamed > 0 {
+        names.push(format!("{unnamed} unlabelled"));
+    }
+    let reason = if chart.not_drawn_reason.trim().is_empty() {
+        "≤ 0 或无效 invalid"
+    } else {
+        chart.not_drawn_reason.trim()
+    };
+    let n = skipped.len();
+    let points = if n == 1 { "point" } else { "points" };
+    Some(format!(
+        "{n} 个点未绘制 {points} not drawn: {} ({reason})",
+        names.join(", ")
+    ))
 }
 
 /// Draws `rows` (the first is the header, bold, underlined) with the top-left baseline near
@@ -409,6 +446,7 @@ mod tests {
             points,
             band_pct: Some(10.0),
             diagonal_label: "45° 线: 预测 = 观测 perfect forecast".into(),
+            not_drawn_reason: String::new(),
             table: vec![
                 vec!["".into(), "MAPE".into(), "偏差 bias".into()],
                 vec!["模型 model".into(), "3.1%".into(), "+1.0%".into()],
@@ -462,6 +500,29 @@ mod tests {
         draw_scatter(&chart, &d, "spread").unwrap();
         assert!(d.join("spread.png").exists());
         let _ = std::fs::remove_dir_all(&d);
+    }
+
+    #[test]
+    fn points_not_drawn_are_named_with_the_reason() {
+        let mut chart = sample();
+        assert_eq!(not_drawn_line(&chart), None);
+        chart.points[0].x = 0.0;
+        chart.points[3].y = f64::NAN;
+        chart.points[5].label = String::new();
+        chart.points[5].y = -1.0;
+        assert_eq!(
+            not_drawn_line(&chart).unwrap(),
+            "3 个点未绘制 points not drawn: 成都, 绵阳, 1 unlabelled (≤ 0 或无效 invalid)"
+        );
+        let mut chart = sample();
+        chart.points.truncate(2);
+        chart.points[1].label = "κ kappa".into();
+        chart.points[1].x = 0.0;
+        chart.not_drawn_reason = "μ* = 0 no effect".into();
+        assert_eq!(
+            not_drawn_line(&chart).unwrap(),
+            "1 个点未绘制 point not drawn: κ kappa (μ* = 0 no effect)"
+        );
     }
 
     #[test]

@@ -22,7 +22,7 @@ use super::line::{
 };
 use super::map::{draw_map, map_colour_scale, MapChart, MapFlow, MapUnit, ScaleSide};
 use super::status::{Status, BAR_MET};
-use super::text::{split_middle, true_minus};
+use super::text::{split_middle, true_minus, wrap_words};
 use super::ChartError;
 
 /// The 44 plan units' `name_zh` (data/units.csv), embedded so the test does not
@@ -143,6 +143,7 @@ fn sample_line() -> LineChart {
         y_label: "常住人口 population (万人)".into(),
         y_divisor: 1e4,
         log_y: log,
+        y_from_zero: false,
         log_x: false,
         series: series.clone(),
         targets: targets.clone(),
@@ -353,6 +354,7 @@ fn degenerate_inputs_do_not_panic() {
         y_label: String::new(),
         y_divisor: 0.0,
         log_y,
+        y_from_zero: false,
         // Odd data on a log x axis too (years ≤ 0 are skipped there).
         log_x: log_y,
         series,
@@ -870,6 +872,58 @@ fn comparison_helpers() {
     assert_eq!(tint(BAR_MET, 1.0), BAR_MET);
 }
 
+#[test]
+fn bilingual_labels_fall_back_to_two_lines_then_chinese() {
+    use super::labels::label_forms;
+    assert_eq!(
+        label_forms("万州 Wanzhou"),
+        vec![
+            vec!["万州 Wanzhou".to_string()],
+            vec!["万州".to_string(), "Wanzhou".to_string()],
+            vec!["万州".to_string()],
+        ]
+    );
+    assert_eq!(label_forms("κ"), vec![vec!["κ".to_string()]]);
+    // Not a Chinese name: never shortened to its first word ("τh (core)" is not "τh").
+    assert_eq!(label_forms("τh (core)").len(), 2);
+}
+
+#[test]
+fn descriptions_wrap_and_shorten_at_words() {
+    // Width measured in characters: lines of at most 20.
+    let fits = |t: &str| Ok::<_, ()>(t.chars().count() <= 20);
+    let text = "yearly decay of each unit's 2010–2014 relative productivity trend";
+    assert_eq!(
+        wrap_words(text, 3, fits).unwrap(),
+        ["yearly decay of each", "unit's 2010–2014", "relative …"]
+    );
+    assert_eq!(
+        wrap_words(text, 9, fits).unwrap(),
+        [
+            "yearly decay of each",
+            "unit's 2010–2014",
+            "relative",
+            "productivity trend"
+        ]
+    );
+    // Never cut inside a word: the shortened line ends with a whole word and " …".
+    for lines in 1..=4 {
+        for line in wrap_words(text, lines, fits).unwrap() {
+            let body = line.trim_end_matches(" …");
+            assert!(
+                body.split(' ').all(|w| text.split(' ').any(|t| t == w)),
+                "{line}"
+            );
+        }
+    }
+    assert_eq!(
+        wrap_words("short", 2, fits).unwrap(),
+        vec!["short".to_string()]
+    );
+    assert!(wrap_words("", 2, fits).unwrap().is_empty());
+    assert!(wrap_words(text, 0, fits).unwrap().is_empty());
+}
+
 fn sample_fan(n: usize) -> FanChart {
     let names = [
         ("成都 Chengdu", 15_402_974.0, 0.014),
@@ -913,6 +967,7 @@ fn sample_fan(n: usize) -> FanChart {
     FanChart {
         title: "人口不确定性 Population uncertainty".into(),
         subtitle: "蒙特卡洛 Monte Carlo, 1,000 runs".into(),
+        note: "仅参数不确定性 parameter uncertainty only".into(),
         x_label: "年 year".into(),
         y_label: "常住人口 population (万人)".into(),
         y_divisor: 1e4,
@@ -1002,6 +1057,9 @@ fn sample_index() -> IndexBars {
         subtitle: "S1 一阶 first order · ST 总效应 total".into(),
         value_label: "方差占比 share of output variance".into(),
         parameters,
+        descriptions: Vec::new(),
+        sort_by: 0,
+        note: String::new(),
         series: vec![
             IndexSeries {
                 label: "S1".into(),
@@ -1027,6 +1085,19 @@ fn index_bars_write_svg_and_png() {
     let chart = sample_index();
     // By size: the slightly negative S1 of gamma (estimator noise, −0.01) ranks by its magnitude.
     assert_eq!(index_order(&chart), vec![1, 6, 4, 7, 0, 3, 2, 5]);
+    // Sobol charts sort by ST (the second series): lambda's ST 0.01 ranks above gamma's 0.004
+    // although |S1| says the other way round.
+    let by_st = IndexBars {
+        sort_by: 1,
+        ..sample_index()
+    };
+    assert_eq!(index_order(&by_st), vec![1, 6, 4, 7, 0, 2, 3, 5]);
+    // Out of range: the first series.
+    let by_none = IndexBars {
+        sort_by: 9,
+        ..sample_index()
+    };
+    assert_eq!(index_order(&by_none), index_order(&chart));
     let kept = IndexBars {
         keep_order: true,
         ..sample_index()
@@ -1034,6 +1105,17 @@ fn index_bars_write_svg_and_png() {
     assert_eq!(index_order(&kept), (0..8).collect::<Vec<_>>());
     draw_index_bars(&chart, &d, "sobol").unwrap();
     assert_written(&d, "sobol");
+    // Names with descriptions under them and a note line.
+    let described = IndexBars {
+        descriptions: (0..8)
+            .map(|i| "yearly decay of each unit's net-migration differential ".repeat(i % 3))
+            .collect(),
+        note: "a negative S1 is estimator noise".into(),
+        sort_by: 1,
+        ..sample_index()
+    };
+    draw_index_bars(&described, &d, "described").unwrap();
+    assert_written(&d, "described");
     // Morris-style: two series without intervals, large values; one series alone.
     let mut morris = sample_index();
     for s in &mut morris.series {

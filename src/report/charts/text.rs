@@ -39,6 +39,46 @@ pub(super) fn ellipsize<DB: DrawingBackend>(
     Ok("…".to_string())
 }
 
+/// `text` broken at spaces into at most `max_lines` lines that each `fits` (a single word
+/// longer than a line stays whole). Words that do not fit in `max_lines` are dropped: the last
+/// line then ends with " …" after a whole word, never inside one. Empty text gives no lines.
+pub(super) fn wrap_words<E>(
+    text: &str,
+    max_lines: usize,
+    mut fits: impl FnMut(&str) -> Result<bool, E>,
+) -> Result<Vec<String>, E> {
+    let words: Vec<&str> = text.split_whitespace().collect();
+    let mut lines: Vec<String> = Vec::new();
+    let mut i = 0;
+    while i < words.len() && lines.len() < max_lines {
+        let mut line = words[i].to_string();
+        i += 1;
+        while i < words.len() {
+            let candidate = format!("{line} {}", words[i]);
+            if !fits(&candidate)? {
+                break;
+            }
+            line = candidate;
+            i += 1;
+        }
+        lines.push(line);
+    }
+    if i < words.len() {
+        if let Some(last) = lines.last_mut() {
+            let mut kept: Vec<&str> = last.split(' ').collect();
+            loop {
+                let candidate = format!("{} …", kept.join(" "));
+                if kept.len() <= 1 || fits(&candidate)? {
+                    *last = candidate;
+                    break;
+                }
+                kept.pop();
+            }
+        }
+    }
+    Ok(lines)
+}
+
 /// `text` with a hyphen-minus that starts a number ("-24.5%", "(-3") set as a true minus
 /// sign, like every number this module formats itself.
 pub(super) fn true_minus(text: &str) -> String {

@@ -28,7 +28,7 @@ pub fn write(
     page.fact("扫描 Sweep", sweep.name.clone());
     page.fact(
         "方法 Method",
-        format!("{:?}, seed {}", sweep.method, sweep.seed),
+        format!("{}; seed {}", method_text(&sweep.method), sweep.seed),
     );
     page.fact(
         "文件 File",
@@ -88,8 +88,8 @@ pub fn write(
     page.fact("数据 Data", data_summary(&sweep.data));
 
     if matches!(sweep.method, Method::MonteCarlo { .. }) {
-        page.heading("结论 The answer: probability that each target is met");
-        page.paragraph("Share of accepted runs meeting each plan target, with a Wilson 95 % interval. Only the sweep's factors are sampled (its parameters and, if it has any, its levers: their start year or strength): data and macro drivers are fixed. A run meets a central-urban target when its central estimate does (a share of its urban population, docs/TARGETS.md); the share's own range is not sampled.");
+        page.heading("结论 The answer: P(central estimate meets target) for each target");
+        page.paragraph(&format!("{} Intervals are Wilson 95 %. The sampled factors are the sweep's parameters and, if it has any, its levers (their start year or strength). A run's central estimate of a central-urban population is a share of its urban population (docs/TARGETS.md). 0 % or 100 % means no run crossed the target under these factors, not that the outcome is certain, so the probabilities are not coloured as verdicts.", crate::report::sweep::P_MET_NOTE));
         page.table(&probability_table(probabilities, sweep));
         page.charts(dir, written)?;
         page.heading("主要表格 Key tables");
@@ -108,27 +108,53 @@ pub fn write(
     page.write(dir)
 }
 
+/// A sweep's method for people, e.g. "Morris elementary effects: 20 trajectories, 4 levels".
+fn method_text(method: &Method) -> String {
+    let count = |n: usize, one: &str, many: &str| {
+        format!(
+            "{} {}",
+            crate::data::thousands(n),
+            if n == 1 { one } else { many }
+        )
+    };
+    match *method {
+        Method::Morris {
+            trajectories,
+            levels,
+        } => format!(
+            "Morris elementary effects: {}, {}",
+            count(trajectories, "trajectory", "trajectories"),
+            count(levels, "level", "levels")
+        ),
+        Method::Sobol { base_samples } => format!(
+            "Sobol indices (Saltelli): {}",
+            count(base_samples, "base sample", "base samples")
+        ),
+        Method::MonteCarlo { samples } => format!(
+            "Monte Carlo on a Latin hypercube: {}",
+            count(samples, "sample", "samples")
+        ),
+        Method::OneAtATime => {
+            "one at a time: each factor at its 5th and 95th percentile, the others at their medians"
+                .to_string()
+        }
+    }
+}
+
 fn probability_table(rows: &[TargetProbability], sweep: &Sweep) -> Table {
     let mut table = Table::new(
         "scorecard",
-        "P(目标达成) P(target met) across the runs",
+        "P(中心估计达标) P(central estimate meets target) across the runs",
         &[
             "目标 target",
             "id",
             "runs",
-            "met",
-            "P(met)",
+            "central estimate meets",
+            "P(central estimate meets target)",
             "95 % interval",
         ],
     );
     for row in rows {
-        let met = if row.high < 0.5 {
-            Some(false)
-        } else if row.low > 0.5 {
-            Some(true)
-        } else {
-            None
-        };
         table.rows.push(vec![
             Cell::Text(scorecard::target_label(
                 &row.unit_id,
@@ -139,7 +165,8 @@ fn probability_table(rows: &[TargetProbability], sweep: &Sweep) -> Table {
             Cell::Text(row.target_id.clone()),
             Cell::Number(row.runs.to_string()),
             Cell::Number(row.met.to_string()),
-            super::verdict(met, format!("{:.1} %", 100.0 * row.probability)),
+            // A share of runs, not a verdict: no met / missed colours.
+            Cell::Number(format!("{:.1} %", 100.0 * row.probability)),
             Cell::Number(format!("{:.1}–{:.1} %", 100.0 * row.low, 100.0 * row.high)),
         ]);
     }
@@ -160,7 +187,7 @@ fn quantile_table(rows: &[BTreeMap<&'static str, String>], sweep: &Sweep) -> Tab
         let unit = match unit {
             "亿元" => "亿元 (2014 prices)",
             "元" => "元/人 (2014 prices)",
-            "" => "P(met) = mean",
+            "" => "P(central estimate meets target) = mean",
             other => other,
         };
         let mut cells = vec![Cell::Text(label), Cell::Text(unit.to_string())];
@@ -277,4 +304,30 @@ fn ranking_sentence(rows: &[BTreeMap<&'static str, String>], sweep: &Sweep) -> S
         "The factor (parameter or lever) that moves each output most — {}. {note}",
         parts.join(" · ")
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::method_text;
+    use crate::sweep::run::Method;
+
+    #[test]
+    fn methods_are_written_for_people() {
+        assert_eq!(
+            method_text(&Method::Morris {
+                trajectories: 20,
+                levels: 4
+            }),
+            "Morris elementary effects: 20 trajectories, 4 levels"
+        );
+        assert_eq!(
+            method_text(&Method::Sobol { base_samples: 512 }),
+            "Sobol indices (Saltelli): 512 base samples"
+        );
+        assert_eq!(
+            method_text(&Method::MonteCarlo { samples: 1000 }),
+            "Monte Carlo on a Latin hypercube: 1,000 samples"
+        );
+        assert!(method_text(&Method::OneAtATime).starts_with("one at a time"));
+    }
 }
