@@ -277,6 +277,8 @@ pub fn headline(sweep: &Sweep, design: &Design, summary: &Summary) -> Result<Str
         let number = |key: &str| row.get(key).and_then(|v| v.parse::<f64>().ok());
         let label = &output.label;
         if let Quantity::TargetMet(_) = output.quantity {
+            // In percent with one decimal: 0 of 1,000 runs has a Wilson upper bound of 0.4 %,
+            // which two decimals of a share printed as 0.00.
             let (Some(p), Some(low), Some(high)) = (
                 number("mean"),
                 number("wilson_lower"),
@@ -286,7 +288,10 @@ pub fn headline(sweep: &Sweep, design: &Design, summary: &Summary) -> Result<Str
             };
             let _ = writeln!(
                 out,
-                "  {label:<width$} P(central estimate meets target) {p:.2} ({low:.2}–{high:.2}, Wilson 95 %)"
+                "  {label:<width$} P(central estimate meets target) {:.1} % ({:.1}–{:.1} %, Wilson 95 %)",
+                100.0 * p,
+                100.0 * low,
+                100.0 * high
             );
             continue;
         }
@@ -321,8 +326,11 @@ pub fn headline(sweep: &Sweep, design: &Design, summary: &Summary) -> Result<Str
         for p in &probabilities {
             let _ = writeln!(
                 out,
-                "  {:<32} {:>5.2} ({:.2}–{:.2})",
-                p.target_id, p.probability, p.low, p.high
+                "  {:<32} {:>5.1} % ({:.1}–{:.1} %)",
+                p.target_id,
+                100.0 * p.probability,
+                100.0 * p.low,
+                100.0 * p.high
             );
         }
     }

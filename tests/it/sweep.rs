@@ -209,7 +209,7 @@ fn the_plan_lever_sweep_runs_end_to_end_and_names_its_levers() {
     );
     assert!(
         stdout.contains(
-            "target_met_luzhou_central_pop_2020 P(central estimate meets target) 0.00 (0.00–0.14, Wilson 95 %)"
+            "target_met_luzhou_central_pop_2020 P(central estimate meets target) 0.0 % (0.0–13.8 %, Wilson 95 %)"
         ),
         "{stdout}"
     );
