@@ -215,7 +215,7 @@ impl Page {
         }
         self.body.push_str("</ul>\n");
         self.paragraph(
-            "Column definitions and units: results/README.md of the simulate repository.",
+            "Each line above says what its file holds. Every column and its unit: results/README.md in the source code of simulate.",
         );
     }
 
