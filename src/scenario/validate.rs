@@ -872,11 +872,37 @@ impl PolicyChecker<'_, '_> {
         if tokens.is_empty() {
             self.problem(key, "the list of units is empty; name at least one unit id or group (e.g. \"chengdu\", \"@chongqing_core\")".into());
         }
+        // A token written twice is a mistake (a copy-paste, or a unit meant to be another); a
+        // unit reached both directly and through a group (`"yuzhong"`, `"@chongqing_core"`) is
+        // deduplicated silently below: groups overlap by design.
+        // Each token: the position where it was first written and the offset it was last found
+        // at (so that the next copy is searched for after it).
+        let mut seen: HashMap<&str, (usize, usize)> = HashMap::new();
+        let mut repeated = vec![false; tokens.len()];
+        for (position, token) in tokens.iter().enumerate() {
+            let quoted = format!("\"{token}\"");
+            let previous = seen.get(token.as_str()).copied();
+            let from = previous.map_or(self.place(key), |(_, at)| at + 1);
+            let offset = self.index.string(from, &quoted).unwrap_or(from);
+            let first = match previous {
+                Some((first, _)) => {
+                    repeated[position] = true;
+                    let field = format!("{}.{key}[{position}]", self.field);
+                    self.out.at(offset, field, format!("`{token}` is listed twice in `{key}` (also at `{key}[{first}]`); each unit or group may appear once in a lever's list: delete this entry, or name the unit you meant"));
+                    first
+                }
+                None => position,
+            };
+            seen.insert(token.as_str(), (first, offset));
+        }
         let mut found = Vec::new();
         let Some(dataset) = self.dataset else {
             return found;
         };
         for (position, token) in tokens.iter().enumerate() {
+            if repeated[position] {
+                continue;
+            }
             match dataset.resolve_units(token) {
                 Ok(indices) => {
                     for index in indices {
