@@ -970,8 +970,16 @@ impl PolicyChecker<'_, '_> {
                 factor,
             } => {
                 self.year("year", year);
-                let from = self.units("from", &from);
+                let from_tokens = from;
+                let from = self.units("from", &from_tokens);
                 let to = self.units("to", &to);
+                // The engine changes the time of each pair of different units; one unit on
+                // both sides leaves no pair, so the lever would change nothing.
+                if let ([a], [b]) = (from.as_slice(), to.as_slice()) {
+                    if a == b {
+                        self.problem("to", format!("`to` names the same unit as `from` (`{}`); a travel time links two different units, so this lever would change nothing: name the other end of the link in `to` (e.g. to: [\"@chongqing_core\"]), or use a Corridor for every pair of several units", from_tokens.join("`, `")));
+                    }
+                }
                 let time = match (hours, factor) {
                     (Some(hours), None) => {
                         self.range("hours", hours, 0.05, 48.0, "door-to-door hours");
