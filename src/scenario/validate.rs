@@ -598,7 +598,24 @@ impl InheritedLevers<'_> {
             .collect();
         let mut missing = 0;
         let at = self.files.top(src, "remove_policies");
-        for name in &src.raw.remove_policies {
+        // Each name: the position where it was first written and the offset it was last found
+        // at (so that the next copy is searched for after it).
+        let mut seen: HashMap<&str, (usize, usize)> = HashMap::new();
+        for (position, name) in src.raw.remove_policies.iter().enumerate() {
+            let quoted = format!("\"{}\"", name.escape_debug());
+            let previous = seen.get(name.as_str()).copied();
+            let from = previous.map_or(at, |(_, offset)| offset + 1);
+            let offset = self.files.of(src).string(from, &quoted).unwrap_or(from);
+            if let Some((first, _)) = previous {
+                seen.insert(name.as_str(), (first, offset));
+                out.at(
+                    offset,
+                    format!("remove_policies[{position}]"),
+                    format!("`{name}` is listed twice in remove_policies (also at `remove_policies[{first}]`); a lever is removed once, so a second entry is most likely meant for another lever: delete it, or name the lever you meant"),
+                );
+                continue;
+            }
+            seen.insert(name.as_str(), (position, offset));
             if labels.contains(name.as_str()) {
                 continue;
             }
@@ -611,8 +628,6 @@ impl InheritedLevers<'_> {
                 .iter()
                 .map(|p| p.named.label.as_str())
                 .collect();
-            let quoted = format!("\"{}\"", name.escape_debug());
-            let offset = self.files.of(src).string(at, &quoted).unwrap_or(at);
             out.at(
                 offset,
                 "remove_policies",
