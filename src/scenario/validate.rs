@@ -80,6 +80,19 @@ fn explicit_name(policy: &PolicyFile) -> Option<&str> {
     }
 }
 
+/// The kind of a lever as written (`TravelTime`), the first part of its default label.
+fn policy_kind(policy: &PolicyFile) -> &'static str {
+    match policy {
+        PolicyFile::TravelTime { .. } => "TravelTime",
+        PolicyFile::Corridor { .. } => "Corridor",
+        PolicyFile::HukouWedge { .. } => "HukouWedge",
+        PolicyFile::ProductivityShift { .. } => "ProductivityShift",
+        PolicyFile::AmenityShift { .. } => "AmenityShift",
+        PolicyFile::LandCap { .. } => "LandCap",
+        PolicyFile::BorderPenalty { .. } => "BorderPenalty",
+    }
+}
+
 /// Collects problems with positions found in the source text.
 struct Collector<'a> {
     file: &'a str,
@@ -552,7 +565,10 @@ impl InheritedLevers<'_> {
             cursor = at + 1;
             let field = format!("{key}[{index}]");
             if let Some(name) = explicit_name(policy) {
-                if let Some(first) = self.names.get(name) {
+                if name.trim().is_empty() {
+                    let offset = files.of(src).key(at, "name").unwrap_or(at);
+                    out.at(offset, format!("{field}.name"), format!("the name {:?} is blank; a lever's name is how remove_policies, sweeps and reports find it, so it needs at least one visible character: write one (e.g. name: \"成渝中线\"), or leave `name:` out to get a label such as `{}#{}`", name, policy_kind(policy), first_index + index));
+                } else if let Some(first) = self.names.get(name) {
                     let quoted = format!("\"{}\"", name.escape_debug());
                     let offset = files.of(src).string(at, &quoted).unwrap_or(at);
                     out.at(offset, format!("{field}.name"), format!("the name `{name}` is already used by {first}; levers are removed and reported by name, so each name must be unique: rename one (or `remove_policies` the inherited one first)"));
