@@ -603,6 +603,16 @@ fn target_output(id: &str, base: &Scenario, data: &Dataset) -> Result<Output, St
     })
 }
 
+/// The problem with `output` if an earlier output (`outputs`, written at `positions` of the
+/// file) is the same: same quantity, unit (or group, as written) and year, or same target.
+fn repeated_output(outputs: &[Output], positions: &[usize], output: &Output) -> Option<String> {
+    let first = outputs.iter().position(|o| o.label == output.label)?;
+    Some(format!(
+        "`{}` is listed twice (also at `outputs[{}]`); each output is one column of samples.csv and one row per factor of indices.csv, so a copy only repeats them: delete this entry, or change it to the output you meant",
+        output.label, positions[first]
+    ))
+}
+
 /// Reads and validates a sweep file and its base scenario; every problem at once, each with
 /// `file:line:column`.
 pub fn load(path: &Path) -> Result<Sweep, SweepFileError> {
@@ -759,6 +769,8 @@ pub fn load(path: &Path) -> Result<Sweep, SweepFileError> {
         );
     }
     let mut outputs = Vec::new();
+    // The position in the file of each entry of `outputs`.
+    let mut positions: Vec<usize> = Vec::new();
     let outputs_at = top("outputs");
     let mut cursor = outputs_at;
     for (position, output) in file.outputs.iter().enumerate() {
@@ -776,7 +788,13 @@ pub fn load(path: &Path) -> Result<Sweep, SweepFileError> {
                     continue;
                 };
                 match target_output(target, base, data) {
-                    Ok(output) => outputs.push(output),
+                    Ok(output) => match repeated_output(&outputs, &positions, &output) {
+                        Some(message) => problem(at, &field, message),
+                        None => {
+                            outputs.push(output);
+                            positions.push(position);
+                        }
+                    },
                     Err(message) => problem(at, &format!("{field}.target"), message),
                 }
                 continue;
@@ -798,16 +816,25 @@ pub fn load(path: &Path) -> Result<Sweep, SweepFileError> {
             );
         }
         match data.resolve_units(unit) {
-            Ok(units) => outputs.push(Output {
-                label: format!(
-                    "{}_{}_{year}",
-                    quantity.prefix(),
-                    unit.trim_start_matches('@')
-                ),
-                quantity,
-                units,
-                year,
-            }),
+            Ok(units) => {
+                let output = Output {
+                    label: format!(
+                        "{}_{}_{year}",
+                        quantity.prefix(),
+                        unit.trim_start_matches('@')
+                    ),
+                    quantity,
+                    units,
+                    year,
+                };
+                match repeated_output(&outputs, &positions, &output) {
+                    Some(message) => problem(at, &field, message),
+                    None => {
+                        outputs.push(output);
+                        positions.push(position);
+                    }
+                }
+            }
             Err(message) => problem(at, &format!("{field}.unit"), message),
         }
     }

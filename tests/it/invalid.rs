@@ -1175,6 +1175,28 @@ const CLI_CASES: &[CliCase] = &[
     },
     // Bad input accepted before.
     CliCase {
+        name: "sweep_output_listed_twice",
+        setup: |dir| {
+            let f = sweep_file(
+                dir,
+                "morris.ron",
+                "dup",
+                &[(
+                    "Gdp(unit: \"@all\", year: 2030),",
+                    "Gdp(unit: \"@all\", year: 2030), Population(unit: \"chengdu\", year: 2030),",
+                )],
+            );
+            args(&["sweep", &f, "--out", "out"])
+        },
+        expected: &[
+            "dup.ron:33:51:",
+            "`outputs[4]`",
+            "`population_chengdu_2030` is listed twice (also at `outputs[0]`)",
+            "delete this entry",
+            "1 problem found",
+        ],
+    },
+    CliCase {
         name: "sweep_bounds_outside_the_valid_range",
         setup: |dir| {
             let f = sweep_file(
