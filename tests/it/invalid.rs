@@ -1197,6 +1197,20 @@ const CLI_CASES: &[CliCase] = &[
         ],
     },
     CliCase {
+        name: "sweep_morris_too_many_levels",
+        setup: |dir| {
+            let f = sweep_file(dir, "morris.ron", "levels", &[("levels: 4", "levels: 400")]);
+            args(&["sweep", &f, "--out", "out"])
+        },
+        expected: &[
+            "levels.ron:8:5:",
+            "`method`",
+            "Morris(trajectories: 20, levels: 400): at most 100 levels",
+            "20 trajectories visit at most 40 of them per factor",
+            "use an even number of levels from 4 to 100",
+        ],
+    },
+    CliCase {
         name: "sweep_bounds_outside_the_valid_range",
         setup: |dir| {
             let f = sweep_file(
