@@ -977,6 +977,18 @@ const CLI_CASES: &[CliCase] = &[
             "--out",
         ],
     },
+    CliCase {
+        name: "compare_year_given_twice",
+        setup: |dir| {
+            fs::write(dir.join("a.ron"), "(name: \"a\")").unwrap();
+            fs::write(dir.join("b.ron"), "(name: \"b\")").unwrap();
+            args(&["compare", "a.ron", "b.ron", "--years", "2020,2025,2020"])
+        },
+        expected: &[
+            "--years: 2020 is given twice",
+            "list each year once, e.g. --years 2020,2025",
+        ],
+    },
     // Hangs: inputs that never end, thread counts.
     CliCase {
         name: "scenario_dev_zero",
