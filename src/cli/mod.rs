@@ -140,8 +140,9 @@ pub enum Command {
         #[arg(required = true, num_args = 2.., value_name = "SCENARIO.ron")]
         scenarios: Vec<PathBuf>,
 
-        /// Years of the unit table, the difference charts and the terminal table: `2020 2030`
-        /// or `2020,2030`, after the scenario files (the list runs to the next option).
+        /// Years of the unit table, the difference charts and the terminal table, each once:
+        /// `2020 2030` or `2020,2030`, after the scenario files (the list runs to the next
+        /// option).
         #[arg(long, num_args = 1.., value_delimiter = ',', value_parser = parse_year, default_values_t = report::compare::default_years())]
         years: Vec<i32>,
 
