@@ -42,6 +42,26 @@ fn parse_year(text: &str) -> Result<i32, String> {
     })
 }
 
+/// Each year of `compare --years` once: a year given twice is a typo for another year (its
+/// rows and columns would be repeated, the year meant missing).
+fn check_distinct_years(years: &[i32]) -> Result<(), String> {
+    for (position, year) in years.iter().enumerate() {
+        if years[..position].contains(year) {
+            return Err(format!(
+                "--years: {year} is given twice; list each year once, e.g. --years {}",
+                years
+                    .iter()
+                    .enumerate()
+                    .filter(|(i, y)| !years[..*i].contains(y))
+                    .map(|(_, y)| y.to_string())
+                    .collect::<Vec<_>>()
+                    .join(",")
+            ));
+        }
+    }
+    Ok(())
+}
+
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -120,8 +140,9 @@ pub enum Command {
         #[arg(required = true, num_args = 2.., value_name = "SCENARIO.ron")]
         scenarios: Vec<PathBuf>,
 
-        /// Years of the unit table, the difference charts and the terminal table: `2020 2030`
-        /// or `2020,2030`, after the scenario files (the list runs to the next option).
+        /// Years of the unit table, the difference charts and the terminal table, each once:
+        /// `2020 2030` or `2020,2030`, after the scenario files (the list runs to the next
+        /// option).
         #[arg(long, num_args = 1.., value_delimiter = ',', value_parser = parse_year, default_values_t = report::compare::default_years())]
         years: Vec<i32>,
 
@@ -499,6 +520,7 @@ fn prepare_all(loaded: &[(Scenario, Dataset)]) -> anyhow::Result<Vec<engine::Pre
 }
 
 fn compare(paths: &[PathBuf], years: &[i32], output: &OutputArgs) -> anyhow::Result<()> {
+    check_distinct_years(years).map_err(CliError::BadInput)?;
     let loaded = load_all(paths)?;
     let scenarios: Vec<&Scenario> = loaded.iter().map(|(s, _)| s).collect();
     report::compare::check_years(years, &scenarios).map_err(CliError::BadInput)?;

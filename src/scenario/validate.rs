@@ -80,6 +80,19 @@ fn explicit_name(policy: &PolicyFile) -> Option<&str> {
     }
 }
 
+/// The kind of a lever as written (`TravelTime`), the first part of its default label.
+fn policy_kind(policy: &PolicyFile) -> &'static str {
+    match policy {
+        PolicyFile::TravelTime { .. } => "TravelTime",
+        PolicyFile::Corridor { .. } => "Corridor",
+        PolicyFile::HukouWedge { .. } => "HukouWedge",
+        PolicyFile::ProductivityShift { .. } => "ProductivityShift",
+        PolicyFile::AmenityShift { .. } => "AmenityShift",
+        PolicyFile::LandCap { .. } => "LandCap",
+        PolicyFile::BorderPenalty { .. } => "BorderPenalty",
+    }
+}
+
 /// Collects problems with positions found in the source text.
 struct Collector<'a> {
     file: &'a str,
@@ -552,7 +565,10 @@ impl InheritedLevers<'_> {
             cursor = at + 1;
             let field = format!("{key}[{index}]");
             if let Some(name) = explicit_name(policy) {
-                if let Some(first) = self.names.get(name) {
+                if name.trim().is_empty() {
+                    let offset = files.of(src).key(at, "name").unwrap_or(at);
+                    out.at(offset, format!("{field}.name"), format!("the name {:?} is blank; a lever's name is how remove_policies, sweeps and reports find it, so it needs at least one visible character: write one (e.g. name: \"成渝中线\"), or leave `name:` out to get a label such as `{}#{}`", name, policy_kind(policy), first_index + index));
+                } else if let Some(first) = self.names.get(name) {
                     let quoted = format!("\"{}\"", name.escape_debug());
                     let offset = files.of(src).string(at, &quoted).unwrap_or(at);
                     out.at(offset, format!("{field}.name"), format!("the name `{name}` is already used by {first}; levers are removed and reported by name, so each name must be unique: rename one (or `remove_policies` the inherited one first)"));
@@ -598,7 +614,24 @@ impl InheritedLevers<'_> {
             .collect();
         let mut missing = 0;
         let at = self.files.top(src, "remove_policies");
-        for name in &src.raw.remove_policies {
+        // Each name: the position where it was first written and the offset it was last found
+        // at (so that the next copy is searched for after it).
+        let mut seen: HashMap<&str, (usize, usize)> = HashMap::new();
+        for (position, name) in src.raw.remove_policies.iter().enumerate() {
+            let quoted = format!("\"{}\"", name.escape_debug());
+            let previous = seen.get(name.as_str()).copied();
+            let from = previous.map_or(at, |(_, offset)| offset + 1);
+            let offset = self.files.of(src).string(from, &quoted).unwrap_or(from);
+            if let Some((first, _)) = previous {
+                seen.insert(name.as_str(), (first, offset));
+                out.at(
+                    offset,
+                    format!("remove_policies[{position}]"),
+                    format!("`{name}` is listed twice in remove_policies (also at `remove_policies[{first}]`); a lever is removed once, so a second entry is most likely meant for another lever: delete it, or name the lever you meant"),
+                );
+                continue;
+            }
+            seen.insert(name.as_str(), (position, offset));
             if labels.contains(name.as_str()) {
                 continue;
             }
@@ -611,8 +644,6 @@ impl InheritedLevers<'_> {
                 .iter()
                 .map(|p| p.named.label.as_str())
                 .collect();
-            let quoted = format!("\"{}\"", name.escape_debug());
-            let offset = self.files.of(src).string(at, &quoted).unwrap_or(at);
             out.at(
                 offset,
                 "remove_policies",
@@ -872,11 +903,37 @@ impl PolicyChecker<'_, '_> {
         if tokens.is_empty() {
             self.problem(key, "the list of units is empty; name at least one unit id or group (e.g. \"chengdu\", \"@chongqing_core\")".into());
         }
+        // A token written twice is a mistake (a copy-paste, or a unit meant to be another); a
+        // unit reached both directly and through a group (`"yuzhong"`, `"@chongqing_core"`) is
+        // deduplicated silently below: groups overlap by design.
+        // Each token: the position where it was first written and the offset it was last found
+        // at (so that the next copy is searched for after it).
+        let mut seen: HashMap<&str, (usize, usize)> = HashMap::new();
+        let mut repeated = vec![false; tokens.len()];
+        for (position, token) in tokens.iter().enumerate() {
+            let quoted = format!("\"{token}\"");
+            let previous = seen.get(token.as_str()).copied();
+            let from = previous.map_or(self.place(key), |(_, at)| at + 1);
+            let offset = self.index.string(from, &quoted).unwrap_or(from);
+            let first = match previous {
+                Some((first, _)) => {
+                    repeated[position] = true;
+                    let field = format!("{}.{key}[{position}]", self.field);
+                    self.out.at(offset, field, format!("`{token}` is listed twice in `{key}` (also at `{key}[{first}]`); each unit or group may appear once in a lever's list: delete this entry, or name the unit you meant"));
+                    first
+                }
+                None => position,
+            };
+            seen.insert(token.as_str(), (first, offset));
+        }
         let mut found = Vec::new();
         let Some(dataset) = self.dataset else {
             return found;
         };
         for (position, token) in tokens.iter().enumerate() {
+            if repeated[position] {
+                continue;
+            }
             match dataset.resolve_units(token) {
                 Ok(indices) => {
                     for index in indices {
@@ -944,8 +1001,16 @@ impl PolicyChecker<'_, '_> {
                 factor,
             } => {
                 self.year("year", year);
-                let from = self.units("from", &from);
+                let from_tokens = from;
+                let from = self.units("from", &from_tokens);
                 let to = self.units("to", &to);
+                // The engine changes the time of each pair of different units; one unit on
+                // both sides leaves no pair, so the lever would change nothing.
+                if let ([a], [b]) = (from.as_slice(), to.as_slice()) {
+                    if a == b {
+                        self.problem("to", format!("`to` names the same unit as `from` (`{}`); a travel time links two different units, so this lever would change nothing: name the other end of the link in `to` (e.g. to: [\"@chongqing_core\"]), or use a Corridor for every pair of several units", from_tokens.join("`, `")));
+                    }
+                }
                 let time = match (hours, factor) {
                     (Some(hours), None) => {
                         self.range("hours", hours, 0.05, 48.0, "door-to-door hours");

@@ -281,6 +281,10 @@ pub const RUNS_PER_SECOND: f64 = 20_000.0;
 /// Most memory the design and the kept outputs of a sweep may need (estimated before anything
 /// is allocated).
 pub const MAX_SWEEP_MEMORY: u64 = 2 << 30;
+/// Most grid levels of a Morris design. The step is half the range whatever the levels
+/// (`sampling::MorrisDesign`), so levels only refine where trajectories start, and each
+/// trajectory visits two per factor: 4 to 8 is usual; far more is a typo (`levels: 400`).
+pub const MAX_MORRIS_LEVELS: usize = 100;
 
 /// Runs of a sweep's design with `d` parameters (`None` if beyond `u64`).
 pub fn planned_runs(method: &Method, d: usize) -> Option<u64> {
@@ -603,6 +607,16 @@ fn target_output(id: &str, base: &Scenario, data: &Dataset) -> Result<Output, St
     })
 }
 
+/// The problem with `output` if an earlier output (`outputs`, written at `positions` of the
+/// file) is the same: same quantity, unit (or group, as written) and year, or same target.
+fn repeated_output(outputs: &[Output], positions: &[usize], output: &Output) -> Option<String> {
+    let first = outputs.iter().position(|o| o.label == output.label)?;
+    Some(format!(
+        "`{}` is listed twice (also at `outputs[{}]`); each output is one column of samples.csv and one row per factor of indices.csv, so a copy only repeats them: delete this entry, or change it to the output you meant",
+        output.label, positions[first]
+    ))
+}
+
 /// Reads and validates a sweep file and its base scenario; every problem at once, each with
 /// `file:line:column`.
 pub fn load(path: &Path) -> Result<Sweep, SweepFileError> {
@@ -759,6 +773,8 @@ pub fn load(path: &Path) -> Result<Sweep, SweepFileError> {
         );
     }
     let mut outputs = Vec::new();
+    // The position in the file of each entry of `outputs`.
+    let mut positions: Vec<usize> = Vec::new();
     let outputs_at = top("outputs");
     let mut cursor = outputs_at;
     for (position, output) in file.outputs.iter().enumerate() {
@@ -776,7 +792,13 @@ pub fn load(path: &Path) -> Result<Sweep, SweepFileError> {
                     continue;
                 };
                 match target_output(target, base, data) {
-                    Ok(output) => outputs.push(output),
+                    Ok(output) => match repeated_output(&outputs, &positions, &output) {
+                        Some(message) => problem(at, &field, message),
+                        None => {
+                            outputs.push(output);
+                            positions.push(position);
+                        }
+                    },
                     Err(message) => problem(at, &format!("{field}.target"), message),
                 }
                 continue;
@@ -798,16 +820,25 @@ pub fn load(path: &Path) -> Result<Sweep, SweepFileError> {
             );
         }
         match data.resolve_units(unit) {
-            Ok(units) => outputs.push(Output {
-                label: format!(
-                    "{}_{}_{year}",
-                    quantity.prefix(),
-                    unit.trim_start_matches('@')
-                ),
-                quantity,
-                units,
-                year,
-            }),
+            Ok(units) => {
+                let output = Output {
+                    label: format!(
+                        "{}_{}_{year}",
+                        quantity.prefix(),
+                        unit.trim_start_matches('@')
+                    ),
+                    quantity,
+                    units,
+                    year,
+                };
+                match repeated_output(&outputs, &positions, &output) {
+                    Some(message) => problem(at, &field, message),
+                    None => {
+                        outputs.push(output);
+                        positions.push(position);
+                    }
+                }
+            }
             Err(message) => problem(at, &format!("{field}.unit"), message),
         }
     }
@@ -822,6 +853,9 @@ pub fn load(path: &Path) -> Result<Sweep, SweepFileError> {
     match &file.method {
         Method::Morris { trajectories, levels } if *trajectories < 2 || *levels < 2 || levels % 2 == 1 => {
             problem(method_at, "method", format!("Morris(trajectories: {trajectories}, levels: {levels}) needs at least 2 trajectories and an even number of levels (≥ 2)"))
+        }
+        Method::Morris { trajectories, levels } if *levels > MAX_MORRIS_LEVELS => {
+            problem(method_at, "method", format!("Morris(trajectories: {trajectories}, levels: {levels}): at most {MAX_MORRIS_LEVELS} levels; every step moves a factor by half its range whatever the number of levels, so the levels only set the grid the trajectories start on, and {trajectories} trajectories visit at most {} of them per factor (two each): more levels add nothing (4 to 8 is usual, Morris 1991); use an even number of levels from 4 to {MAX_MORRIS_LEVELS}, e.g. levels: 4", (2 * trajectories).min(*levels)))
         }
         Method::Sobol { base_samples } if !base_samples.is_power_of_two() || *base_samples < 4 => {
             problem(method_at, "method", format!("Sobol base_samples {base_samples} must be a power of two ≥ 4 (e.g. 256, 512, 1024)"))

@@ -977,6 +977,18 @@ const CLI_CASES: &[CliCase] = &[
             "--out",
         ],
     },
+    CliCase {
+        name: "compare_year_given_twice",
+        setup: |dir| {
+            fs::write(dir.join("a.ron"), "(name: \"a\")").unwrap();
+            fs::write(dir.join("b.ron"), "(name: \"b\")").unwrap();
+            args(&["compare", "a.ron", "b.ron", "--years", "2020,2025,2020"])
+        },
+        expected: &[
+            "--years: 2020 is given twice",
+            "list each year once, e.g. --years 2020,2025",
+        ],
+    },
     // Hangs: inputs that never end, thread counts.
     CliCase {
         name: "scenario_dev_zero",
@@ -1174,6 +1186,42 @@ const CLI_CASES: &[CliCase] = &[
         ],
     },
     // Bad input accepted before.
+    CliCase {
+        name: "sweep_output_listed_twice",
+        setup: |dir| {
+            let f = sweep_file(
+                dir,
+                "morris.ron",
+                "dup",
+                &[(
+                    "Gdp(unit: \"@all\", year: 2030),",
+                    "Gdp(unit: \"@all\", year: 2030), Population(unit: \"chengdu\", year: 2030),",
+                )],
+            );
+            args(&["sweep", &f, "--out", "out"])
+        },
+        expected: &[
+            "dup.ron:33:51:",
+            "`outputs[4]`",
+            "`population_chengdu_2030` is listed twice (also at `outputs[0]`)",
+            "delete this entry",
+            "1 problem found",
+        ],
+    },
+    CliCase {
+        name: "sweep_morris_too_many_levels",
+        setup: |dir| {
+            let f = sweep_file(dir, "morris.ron", "levels", &[("levels: 4", "levels: 400")]);
+            args(&["sweep", &f, "--out", "out"])
+        },
+        expected: &[
+            "levels.ron:8:5:",
+            "`method`",
+            "Morris(trajectories: 20, levels: 400): at most 100 levels",
+            "20 trajectories visit at most 40 of them per factor",
+            "use an even number of levels from 4 to 100",
+        ],
+    },
     CliCase {
         name: "sweep_bounds_outside_the_valid_range",
         setup: |dir| {
