@@ -495,6 +495,36 @@ fn short_scenario(dir: &Path, name: &str) -> PathBuf {
     path
 }
 
+/// Asserts that a run succeeded; `what` names it in the failure message.
+fn assert_ran(what: &str, output: &Output) {
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        report(what, &[], output)
+    );
+}
+
+/// Asserts that a run was refused as bad input and left the existing results folder `out` as
+/// it was (`results`, its [`snapshot`] before the run). The folder exists by design, so only
+/// its contents count, not its creation.
+fn assert_refused_keeping(
+    what: &str,
+    output: &Output,
+    expected: &Expected,
+    cwd: &Path,
+    before: &[String],
+    out: &Path,
+    results: &BTreeMap<String, Vec<u8>>,
+) {
+    let mut problems = bad_input_problems(output, expected, cwd, before);
+    problems.retain(|p| p != "the output folder was created");
+    if snapshot(out) != *results {
+        problems.push("the existing results were modified".into());
+    }
+    assert!(problems.is_empty(), "{}", report(what, &problems, output));
+}
+
 /// Every file of a folder (not recursive: results are flat) with its bytes.
 fn snapshot(dir: &Path) -> BTreeMap<String, Vec<u8>> {
     listing(dir)
@@ -554,40 +584,26 @@ fn existing_results_are_kept_without_force_and_replaced_with_it() {
     let out = dir.join("out");
     let scenario = short_scenario(dir, "short");
 
-    let first = simulate(dir, &[&scenario], &["--quiet"]);
-    assert_eq!(
-        first.status.code(),
-        Some(0),
-        "{}",
-        report("first run", &[], &first)
-    );
+    assert_ran("first run", &simulate(dir, &[&scenario], &["--quiet"]));
     assert!(out.join("manifest.json").is_file());
     // A file no run writes: --force must replace the folder, not merge into it.
     fs::write(out.join("notes.txt"), "kept by hand\n").unwrap();
     let results = snapshot(&out);
     let before = listing(dir);
 
-    let refused = simulate(dir, &[&scenario], &["--quiet"]);
-    let expected =
-        Expected::from_slice(&["already holds results", "nothing was changed", "--force"]);
-    let mut problems = bad_input_problems(&refused, &expected, dir, &before);
-    // The output folder exists here by design; only its contents matter.
-    problems.retain(|p| p != "the output folder was created");
-    if snapshot(&out) != results {
-        problems.push("the existing results were modified".into());
-    }
-    assert!(
-        problems.is_empty(),
-        "{}",
-        report("run without --force", &problems, &refused)
+    assert_refused_keeping(
+        "run without --force",
+        &simulate(dir, &[&scenario], &["--quiet"]),
+        &Expected::from_slice(&["already holds results", "nothing was changed", "--force"]),
+        dir,
+        &before,
+        &out,
+        &results,
     );
 
-    let forced = simulate(dir, &[&scenario], &["--quiet", "--force"]);
-    assert_eq!(
-        forced.status.code(),
-        Some(0),
-        "{}",
-        report("run with --force", &[], &forced)
+    assert_ran(
+        "run with --force",
+        &simulate(dir, &[&scenario], &["--quiet", "--force"]),
     );
     assert!(
         !out.join("notes.txt").exists(),
@@ -610,41 +626,29 @@ fn several_runs_do_not_write_into_the_result_of_one_without_force() {
     let out = dir.join("out");
     let a = short_scenario(dir, "a1");
     let b = short_scenario(dir, "b1");
-    let first = simulate(dir, &[&b], &["--quiet"]);
-    assert_eq!(
-        first.status.code(),
-        Some(0),
-        "{}",
-        report("first run", &[], &first)
-    );
+    assert_ran("first run", &simulate(dir, &[&b], &["--quiet"]));
     let results = snapshot(&out);
     let before = listing(dir);
 
-    let refused = simulate(dir, &[&a, &b], &["--quiet"]);
-    let expected = Expected::from_slice(&[
-        "output folder",
-        "already holds the results of one run (it has manifest.json)",
-        "several scenarios write a folder each inside --out",
-        "Nothing was changed",
-        "--force",
-    ]);
-    let mut problems = bad_input_problems(&refused, &expected, dir, &before);
-    problems.retain(|p| p != "the output folder was created");
-    if snapshot(&out) != results {
-        problems.push("the existing results were modified".into());
-    }
-    assert!(
-        problems.is_empty(),
-        "{}",
-        report("several runs without --force", &problems, &refused)
+    assert_refused_keeping(
+        "several runs without --force",
+        &simulate(dir, &[&a, &b], &["--quiet"]),
+        &Expected::from_slice(&[
+            "output folder",
+            "already holds the results of one run (it has manifest.json)",
+            "several scenarios write a folder each inside --out",
+            "Nothing was changed",
+            "--force",
+        ]),
+        dir,
+        &before,
+        &out,
+        &results,
     );
 
-    let forced = simulate(dir, &[&a, &b], &["--quiet", "--force"]);
-    assert_eq!(
-        forced.status.code(),
-        Some(0),
-        "{}",
-        report("several runs with --force", &[], &forced)
+    assert_ran(
+        "several runs with --force",
+        &simulate(dir, &[&a, &b], &["--quiet", "--force"]),
     );
     assert_eq!(
         listing(&out),
@@ -1500,12 +1504,7 @@ fn a_locked_results_folder_is_refused_naming_the_holder() {
     assert_bad_input("locked folder", &output, &expected, dir, &before);
     drop(guard);
     let output = simulate(dir, &[&scenario], &["--quiet"]);
-    assert_eq!(
-        output.status.code(),
-        Some(0),
-        "{}",
-        report("after unlock", &[], &output)
-    );
+    assert_ran("after unlock", &output);
     assert!(
         !dir.join(".out.lock").exists(),
         "the lock file was left behind"
@@ -1547,10 +1546,5 @@ fn a_byte_order_mark_is_accepted() {
     let path = dir.join("bom.ron");
     fs::write(&path, "\u{feff}(name: \"bom\", end_year: 2016)\n").unwrap();
     let output = simulate(dir, &[&path], &["--quiet"]);
-    assert_eq!(
-        output.status.code(),
-        Some(0),
-        "{}",
-        report("BOM", &[], &output)
-    );
+    assert_ran("BOM", &output);
 }
