@@ -26,9 +26,11 @@ pub fn parse_reporting_every_unknown_field<T: serde::de::DeserializeOwned>(
 /// Parses `text` as `T`, collecting every unknown field: ron stops at the first one, so each
 /// unknown `key: value` entry is blanked out (with spaces, keeping every line and column of the
 /// rest) and the text parsed again. Returns the value of the text without those entries and a
-/// problem for each, so that the semantic checks can still run and report in the same pass;
-/// fails with every problem so far when another kind of problem stops the parse. At most
-/// [`MAX_SHOWN`] rounds.
+/// problem for each, so that the semantic checks can still run and report in the same pass.
+/// A value of the wrong type is blanked and reported the same way, but then the parse fails
+/// with every problem of the text (the checks would see the field's default, not the value
+/// meant); so it does when another kind of problem stops the parse. At most [`MAX_SHOWN`]
+/// rounds.
 pub fn parse_with_unknown_fields<T: serde::de::DeserializeOwned>(
     file: &str,
     text: &str,
@@ -46,15 +48,33 @@ pub fn parse_with_unknown_fields<T: serde::de::DeserializeOwned>(
     }
     let mut unknown = Vec::new();
     let mut blanked: Vec<Blanked> = Vec::new();
+    // Keys of the entries blanked because their value had the wrong type.
+    let mut wrongly_typed: Vec<String> = Vec::new();
     // The text before the last "read as the meant field" repair, to undo it if it misfires.
     let mut before_rename: Option<(String, usize)> = None;
     let mut repaired = text.to_string();
     loop {
         let err = match options.from_str::<T>(&repaired) {
+            // The semantic checks would see a wrongly typed field at its default, not at the
+            // value meant: report the problems of the text alone.
+            Ok(_) if !wrongly_typed.is_empty() => return Err(ScenarioErrors(unknown)),
             Ok(value) => return Ok((value, unknown)),
             Err(err) => err,
         };
         let problem = syntax_problem(file, &repaired, &err);
+        let (line, column) = (err.position.line, err.position.col);
+        let wrong_value =
+            !problem.field.is_empty() || negative_where_unsigned(&repaired, line, column).is_some();
+        // A value of the wrong type (`end_year: 2020.5`, `seed: -1`): report it, blank its
+        // entry and read on, so that every such value and unknown field is reported at once.
+        if wrong_value && unknown.len() < MAX_SHOWN {
+            if let Some(entry) = entry_at(&repaired, line, column) {
+                repaired = locate::blank(&repaired, entry.span.0, entry.span.1);
+                wrongly_typed.push(entry.key);
+                unknown.push(problem);
+                continue;
+            }
+        }
         match &err.code {
             Error::NoSuchStructField {
                 expected, found, ..
@@ -78,6 +98,13 @@ pub fn parse_with_unknown_fields<T: serde::de::DeserializeOwned>(
             // `year:`): read that entry as the field meant, so that the rest of the file is
             // still checked in this pass. The key is padded to its old width (never widened),
             // keeping every position of the text.
+            // The field is missing because its wrongly typed entry was blanked: that entry's
+            // problem is reported; the parse cannot go on without the field.
+            Error::MissingStructField { field, .. }
+                if wrongly_typed.iter().any(|key| key == field) =>
+            {
+                return Err(ScenarioErrors(unknown));
+            }
             Error::MissingStructField { field, .. } => {
                 if let Some(b) = blanked.iter_mut().rev().find(|b| {
                     !b.read_as_meant
@@ -237,10 +264,20 @@ fn whole_number_of(key: &str) -> String {
     }
 }
 
-/// The `key: value` entry the value at `line:column` (1-based) belongs to: the key, the value
-/// as written (shortened), and the 1-based column where the value starts. The position may be
+/// A `key: value` entry of a RON text, found from a position in its value.
+struct Entry {
+    key: String,
+    /// The value as written, shortened to 40 characters, on one line.
+    value: String,
+    /// 1-based column where the value starts.
+    value_column: usize,
+    /// Byte offsets of the entry, from its key to past its comma (as [`locate::entry_span`]).
+    span: (usize, usize),
+}
+
+/// The `key: value` entry the value at `line:column` (1-based) belongs to. The position may be
 /// inside the value, just after it (a number too large) or at its first character.
-fn entry_at(text: &str, line: usize, column: usize) -> Option<(String, String, usize)> {
+fn entry_at(text: &str, line: usize, column: usize) -> Option<Entry> {
     let source_line = text.lines().nth(line.checked_sub(1)?)?;
     let chars: Vec<char> = source_line.chars().collect();
     let value_char = |c: char| c.is_ascii_alphanumeric() || "_.+-".contains(c);
@@ -274,7 +311,7 @@ fn entry_at(text: &str, line: usize, column: usize) -> Option<(String, String, u
         return None;
     }
     let key: String = chars[i..key_end].iter().collect();
-    let (_, _, end) = locate::entry_span(text, line, i + 1)?;
+    let (start, _, end) = locate::entry_span(text, line, i + 1)?;
     let line_start: usize = text
         .split_inclusive('\n')
         .take(line - 1)
@@ -295,7 +332,12 @@ fn entry_at(text: &str, line: usize, column: usize) -> Option<(String, String, u
     if value.chars().count() > 40 {
         shown.push('…');
     }
-    Some((key, shown.replace('\n', " "), value_start + 1))
+    Some(Entry {
+        key,
+        value: shown.replace('\n', " "),
+        value_column: value_start + 1,
+        span: (start, end),
+    })
 }
 
 /// A value of the wrong type, which ron reports as a syntax error ("Expected comma" after
@@ -304,7 +346,12 @@ fn entry_at(text: &str, line: usize, column: usize) -> Option<(String, String, u
 fn type_problem(file: &str, text: &str, err: &ron::error::SpannedError) -> Option<Problem> {
     use ron::error::Error;
     let (line, column) = (err.position.line, err.position.col);
-    let (key, value, value_column) = entry_at(text, line, column)?;
+    let Entry {
+        key,
+        value,
+        value_column,
+        ..
+    } = entry_at(text, line, column)?;
     let number_continues = || {
         let chars: Vec<char> = text.lines().nth(line - 1)?.chars().collect();
         let at = column.checked_sub(1)?;
