@@ -3,8 +3,9 @@
 //! Two stages (as in ripgrep and linfa): [`ScenarioFile`] is what the user wrote (serde, unknown
 //! fields refused); [`validate`] resolves unit ids and groups, checks every value and year, and
 //! returns a typed [`Scenario`] — or *every* problem found, each with `file:line:column`.
-//! Syntax errors stop the parser, so they come one at a time; everything after parsing is
-//! collected.
+//! Unknown fields and values of the wrong type are all collected by the parser (then the checks
+//! of meaning wait if a value had the wrong type); a syntax error or a missing field stops it;
+//! everything after parsing is collected.
 //!
 //! The files, by concern: `file` (the types as written), `read` (files, `extends` chains,
 //! [`load`]), `parse` (RON and its syntax problems), `validate` (checks into a typed
@@ -18,6 +19,7 @@ mod problem;
 mod read;
 mod validate;
 
+use std::ops::ControlFlow;
 use std::path::PathBuf;
 
 use crate::model::Params;
@@ -75,6 +77,92 @@ impl Adjust {
             Adjust::Change(delta) => current + strength * delta,
         }
     }
+}
+
+/// The largest hukou wedge (share of income lost by non-locals) a unit may have.
+pub const WEDGE_MAX: f64 = 0.95;
+
+/// What a hukou-wedge or border-penalty lever sets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CostValue {
+    /// The wedge of a unit (index into the dataset's units).
+    Wedge(usize),
+    Border,
+}
+
+/// One value a hukou-wedge or border-penalty lever sets in a year: the `lever`-th of those
+/// given to [`apply_cost_levers`], what it sets, how, and the value before and after it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct CostStep {
+    pub lever: usize,
+    pub sets: CostValue,
+    pub adjust: Adjust,
+    pub before: f64,
+    pub value: f64,
+}
+
+impl CostStep {
+    /// Wedges stay within [0, [`WEDGE_MAX`]], the border penalty at or above 0.
+    pub fn in_range(&self) -> bool {
+        match self.sets {
+            CostValue::Wedge(_) => (0.0..=WEDGE_MAX).contains(&self.value),
+            CostValue::Border => self.value >= 0.0,
+        }
+    }
+}
+
+/// The hukou wedges and the border penalty in force in `year`: starting from `wedge` (one per
+/// node, `wedge[unit + 1]`; 0 is the rest of China) and `border`, every lever dated up to `year`
+/// is applied in order, scaled by its strength. A value out of range is not taken (the next
+/// lever sees the value before it). `visit` sees every value set, in range or not, and may stop
+/// the walk. The one rule shared by validation (which reports each lever's problem at its place)
+/// and `engine::setup` (which must also check a sweep's lever strengths at run time).
+pub fn apply_cost_levers<'a, B>(
+    levers: impl IntoIterator<Item = (&'a Policy, f64)>,
+    year: i32,
+    wedge: &mut [f64],
+    border: &mut f64,
+    mut visit: impl FnMut(&CostStep) -> ControlFlow<B>,
+) -> ControlFlow<B> {
+    for (lever, (policy, strength)) in levers.into_iter().enumerate() {
+        match policy {
+            Policy::HukouWedge {
+                year: from,
+                units,
+                adjust,
+            } if *from <= year => {
+                for &unit in units {
+                    let before = wedge[unit + 1];
+                    let step = CostStep {
+                        lever,
+                        sets: CostValue::Wedge(unit),
+                        adjust: *adjust,
+                        before,
+                        value: adjust.apply_scaled(before, strength),
+                    };
+                    visit(&step)?;
+                    if step.in_range() {
+                        wedge[unit + 1] = step.value;
+                    }
+                }
+            }
+            Policy::BorderPenalty { year: from, adjust } if *from <= year => {
+                let step = CostStep {
+                    lever,
+                    sets: CostValue::Border,
+                    adjust: *adjust,
+                    before: *border,
+                    value: adjust.apply_scaled(*border, strength),
+                };
+                visit(&step)?;
+                if step.in_range() {
+                    *border = step.value;
+                }
+            }
+            _ => {}
+        }
+    }
+    ControlFlow::Continue(())
 }
 
 /// A validated, dated policy lever (units as indices into the dataset's units).
@@ -284,4 +372,77 @@ mod test_support {
             LandCap(name: "cap", year: 2020, unit: "luzhou", km2: 200),
         ],
     )"#;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Levers apply in order up to the year, scaled by strength; a value out of range is seen
+    /// but not taken, so the next lever starts from the value before it; `Break` stops.
+    #[test]
+    fn cost_levers_apply_in_order_and_skip_values_out_of_range() {
+        let levers = [
+            Policy::HukouWedge {
+                year: 2020,
+                units: vec![0, 1],
+                adjust: Adjust::Change(0.5),
+            },
+            Policy::BorderPenalty {
+                year: 2020,
+                adjust: Adjust::Change(-0.3),
+            },
+            Policy::HukouWedge {
+                year: 2025,
+                units: vec![0],
+                adjust: Adjust::Set(0.0),
+            },
+        ];
+        let mut wedge = vec![0.3, 0.2, 0.6];
+        let mut border = 0.2;
+        let mut seen = Vec::new();
+        let walk = apply_cost_levers(
+            levers.iter().map(|policy| (policy, 1.0)),
+            2024,
+            &mut wedge,
+            &mut border,
+            |step| {
+                seen.push((step.lever, step.sets, step.in_range()));
+                ControlFlow::<()>::Continue(())
+            },
+        );
+        assert_eq!(walk, ControlFlow::Continue(()));
+        assert_eq!(
+            seen,
+            [
+                (0, CostValue::Wedge(0), true),
+                (0, CostValue::Wedge(1), false),
+                (1, CostValue::Border, false),
+            ]
+        );
+        assert_eq!(wedge, [0.3, 0.7, 0.6]);
+        assert_eq!(border, 0.2);
+        // Half strength: +0.25 and −0.15, both in range; the 2025 lever is not yet in force.
+        let (mut wedge, mut border) = (vec![0.3, 0.2, 0.6], 0.2);
+        let _ = apply_cost_levers(
+            levers.iter().map(|policy| (policy, 0.5)),
+            2024,
+            &mut wedge,
+            &mut border,
+            |_| ControlFlow::<()>::Continue(()),
+        );
+        assert_eq!(wedge, [0.3, 0.45, 0.85]);
+        assert!((border - 0.05).abs() < 1e-12);
+        let walk = apply_cost_levers(
+            levers.iter().map(|policy| (policy, 1.0)),
+            2030,
+            &mut [0.3, 0.2, 0.6],
+            &mut 0.2,
+            |step| match step.in_range() {
+                true => ControlFlow::Continue(()),
+                false => ControlFlow::Break(step.lever),
+            },
+        );
+        assert_eq!(walk, ControlFlow::Break(0));
+    }
 }

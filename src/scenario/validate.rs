@@ -3,14 +3,15 @@
 //! become folders.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::ops::ControlFlow;
 use std::path::PathBuf;
 
 use super::file::{Indicator, PolicyFile, ScenarioFile, SourceFile};
 use super::locate;
 use super::problem::{capped_list, Problem, ScenarioErrors, MAX_LISTED};
 use super::{
-    Adjust, MacroPath, NamedPolicy, Policy, Scenario, TimeChange, BASE_YEAR, CENSUS_YEAR,
-    DEFAULT_END_YEAR, DEFAULT_SEED, LAST_YEAR, START_YEARS,
+    apply_cost_levers, Adjust, CostValue, MacroPath, NamedPolicy, Policy, Scenario, TimeChange,
+    BASE_YEAR, CENSUS_YEAR, DEFAULT_END_YEAR, DEFAULT_SEED, LAST_YEAR, START_YEARS, WEDGE_MAX,
 };
 use crate::data::thousands;
 use crate::data::{self, Dataset};
@@ -674,9 +675,6 @@ impl InheritedLevers<'_> {
     }
 }
 
-/// Largest hukou wedge (share of income lost by non-locals) a unit may have.
-const WEDGE_MAX: f64 = 0.95;
-
 /// Where a `change:` lever first takes a wedge or the border penalty out of range.
 struct OutOfRange {
     /// The first value out of range: what (`the hukou wedge of `chengdu``), the value, the
@@ -718,66 +716,45 @@ fn check_cost_levers(
     for &year in &years {
         let mut wedge = base.clone();
         let mut border = params.border_penalty();
-        for (i, lever) in levers.iter().enumerate() {
-            match &lever.named.policy {
-                Policy::HukouWedge {
-                    year: from,
-                    units,
-                    adjust,
-                } if *from <= year => {
-                    for &unit in units {
-                        let before = wedge[unit + 1];
-                        let value = adjust.apply(before);
-                        if let Adjust::Change(_) = adjust {
-                            let range = allowed.entry(i).or_insert((f64::MIN, f64::MAX));
-                            *range = (range.0.max(-before), range.1.min(WEDGE_MAX - before));
-                        }
-                        if !(0.0..=WEDGE_MAX).contains(&value) {
-                            found
-                                .entry(i)
-                                .or_insert_with(|| OutOfRange {
-                                    what: format!(
-                                        "the hukou wedge of `{}`",
-                                        dataset.units[unit].id
-                                    ),
-                                    value,
-                                    before,
-                                    year,
-                                    units: BTreeSet::new(),
-                                })
-                                .units
-                                .insert(unit);
-                        }
-                        // Reported once: later levers see the value as if this one had not
-                        // changed it.
-                        if (0.0..=WEDGE_MAX).contains(&value) {
-                            wedge[unit + 1] = value;
-                        }
+        // Every lever as written (strength 1); an out-of-range value is reported once: later
+        // levers see the value as if this one had not changed it.
+        let _ = apply_cost_levers(
+            levers.iter().map(|lever| (&lever.named.policy, 1.0)),
+            year,
+            &mut wedge,
+            &mut border,
+            |step| {
+                if let Adjust::Change(_) = step.adjust {
+                    // The changes that keep every value a lever changes in range.
+                    let range = allowed.entry(step.lever).or_insert((f64::MIN, f64::MAX));
+                    range.0 = range.0.max(-step.before);
+                    if let CostValue::Wedge(_) = step.sets {
+                        range.1 = range.1.min(WEDGE_MAX - step.before);
                     }
                 }
-                Policy::BorderPenalty { year: from, adjust } if *from <= year => {
-                    let before = border;
-                    let value = adjust.apply(before);
-                    if let Adjust::Change(_) = adjust {
-                        let range = allowed.entry(i).or_insert((f64::MIN, f64::MAX));
-                        range.0 = range.0.max(-before);
-                    }
-                    if value < 0.0 {
-                        found.entry(i).or_insert_with(|| OutOfRange {
-                            what: "the border penalty".to_string(),
-                            value,
-                            before,
+                if !step.in_range() {
+                    let (what, unit) = match step.sets {
+                        CostValue::Wedge(unit) => (
+                            format!("the hukou wedge of `{}`", dataset.units[unit].id),
+                            unit,
+                        ),
+                        CostValue::Border => ("the border penalty".to_string(), usize::MAX),
+                    };
+                    found
+                        .entry(step.lever)
+                        .or_insert_with(|| OutOfRange {
+                            what,
+                            value: step.value,
+                            before: step.before,
                             year,
-                            units: BTreeSet::from([usize::MAX]),
-                        });
-                    }
-                    if value >= 0.0 {
-                        border = value;
-                    }
+                            units: BTreeSet::new(),
+                        })
+                        .units
+                        .insert(unit);
                 }
-                _ => {}
-            }
-        }
+                ControlFlow::<()>::Continue(())
+            },
+        );
     }
     for (i, out) in found {
         let lever = &levers[i];

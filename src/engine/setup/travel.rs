@@ -1,6 +1,7 @@
 //! Travel times and move costs: road times, transport links and cost levers in force each year,
 //! the hukou wedges and border penalty, and the distinct cost settings of a scenario's years.
 
+use std::ops::ControlFlow;
 use std::sync::Arc;
 
 use nalgebra::DMatrix;
@@ -9,7 +10,7 @@ use crate::data::Dataset;
 use crate::model::geography::RoadSpeeds;
 use crate::model::migration::MoveCosts;
 use crate::model::Params;
-use crate::scenario::{Policy, Scenario, TimeChange};
+use crate::scenario::{apply_cost_levers, CostValue, NamedPolicy, Policy, Scenario, TimeChange};
 
 use super::error::SetupError;
 
@@ -239,38 +240,34 @@ pub(super) fn wedges_in(
     if !with_policies {
         return Ok((wedge, border_penalty));
     }
-    for named in scenario.policies.iter().filter(|p| p.is_active()) {
-        match &named.policy {
-            Policy::HukouWedge {
-                year: from,
-                units,
-                adjust,
-            } if *from <= year => {
-                for &unit in units {
-                    let value = adjust.apply_scaled(wedge[unit + 1], named.strength);
-                    if !(0.0..=0.95).contains(&value) {
-                        return Err(SetupError::WedgeOutOfRange {
-                            label: named.label.clone(),
-                            unit: data.units[unit].id.clone(),
-                            value,
-                            year,
-                        });
-                    }
-                    wedge[unit + 1] = value;
-                }
+    let active: Vec<&NamedPolicy> = scenario.policies.iter().filter(|p| p.is_active()).collect();
+    let walk = apply_cost_levers(
+        active.iter().map(|named| (&named.policy, named.strength)),
+        year,
+        &mut wedge,
+        &mut border_penalty,
+        |step| {
+            if step.in_range() {
+                return ControlFlow::Continue(());
             }
-            Policy::BorderPenalty { year: from, adjust } if *from <= year => {
-                border_penalty = adjust.apply_scaled(border_penalty, named.strength);
-                if border_penalty < 0.0 {
-                    return Err(SetupError::BorderOutOfRange {
-                        label: named.label.clone(),
-                        value: border_penalty,
-                        year,
-                    });
-                }
-            }
-            _ => {}
-        }
+            let label = active[step.lever].label.clone();
+            ControlFlow::Break(match step.sets {
+                CostValue::Wedge(unit) => SetupError::WedgeOutOfRange {
+                    label,
+                    unit: data.units[unit].id.clone(),
+                    value: step.value,
+                    year,
+                },
+                CostValue::Border => SetupError::BorderOutOfRange {
+                    label,
+                    value: step.value,
+                    year,
+                },
+            })
+        },
+    );
+    if let ControlFlow::Break(err) = walk {
+        return Err(err);
     }
     Ok((wedge, border_penalty))
 }
