@@ -227,6 +227,7 @@ fn check_readme_backtest(scenario: &str, observed: &str, golden: &str) {
             "README.md's table for {what} lacks `{cell}` ({})",
             terminal.join(" ")
         );
+        check_readme_rank_cells(&readme, &cell, &terminal, &what);
         if fields[1] == "model" {
             let prefix = format!("{}: model intervals cover ", fields[0]);
             let line = backtest
@@ -245,6 +246,43 @@ fn check_readme_backtest(scenario: &str, observed: &str, golden: &str) {
             );
         }
     }
+}
+
+/// The cells after `cell` (MAPE, median APE, bias) in the README's row: ρ of growth and
+/// direction right, which the terminal prints to three decimals and the README to two (any
+/// rounding of the terminal's value is accepted, or `—` where it prints `—`), and the region
+/// total, printed to two decimals and quoted exactly.
+fn check_readme_rank_cells(readme: &str, cell: &str, terminal: &[&str], what: &str) {
+    let line = readme.lines().find(|line| line.contains(cell)).unwrap();
+    let after: Vec<&str> = line
+        .split_once(cell)
+        .unwrap()
+        .1
+        .split('|')
+        .map(str::trim)
+        .collect();
+    let (rho, direction, total) = (after[0], after[1], after[2]);
+    for (name, shown, printed) in [
+        ("ρ growth", rho, terminal[7]),
+        ("direction right", direction, terminal[8]),
+    ] {
+        let agrees = match (
+            shown.replace('−', "-").parse::<f64>(),
+            printed.parse::<f64>(),
+        ) {
+            (Ok(shown), Ok(printed)) => (shown - printed).abs() <= 0.005 + 1e-9,
+            _ => shown == "—" && printed == "—",
+        };
+        assert!(
+            agrees,
+            "README.md's {name} for {what} is `{shown}`; the backtest prints {printed} ({line})"
+        );
+    }
+    assert_eq!(
+        total,
+        signed(terminal[9]),
+        "README.md's region total for {what} ({line})"
+    );
 }
 
 #[test]
