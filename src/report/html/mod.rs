@@ -370,7 +370,7 @@ fn file_note(name: &str) -> &'static str {
         ("inputs_diff.csv", "every resolved input that differs from the reference"),
         ("targets_comparison.csv", "every plan target × scenario: projected, gap, met"),
         ("samples.csv", "factors (parameters, levers) and outputs of every run"),
-        ("indices.csv", "sensitivity indices (or quantiles) per factor and output"),
+        ("indices.csv", "sensitivity indices (or quantiles) per factor and output, with the unit they are in"),
         ("target_probabilities.csv", "share of runs whose central estimate meets each target, with a Wilson 95 % interval"),
         ("bands.csv", "p5–p95 of every unit's population, every year"),
         ("convergence.csv", "Sobol indices re-estimated on growing sample sizes"),
