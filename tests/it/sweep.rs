@@ -401,9 +401,10 @@ fn a_killed_sweep_resumes_to_the_same_result() {
     assert!(!tmp.path().join("killed.progress").exists());
 }
 
-/// Issue 4: a million-run Monte Carlo sweep (the shipped `monte_carlo.ron` with 1,000,000
-/// samples, 2 threads) peaks under 200 MB, as the sweep itself reports (VmHWM). Slow (about
-/// 1.5 minutes on two cores, several GB of chunk files in a temporary folder), so ignored:
+/// The memory goal set for sweeps (README, *Speed and memory*): a million-run Monte Carlo sweep
+/// (the shipped `monte_carlo.ron` with 1,000,000 samples, 2 threads) peaks under 200 MB, as the
+/// sweep itself reports (VmHWM). Slow (about 1.5 minutes on two cores, several GB of chunk files
+/// in a temporary folder), so ignored:
 ///   cargo test --release --test it -- --ignored --nocapture million
 #[test]
 #[ignore]
