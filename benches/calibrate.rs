@@ -1,6 +1,6 @@
 //! Calibration speed: `simulate calibrate` of the 2010 hindcast with the default parameter set
 //! (ε, β, λ, γ, stay years; the trend decay is screened out), Nelder–Mead with restarts from
-//! two starting points. Issue 5's goal: under a minute on 2 cores.
+//! two starting points. The goal set for calibration: under a minute on 2 cores.
 //!
 //! cargo bench --bench calibrate
 

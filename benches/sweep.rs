@@ -2,8 +2,8 @@
 //! shipped `sobol.ron` with 2,048 base samples, i.e. 16,384 design rows, of which the first
 //! 10,000 are run) on 2 worker threads (`SWEEP_THREADS` to change). Every run sets up and
 //! recalibrates the base year for its parameter set, then runs 2014→2030: what
-//! `simulate sweep` does per design row, without writing files. The goal is
-//! ≥ 20,000 runs/s on 2 threads.
+//! `simulate sweep` does per design row, without writing files. The goal set for sweeps
+//! is ≥ 20,000 runs/s on 2 threads (README, *Speed and memory*).
 //!
 //! A second group times the two halves of a run on one thread, over the first 512 rows of the
 //! same design: `prepare_warm` (setup and calibration from the base's solution, as sweeps do),

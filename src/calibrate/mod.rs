@@ -1,4 +1,4 @@
-//! Fitting free parameters to the years before the 2014 base (issue 5).
+//! Fitting free parameters to the years before the 2014 base.
 //!
 //! The observations are the dataset's own 2010–2014 unit data (never anything later); each
 //! evaluation is an ordinary `engine::prepare_with` + `engine::simulate` of the scenario with

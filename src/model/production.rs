@@ -63,8 +63,8 @@ pub fn next_income_per_head(
 /// Cost-of-living index c = (P/L)^χ: congestion rises with density.
 ///
 /// Land caps do not enter it. A cost in the destination utility also sets the stay option, so
-/// it would push a capped unit's residents out (it did before issue 9: MODEL.md 2.3); a cap acts
-/// on arrivals instead ([`arrival_factor`]).
+/// it would push a capped unit's residents out (it did before the lever revision of December
+/// 2026: MODEL.md 2.3); a cap acts on arrivals instead ([`arrival_factor`]).
 pub fn cost_of_living(population: f64, land_km2: f64, chi: f64) -> f64 {
     cost_of_living_from_logs(population.ln(), land_km2.ln(), chi)
 }

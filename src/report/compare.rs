@@ -687,7 +687,7 @@ pub fn difference_chart(comparison: &Comparison<'_>, gdp: bool, year: i32) -> Di
     }
 }
 
-/// Targets × scenarios: met, missed or not modelled, with the gap.
+/// Targets × scenarios: met, missed, uncertain, within a ceiling or not modelled, with the gap.
 pub fn target_grid(comparison: &Comparison<'_>) -> TargetGrid {
     let per_run: Vec<_> = comparison.runs.iter().map(target_rows).collect();
     let data = comparison.reference().data;
@@ -701,11 +701,10 @@ pub fn target_grid(comparison: &Comparison<'_>) -> TargetGrid {
                 .iter()
                 .map(|rows| {
                     let row = &rows[k];
-                    match (row.verdict, row.gap_pct()) {
-                        (Some(verdict), Some(gap)) => Some((
-                            status(verdict),
-                            format!("{}%", super::signed_one_decimal(gap)),
-                        )),
+                    match (status(row), row.gap_pct()) {
+                        (Some(shown), Some(gap)) => {
+                            Some((shown, format!("{}%", super::signed_one_decimal(gap))))
+                        }
                         _ => None,
                     }
                 })
@@ -725,7 +724,7 @@ pub fn target_grid(comparison: &Comparison<'_>) -> TargetGrid {
     }
 }
 
-/// The grid's counts: population targets and land ceilings apart (`targets::Tally`).
+/// The grid's counts: population targets met and land ceilings kept, apart (`targets::Tally`).
 fn target_groups(rows: &[TargetRow]) -> Vec<(String, Vec<usize>)> {
     let of = |ceiling: bool| {
         (0..rows.len())
@@ -733,8 +732,8 @@ fn target_groups(rows: &[TargetRow]) -> Vec<(String, Vec<usize>)> {
             .collect()
     };
     vec![
-        ("人口 population".to_string(), of(false)),
-        ("用地上限 land ceilings".to_string(), of(true)),
+        ("人口达成 population met".to_string(), of(false)),
+        ("未超用地上限 within land ceiling".to_string(), of(true)),
     ]
 }
 

@@ -97,7 +97,9 @@ pub fn write_data(
     let mut written = Vec::new();
     let mut text = String::new();
     if let Some(first) = indices.first() {
-        let header: Vec<&str> = ["parameter", "output"]
+        // `unit` says what the numbers after it are in: without it a reader cannot tell a
+        // Morris μ* in persons from one in yuan.
+        let header: Vec<&str> = ["parameter", "output", "unit"]
             .into_iter()
             .chain(
                 first
@@ -108,9 +110,13 @@ pub fn write_data(
             .collect();
         let _ = writeln!(text, "{}", header.join(","));
         for row in indices {
+            let output = row.get("output").map_or("", String::as_str);
             let cells: Vec<String> = header
                 .iter()
-                .map(|k| field(row.get(k).map_or("", String::as_str)))
+                .map(|&k| match k {
+                    "unit" => field(index_unit(sweep, output)),
+                    k => field(row.get(k).map_or("", String::as_str)),
+                })
                 .collect();
             let _ = writeln!(text, "{}", cells.join(","));
         }
@@ -499,6 +505,27 @@ fn subtitle(sweep: &Sweep, runs: &str) -> String {
         sweep.base.name,
         env!("CARGO_PKG_VERSION")
     )
+}
+
+/// The unit of the numbers of an `indices.csv` row about the output labelled `output`: Sobol
+/// indices are shares of the output's variance; Morris effects, one-at-a-time outputs and
+/// swings and Monte Carlo quantiles are in the output's own unit, unscaled (persons, not 万人).
+fn index_unit(sweep: &Sweep, output: &str) -> &'static str {
+    if matches!(sweep.method, Method::Sobol { .. }) {
+        return "share of variance";
+    }
+    let Some(output) = sweep.outputs.iter().find(|o| o.label == output) else {
+        return "";
+    };
+    match output.quantity {
+        Quantity::Population | Quantity::UrbanPopulation => "persons",
+        // Moves in minus moves out during the year.
+        Quantity::NetMigration => "persons per year",
+        Quantity::Gdp => "yuan (2014 prices)",
+        Quantity::GdpPerHead => "yuan per person (2014 prices)",
+        // 1 when the target is met at the central estimate: a mean is a share of runs.
+        Quantity::TargetMet(_) => "indicator (1 met / 0 not)",
+    }
 }
 
 /// Display divisor and unit of an output: 万人 for people, 亿元 for GDP, 元 for GDP per

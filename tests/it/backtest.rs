@@ -511,7 +511,7 @@ fn observed_2014_is_valid_and_equals_the_base_year() {
     let err = stderr(&out);
     assert_eq!(out.status.code(), Some(2), "{err}");
     assert!(err.contains("88 problems in the observed file"), "{err}");
-    // One mistake on 88 rows is one line (issue 11: not the same sentence 88 times).
+    // One mistake on 88 rows is one line (not the same sentence 88 times).
     assert_eq!(err.matches("is the run's start year").count(), 1, "{err}");
     assert!(
         err.contains(": 88 rows (lines 2, 3, 4, 5, 6, …): column `year`"),

@@ -155,6 +155,24 @@ fn compare_writes_its_tables_and_charts_and_refuses_to_overwrite() {
         .all(|l| [",met,", ",missed,", ",uncertain,"]
             .iter()
             .any(|v| l.contains(v))));
+    // A land ceiling that is met is kept apart from a target met: "within ceiling", not green,
+    // in the page's table and in the grid chart (targets_comparison.csv still says `met`).
+    assert!(targets
+        .lines()
+        .any(|l| l.contains(",urban_construction_land,") && l.contains(",met,")));
+    let page = std::fs::read_to_string(dir.join("report.html")).unwrap();
+    let land_rows: Vec<&str> = page
+        .split("<tr>")
+        .filter_map(|row| row.split("</tr>").next())
+        .filter(|row| row.contains("urban land (ceiling)"))
+        .collect();
+    assert_eq!(land_rows.len(), 7, "one scorecard row per land ceiling");
+    assert!(land_rows.iter().all(|row| !row.contains("class=\"met\"")));
+    assert!(land_rows
+        .iter()
+        .any(|row| row.contains("<td class=\"within-ceiling\">within ceiling (")));
+    let grid = std::fs::read_to_string(dir.join("targets.svg")).unwrap();
+    assert!(grid.contains("未超上限 within ceiling"), "grid legend");
     let inputs = std::fs::read_to_string(dir.join("inputs_diff.csv")).unwrap();
     assert!(
         inputs.contains("rail,policies.成渝中线,(absent),"),

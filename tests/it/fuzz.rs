@@ -1,4 +1,4 @@
-//! A mutation fuzzer on stable Rust (issue 12): byte mutations of the shipped scenario, sweep
+//! A mutation fuzzer on stable Rust: byte mutations of the shipped scenario, sweep
 //! and observed files (and of the bad-input corpus) go through the loaders in process, and
 //! through the binary with mutated command lines. It asserts:
 //!

@@ -664,7 +664,7 @@ fn several_runs_do_not_write_into_the_result_of_one_without_force() {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Command lines: sweeps, observed files, output folders, arguments (issue 12).
+// Command lines: sweeps, observed files, output folders, arguments.
 
 /// A command line that must be refused as bad input. `setup` writes the case's files into the
 /// temporary working directory and returns the arguments (`{repo}` in an argument is replaced
@@ -1052,7 +1052,7 @@ const CLI_CASES: &[CliCase] = &[
             "`extends`",
         ],
     },
-    // Lever factors and target outputs (issue 11).
+    // Lever factors and target outputs.
     CliCase {
         name: "sweep_unknown_lever",
         setup: |dir| {

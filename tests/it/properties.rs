@@ -538,7 +538,8 @@ proptest! {
     /// random parameters, no unit's population falls below its baseline path by more than the
     /// baseline's cumulative gross arrivals into it. The levers act on arrivals (hukou, caps,
     /// travel times) or on attraction (amenity, productivity), so a unit can at most lose the
-    /// people who would have come; before issue 9 a cap emptied units (Nanchong −70 %).
+    /// people who would have come; before the lever revision of December 2026 a cap emptied
+    /// units (Nanchong −70 %).
     #[test]
     fn no_lever_empties_a_unit(
         which in 1usize..SHIPPED.len(),

@@ -82,10 +82,19 @@ fn morris_and_sobol_write_their_indices() {
     );
     let indices = read(&tmp.path().join("m/indices.csv"));
     assert!(
-        indices.starts_with("parameter,output,mu,mu_star,sigma"),
+        indices.starts_with("parameter,output,unit,mu,mu_star,sigma"),
         "{indices}"
     );
     assert_eq!(indices.lines().count(), 3 * 2 + 1);
+    // Effects are in the unit of their output, which each row names.
+    for line in indices.lines().skip(1) {
+        let unit = if line.contains(",population_chengdu_2030,") {
+            ",persons,"
+        } else {
+            ",yuan (2014 prices),"
+        };
+        assert!(line.contains(unit), "{line}");
+    }
     let sobol = sweep_file(tmp.path(), "s", "Sobol(base_samples: 8)");
     let run = simulate(&["sweep", &sobol, "--out", "s", "-q"], tmp.path());
     assert!(
@@ -95,7 +104,14 @@ fn morris_and_sobol_write_their_indices() {
     );
     let indices = read(&tmp.path().join("s/indices.csv"));
     assert!(
-        indices.starts_with("parameter,output,S1,S1_conf,ST,ST_conf"),
+        indices.starts_with("parameter,output,unit,S1,S1_conf,ST,ST_conf"),
+        "{indices}"
+    );
+    assert!(
+        indices
+            .lines()
+            .skip(1)
+            .all(|l| l.split(',').nth(2) == Some("share of variance")),
         "{indices}"
     );
     assert_eq!(
@@ -197,13 +213,13 @@ fn the_plan_lever_sweep_runs_end_to_end_and_names_its_levers() {
     }
     let indices = read(&out.join("indices.csv"));
     assert!(
-        indices.starts_with("parameter,output,mean,p5,p50,p95,wilson_lower,wilson_upper\n"),
+        indices.starts_with("parameter,output,unit,mean,p5,p50,p95,wilson_lower,wilson_upper\n"),
         "{indices}"
     );
     // Luzhou's 200万 is out of reach in every run (its central estimate is about 127万).
     assert!(
         indices.contains(
-            "(all),target_met_luzhou_central_pop_2020,0.000,0.000,0.000,0.000,0.0000,0.1380"
+            "(all),target_met_luzhou_central_pop_2020,indicator (1 met / 0 not),0.000,0.000,0.000,0.000,0.0000,0.1380"
         ),
         "{indices}"
     );
@@ -261,7 +277,7 @@ fn sobol_indices_of_a_lever_that_acts_after_the_output_year_are_zero() {
             .find(|l| l.starts_with(&format!("{factor},{output},")))
             .unwrap_or_else(|| panic!("{factor} {output}:\n{indices}"));
         line.split(',')
-            .skip(2)
+            .skip(3)
             .map(|v| v.parse().unwrap())
             .collect()
     };
@@ -385,9 +401,10 @@ fn a_killed_sweep_resumes_to_the_same_result() {
     assert!(!tmp.path().join("killed.progress").exists());
 }
 
-/// Issue 4: a million-run Monte Carlo sweep (the shipped `monte_carlo.ron` with 1,000,000
-/// samples, 2 threads) peaks under 200 MB, as the sweep itself reports (VmHWM). Slow (about
-/// 1.5 minutes on two cores, several GB of chunk files in a temporary folder), so ignored:
+/// The memory goal set for sweeps (README, *Speed and memory*): a million-run Monte Carlo sweep
+/// (the shipped `monte_carlo.ron` with 1,000,000 samples, 2 threads) peaks under 200 MB, as the
+/// sweep itself reports (VmHWM). Slow (about 1.5 minutes on two cores, several GB of chunk files
+/// in a temporary folder), so ignored:
 ///   cargo test --release --test it -- --ignored --nocapture million
 #[test]
 #[ignore]

@@ -1,5 +1,6 @@
 //! The target bar chart: for each plan target a grey target bar next to the projection,
-//! coloured and marked met / missed / uncertain (colour, icon and word, never colour alone).
+//! coloured and marked met / missed / uncertain, or within a ceiling (colour, icon and word,
+//! never colour alone).
 
 use std::path::Path;
 
@@ -13,6 +14,7 @@ use super::colour::{solid, AXIS, BAR_TARGET, GRID, INK, MUTED};
 use super::legend::{draw_legend, legend_layout, Entry, Key};
 use super::status::{
     draw_status_icon, status_colour, status_word, Status, BAR_MET, BAR_MISSED, BAR_UNCERTAIN,
+    BAR_WITHIN_CEILING,
 };
 use super::text::split_bilingual;
 use super::ChartError;
@@ -64,7 +66,7 @@ pub(super) fn render_bar_chart<DB: DrawingBackend>(c: &Canvas<'_, DB>, chart: &B
     let div = divisor(chart.y_divisor);
 
     // Legend row under the header, right-aligned.
-    let entries = [
+    let mut entries = vec![
         Entry {
             key: Key::Swatch { color: BAR_TARGET },
             text: "规划目标 target".to_string(),
@@ -84,6 +86,15 @@ pub(super) fn render_bar_chart<DB: DrawingBackend>(c: &Canvas<'_, DB>, chart: &B
             text: "不确定 uncertain (I = low–high)".to_string(),
         },
     ];
+    // Ceilings kept only where a bar is one, so a chart of population targets keeps its legend.
+    if chart.bars.iter().any(|b| b.status == Status::WithinCeiling) {
+        entries.push(Entry {
+            key: Key::Swatch {
+                color: BAR_WITHIN_CEILING,
+            },
+            text: "预测 projected — 未超上限 within ceiling".to_string(),
+        });
+    }
     let layout = legend_layout(c, &entries, w - 2.0 * MARGIN)?;
     draw_legend(c, &entries, &layout, w - MARGIN - layout.width, top)?;
     let plot_top = top + layout.height() + 34.0;

@@ -1,5 +1,6 @@
-//! The target grid: plan targets × scenarios, each cell met / missed / uncertain / not
-//! modelled with icon and short text, and a last row counting the targets met.
+//! The target grid: plan targets × scenarios, each cell met / missed / uncertain / within a
+//! ceiling / not modelled with icon and short text, and a last row counting the targets met
+//! (and the ceilings kept).
 
 use std::path::Path;
 
@@ -15,9 +16,9 @@ use super::text::{ellipsize, split_bilingual, split_middle, true_minus};
 use super::ChartError;
 
 /// Targets met or missed per scenario: a table with one row per target and one column
-/// per scenario; each cell is coloured met / missed / not modelled (with a check or
-/// cross icon, so colour is not the only cue) and carries a short text. A last row
-/// counts the targets met per scenario.
+/// per scenario; each cell is coloured met / missed / uncertain / within a ceiling / not
+/// modelled (with an icon, so colour is not the only cue) and carries a short text. A last
+/// row counts the targets met (and ceilings kept) per scenario.
 #[derive(Debug, Clone)]
 pub struct TargetGrid {
     /// Figure title.
@@ -33,8 +34,8 @@ pub struct TargetGrid {
     /// not modelled. Must be `targets.len()` rows of `scenarios.len()` cells.
     pub cells: Vec<Vec<Option<(Status, String)>>>,
     /// The last row's counts: each group's label and the target rows it counts, e.g.
-    /// `("人口 pop", [0, 2, …])`; the row then reads "1/7 · 4/7". Empty: one count over all
-    /// targets.
+    /// `("人口达成 population met", [0, 2, …])`; the row then reads "1/7 · 4/7", each count
+    /// being the group's cells met or within their ceiling. Empty: one count over all targets.
     pub foot_groups: Vec<(String, Vec<usize>)>,
 }
 
@@ -94,7 +95,20 @@ pub(super) fn render_target_grid<DB: DrawingBackend>(
             text: "不确定 uncertain".to_string(),
         },
     ];
-    // "Not modelled" only where a cell is.
+    // "Within ceiling" and "not modelled" only where a cell is.
+    if chart
+        .cells
+        .iter()
+        .flatten()
+        .any(|cell| matches!(cell, Some((Status::WithinCeiling, _))))
+    {
+        entries.push(Entry {
+            key: Key::Cell {
+                status: Some(Status::WithinCeiling),
+            },
+            text: "未超上限 within ceiling".to_string(),
+        });
+    }
     if chart.cells.iter().flatten().any(Option::is_none) {
         entries.push(Entry {
             key: Key::Cell { status: None },
@@ -134,7 +148,7 @@ pub(super) fn render_target_grid<DB: DrawingBackend>(
         "达成数 targets met".to_string()
     } else {
         let groups: Vec<&str> = chart.foot_groups.iter().map(|(l, _)| l.as_str()).collect();
-        format!("达成数 met: {}", groups.join(" · "))
+        groups.join(" · ")
     };
     let foot_label = foot_label.as_str();
     let mut lab_w = c.text_width(foot_label, bold)?;
@@ -288,7 +302,7 @@ pub(super) fn render_target_grid<DB: DrawingBackend>(
         }
     }
 
-    // Totals: targets met out of those modelled, per scenario.
+    // Totals: targets met (or ceilings kept) out of those modelled, per scenario.
     c.line(
         &[
             (MARGIN, body_bottom + 3.0),
@@ -319,7 +333,10 @@ pub(super) fn render_target_grid<DB: DrawingBackend>(
                     .iter()
                     .filter_map(|&t| cell(t, s).map(|(m, _)| m))
                     .collect();
-                let met = states.iter().filter(|&&m| m == Status::Met).count();
+                let met = states
+                    .iter()
+                    .filter(|&&m| matches!(m, Status::Met | Status::WithinCeiling))
+                    .count();
                 if states.is_empty() {
                     "—".to_string()
                 } else if groups.len() == 1 {

@@ -7,13 +7,15 @@
 //!   with three or more series and short labels (e.g. one series per scenario), the
 //!   lines are also labelled at their right-hand ends; a series may carry a translucent
 //!   band in its colour (a prediction interval) and low–high bars at single years;
-//! * [`draw_target_chart`]: grouped bars, target vs projected, met/missed marked;
+//! * [`draw_target_chart`]: grouped bars, target vs projected, met / missed / uncertain /
+//!   within a ceiling marked;
 //! * [`draw_map`]: proportional circles at lon/lat coloured by growth (or, with
 //!   [`MapChart::colour_label`], by any signed percentage such as the difference from a
 //!   reference scenario), with flow arrows;
 //! * [`draw_difference_bars`]: signed values per label and scenario as horizontal bars
 //!   around a zero line, sorted, in up to three columns for many labels;
-//! * [`draw_target_grid`]: targets × scenarios, each cell met / missed / not modelled;
+//! * [`draw_target_grid`]: targets × scenarios, each cell met / missed / uncertain / within a
+//!   ceiling / not modelled;
 //! * [`draw_fan_chart`]: up to 3×3 panels of 5–95 % and 25–75 % quantile bands with the
 //!   median and target stars (Monte Carlo sweeps), one legend above the grid;
 //! * [`draw_index_bars`]: sensitivity indices (Sobol S1/ST, Morris μ*/σ, tornado swings) as

@@ -21,7 +21,7 @@ use super::line::{
     ErrorBar, LineChart, Panel, Series, TargetMarker,
 };
 use super::map::{draw_map, map_colour_scale, MapChart, MapFlow, MapUnit, ScaleSide};
-use super::status::{Status, BAR_MET};
+use super::status::{cell_fill, Status, BAR_MET, BAR_WITHIN_CEILING};
 use super::text::{split_middle, true_minus, wrap_words};
 use super::ChartError;
 
@@ -619,6 +619,67 @@ fn target_grid_writes_svg_and_png() {
     let d = tmp("grid");
     draw_target_grid(&sample_grid(8), &d, "grid").unwrap();
     assert_written(&d, "grid");
+    let _ = std::fs::remove_dir_all(&d);
+}
+
+#[test]
+fn kept_ceilings_are_drawn_apart_from_targets_met() {
+    // A population target met and a land ceiling kept: the ceiling has its own colour, word
+    // and legend entry in the grid and the bar chart, and counts in its own group.
+    let hex = |c: RGBColor| format!("#{:02X}{:02X}{:02X}", c.0, c.1, c.2);
+    let d = tmp("ceiling");
+    let grid = TargetGrid {
+        title: String::new(),
+        subtitle: String::new(),
+        scenarios: vec!["a".into(), "b".into()],
+        targets: vec!["人口 population".into(), "用地 land (ceiling)".into()],
+        cells: vec![
+            vec![
+                Some((Status::Met, "+3.0%".into())),
+                Some((Status::Missed, "-2.0%".into())),
+            ],
+            vec![
+                Some((Status::WithinCeiling, "-20.0%".into())),
+                Some((Status::WithinCeiling, "-21.0%".into())),
+            ],
+        ],
+        foot_groups: vec![
+            ("population met".into(), vec![0]),
+            ("within ceiling".into(), vec![1]),
+        ],
+    };
+    draw_target_grid(&grid, &d, "grid").unwrap();
+    let svg = std::fs::read_to_string(d.join("grid.svg")).unwrap();
+    assert!(svg.contains("未超上限 within ceiling"), "legend");
+    assert!(svg.contains(&hex(BAR_WITHIN_CEILING)), "icon colour");
+    assert!(
+        svg.contains(&hex(cell_fill(Some(Status::WithinCeiling)))),
+        "cell tint"
+    );
+    assert!(
+        svg.contains("1/1 · 1/1") && svg.contains("0/1 · 1/1"),
+        "counts"
+    );
+
+    let mut bars = sample_bars();
+    draw_target_chart(&bars, &d, "plain").unwrap();
+    let plain = std::fs::read_to_string(d.join("plain.svg")).unwrap();
+    assert!(
+        !plain.contains("within ceiling"),
+        "no legend entry without a ceiling"
+    );
+    bars.bars[1].status = Status::WithinCeiling;
+    draw_target_chart(&bars, &d, "bars").unwrap();
+    let svg = std::fs::read_to_string(d.join("bars.svg")).unwrap();
+    assert!(
+        svg.contains("预测 projected — 未超上限 within ceiling"),
+        "legend"
+    );
+    assert!(
+        svg.contains("未超上限 within ceiling 87% of target"),
+        "badge"
+    );
+    assert!(svg.contains(&hex(BAR_WITHIN_CEILING)), "bar colour");
     let _ = std::fs::remove_dir_all(&d);
 }
 

@@ -48,7 +48,7 @@ pub fn write(
         .map(|(run, rows)| {
             let tally = crate::targets::tally(rows);
             format!(
-                "{}: population {} of {}, land ceilings {} of {}",
+                "{}: population targets met {} of {}, within land ceiling {} of {}",
                 run.scenario.name,
                 tally.population.met,
                 tally.population.judged(),
@@ -74,7 +74,7 @@ pub fn write(
         )
     };
     page.paragraph(&format!(
-        "Targets met — {}. {changed} Central-urban population is an estimated share of the unit's urban population with a low–high range (docs/TARGETS.md); a target is met or missed only when the whole range is on one side of it; land targets are ceilings on the land the projected population needs, so a centre short of its population target is within its land ceiling.",
+        "Targets met — {}. {changed} Central-urban population is an estimated share of the unit's urban population with a low–high range (docs/TARGETS.md); a target is met or missed only when the whole range is on one side of it; land targets are ceilings on the land the projected population needs, so a centre short of its population target is within its land ceiling. In the table green is a population target met, vermillion a target missed, uncoloured uncertain, and slate grey \"within ceiling\" a land ceiling kept: not a success, as it is kept mostly because the population falls short (its verdict in targets_comparison.csv stays met).",
         counts.join(" · ")
     ));
     let mut header = vec!["目标 target".to_string()];
@@ -92,7 +92,7 @@ pub fn write(
     }
     page.table(&grid);
 
-    page.charts(dir, written)?;
+    page.charts_read_by(dir, written, chart_reading)?;
 
     page.heading("主要表格 Key tables");
     let mut headlines = Table::new(
@@ -169,4 +169,14 @@ pub fn write(
 
     page.files(written);
     page.write(dir)
+}
+
+/// How to read the comparison's charts: its `targets` chart is the targets × scenarios grid,
+/// not the bar chart a run writes under the same name.
+fn chart_reading(stem: &str) -> &'static str {
+    if stem == "targets" {
+        "Each row is a target, each column a scenario, each cell the gap of the central estimate from the target: green met (the whole low–high range reaches the target), vermillion missed, blue uncertain (the range straddles it), slate grey within ceiling (the land the projected population needs stays under a land ceiling — mostly because that population falls short of its own target, so not a success). The last row counts population targets met and land ceilings kept, apart."
+    } else {
+        super::how_to_read(stem)
+    }
 }

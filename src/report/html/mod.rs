@@ -58,13 +58,16 @@ fn href(name: &str) -> String {
 }
 
 /// How a table cell is shown: plain text, a right-aligned number, or a verdict coloured as in
-/// the charts (Okabe–Ito green / vermillion).
+/// the charts (Okabe–Ito green / vermillion; slate grey for a ceiling kept).
 #[derive(Debug, Clone, PartialEq)]
 pub enum Cell {
     Text(String),
     Number(String),
     Met(String),
     Missed(String),
+    /// A land ceiling the projection stays within: neither green nor vermillion, because it is
+    /// kept mostly when the population falls short of its own target.
+    WithinCeiling(String),
     Neutral(String),
 }
 
@@ -75,6 +78,7 @@ impl Cell {
             Cell::Number(t) => ("num", t),
             Cell::Met(t) => ("met", t),
             Cell::Missed(t) => ("missed", t),
+            Cell::WithinCeiling(t) => ("within-ceiling", t),
             Cell::Neutral(t) => ("neutral", t),
         };
         if class.is_empty() {
@@ -169,6 +173,17 @@ impl Page {
     /// Inlines every chart among `written` (its `<stem>.svg`, read back from `dir`) with one
     /// sentence on how to read it; the PNG twin is linked for slides.
     pub fn charts(&mut self, dir: &Path, written: &[String]) -> Result<(), ReportError> {
+        self.charts_read_by(dir, written, how_to_read)
+    }
+
+    /// [`Page::charts`] with the sentences of `reading`, for a page whose chart shares its
+    /// stem with another command's different chart.
+    pub fn charts_read_by(
+        &mut self,
+        dir: &Path,
+        written: &[String],
+        reading: fn(&str) -> &'static str,
+    ) -> Result<(), ReportError> {
         let stems: Vec<&str> = written
             .iter()
             .filter_map(|name| name.strip_suffix(".svg"))
@@ -186,7 +201,7 @@ impl Page {
                 "<figure id=\"chart-{id}\">\n{svg}\n<figcaption>{how} <a href=\"{png}\">PNG</a> · <a href=\"{file}\">SVG</a></figcaption>\n</figure>",
                 id = escape(stem),
                 svg = inline_svg(&svg),
-                how = escape(how_to_read(stem)),
+                how = escape(reading(stem)),
                 png = href(&format!("{stem}.png")),
                 file = href(&format!("{stem}.svg")),
             );
@@ -355,7 +370,7 @@ fn file_note(name: &str) -> &'static str {
         ("inputs_diff.csv", "every resolved input that differs from the reference"),
         ("targets_comparison.csv", "every plan target × scenario: projected, gap, met"),
         ("samples.csv", "factors (parameters, levers) and outputs of every run"),
-        ("indices.csv", "sensitivity indices (or quantiles) per factor and output"),
+        ("indices.csv", "sensitivity indices (or quantiles) per factor and output, with the unit they are in"),
         ("target_probabilities.csv", "share of runs whose central estimate meets each target, with a Wilson 95 % interval"),
         ("bands.csv", "p5–p95 of every unit's population, every year"),
         ("convergence.csv", "Sobol indices re-estimated on growing sample sizes"),
@@ -413,7 +428,7 @@ document.documentElement.setAttribute('data-js-ready','1');
 "#;
 
 const CSS: &str = r#"
-:root{--met:#009E73;--missed:#D55E00;--ink:#1a1a1a;--muted:#555;--rule:#ccc}
+:root{--met:#009E73;--missed:#D55E00;--within-ceiling:#66788A;--ink:#1a1a1a;--muted:#555;--rule:#ccc}
 html{font-family:"Noto Sans CJK SC","Noto Sans SC","Source Han Sans SC","PingFang SC","Microsoft YaHei",system-ui,sans-serif;color:var(--ink);background:#fff;line-height:1.45}
 main{max-width:1100px;margin:0 auto;padding:1.5rem}
 h1{font-size:1.6rem;margin:0 0 .8rem}
@@ -428,6 +443,7 @@ th{background:#f2f2f2;cursor:pointer;user-select:none}
 td.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
 td.met{color:#fff;background:var(--met);font-weight:600;white-space:nowrap}
 td.missed{color:#fff;background:var(--missed);font-weight:600;white-space:nowrap}
+td.within-ceiling{color:#2b3a48;background:#dadfe3;border-left:4px solid var(--within-ceiling);font-weight:600;white-space:nowrap}
 td.neutral{color:var(--muted);white-space:nowrap}
 figure{margin:1rem 0 1.6rem;break-inside:avoid}
 figure svg{display:block;width:100%;height:auto;border:1px solid #eee}
@@ -440,23 +456,14 @@ footer{margin-top:2rem;font-size:.8rem;color:var(--muted)}
  html{font-size:10pt}
  main{max-width:none;padding:0}
  table{font-size:8pt}
- td.num,td.met,td.missed,td.neutral{white-space:normal}
+ td.num,td.met,td.missed,td.within-ceiling,td.neutral{white-space:normal}
  table.keep,figure,tr,dl.facts{break-inside:avoid}
  thead{display:table-header-group}
  th{background:#eee}
- td.met,td.missed{-webkit-print-color-adjust:exact;print-color-adjust:exact}
+ td.met,td.missed,td.within-ceiling{-webkit-print-color-adjust:exact;print-color-adjust:exact}
  a{color:inherit;text-decoration:none}
 }
 "#;
-
-/// Verdict cell for a met / missed / not-modelled outcome with its text.
-pub fn verdict(met: Option<bool>, text: impl Into<String>) -> Cell {
-    match met {
-        Some(true) => Cell::Met(text.into()),
-        Some(false) => Cell::Missed(text.into()),
-        None => Cell::Neutral(text.into()),
-    }
-}
 
 /// "what was run" lines shared by the pages of commands that run one scenario.
 pub fn scenario_facts(

@@ -1,7 +1,7 @@
 //! The one place where the page reads a [`TargetRow`]: its label, its numbers in the target's
 //! own display unit, and its verdict. When the scorecard gains columns, only this file changes.
 
-use super::{verdict, Cell, Table};
+use super::{Cell, Table};
 use crate::data::Dataset;
 use crate::report::TargetRow;
 use crate::targets::Verdict;
@@ -40,18 +40,22 @@ pub fn target_label(unit_id: &str, indicator: &str, year: i32, data: &Dataset) -
     format!("{unit} {year} {what}")
 }
 
-/// "met", "missed", "uncertain" or "not modelled" with the gap of the central estimate in %.
+/// "met", "missed", "uncertain", "within ceiling" or "not modelled" with the gap of the central
+/// estimate in %. A met land ceiling reads "within ceiling" in slate grey, not green: it is met
+/// mostly because the population falls short of its target (targets.csv keeps `met`).
 pub fn verdict_cell(row: &TargetRow) -> Cell {
     let gap = row.gap_pct().map_or(String::new(), |g| {
         format!(" ({}%)", crate::report::signed_one_decimal(g))
     });
-    let word = row.verdict.map_or("not modelled", |v| v.as_str());
-    let met = match row.verdict {
-        Some(Verdict::Met) => Some(true),
-        Some(Verdict::Missed) => Some(false),
-        _ => None,
-    };
-    verdict(met, format!("{word}{gap}"))
+    match row.verdict {
+        Some(Verdict::Met) if row.is_ceiling() => {
+            Cell::WithinCeiling(format!("within ceiling{gap}"))
+        }
+        Some(Verdict::Met) => Cell::Met(format!("met{gap}")),
+        Some(Verdict::Missed) => Cell::Missed(format!("missed{gap}")),
+        Some(Verdict::Uncertain) => Cell::Neutral(format!("uncertain{gap}")),
+        None => Cell::Neutral(format!("not modelled{gap}")),
+    }
 }
 
 /// The scorecard of one run: target, year, target value, projection (central and low–high),
@@ -98,4 +102,53 @@ pub fn table(rows: &[TargetRow], data: &Dataset) -> Table {
 /// Whether two scenarios' rows for the same target reach the same verdict.
 pub fn same_verdict(a: &TargetRow, b: &TargetRow) -> bool {
     a.verdict == b.verdict
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::data::central_urban::Range;
+
+    fn row(indicator: &str, verdict: Verdict) -> TargetRow {
+        TargetRow {
+            target_id: format!("wanzhou_{indicator}"),
+            unit_id: "wanzhou".into(),
+            indicator: indicator.into(),
+            year: 2020,
+            target: 100.0,
+            projected: Some(Range {
+                low: 60.0,
+                central: 70.0,
+                high: 80.0,
+            }),
+            verdict: Some(verdict),
+            share: None,
+            share_basis: String::new(),
+            land_m2_per_person: None,
+            measure: "km2".into(),
+        }
+    }
+
+    #[test]
+    fn a_kept_land_ceiling_is_not_shown_as_met() {
+        assert_eq!(
+            verdict_cell(&row("urban_construction_land", Verdict::Met)),
+            Cell::WithinCeiling("within ceiling (-30.0%)".into())
+        );
+        assert_eq!(
+            verdict_cell(&row("central_urban_population", Verdict::Met)),
+            Cell::Met("met (-30.0%)".into())
+        );
+        // Missed and uncertain read the same for both kinds.
+        for indicator in ["urban_construction_land", "central_urban_population"] {
+            assert_eq!(
+                verdict_cell(&row(indicator, Verdict::Missed)),
+                Cell::Missed("missed (-30.0%)".into())
+            );
+            assert_eq!(
+                verdict_cell(&row(indicator, Verdict::Uncertain)),
+                Cell::Neutral("uncertain (-30.0%)".into())
+            );
+        }
+    }
 }
