@@ -113,6 +113,18 @@ impl Counts {
     pub fn judged(&self) -> usize {
         self.met + self.missed + self.uncertain
     }
+
+    /// The counts of ceilings in words: "4 within, 0 over, 3 uncertain of 7". A ceiling kept
+    /// is not called met: it is kept mostly because the population falls short.
+    pub fn of_ceilings(&self) -> String {
+        format!(
+            "{} within, {} over, {} uncertain of {}",
+            self.met,
+            self.missed,
+            self.uncertain,
+            self.judged()
+        )
+    }
 }
 
 impl fmt::Display for Counts {
@@ -141,13 +153,14 @@ pub struct Tally {
 }
 
 impl fmt::Display for Tally {
-    /// "population 1 met, 4 missed, 2 uncertain of 7; land ceilings 4 met, 0 missed, 3
-    /// uncertain of 7".
+    /// "population targets: 1 met, 4 missed, 2 uncertain of 7 · land ceilings: 4 within,
+    /// 0 over, 3 uncertain of 7".
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "population {}; land ceilings {}",
-            self.population, self.land
+            "population targets: {} · land ceilings: {}",
+            self.population,
+            self.land.of_ceilings()
         )
     }
 }
@@ -368,7 +381,7 @@ mod tests {
         );
         assert_eq!(
             tally.to_string(),
-            "population 1 met, 1 missed, 1 uncertain of 3; land ceilings 1 met, 0 missed, 1 uncertain of 2"
+            "population targets: 1 met, 1 missed, 1 uncertain of 3 · land ceilings: 1 within, 0 over, 1 uncertain of 2"
         );
     }
 

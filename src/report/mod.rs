@@ -710,8 +710,7 @@ pub fn summary(report: &RunReport<'_>) -> String {
     let tally = targets::tally(&rows);
     let _ = writeln!(
         out,
-        "Regional-centre targets (专栏1): central estimate (low–high)\npopulation targets: {} · land ceilings: {}",
-        tally.population, tally.land
+        "Regional-centre targets (专栏1): central estimate (low–high)\n{tally}"
     );
     let _ = writeln!(
         out,
@@ -734,12 +733,16 @@ pub fn summary(report: &RunReport<'_>) -> String {
                 show(p.high)
             )),
             row.gap_pct().map_or("—".into(), signed_one_decimal),
-            row.verdict.map_or("not projected", Verdict::as_str)
+            match row.verdict {
+                Some(Verdict::Met) if row.is_ceiling() => "within ceiling",
+                Some(verdict) => verdict.as_str(),
+                None => "not projected",
+            }
         );
     }
     let _ = writeln!(
         out,
-        "  met / missed: the whole low–high range is on one side of the target. Land targets are ceilings on the land the\n  projected population needs: a centre short of its population target is within its land ceiling."
+        "  met / missed / within: the whole low–high range is on one side of the target. Land targets are ceilings on the\n  land the projected population needs: a centre short of its population target is within its land ceiling (targets.csv: met)."
     );
     let _ = writeln!(
         out,
