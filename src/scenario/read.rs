@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use super::file::{ScenarioFile, SourceFile};
 use super::locate;
 use super::parse::parse_with_unknown_fields;
-use super::problem::{Problem, ScenarioErrors};
+use super::problem::{sort_by_place, Problem, ScenarioErrors};
 use super::validate::{problems_without_data, problems_without_parent, validate_chain};
 use super::Scenario;
 use crate::data::{self, Dataset};
@@ -124,8 +124,7 @@ pub fn read_chain(path: &Path) -> Result<Vec<SourceFile>, ScenarioErrors> {
                 let mut problems = vec![problem_at(child, "extends", "extends", format!("cannot read the parent scenario {display}: {err}; `extends` is relative to the file that names it"))];
                 // And what can be checked without the parent.
                 problems.extend(problems_without_parent(&chain));
-                problems
-                    .sort_by(|a, b| (&a.file, a.line, a.column).cmp(&(&b.file, b.line, b.column)));
+                sort_by_place(&mut problems);
                 return Err(ScenarioErrors(problems));
             }
             Err(err) => {
@@ -256,7 +255,7 @@ pub fn load(path: &Path) -> Result<(Scenario, Dataset), ScenarioErrors> {
             .into_iter()
             .partition(|p| files.contains(&p.file.as_str()));
         problems.extend(problems_without_data(&chain));
-        problems.sort_by(|a, b| (&a.file, a.line, a.column).cmp(&(&b.file, b.line, b.column)));
+        sort_by_place(&mut problems);
         problems.extend(in_data);
         ScenarioErrors(problems)
     })?;

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 
 use super::file::{Indicator, PolicyFile, ScenarioFile, SourceFile};
 use super::locate;
-use super::problem::{capped_list, Problem, ScenarioErrors, MAX_LISTED};
+use super::problem::{capped_list, sort_by_place, Problem, ScenarioErrors, MAX_LISTED};
 use super::{
     Adjust, MacroPath, NamedPolicy, Policy, Scenario, TimeChange, BASE_YEAR, CENSUS_YEAR,
     DEFAULT_END_YEAR, DEFAULT_SEED, LAST_YEAR, START_YEARS,
@@ -189,7 +189,7 @@ fn validate_chain_with(
         .collect();
     let in_file_order = |mut problems: Vec<Problem>| {
         problems.extend(unknown_fields.iter().cloned());
-        problems.sort_by(|a, b| (&a.file, a.line, a.column).cmp(&(&b.file, b.line, b.column)));
+        sort_by_place(&mut problems);
         ScenarioErrors(problems)
     };
     let mut problems: Vec<Problem> = Vec::new();

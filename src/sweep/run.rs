@@ -890,6 +890,9 @@ pub fn load(path: &Path) -> Result<Sweep, SweepFileError> {
             }
         }
     }
+    // Unknown fields come from the parse pass, the rest in the order of the checks (`method`
+    // last): put in the order of the file, as a scenario's are; the base's own follow.
+    scenario::sort_by_place(&mut problems);
     let (base, data) = match loaded {
         Ok(pair) => pair,
         Err(mut base_errors) => {
@@ -1593,5 +1596,41 @@ mod tests {
         };
         assert_eq!(values[3], met("leshan_central_pop_2020"));
         assert_eq!(values[4], met("luzhou_central_pop_2020"));
+    }
+
+    /// Problems are printed in the order of the file, whichever check found them: the
+    /// unknown field (found while parsing) after the parameter name before it on its line, the
+    /// method (checked last) first.
+    #[test]
+    fn problems_are_in_the_order_of_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("order.ron");
+        let base = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/plan.ron");
+        std::fs::write(
+            &path,
+            format!(
+                "(name: \"order\", base: {:?},\n method: MonteCarlo(samples: 1),\n parameters: [(name: \"epsilom\", distributon: Uniform(lo: 1.0, hi: 2.0))],\n outputs: [Population(unit: \"luzhuo\", year: 2020)])",
+                base.display().to_string()
+            ),
+        )
+        .unwrap();
+        let Err(SweepFileError::Problems(errors)) = load(&path) else {
+            panic!("the sweep file was accepted");
+        };
+        let places: Vec<(usize, usize, &str)> = errors
+            .0
+            .iter()
+            .map(|p| (p.line, p.column, p.field.as_str()))
+            .collect();
+        assert_eq!(
+            places,
+            [
+                (2, 2, "method"),
+                (3, 22, "parameters[0].name"),
+                (3, 33, ""),
+                (4, 23, "outputs[0].unit"),
+            ],
+            "{errors}"
+        );
     }
 }
