@@ -42,6 +42,19 @@ fn parse_year(text: &str) -> Result<i32, String> {
     })
 }
 
+/// The folder of `--out`. A value that starts with `-` is an option typed where the folder
+/// belongs (`--out=-q`, or a value clap let through): refused, with the spelling that names a
+/// folder of that name on purpose, `./-q`.
+fn parse_out(value: std::ffi::OsString) -> Result<PathBuf, String> {
+    if value.as_encoded_bytes().starts_with(b"-") {
+        let shown = value.to_string_lossy().escape_debug().to_string();
+        return Err(format!(
+            "`{shown}` starts with `-`, so it looks like an option typed where the output folder belongs; nothing was run. Give a folder, e.g. --out results/run1, or write --out ./{shown} if the folder's name really starts with `-`"
+        ));
+    }
+    Ok(PathBuf::from(value))
+}
+
 /// Each year of `compare --years` once: a year given twice is a typo for another year (its
 /// rows and columns would be repeated, the year meant missing).
 fn check_distinct_years(years: &[i32]) -> Result<(), String> {
@@ -67,6 +80,8 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::Context;
+// `try_map` of the value parser of --out.
+use clap::builder::TypedValueParser as _;
 use clap::Parser;
 use rayon::prelude::*;
 
@@ -113,7 +128,7 @@ pub struct OutputArgs {
     /// results/sweep-<name>/, results/calibrate-<name>/ and
     /// results/backtest-<name>-<observed file name>/. Several scenarios in one run: the parent
     /// folder, each scenario in DIR/<name>/.
-    #[arg(long, value_name = "DIR")]
+    #[arg(long, value_name = "DIR", value_parser = clap::builder::OsStringValueParser::new().try_map(parse_out))]
     pub out: Option<PathBuf>,
 
     /// Replace an existing results folder of simulate (a folder that holds anything else is

@@ -33,7 +33,7 @@ pub use parse::{
 pub use problem::{capped_list, sort_by_place, Problem, ScenarioErrors, MAX_LISTED, MAX_SHOWN};
 pub use read::{load, read_chain, read_text, ReadError, MAX_SCENARIO_BYTES};
 pub use validate::{
-    check_name, problem_at_field, validate, validate_chain, MAX_LEVERS, MAX_NAME_CHARS,
+    check_name, problem_at_field, validate, validate_chain, MAX_LEVERS, MAX_NAME_CHARS, NAME_RULE,
 };
 
 /// The year of the base data (`baseline_2014.csv`), the default start year.

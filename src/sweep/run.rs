@@ -650,7 +650,7 @@ pub fn load(path: &Path) -> Result<Sweep, SweepFileError> {
     };
     let top = |key: &str| index.key(0, key).unwrap_or(0);
     if let Err(rule) = scenario::check_name(file.name.trim()) {
-        problem(top("name"), "name", format!("{rule}: the sweep's name names its results folder (results/sweep-<name>), so use 1 to {} ASCII letters, digits, `_`, `-` or `.`, not starting with `.` (e.g. \"sobol\")", scenario::MAX_NAME_CHARS));
+        problem(top("name"), "name", format!("{rule}: the sweep's name names its results folder (results/sweep-<name>), so use 1 to {} {} (e.g. \"sobol\")", scenario::MAX_NAME_CHARS, scenario::NAME_RULE));
     }
     // The base scenario's problems are its own: reported after the sweep file's, all at once.
     let sweep_dir = path

@@ -858,6 +858,19 @@ const CLI_CASES: &[CliCase] = &[
         expected: &["output path afile exists and is not a folder"],
     },
     CliCase {
+        // A mistyped option where the folder belongs.
+        name: "out_starts_with_a_dash",
+        setup: |dir| {
+            fs::write(dir.join("s.ron"), "(name: \"s\", end_year: 2016)").unwrap();
+            args(&["s.ron", "--out=-rf"])
+        },
+        expected: &[
+            "`-rf` starts with `-`, so it looks like an option typed where the output folder belongs",
+            "nothing was run",
+            "write --out ./-rf if the folder's name really starts with `-`",
+        ],
+    },
+    CliCase {
         name: "out_under_a_file",
         setup: |dir| {
             fs::write(dir.join("afile"), "x").unwrap();
@@ -1536,6 +1549,23 @@ fn a_full_stdout_is_an_error() {
         report("> /dev/full", &[], &output)
     );
     assert!(String::from_utf8_lossy(&output.stderr).contains("writing to standard output"));
+}
+
+/// `--out ./-rf` names a folder whose name starts with `-` on purpose (`--out=-rf` is refused
+/// as a mistyped option, in `command_line_cases`).
+#[test]
+fn an_output_folder_starting_with_a_dash_is_written_with_its_path() {
+    let tmp = tempdir();
+    let dir = tmp.path();
+    let scenario = short_scenario(dir, "short");
+    let output = Command::new(BIN)
+        .current_dir(dir)
+        .arg(&scenario)
+        .args(["--out", "./-rf", "--quiet"])
+        .output()
+        .unwrap();
+    assert_ran("--out ./-rf", &output);
+    assert!(dir.join("-rf/manifest.json").is_file());
 }
 
 /// A byte-order mark at the start of a scenario is not a syntax error.
