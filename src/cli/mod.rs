@@ -642,8 +642,16 @@ fn sweep(
     ));
     // What the progress folder holds is checked before anything is removed or written.
     let stale = dir.join("manifest.json").is_file();
-    if progress.exists() || progress.is_symlink() {
-        if !progress.is_dir() || progress.is_symlink() {
+    if let Some(link) = output::Symlink::at(&progress) {
+        return Err(CliError::BadInput(format!(
+            "{} (where this sweep keeps its progress) {}; simulate neither writes its progress through a link nor removes it. Nothing was changed: remove the link, or choose another --out",
+            link.path.display(),
+            link.points_to()
+        ))
+        .into());
+    }
+    if progress.exists() {
+        if !progress.is_dir() {
             return Err(CliError::BadInput(format!(
                 "{} (where this sweep keeps its progress) exists and is not a folder; move it away or choose another --out",
                 progress.display()
@@ -1260,6 +1268,13 @@ fn observed_years_without_scenario(path: &Path) -> Option<crate::backtest::obser
 fn run_each(paths: &[PathBuf], args: &OutputArgs) -> anyhow::Result<()> {
     let loaded = load_all(paths)?;
     let several = loaded.len() > 1;
+    // Several runs go into folders inside --out: never into the result of a single run.
+    let replaced_parent = match (&args.out, several) {
+        (Some(parent), true) if output::check_parent_of_several(parent, args.force)? => {
+            Some(parent)
+        }
+        _ => None,
+    };
     let mut targets = Vec::new();
     for (scenario, _) in &loaded {
         let dir = match (&args.out, several) {
@@ -1270,13 +1285,6 @@ fn run_each(paths: &[PathBuf], args: &OutputArgs) -> anyhow::Result<()> {
         output::check_writable(&dir, args.force)?;
         targets.push(dir);
     }
-    // Several runs go into folders inside --out: never into the result of a single run.
-    let replaced_parent = match (&args.out, several) {
-        (Some(parent), true) if output::check_parent_of_several(parent, args.force)? => {
-            Some(parent)
-        }
-        _ => None,
-    };
     // Set every scenario up (calibration, policy schedules) before writing anything, so that a
     // problem in the last scenario leaves no results of the first behind.
     let prepared_all = prepare_all(&loaded)?;

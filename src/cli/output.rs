@@ -35,6 +35,14 @@ pub fn check_writable(dir: &Path, force: bool) -> anyhow::Result<()> {
             name.len()
         )));
     }
+    if let Some(link) = Symlink::at(dir) {
+        return Err(bad(format!(
+            "output folder {} {}; a results folder is replaced as a whole (written beside it and renamed into its place), which would put a new folder in place of the link, so simulate neither replaces the link nor writes through it. Nothing was changed: {}",
+            link.path.display(),
+            link.points_to(),
+            link.fix()
+        )));
+    }
     if let Some(file) = dir
         .ancestors()
         .skip(1)
@@ -76,12 +84,79 @@ pub fn check_writable(dir: &Path, force: bool) -> anyhow::Result<()> {
     }
 }
 
+/// A results folder's path that is a symbolic link (to a folder, to a file or to nothing).
+/// Results folders are never written through a link nor in place of one: the link would be
+/// replaced by a real folder (or, written through, results would land in a folder that was not
+/// named), so every command refuses it and says where it points.
+pub struct Symlink {
+    /// The link itself (without a trailing `/`, which would name its target).
+    pub path: PathBuf,
+    /// Where it points, as written in the link.
+    pub target: PathBuf,
+    /// The target as a path from here (a relative target is relative to the link's folder).
+    pub resolved: PathBuf,
+}
+
+impl Symlink {
+    /// The link at `path`, if `path` is one.
+    pub fn at(path: &Path) -> Option<Symlink> {
+        let link: PathBuf = path.components().collect();
+        if !std::fs::symlink_metadata(&link).is_ok_and(|m| m.file_type().is_symlink()) {
+            return None;
+        }
+        let target = std::fs::read_link(&link).ok()?;
+        let resolved = match link.parent() {
+            Some(parent) if target.is_relative() && !parent.as_os_str().is_empty() => {
+                parent.join(&target)
+            }
+            _ => target.clone(),
+        };
+        Some(Symlink {
+            path: link,
+            target,
+            resolved,
+        })
+    }
+
+    /// "is a symbolic link to real", with what the target is when it is not a folder.
+    pub fn points_to(&self) -> String {
+        let target = self.target.display();
+        if self.resolved.is_dir() {
+            format!("is a symbolic link to {target}")
+        } else if self.resolved.exists() {
+            format!("is a symbolic link to {target}, a file")
+        } else {
+            format!("is a symbolic link to {target}, which does not exist")
+        }
+    }
+
+    /// What to do instead, when the link was given with --out.
+    pub fn fix(&self) -> String {
+        if self.resolved.is_dir() {
+            format!(
+                "give the folder it points to, --out {}, or remove the link",
+                self.resolved.display()
+            )
+        } else {
+            "remove the link, or choose another folder with --out".to_string()
+        }
+    }
+}
+
 /// Checks `parent`, the folder given with --out to several scenarios, which write a folder
 /// each inside it. A folder of run folders (like `results/`) is fine; a folder that is itself
 /// the result of one run (or of a sweep or comparison) would get the runs mixed into it, so it
 /// follows the rule of a single run's folder: refused without `force`, and with it replaced
 /// only if it is a result of simulate. `Ok(true)`: it is to be replaced ([`set_aside`]).
 pub fn check_parent_of_several(parent: &Path, force: bool) -> anyhow::Result<bool> {
+    if let Some(link) = Symlink::at(parent) {
+        return Err(bad(format!(
+            "output folder {} {}; several scenarios write a folder each inside --out, and simulate does not write through a link (nor replace it, as --force would a previous result). Nothing was changed: {}",
+            link.path.display(),
+            link.points_to(),
+            link.fix()
+        )));
+    }
     let marker = ["manifest.json", "store.json", "comparison.csv"]
         .into_iter()
         .find(|name| parent.join(name).is_file());

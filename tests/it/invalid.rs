@@ -1551,6 +1551,117 @@ fn a_full_stdout_is_an_error() {
     assert!(String::from_utf8_lossy(&output.stderr).contains("writing to standard output"));
 }
 
+/// A results folder given as a symbolic link, to a folder or to nothing, is refused by every
+/// command that writes one (and a sweep's progress folder too): the link is neither replaced
+/// by a folder nor written through, and what it points to is left as it was.
+#[cfg(unix)]
+#[test]
+fn a_symbolic_link_as_output_folder_is_refused_and_left_alone() {
+    let repo_path = repo().display().to_string();
+    let hindcast = format!("{repo_path}/scenarios/hindcast_2010.ron");
+    let observed = format!("{repo_path}/data/observed_2011_2014.csv");
+    // (case, arguments before --out, the path that is a link, a fragment of the message)
+    let commands: [(&str, Vec<&str>, &str, &str); 8] = [
+        (
+            "run",
+            vec!["a.ron"],
+            "link",
+            "output folder link is a symbolic link",
+        ),
+        (
+            "several runs",
+            vec!["a.ron", "b.ron"],
+            "link",
+            "several scenarios write a folder each inside --out",
+        ),
+        (
+            "run --force",
+            vec!["a.ron", "--force"],
+            "link",
+            "output folder link is a symbolic link",
+        ),
+        (
+            "compare",
+            vec!["compare", "a.ron", "b.ron", "--years", "2015"],
+            "link",
+            "output folder link is a symbolic link",
+        ),
+        (
+            "sweep",
+            vec!["sweep", "sw.ron"],
+            "link",
+            "output folder link is a symbolic link",
+        ),
+        (
+            "sweep progress",
+            vec!["sweep", "sw.ron"],
+            "link.progress",
+            "link.progress (where this sweep keeps its progress) is a symbolic link",
+        ),
+        (
+            "calibrate",
+            vec!["calibrate", &hindcast],
+            "link",
+            "output folder link is a symbolic link",
+        ),
+        (
+            "backtest",
+            vec!["backtest", &hindcast, "--observed", &observed],
+            "link",
+            "output folder link is a symbolic link",
+        ),
+    ];
+    let mut failures = Vec::new();
+    for (case, arguments, link, fragment) in &commands {
+        for (target, points_to) in [
+            ("real", "to real;"),
+            ("nowhere", "to nowhere, which does not exist;"),
+        ] {
+            let tmp = tempdir();
+            let dir = tmp.path();
+            short_scenario(dir, "a");
+            short_scenario(dir, "b");
+            sweep_file(dir, "monte_carlo.ron", "sw", &[]);
+            fs::create_dir(dir.join("real")).unwrap();
+            fs::write(dir.join("real/keep.txt"), "not results").unwrap();
+            std::os::unix::fs::symlink(target, dir.join(link)).unwrap();
+            let before = listing(dir);
+            let files = snapshot_tree(dir);
+            let output = Command::new(BIN)
+                .current_dir(dir)
+                .args(arguments)
+                .args(["--out", "link", "--quiet"])
+                .output()
+                .unwrap();
+            let fix = if target == "real" && *link == "link" {
+                "give the folder it points to, --out real, or remove the link"
+            } else {
+                "remove the link"
+            };
+            let mut problems = bad_input_problems(
+                &output,
+                &Expected::from_slice(&[fragment, points_to, "Nothing was changed", fix]),
+                dir,
+                &before,
+            );
+            if fs::read_link(dir.join(link)).ok() != Some(PathBuf::from(target)) {
+                problems.push(format!("{link} is no longer a link to {target}"));
+            }
+            if snapshot_tree(dir) != files {
+                problems.push("files were changed".into());
+            }
+            if !problems.is_empty() {
+                failures.push(report(
+                    &format!("{case}, link to {target}"),
+                    &problems,
+                    &output,
+                ));
+            }
+        }
+    }
+    fail_if_any(failures, 2 * commands.len());
+}
+
 /// `--out ./-rf` names a folder whose name starts with `-` on purpose (`--out=-rf` is refused
 /// as a mistyped option, in `command_line_cases`).
 #[test]
