@@ -343,6 +343,23 @@ const DATA_CASES: &[DataCase] = &[
             "missing column(s) natural_growth_permille",
         ],
     },
+    // A quote that is never closed in the last column took every later target into one note,
+    // silently: the run went on with 3 of the plan's 18 targets.
+    DataCase {
+        name: "targets_unclosed_quote",
+        file: "plan_targets.csv",
+        edit: |text| {
+            Some(replace_once(
+                text,
+                "2020年中心城区城市人口45万人,\n",
+                "2020年中心城区城市人口45万人,\"see the plan\n",
+            ))
+        },
+        expected: &[
+            "plan_targets.csv:4: `note`: a quoted field opens here and its `\"` is never closed: it runs over 16 lines to the end of the file (lines 4–19)",
+            "close the quote where the field ends",
+        ],
+    },
     // The rest of China is the national total minus the 44 units: a total below their sum was
     // blamed on the parameters by the calibration.
     DataCase {
