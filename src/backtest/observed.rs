@@ -43,7 +43,7 @@ pub struct Observation {
 /// A validated file with what the manifest records of it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ObservedFile {
-    /// The path as given.
+    /// The path as given, as messages show it (control characters escaped).
     pub path: String,
     /// SHA-256 of the file's bytes.
     pub sha256: String,
@@ -206,7 +206,7 @@ impl Problems {
 /// Reads and validates `path` against the run's units and years.
 pub fn load(path: &Path, units: &[Unit], years: RunYears) -> Result<ObservedFile, ObservedErrors> {
     use std::io::Read;
-    let name = path.display().to_string();
+    let name = data::escaped_path(path);
     let unreadable = |message: String| ObservedErrors(vec![problem(&name, 0, "", message)]);
     let mut bytes = Vec::new();
     std::fs::File::open(path)

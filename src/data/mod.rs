@@ -273,7 +273,7 @@ impl fmt::Display for DataSource {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             DataSource::Embedded => write!(f, "embedded data/ (built into the binary)"),
-            DataSource::Directory(dir) => write!(f, "{}", dir.display()),
+            DataSource::Directory(dir) => write!(f, "{}", escaped_path(dir)),
         }
     }
 }
@@ -435,6 +435,32 @@ pub fn write_grouped(f: &mut fmt::Formatter<'_>, problems: &[DataProblem]) -> fm
     Ok(())
 }
 
+/// `text` as a message shows it: control characters (newline, tab, escape, …) and the
+/// bidirectional controls that reorder the text around them are written as escapes (`\n`,
+/// `\u{1b}`, `\u{202e}`), so that a name the user chose — a path above all — cannot split a
+/// message into lines or make it read as another; everything else (spaces, Chinese, `'`) is
+/// kept as it is.
+pub fn escape_controls(text: &str) -> String {
+    let reorders = |c: char| matches!(c, '\u{061c}' | '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}');
+    let mut shown = String::with_capacity(text.len());
+    for c in text.chars() {
+        if c.is_control() {
+            shown.extend(c.escape_debug());
+        } else if reorders(c) {
+            shown.extend(c.escape_unicode());
+        } else {
+            shown.push(c);
+        }
+    }
+    shown
+}
+
+/// A path as messages show it: [`escape_controls`] of it (bytes that are not UTF-8 shown as
+/// `�`).
+pub fn escaped_path(path: &Path) -> String {
+    escape_controls(&path.to_string_lossy())
+}
+
 /// `1999071` → `1,999,071`: counts in every layer's messages (this is the lowest layer that
 /// writes one).
 pub fn thousands(n: usize) -> String {
@@ -467,7 +493,7 @@ impl Dataset {
         for name in FILE_NAMES {
             let path = dir.join(name);
             let problem = |message: String| DataProblem {
-                file: path.display().to_string(),
+                file: escaped_path(&path),
                 line: 0,
                 column: String::new(),
                 message,
@@ -495,7 +521,7 @@ impl Dataset {
         }
         let files: Vec<(String, String)> = files
             .into_iter()
-            .map(|(name, text)| (dir.join(&name).display().to_string(), text))
+            .map(|(name, text)| (escaped_path(&dir.join(&name)), text))
             .collect();
         Dataset::parse(DataSource::Directory(dir.to_path_buf()), &files)
     }
@@ -2211,6 +2237,26 @@ mod tests {
             err.contains(&format!("plan_targets.csv:5: column `note`: a quoted field opens here and its `\"` is never closed: it runs over {} lines to the end of the file (lines 5–{last})", last - 4)),
             "{err}"
         );
+    }
+
+    /// Paths in messages: ordinary ones (spaces, Chinese, quotes) as they are; a control
+    /// character or a bidirectional control escaped, so that no line break or reordering
+    /// reaches the terminal.
+    #[test]
+    fn paths_in_messages_show_control_characters_escaped() {
+        for plain in [
+            "scenarios/baseline.ron",
+            "我的 场景/方案 (2).ron",
+            "O'Brien \"x\".csv",
+            "C:\\data\\run",
+        ] {
+            assert_eq!(escaped_path(Path::new(plain)), plain);
+        }
+        assert_eq!(
+            escaped_path(Path::new("a\nerror: forged\tb\u{1b}[31m\r\u{7f}")),
+            "a\\nerror: forged\\tb\\u{1b}[31m\\r\\u{7f}"
+        );
+        assert_eq!(escape_controls("abc\u{202e}fdp.exe"), "abc\\u{202e}fdp.exe");
     }
 
     #[test]

@@ -16,7 +16,7 @@ use super::bands::Bands;
 use super::estimators::{self, Bootstrap};
 use super::sampling::{self, Distribution, MorrisDesign, OatDesign, SaltelliDesign, Scrambling};
 use super::SweepError;
-use crate::data::Dataset;
+use crate::data::{escape_controls, escaped_path, Dataset};
 use crate::engine::{self, RunOptions, Silent};
 use crate::model::params::{spec_index, SPECS};
 use crate::scenario::locate::Index;
@@ -248,7 +248,7 @@ impl Sweep {
         }
         let needed = runs.div_ceil(MAX_RUNS_PER_SHARD);
         Err(ScenarioErrors(vec![Problem {
-            file: self.source.display().to_string(),
+            file: escaped_path(&self.source),
             line: self.method_at.0,
             column: self.method_at.1,
             field: "method".into(),
@@ -620,7 +620,7 @@ fn repeated_output(outputs: &[Output], positions: &[usize], output: &Output) -> 
 /// Reads and validates a sweep file and its base scenario; every problem at once, each with
 /// `file:line:column`.
 pub fn load(path: &Path) -> Result<Sweep, SweepFileError> {
-    let display = path.display().to_string();
+    let display = escaped_path(path);
     let whole_file = |message: String, (line, column): (usize, usize)| {
         SweepFileError::from(ScenarioErrors(vec![Problem {
             file: display.clone(),
@@ -672,12 +672,12 @@ pub fn load(path: &Path) -> Result<Sweep, SweepFileError> {
                 "base",
                 format!(
                     "cannot read the base scenario `{}` ({}: {why}); `base` is relative to the sweep file's folder {}, e.g. \"../baseline.ron\" for a sweep file in scenarios/sweeps/",
-                    file.base,
-                    base_path.display(),
+                    escape_controls(&file.base),
+                    escaped_path(&base_path),
                     if sweep_dir == Path::new(".") {
                         "(here the current folder)".to_string()
                     } else {
-                        sweep_dir.display().to_string()
+                        escaped_path(sweep_dir)
                     }
                 ),
             );

@@ -1679,6 +1679,48 @@ fn a_symbolic_link_as_output_folder_is_refused_and_left_alone() {
     fail_if_any(failures, 2 * commands.len());
 }
 
+/// Paths are shown in messages with their control characters escaped, so that a file name
+/// cannot split a message or forge a line of its own; ordinary names (Chinese, spaces) are
+/// shown as they are.
+#[test]
+fn paths_in_messages_show_control_characters_escaped() {
+    let tmp = tempdir();
+    let dir = tmp.path();
+    let forged = "bad\nerror: all good\u{1b}[0m.ron";
+    fs::write(dir.join(forged), "(name: \"x\",, )").unwrap();
+    let plain = "我的 场景.ron";
+    fs::write(dir.join(plain), "(name: \"y\", end_year: 1999)").unwrap();
+    let before = listing(dir);
+    let output = simulate(dir, &[Path::new(forged), Path::new(plain)], &[]);
+    let expected = Expected::from_slice(&[
+        "bad\\nerror: all good\\u{1b}[0m.ron:1:12: RON syntax error",
+        "我的 场景.ron:1:13: `end_year`",
+    ]);
+    assert_bad_input("scenario paths", &output, &expected, dir, &before);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        !stderr.lines().any(|l| l.starts_with("error: all good")) && !stderr.contains('\u{1b}'),
+        "{stderr}"
+    );
+
+    let scenario = short_scenario(dir, "short");
+    let folder = dir.join("res\terror: forged");
+    fs::create_dir(&folder).unwrap();
+    fs::write(folder.join("thesis.tex"), "years of work").unwrap();
+    let before = listing(dir);
+    let output = Command::new(BIN)
+        .current_dir(dir)
+        .arg(&scenario)
+        .arg("--out")
+        .arg("res\terror: forged")
+        .arg("--force")
+        .output()
+        .unwrap();
+    let expected =
+        Expected::from_slice(&["output folder res\\terror: forged is not a result of simulate"]);
+    assert_bad_input("--out", &output, &expected, dir, &before);
+}
+
 /// `--out ./-rf` names a folder whose name starts with `-` on purpose (`--out=-rf` is refused
 /// as a mistyped option, in `command_line_cases`).
 #[test]
