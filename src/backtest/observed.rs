@@ -43,7 +43,7 @@ pub struct Observation {
 /// A validated file with what the manifest records of it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ObservedFile {
-    /// The path as given.
+    /// The path as given, as messages show it (control characters escaped).
     pub path: String,
     /// SHA-256 of the file's bytes.
     pub sha256: String,
@@ -206,7 +206,7 @@ impl Problems {
 /// Reads and validates `path` against the run's units and years.
 pub fn load(path: &Path, units: &[Unit], years: RunYears) -> Result<ObservedFile, ObservedErrors> {
     use std::io::Read;
-    let name = path.display().to_string();
+    let name = data::escaped_path(path);
     let unreadable = |message: String| ObservedErrors(vec![problem(&name, 0, "", message)]);
     let mut bytes = Vec::new();
     std::fs::File::open(path)
@@ -253,10 +253,17 @@ pub fn parse(
     years: RunYears,
 ) -> Result<Vec<Observation>, ObservedErrors> {
     let mut problems = Problems::default();
+    // The rows before a quote that is never closed are read; the one holding it is reported
+    // instead (its field would swallow the rows after it).
+    let unclosed = data::unclosed_quote(bytes);
+    if let Some(quote) = unclosed.as_ref().filter(|q| q.record_start == 0) {
+        return Err(ObservedErrors(vec![quote.problem(file, &[])]));
+    }
+    let whole = &bytes[..unclosed.as_ref().map_or(bytes.len(), |q| q.record_start)];
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(true)
         .flexible(false)
-        .from_reader(bytes);
+        .from_reader(whole);
     let headers: Vec<String> = match reader.headers() {
         Ok(headers) => headers
             .iter()
@@ -308,6 +315,9 @@ pub fn parse(
         }
     }
     if !problems.is_empty() {
+        if let Some(quote) = &unclosed {
+            problems.add(|| quote.problem(file, &headers));
+        }
         return Err(problems.into_errors(file));
     }
     let index = |column: &str| headers.iter().position(|h| h == column);
@@ -319,6 +329,11 @@ pub fn parse(
     );
     let status_col = index("status");
     let basis_col = index("basis");
+    let read_columns: Vec<usize> = [unit_col, year_col, variable_col, value_col]
+        .into_iter()
+        .chain(status_col)
+        .chain(basis_col)
+        .collect();
     let ids: BTreeMap<&str, usize> = units
         .iter()
         .enumerate()
@@ -344,16 +359,20 @@ pub fn parse(
         };
         rows += 1;
         let line = data::record_line(bytes, record.position());
-        // No observation spans lines: a field that does ran past an unterminated quote and
-        // swallowed the rows after it.
-        if let Some(col) = record.iter().position(|f| f.contains(['\n', '\r'])) {
-            let spanned = record.get(col).unwrap_or("").lines().count();
+        // A quoted field may span lines (RFC 4180), e.g. a note in a column the backtest
+        // ignores; the columns it reads hold one value each, on one line.
+        let spans_lines = |col: usize| record.get(col).is_some_and(|f| f.contains(['\n', '\r']));
+        if let Some(col) = read_columns.iter().copied().find(|&col| spans_lines(col)) {
+            let newlines = |f: &str| f.matches('\n').count() as u64;
+            let first = line + record.iter().take(col).map(newlines).sum::<u64>();
+            let last = first + record.get(col).map_or(0, newlines);
+            let name = headers.get(col).map_or("", String::as_str);
             problems.add(|| problem(
                 file,
-                line,
-                headers.get(col).map_or("", String::as_str),
+                first,
+                name,
                 format!(
-                    "a quoted field runs over {spanned} lines: its opening `\"` is never closed, so it swallows the rows after it; close the quote on this line (or remove it)"
+                    "a quoted field runs over lines {first}–{last}, but `{name}` holds one value on one line; put the value on one line (only the columns the backtest ignores may hold text over several lines)"
                 ),
             ));
             continue;
@@ -514,6 +533,9 @@ pub fn parse(
             status: status_col.map_or("", field).to_string(),
             basis,
         });
+    }
+    if let Some(quote) = &unclosed {
+        problems.add(|| quote.problem(file, &headers));
     }
     if rows == 0 && problems.is_empty() {
         problems.add(|| problem(
@@ -880,6 +902,50 @@ mod tests {
         let err = check("unit_id,year,variable,value,value\n").unwrap_err();
         assert!(
             err.contains("column `value`: the header names `value` more than once"),
+            "{err}"
+        );
+    }
+
+    /// A quoted field over several lines is valid CSV: accepted in a column the backtest
+    /// ignores, with the rows after it on their own lines; refused, truthfully, in a column it
+    /// reads; a quote that is never closed is reported where it opens.
+    #[test]
+    fn quoted_fields_may_span_lines_in_ignored_columns_and_must_be_closed() {
+        let text = "unit_id,year,variable,value,note\n\
+                    chengdu,2016,population,16000000,\"revised,\nsee \"\"bulletin\"\"\"\n\
+                    \n\
+                    wanzhou,2016,population,1600000,\n";
+        let rows = check(text).unwrap();
+        let lines: Vec<u64> = rows.iter().map(|o| o.line).collect();
+        assert_eq!(lines, [2, 5], "the physical lines of the rows");
+
+        let err = check(
+            "unit_id,year,variable,value,note\n\
+             chengdu,2016,population,\"16000000\n\",x\n\
+             wanzhou,2016,population,x,\n",
+        )
+        .unwrap_err();
+        assert!(
+            err.contains("obs.csv:2: column `value`: a quoted field runs over lines 2–3, but `value` holds one value on one line"),
+            "{err}"
+        );
+        assert!(err.contains("obs.csv:4: column `value`: `x`"), "{err}");
+
+        let err = check(
+            "unit_id,year,variable,value,note\n\
+             chengdu,2016,population,x,\n\
+             wanzhou,2016,population,1,\"open\n\
+             yibin,2016,population,1,\n\
+             luzhou,2016,population,1,\n",
+        )
+        .unwrap_err();
+        assert!(err.contains("obs.csv:2: column `value`: `x`"), "{err}");
+        assert!(
+            err.contains("obs.csv:3: column `note`: a quoted field opens here and its `\"` is never closed: it runs over 3 lines to the end of the file (lines 3–5)"),
+            "{err}"
+        );
+        assert!(
+            !err.contains("yibin") && !err.contains("obs.csv:4"),
             "{err}"
         );
     }

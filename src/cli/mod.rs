@@ -42,6 +42,19 @@ fn parse_year(text: &str) -> Result<i32, String> {
     })
 }
 
+/// The folder of `--out`. A value that starts with `-` is an option typed where the folder
+/// belongs (`--out=-q`, or a value clap let through): refused, with the spelling that names a
+/// folder of that name on purpose, `./-q`.
+fn parse_out(value: std::ffi::OsString) -> Result<PathBuf, String> {
+    if value.as_encoded_bytes().starts_with(b"-") {
+        let shown = escape_controls(&value.to_string_lossy());
+        return Err(format!(
+            "`{shown}` starts with `-`, so it looks like an option typed where the output folder belongs; nothing was run. Give a folder, e.g. --out results/run1, or write --out ./{shown} if the folder's name really starts with `-`"
+        ));
+    }
+    Ok(PathBuf::from(value))
+}
+
 /// Each year of `compare --years` once: a year given twice is a typo for another year (its
 /// rows and columns would be repeated, the year meant missing).
 fn check_distinct_years(years: &[i32]) -> Result<(), String> {
@@ -67,10 +80,12 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::Context;
+// `try_map` of the value parser of --out.
+use clap::builder::TypedValueParser as _;
 use clap::Parser;
 use rayon::prelude::*;
 
-use crate::data::Dataset;
+use crate::data::{escape_controls, escaped_path, Dataset};
 use crate::engine::{self, RunOptions};
 use crate::report::{self, RunReport};
 use crate::scenario::{self, Scenario};
@@ -113,7 +128,7 @@ pub struct OutputArgs {
     /// results/sweep-<name>/, results/calibrate-<name>/ and
     /// results/backtest-<name>-<observed file name>/. Several scenarios in one run: the parent
     /// folder, each scenario in DIR/<name>/.
-    #[arg(long, value_name = "DIR")]
+    #[arg(long, value_name = "DIR", value_parser = clap::builder::OsStringValueParser::new().try_map(parse_out))]
     pub out: Option<PathBuf>,
 
     /// Replace an existing results folder of simulate (a folder that holds anything else is
@@ -398,7 +413,7 @@ fn check_not_a_command(paths: &[PathBuf]) -> anyhow::Result<()> {
                 if a.contains(char::is_whitespace) || a.is_empty() {
                     format!("{a:?}")
                 } else {
-                    a
+                    escape_controls(&a)
                 }
             })
             .collect();
@@ -428,7 +443,7 @@ fn calibrate(args: &CalibrateArgs) -> anyhow::Result<()> {
         if params.iter().any(|p| p.trim().is_empty()) {
             return Err(CliError::BadInput(format!(
                 "--params `{}` holds an empty parameter name; give names separated by commas, e.g. --params epsilon,gamma (or leave --params out for the default set)",
-                params.join(",")
+                escape_controls(&params.join(","))
             ))
             .into());
         }
@@ -456,18 +471,18 @@ fn calibrate(args: &CalibrateArgs) -> anyhow::Result<()> {
                     ),
                     Err(_) => CliError::BadInput(format!(
                         "{}: `end_year`: {err}",
-                        args.scenario.display()
+                        escaped_path(&args.scenario)
                     )),
                 }
             }
-            _ => CliError::BadInput(format!("{}: {err}", args.scenario.display())),
+            _ => CliError::BadInput(format!("{}: {err}", escaped_path(&args.scenario))),
         })?
         .with_observer(&observer);
     let clock = std::time::Instant::now();
     let fit = crate::calibrate::fit(problem, &crate::calibrate::Settings::default());
     bar.finish();
     let fit =
-        fit.map_err(|err| CliError::BadInput(format!("{}: {err}", args.scenario.display())))?;
+        fit.map_err(|err| CliError::BadInput(format!("{}: {err}", escaped_path(&args.scenario))))?;
     let seconds = clock.elapsed().as_secs_f64();
     let params = &scenario.params;
     let gdp_persistence = crate::calibrate::gdp_persistence::fit(
@@ -490,8 +505,8 @@ fn calibrate(args: &CalibrateArgs) -> anyhow::Result<()> {
         say!("{}", report::calibrate::markdown(&report));
         say!(
             "Fitted in {seconds:.2} s. Results written to {}; run the fitted scenario with\n  simulate {}",
-            dir.display(),
-            dir.join("calibrated.ron").display()
+            escaped_path(&dir),
+            escaped_path(&dir.join("calibrated.ron"))
         );
     }
     Ok(())
@@ -580,10 +595,10 @@ fn compare(paths: &[PathBuf], years: &[i32], output: &OutputArgs) -> anyhow::Res
     output::write_atomically(&dir, output.force, |tmp| {
         report::outputs::write_comparison(&comparison, tmp).map_err(anyhow::Error::from)
     })
-    .with_context(|| format!("writing the comparison into {}", dir.display()))?;
+    .with_context(|| format!("writing the comparison into {}", escaped_path(&dir)))?;
     if !output.quiet {
         say!("{}", report::compare::summary(&comparison));
-        say!("Results written to {}", dir.display());
+        say!("Results written to {}", escaped_path(&dir));
     }
     Ok(())
 }
@@ -627,18 +642,26 @@ fn sweep(
     ));
     // What the progress folder holds is checked before anything is removed or written.
     let stale = dir.join("manifest.json").is_file();
-    if progress.exists() || progress.is_symlink() {
-        if !progress.is_dir() || progress.is_symlink() {
+    if let Some(link) = output::Symlink::at(&progress) {
+        return Err(CliError::BadInput(format!(
+            "{} (where this sweep keeps its progress) {}; simulate neither writes its progress through a link nor removes it. Nothing was changed: remove the link, or choose another --out",
+            escaped_path(&link.path),
+            link.points_to()
+        ))
+        .into());
+    }
+    if progress.exists() {
+        if !progress.is_dir() {
             return Err(CliError::BadInput(format!(
                 "{} (where this sweep keeps its progress) exists and is not a folder; move it away or choose another --out",
-                progress.display()
+                escaped_path(&progress)
             ))
             .into());
         }
         if let Err(why) = output::previous_result(&progress) {
             return Err(CliError::BadInput(format!(
                 "{} (where this sweep keeps its progress) is not sweep progress of simulate ({why}); nothing was changed: move it away or choose another --out",
-                progress.display()
+                escaped_path(&progress)
             ))
             .into());
         }
@@ -646,13 +669,13 @@ fn sweep(
             return Err(CliError::BadInput(if stale {
                 format!(
                     "{} is the stale progress of a sweep whose results are complete in {}; --force removes it (and replaces the results)",
-                    progress.display(),
-                    dir.display()
+                    escaped_path(&progress),
+                    escaped_path(&dir)
                 )
             } else {
                 format!(
                     "{} holds the progress of an earlier run of this sweep: use --resume to continue it, or --force to start over",
-                    progress.display()
+                    escaped_path(&progress)
                 )
             })
             .into());
@@ -661,7 +684,7 @@ fn sweep(
     output::check_writable(&dir, output.force)?;
     let _lock = output::lock(&dir)?;
     let design = run::design_rows(&sweep)
-        .map_err(|err| CliError::BadInput(format!("{}: {err}", path.display())))?;
+        .map_err(|err| CliError::BadInput(format!("{}: {err}", escaped_path(path))))?;
     let rows = design.len();
     let chunks = store::chunk_count(rows);
     if shard.index > chunks {
@@ -677,12 +700,12 @@ fn sweep(
     }
     if progress.exists() && !resume {
         std::fs::remove_dir_all(&progress)
-            .with_context(|| format!("removing {}", progress.display()))?;
+            .with_context(|| format!("removing {}", escaped_path(&progress)))?;
         if stale && !output.quiet {
             eprintln!(
                 "note: removed {}, the stale progress of a sweep whose results are complete in {}",
-                progress.display(),
-                dir.display()
+                escaped_path(&progress),
+                escaped_path(&dir)
             );
         }
     }
@@ -820,10 +843,10 @@ fn sweep(
                 .map_err(anyhow::Error::msg)?;
             Ok(vec!["store.json".into()])
         })
-        .with_context(|| format!("writing the shard into {}", dir.display()))?;
+        .with_context(|| format!("writing the shard into {}", escaped_path(&dir)))?;
     }
     std::fs::remove_dir_all(&progress)
-        .with_context(|| format!("removing {}", progress.display()))?;
+        .with_context(|| format!("removing {}", escaped_path(&progress)))?;
     if !output.quiet {
         let part = if whole {
             String::new()
@@ -854,7 +877,7 @@ fn sweep(
         if !headline.is_empty() {
             say!("{headline}");
         }
-        say!("Results written to {}", dir.display());
+        say!("Results written to {}", escaped_path(&dir));
     }
     Ok(())
 }
@@ -880,11 +903,11 @@ impl Gathered {
     fn new(sweep: &crate::sweep::run::Sweep, samples_path: PathBuf) -> anyhow::Result<Gathered> {
         use std::io::Write;
         let file = std::fs::File::create(&samples_path)
-            .with_context(|| format!("creating {}", samples_path.display()))?;
+            .with_context(|| format!("creating {}", escaped_path(&samples_path)))?;
         let mut samples = std::io::BufWriter::new(file);
         samples
             .write_all(report::sweep::samples_header(sweep).as_bytes())
-            .with_context(|| format!("writing {}", samples_path.display()))?;
+            .with_context(|| format!("writing {}", escaped_path(&samples_path)))?;
         Ok(Gathered {
             summary: crate::sweep::run::Summary::new(sweep),
             samples_path,
@@ -906,7 +929,7 @@ impl Gathered {
         report::sweep::append_samples(sweep, first, results, &mut self.buffer);
         self.samples
             .write_all(self.buffer.as_bytes())
-            .with_context(|| format!("writing {}", self.samples_path.display()))
+            .with_context(|| format!("writing {}", escaped_path(&self.samples_path)))
     }
 
     /// The summary, and the finished samples.csv at its path.
@@ -914,7 +937,7 @@ impl Gathered {
         use std::io::Write;
         self.samples
             .flush()
-            .with_context(|| format!("writing {}", self.samples_path.display()))?;
+            .with_context(|| format!("writing {}", escaped_path(&self.samples_path)))?;
         Ok((self.summary, self.samples_path))
     }
 }
@@ -935,7 +958,7 @@ fn finish_sweep(
         let (first, reason) = &summary.rejected[0];
         return Err(CliError::BadInput(format!(
             "{}: all {} draws were rejected (first: sample {first}: {reason}); nothing was written. Narrow the parameter distributions towards the defaults of docs/MODEL.md (and lever strengths towards 1)",
-            sweep.source.display(),
+            escaped_path(&sweep.source),
             summary.runs,
         ))
         .into());
@@ -945,7 +968,7 @@ fn finish_sweep(
         let (first, reason) = &summary.rejected[0];
         return Err(CliError::BadInput(format!(
             "{}: {} of {} draws were rejected (first: sample {first}: {reason}); {:?} needs every run, so narrow the parameter ranges (or lever strengths)",
-            sweep.source.display(),
+            escaped_path(&sweep.source),
             summary.rejected.len(),
             summary.runs,
             sweep.method
@@ -956,12 +979,12 @@ fn finish_sweep(
         let target = tmp.join("samples.csv");
         std::fs::rename(&samples, &target)
             .or_else(|_| std::fs::copy(&samples, &target).map(|_| ()))
-            .with_context(|| format!("moving {} into place", samples.display()))?;
+            .with_context(|| format!("moving {} into place", escaped_path(&samples)))?;
         let mut written = vec!["samples.csv".to_string()];
         written.extend(report::outputs::write_sweep(sweep, design, &summary, tmp)?);
         Ok(written)
     })
-    .with_context(|| format!("writing the sweep into {}", dir.display()))?;
+    .with_context(|| format!("writing the sweep into {}", escaped_path(dir)))?;
     Ok(report::sweep::headline(sweep, design, &summary)?)
 }
 
@@ -978,15 +1001,15 @@ fn sweep_merge(dirs: &[PathBuf], output: &OutputArgs) -> anyhow::Result<()> {
     }) {
         return Err(CliError::BadInput(format!(
             "{} belongs to a different sweep than {}",
-            dir.display(),
-            dirs[0].display()
+            escaped_path(dir),
+            escaped_path(&dirs[0])
         ))
         .into());
     }
     if first.format != store::FORMAT {
         return Err(CliError::BadInput(format!(
             "{} was written by an older simulate (chunk format {}, now {}); run its shards again",
-            dirs[0].display(),
+            escaped_path(&dirs[0]),
             first.format,
             store::FORMAT
         ))
@@ -997,7 +1020,7 @@ fn sweep_merge(dirs: &[PathBuf], output: &OutputArgs) -> anyhow::Result<()> {
     if sweep.source_hash != first.sweep_sha256 {
         return Err(CliError::BadInput(format!(
             "{} changed since the shards ran; merge needs the same sweep file",
-            first.sweep_file
+            escape_controls(&first.sweep_file)
         ))
         .into());
     }
@@ -1015,8 +1038,8 @@ fn sweep_merge(dirs: &[PathBuf], output: &OutputArgs) -> anyhow::Result<()> {
         {
             return Err(CliError::BadInput(format!(
                 "--out {} is the shard folder {} being merged; the merged result would replace that shard's runs. Nothing was changed; choose another folder with --out",
-                dir.display(),
-                input.display()
+                escaped_path(&dir),
+                escaped_path(input)
             ))
             .into());
         }
@@ -1031,7 +1054,7 @@ fn sweep_merge(dirs: &[PathBuf], output: &OutputArgs) -> anyhow::Result<()> {
     ));
     if let Some(parent) = samples_path.parent().filter(|p| !p.as_os_str().is_empty()) {
         std::fs::create_dir_all(parent)
-            .with_context(|| format!("creating {}", parent.display()))?;
+            .with_context(|| format!("creating {}", escaped_path(parent)))?;
     }
     let mut gathered = Gathered::new(&sweep, samples_path.clone())?;
     let merged = (|| -> anyhow::Result<()> {
@@ -1043,14 +1066,14 @@ fn sweep_merge(dirs: &[PathBuf], output: &OutputArgs) -> anyhow::Result<()> {
                     let stored = store::read_chunk(dir, chunk, range.len()).map_err(|err| {
                         CliError::BadInput(format!(
                             "{err}; run the shard of {} again",
-                            dir.display()
+                            escaped_path(dir)
                         ))
                     })?;
                     if let Some(stored) = stored {
                         if !sweep.fits(&stored) {
                             return Err(CliError::BadInput(format!(
                                 "chunk {chunk} in {} does not fit the sweep (damaged?); run that shard again",
-                                dir.display()
+                                escaped_path(dir)
                             ))
                             .into());
                         }
@@ -1084,7 +1107,7 @@ fn sweep_merge(dirs: &[PathBuf], output: &OutputArgs) -> anyhow::Result<()> {
             "Merged {} runs from {} folders into {}",
             rows,
             dirs.len(),
-            dir.display()
+            escaped_path(&dir)
         );
     }
     Ok(())
@@ -1201,7 +1224,9 @@ fn backtest(
         scenario,
         &observed.observations,
     )
-    .map_err(|err| CliError::BadInput(format!("{}: cross-validation: {err}", path.display())))?;
+    .map_err(|err| {
+        CliError::BadInput(format!("{}: cross-validation: {err}", escaped_path(path)))
+    })?;
     let report = report::backtest::BacktestReport {
         run: RunReport {
             data,
@@ -1217,10 +1242,10 @@ fn backtest(
     output::write_atomically(&dir, output.force, |tmp| {
         report::outputs::write_backtest(&report, tmp).map_err(anyhow::Error::from)
     })
-    .with_context(|| format!("writing the backtest into {}", dir.display()))?;
+    .with_context(|| format!("writing the backtest into {}", escaped_path(&dir)))?;
     if !output.quiet {
         say!("{}", report::backtest::summary(&report));
-        say!("Results written to {}", dir.display());
+        say!("Results written to {}", escaped_path(&dir));
     }
     Ok(())
 }
@@ -1245,6 +1270,13 @@ fn observed_years_without_scenario(path: &Path) -> Option<crate::backtest::obser
 fn run_each(paths: &[PathBuf], args: &OutputArgs) -> anyhow::Result<()> {
     let loaded = load_all(paths)?;
     let several = loaded.len() > 1;
+    // Several runs go into folders inside --out: never into the result of a single run.
+    let replaced_parent = match (&args.out, several) {
+        (Some(parent), true) if output::check_parent_of_several(parent, args.force)? => {
+            Some(parent)
+        }
+        _ => None,
+    };
     let mut targets = Vec::new();
     for (scenario, _) in &loaded {
         let dir = match (&args.out, several) {
@@ -1255,13 +1287,6 @@ fn run_each(paths: &[PathBuf], args: &OutputArgs) -> anyhow::Result<()> {
         output::check_writable(&dir, args.force)?;
         targets.push(dir);
     }
-    // Several runs go into folders inside --out: never into the result of a single run.
-    let replaced_parent = match (&args.out, several) {
-        (Some(parent), true) if output::check_parent_of_several(parent, args.force)? => {
-            Some(parent)
-        }
-        _ => None,
-    };
     // Set every scenario up (calibration, policy schedules) before writing anything, so that a
     // problem in the last scenario leaves no results of the first behind.
     let prepared_all = prepare_all(&loaded)?;
@@ -1327,7 +1352,7 @@ fn write_each(
         .with_context(|| format!("writing the results of `{}`", scenario.name))?;
         if !args.quiet {
             say!("{}", report::summary(&run_report));
-            say!("Results written to {}", dir.display());
+            say!("Results written to {}", escaped_path(dir));
         }
     }
     Ok(())

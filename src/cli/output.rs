@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 use anyhow::Context;
 
 use super::CliError;
+use crate::data::{escape_controls, escaped_path};
 
 /// Longest results folder name, in bytes (file systems allow 255; the temporary siblings add
 /// `.` and `.partial-<pid>`).
@@ -24,15 +25,23 @@ pub fn check_writable(dir: &Path, force: bool) -> anyhow::Result<()> {
         _ => {
             return Err(bad(format!(
                 "output path `{}` is not a folder of its own (it ends in `.`, `..` or a root), and replacing it would replace the folder you are in; give a new folder with --out, e.g. --out results/run1",
-                dir.display()
+                escaped_path(dir)
             )))
         }
     };
     if name.len() > MAX_FOLDER_NAME_BYTES {
         return Err(bad(format!(
             "output folder name `{}…` is {} bytes long, more than the limit of {MAX_FOLDER_NAME_BYTES}; give a shorter one with --out",
-            name.to_string_lossy().chars().take(40).collect::<String>(),
+            escape_controls(&name.to_string_lossy().chars().take(40).collect::<String>()),
             name.len()
+        )));
+    }
+    if let Some(link) = Symlink::at(dir) {
+        return Err(bad(format!(
+            "output folder {} {}; a results folder is replaced as a whole (written beside it and renamed into its place), which would put a new folder in place of the link, so simulate neither replaces the link nor writes through it. Nothing was changed: {}",
+            escaped_path(&link.path),
+            link.points_to(),
+            link.fix()
         )));
     }
     if let Some(file) = dir
@@ -44,19 +53,19 @@ pub fn check_writable(dir: &Path, force: bool) -> anyhow::Result<()> {
     {
         return Err(bad(format!(
             "output path {} lies under {}, which is a file, not a folder; choose another with --out",
-            dir.display(),
-            file.display()
+            escaped_path(dir),
+            escaped_path(file)
         )));
     }
     if (dir.exists() || dir.is_symlink()) && !dir.is_dir() {
         return Err(bad(format!(
             "output path {} exists and is not a folder; choose another with --out",
-            dir.display()
+            escaped_path(dir)
         )));
     }
     let non_empty = dir.is_dir()
         && std::fs::read_dir(dir)
-            .with_context(|| format!("reading {}", dir.display()))?
+            .with_context(|| format!("reading {}", escaped_path(dir)))?
             .next()
             .is_some();
     if !non_empty {
@@ -66,13 +75,72 @@ pub fn check_writable(dir: &Path, force: bool) -> anyhow::Result<()> {
     match (previous_result(dir), force) {
         (Ok(()), false) => Err(bad(format!(
             "output folder {} already holds results; nothing was changed. Use --force to replace them, or --out to write elsewhere",
-            dir.display()
+            escaped_path(dir)
         ))),
         (Ok(()), true) => Ok(()),
         (Err(why), _) => Err(bad(format!(
             "output folder {} is not a result of simulate ({why}), so --force will not replace it; nothing was changed. Choose an empty or new folder with --out",
-            dir.display()
+            escaped_path(dir)
         ))),
+    }
+}
+
+/// A results folder's path that is a symbolic link (to a folder, to a file or to nothing).
+/// Results folders are never written through a link nor in place of one: the link would be
+/// replaced by a real folder (or, written through, results would land in a folder that was not
+/// named), so every command refuses it and says where it points.
+pub struct Symlink {
+    /// The link itself (without a trailing `/`, which would name its target).
+    pub path: PathBuf,
+    /// Where it points, as written in the link.
+    pub target: PathBuf,
+    /// The target as a path from here (a relative target is relative to the link's folder).
+    pub resolved: PathBuf,
+}
+
+impl Symlink {
+    /// The link at `path`, if `path` is one.
+    pub fn at(path: &Path) -> Option<Symlink> {
+        let link: PathBuf = path.components().collect();
+        if !std::fs::symlink_metadata(&link).is_ok_and(|m| m.file_type().is_symlink()) {
+            return None;
+        }
+        let target = std::fs::read_link(&link).ok()?;
+        let resolved = match link.parent() {
+            Some(parent) if target.is_relative() && !parent.as_os_str().is_empty() => {
+                parent.join(&target)
+            }
+            _ => target.clone(),
+        };
+        Some(Symlink {
+            path: link,
+            target,
+            resolved,
+        })
+    }
+
+    /// "is a symbolic link to real", with what the target is when it is not a folder.
+    pub fn points_to(&self) -> String {
+        let target = escaped_path(&self.target);
+        if self.resolved.is_dir() {
+            format!("is a symbolic link to {target}")
+        } else if self.resolved.exists() {
+            format!("is a symbolic link to {target}, a file")
+        } else {
+            format!("is a symbolic link to {target}, which does not exist")
+        }
+    }
+
+    /// What to do instead, when the link was given with --out.
+    pub fn fix(&self) -> String {
+        if self.resolved.is_dir() {
+            format!(
+                "give the folder it points to, --out {}, or remove the link",
+                escaped_path(&self.resolved)
+            )
+        } else {
+            "remove the link, or choose another folder with --out".to_string()
+        }
     }
 }
 
@@ -82,6 +150,14 @@ pub fn check_writable(dir: &Path, force: bool) -> anyhow::Result<()> {
 /// follows the rule of a single run's folder: refused without `force`, and with it replaced
 /// only if it is a result of simulate. `Ok(true)`: it is to be replaced ([`set_aside`]).
 pub fn check_parent_of_several(parent: &Path, force: bool) -> anyhow::Result<bool> {
+    if let Some(link) = Symlink::at(parent) {
+        return Err(bad(format!(
+            "output folder {} {}; several scenarios write a folder each inside --out, and simulate does not write through a link (nor replace it, as --force would a previous result). Nothing was changed: {}",
+            escaped_path(&link.path),
+            link.points_to(),
+            link.fix()
+        )));
+    }
     let marker = ["manifest.json", "store.json", "comparison.csv"]
         .into_iter()
         .find(|name| parent.join(name).is_file());
@@ -91,13 +167,13 @@ pub fn check_parent_of_several(parent: &Path, force: bool) -> anyhow::Result<boo
     if !force {
         return Err(bad(format!(
             "output folder {} already holds the results of one run (it has {marker}); several scenarios write a folder each inside --out, which would mix them into those results. Nothing was changed. Use --force to replace them, or --out to write elsewhere (e.g. a new folder)",
-            parent.display()
+            escaped_path(parent)
         )));
     }
     if let Err(why) = previous_result(parent) {
         return Err(bad(format!(
             "output folder {} is not a result of simulate ({why}), so --force will not replace it; nothing was changed. Choose an empty or new folder with --out",
-            parent.display()
+            escaped_path(parent)
         )));
     }
     Ok(true)
@@ -114,10 +190,10 @@ pub struct SetAside {
 pub fn set_aside(dir: &Path) -> anyhow::Result<SetAside> {
     let old = sibling(dir, "replaced");
     std::fs::rename(dir, &old)
-        .with_context(|| format!("moving the old {} aside", dir.display()))?;
+        .with_context(|| format!("moving the old {} aside", escaped_path(dir)))?;
     if let Err(err) = std::fs::create_dir(dir) {
         let _ = std::fs::rename(&old, dir);
-        return Err(err).with_context(|| format!("creating {}", dir.display()));
+        return Err(err).with_context(|| format!("creating {}", escaped_path(dir)));
     }
     Ok(SetAside {
         dir: dir.to_path_buf(),
@@ -135,7 +211,7 @@ impl SetAside {
     /// Deletes the old folder: its replacement is complete.
     pub fn discard(self) -> anyhow::Result<()> {
         std::fs::remove_dir_all(&self.old)
-            .with_context(|| format!("removing the old results {}", self.old.display()))
+            .with_context(|| format!("removing the old results {}", escaped_path(&self.old)))
     }
 }
 
@@ -150,8 +226,8 @@ pub fn previous_result(dir: &Path) -> Result<(), String> {
         let entry = entry.map_err(|err| format!("cannot list it: {err}"))?;
         let kind = entry
             .file_type()
-            .map_err(|err| format!("cannot read {}: {err}", entry.path().display()))?;
-        let name = entry.file_name().to_string_lossy().into_owned();
+            .map_err(|err| format!("cannot read {}: {err}", escaped_path(&entry.path())))?;
+        let name = escape_controls(&entry.file_name().to_string_lossy());
         let allowed_folder = name == "runs" && kind.is_dir(); // chunk files of a sweep store
         if !kind.is_file() && !allowed_folder {
             return Err(format!("it holds `{name}`, which is not a plain file"));
@@ -225,7 +301,7 @@ pub fn lock(dir: &Path) -> anyhow::Result<FolderLock> {
     std::fs::create_dir_all(parent).map_err(|err| {
         unwritable(
             dir,
-            format!("creating the folder {}", parent.display()),
+            format!("creating the folder {}", escaped_path(parent)),
             err,
         )
     })?;
@@ -237,7 +313,11 @@ pub fn lock(dir: &Path) -> anyhow::Result<FolderLock> {
             .truncate(false)
             .open(&path)
             .map_err(|err| {
-                unwritable(dir, format!("creating a file in {}", parent.display()), err)
+                unwritable(
+                    dir,
+                    format!("creating a file in {}", escaped_path(parent)),
+                    err,
+                )
             })?;
         let mut lock = fd_lock::RwLock::new(file);
         let mut guard = match lock.try_write() {
@@ -249,12 +329,12 @@ pub fn lock(dir: &Path) -> anyhow::Result<FolderLock> {
                 let holder = holder.trim();
                 return Err(bad(format!(
                     "output folder {} is being written by another simulate ({}); wait for it to finish, or write elsewhere with --out",
-                    dir.display(),
-                    if holder.is_empty() { "process unknown".to_string() } else { holder.to_string() }
+                    escaped_path(dir),
+                    if holder.is_empty() { "process unknown".to_string() } else { escape_controls(holder) }
                 )));
             }
             Err(err) => {
-                return Err(err).with_context(|| format!("locking {}", path.display()));
+                return Err(err).with_context(|| format!("locking {}", escaped_path(&path)));
             }
         };
         // The file we locked must still be the one at `path` (its holder may have removed it
@@ -283,7 +363,7 @@ pub fn lock(dir: &Path) -> anyhow::Result<FolderLock> {
     }
     Err(bad(format!(
         "output folder {} is being locked and unlocked by other processes; try again",
-        dir.display()
+        escaped_path(dir)
     )))
 }
 
@@ -301,7 +381,7 @@ fn unwritable(dir: &Path, doing: String, err: std::io::Error) -> anyhow::Error {
     if refused {
         bad(format!(
             "output folder {} cannot be written ({doing}: {err}); choose a writable folder with --out, e.g. --out results/run1",
-            dir.display()
+            escaped_path(dir)
         ))
     } else {
         anyhow::Error::new(err).context(doing)
@@ -343,12 +423,14 @@ pub fn write_atomically(
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
-    std::fs::create_dir_all(parent).with_context(|| format!("creating {}", parent.display()))?;
+    std::fs::create_dir_all(parent)
+        .with_context(|| format!("creating {}", escaped_path(parent)))?;
     let tmp = sibling(dir, "partial");
     if tmp.exists() {
-        std::fs::remove_dir_all(&tmp).with_context(|| format!("removing {}", tmp.display()))?;
+        std::fs::remove_dir_all(&tmp)
+            .with_context(|| format!("removing {}", escaped_path(&tmp)))?;
     }
-    std::fs::create_dir(&tmp).with_context(|| format!("creating {}", tmp.display()))?;
+    std::fs::create_dir(&tmp).with_context(|| format!("creating {}", escaped_path(&tmp)))?;
     if let Err(err) = write(&tmp) {
         let _ = std::fs::remove_dir_all(&tmp);
         return Err(err);
@@ -357,18 +439,18 @@ pub fn write_atomically(
     let had_old = dir.exists();
     if had_old {
         std::fs::rename(dir, &old)
-            .with_context(|| format!("moving the old {} aside", dir.display()))?;
+            .with_context(|| format!("moving the old {} aside", escaped_path(dir)))?;
     }
     if let Err(err) = std::fs::rename(&tmp, dir) {
         if had_old {
             let _ = std::fs::rename(&old, dir);
         }
         let _ = std::fs::remove_dir_all(&tmp);
-        return Err(err).with_context(|| format!("moving the results into {}", dir.display()));
+        return Err(err).with_context(|| format!("moving the results into {}", escaped_path(dir)));
     }
     if had_old {
         std::fs::remove_dir_all(&old)
-            .with_context(|| format!("removing the old results {}", old.display()))?;
+            .with_context(|| format!("removing the old results {}", escaped_path(&old)))?;
     }
     Ok(())
 }

@@ -273,7 +273,7 @@ impl fmt::Display for DataSource {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             DataSource::Embedded => write!(f, "embedded data/ (built into the binary)"),
-            DataSource::Directory(dir) => write!(f, "{}", dir.display()),
+            DataSource::Directory(dir) => write!(f, "{}", escaped_path(dir)),
         }
     }
 }
@@ -435,6 +435,32 @@ pub fn write_grouped(f: &mut fmt::Formatter<'_>, problems: &[DataProblem]) -> fm
     Ok(())
 }
 
+/// `text` as a message shows it: control characters (newline, tab, escape, …) and the
+/// bidirectional controls that reorder the text around them are written as escapes (`\n`,
+/// `\u{1b}`, `\u{202e}`), so that a name the user chose — a path above all — cannot split a
+/// message into lines or make it read as another; everything else (spaces, Chinese, `'`) is
+/// kept as it is.
+pub fn escape_controls(text: &str) -> String {
+    let reorders = |c: char| matches!(c, '\u{061c}' | '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}');
+    let mut shown = String::with_capacity(text.len());
+    for c in text.chars() {
+        if c.is_control() {
+            shown.extend(c.escape_debug());
+        } else if reorders(c) {
+            shown.extend(c.escape_unicode());
+        } else {
+            shown.push(c);
+        }
+    }
+    shown
+}
+
+/// A path as messages show it: [`escape_controls`] of it (bytes that are not UTF-8 shown as
+/// `�`).
+pub fn escaped_path(path: &Path) -> String {
+    escape_controls(&path.to_string_lossy())
+}
+
 /// `1999071` → `1,999,071`: counts in every layer's messages (this is the lowest layer that
 /// writes one).
 pub fn thousands(n: usize) -> String {
@@ -467,7 +493,7 @@ impl Dataset {
         for name in FILE_NAMES {
             let path = dir.join(name);
             let problem = |message: String| DataProblem {
-                file: path.display().to_string(),
+                file: escaped_path(&path),
                 line: 0,
                 column: String::new(),
                 message,
@@ -495,7 +521,7 @@ impl Dataset {
         }
         let files: Vec<(String, String)> = files
             .into_iter()
-            .map(|(name, text)| (dir.join(&name).display().to_string(), text))
+            .map(|(name, text)| (escaped_path(&dir.join(&name)), text))
             .collect();
         Dataset::parse(DataSource::Directory(dir.to_path_buf()), &files)
     }
@@ -702,10 +728,18 @@ fn read_table<'a>(
     required: &[&str],
     problems: &mut Vec<DataProblem>,
 ) -> Option<Table<'a>> {
+    // The records before a quote that is never closed are read; the one holding it is
+    // reported instead (its field would swallow the rows after it).
+    let unclosed = unclosed_quote(text.as_bytes());
+    if let Some(quote) = unclosed.as_ref().filter(|q| q.record_start == 0) {
+        problems.push(quote.problem(file, &[]));
+        return None;
+    }
+    let whole = &text[..unclosed.as_ref().map_or(text.len(), |q| q.record_start)];
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(true)
         .flexible(false)
-        .from_reader(text.as_bytes());
+        .from_reader(whole.as_bytes());
     let headers: Vec<String> = match reader.headers() {
         Ok(headers) => headers.iter().map(|h| h.trim().to_string()).collect(),
         Err(err) => {
@@ -734,6 +768,9 @@ fn read_table<'a>(
                 required.join(",")
             ),
         ));
+        if let Some(quote) = unclosed {
+            problems.push(quote.problem(file, &headers));
+        }
         return None;
     }
     let mut rows = Vec::new();
@@ -748,6 +785,9 @@ fn read_table<'a>(
                 problems.push(problem(file, line, "", format!("malformed CSV row: {err}")));
             }
         }
+    }
+    if let Some(quote) = unclosed {
+        problems.push(quote.problem(file, &headers));
     }
     Some(Table {
         file,
@@ -773,6 +813,98 @@ pub fn record_line(text: &[u8], position: Option<&csv::Position>) -> u64 {
         .filter(|&&byte| byte == b'\n')
         .count();
     position.line() + skipped as u64
+}
+
+/// A quoted CSV field whose opening `"` is never closed, so that the file ends inside it: the
+/// csv reader takes everything after the quote for that one field, rows and all, without an
+/// error when the field is in the last column (and with a confusing count of fields when not).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnclosedQuote {
+    /// Byte at which the record holding the field starts; every record before it is whole.
+    pub record_start: usize,
+    /// The field's place in its record (0 for the first column).
+    pub field: usize,
+    /// Line of the opening `"`.
+    pub line: u64,
+    /// The file's last line that holds anything.
+    pub last_line: u64,
+}
+
+impl UnclosedQuote {
+    /// The problem in `file`, at the quote's line and in its column (named by `headers`, if
+    /// the header was read).
+    pub fn problem(&self, file: &str, headers: &[String]) -> DataProblem {
+        let column = headers.get(self.field).map_or("", String::as_str);
+        problem(file, self.line, column, self.message())
+    }
+
+    /// What is wrong and the fix.
+    fn message(&self) -> String {
+        let fix = "close the quote where the field ends (a `\"` inside a quoted field is written `\"\"`), or remove it";
+        if self.last_line > self.line {
+            format!(
+                "a quoted field opens here and its `\"` is never closed: it runs over {} lines to the end of the file (lines {}–{}), taking the rows on them into this one field; {fix}",
+                self.last_line - self.line + 1,
+                self.line,
+                self.last_line
+            )
+        } else {
+            format!("a quoted field opens here and its `\"` is never closed (the file ends inside it); {fix}")
+        }
+    }
+}
+
+/// The quoted field the file ends inside, if any. A field that spans lines and is closed is
+/// valid CSV (RFC 4180) and is read as one value; one that is never closed is not. Follows the
+/// csv crate's default dialect: `,` between fields, `\r`, `\n` or `\r\n` after a record, a field
+/// quoted when it starts with `"`, and `""` for a quote inside it.
+pub fn unclosed_quote(text: &[u8]) -> Option<UnclosedQuote> {
+    #[derive(Clone, Copy, PartialEq)]
+    enum State {
+        FieldStart,
+        Unquoted,
+        Quoted,
+        /// A `"` inside a quoted field: it closes the field unless another `"` follows.
+        QuoteInQuoted,
+    }
+    let mut state = State::FieldStart;
+    let (mut record_start, mut field, mut opened) = (0, 0, 0);
+    for (at, &byte) in text.iter().enumerate() {
+        state = match (state, byte) {
+            (State::Quoted, b'"') => State::QuoteInQuoted,
+            (State::Quoted, _) | (State::QuoteInQuoted, b'"') => State::Quoted,
+            (_, b'\r' | b'\n') => {
+                record_start = at + 1;
+                field = 0;
+                State::FieldStart
+            }
+            (_, b',') => {
+                field += 1;
+                State::FieldStart
+            }
+            (State::FieldStart, b'"') => {
+                opened = at;
+                State::Quoted
+            }
+            _ => State::Unquoted,
+        };
+    }
+    if state != State::Quoted {
+        return None;
+    }
+    let lines_before = |end: usize| text[..end].iter().filter(|&&b| b == b'\n').count() as u64;
+    let content_end = text.len()
+        - text
+            .iter()
+            .rev()
+            .take_while(|&&b| b == b'\n' || b == b'\r')
+            .count();
+    Some(UnclosedQuote {
+        record_start,
+        field,
+        line: lines_before(opened) + 1,
+        last_line: lines_before(content_end.max(opened)) + 1,
+    })
 }
 
 fn problem(file: &str, line: u64, column: &str, message: String) -> DataProblem {
@@ -2036,6 +2168,97 @@ mod tests {
 
     /// Blank lines are skipped by the reader but counted in messages: a problem names the line
     /// an editor shows, whatever the line ends.
+    /// Where a file ends inside a quoted field, as the csv reader reads it: `""` is a quote
+    /// inside a field, a `"` inside an unquoted field is a plain character, and a quoted field
+    /// that is closed may span lines.
+    #[test]
+    fn an_unclosed_quote_is_found_where_it_opens() {
+        for closed in [
+            &b"a,b\n1,\"x\ny\"\n2,3\n"[..],
+            b"a,b\n1,\"say \"\"hi\"\"\"\n",
+            b"a,b\n1,x\"y\n",
+            b"a,b\r\n1,\"x\r\ny\"\r\n",
+            b"",
+        ] {
+            assert_eq!(
+                unclosed_quote(closed),
+                None,
+                "{:?}",
+                String::from_utf8_lossy(closed)
+            );
+        }
+        assert_eq!(
+            unclosed_quote(b"a,b\n1,2\n3,\"x\n4,5\n6,7\n"),
+            Some(UnclosedQuote {
+                record_start: 8,
+                field: 1,
+                line: 3,
+                last_line: 5
+            })
+        );
+        let quote = unclosed_quote(b"a,b\n1,\"x\"\"\n").unwrap();
+        assert_eq!((quote.line, quote.last_line, quote.field), (2, 2, 1));
+        assert!(quote.message().contains("the file ends inside it"));
+        assert_eq!(unclosed_quote(b"\"a,b\n1,2").unwrap().record_start, 0);
+    }
+
+    /// A note over several lines (valid CSV) is read whole, and the rows after it keep their
+    /// lines; a quote that is never closed is refused where it opens, instead of taking every
+    /// later row into one field (silently, when it is in the last column).
+    #[test]
+    fn data_fields_may_span_lines_but_a_quote_must_be_closed() {
+        let mut files = embedded_files();
+        let targets = Dataset::parse(DataSource::Embedded, &files)
+            .unwrap()
+            .targets;
+        let text = files[6].1.clone();
+        let mut lines: Vec<&str> = text.lines().collect();
+        let first = format!(
+            "{},\"first line\nsecond line\"",
+            lines[2].trim_end_matches(',')
+        );
+        assert!(lines[2].ends_with(','), "{}", lines[2]);
+        lines[2] = &first;
+        files[6].1 = lines.join("\n") + "\n";
+        let data = Dataset::parse(DataSource::Embedded, &files).unwrap();
+        assert_eq!(data.targets.len(), targets.len());
+        assert_eq!(data.targets[1].note, "first line\nsecond line");
+
+        let mut lines: Vec<&str> = text.lines().collect();
+        let opened = format!("{}\"unclosed", lines[4]);
+        assert!(lines[4].ends_with(','), "{}", lines[4]);
+        lines[4] = &opened;
+        let last = lines.len();
+        files[6].1 = lines.join("\n") + "\n";
+        let err = Dataset::parse(DataSource::Embedded, &files)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains(&format!("plan_targets.csv:5: column `note`: a quoted field opens here and its `\"` is never closed: it runs over {} lines to the end of the file (lines 5–{last})", last - 4)),
+            "{err}"
+        );
+    }
+
+    /// Paths in messages: ordinary ones (spaces, Chinese, quotes) as they are; a control
+    /// character or a bidirectional control escaped, so that no line break or reordering
+    /// reaches the terminal.
+    #[test]
+    fn paths_in_messages_show_control_characters_escaped() {
+        for plain in [
+            "scenarios/baseline.ron",
+            "我的 场景/方案 (2).ron",
+            "O'Brien \"x\".csv",
+            "C:\\data\\run",
+        ] {
+            assert_eq!(escaped_path(Path::new(plain)), plain);
+        }
+        assert_eq!(
+            escaped_path(Path::new("a\nerror: forged\tb\u{1b}[31m\r\u{7f}")),
+            "a\\nerror: forged\\tb\\u{1b}[31m\\r\\u{7f}"
+        );
+        assert_eq!(escape_controls("abc\u{202e}fdp.exe"), "abc\\u{202e}fdp.exe");
+    }
+
     #[test]
     fn line_numbers_count_blank_lines() {
         for (newline, label) in [("\n", "LF"), ("\r\n", "CRLF")] {

@@ -32,10 +32,10 @@ pub use file::{
 pub use parse::{
     parse, parse_reporting_every_unknown_field, parse_with_unknown_fields, syntax_problem,
 };
-pub use problem::{capped_list, Problem, ScenarioErrors, MAX_LISTED, MAX_SHOWN};
+pub use problem::{capped_list, sort_by_place, Problem, ScenarioErrors, MAX_LISTED, MAX_SHOWN};
 pub use read::{load, read_chain, read_text, ReadError, MAX_SCENARIO_BYTES};
 pub use validate::{
-    check_name, problem_at_field, validate, validate_chain, MAX_LEVERS, MAX_NAME_CHARS,
+    check_name, problem_at_field, validate, validate_chain, MAX_LEVERS, MAX_NAME_CHARS, NAME_RULE,
 };
 
 /// The year of the base data (`baseline_2014.csv`), the default start year.

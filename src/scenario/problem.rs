@@ -30,6 +30,12 @@ impl fmt::Display for Problem {
     }
 }
 
+/// Puts problems in the order a reader meets them: by file, then line and column. The sort is
+/// stable, so problems at the same place keep the order in which they were found.
+pub fn sort_by_place(problems: &mut [Problem]) {
+    problems.sort_by(|a, b| (&a.file, a.line, a.column).cmp(&(&b.file, b.line, b.column)));
+}
+
 /// How many problems of a file are printed; the rest are counted.
 pub const MAX_SHOWN: usize = 50;
 

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use super::file::{ScenarioFile, SourceFile};
 use super::locate;
 use super::parse::parse_with_unknown_fields;
-use super::problem::{Problem, ScenarioErrors};
+use super::problem::{sort_by_place, Problem, ScenarioErrors};
 use super::validate::{problems_without_data, problems_without_parent, validate_chain};
 use super::Scenario;
 use crate::data::{self, Dataset};
@@ -105,7 +105,7 @@ pub fn read_chain(path: &Path) -> Result<Vec<SourceFile>, ScenarioErrors> {
     let mut seen: Vec<PathBuf> = Vec::new();
     let mut next = path.to_path_buf();
     loop {
-        let display = next.display().to_string();
+        let display = data::escaped_path(&next);
         let child = chain.last();
         let text = match read_text(&next, MAX_SCENARIO_BYTES) {
             Ok(text) => text,
@@ -124,8 +124,7 @@ pub fn read_chain(path: &Path) -> Result<Vec<SourceFile>, ScenarioErrors> {
                 let mut problems = vec![problem_at(child, "extends", "extends", format!("cannot read the parent scenario {display}: {err}; `extends` is relative to the file that names it"))];
                 // And what can be checked without the parent.
                 problems.extend(problems_without_parent(&chain));
-                problems
-                    .sort_by(|a, b| (&a.file, a.line, a.column).cmp(&(&b.file, b.line, b.column)));
+                sort_by_place(&mut problems);
                 return Err(ScenarioErrors(problems));
             }
             Err(err) => {
@@ -210,7 +209,10 @@ fn near_file_name(missing: &Path) -> String {
         .strip_prefix(" (did you mean `")
         .and_then(|h| h.strip_suffix("`?)"))
     {
-        Some(found) => format!(" (did you mean `{}`?)", dir.join(found).display()),
+        Some(found) => format!(
+            " (did you mean `{}`?)",
+            data::escaped_path(&dir.join(found))
+        ),
         None => String::new(),
     }
 }
@@ -222,10 +224,10 @@ fn dataset_for(chain: &[SourceFile]) -> Result<(Dataset, Option<PathBuf>), Scena
     };
     let dir = src.dir.join(src.raw.data.as_deref().unwrap_or_default());
     if dir.exists() && !dir.is_dir() {
-        return Err(ScenarioErrors(vec![problem_at(src, "data", "data", format!("{} is a file, but `data:` names a folder (relative to the scenario file) holding the same CSV files as data/; give that folder, or remove `data:` to use the built-in data", dir.display()))]));
+        return Err(ScenarioErrors(vec![problem_at(src, "data", "data", format!("{} is a file, but `data:` names a folder (relative to the scenario file) holding the same CSV files as data/; give that folder, or remove `data:` to use the built-in data", data::escaped_path(&dir)))]));
     }
     if !dir.is_dir() {
-        return Err(ScenarioErrors(vec![problem_at(src, "data", "data", format!("data directory {} does not exist; give a folder (relative to the scenario file) holding the same CSV files as data/, or remove `data:` to use the built-in data", dir.display()))]));
+        return Err(ScenarioErrors(vec![problem_at(src, "data", "data", format!("data directory {} does not exist; give a folder (relative to the scenario file) holding the same CSV files as data/, or remove `data:` to use the built-in data", data::escaped_path(&dir)))]));
     }
     let dataset = Dataset::from_dir(&dir).map_err(|errors| {
         ScenarioErrors(
@@ -256,7 +258,7 @@ pub fn load(path: &Path) -> Result<(Scenario, Dataset), ScenarioErrors> {
             .into_iter()
             .partition(|p| files.contains(&p.file.as_str()));
         problems.extend(problems_without_data(&chain));
-        problems.sort_by(|a, b| (&a.file, a.line, a.column).cmp(&(&b.file, b.line, b.column)));
+        sort_by_place(&mut problems);
         problems.extend(in_data);
         ScenarioErrors(problems)
     })?;

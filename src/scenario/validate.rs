@@ -8,7 +8,7 @@ use std::path::PathBuf;
 
 use super::file::{Indicator, PolicyFile, ScenarioFile, SourceFile};
 use super::locate;
-use super::problem::{capped_list, Problem, ScenarioErrors, MAX_LISTED};
+use super::problem::{capped_list, sort_by_place, Problem, ScenarioErrors, MAX_LISTED};
 use super::{
     apply_cost_levers, Adjust, CostValue, MacroPath, NamedPolicy, Policy, Scenario, TimeChange,
     BASE_YEAR, CENSUS_YEAR, DEFAULT_END_YEAR, DEFAULT_SEED, LAST_YEAR, START_YEARS, WEDGE_MAX,
@@ -26,8 +26,11 @@ pub const MAX_NAME_CHARS: usize = 64;
 
 /// The one rule for every name that becomes a folder (scenarios, sweeps, compare folders):
 /// 1 to [`MAX_NAME_CHARS`] ASCII letters, digits, `_`, `-` or `.`, not starting with `.` (so
-/// neither `.` nor `..`, nor a hidden folder), hence no separators and no control characters.
-/// `Err` holds the rule broken, for a message that goes on with the fix.
+/// neither `.` nor `..`, nor a hidden folder), hence no separators and no control characters;
+/// not starting with `-` (shell commands would take `results/-rf` for an option when it is
+/// written without its folder) and not a device name of Windows, where no folder can be called
+/// `CON` or `aux.txt` (results are copied between systems). `Err` holds the rule broken, for a
+/// message that goes on with the fix ([`NAME_RULE`]).
 pub fn check_name(name: &str) -> Result<(), String> {
     let shown: String = name
         .chars()
@@ -63,8 +66,34 @@ pub fn check_name(name: &str) -> Result<(), String> {
         Err(format!(
             "`{shown}` starts with `.` (`.` and `..` are not folders of their own)"
         ))
+    } else if name.starts_with('-') {
+        Err(format!(
+            "`{shown}` starts with `-`, so a command given the folder's name (`ls {shown}`) reads it as an option"
+        ))
+    } else if is_windows_device_name(name) {
+        Err(format!(
+            "`{shown}` is a device name on Windows ({}, also with an extension), where no folder can have it",
+            WINDOWS_DEVICE_NAMES
+        ))
     } else {
         Ok(())
+    }
+}
+
+/// How [`check_name`] is followed in messages: the rule, for the fix.
+pub const NAME_RULE: &str = "ASCII letters, digits, `_`, `-` or `.`, not starting with `.` or `-` and not a Windows device name such as CON or NUL";
+
+/// The names Windows keeps for devices, as messages list them.
+const WINDOWS_DEVICE_NAMES: &str = "CON, PRN, AUX, NUL, COM0–COM9, LPT0–LPT9";
+
+/// Whether Windows reserves `name` for a device: `CON`, `PRN`, `AUX`, `NUL`, `COM0`–`COM9`
+/// and `LPT0`–`LPT9` in any case, alone or before an extension (`aux.txt`, `nul.tar.gz`).
+fn is_windows_device_name(name: &str) -> bool {
+    let stem = name.split('.').next().unwrap_or(name).to_ascii_uppercase();
+    match stem.as_bytes() {
+        b"CON" | b"PRN" | b"AUX" | b"NUL" => true,
+        [b'C', b'O', b'M', digit] | [b'L', b'P', b'T', digit] => digit.is_ascii_digit(),
+        _ => false,
     }
 }
 
@@ -190,7 +219,7 @@ fn validate_chain_with(
         .collect();
     let in_file_order = |mut problems: Vec<Problem>| {
         problems.extend(unknown_fields.iter().cloned());
-        problems.sort_by(|a, b| (&a.file, a.line, a.column).cmp(&(&b.file, b.line, b.column)));
+        sort_by_place(&mut problems);
         ScenarioErrors(problems)
     };
     let mut problems: Vec<Problem> = Vec::new();
@@ -365,7 +394,7 @@ pub(super) fn problems_without_parent(files: &[SourceFile]) -> Vec<Problem> {
 
 /// The message for a scenario name that breaks [`check_name`]'s `rule`.
 fn name_rule(rule: &str) -> String {
-    format!("{rule}: the name names the results folder, so use 1 to {MAX_NAME_CHARS} ASCII letters, digits, `_`, `-` or `.`, not starting with `.` (e.g. \"baseline\")")
+    format!("{rule}: the name names the results folder, so use 1 to {MAX_NAME_CHARS} {NAME_RULE} (e.g. \"baseline\")")
 }
 
 /// At most [`MAX_LEVERS`] levers in each file of the chain.
@@ -1167,6 +1196,57 @@ mod tests {
     use crate::model::Params;
     use crate::scenario::test_support::{check, load_files, PARENT};
     use crate::scenario::{NamedPolicy, Policy, DEFAULT_SEED};
+
+    /// Names that become folders: not option-like, and usable on Windows too.
+    #[test]
+    fn folder_names_do_not_start_with_a_dash_nor_name_a_windows_device() {
+        for name in ["-rf", "-", "--out"] {
+            let rule = super::check_name(name).unwrap_err();
+            assert!(rule.contains("starts with `-`"), "{name}: {rule}");
+        }
+        for name in [
+            "CON",
+            "con",
+            "Aux",
+            "NUL",
+            "prn",
+            "aux.txt",
+            "nul.tar.gz",
+            "COM1",
+            "com0",
+            "LPT9",
+            "lpt3.csv",
+        ] {
+            let rule = super::check_name(name).unwrap_err();
+            assert!(
+                rule.contains("is a device name on Windows"),
+                "{name}: {rule}"
+            );
+        }
+        for name in [
+            "console",
+            "com10",
+            "com",
+            "lpt",
+            "auxiliary",
+            "nul_run",
+            "con-1",
+            "a-",
+            "x.con",
+            "baseline",
+        ] {
+            assert_eq!(super::check_name(name), Ok(()), "{name}");
+        }
+        let err = check(r#"(name: "aux")"#).unwrap_err().to_string();
+        assert!(
+            err.contains("test.ron:1:2: `name`: `aux` is a device name on Windows"),
+            "{err}"
+        );
+        assert!(
+            err.contains("not starting with `.` or `-` and not a Windows device name"),
+            "{err}"
+        );
+    }
 
     #[test]
     fn a_minimal_scenario_takes_every_default() {

@@ -16,7 +16,7 @@ use super::bands::Bands;
 use super::estimators::{self, Bootstrap};
 use super::sampling::{self, Distribution, MorrisDesign, OatDesign, SaltelliDesign, Scrambling};
 use super::SweepError;
-use crate::data::Dataset;
+use crate::data::{escape_controls, escaped_path, Dataset};
 use crate::engine::{self, RunOptions, Silent};
 use crate::model::params::{spec_index, SPECS};
 use crate::scenario::locate::Index;
@@ -248,7 +248,7 @@ impl Sweep {
         }
         let needed = runs.div_ceil(MAX_RUNS_PER_SHARD);
         Err(ScenarioErrors(vec![Problem {
-            file: self.source.display().to_string(),
+            file: escaped_path(&self.source),
             line: self.method_at.0,
             column: self.method_at.1,
             field: "method".into(),
@@ -620,7 +620,7 @@ fn repeated_output(outputs: &[Output], positions: &[usize], output: &Output) -> 
 /// Reads and validates a sweep file and its base scenario; every problem at once, each with
 /// `file:line:column`.
 pub fn load(path: &Path) -> Result<Sweep, SweepFileError> {
-    let display = path.display().to_string();
+    let display = escaped_path(path);
     let whole_file = |message: String, (line, column): (usize, usize)| {
         SweepFileError::from(ScenarioErrors(vec![Problem {
             file: display.clone(),
@@ -650,7 +650,7 @@ pub fn load(path: &Path) -> Result<Sweep, SweepFileError> {
     };
     let top = |key: &str| index.key(0, key).unwrap_or(0);
     if let Err(rule) = scenario::check_name(file.name.trim()) {
-        problem(top("name"), "name", format!("{rule}: the sweep's name names its results folder (results/sweep-<name>), so use 1 to {} ASCII letters, digits, `_`, `-` or `.`, not starting with `.` (e.g. \"sobol\")", scenario::MAX_NAME_CHARS));
+        problem(top("name"), "name", format!("{rule}: the sweep's name names its results folder (results/sweep-<name>), so use 1 to {} {} (e.g. \"sobol\")", scenario::MAX_NAME_CHARS, scenario::NAME_RULE));
     }
     // The base scenario's problems are its own: reported after the sweep file's, all at once.
     let sweep_dir = path
@@ -672,12 +672,12 @@ pub fn load(path: &Path) -> Result<Sweep, SweepFileError> {
                 "base",
                 format!(
                     "cannot read the base scenario `{}` ({}: {why}); `base` is relative to the sweep file's folder {}, e.g. \"../baseline.ron\" for a sweep file in scenarios/sweeps/",
-                    file.base,
-                    base_path.display(),
+                    escape_controls(&file.base),
+                    escaped_path(&base_path),
                     if sweep_dir == Path::new(".") {
                         "(here the current folder)".to_string()
                     } else {
-                        sweep_dir.display().to_string()
+                        escaped_path(sweep_dir)
                     }
                 ),
             );
@@ -890,6 +890,9 @@ pub fn load(path: &Path) -> Result<Sweep, SweepFileError> {
             }
         }
     }
+    // Unknown fields come from the parse pass, the rest in the order of the checks (`method`
+    // last): put in the order of the file, as a scenario's are; the base's own follow.
+    scenario::sort_by_place(&mut problems);
     let (base, data) = match loaded {
         Ok(pair) => pair,
         Err(mut base_errors) => {
@@ -1593,5 +1596,41 @@ mod tests {
         };
         assert_eq!(values[3], met("leshan_central_pop_2020"));
         assert_eq!(values[4], met("luzhou_central_pop_2020"));
+    }
+
+    /// Problems are printed in the order of the file, whichever check found them: the
+    /// unknown field (found while parsing) after the parameter name before it on its line, the
+    /// method (checked last) first.
+    #[test]
+    fn problems_are_in_the_order_of_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("order.ron");
+        let base = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/plan.ron");
+        std::fs::write(
+            &path,
+            format!(
+                "(name: \"order\", base: {:?},\n method: MonteCarlo(samples: 1),\n parameters: [(name: \"epsilom\", distributon: Uniform(lo: 1.0, hi: 2.0))],\n outputs: [Population(unit: \"luzhuo\", year: 2020)])",
+                base.display().to_string()
+            ),
+        )
+        .unwrap();
+        let Err(SweepFileError::Problems(errors)) = load(&path) else {
+            panic!("the sweep file was accepted");
+        };
+        let places: Vec<(usize, usize, &str)> = errors
+            .0
+            .iter()
+            .map(|p| (p.line, p.column, p.field.as_str()))
+            .collect();
+        assert_eq!(
+            places,
+            [
+                (2, 2, "method"),
+                (3, 22, "parameters[0].name"),
+                (3, 33, ""),
+                (4, 23, "outputs[0].unit"),
+            ],
+            "{errors}"
+        );
     }
 }

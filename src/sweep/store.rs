@@ -11,6 +11,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use super::run::RunResult;
+use crate::data::escaped_path;
 
 /// Design rows per chunk.
 pub const CHUNK_ROWS: usize = 64;
@@ -90,8 +91,8 @@ fn write_whole(path: &Path, bytes: &[u8]) -> Result<(), String> {
     let mut tmp = path.as_os_str().to_owned();
     tmp.push(".tmp");
     let tmp = PathBuf::from(tmp);
-    std::fs::write(&tmp, bytes).map_err(|e| format!("{}: {e}", tmp.display()))?;
-    std::fs::rename(&tmp, path).map_err(|e| format!("{}: {e}", path.display()))
+    std::fs::write(&tmp, bytes).map_err(|e| format!("{}: {e}", escaped_path(&tmp)))?;
+    std::fs::rename(&tmp, path).map_err(|e| format!("{}: {e}", escaped_path(path)))
 }
 
 /// Writes `store.json` into a new folder, or checks that an existing one describes this sweep.
@@ -99,9 +100,9 @@ pub fn open(dir: &Path, info: &StoreInfo) -> Result<(), String> {
     let path = dir.join("store.json");
     if path.exists() {
         let text =
-            std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+            std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", escaped_path(&path)))?;
         let found: StoreInfo =
-            serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?;
+            serde_json::from_str(&text).map_err(|e| format!("{}: {e}", escaped_path(&path)))?;
         if found.sweep_sha256 != info.sweep_sha256
             || found.format != info.format
             || found.rows != info.rows
@@ -110,14 +111,14 @@ pub fn open(dir: &Path, info: &StoreInfo) -> Result<(), String> {
         {
             return Err(format!(
                 "{} holds progress of a different sweep or shard (the sweep file changed?); remove it or use --force to start over",
-                dir.display()
+                escaped_path(dir)
             ));
         }
         return Ok(());
     }
-    std::fs::create_dir_all(dir.join("runs")).map_err(|e| format!("{}: {e}", dir.display()))?;
+    std::fs::create_dir_all(dir.join("runs")).map_err(|e| format!("{}: {e}", escaped_path(dir)))?;
     let text = serde_json::to_string_pretty(info).expect("serialisable") + "\n";
-    std::fs::write(&path, text).map_err(|e| format!("{}: {e}", path.display()))
+    std::fs::write(&path, text).map_err(|e| format!("{}: {e}", escaped_path(&path)))
 }
 
 pub fn read_info(dir: &Path) -> Result<StoreInfo, String> {
@@ -125,10 +126,10 @@ pub fn read_info(dir: &Path) -> Result<StoreInfo, String> {
     let text = crate::scenario::read_text(&path, 1 << 20).map_err(|e| {
         format!(
             "{}: {e}; is this the output of a sweep shard?",
-            path.display()
+            escaped_path(&path)
         )
     })?;
-    serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))
+    serde_json::from_str(&text).map_err(|e| format!("{}: {e}", escaped_path(&path)))
 }
 
 /// Stores one finished chunk (each file written whole, then renamed; the JSON last, so that a
@@ -160,21 +161,22 @@ pub fn read_chunk(
     if !path.exists() {
         return Ok(None);
     }
-    let text = std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let text =
+        std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", escaped_path(&path)))?;
     let mut results: Vec<RunResult> =
-        serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?;
+        serde_json::from_str(&text).map_err(|e| format!("{}: {e}", escaped_path(&path)))?;
     if results.len() != expected {
         return Err(format!(
             "{} holds {} runs, expected {expected}",
-            path.display(),
+            escaped_path(&path),
             results.len()
         ));
     }
     let populations = population_path(dir, chunk);
     if populations.exists() {
-        let bytes =
-            std::fs::read(&populations).map_err(|e| format!("{}: {e}", populations.display()))?;
-        let broken = || format!("{} is truncated or damaged", populations.display());
+        let bytes = std::fs::read(&populations)
+            .map_err(|e| format!("{}: {e}", escaped_path(&populations)))?;
+        let broken = || format!("{} is truncated or damaged", escaped_path(&populations));
         let mut rest = bytes.as_slice();
         for result in &mut results {
             let (count, tail) = rest.split_first_chunk::<4>().ok_or_else(broken)?;
@@ -199,19 +201,19 @@ pub fn copy_chunks(
     to: &Path,
     chunks: impl Iterator<Item = usize>,
 ) -> Result<(), String> {
-    std::fs::create_dir_all(to.join("runs")).map_err(|e| format!("{}: {e}", to.display()))?;
+    std::fs::create_dir_all(to.join("runs")).map_err(|e| format!("{}: {e}", escaped_path(to)))?;
     for chunk in chunks {
         let populations = population_path(from, chunk);
         if populations.exists() {
             std::fs::copy(&populations, population_path(to, chunk))
-                .map_err(|e| format!("{}: {e}", populations.display()))?;
+                .map_err(|e| format!("{}: {e}", escaped_path(&populations)))?;
         }
         let (source, target) = (chunk_path(from, chunk), chunk_path(to, chunk));
-        std::fs::copy(&source, &target).map_err(|e| format!("{}: {e}", source.display()))?;
+        std::fs::copy(&source, &target).map_err(|e| format!("{}: {e}", escaped_path(&source)))?;
     }
-    let info =
-        std::fs::read(from.join("store.json")).map_err(|e| format!("{}: {e}", from.display()))?;
-    std::fs::write(to.join("store.json"), info).map_err(|e| format!("{}: {e}", to.display()))
+    let info = std::fs::read(from.join("store.json"))
+        .map_err(|e| format!("{}: {e}", escaped_path(from)))?;
+    std::fs::write(to.join("store.json"), info).map_err(|e| format!("{}: {e}", escaped_path(to)))
 }
 
 #[cfg(test)]

@@ -343,6 +343,23 @@ const DATA_CASES: &[DataCase] = &[
             "missing column(s) natural_growth_permille",
         ],
     },
+    // A quote that is never closed in the last column took every later target into one note,
+    // silently: the run went on with 3 of the plan's 18 targets.
+    DataCase {
+        name: "targets_unclosed_quote",
+        file: "plan_targets.csv",
+        edit: |text| {
+            Some(replace_once(
+                text,
+                "2020年中心城区城市人口45万人,\n",
+                "2020年中心城区城市人口45万人,\"see the plan\n",
+            ))
+        },
+        expected: &[
+            "plan_targets.csv:4: `note`: a quoted field opens here and its `\"` is never closed: it runs over 16 lines to the end of the file (lines 4–19)",
+            "close the quote where the field ends",
+        ],
+    },
     // The rest of China is the national total minus the 44 units: a total below their sum was
     // blamed on the parameters by the calibration.
     DataCase {
@@ -856,6 +873,19 @@ const CLI_CASES: &[CliCase] = &[
             args(&["{repo}/scenarios/baseline.ron", "--out", "afile"])
         },
         expected: &["output path afile exists and is not a folder"],
+    },
+    CliCase {
+        // A mistyped option where the folder belongs.
+        name: "out_starts_with_a_dash",
+        setup: |dir| {
+            fs::write(dir.join("s.ron"), "(name: \"s\", end_year: 2016)").unwrap();
+            args(&["s.ron", "--out=-rf"])
+        },
+        expected: &[
+            "`-rf` starts with `-`, so it looks like an option typed where the output folder belongs",
+            "nothing was run",
+            "write --out ./-rf if the folder's name really starts with `-`",
+        ],
     },
     CliCase {
         name: "out_under_a_file",
@@ -1536,6 +1566,176 @@ fn a_full_stdout_is_an_error() {
         report("> /dev/full", &[], &output)
     );
     assert!(String::from_utf8_lossy(&output.stderr).contains("writing to standard output"));
+}
+
+/// A results folder given as a symbolic link, to a folder or to nothing, is refused by every
+/// command that writes one (and a sweep's progress folder too): the link is neither replaced
+/// by a folder nor written through, and what it points to is left as it was.
+#[cfg(unix)]
+#[test]
+fn a_symbolic_link_as_output_folder_is_refused_and_left_alone() {
+    let repo_path = repo().display().to_string();
+    let hindcast = format!("{repo_path}/scenarios/hindcast_2010.ron");
+    let observed = format!("{repo_path}/data/observed_2011_2014.csv");
+    // (case, arguments before --out, the path that is a link, a fragment of the message)
+    let commands: [(&str, Vec<&str>, &str, &str); 8] = [
+        (
+            "run",
+            vec!["a.ron"],
+            "link",
+            "output folder link is a symbolic link",
+        ),
+        (
+            "several runs",
+            vec!["a.ron", "b.ron"],
+            "link",
+            "several scenarios write a folder each inside --out",
+        ),
+        (
+            "run --force",
+            vec!["a.ron", "--force"],
+            "link",
+            "output folder link is a symbolic link",
+        ),
+        (
+            "compare",
+            vec!["compare", "a.ron", "b.ron", "--years", "2015"],
+            "link",
+            "output folder link is a symbolic link",
+        ),
+        (
+            "sweep",
+            vec!["sweep", "sw.ron"],
+            "link",
+            "output folder link is a symbolic link",
+        ),
+        (
+            "sweep progress",
+            vec!["sweep", "sw.ron"],
+            "link.progress",
+            "link.progress (where this sweep keeps its progress) is a symbolic link",
+        ),
+        (
+            "calibrate",
+            vec!["calibrate", &hindcast],
+            "link",
+            "output folder link is a symbolic link",
+        ),
+        (
+            "backtest",
+            vec!["backtest", &hindcast, "--observed", &observed],
+            "link",
+            "output folder link is a symbolic link",
+        ),
+    ];
+    let mut failures = Vec::new();
+    for (case, arguments, link, fragment) in &commands {
+        for (target, points_to) in [
+            ("real", "to real;"),
+            ("nowhere", "to nowhere, which does not exist;"),
+        ] {
+            let tmp = tempdir();
+            let dir = tmp.path();
+            short_scenario(dir, "a");
+            short_scenario(dir, "b");
+            sweep_file(dir, "monte_carlo.ron", "sw", &[]);
+            fs::create_dir(dir.join("real")).unwrap();
+            fs::write(dir.join("real/keep.txt"), "not results").unwrap();
+            std::os::unix::fs::symlink(target, dir.join(link)).unwrap();
+            let before = listing(dir);
+            let files = snapshot_tree(dir);
+            let output = Command::new(BIN)
+                .current_dir(dir)
+                .args(arguments)
+                .args(["--out", "link", "--quiet"])
+                .output()
+                .unwrap();
+            let fix = if target == "real" && *link == "link" {
+                "give the folder it points to, --out real, or remove the link"
+            } else {
+                "remove the link"
+            };
+            let mut problems = bad_input_problems(
+                &output,
+                &Expected::from_slice(&[fragment, points_to, "Nothing was changed", fix]),
+                dir,
+                &before,
+            );
+            if fs::read_link(dir.join(link)).ok() != Some(PathBuf::from(target)) {
+                problems.push(format!("{link} is no longer a link to {target}"));
+            }
+            if snapshot_tree(dir) != files {
+                problems.push("files were changed".into());
+            }
+            if !problems.is_empty() {
+                failures.push(report(
+                    &format!("{case}, link to {target}"),
+                    &problems,
+                    &output,
+                ));
+            }
+        }
+    }
+    fail_if_any(failures, 2 * commands.len());
+}
+
+/// Paths are shown in messages with their control characters escaped, so that a file name
+/// cannot split a message or forge a line of its own; ordinary names (Chinese, spaces) are
+/// shown as they are.
+#[test]
+fn paths_in_messages_show_control_characters_escaped() {
+    let tmp = tempdir();
+    let dir = tmp.path();
+    let forged = "bad\nerror: all good\u{1b}[0m.ron";
+    fs::write(dir.join(forged), "(name: \"x\",, )").unwrap();
+    let plain = "我的 场景.ron";
+    fs::write(dir.join(plain), "(name: \"y\", end_year: 1999)").unwrap();
+    let before = listing(dir);
+    let output = simulate(dir, &[Path::new(forged), Path::new(plain)], &[]);
+    let expected = Expected::from_slice(&[
+        "bad\\nerror: all good\\u{1b}[0m.ron:1:12: RON syntax error",
+        "我的 场景.ron:1:13: `end_year`",
+    ]);
+    assert_bad_input("scenario paths", &output, &expected, dir, &before);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        !stderr.lines().any(|l| l.starts_with("error: all good")) && !stderr.contains('\u{1b}'),
+        "{stderr}"
+    );
+
+    let scenario = short_scenario(dir, "short");
+    let folder = dir.join("res\terror: forged");
+    fs::create_dir(&folder).unwrap();
+    fs::write(folder.join("thesis.tex"), "years of work").unwrap();
+    let before = listing(dir);
+    let output = Command::new(BIN)
+        .current_dir(dir)
+        .arg(&scenario)
+        .arg("--out")
+        .arg("res\terror: forged")
+        .arg("--force")
+        .output()
+        .unwrap();
+    let expected =
+        Expected::from_slice(&["output folder res\\terror: forged is not a result of simulate"]);
+    assert_bad_input("--out", &output, &expected, dir, &before);
+}
+
+/// `--out ./-rf` names a folder whose name starts with `-` on purpose (`--out=-rf` is refused
+/// as a mistyped option, in `command_line_cases`).
+#[test]
+fn an_output_folder_starting_with_a_dash_is_written_with_its_path() {
+    let tmp = tempdir();
+    let dir = tmp.path();
+    let scenario = short_scenario(dir, "short");
+    let output = Command::new(BIN)
+        .current_dir(dir)
+        .arg(&scenario)
+        .args(["--out", "./-rf", "--quiet"])
+        .output()
+        .unwrap();
+    assert_ran("--out ./-rf", &output);
+    assert!(dir.join("-rf/manifest.json").is_file());
 }
 
 /// A byte-order mark at the start of a scenario is not a syntax error.
