@@ -309,16 +309,21 @@ pub struct DataProblem {
 
 impl fmt::Display for DataProblem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // A problem is one line: a value quoted from the file may hold a newline (a quoted
+        // field over several lines) or another control character, shown escaped.
+        let message = escape_controls(&self.message);
         if self.line == 0 {
             // A problem of the whole file (e.g. unreadable): no line to point at.
-            write!(f, "{}: {}", self.file, self.message)
+            write!(f, "{}: {message}", self.file)
         } else if self.column.is_empty() {
-            write!(f, "{}:{}: {}", self.file, self.line, self.message)
+            write!(f, "{}:{}: {message}", self.file, self.line)
         } else {
             write!(
                 f,
-                "{}:{}: column `{}`: {}",
-                self.file, self.line, self.column, self.message
+                "{}:{}: column `{}`: {message}",
+                self.file,
+                self.line,
+                escape_controls(&self.column)
             )
         }
     }
@@ -421,7 +426,7 @@ pub fn write_grouped(f: &mut fmt::Formatter<'_>, problems: &[DataProblem]) -> fm
         let column = if problem.column.is_empty() {
             String::new()
         } else {
-            format!(" column `{}`:", problem.column)
+            format!(" column `{}`:", escape_controls(&problem.column))
         };
         write!(
             f,
@@ -429,7 +434,7 @@ pub fn write_grouped(f: &mut fmt::Formatter<'_>, problems: &[DataProblem]) -> fm
             problem.file,
             thousands(lines.len()),
             shown.join(", "),
-            problem.message
+            escape_controls(&problem.message)
         )?;
     }
     Ok(())
@@ -2257,6 +2262,17 @@ mod tests {
             "a\\nerror: forged\\tb\\u{1b}[31m\\r\\u{7f}"
         );
         assert_eq!(escape_controls("abc\u{202e}fdp.exe"), "abc\\u{202e}fdp.exe");
+        // A value quoted from a file: a problem stays one line.
+        let problem = DataProblem {
+            file: "units.csv".to_string(),
+            line: 4,
+            column: "name\nx".to_string(),
+            message: "`a\nerror: b` is not a number".to_string(),
+        };
+        assert_eq!(
+            problem.to_string(),
+            "units.csv:4: column `name\\nx`: `a\\nerror: b` is not a number"
+        );
     }
 
     #[test]

@@ -3,7 +3,7 @@
 
 use std::fmt;
 
-use crate::data::thousands;
+use crate::data::{escape_controls, thousands};
 
 /// One problem in a scenario file.
 #[derive(Debug, Clone, PartialEq)]
@@ -23,10 +23,12 @@ impl fmt::Display for Problem {
             (line, 0) => write!(f, "{}:{line}: ", self.file)?,
             (line, column) => write!(f, "{}:{line}:{column}: ", self.file)?,
         }
+        // A problem is one line: text quoted from the file (a lever's name, a unit id) may
+        // hold a newline or other control character, shown escaped.
         if !self.field.is_empty() {
-            write!(f, "`{}`: ", self.field)?;
+            write!(f, "`{}`: ", escape_controls(&self.field))?;
         }
-        write!(f, "{}", self.message)
+        write!(f, "{}", escape_controls(&self.message))
     }
 }
 
@@ -93,5 +95,23 @@ mod tests {
         assert!(text.starts_with("u0, u1, "), "{text}");
         assert!(text.contains("u19 … and 1,005 more"), "{text}");
         assert!(!text.contains("u20"), "{text}");
+    }
+
+    /// Text quoted from a file (a lever named "a\nerror: b") cannot make a problem two lines.
+    #[test]
+    fn a_problem_is_one_line_whatever_the_file_says() {
+        let problem = Problem {
+            file: "s.ron".to_string(),
+            line: 3,
+            column: 5,
+            field: "remove_policies[0]".to_string(),
+            message: "no lever named \"a\nerror: b\u{1b}[0m\" to remove".to_string(),
+        };
+        assert_eq!(
+            problem.to_string(),
+            "s.ron:3:5: `remove_policies[0]`: no lever named \"a\\nerror: b\\u{1b}[0m\" to remove"
+        );
+        let all = ScenarioErrors(vec![problem.clone(), problem]).to_string();
+        assert_eq!(all.lines().count(), 3, "{all}");
     }
 }
