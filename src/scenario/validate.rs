@@ -70,6 +70,10 @@ pub fn check_name(name: &str) -> Result<(), String> {
         Err(format!(
             "`{shown}` starts with `-`, so a command given the folder's name (`ls {shown}`) reads it as an option"
         ))
+    } else if name.ends_with('.') {
+        Err(format!(
+            "`{shown}` ends with `.`, which Windows drops from a folder's name (the results would land in another folder there)"
+        ))
     } else if is_windows_device_name(name) {
         Err(format!(
             "`{shown}` is a device name on Windows ({}, also with an extension), where no folder can have it",
@@ -81,7 +85,7 @@ pub fn check_name(name: &str) -> Result<(), String> {
 }
 
 /// How [`check_name`] is followed in messages: the rule, for the fix.
-pub const NAME_RULE: &str = "ASCII letters, digits, `_`, `-` or `.`, not starting with `.` or `-` and not a Windows device name such as CON or NUL";
+pub const NAME_RULE: &str = "ASCII letters, digits, `_`, `-` or `.`, not starting with `.` or `-`, not ending with `.` and not a Windows device name such as CON or NUL";
 
 /// The names Windows keeps for devices, as messages list them.
 const WINDOWS_DEVICE_NAMES: &str = "CON, PRN, AUX, NUL, COM0–COM9, LPT0–LPT9";
@@ -1223,7 +1227,13 @@ mod tests {
                 "{name}: {rule}"
             );
         }
+        let rule = super::check_name("run.").unwrap_err();
+        assert!(
+            rule.contains("ends with `.`, which Windows drops"),
+            "{rule}"
+        );
         for name in [
+            "run.v2",
             "console",
             "com10",
             "com",
@@ -1243,7 +1253,9 @@ mod tests {
             "{err}"
         );
         assert!(
-            err.contains("not starting with `.` or `-` and not a Windows device name"),
+            err.contains(
+                "not starting with `.` or `-`, not ending with `.` and not a Windows device name"
+            ),
             "{err}"
         );
     }
