@@ -51,8 +51,17 @@ pub fn check_writable(dir: &Path, force: bool) -> anyhow::Result<()> {
         .find(|a| a.exists() || a.is_symlink())
         .filter(|a| !a.is_dir())
     {
+        let what = match Symlink::at(file) {
+            Some(link) if !link.resolved.exists() => {
+                format!(
+                    "a symbolic link to {}, which does not exist",
+                    escaped_path(&link.target)
+                )
+            }
+            _ => "a file, not a folder".to_string(),
+        };
         return Err(bad(format!(
-            "output path {} lies under {}, which is a file, not a folder; choose another with --out",
+            "output path {} lies under {}, which is {what}; choose another with --out",
             escaped_path(dir),
             escaped_path(file)
         )));

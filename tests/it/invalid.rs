@@ -896,6 +896,17 @@ const CLI_CASES: &[CliCase] = &[
         expected: &["afile/sub lies under afile, which is a file"],
     },
     CliCase {
+        name: "out_under_a_dangling_link",
+        setup: |dir| {
+            std::os::unix::fs::symlink("nowhere", dir.join("gone")).unwrap();
+            args(&["{repo}/scenarios/baseline.ron", "--out", "gone/sub"])
+        },
+        expected: &[
+            "gone/sub lies under gone, which is a symbolic link to nowhere, which does not exist",
+            "!which is a file",
+        ],
+    },
+    CliCase {
         // A virtual file system: no file can be created there.
         name: "out_in_proc",
         setup: |dir| {
