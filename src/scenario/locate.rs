@@ -289,9 +289,188 @@ pub fn entry_span(text: &str, line: usize, column: usize) -> Option<(usize, usiz
     Some((start, key_end, i.min(bytes.len())))
 }
 
+/// Byte offset of `line:column` (1-based, in characters).
+fn offset_of(text: &str, line: usize, column: usize) -> Option<usize> {
+    let line_start: usize = text
+        .split_inclusive('\n')
+        .take(line.checked_sub(1)?)
+        .map(str::len)
+        .sum();
+    Some(
+        line_start
+            + text[line_start..]
+                .char_indices()
+                .nth(column.checked_sub(1)?)
+                .map(|(offset, _)| offset)?,
+    )
+}
+
+/// Byte offset of the `)` that closes the `(` at `open`, skipping strings and comments.
+fn closing_paren(bytes: &[u8], open: usize) -> Option<usize> {
+    let mut depth = 0usize;
+    let mut i = open;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'"' => {
+                i += 1;
+                while i < bytes.len() && bytes[i] != b'"' {
+                    i += if bytes[i] == b'\\' { 2 } else { 1 };
+                }
+            }
+            b'/' if bytes.get(i + 1) == Some(&b'/') => {
+                while i < bytes.len() && bytes[i] != b'\n' {
+                    i += 1;
+                }
+            }
+            b'/' if bytes.get(i + 1) == Some(&b'*') => {
+                i += 2;
+                while i + 1 < bytes.len() && !(bytes[i] == b'*' && bytes[i + 1] == b'/') {
+                    i += 1;
+                }
+                i += 1;
+            }
+            b'(' => depth += 1,
+            b')' => {
+                depth = depth.checked_sub(1)?;
+                if depth == 0 {
+                    return Some(i);
+                }
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    None
+}
+
+/// The list item `Variant( … )` whose name starts at `line:column` (1-based, in characters),
+/// as byte offsets (start, end) up to and including its trailing comma; `None` unless it is an
+/// item of a `[ … ]` list.
+pub fn list_item_starting_at(text: &str, line: usize, column: usize) -> Option<(usize, usize)> {
+    let start = offset_of(text, line, column)?;
+    let bytes = text.as_bytes();
+    let mut open = start;
+    while open < bytes.len() && (bytes[open].is_ascii_alphanumeric() || bytes[open] == b'_') {
+        open += 1;
+    }
+    while open < bytes.len() && bytes[open].is_ascii_whitespace() {
+        open += 1;
+    }
+    if open == start || bytes.get(open) != Some(&b'(') {
+        return None;
+    }
+    let close = closing_paren(bytes, open)?;
+    list_item_span(text, start, close)
+}
+
+/// `(start, end)` of the list item from `start` to its `)` at `close`, its trailing comma
+/// included, if what comes before `start` opens a list or ends its previous item.
+fn list_item_span(text: &str, start: usize, close: usize) -> Option<(usize, usize)> {
+    let before = text[..start].trim_end();
+    if !(before.ends_with('[') || before.ends_with(',')) {
+        return None;
+    }
+    let bytes = text.as_bytes();
+    let mut end = close + 1;
+    while end < bytes.len() && bytes[end].is_ascii_whitespace() {
+        end += 1;
+    }
+    Some((
+        start,
+        if bytes.get(end) == Some(&b',') {
+            end + 1
+        } else {
+            close + 1
+        },
+    ))
+}
+
+/// Byte offsets (start, end) of the list item whose closing `)` is at `line:column` (1-based,
+/// in characters): `Variant( … )` or `( … )`, up to and including its trailing comma. `None`
+/// unless the struct closed there is an item of a `[ … ]` list (the scenario itself, or
+/// `parameters: ( … )`, is not).
+pub fn list_item_closing_at(text: &str, line: usize, column: usize) -> Option<(usize, usize)> {
+    let close = offset_of(text, line, column)?;
+    let bytes = text.as_bytes();
+    if bytes.get(close) != Some(&b')') {
+        return None;
+    }
+    // The matching `(`: the last one from the start whose closing `)` is here.
+    let mut open_parens = Vec::new();
+    let mut i = 0;
+    while i < close {
+        match bytes[i] {
+            b'"' => {
+                i += 1;
+                while i < bytes.len() && bytes[i] != b'"' {
+                    i += if bytes[i] == b'\\' { 2 } else { 1 };
+                }
+            }
+            b'/' if bytes.get(i + 1) == Some(&b'/') => {
+                while i < bytes.len() && bytes[i] != b'\n' {
+                    i += 1;
+                }
+            }
+            b'/' if bytes.get(i + 1) == Some(&b'*') => {
+                i += 2;
+                while i + 1 < bytes.len() && !(bytes[i] == b'*' && bytes[i + 1] == b'/') {
+                    i += 1;
+                }
+                i += 1;
+            }
+            b'(' => open_parens.push(i),
+            b')' => {
+                open_parens.pop();
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    if i != close {
+        return None;
+    }
+    let mut start = open_parens.pop()?;
+    while start > 0 && (bytes[start - 1].is_ascii_alphanumeric() || bytes[start - 1] == b'_') {
+        start -= 1;
+    }
+    list_item_span(text, start, close)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// List items are found from their closing `)` or their name, past strings and comments
+    /// holding parentheses; a struct that is not a list item (the scenario, `parameters`) is
+    /// not one.
+    #[test]
+    fn list_items_are_found_whole_and_only_in_lists() {
+        let text = "(p: (a: 1), l: [X(s: \")(\", /* ) */ y: (1)), Y(z: 2)])";
+        let item = |(start, end): (usize, usize)| &text[start..end];
+        let first_close = text.find("))").unwrap() + 1;
+        assert_eq!(
+            list_item_closing_at(text, 1, first_close + 1).map(item),
+            Some("X(s: \")(\", /* ) */ y: (1)),")
+        );
+        let second = text.find("Y(").unwrap();
+        assert_eq!(
+            list_item_starting_at(text, 1, second + 1).map(item),
+            Some("Y(z: 2)")
+        );
+        assert_eq!(
+            list_item_starting_at(text, 1, text.find("X(").unwrap() + 1).map(item),
+            Some("X(s: \")(\", /* ) */ y: (1)),")
+        );
+        // `parameters`-like struct value and the whole file are not list items.
+        assert_eq!(
+            list_item_closing_at(text, 1, text.find("1)").unwrap() + 2),
+            None
+        );
+        assert_eq!(list_item_closing_at(text, 1, text.len()), None);
+        // Not at a `)` or a name: nothing.
+        assert_eq!(list_item_closing_at(text, 1, 2), None);
+        assert_eq!(list_item_starting_at(text, 1, 1), None);
+    }
 
     #[test]
     fn keys_skip_comments_strings_and_longer_identifiers() {

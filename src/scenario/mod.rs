@@ -3,8 +3,9 @@
 //! Two stages (as in ripgrep and linfa): [`ScenarioFile`] is what the user wrote (serde, unknown
 //! fields refused); [`validate`] resolves unit ids and groups, checks every value and year, and
 //! returns a typed [`Scenario`] — or *every* problem found, each with `file:line:column`.
-//! Unknown fields and values of the wrong type are all collected by the parser (then the checks
-//! of meaning wait if a value had the wrong type); a syntax error or a missing field stops it;
+//! Unknown fields, values of the wrong type and list items (levers, macro paths) with an
+//! unknown type or a missing field are all collected by the parser (the checks of meaning wait
+//! for all but unknown fields to be fixed); a syntax error or a missing `name` stops it;
 //! everything after parsing is collected.
 //!
 //! The files, by concern: `file` (the types as written), `read` (files, `extends` chains,

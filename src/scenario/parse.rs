@@ -27,10 +27,10 @@ pub fn parse_reporting_every_unknown_field<T: serde::de::DeserializeOwned>(
 /// unknown `key: value` entry is blanked out (with spaces, keeping every line and column of the
 /// rest) and the text parsed again. Returns the value of the text without those entries and a
 /// problem for each, so that the semantic checks can still run and report in the same pass.
-/// A value of the wrong type is blanked and reported the same way, but then the parse fails
-/// with every problem of the text (the checks would see the field's default, not the value
-/// meant); so it does when another kind of problem stops the parse. At most [`MAX_SHOWN`]
-/// rounds.
+/// A value of the wrong type is blanked and reported the same way, and so is a list item (a
+/// lever, a macro path) that lacks a required field, but then the parse fails with every
+/// problem of the text (the checks would see a field at its default, or miss a lever); so it
+/// does when another kind of problem stops the parse. At most [`MAX_SHOWN`] rounds.
 pub fn parse_with_unknown_fields<T: serde::de::DeserializeOwned>(
     file: &str,
     text: &str,
@@ -50,6 +50,8 @@ pub fn parse_with_unknown_fields<T: serde::de::DeserializeOwned>(
     let mut blanked: Vec<Blanked> = Vec::new();
     // Keys of the entries blanked because their value had the wrong type.
     let mut wrongly_typed: Vec<String> = Vec::new();
+    // Whether a list item (a lever, a macro path) was blanked for a missing field.
+    let mut items_left_out = false;
     // The text before the last "read as the meant field" repair, to undo it if it misfires.
     let mut before_rename: Option<(String, usize)> = None;
     let mut repaired = text.to_string();
@@ -57,22 +59,38 @@ pub fn parse_with_unknown_fields<T: serde::de::DeserializeOwned>(
         let err = match options.from_str::<T>(&repaired) {
             // The semantic checks would see a wrongly typed field at its default, not at the
             // value meant: report the problems of the text alone.
-            Ok(_) if !wrongly_typed.is_empty() => return Err(ScenarioErrors(unknown)),
+            Ok(_) if !wrongly_typed.is_empty() || items_left_out => {
+                return Err(ScenarioErrors(unknown))
+            }
             Ok(value) => return Ok((value, unknown)),
             Err(err) => err,
         };
         let problem = syntax_problem(file, &repaired, &err);
         let (line, column) = (err.position.line, err.position.col);
-        let wrong_value =
-            !problem.field.is_empty() || negative_where_unsigned(&repaired, line, column).is_some();
-        // A value of the wrong type (`end_year: 2020.5`, `seed: -1`): report it, blank its
-        // entry and read on, so that every such value and unknown field is reported at once.
+        let unknown_variant = matches!(err.code, Error::NoSuchEnumVariant { .. });
+        let wrong_value = !problem.field.is_empty()
+            || unknown_variant
+            || negative_where_unsigned(&repaired, line, column).is_some();
+        // A value of the wrong type (`end_year: 2020.5`, `seed: -1`, `indicator: Gdp`): report
+        // it, blank its entry and read on, so that every such value and unknown field is
+        // reported at once.
         if wrong_value && unknown.len() < MAX_SHOWN {
             if let Some(entry) = entry_at(&repaired, line, column) {
                 repaired = locate::blank(&repaired, entry.span.0, entry.span.1);
                 wrongly_typed.push(entry.key);
                 unknown.push(problem);
                 continue;
+            }
+            // An unknown lever type in a list (`HukouWege( … )`): the whole item goes.
+            if unknown_variant {
+                if let Some((start, end)) =
+                    locate::list_item_starting_at(&repaired, problem.line, problem.column)
+                {
+                    repaired = locate::blank(&repaired, start, end);
+                    items_left_out = true;
+                    unknown.push(problem);
+                    continue;
+                }
             }
         }
         match &err.code {
@@ -98,16 +116,11 @@ pub fn parse_with_unknown_fields<T: serde::de::DeserializeOwned>(
             // `year:`): read that entry as the field meant, so that the rest of the file is
             // still checked in this pass. The key is padded to its old width (never widened),
             // keeping every position of the text.
-            // The field is missing because its wrongly typed entry was blanked: that entry's
-            // problem is reported; the parse cannot go on without the field.
-            Error::MissingStructField { field, .. }
-                if wrongly_typed.iter().any(|key| key == field) =>
-            {
-                return Err(ScenarioErrors(unknown));
-            }
             Error::MissingStructField { field, .. } => {
+                let blanked_for_its_type = wrongly_typed.iter().any(|key| key == field);
                 if let Some(b) = blanked.iter_mut().rev().find(|b| {
-                    !b.read_as_meant
+                    !blanked_for_its_type
+                        && !b.read_as_meant
                         && b.meant == Some(*field)
                         && field.len() <= b.key_end - b.start
                 }) {
@@ -117,6 +130,24 @@ pub fn parse_with_unknown_fields<T: serde::de::DeserializeOwned>(
                     repaired.replace_range(b.start..b.start + b.original.len(), &entry);
                     b.read_as_meant = true;
                     continue;
+                }
+                // A required field is missing, or was blanked for its wrong type (that entry's
+                // problem is reported already): when the struct is an item of a list (a lever,
+                // a macro path), blank the whole item and read on; the checks of meaning wait.
+                if unknown.len() < MAX_SHOWN {
+                    if let Some((start, end)) =
+                        locate::list_item_closing_at(&repaired, line, column)
+                    {
+                        repaired = locate::blank(&repaired, start, end);
+                        if !blanked_for_its_type {
+                            unknown.push(problem);
+                        }
+                        items_left_out = true;
+                        continue;
+                    }
+                }
+                if blanked_for_its_type {
+                    return Err(ScenarioErrors(unknown));
                 }
             }
             // The repair misfired (the entry belonged to a struct that had the field): undo it
