@@ -289,6 +289,16 @@ pub fn entry_span(text: &str, line: usize, column: usize) -> Option<(usize, usiz
     Some((start, key_end, i.min(bytes.len())))
 }
 
+/// 1-based line and column (in characters) of the byte `offset` of `text`.
+pub fn line_column_of(text: &str, offset: usize) -> (usize, usize) {
+    let before = &text[..offset.min(text.len())];
+    let line_start = before.rfind('\n').map_or(0, |at| at + 1);
+    (
+        before.matches('\n').count() + 1,
+        before[line_start..].chars().count() + 1,
+    )
+}
+
 /// Byte offset of `line:column` (1-based, in characters).
 fn offset_of(text: &str, line: usize, column: usize) -> Option<usize> {
     let line_start: usize = text

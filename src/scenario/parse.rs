@@ -48,8 +48,8 @@ pub fn parse_with_unknown_fields<T: serde::de::DeserializeOwned>(
     }
     let mut unknown = Vec::new();
     let mut blanked: Vec<Blanked> = Vec::new();
-    // Keys of the entries blanked because their value had the wrong type.
-    let mut wrongly_typed: Vec<String> = Vec::new();
+    // Keys and offsets of the entries blanked because their value had the wrong type.
+    let mut wrongly_typed: Vec<(String, usize)> = Vec::new();
     // Whether a list item (a lever, a macro path) was blanked for a missing field.
     let mut items_left_out = false;
     // The text before the last "read as the meant field" repair, to undo it if it misfires.
@@ -66,7 +66,7 @@ pub fn parse_with_unknown_fields<T: serde::de::DeserializeOwned>(
             Err(err) => err,
         };
         let problem = syntax_problem(file, &repaired, &err);
-        let (line, column) = (err.position.line, err.position.col);
+        let (line, column) = position(&repaired, &err);
         let unknown_variant = matches!(err.code, Error::NoSuchEnumVariant { .. });
         let wrong_value = !problem.field.is_empty()
             || unknown_variant
@@ -77,7 +77,7 @@ pub fn parse_with_unknown_fields<T: serde::de::DeserializeOwned>(
         if wrong_value && unknown.len() < MAX_SHOWN {
             if let Some(entry) = entry_at(&repaired, line, column) {
                 repaired = locate::blank(&repaired, entry.span.0, entry.span.1);
-                wrongly_typed.push(entry.key);
+                wrongly_typed.push((entry.key, entry.span.0));
                 unknown.push(problem);
                 continue;
             }
@@ -117,7 +117,12 @@ pub fn parse_with_unknown_fields<T: serde::de::DeserializeOwned>(
             // still checked in this pass. The key is padded to its old width (never widened),
             // keeping every position of the text.
             Error::MissingStructField { field, .. } => {
-                let blanked_for_its_type = wrongly_typed.iter().any(|key| key == field);
+                // The list item (a lever, a macro path) the struct closed here is, if any.
+                let item = locate::list_item_closing_at(&repaired, line, column);
+                let within = |at: usize| item.is_none_or(|(start, end)| (start..end).contains(&at));
+                let blanked_for_its_type = wrongly_typed
+                    .iter()
+                    .any(|(key, at)| key == field && within(*at));
                 if let Some(b) = blanked.iter_mut().rev().find(|b| {
                     !blanked_for_its_type
                         && !b.read_as_meant
@@ -135,13 +140,17 @@ pub fn parse_with_unknown_fields<T: serde::de::DeserializeOwned>(
                 // problem is reported already): when the struct is an item of a list (a lever,
                 // a macro path), blank the whole item and read on; the checks of meaning wait.
                 if unknown.len() < MAX_SHOWN {
-                    if let Some((start, end)) =
-                        locate::list_item_closing_at(&repaired, line, column)
-                    {
-                        repaired = locate::blank(&repaired, start, end);
+                    if let Some((start, end)) = item {
                         if !blanked_for_its_type {
-                            unknown.push(problem);
+                            // At the lever's name, where the reader looks, not at its `)`.
+                            let (line, column) = locate::line_column_of(&repaired, start);
+                            unknown.push(Problem {
+                                line,
+                                column,
+                                ..problem
+                            });
                         }
+                        repaired = locate::blank(&repaired, start, end);
                         items_left_out = true;
                         continue;
                     }
@@ -170,10 +179,26 @@ pub fn parse_with_unknown_fields<T: serde::de::DeserializeOwned>(
     }
 }
 
+/// Where ron puts `err`, as 1-based line and column in characters: ron counts the column in
+/// bytes, so every Chinese character before it on the line (three bytes in UTF-8) would move
+/// the place two columns to the right, and the repairs would look for the entry in the wrong
+/// place.
+fn position(text: &str, err: &ron::error::SpannedError) -> (usize, usize) {
+    let (line, byte_column) = (err.position.line, err.position.col);
+    let Some(source_line) = text.lines().nth(line.saturating_sub(1)) else {
+        return (line, byte_column);
+    };
+    let mut end = byte_column.saturating_sub(1).min(source_line.len());
+    while !source_line.is_char_boundary(end) {
+        end -= 1;
+    }
+    (line, source_line[..end].chars().count() + 1)
+}
+
 /// A RON syntax or schema error as a problem at its place (scenario and sweep files).
 pub fn syntax_problem(file: &str, text: &str, err: &ron::error::SpannedError) -> Problem {
     use ron::error::Error;
-    let (line, mut column) = (err.position.line, err.position.col);
+    let (line, mut column) = position(text, err);
     // ron points just past an unknown name; point at the name itself.
     if let Error::NoSuchStructField { found, .. } | Error::NoSuchEnumVariant { found, .. } =
         &err.code
@@ -376,7 +401,7 @@ fn entry_at(text: &str, line: usize, column: usize) -> Option<Entry> {
 /// the field: what the field takes and how to write it.
 fn type_problem(file: &str, text: &str, err: &ron::error::SpannedError) -> Option<Problem> {
     use ron::error::Error;
-    let (line, column) = (err.position.line, err.position.col);
+    let (line, column) = position(text, err);
     let Entry {
         key,
         value,
