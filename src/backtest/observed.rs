@@ -404,7 +404,7 @@ pub fn parse(
                     line,
                     "year",
                     format!(
-                        "{year} is the run's start year: the model starts from the observed values of that year, so it reproduces them by construction and tests nothing. Backtest years must be after {} and at most {}; drop the row, or run a scenario that starts earlier",
+                        "{year} is the run's start year: the run starts from its base state of that year (for a 2014 start the census-consistent base, not the published values), which scores the base, not a projection. Backtest years must be after {} and at most {}; drop the row, or run a scenario that starts earlier",
                         years.start, years.end
                     ),
                 ));

@@ -900,12 +900,12 @@ impl PolicyChecker<'_, '_> {
         }
     }
 
-    /// Levers act on projected years only: the start year is the observed base state, and the
+    /// Levers act on projected years only: the start year is the calibrated base state, and the
     /// calibration reproduces its flows.
     fn year(&mut self, key: &str, year: i32) {
         let first = self.start_year + 1;
         if !(first..=self.end_year).contains(&year) {
-            self.problem(key, format!("year {year} is outside the projected years {first}–{} (the start year {} is the observed base); move it inside or change start_year/end_year", self.end_year, self.start_year));
+            self.problem(key, format!("year {year} is outside the projected years {first}–{} (the start year {} is the calibrated base state); move it inside or change start_year/end_year", self.end_year, self.start_year));
         }
     }
 

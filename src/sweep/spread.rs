@@ -4,7 +4,7 @@
 //! A small Latin-hypercube sample ([`DRAWS`] points, seeded by the scenario's seed) over the
 //! parameters of [`UNCERTAIN`], each uniform over its sweep range (docs/MODEL.md); every draw is
 //! an ordinary run (`engine::prepare_with` + `engine::simulate`, recalibrated), so each
-//! reproduces the observed base year and differs only in the projection. Draws the engine
+//! starts from its calibrated base state and differs in the projection. Draws the engine
 //! refuses (stability guard, failed calibration) or that stop being finite are skipped and
 //! counted. The result is the standard deviation of the log values per year and unit, which
 //! `report` combines with the backtest error (`backtest::intervals`) into the intervals of

@@ -427,7 +427,7 @@ fn the_start_year_is_rejected_because_it_tests_nothing() {
         "unit_id,year,variable,value\nchengdu,2014,population,15402974\n",
         &[
             "obs.csv:2: column `year`: 2014 is the run's start year",
-            "reproduces them by construction",
+            "which scores the base, not a projection",
         ],
     );
 }

@@ -213,6 +213,26 @@ fn check_readme_backtest(scenario: &str, observed: &str, golden: &str) {
         readme.contains(&short),
         "README.md's short table for {what} lacks `{short}`"
     );
+    // The leave-one-province-out α of each fold, as the README's cross-validation sentence
+    // gives them (its lines joined, as Markdown reads them).
+    let fitted = |province: &str| {
+        let prefix = format!("  {province} held out: α = ");
+        let line = backtest
+            .terminal
+            .lines()
+            .find(|line| line.starts_with(&prefix))
+            .unwrap_or_else(|| panic!("no line `{prefix}…` in\n{}", backtest.terminal));
+        line[prefix.len()..].split(' ').next().unwrap().to_string()
+    };
+    let folds = format!(
+        "α = {} for Sichuan, {} for Chongqing",
+        fitted("sichuan"),
+        fitted("chongqing")
+    );
+    assert!(
+        readme.replace('\n', " ").contains(&folds),
+        "README.md's cross-validation sentence for {what} lacks `{folds}`"
+    );
     for line in backtest.summary.lines().skip(1) {
         let fields: Vec<&str> = line.split(',').collect();
         let terminal = backtest.row(fields[0], fields[1]);
@@ -363,7 +383,105 @@ fn the_readme_shows_the_current_gdp_backtests() {
             &sentence,
             &format!("the GDP paragraph, for {scenario}"),
         );
+        // Raw: the model against the regional rate and census momentum.
+        let raw = |forecast: &str| backtest.row("gdp", forecast)[3].to_string();
+        let raw_sentence = format!(
+            "{} % against {} % and {} %",
+            raw("model"),
+            raw("naive_regional"),
+            raw("census_momentum")
+        );
+        assert_readme_says(
+            &readme,
+            &raw_sentence,
+            &format!("the GDP paragraph's raw MAPE, for {scenario}"),
+        );
+        if scenario == "scenarios/baseline.ron" {
+            let bias = |forecast: &str| signed(backtest.row("gdp", forecast)[5]);
+            let bias_sentence = format!(
+                "bias {} % against {} %",
+                bias("model"),
+                bias("naive_regional")
+            );
+            assert_readme_says(&readme, &bias_sentence, "the GDP paragraph's raw bias");
+        }
     }
+}
+
+#[test]
+fn the_readme_shows_the_naive_forecasts_from_the_published_2014_values() {
+    // From 2014 the naive forecasts start from the run's census-consistent base; the README
+    // gives them from the published values too (a run with `census_base_weight: 0`), and the
+    // default model's distance to the best of them.
+    let readme = std::fs::read_to_string(root().join("README.md"))
+        .unwrap()
+        .replace('\n', " ");
+    let tmp = tempfile::tempdir().unwrap();
+    let scenario = tmp.path().join("published_base.ron");
+    std::fs::write(
+        &scenario,
+        format!(
+            "(name: \"published_base\", extends: {:?}, parameters: (census_base_weight: 0.0))",
+            root().join("scenarios/baseline.ron")
+        ),
+    )
+    .unwrap();
+    let observed = root().join("data/observed_2017_2018.csv");
+    let run = |scenario: &str, out: &str| {
+        let output = super::cli::simulate(
+            &[
+                "backtest",
+                scenario,
+                "--observed",
+                observed.to_str().unwrap(),
+                "--out",
+                tmp.path().join(out).to_str().unwrap(),
+            ],
+            tmp.path(),
+        );
+        assert_success(&output);
+        Backtested {
+            summary: String::new(),
+            terminal: String::from_utf8(output.stdout).unwrap(),
+        }
+    };
+    let published = run(scenario.to_str().unwrap(), "published");
+    let default = run(
+        root().join("scenarios/baseline.ron").to_str().unwrap(),
+        "default",
+    );
+    let mape = |backtest: &Backtested, forecast: &str| -> f64 {
+        backtest.row("population", forecast)[3].parse().unwrap()
+    };
+    let sentence = format!(
+        "regional rate {:.2} %, own trend {:.2} %, census momentum {:.2} %",
+        mape(&published, "naive_regional"),
+        mape(&published, "naive_trend"),
+        mape(&published, "census_momentum")
+    );
+    assert_readme_says(
+        &readme,
+        &sentence,
+        "the naive forecasts from the published values",
+    );
+    let best = |backtest: &Backtested| {
+        ["naive_regional", "naive_trend", "census_momentum"]
+            .map(|forecast| mape(backtest, forecast))
+            .into_iter()
+            .fold(f64::INFINITY, f64::min)
+    };
+    let model = mape(&default, "model");
+    let distance = format!(
+        "the default model ({model:.2} %) is within {:.2} point of the best rather than {:.2} behind",
+        model - best(&published),
+        model - best(&default)
+    );
+    assert_readme_says(&readme, &distance, "the default model against them");
+    let own = format!(
+        "the model from the published values scores {:.2} %",
+        mape(&published, "model")
+    );
+    assert_readme_says(&readme, &own, "the model from the published values");
 }
 
 #[test]
