@@ -20,6 +20,12 @@ fn bad(message: String) -> anyhow::Error {
 /// not empty and `force` is off. With `force`, a non-empty `dir` must hold a previous result of
 /// this program (see [`previous_result`]).
 pub fn check_writable(dir: &Path, force: bool) -> anyhow::Result<()> {
+    if dir.as_os_str().is_empty() {
+        return Err(bad(
+            "the output folder is empty (`--out \"\"`); give a folder, e.g. --out results/run1"
+                .to_string(),
+        ));
+    }
     let name = match dir.components().next_back() {
         Some(std::path::Component::Normal(name)) => name,
         _ => {

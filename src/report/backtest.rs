@@ -674,7 +674,7 @@ pub fn summary(report: &BacktestReport<'_>) -> String {
     let _ = writeln!(out);
     let _ = writeln!(
         out,
-        "{:<11} {:<15} {:>4} {:>8} {:>13} {:>8} {:>9} {:>9} {:>11} {:>9}",
+        "{:<11} {:<15} {:>4} {:>8} {:>13} {:>8} {:>9} {:>9} {:>16} {:>15}",
         "variable",
         "forecast",
         "n",
@@ -682,15 +682,15 @@ pub fn summary(report: &BacktestReport<'_>) -> String {
         "median APE %",
         "bias %",
         "RMSE log",
-        "Spearman",
-        "sign agree",
-        "total %"
+        "ρ growth",
+        "direction right",
+        "region total %"
     );
     for row in &backtest.summary {
         let s = &row.summary;
         let _ = writeln!(
             out,
-            "{:<11} {:<15} {:>4} {:>8} {:>13} {:>8} {:>9} {:>9} {:>11} {:>9}",
+            "{:<11} {:<15} {:>4} {:>8} {:>13} {:>8} {:>9} {:>9} {:>16} {:>15}",
             row.variable.id(),
             row.forecast.id(),
             s.n,

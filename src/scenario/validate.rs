@@ -958,7 +958,12 @@ impl PolicyChecker<'_, '_> {
                         .index
                         .string(self.place(key), &quoted)
                         .unwrap_or_else(|| self.place(key));
-                    let field = format!("{}.{key}[{position}]", self.field);
+                    // `LandCap`'s `unit` is one id, not a list: no index.
+                    let field = if key == "unit" {
+                        format!("{}.{key}", self.field)
+                    } else {
+                        format!("{}.{key}[{position}]", self.field)
+                    };
                     self.out.at(offset, field, message);
                 }
             }

@@ -896,6 +896,11 @@ const CLI_CASES: &[CliCase] = &[
         expected: &["afile/sub lies under afile, which is a file"],
     },
     CliCase {
+        name: "out_empty",
+        setup: |_| args(&["{repo}/scenarios/baseline.ron", "--out", ""]),
+        expected: &["the output folder is empty (`--out \"\"`)", "!ends in"],
+    },
+    CliCase {
         name: "out_under_a_dangling_link",
         setup: |dir| {
             std::os::unix::fs::symlink("nowhere", dir.join("gone")).unwrap();
