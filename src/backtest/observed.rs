@@ -593,18 +593,23 @@ pub fn check_magnitudes(
             } else {
                 ("larger", ratio)
             };
+            // The fix with this row's own value.
+            let value = observation.value;
             let cause = match (observation.variable, ratio < 1.0) {
-                (Variable::Population, true) => {
-                    "Likely cause: the value is in 万 (10,000 persons) instead of persons; multiply by 10,000 (66.0万 → 660000)"
-                }
-                (Variable::Gdp, true) => {
-                    "Likely cause: the value is in 亿 (100 million yuan) or 万 instead of yuan; multiply by 100,000,000 (or 10,000)"
-                }
+                (Variable::Population, true) => format!(
+                    "Likely cause: the value is in 万 (10,000 persons) instead of persons; multiply by 10,000 ({value}万 → {:.0})",
+                    value * 1e4
+                ),
+                (Variable::Gdp, true) => format!(
+                    "Likely cause: the value is in 亿 (100 million yuan) or 万 instead of yuan; multiply by 100,000,000 ({value}亿 → {:.0}) or by 10,000",
+                    value * 1e8
+                ),
                 (Variable::Population, false) => {
-                    "Likely cause: extra digits or another unit; write persons"
+                    "Likely cause: extra digits or another unit; write persons".to_string()
                 }
                 (Variable::Gdp, false) => {
                     "Likely cause: extra digits or another unit; write yuan at 2014 prices"
+                        .to_string()
                 }
             };
             problem(

@@ -1418,7 +1418,7 @@ const CLI_CASES: &[CliCase] = &[
             "obs.csv:2: column `value`: population 1,600 of `chengdu` in 2017 is",
             "times smaller than the run's",
             "within a factor of 10 of the run's value",
-            "in 万 (10,000 persons) instead of persons",
+            "in 万 (10,000 persons) instead of persons; multiply by 10,000 (1600万 → 16000000)",
             "obs.csv:3: column `value`: gdp 1e300 of `yibin` in 2017 is",
             "!luzhou",
         ],
