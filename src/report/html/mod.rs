@@ -371,7 +371,7 @@ fn file_note(name: &str) -> &'static str {
         ("targets_comparison.csv", "every plan target × scenario: projected, gap, met"),
         ("samples.csv", "factors (parameters, levers) and outputs of every run"),
         ("indices.csv", "sensitivity indices (or quantiles) per factor and output, with the unit they are in"),
-        ("target_probabilities.csv", "share of runs whose central estimate meets each target, with a Wilson 95 % interval"),
+        ("target_probabilities.csv", "share of runs whose central estimate meets each target (a land ceiling: stays within it), with a Wilson 95 % interval and the target's measure"),
         ("bands.csv", "p5–p95 of every unit's population, every year"),
         ("convergence.csv", "Sobol indices re-estimated on growing sample sizes"),
         ("calibrated.ron", "a scenario extending the input with the fitted values"),
