@@ -229,6 +229,22 @@ fn every_report_is_self_contained_and_shows_its_charts_and_files() {
     }
 }
 
+/// Net migration is a flow, moves in minus moves out during the year: its columns on the run's
+/// page say 万人/年 (as the terminal says 万/yr), never 万人 like the population beside them.
+#[test]
+fn the_run_page_gives_net_migration_per_year() {
+    let html = read(&reports().dirs[0].1.join("report.html"));
+    assert!(
+        html.contains("<th>净迁入 net migration 万人/年</th>"),
+        "region totals"
+    );
+    assert!(
+        html.contains("<th>净迁入 net migration 2030 万人/年</th>"),
+        "units"
+    );
+    assert!(!html.contains("net migration 万人<") && !html.contains("net migration 2030 万人<"));
+}
+
 /// The Chromium binary on PATH, if any.
 fn chromium() -> Option<PathBuf> {
     let path = std::env::var_os("PATH")?;

@@ -61,7 +61,8 @@ fn totals_table(report: &RunReport<'_>) -> Table {
             "常住人口 population 万人",
             "GDP 亿元 (2014 prices)",
             "人均 GDP/head 元",
-            "净迁入 net migration 万人",
+            // A flow: moves in minus moves out during the year, not a stock of people.
+            "净迁入 net migration 万人/年",
         ],
     );
     let t = report.trajectory;
@@ -112,7 +113,7 @@ fn units_table(report: &RunReport<'_>) -> Table {
         "增长 growth %".to_string(),
         format!("GDP {y1} 亿元"),
         format!("城镇人口 urban {y1} 万人"),
-        format!("净迁入 net migration {y1} 万人"),
+        format!("净迁入 net migration {y1} 万人/年"),
     ];
     let header_refs: Vec<&str> = headers.iter().map(String::as_str).collect();
     let mut table = Table::new(
