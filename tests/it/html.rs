@@ -245,6 +245,26 @@ fn the_run_page_gives_net_migration_per_year() {
     assert!(!html.contains("net migration 万人<") && !html.contains("net migration 2030 万人<"));
 }
 
+/// Counts of one read as one: the run's baseline targets ("1 is met"), and the calibration of
+/// the one parameter it was given ("over 1 parameter").
+#[test]
+fn counts_of_one_are_singular() {
+    let page = |command: &str| {
+        let (_, dir) = reports().dirs.iter().find(|(c, _)| *c == command).unwrap();
+        read(&dir.join("report.html"))
+    };
+    let run = page("run");
+    assert!(
+        run.contains("central-urban population targets of 专栏1 (2020), 1 is met, 4 are missed and 2 are uncertain;"),
+        "run"
+    );
+    assert!(!run.contains(" 1 are "), "run");
+    assert!(
+        page("calibrate").contains("Nelder–Mead over 1 parameter: "),
+        "calibrate"
+    );
+}
+
 /// The Chromium binary on PATH, if any.
 fn chromium() -> Option<PathBuf> {
     let path = std::env::var_os("PATH")?;

@@ -42,6 +42,24 @@ pub fn escape(text: &str) -> String {
     out
 }
 
+/// A count with its noun in the right number: "1 target", "7 targets", "1,000 samples".
+pub(crate) fn count(n: usize, one: &str, many: &str) -> String {
+    format!(
+        "{} {}",
+        crate::data::thousands(n),
+        if n == 1 { one } else { many }
+    )
+}
+
+/// "is" for a count of one, else "are": "1 is met", "4 are missed".
+pub(crate) fn is_are(n: usize) -> &'static str {
+    if n == 1 {
+        "is"
+    } else {
+        "are"
+    }
+}
+
 /// A file name as a relative link target: characters outside a safe set are percent-encoded,
 /// so a name can neither leave the folder's scope (`:` cannot form a scheme) nor break the
 /// attribute.

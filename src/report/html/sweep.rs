@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use super::{data_summary, lever_summary, scorecard, Cell, Page, Table};
+use super::{count, data_summary, lever_summary, scorecard, Cell, Page, Table};
 use crate::report::sweep::{probability_name, TargetProbability};
 use crate::report::ReportError;
 use crate::sweep::run::{Method, Summary, Sweep};
@@ -114,13 +114,6 @@ pub fn write(
 
 /// A sweep's method for people, e.g. "Morris elementary effects: 20 trajectories, 4 levels".
 fn method_text(method: &Method) -> String {
-    let count = |n: usize, one: &str, many: &str| {
-        format!(
-            "{} {}",
-            crate::data::thousands(n),
-            if n == 1 { one } else { many }
-        )
-    };
     match *method {
         Method::Morris {
             trajectories,
