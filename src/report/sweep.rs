@@ -312,9 +312,24 @@ pub fn headline(sweep: &Sweep, design: &Design, summary: &Summary) -> Result<Str
     let indices =
         run::indices(sweep, design, summary).map_err(|err| ReportError::Sweep(err.to_string()))?;
     let mut out = String::new();
+    let asks_for_targets = sweep
+        .outputs
+        .iter()
+        .any(|o| matches!(o.quantity, Quantity::TargetMet(_)));
+    let asks_for_quantities = sweep
+        .outputs
+        .iter()
+        .any(|o| !matches!(o.quantity, Quantity::TargetMet(_)));
+    // The header says what the rows are: a target's row is a probability with its Wilson
+    // interval, not a median with percentiles.
+    let rows_are = match (asks_for_targets, asks_for_quantities) {
+        (true, true) => "for a target the probability (Wilson 95 % interval), for the others the median (5th–95th percentile)",
+        (true, false) => "probability (Wilson 95 % interval)",
+        (false, _) => "median (5th–95th percentile)",
+    };
     let _ = writeln!(
         out,
-        "\nOutputs over {} accepted runs: median (5th–95th percentile)",
+        "\nOutputs over {} accepted runs: {rows_are}",
         summary.accepted
     );
     // Monte Carlo: one row per output, in order.
@@ -361,10 +376,6 @@ pub fn headline(sweep: &Sweep, design: &Design, summary: &Summary) -> Result<Str
         );
     }
     let probabilities = target_probabilities(sweep, summary)?;
-    let asks_for_targets = sweep
-        .outputs
-        .iter()
-        .any(|o| matches!(o.quantity, Quantity::TargetMet(_)));
     if asks_for_targets && !probabilities.is_empty() {
         let _ = writeln!(
             out,

@@ -236,6 +236,11 @@ fn the_plan_lever_sweep_runs_end_to_end_and_names_its_levers() {
         ),
         "{stdout}"
     );
+    // Its rows are probabilities and medians, and the header says which is which.
+    assert!(
+        stdout.contains("Outputs over 24 accepted runs: for a target the probability (Wilson 95 % interval), for the others the median (5th–95th percentile)\n"),
+        "{stdout}"
+    );
     let manifest = read(&out.join("manifest.json"));
     for needle in [
         "\"name\": \"lever 户籍-* strength\"",
@@ -575,6 +580,10 @@ fn a_sweep_asking_about_one_target_headlines_that_target_only() {
     );
     assert!(
         stdout.contains("P(central estimate meets target) "),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("Outputs over 16 accepted runs: probability (Wilson 95 % interval)\n"),
         "{stdout}"
     );
     assert!(stdout.contains("leshan_central_pop_2020"), "{stdout}");
