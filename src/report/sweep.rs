@@ -955,7 +955,8 @@ fn fan_chart(
             let q = |k: usize| -> Vec<f64> { bands.iter().map(|row| row[u][k]).collect() };
             // No target markers: the 专栏1 targets are about central-urban population, a share
             // of urban population (targets.csv, target_probabilities.csv); beside resident
-            // population they would read as met when they are not.
+            // population they would read as met when they are not. (With markers, the page's
+            // reading of the fan, report::html::how_to_read, would have to say what they are.)
             let targets: Vec<TargetMarker> = Vec::new();
             FanPanel {
                 title: units[u].label(),

@@ -352,7 +352,8 @@ pub fn how_to_read(stem: &str) -> &'static str {
         ("map_", "Circle area is a unit's population, colour its difference from the reference scenario in %; blue is fewer people, red more."),
         ("map", "Circle area is a unit's final population, colour its growth since the start year; arrows are the largest net flows between units."),
         ("totals", "One line per scenario: plan-area population and GDP by year; the gap between lines is the effect of a scenario's levers. Both axes start at zero, so equal relative effects show as about equal gaps; the numbers are in comparison_totals.csv."),
-        ("fan", "Bands hold 90 % (light) and 50 % (dark) of the Monte Carlo runs, the line is the median; stars, where a panel has one, are plan targets. Parameter uncertainty only: not the forecast interval, which a run's trajectories.csv and population chart give (80 % and 95 %, adding the out-of-sample errors by horizon)."),
+        // No stars: the sweep's fan panels carry no target markers (report::sweep::fan_chart).
+        ("fan", "Bands hold 90 % (light) and 50 % (dark) of the Monte Carlo runs, the line is the median. Parameter uncertainty only: not the forecast interval, which a run's trajectories.csv and population chart give (80 % and 95 %, adding the out-of-sample errors by horizon)."),
         ("indices_", "Longer bars mean the parameter explains more of the output's variance (Sobol S1 first-order, ST total; sorted by ST) or moves it more (Morris μ*); whiskers are 95 % bootstrap intervals. A negative S1, or S1 above ST within the interval, is estimator noise."),
         ("tornado_", "Each bar spans the output when one parameter moves to its 5th and 95th percentile with the others at their medians; the widest bars matter most."),
         ("convergence_", "Total indices re-estimated on growing numbers of base samples; flat lines at the right mean the estimate has settled."),
@@ -717,6 +718,8 @@ mod tests {
             assert!(!how_to_read(stem).is_empty(), "{stem}");
         }
         assert!(how_to_read("population").starts_with("Lines"));
+        // The fan's panels have no target stars, so its reading names none.
+        assert!(!how_to_read("fan").contains("star"));
         assert!(how_to_read("population_difference").starts_with("Each bar"));
     }
 }
