@@ -218,6 +218,12 @@ fn every_report_is_self_contained_and_shows_its_charts_and_files() {
                 "{command}: the file list says nothing of {item}"
             );
         }
+        // The files are explained on the page, not in a README that only the source has.
+        assert!(
+            html.contains("each CSV file names its columns in its first row")
+                && !html.contains("results/README.md"),
+            "{command}: the page sends its reader to the source code"
+        );
         assert!(
             html.contains("@media print") && html.contains("break-inside:avoid"),
             "{command}: printable"

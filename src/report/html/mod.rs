@@ -247,8 +247,10 @@ impl Page {
             );
         }
         self.body.push_str("</ul>\n");
+        // What a reader of the files needs is said here, on the page that travels with them:
+        // whoever has only the binary and a results folder has no README to look in.
         self.paragraph(
-            "Each line above says what its file holds. Every column and its unit: results/README.md in the source code of simulate.",
+            "Each line above says what its file holds, and each CSV file names its columns in its first row. The files' numbers are unscaled: persons (net migration: persons per year), yuan, or the unit a measure or unit column names — not the 万 (10⁴) and 亿 (10⁸) of the tables and charts above. Columns ending in _pct are per cent; shares and coverages are fractions.",
         );
     }
 
