@@ -184,7 +184,8 @@ pub fn tally(rows: &[TargetRow]) -> Tally {
     tally
 }
 
-fn is_ceiling(indicator: &str) -> bool {
+/// Whether a target of `indicator` is a ceiling (urban construction land) rather than a floor.
+pub fn is_ceiling(indicator: &str) -> bool {
     indicator == "urban_construction_land"
 }
 

@@ -532,21 +532,27 @@ pub fn summary(comparison: &Comparison<'_>) -> String {
             );
         }
     }
-    let met: Vec<String> = comparison
+    // The 2020 targets in the run terminal's words: population targets and land ceilings
+    // counted apart, a ceiling kept as "within", not "met".
+    let tallies: Vec<String> = comparison
         .runs
         .iter()
         .filter_map(|run| {
-            centres_met_2020(run)
-                .map(|(met, uncertain)| format!("{} {met} ({uncertain})", run.scenario.name))
+            let rows: Vec<TargetRow> = target_rows(run)
+                .into_iter()
+                .filter(|r| r.year == 2020)
+                .collect();
+            let tally = crate::targets::tally(&rows);
+            (tally.population.judged() + tally.land.judged() > 0)
+                .then(|| format!("{:<6} {:<18} {tally}", "", run.scenario.name))
         })
         .collect();
-    if !met.is_empty() {
+    if !tallies.is_empty() {
         let _ = writeln!(out);
-        let _ = writeln!(
-            out,
-            "2020 central-urban population targets of the 7 regional centres, met (uncertain): {}",
-            met.join(", ")
-        );
+        let _ = writeln!(out, "2020 regional-centre targets (专栏1), per scenario:");
+        for line in tallies {
+            let _ = writeln!(out, "{line}");
+        }
     }
     let _ = writeln!(
         out,

@@ -125,19 +125,21 @@ pub fn write_data(
     if let (Method::MonteCarlo { .. }, Some(bands)) = (&sweep.method, &summary.bands) {
         // A run counts as meeting a target when its *central* estimate does
         // (targets::TargetRow::met_at_central): the probability is over the sampled parameters
-        // at the central share, not over the share's own range.
+        // at the central share, not over the share's own range. `measure` is targets.csv's: a
+        // target of 130 is km² on a land row and would otherwise read as persons.
         let mut text = String::from(
-            "target_id,unit_id,indicator,year,target,runs,met_at_central,probability,low,high\n",
+            "target_id,unit_id,indicator,year,target,measure,runs,met_at_central,probability,low,high\n",
         );
         for row in probabilities {
             let _ = writeln!(
                 text,
-                "{},{},{},{},{},{},{},{:.4},{:.4},{:.4}",
+                "{},{},{},{},{},{},{},{},{:.4},{:.4},{:.4}",
                 row.target_id,
                 row.unit_id,
                 row.indicator,
                 row.year,
                 row.target,
+                row.measure,
                 row.runs,
                 row.met,
                 row.probability,
@@ -235,7 +237,8 @@ fn factor_json(sweep: &Sweep, factor: &run::Factor) -> serde_json::Value {
     value
 }
 
-/// One row of `target_probabilities.csv`: the share of accepted runs meeting a target.
+/// One row of `target_probabilities.csv`: the share of accepted runs meeting a target (for a
+/// land ceiling, staying within it).
 #[derive(Debug, Clone, PartialEq)]
 pub struct TargetProbability {
     pub target_id: String,
@@ -244,13 +247,56 @@ pub struct TargetProbability {
     pub indicator: String,
     pub year: i32,
     pub target: f64,
-    /// Runs that gave a verdict, and those that met the target.
+    /// Unit of `target`, as in targets.csv (persons, km2).
+    pub measure: String,
+    /// Runs that gave a verdict, and those that met the target (or stayed within the ceiling).
     pub runs: usize,
     pub met: usize,
     /// Estimate and Wilson 95 % interval.
     pub probability: f64,
     pub low: f64,
     pub high: f64,
+}
+
+impl TargetProbability {
+    /// Whether the target is a land ceiling, whose probability is of staying within it.
+    pub fn is_ceiling(&self) -> bool {
+        crate::targets::is_ceiling(&self.indicator)
+    }
+}
+
+/// What the probability of a population target is called, on the terminal and the page.
+pub const P_MEETS_TARGET: &str = "P(central estimate meets target)";
+
+/// What the probability of a land ceiling is called: a ceiling kept is not "met", as it is kept
+/// mostly because the centre's population falls short (docs/TARGETS.md, Verdicts).
+pub const P_WITHIN_CEILING: &str = "P(central estimate within ceiling)";
+
+/// [`P_WITHIN_CEILING`] for a ceiling, else [`P_MEETS_TARGET`].
+pub fn probability_name(ceiling: bool) -> &'static str {
+    if ceiling {
+        P_WITHIN_CEILING
+    } else {
+        P_MEETS_TARGET
+    }
+}
+
+/// The regional-centre target a `TargetMet` output asks about (`None` for other outputs).
+fn asked_target<'a>(sweep: &'a Sweep, output: &run::Output) -> Option<&'a crate::data::Target> {
+    let Quantity::TargetMet(position) = output.quantity else {
+        return None;
+    };
+    sweep
+        .data
+        .targets
+        .iter()
+        .filter(|t| crate::targets::is_centre_target(t))
+        .nth(position)
+}
+
+/// Whether `output` is a `TargetMet` of a land ceiling: its 1 means "within", not "met".
+pub fn asks_about_ceiling(sweep: &Sweep, output: &run::Output) -> bool {
+    asked_target(sweep, output).is_some_and(|t| crate::targets::is_ceiling(&t.indicator))
 }
 
 /// The numbers a planner reads first after a Monte Carlo sweep, for the terminal: each
@@ -266,9 +312,24 @@ pub fn headline(sweep: &Sweep, design: &Design, summary: &Summary) -> Result<Str
     let indices =
         run::indices(sweep, design, summary).map_err(|err| ReportError::Sweep(err.to_string()))?;
     let mut out = String::new();
+    let asks_for_targets = sweep
+        .outputs
+        .iter()
+        .any(|o| matches!(o.quantity, Quantity::TargetMet(_)));
+    let asks_for_quantities = sweep
+        .outputs
+        .iter()
+        .any(|o| !matches!(o.quantity, Quantity::TargetMet(_)));
+    // The header says what the rows are: a target's row is a probability with its Wilson
+    // interval, not a median with percentiles.
+    let rows_are = match (asks_for_targets, asks_for_quantities) {
+        (true, true) => "for a target the probability (Wilson 95 % interval), for the others the median (5th–95th percentile)",
+        (true, false) => "probability (Wilson 95 % interval)",
+        (false, _) => "median (5th–95th percentile)",
+    };
     let _ = writeln!(
         out,
-        "\nOutputs over {} accepted runs: median (5th–95th percentile)",
+        "\nOutputs over {} accepted runs: {rows_are}",
         summary.accepted
     );
     // Monte Carlo: one row per output, in order.
@@ -294,7 +355,8 @@ pub fn headline(sweep: &Sweep, design: &Design, summary: &Summary) -> Result<Str
             };
             let _ = writeln!(
                 out,
-                "  {label:<width$} P(central estimate meets target) {:.1} % ({:.1}–{:.1} %, Wilson 95 %)",
+                "  {label:<width$} {} {:.1} % ({:.1}–{:.1} %, Wilson 95 %)",
+                probability_name(asks_about_ceiling(sweep, output)),
                 100.0 * p,
                 100.0 * low,
                 100.0 * high
@@ -314,30 +376,37 @@ pub fn headline(sweep: &Sweep, design: &Design, summary: &Summary) -> Result<Str
         );
     }
     let probabilities = target_probabilities(sweep, summary)?;
-    let asks_for_targets = sweep
-        .outputs
-        .iter()
-        .any(|o| matches!(o.quantity, Quantity::TargetMet(_)));
     if asks_for_targets && !probabilities.is_empty() {
         let _ = writeln!(
             out,
-            "P(central estimate meets target) of all {} targets: target_probabilities.csv",
+            "{P_MEETS_TARGET}, or within ceiling for land, of all {} targets: target_probabilities.csv",
             probabilities.len()
         );
-    } else if !probabilities.is_empty() {
-        let _ = writeln!(
-            out,
-            "P(central estimate meets target), with Wilson 95 % interval (target_probabilities.csv):"
-        );
-        for p in &probabilities {
+    } else {
+        // Population targets and land ceilings apart, each under the name of its probability.
+        for (ceiling, kind) in [(false, "population targets"), (true, "land ceilings")] {
+            let rows: Vec<&TargetProbability> = probabilities
+                .iter()
+                .filter(|p| p.is_ceiling() == ceiling)
+                .collect();
+            if rows.is_empty() {
+                continue;
+            }
             let _ = writeln!(
                 out,
-                "  {:<32} {:>5.1} % ({:.1}–{:.1} %)",
-                p.target_id,
-                100.0 * p.probability,
-                100.0 * p.low,
-                100.0 * p.high
+                "{} of the {kind}, with Wilson 95 % interval (target_probabilities.csv):",
+                probability_name(ceiling)
             );
+            for p in rows {
+                let _ = writeln!(
+                    out,
+                    "  {:<32} {:>5.1} % ({:.1}–{:.1} %)",
+                    p.target_id,
+                    100.0 * p.probability,
+                    100.0 * p.low,
+                    100.0 * p.high
+                );
+            }
         }
     }
     if !probabilities.is_empty() {
@@ -346,7 +415,8 @@ pub fn headline(sweep: &Sweep, design: &Design, summary: &Summary) -> Result<Str
     Ok(out.trim_end().to_string())
 }
 
-/// P(target met) for every target some run could judge (Monte Carlo sweeps; empty otherwise).
+/// P(target met), or within a land ceiling, for every target some run could judge (Monte Carlo
+/// sweeps; empty otherwise).
 pub fn target_probabilities(
     sweep: &Sweep,
     summary: &Summary,
@@ -375,6 +445,7 @@ pub fn target_probabilities(
             indicator: target.indicator.clone(),
             year: target.year,
             target: target.value,
+            measure: target.unit_of_measure.clone(),
             runs: verdicts,
             met: events,
             probability: p.estimate,
@@ -524,16 +595,23 @@ fn index_unit(sweep: &Sweep, output: &str) -> &'static str {
         Quantity::Gdp => "yuan (2014 prices)",
         Quantity::GdpPerHead => "yuan per person (2014 prices)",
         // 1 when the target is met at the central estimate: a mean is a share of runs.
+        Quantity::TargetMet(_) if asks_about_ceiling(sweep, output) => {
+            "indicator (1 within ceiling / 0 over)"
+        }
         Quantity::TargetMet(_) => "indicator (1 met / 0 not)",
     }
 }
 
 /// Display divisor and unit of an output: 万人 for people, 亿元 for GDP, 元 for GDP per
 /// head, a share for a target's indicator.
-fn output_unit(output: &run::Output) -> (f64, &'static str) {
+fn output_unit(sweep: &Sweep, output: &run::Output) -> (f64, &'static str) {
     match output.quantity {
         Quantity::Gdp => (1e8, "亿元 100M yuan, 2014 prices"),
         Quantity::GdpPerHead => (1.0, "元/人 yuan per person, 2014 prices"),
+        Quantity::TargetMet(_) if asks_about_ceiling(sweep, output) => (
+            1.0,
+            "指标 indicator: 1 未超上限 within ceiling, 0 超出 over",
+        ),
         Quantity::TargetMet(_) => (1.0, "指标 indicator: 1 达成 met, 0 未达成 missed"),
         Quantity::Population | Quantity::UrbanPopulation | Quantity::NetMigration => {
             (1e4, "万人 10k persons")
@@ -594,7 +672,7 @@ fn index_charts(
             .collect();
         let parameters: Vec<String> = names.iter().map(|n| parameter_label(n)).collect();
         let descriptions: Vec<String> = names.iter().map(|n| parameter_meaning(n)).collect();
-        let (div, unit) = output_unit(output);
+        let (div, unit) = output_unit(sweep, output);
         let scaled = |key: &str| -> Vec<f64> { num(key).iter().map(|v| v / div).collect() };
         let runs = format!("{} 次运行 runs", sweep_runs(sweep));
         let (title, sub, value_label, series, sort_by, note) = match method {
@@ -741,10 +819,10 @@ fn output_title(sweep: &Sweep, output: &run::Output) -> String {
         Quantity::UrbanPopulation => "城镇人口 urban population",
         Quantity::NetMigration => "净迁入 net migration",
         Quantity::TargetMet(_) => {
-            // "目标达成 target met: 乐山 Leshan 2020 中心城区人口 central-urban pop. ≥ 100 万"
-            let id = output.label.trim_start_matches("target_met_");
-            let Some(target) = sweep.data.targets.iter().find(|t| t.target_id == id) else {
-                return format!("目标达成 target met: {id}");
+            // "目标达成 target met: 乐山 Leshan 2020 中心城区人口 central-urban pop. ≥ 100 万";
+            // a land ceiling's 1 is "within", not "met".
+            let Some(target) = asked_target(sweep, output) else {
+                return format!("目标达成 target met: {}", output.label);
             };
             let unit_id = target
                 .unit
@@ -755,12 +833,11 @@ fn output_title(sweep: &Sweep, output: &run::Output) -> String {
                 target.year,
                 &sweep.data,
             );
-            let bound = if target.indicator == "urban_construction_land" {
-                format!("≤ {} km²", target.value)
+            return if crate::targets::is_ceiling(&target.indicator) {
+                format!("未超上限 within ceiling: {label} ≤ {} km²", target.value)
             } else {
-                format!("≥ {} 万", target.value / 1e4)
+                format!("目标达成 target met: {label} ≥ {} 万", target.value / 1e4)
             };
-            return format!("目标达成 target met: {label} {bound}");
         }
     };
     let units = &sweep.data.units;
@@ -850,7 +927,7 @@ fn sweep_runs(sweep: &Sweep) -> usize {
 }
 
 /// What a sweep's P(target met) is, said once beside the numbers (terminal and report.html).
-pub const P_MET_NOTE: &str = "P = share of runs whose central estimate meets the target; only the sweep's factors are sampled: the central-urban share's own range (docs/TARGETS.md), data and macro uncertainty are not.";
+pub const P_MET_NOTE: &str = "P = share of runs whose central estimate meets the target, or for a land ceiling stays within it (kept mostly because the population falls short: not a success); only the sweep's factors are sampled: the central-urban share's own range (docs/TARGETS.md), data and macro uncertainty are not.";
 
 /// What the fan's bands are: the spread of runs over the sampled parameters, much narrower
 /// than a run's own prediction intervals (which add the out-of-sample errors by horizon).
@@ -878,7 +955,8 @@ fn fan_chart(
             let q = |k: usize| -> Vec<f64> { bands.iter().map(|row| row[u][k]).collect() };
             // No target markers: the 专栏1 targets are about central-urban population, a share
             // of urban population (targets.csv, target_probabilities.csv); beside resident
-            // population they would read as met when they are not.
+            // population they would read as met when they are not. (With markers, the page's
+            // reading of the fan, report::html::how_to_read, would have to say what they are.)
             let targets: Vec<TargetMarker> = Vec::new();
             FanPanel {
                 title: units[u].label(),

@@ -107,6 +107,11 @@ fn compare_writes_its_tables_and_charts_and_refuses_to_overwrite() {
     );
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(stdout.contains("reference: baseline"), "{stdout}");
+    // The 2020 targets as a run counts them: land ceilings apart, kept ones "within".
+    assert!(
+        stdout.contains("2020 regional-centre targets (专栏1), per scenario:\n       baseline           population targets: 1 met, 4 missed, 2 uncertain of 7 · land ceilings: 4 within, 0 over, 3 uncertain of 7\n"),
+        "{stdout}"
+    );
     let dir = tmp.path().join("cmp");
     for file in [
         "comparison.csv",

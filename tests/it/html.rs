@@ -218,6 +218,12 @@ fn every_report_is_self_contained_and_shows_its_charts_and_files() {
                 "{command}: the file list says nothing of {item}"
             );
         }
+        // The files are explained on the page, not in a README that only the source has.
+        assert!(
+            html.contains("each CSV file names its columns in its first row")
+                && !html.contains("results/README.md"),
+            "{command}: the page sends its reader to the source code"
+        );
         assert!(
             html.contains("@media print") && html.contains("break-inside:avoid"),
             "{command}: printable"
@@ -227,6 +233,42 @@ fn every_report_is_self_contained_and_shows_its_charts_and_files() {
             "{command}: the page forbids every fetch"
         );
     }
+}
+
+/// Net migration is a flow, moves in minus moves out during the year: its columns on the run's
+/// page say 万人/年 (as the terminal says 万/yr), never 万人 like the population beside them.
+#[test]
+fn the_run_page_gives_net_migration_per_year() {
+    let html = read(&reports().dirs[0].1.join("report.html"));
+    assert!(
+        html.contains("<th>净迁入 net migration 万人/年</th>"),
+        "region totals"
+    );
+    assert!(
+        html.contains("<th>净迁入 net migration 2030 万人/年</th>"),
+        "units"
+    );
+    assert!(!html.contains("net migration 万人<") && !html.contains("net migration 2030 万人<"));
+}
+
+/// Counts of one read as one: the run's baseline targets ("1 is met"), and the calibration of
+/// the one parameter it was given ("over 1 parameter").
+#[test]
+fn counts_of_one_are_singular() {
+    let page = |command: &str| {
+        let (_, dir) = reports().dirs.iter().find(|(c, _)| *c == command).unwrap();
+        read(&dir.join("report.html"))
+    };
+    let run = page("run");
+    assert!(
+        run.contains("central-urban population targets of 专栏1 (2020), 1 is met, 4 are missed and 2 are uncertain;"),
+        "run"
+    );
+    assert!(!run.contains(" 1 are "), "run");
+    assert!(
+        page("calibrate").contains("Nelder–Mead over 1 parameter: "),
+        "calibrate"
+    );
 }
 
 /// The Chromium binary on PATH, if any.

@@ -66,8 +66,15 @@ fn monte_carlo_writes_bands_and_probabilities_identically_with_one_or_two_thread
         44 * 17 + 1
     );
     let probabilities = read(&tmp.path().join("one/target_probabilities.csv"));
+    // `measure` says what a target is in: 130 is km², not persons.
+    assert!(probabilities.starts_with(
+        "target_id,unit_id,indicator,year,target,measure,runs,met_at_central,probability,low,high\n"
+    ));
+    assert!(probabilities.contains(
+        "wanzhou_central_pop_2020,wanzhou,central_urban_population,2020,1500000,persons,12,"
+    ));
     assert!(probabilities
-        .contains("wanzhou_central_pop_2020,wanzhou,central_urban_population,2020,1500000,12,"));
+        .contains("wanzhou_land_2020,wanzhou,urban_construction_land,2020,130,km2,12,"));
 }
 
 #[test]
@@ -227,6 +234,11 @@ fn the_plan_lever_sweep_runs_end_to_end_and_names_its_levers() {
         stdout.contains(
             "target_met_luzhou_central_pop_2020 P(central estimate meets target) 0.0 % (0.0–13.8 %, Wilson 95 %)"
         ),
+        "{stdout}"
+    );
+    // Its rows are probabilities and medians, and the header says which is which.
+    assert!(
+        stdout.contains("Outputs over 24 accepted runs: for a target the probability (Wilson 95 % interval), for the others the median (5th–95th percentile)\n"),
         "{stdout}"
     );
     let manifest = read(&out.join("manifest.json"));
@@ -570,16 +582,69 @@ fn a_sweep_asking_about_one_target_headlines_that_target_only() {
         stdout.contains("P(central estimate meets target) "),
         "{stdout}"
     );
+    assert!(
+        stdout.contains("Outputs over 16 accepted runs: probability (Wilson 95 % interval)\n"),
+        "{stdout}"
+    );
     assert!(stdout.contains("leshan_central_pop_2020"), "{stdout}");
     assert!(
         stdout.contains(
-            "P(central estimate meets target) of all 14 targets: target_probabilities.csv"
+            "P(central estimate meets target), or within ceiling for land, of all 14 targets: target_probabilities.csv"
         ),
         "{stdout}"
     );
     assert!(!stdout.contains("luzhou_central_pop_2020"), "{stdout}");
     let table = read(&tmp.path().join("one/target_probabilities.csv"));
     assert!(table.contains("luzhou_central_pop_2020"), "{table}");
+}
+
+/// A land target is a ceiling: a run whose central estimate stays under it is "within ceiling",
+/// not "met" (it stays under mostly because the population falls short), on the terminal, in
+/// indices.csv and on the page.
+#[test]
+fn a_sweep_asking_about_a_land_ceiling_says_within_not_met() {
+    let tmp = tempfile::tempdir().unwrap();
+    let path = tmp.path().join("ceiling.ron");
+    std::fs::write(
+        &path,
+        format!(
+            "(name: \"ceiling\", base: {:?}, method: MonteCarlo(samples: 16), seed: 7,
+              parameters: [(name: \"epsilon\")],
+              outputs: [TargetMet(target: \"wanzhou_land_2020\")])",
+            root().join("scenarios/baseline.ron").display().to_string()
+        ),
+    )
+    .unwrap();
+    let out = simulate(
+        &["sweep", path.to_str().unwrap(), "--out", "ceiling"],
+        tmp.path(),
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let row = stdout
+        .lines()
+        .find(|line| line.contains("target_met_wanzhou_land_2020"))
+        .unwrap_or_else(|| panic!("no row of the ceiling:\n{stdout}"));
+    assert!(
+        row.ends_with(" P(central estimate within ceiling) 100.0 % (80.6–100.0 %, Wilson 95 %)"),
+        "{stdout}"
+    );
+    assert!(
+        !stdout.contains("P(central estimate meets target) 100.0 %"),
+        "{stdout}"
+    );
+    let indices = read(&tmp.path().join("ceiling/indices.csv"));
+    assert!(
+        indices.contains("target_met_wanzhou_land_2020,indicator (1 within ceiling / 0 over),"),
+        "{indices}"
+    );
+    let page = read(&tmp.path().join("ceiling/report.html"));
+    assert!(page.contains("P(central estimate within ceiling) = mean"));
+    assert!(page.contains("<table id=\"ceilings\""));
 }
 
 /// On a terminal a sweep shows its progress (runs done / total, rate, time left) on stderr; the
@@ -605,6 +670,12 @@ fn a_sweep_shows_progress_on_a_terminal_only() {
     ] {
         assert!(stdout.contains(needle), "{needle} missing:\n{stdout}");
     }
+    // Land ceilings are listed apart, as within, not among the targets met.
+    let (population, land) = stdout
+        .split_once("P(central estimate within ceiling) of the land ceilings")
+        .unwrap_or_else(|| panic!("no list of land ceilings:\n{stdout}"));
+    assert!(!population.contains("wanzhou_land_2020"), "{stdout}");
+    assert!(land.contains("wanzhou_land_2020"), "{stdout}");
     let Some(out) = simulate_on_terminal(&format!("sweep {file} --out on_terminal"), tmp.path())
     else {
         return;

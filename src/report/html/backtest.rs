@@ -27,14 +27,14 @@ pub fn write(
     page.fact(
         "观测 Observed",
         format!(
-            "{} (SHA-256 {}), {} observations in {}",
+            "{} (SHA-256 {}), {} in {}",
             report.observed.path,
             report
                 .observed
                 .sha256
                 .get(..12)
                 .unwrap_or(&report.observed.sha256),
-            backtest.rows.len(),
+            super::count(backtest.rows.len(), "observation", "observations"),
             backtest
                 .years()
                 .iter()

@@ -26,12 +26,16 @@ pub fn write(
     page.fact(
         "拟合 Search",
         format!(
-            "Nelder–Mead over {} parameters: {} iterations, {} model runs ({} refused), {} observations",
-            fit.names.len(),
-            fit.iterations,
-            fit.evaluations,
+            "Nelder–Mead over {}: {}, {} ({} refused), {}",
+            super::count(fit.names.len(), "parameter", "parameters"),
+            super::count(
+                usize::try_from(fit.iterations).unwrap_or(usize::MAX),
+                "iteration",
+                "iterations"
+            ),
+            super::count(fit.evaluations, "model run", "model runs"),
             fit.refused,
-            fit.observations.len()
+            super::count(fit.observations.len(), "observation", "observations")
         ),
     );
 

@@ -107,7 +107,7 @@ pub fn write(
             "diff %",
             "成都 Chengdu share %",
             "重庆主城 CQ core share %",
-            "centres met (2020)",
+            "2020 population targets met",
         ],
     );
     for &year in &comparison.years {

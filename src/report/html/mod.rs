@@ -42,6 +42,24 @@ pub fn escape(text: &str) -> String {
     out
 }
 
+/// A count with its noun in the right number: "1 target", "7 targets", "1,000 samples".
+pub(crate) fn count(n: usize, one: &str, many: &str) -> String {
+    format!(
+        "{} {}",
+        crate::data::thousands(n),
+        if n == 1 { one } else { many }
+    )
+}
+
+/// "is" for a count of one, else "are": "1 is met", "4 are missed".
+pub(crate) fn is_are(n: usize) -> &'static str {
+    if n == 1 {
+        "is"
+    } else {
+        "are"
+    }
+}
+
 /// A file name as a relative link target: characters outside a safe set are percent-encoded,
 /// so a name can neither leave the folder's scope (`:` cannot form a scheme) nor break the
 /// attribute.
@@ -229,8 +247,10 @@ impl Page {
             );
         }
         self.body.push_str("</ul>\n");
+        // What a reader of the files needs is said here, on the page that travels with them:
+        // whoever has only the binary and a results folder has no README to look in.
         self.paragraph(
-            "Each line above says what its file holds. Every column and its unit: results/README.md in the source code of simulate.",
+            "Each line above says what its file holds, and each CSV file names its columns in its first row. The files' numbers are unscaled: persons (net migration: persons per year), yuan, or the unit a measure or unit column names — not the 万 (10⁴) and 亿 (10⁸) of the tables and charts above. Columns ending in _pct are per cent; shares and coverages are fractions.",
         );
     }
 
@@ -334,7 +354,8 @@ pub fn how_to_read(stem: &str) -> &'static str {
         ("map_", "Circle area is a unit's population, colour its difference from the reference scenario in %; blue is fewer people, red more."),
         ("map", "Circle area is a unit's final population, colour its growth since the start year; arrows are the largest net flows between units."),
         ("totals", "One line per scenario: plan-area population and GDP by year; the gap between lines is the effect of a scenario's levers. Both axes start at zero, so equal relative effects show as about equal gaps; the numbers are in comparison_totals.csv."),
-        ("fan", "Bands hold 90 % (light) and 50 % (dark) of the Monte Carlo runs, the line is the median; stars, where a panel has one, are plan targets. Parameter uncertainty only: not the forecast interval, which a run's trajectories.csv and population chart give (80 % and 95 %, adding the out-of-sample errors by horizon)."),
+        // No stars: the sweep's fan panels carry no target markers (report::sweep::fan_chart).
+        ("fan", "Bands hold 90 % (light) and 50 % (dark) of the Monte Carlo runs, the line is the median. Parameter uncertainty only: not the forecast interval, which a run's trajectories.csv and population chart give (80 % and 95 %, adding the out-of-sample errors by horizon)."),
         ("indices_", "Longer bars mean the parameter explains more of the output's variance (Sobol S1 first-order, ST total; sorted by ST) or moves it more (Morris μ*); whiskers are 95 % bootstrap intervals. A negative S1, or S1 above ST within the interval, is estimator noise."),
         ("tornado_", "Each bar spans the output when one parameter moves to its 5th and 95th percentile with the others at their medians; the widest bars matter most."),
         ("convergence_", "Total indices re-estimated on growing numbers of base samples; flat lines at the right mean the estimate has settled."),
@@ -371,7 +392,7 @@ fn file_note(name: &str) -> &'static str {
         ("targets_comparison.csv", "every plan target × scenario: projected, gap, met"),
         ("samples.csv", "factors (parameters, levers) and outputs of every run"),
         ("indices.csv", "sensitivity indices (or quantiles) per factor and output, with the unit they are in"),
-        ("target_probabilities.csv", "share of runs whose central estimate meets each target, with a Wilson 95 % interval"),
+        ("target_probabilities.csv", "share of runs whose central estimate meets each target (a land ceiling: stays within it), with a Wilson 95 % interval and the target's measure"),
         ("bands.csv", "p5–p95 of every unit's population, every year"),
         ("convergence.csv", "Sobol indices re-estimated on growing sample sizes"),
         ("calibrated.ron", "a scenario extending the input with the fitted values"),
@@ -699,6 +720,8 @@ mod tests {
             assert!(!how_to_read(stem).is_empty(), "{stem}");
         }
         assert!(how_to_read("population").starts_with("Lines"));
+        // The fan's panels have no target stars, so its reading names none.
+        assert!(!how_to_read("fan").contains("star"));
         assert!(how_to_read("population_difference").starts_with("Each bar"));
     }
 }

@@ -2,8 +2,9 @@
 
 use std::path::Path;
 
-use super::{scenario_facts, scorecard, Cell, Page, Table};
+use super::{count, is_are, scenario_facts, scorecard, Cell, Page, Table};
 use crate::report::{regions, series_row, target_rows, ReportError, RunReport};
+use crate::targets::Tally;
 
 /// Writes `report.html` for a run whose other files (`written`, charts included) are already in
 /// `dir`; `manifest.json`, written after it, is linked too. Returns the file name.
@@ -23,15 +24,8 @@ pub fn write(
     let tally = crate::targets::tally(&rows);
     page.heading("结论 The answer: plan targets");
     page.paragraph(&format!(
-        "Of the {} central-urban population targets of 专栏1 (2020), {} are met, {} missed and {} uncertain; of the {} urban-land ceilings, the projection stays within {}, goes over {} and is uncertain for {}. The plan's central-urban population (中心城区) is estimated as a share of the unit's projected urban population, with a low–high range from the published central-city figures (docs/TARGETS.md); a target is met or missed only when the whole range is on one side of it, otherwise uncertain. Land targets are ceilings on the land that population would need at 82–108 m² per person, so a centre short of its population target is within its land ceiling: the two counts are kept apart, and in the table a ceiling kept reads \"within ceiling\" in slate grey, not green (targets.csv's verdict calls it met). Green is a population target met, vermillion a target missed, uncoloured uncertain. The plan's 2014 facts (population, GDP, area) are base-year checks in base_year_checks.csv, not targets.",
-        tally.population.judged(),
-        tally.population.met,
-        tally.population.missed,
-        tally.population.uncertain,
-        tally.land.judged(),
-        tally.land.met,
-        tally.land.missed,
-        tally.land.uncertain,
+        "{} The plan's central-urban population (中心城区) is estimated as a share of the unit's projected urban population, with a low–high range from the published central-city figures (docs/TARGETS.md); a target is met or missed only when the whole range is on one side of it, otherwise uncertain. Land targets are ceilings on the land that population would need at 82–108 m² per person, so a centre short of its population target is within its land ceiling: the two counts are kept apart, and in the table a ceiling kept reads \"within ceiling\" in slate grey, not green (targets.csv's verdict calls it met). Green is a population target met, vermillion a target missed, uncoloured uncertain. The plan's 2014 facts (population, GDP, area) are base-year checks in base_year_checks.csv, not targets.",
+        counts_in_words(&tally)
     ));
     page.table(&scorecard::table(&rows, report.data));
 
@@ -50,6 +44,31 @@ pub fn write(
     page.write(dir)
 }
 
+/// "Of the 7 central-urban population targets of 专栏1 (2020), 1 is met, 4 are missed and 2 are
+/// uncertain; of the 7 urban-land ceilings, the projection stays within 4, goes over 0 and is
+/// uncertain for 3."
+fn counts_in_words(tally: &Tally) -> String {
+    let (population, land) = (tally.population, tally.land);
+    format!(
+        "Of the {} of 专栏1 (2020), {} {} met, {} {} missed and {} {} uncertain; of the {}, the projection stays within {}, goes over {} and is uncertain for {}.",
+        count(
+            population.judged(),
+            "central-urban population target",
+            "central-urban population targets"
+        ),
+        population.met,
+        is_are(population.met),
+        population.missed,
+        is_are(population.missed),
+        population.uncertain,
+        is_are(population.uncertain),
+        count(land.judged(), "urban-land ceiling", "urban-land ceilings"),
+        land.met,
+        land.missed,
+        land.uncertain,
+    )
+}
+
 /// Region totals in the start year, 2020 and the end year: the rows of `totals.csv`.
 fn totals_table(report: &RunReport<'_>) -> Table {
     let mut table = Table::new(
@@ -61,7 +80,8 @@ fn totals_table(report: &RunReport<'_>) -> Table {
             "常住人口 population 万人",
             "GDP 亿元 (2014 prices)",
             "人均 GDP/head 元",
-            "净迁入 net migration 万人",
+            // A flow: moves in minus moves out during the year, not a stock of people.
+            "净迁入 net migration 万人/年",
         ],
     );
     let t = report.trajectory;
@@ -112,7 +132,7 @@ fn units_table(report: &RunReport<'_>) -> Table {
         "增长 growth %".to_string(),
         format!("GDP {y1} 亿元"),
         format!("城镇人口 urban {y1} 万人"),
-        format!("净迁入 net migration {y1} 万人"),
+        format!("净迁入 net migration {y1} 万人/年"),
     ];
     let header_refs: Vec<&str> = headers.iter().map(String::as_str).collect();
     let mut table = Table::new(
@@ -134,4 +154,43 @@ fn units_table(report: &RunReport<'_>) -> Table {
         ]);
     }
     table
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{counts_in_words, Tally};
+    use crate::targets::Counts;
+
+    #[test]
+    fn counts_of_one_read_as_one() {
+        let tally = Tally {
+            population: Counts {
+                met: 1,
+                missed: 4,
+                uncertain: 2,
+            },
+            land: Counts {
+                met: 4,
+                missed: 0,
+                uncertain: 3,
+            },
+        };
+        assert_eq!(
+            counts_in_words(&tally),
+            "Of the 7 central-urban population targets of 专栏1 (2020), 1 is met, 4 are missed and 2 are uncertain; of the 7 urban-land ceilings, the projection stays within 4, goes over 0 and is uncertain for 3."
+        );
+        let one = Counts {
+            met: 0,
+            missed: 0,
+            uncertain: 1,
+        };
+        let words = counts_in_words(&Tally {
+            population: one,
+            land: one,
+        });
+        assert!(
+            words.starts_with("Of the 1 central-urban population target of 专栏1 (2020), 0 are met, 0 are missed and 1 is uncertain; of the 1 urban-land ceiling, "),
+            "{words}"
+        );
+    }
 }

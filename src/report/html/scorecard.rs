@@ -16,6 +16,12 @@ fn display_unit(measure: &str) -> (f64, &'static str) {
     }
 }
 
+/// A target value in its display unit: "150.0 万人", "130.0 km²".
+pub fn in_display_unit(value: f64, measure: &str) -> String {
+    let (scale, unit) = display_unit(measure);
+    format!("{:.1} {unit}", value / scale)
+}
+
 /// "绵阳 Mianyang 2020 中心城区人口 central-urban pop." (Chinese and English, as in the charts).
 pub fn label(row: &TargetRow, data: &Dataset) -> String {
     target_label(&row.unit_id, &row.indicator, row.year, data)

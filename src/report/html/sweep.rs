@@ -3,8 +3,8 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use super::{data_summary, lever_summary, scorecard, Cell, Page, Table};
-use crate::report::sweep::TargetProbability;
+use super::{count, data_summary, lever_summary, scorecard, Cell, Page, Table};
+use crate::report::sweep::{probability_name, TargetProbability};
 use crate::report::ReportError;
 use crate::sweep::run::{Method, Summary, Sweep};
 
@@ -88,9 +88,13 @@ pub fn write(
     page.fact("数据 Data", data_summary(&sweep.data));
 
     if matches!(sweep.method, Method::MonteCarlo { .. }) {
-        page.heading("结论 The answer: P(central estimate meets target) for each target");
-        page.paragraph(&format!("{} Intervals are Wilson 95 %. The sampled factors are the sweep's parameters and, if it has any, its levers (their start year or strength). A run's central estimate of a central-urban population is a share of its urban population (docs/TARGETS.md). 0 % or 100 % means no run crossed the target under these factors, not that the outcome is certain, so the probabilities are not coloured as verdicts.", crate::report::sweep::P_MET_NOTE));
-        page.table(&probability_table(probabilities, sweep));
+        page.heading("结论 The answer: for each target, P(central estimate meets target) — for a land ceiling, P(central estimate within ceiling)");
+        page.paragraph(&format!("{} Intervals are Wilson 95 %. The sampled factors are the sweep's parameters and, if it has any, its levers (their start year or strength). A run's central estimate of a central-urban population is a share of its urban population (docs/TARGETS.md), and its land that population times the land per person. 0 % or 100 % means no run crossed the target under these factors, not that the outcome is certain, so the probabilities are not coloured as verdicts.", crate::report::sweep::P_MET_NOTE));
+        page.table(&probability_table(probabilities, false, sweep));
+        let ceilings = probability_table(probabilities, true, sweep);
+        if !ceilings.rows.is_empty() {
+            page.table(&ceilings);
+        }
         page.charts(dir, written)?;
         page.heading("主要表格 Key tables");
         page.table(&quantile_table(indices, sweep));
@@ -110,13 +114,6 @@ pub fn write(
 
 /// A sweep's method for people, e.g. "Morris elementary effects: 20 trajectories, 4 levels".
 fn method_text(method: &Method) -> String {
-    let count = |n: usize, one: &str, many: &str| {
-        format!(
-            "{} {}",
-            crate::data::thousands(n),
-            if n == 1 { one } else { many }
-        )
-    };
     match *method {
         Method::Morris {
             trajectories,
@@ -141,20 +138,36 @@ fn method_text(method: &Method) -> String {
     }
 }
 
-fn probability_table(rows: &[TargetProbability], sweep: &Sweep) -> Table {
+/// The probabilities of the population targets (the page's answer table, `scorecard`) or, with
+/// `ceilings`, of the land ceilings, each under the name of its probability.
+fn probability_table(rows: &[TargetProbability], ceilings: bool, sweep: &Sweep) -> Table {
+    let (id, caption, counted) = if ceilings {
+        (
+            "ceilings",
+            "P(中心估计未超用地上限) P(central estimate within ceiling): urban-land ceilings, across the runs",
+            "runs within ceiling",
+        )
+    } else {
+        (
+            "scorecard",
+            "P(中心估计达标) P(central estimate meets target): central-urban population targets, across the runs",
+            "runs meeting target",
+        )
+    };
     let mut table = Table::new(
-        "scorecard",
-        "P(中心估计达标) P(central estimate meets target) across the runs",
+        id,
+        caption,
         &[
             "目标 target",
             "id",
+            "目标值 target",
             "runs",
-            "central estimate meets",
-            "P(central estimate meets target)",
+            counted,
+            probability_name(ceilings),
             "95 % interval",
         ],
     );
-    for row in rows {
+    for row in rows.iter().filter(|r| r.is_ceiling() == ceilings) {
         table.rows.push(vec![
             Cell::Text(scorecard::target_label(
                 &row.unit_id,
@@ -163,6 +176,7 @@ fn probability_table(rows: &[TargetProbability], sweep: &Sweep) -> Table {
                 &sweep.data,
             )),
             Cell::Text(row.target_id.clone()),
+            Cell::Number(scorecard::in_display_unit(row.target, &row.measure)),
             Cell::Number(row.runs.to_string()),
             Cell::Number(row.met.to_string()),
             // A share of runs, not a verdict: no met / missed colours.
@@ -185,12 +199,20 @@ fn quantile_table(rows: &[BTreeMap<&'static str, String>], sweep: &Sweep) -> Tab
         let label = row.get("output").cloned().unwrap_or_default();
         let (divisor, unit, decimals) = scale_of(sweep, &label);
         let unit = match unit {
-            "亿元" => "亿元 (2014 prices)",
-            "元" => "元/人 (2014 prices)",
-            "" => "P(central estimate meets target) = mean",
-            other => other,
+            "亿元" => "亿元 (2014 prices)".to_string(),
+            "元" => "元/人 (2014 prices)".to_string(),
+            // A target's indicator: its mean is the probability, of staying within a ceiling.
+            "" => {
+                let ceiling = sweep
+                    .outputs
+                    .iter()
+                    .find(|o| o.label == label)
+                    .is_some_and(|o| crate::report::sweep::asks_about_ceiling(sweep, o));
+                format!("{} = mean", probability_name(ceiling))
+            }
+            other => other.to_string(),
         };
-        let mut cells = vec![Cell::Text(label), Cell::Text(unit.to_string())];
+        let mut cells = vec![Cell::Text(label), Cell::Text(unit)];
         for column in columns {
             let value: f64 = row
                 .get(column)
