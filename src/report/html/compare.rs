@@ -74,7 +74,7 @@ pub fn write(
         )
     };
     page.paragraph(&format!(
-        "Targets met — {}. {changed} Central-urban population is an estimated share of the unit's urban population with a low–high range (docs/TARGETS.md); a target is met or missed only when the whole range is on one side of it; land targets are ceilings on the land the projected population needs, so a centre short of its population target is within its land ceiling. In the table green is a population target met, vermillion a target missed, uncoloured uncertain, and slate grey \"within ceiling\" a land ceiling kept: not a success, as it is kept mostly because the population falls short (its verdict in targets_comparison.csv stays met).",
+        "Targets in 2020 — {}. {changed} Central-urban population is an estimated share of the unit's urban population with a low–high range (docs/TARGETS.md); a target is met or missed only when the whole range is on one side of it; land targets are ceilings on the land the projected population needs, so a centre short of its population target is within its land ceiling. In the table green is a population target met, vermillion a target missed, uncoloured uncertain, and slate grey \"within ceiling\" a land ceiling kept: not a success, as it is kept mostly because the population falls short (its verdict in targets_comparison.csv stays met).",
         counts.join(" · ")
     ));
     let mut header = vec!["目标 target".to_string()];
