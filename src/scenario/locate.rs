@@ -315,40 +315,53 @@ fn offset_of(text: &str, line: usize, column: usize) -> Option<usize> {
     )
 }
 
-/// Byte offset of the `)` that closes the `(` at `open`, skipping strings and comments.
+/// The `(` and `)` of `bytes` from `from` on that are RON, not inside a string or a comment:
+/// (offset, byte).
+fn parens(bytes: &[u8], from: usize) -> impl Iterator<Item = (usize, u8)> + '_ {
+    let mut i = from;
+    std::iter::from_fn(move || {
+        while i < bytes.len() {
+            let at = i;
+            i += 1;
+            match bytes[at] {
+                b'"' => {
+                    while i < bytes.len() && bytes[i] != b'"' {
+                        i += if bytes[i] == b'\\' { 2 } else { 1 };
+                    }
+                    i += 1;
+                }
+                b'/' if bytes.get(at + 1) == Some(&b'/') => {
+                    while i < bytes.len() && bytes[i] != b'\n' {
+                        i += 1;
+                    }
+                }
+                b'/' if bytes.get(at + 1) == Some(&b'*') => {
+                    i += 1;
+                    while i + 1 < bytes.len() && !(bytes[i] == b'*' && bytes[i + 1] == b'/') {
+                        i += 1;
+                    }
+                    i += 2;
+                }
+                paren @ (b'(' | b')') => return Some((at, paren)),
+                _ => {}
+            }
+        }
+        None
+    })
+}
+
+/// Byte offset of the `)` that closes the `(` at `open`.
 fn closing_paren(bytes: &[u8], open: usize) -> Option<usize> {
     let mut depth = 0usize;
-    let mut i = open;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'"' => {
-                i += 1;
-                while i < bytes.len() && bytes[i] != b'"' {
-                    i += if bytes[i] == b'\\' { 2 } else { 1 };
-                }
+    for (at, paren) in parens(bytes, open) {
+        if paren == b'(' {
+            depth += 1;
+        } else {
+            depth = depth.checked_sub(1)?;
+            if depth == 0 {
+                return Some(at);
             }
-            b'/' if bytes.get(i + 1) == Some(&b'/') => {
-                while i < bytes.len() && bytes[i] != b'\n' {
-                    i += 1;
-                }
-            }
-            b'/' if bytes.get(i + 1) == Some(&b'*') => {
-                i += 2;
-                while i + 1 < bytes.len() && !(bytes[i] == b'*' && bytes[i + 1] == b'/') {
-                    i += 1;
-                }
-                i += 1;
-            }
-            b'(' => depth += 1,
-            b')' => {
-                depth = depth.checked_sub(1)?;
-                if depth == 0 {
-                    return Some(i);
-                }
-            }
-            _ => {}
         }
-        i += 1;
     }
     None
 }
@@ -405,38 +418,22 @@ pub fn list_item_closing_at(text: &str, line: usize, column: usize) -> Option<(u
     if bytes.get(close) != Some(&b')') {
         return None;
     }
-    // The matching `(`: the last one from the start whose closing `)` is here.
+    // The matching `(`: the last one from the start still open at this `)`, which must itself
+    // be RON (not inside a string or a comment).
     let mut open_parens = Vec::new();
-    let mut i = 0;
-    while i < close {
-        match bytes[i] {
-            b'"' => {
-                i += 1;
-                while i < bytes.len() && bytes[i] != b'"' {
-                    i += if bytes[i] == b'\\' { 2 } else { 1 };
-                }
-            }
-            b'/' if bytes.get(i + 1) == Some(&b'/') => {
-                while i < bytes.len() && bytes[i] != b'\n' {
-                    i += 1;
-                }
-            }
-            b'/' if bytes.get(i + 1) == Some(&b'*') => {
-                i += 2;
-                while i + 1 < bytes.len() && !(bytes[i] == b'*' && bytes[i + 1] == b'/') {
-                    i += 1;
-                }
-                i += 1;
-            }
-            b'(' => open_parens.push(i),
-            b')' => {
-                open_parens.pop();
-            }
-            _ => {}
+    let mut found = false;
+    for (at, paren) in parens(bytes, 0) {
+        if at == close {
+            found = true;
+            break;
         }
-        i += 1;
+        if paren == b'(' {
+            open_parens.push(at);
+        } else {
+            open_parens.pop();
+        }
     }
-    if i != close {
+    if !found {
         return None;
     }
     let mut start = open_parens.pop()?;
