@@ -552,32 +552,36 @@ fn resume_recomputes_damaged_chunks_and_stale_progress_is_reported() {
     assert!(progress.join("notes.txt").exists());
 }
 
-/// A Monte Carlo sweep that asks about one target shows that target's P(met) and points to the
-/// file for the others, instead of listing all 14.
-#[test]
-fn a_sweep_asking_about_one_target_headlines_that_target_only() {
+/// A 16-run Monte Carlo sweep of the baseline over ε whose only output is whether `target` is
+/// met, written to `out` in a new temporary folder: the folder and the terminal output.
+fn sweep_one_target(target: &str, out: &str) -> (tempfile::TempDir, String) {
     let tmp = tempfile::tempdir().unwrap();
-    let path = tmp.path().join("one_target.ron");
+    let path = tmp.path().join(format!("{out}.ron"));
     std::fs::write(
         &path,
         format!(
-            "(name: \"one_target\", base: {:?}, method: MonteCarlo(samples: 16), seed: 7,
+            "(name: {out:?}, base: {:?}, method: MonteCarlo(samples: 16), seed: 7,
               parameters: [(name: \"epsilon\")],
-              outputs: [TargetMet(target: \"leshan_central_pop_2020\")])",
+              outputs: [TargetMet(target: {target:?})])",
             root().join("scenarios/baseline.ron").display().to_string()
         ),
     )
     .unwrap();
-    let out = simulate(
-        &["sweep", path.to_str().unwrap(), "--out", "one"],
-        tmp.path(),
-    );
-    let stdout = String::from_utf8_lossy(&out.stdout);
+    let output = simulate(&["sweep", path.to_str().unwrap(), "--out", out], tmp.path());
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
     assert!(
-        out.status.success(),
+        output.status.success(),
         "{stdout}{}",
-        String::from_utf8_lossy(&out.stderr)
+        String::from_utf8_lossy(&output.stderr)
     );
+    (tmp, stdout)
+}
+
+/// A Monte Carlo sweep that asks about one target shows that target's P(met) and points to the
+/// file for the others, instead of listing all 14.
+#[test]
+fn a_sweep_asking_about_one_target_headlines_that_target_only() {
+    let (tmp, stdout) = sweep_one_target("leshan_central_pop_2020", "one");
     assert!(
         stdout.contains("P(central estimate meets target) "),
         "{stdout}"
@@ -603,28 +607,7 @@ fn a_sweep_asking_about_one_target_headlines_that_target_only() {
 /// indices.csv and on the page.
 #[test]
 fn a_sweep_asking_about_a_land_ceiling_says_within_not_met() {
-    let tmp = tempfile::tempdir().unwrap();
-    let path = tmp.path().join("ceiling.ron");
-    std::fs::write(
-        &path,
-        format!(
-            "(name: \"ceiling\", base: {:?}, method: MonteCarlo(samples: 16), seed: 7,
-              parameters: [(name: \"epsilon\")],
-              outputs: [TargetMet(target: \"wanzhou_land_2020\")])",
-            root().join("scenarios/baseline.ron").display().to_string()
-        ),
-    )
-    .unwrap();
-    let out = simulate(
-        &["sweep", path.to_str().unwrap(), "--out", "ceiling"],
-        tmp.path(),
-    );
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "{stdout}{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let (tmp, stdout) = sweep_one_target("wanzhou_land_2020", "ceiling");
     let row = stdout
         .lines()
         .find(|line| line.contains("target_met_wanzhou_land_2020"))
