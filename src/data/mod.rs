@@ -7,6 +7,7 @@
 //! This module knows CSV; the model never sees it.
 
 pub mod central_urban;
+mod measure;
 pub mod synthetic;
 
 use std::collections::BTreeMap;
@@ -14,6 +15,8 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256};
+
+use measure::ReadIn;
 
 /// The files a dataset is made of, in load order.
 pub const FILE_NAMES: [&str; 10] = [
@@ -1017,6 +1020,31 @@ impl Table<'_> {
         status
     }
 
+    /// Whether the row's `unit` cell names `read_in`, the unit the loader reads its `value`
+    /// in; when not, a problem with the value (`what`: the row's measure as the file names it)
+    /// and the fix.
+    fn unit_is(
+        &self,
+        line: u64,
+        record: &csv::StringRecord,
+        read_in: ReadIn,
+        what: &str,
+        value: Option<f64>,
+        problems: &mut Vec<DataProblem>,
+    ) -> bool {
+        let given = self.get(record, "unit");
+        if read_in.accepts(given) {
+            return true;
+        }
+        problems.push(problem(
+            self.file,
+            line,
+            "unit",
+            read_in.wrong_unit(given, what, value),
+        ));
+        false
+    }
+
     /// A known unit id, with a suggestion when it is close to one.
     fn unit(
         &self,
@@ -1051,6 +1079,15 @@ impl Table<'_> {
 const UNIT_STATUSES: [&str; 3] = ["observed", "derived", "estimated"];
 /// Provenance of macro drivers.
 const MACRO_STATUSES: [&str; 3] = ["sourced", "derived", "recalled_unverified"];
+
+/// The indicators of plan_targets.csv that are compared with a run, and the unit of each.
+const TARGET_MEASURES: [(&str, ReadIn); 5] = [
+    ("central_urban_population", measure::PERSONS),
+    ("urban_construction_land", measure::SQUARE_KM),
+    ("resident_population", measure::PERSONS),
+    ("gdp", measure::YUAN_CURRENT),
+    ("area", measure::SQUARE_KM),
+];
 
 #[derive(Clone, Copy)]
 enum NumberRule {
@@ -1492,6 +1529,14 @@ fn parse_base(
             method: table.get(record, "method_or_source").to_string(),
         });
         let variable = table.get(record, "variable");
+        let read_in = match variable {
+            "population" => Some(measure::PERSONS),
+            "gdp" => Some(measure::YUAN_2014),
+            _ => None,
+        };
+        if let Some(read_in) = read_in {
+            table.unit_is(line, record, read_in, variable, value, problems);
+        }
         match (variable, unit) {
             ("population", Some(unit)) => {
                 seen_population[unit].push(line);
@@ -1540,17 +1585,32 @@ fn parse_history(file: (&str, &str), ids: &UnitIds, problems: &mut Vec<DataProbl
         let unit = table.unit(line, record, "unit_id", ids, problems);
         let year = table.year(line, record, "year", problems);
         let variable = table.get(record, "variable");
-        let (map, rule) = match variable {
-            "gdp" => (&mut history.gdp, NumberRule::Positive),
-            "population" => (&mut history.population, NumberRule::Positive),
-            "population_annual_average" => {
-                (&mut history.population_annual_average, NumberRule::Positive)
-            }
+        let (map, rule, read_in) = match variable {
+            "gdp" => (
+                &mut history.gdp,
+                NumberRule::Positive,
+                measure::YUAN_CURRENT_PRICES,
+            ),
+            "population" => (
+                &mut history.population,
+                NumberRule::Positive,
+                measure::PERSONS,
+            ),
+            "population_annual_average" => (
+                &mut history.population_annual_average,
+                NumberRule::Positive,
+                measure::PERSONS,
+            ),
             "real_gdp_growth" => (
                 &mut history.real_gdp_growth,
                 NumberRule::Between(-50.0, 100.0),
+                measure::PERCENT,
             ),
-            "urban_share" => (&mut history.urban_share, NumberRule::Between(0.0, 1.0)),
+            "urban_share" => (
+                &mut history.urban_share,
+                NumberRule::Between(0.0, 1.0),
+                measure::FRACTION,
+            ),
             other => {
                 problems.push(problem(
                     table.file,
@@ -1562,6 +1622,7 @@ fn parse_history(file: (&str, &str), ids: &UnitIds, problems: &mut Vec<DataProbl
             }
         };
         let value = table.number(line, record, "value", rule, problems);
+        table.unit_is(line, record, read_in, variable, value, problems);
         if let (Some(unit), Some(year), Some(value)) = (unit, year, value) {
             if year > 2014 {
                 problems.push(problem(
@@ -1612,18 +1673,25 @@ fn parse_macro(file: (&str, &str), problems: &mut Vec<DataProblem>) -> Macro {
         }
         let year = table.year(line, record, "year", problems);
         let indicator = table.get(record, "indicator");
-        let (map, rule) = match indicator {
+        let (map, rule, read_in) = match indicator {
             "real_gdp_growth" => (
                 Some(&mut drivers.real_gdp_growth),
                 NumberRule::Between(-50.0, 100.0),
+                measure::PERCENT,
             ),
             "natural_growth" => (
                 Some(&mut drivers.natural_growth),
                 NumberRule::Between(-50.0, 50.0),
+                measure::PERMILLE,
             ),
-            "resident_population" => (Some(&mut drivers.resident_population), NumberRule::Positive),
+            "resident_population" => (
+                Some(&mut drivers.resident_population),
+                NumberRule::Positive,
+                measure::PERSONS,
+            ),
             // Read for completeness (validated), not used by the model.
-            "gdp_deflator_index" | "gdp" => (None, NumberRule::Positive),
+            "gdp_deflator_index" => (None, NumberRule::Positive, measure::INDEX_2014),
+            "gdp" => (None, NumberRule::Positive, measure::YUAN_CURRENT),
             other => {
                 problems.push(problem(
                     table.file,
@@ -1636,6 +1704,7 @@ fn parse_macro(file: (&str, &str), problems: &mut Vec<DataProblem>) -> Macro {
         };
         let value = table.number(line, record, "value", rule, problems);
         let status = table.status(line, record, &MACRO_STATUSES, problems);
+        table.unit_is(line, record, read_in, indicator, value, problems);
         if let (Some(map), Some(year), Some(value)) = (map, year, value) {
             if status == "recalled_unverified" {
                 drivers
@@ -1723,11 +1792,21 @@ fn parse_targets(
         };
         let year = table.year(line, record, "year", problems);
         let value = table.number(line, record, "value", NumberRule::Positive, problems);
+        let indicator = table.get(record, "indicator");
+        // The indicators the scorecard compares with a run; others (towns per area) are shown
+        // as they are, in the unit the row gives.
+        let known = TARGET_MEASURES
+            .iter()
+            .find(|(name, _)| *name == indicator)
+            .copied();
+        if let Some((name, read_in)) = known {
+            table.unit_is(line, record, read_in, name, value, problems);
+        }
         if let (Some(unit), Some(year), Some(value)) = (unit, year, value) {
             targets.push(Target {
                 target_id: target_id.to_string(),
                 unit,
-                indicator: table.get(record, "indicator").to_string(),
+                indicator: indicator.to_string(),
                 year,
                 value,
                 unit_of_measure: table.get(record, "unit").to_string(),
@@ -1757,7 +1836,17 @@ fn parse_national(
         if !unique.first(&table, *line, "quantity", &quantity, problems) {
             continue;
         }
-        if let Some(value) = table.number(*line, record, "value", NumberRule::Positive, problems) {
+        let value = table.number(*line, record, "value", NumberRule::Positive, problems);
+        let read_in = match quantity.as_str() {
+            "national_population" => Some(measure::PERSONS),
+            "national_gdp" => Some(measure::YUAN_2014),
+            "national_area" => Some(measure::SQUARE_KM),
+            _ => None,
+        };
+        if let Some(read_in) = read_in {
+            table.unit_is(*line, record, read_in, &quantity, value, problems);
+        }
+        if let Some(value) = value {
             found.insert(quantity, (value, *line));
         }
     }
@@ -2358,6 +2447,102 @@ mod tests {
             "{err}"
         );
         assert!(!err.contains("needs all of"), "{err}");
+    }
+
+    /// `files` with `from` replaced by `to` (once) in the file at `index`.
+    fn edited(
+        mut files: Vec<(String, String)>,
+        index: usize,
+        from: &str,
+        to: &str,
+    ) -> Vec<(String, String)> {
+        assert_eq!(files[index].1.matches(from).count(), 1, "{from}");
+        files[index].1 = files[index].1.replacen(from, to, 1);
+        files
+    }
+
+    fn problems_of(files: &[(String, String)]) -> Vec<String> {
+        Dataset::parse(DataSource::Embedded, files)
+            .unwrap_err()
+            .0
+            .iter()
+            .map(ToString::to_string)
+            .collect()
+    }
+
+    /// A population written in 万 with its unit said to be 万 is refused by its unit, with the
+    /// value converted (it was run, and the calibration blamed the parameters).
+    #[test]
+    fn a_population_in_wan_is_refused_by_its_unit_with_the_value_converted() {
+        let files = edited(
+            embedded_files(),
+            3,
+            "\nwanzhou,population,2014,1600000,persons,",
+            "\nwanzhou,population,2014,160.37,万人,",
+        );
+        assert_eq!(
+            problems_of(&files),
+            ["baseline_2014.csv:4: column `unit`: `万人` is not the unit of `population` values, which the loader reads in persons: convert the value and write `persons` here (160.37万人 → 1603700 persons)"]
+        );
+    }
+
+    /// Every file's unit column is read against the unit its rows are read in; a synonym is
+    /// refused too (`pct`), with the value kept.
+    #[test]
+    fn every_unit_column_is_checked() {
+        let mut files = embedded_files();
+        for (index, from, to) in [
+            (
+                5,
+                "\nsichuan,2015,real_gdp_growth,7.9,percent,",
+                "\nsichuan,2015,real_gdp_growth,7.9,pct,",
+            ),
+            (
+                5,
+                "\nsichuan,2014,gdp,2853666000000,yuan_current,",
+                "\nsichuan,2014,gdp,28536.66,亿元,",
+            ),
+            (
+                4,
+                "\nbanan,2010,gdp,30871800000,yuan (current prices),",
+                "\nbanan,2010,gdp,308.718,亿,",
+            ),
+            (
+                6,
+                ",urban_construction_land,2020,130,km2,",
+                ",urban_construction_land,2020,13000,ha,",
+            ),
+            (
+                7,
+                "\nnational_area,9635417,km2,",
+                "\nnational_area,9635417,square miles,",
+            ),
+            (9, ",190.57,万人,", ",1905700,persons,"),
+        ] {
+            files = edited(files, index, from, to);
+        }
+        let history_urban = files[4]
+            .1
+            .lines()
+            .position(|line| line.contains(",urban_share,"))
+            .unwrap();
+        let mut lines: Vec<String> = files[4].1.lines().map(String::from).collect();
+        lines[history_urban] = lines[history_urban].replace(",fraction,", ",percent,");
+        files[4].1 = lines.join("\n") + "\n";
+        let shown = problems_of(&files);
+        let urban_value = lines[history_urban].split(',').nth(3).unwrap().to_string();
+        for fragment in [
+            "history_2010_2014.csv:2: column `unit`: `亿` is not the unit of `gdp` values, which the loader reads in yuan: convert the value and write `yuan (current prices)` here (308.718亿 → 30871800000 yuan (current prices))".into(),
+            format!("history_2010_2014.csv:{}: column `unit`: `percent` is not the unit of `urban_share` values, which the loader reads in a fraction (0.45 for 45 %): convert the value and write `fraction` here ({urban_value} percent → ", history_urban + 1),
+            "macro_provinces.csv:3: column `unit`: `pct` is not how the data write the unit of `real_gdp_growth` values: write `percent` (percent); the value 7.9 stays as it is".into(),
+            "macro_provinces.csv:52: column `unit`: `亿元` is not the unit of `gdp` values, which the loader reads in yuan: convert the value and write `yuan_current` here (28536.66亿元 → 2853666000000 yuan_current)".into(),
+            "plan_targets.csv:3: column `unit`: `ha` is not the unit of `urban_construction_land` values, which the loader reads in km²: convert the value and write `km2` here (13000 ha → 130 km2)".into(),
+            "rest_of_china.csv:4: column `unit`: `square miles` is not the unit of `national_area` values, which the loader reads in km²: give the value (9635417) in km² and write `km2` here".into(),
+            "central_urban_evidence.csv:4: column `unit`: `persons` is not the unit of `unit_urban` values, which the loader reads in 万人 (10,000 persons): convert the value and write `万人` here (1905700 persons → 190.57万人)".into(),
+        ] {
+            assert!(shown.iter().any(|s| s.starts_with(&fragment)), "missing {fragment:?} in {shown:#?}");
+        }
+        assert_eq!(shown.len(), 7, "{shown:#?}");
     }
 
     #[test]

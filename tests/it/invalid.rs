@@ -378,6 +378,38 @@ const DATA_CASES: &[DataCase] = &[
             "!non-finite",
         ],
     },
+    // A population copied in 万 with its unit written 万人: the unit column was not read at
+    // all, and the run failed in the calibration, blaming the parameters.
+    DataCase {
+        name: "baseline_population_unit_wan",
+        file: "baseline_2014.csv",
+        edit: |text| {
+            Some(replace_once(
+                text,
+                "\nwanzhou,population,2014,1600000,persons,",
+                "\nwanzhou,population,2014,160.37,万人,",
+            ))
+        },
+        expected: &[
+            "1 problem",
+            "baseline_2014.csv:4: `unit`: `万人` is not the unit of `population` values, which the loader reads in persons: convert the value and write `persons` here (160.37万人 → 1603700 persons)",
+            "!non-finite",
+        ],
+    },
+    DataCase {
+        name: "macro_growth_unit_pct",
+        file: "macro_provinces.csv",
+        edit: |text| {
+            Some(replace_once(
+                text,
+                "\nsichuan,2015,real_gdp_growth,7.9,percent,",
+                "\nsichuan,2015,real_gdp_growth,7.9,pct,",
+            ))
+        },
+        expected: &[
+            "macro_provinces.csv:3: `unit`: `pct` is not how the data write the unit of `real_gdp_growth` values: write `percent` (percent); the value 7.9 stays as it is",
+        ],
+    },
 ];
 
 /// Copies `data/*.csv` to `<dir>/data`.
