@@ -18,6 +18,7 @@
 
 use std::collections::BTreeMap;
 
+use super::magnitude::{EvidenceReading, Reading, Readings};
 use super::measure::{self, ReadIn};
 use super::{problem, read_table, Census2010, DataProblem, NumberRule};
 
@@ -162,6 +163,7 @@ impl CentralUrban {
 pub(super) fn parse_evidence(
     file: (&str, &str),
     ids: &super::UnitIds,
+    readings: &mut Readings,
     problems: &mut Vec<DataProblem>,
 ) -> Vec<Evidence> {
     let required = [
@@ -178,9 +180,10 @@ pub(super) fn parse_evidence(
         let year = table.year(line, record, "year", problems);
         let value = table.number(line, record, "value", NumberRule::Positive, problems);
         let role_text = table.get(record, "role");
+        let mut unit_right = false;
         let role = match Role::parse(role_text) {
             Some((role, read_in)) => {
-                table.unit_is(line, record, read_in, role_text, value, problems);
+                unit_right = table.unit_is(line, record, read_in, role_text, value, problems);
                 Some(role)
             }
             None => {
@@ -216,6 +219,15 @@ pub(super) fn parse_evidence(
             }
         }
         if let (Some(unit), Some(year), Some(value), Some(role)) = (unit, year, value, role) {
+            if unit_right {
+                readings.evidence.push(EvidenceReading {
+                    unit,
+                    year,
+                    role,
+                    variable: table.get(record, "variable").to_string(),
+                    reading: Reading { line, value },
+                });
+            }
             let value = if role == Role::LandPoint {
                 value
             } else {
@@ -638,7 +650,12 @@ mod tests {
              wanzhou,万州区,2017,x,1,km2,unit_urban,,quoted\n"
         );
         let mut problems = Vec::new();
-        parse_evidence(("e.csv", &text), &ids, &mut problems);
+        parse_evidence(
+            ("e.csv", &text),
+            &ids,
+            &mut Default::default(),
+            &mut problems,
+        );
         let shown: Vec<String> = problems.iter().map(ToString::to_string).collect();
         let expect = [
             "e.csv:3: column `year`: year 2020 is outside 2010–2019",

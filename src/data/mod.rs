@@ -7,6 +7,7 @@
 //! This module knows CSV; the model never sees it.
 
 pub mod central_urban;
+mod magnitude;
 mod measure;
 pub mod synthetic;
 
@@ -16,6 +17,7 @@ use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256};
 
+use magnitude::{HistoryReading, ProvinceReading, Reading, Readings, TargetReading};
 use measure::ReadIn;
 
 /// The files a dataset is made of, in load order.
@@ -538,16 +540,17 @@ impl Dataset {
     pub fn parse(source: DataSource, files: &[(String, String)]) -> Result<Dataset, DataErrors> {
         let mut problems = Vec::new();
         let text = |index: usize| -> (&str, &str) { (&files[index].0, &files[index].1) };
+        let mut readings = Readings::default();
 
         // The ids as written, so that a unit dropped for another problem of its row is not
         // reported as unknown by every other file.
         let (units, ids) = parse_units(text(0), &mut problems);
-        let census = parse_census(text(1), &ids, &mut problems);
-        let census_2000_population = parse_census_2000(text(2), &ids, &mut problems);
-        let base = parse_base(text(3), &ids, &mut problems);
-        let history = parse_history(text(4), &ids, &mut problems);
-        let macro_drivers = parse_macro(text(5), &mut problems);
-        let targets = parse_targets(text(6), &ids, &mut problems);
+        let census = parse_census(text(1), &ids, &mut readings, &mut problems);
+        let census_2000_population = parse_census_2000(text(2), &ids, &mut readings, &mut problems);
+        let base = parse_base(text(3), &ids, &mut readings, &mut problems);
+        let history = parse_history(text(4), &ids, &mut readings, &mut problems);
+        let macro_drivers = parse_macro(text(5), &mut readings, &mut problems);
+        let targets = parse_targets(text(6), &ids, &mut readings, &mut problems);
         let national = parse_national(text(7), &mut problems);
         if let (Some((national, lines)), Some(base)) = (&national, &base) {
             if ids.complete && ids.len() == units.len() && base.len() == units.len() {
@@ -561,7 +564,21 @@ impl Dataset {
             }
         }
         let transport_links = parse_links(text(8), &units, &ids, &mut problems);
-        let evidence = central_urban::parse_evidence(text(9), &ids, &mut problems);
+        let evidence = central_urban::parse_evidence(text(9), &ids, &mut readings, &mut problems);
+        // Values in another unit than the one read (万 for persons) whose `unit` column is
+        // right, or absent: compared with the figures they must be close to.
+        let all_units_read = ids.complete && ids.len() == units.len();
+        magnitude::check(
+            &magnitude::Files {
+                names: std::array::from_fn(|index| files[index].0.as_str()),
+            },
+            &ids,
+            all_units_read.then_some(units.as_slice()),
+            &readings,
+            &mut problems,
+        );
+        // Each file's problems together, in load order (the magnitude checks come last).
+        problems.sort_by_key(|p| files.iter().position(|(name, _)| *name == p.file));
 
         if !problems.is_empty() {
             return Err(DataErrors(problems));
@@ -1385,6 +1402,7 @@ fn note_unchecked_ids(file: &str, problems: &mut Vec<DataProblem>) {
 fn parse_census(
     file: (&str, &str),
     ids: &UnitIds,
+    readings: &mut Readings,
     problems: &mut Vec<DataProblem>,
 ) -> Option<Vec<Census2010>> {
     let required = [
@@ -1426,6 +1444,21 @@ fn parse_census(
         }
         if let Some(unit) = unit {
             seen[unit].push(line);
+            for (column, value) in [
+                ("resident_population", resident),
+                ("urban_population", urban),
+                ("registered_population", registered),
+                ("in_migrants_same_county", same_county),
+                ("in_migrants_other_county_same_province", other_county),
+                ("in_migrants_other_province", other_province),
+            ] {
+                if let Some(value) = value {
+                    readings
+                        .census_2010
+                        .entry((unit, column))
+                        .or_insert(Reading { line, value });
+                }
+            }
             if let (
                 Some(resident_population),
                 Some(urban_population),
@@ -1463,6 +1496,7 @@ fn parse_census(
 fn parse_census_2000(
     file: (&str, &str),
     ids: &UnitIds,
+    readings: &mut Readings,
     problems: &mut Vec<DataProblem>,
 ) -> Option<Vec<f64>> {
     let required = ["unit_id", "year", "pop_census", "method", "source"];
@@ -1485,6 +1519,12 @@ fn parse_census_2000(
         if let Some(unit) = unit {
             seen[unit].push(line);
             values[unit] = population;
+            if let Some(value) = population {
+                readings
+                    .census_2000
+                    .entry(unit)
+                    .or_insert(Reading { line, value });
+            }
         }
     }
     check_complete(table.file, values, &seen, ids, problems, "2000 census")
@@ -1493,6 +1533,7 @@ fn parse_census_2000(
 fn parse_base(
     file: (&str, &str),
     ids: &UnitIds,
+    readings: &mut Readings,
     problems: &mut Vec<DataProblem>,
 ) -> Option<Vec<BaseYear>> {
     let required = [
@@ -1534,17 +1575,23 @@ fn parse_base(
             "gdp" => Some(measure::YUAN_2014),
             _ => None,
         };
-        if let Some(read_in) = read_in {
-            table.unit_is(line, record, read_in, variable, value, problems);
-        }
+        let unit_right = read_in
+            .is_some_and(|read_in| table.unit_is(line, record, read_in, variable, value, problems));
+        let read = |readings: &mut BTreeMap<usize, Reading>, unit: usize| {
+            if let (true, Some(value)) = (unit_right, value) {
+                readings.entry(unit).or_insert(Reading { line, value });
+            }
+        };
         match (variable, unit) {
             ("population", Some(unit)) => {
                 seen_population[unit].push(line);
                 population[unit] = sourced;
+                read(&mut readings.base_population, unit);
             }
             ("gdp", Some(unit)) => {
                 seen_gdp[unit].push(line);
                 gdp[unit] = sourced;
+                read(&mut readings.base_gdp, unit);
             }
             ("population" | "gdp", None) => {}
             (other, _) => problems.push(problem(
@@ -1574,7 +1621,12 @@ fn parse_base(
     )
 }
 
-fn parse_history(file: (&str, &str), ids: &UnitIds, problems: &mut Vec<DataProblem>) -> History {
+fn parse_history(
+    file: (&str, &str),
+    ids: &UnitIds,
+    readings: &mut Readings,
+    problems: &mut Vec<DataProblem>,
+) -> History {
     let required = ["unit_id", "year", "variable", "value", "unit", "status"];
     let mut history = History::default();
     let Some(table) = read_table(file, &required, problems) else {
@@ -1585,31 +1637,38 @@ fn parse_history(file: (&str, &str), ids: &UnitIds, problems: &mut Vec<DataProbl
         let unit = table.unit(line, record, "unit_id", ids, problems);
         let year = table.year(line, record, "year", problems);
         let variable = table.get(record, "variable");
-        let (map, rule, read_in) = match variable {
+        // `compared`: the variable's name where its rows are compared with other files'
+        // figures (populations and GDP; rates are not).
+        let (map, rule, read_in, compared) = match variable {
             "gdp" => (
                 &mut history.gdp,
                 NumberRule::Positive,
                 measure::YUAN_CURRENT_PRICES,
+                Some("gdp"),
             ),
             "population" => (
                 &mut history.population,
                 NumberRule::Positive,
                 measure::PERSONS,
+                Some("population"),
             ),
             "population_annual_average" => (
                 &mut history.population_annual_average,
                 NumberRule::Positive,
                 measure::PERSONS,
+                Some("population_annual_average"),
             ),
             "real_gdp_growth" => (
                 &mut history.real_gdp_growth,
                 NumberRule::Between(-50.0, 100.0),
                 measure::PERCENT,
+                None,
             ),
             "urban_share" => (
                 &mut history.urban_share,
                 NumberRule::Between(0.0, 1.0),
                 measure::FRACTION,
+                None,
             ),
             other => {
                 problems.push(problem(
@@ -1622,7 +1681,7 @@ fn parse_history(file: (&str, &str), ids: &UnitIds, problems: &mut Vec<DataProbl
             }
         };
         let value = table.number(line, record, "value", rule, problems);
-        table.unit_is(line, record, read_in, variable, value, problems);
+        let unit_right = table.unit_is(line, record, read_in, variable, value, problems);
         if let (Some(unit), Some(year), Some(value)) = (unit, year, value) {
             if year > 2014 {
                 problems.push(problem(
@@ -1638,6 +1697,13 @@ fn parse_history(file: (&str, &str), ids: &UnitIds, problems: &mut Vec<DataProbl
                     "year",
                     format!("second `{variable}` value for this unit and year"),
                 ));
+            } else if let (true, Some(variable)) = (unit_right, compared) {
+                readings.history.push(HistoryReading {
+                    unit,
+                    year,
+                    variable,
+                    reading: Reading { line, value },
+                });
             }
         }
         table.status(line, record, &UNIT_STATUSES, problems);
@@ -1645,7 +1711,11 @@ fn parse_history(file: (&str, &str), ids: &UnitIds, problems: &mut Vec<DataProbl
     history
 }
 
-fn parse_macro(file: (&str, &str), problems: &mut Vec<DataProblem>) -> Macro {
+fn parse_macro(
+    file: (&str, &str),
+    readings: &mut Readings,
+    problems: &mut Vec<DataProblem>,
+) -> Macro {
     let required = [
         "province",
         "year",
@@ -1673,25 +1743,33 @@ fn parse_macro(file: (&str, &str), problems: &mut Vec<DataProblem>) -> Macro {
         }
         let year = table.year(line, record, "year", problems);
         let indicator = table.get(record, "indicator");
-        let (map, rule, read_in) = match indicator {
+        let (map, rule, read_in, compared) = match indicator {
             "real_gdp_growth" => (
                 Some(&mut drivers.real_gdp_growth),
                 NumberRule::Between(-50.0, 100.0),
                 measure::PERCENT,
+                None,
             ),
             "natural_growth" => (
                 Some(&mut drivers.natural_growth),
                 NumberRule::Between(-50.0, 50.0),
                 measure::PERMILLE,
+                None,
             ),
             "resident_population" => (
                 Some(&mut drivers.resident_population),
                 NumberRule::Positive,
                 measure::PERSONS,
+                Some("resident_population"),
             ),
             // Read for completeness (validated), not used by the model.
-            "gdp_deflator_index" => (None, NumberRule::Positive, measure::INDEX_2014),
-            "gdp" => (None, NumberRule::Positive, measure::YUAN_CURRENT),
+            "gdp_deflator_index" => (None, NumberRule::Positive, measure::INDEX_2014, None),
+            "gdp" => (
+                None,
+                NumberRule::Positive,
+                measure::YUAN_CURRENT,
+                Some("gdp"),
+            ),
             other => {
                 problems.push(problem(
                     table.file,
@@ -1704,7 +1782,17 @@ fn parse_macro(file: (&str, &str), problems: &mut Vec<DataProblem>) -> Macro {
         };
         let value = table.number(line, record, "value", rule, problems);
         let status = table.status(line, record, &MACRO_STATUSES, problems);
-        table.unit_is(line, record, read_in, indicator, value, problems);
+        let unit_right = table.unit_is(line, record, read_in, indicator, value, problems);
+        if let (true, Some(indicator), Some(province), Some(year), Some(value)) =
+            (unit_right, compared, Province::parse(&region), year, value)
+        {
+            readings.provinces.push(ProvinceReading {
+                province,
+                year,
+                indicator,
+                reading: Reading { line, value },
+            });
+        }
         if let (Some(map), Some(year), Some(value)) = (map, year, value) {
             if status == "recalled_unverified" {
                 drivers
@@ -1760,6 +1848,7 @@ fn parse_macro(file: (&str, &str), problems: &mut Vec<DataProblem>) -> Macro {
 fn parse_targets(
     file: (&str, &str),
     ids: &UnitIds,
+    readings: &mut Readings,
     problems: &mut Vec<DataProblem>,
 ) -> Vec<Target> {
     let required = [
@@ -1799,8 +1888,19 @@ fn parse_targets(
             .iter()
             .find(|(name, _)| *name == indicator)
             .copied();
-        if let Some((name, read_in)) = known {
-            table.unit_is(line, record, read_in, name, value, problems);
+        let unit_right = known.is_some_and(|(name, read_in)| {
+            table.unit_is(line, record, read_in, name, value, problems)
+        });
+        if let (true, Some((indicator, _)), Some(unit), Some(year), Some(value)) =
+            (unit_right, known, unit, year, value)
+        {
+            readings.targets.push(TargetReading {
+                target_id: target_id.to_string(),
+                unit,
+                indicator,
+                year,
+                reading: Reading { line, value },
+            });
         }
         if let (Some(unit), Some(year), Some(value)) = (unit, year, value) {
             targets.push(Target {
@@ -2470,8 +2570,9 @@ mod tests {
             .collect()
     }
 
-    /// A population written in 万 with its unit said to be 万 is refused by its unit, with the
-    /// value converted (it was run, and the calibration blamed the parameters).
+    /// A population written in 万 with its unit said to be 万 is refused once, by its unit,
+    /// with the value converted; it is not compared with the census as well (it was run, and
+    /// the calibration blamed the parameters).
     #[test]
     fn a_population_in_wan_is_refused_by_its_unit_with_the_value_converted() {
         let files = edited(
@@ -2542,7 +2643,77 @@ mod tests {
         ] {
             assert!(shown.iter().any(|s| s.starts_with(&fragment)), "missing {fragment:?} in {shown:#?}");
         }
+        // The rows with a wrong unit are not also compared with other figures.
         assert_eq!(shown.len(), 7, "{shown:#?}");
+    }
+
+    /// A population in 万 under the right unit, or in a file without a unit column, is found by
+    /// its size: named with the figure it was compared with, the rule and the value converted.
+    #[test]
+    fn a_population_in_wan_is_found_by_its_size() {
+        let files = edited(
+            embedded_files(),
+            3,
+            "\nwanzhou,population,2014,1600000,persons,",
+            "\nwanzhou,population,2014,160,persons,",
+        );
+        let files = edited(files, 1, "\nqianjiang,445012,", "\nqianjiang,44.5012,");
+        let files = edited(files, 1, ",39168,20348,", ",39168,2.0348,");
+        assert_eq!(
+            problems_of(&files),
+            [
+                "census_2010_units.csv:4: column `urban_population`: urban population 173997 exceeds the resident population 44.5012",
+                "census_2010_units.csv:3: column `in_migrants_other_province`: wanzhou's in_migrants_other_province 2.0348 is 0.00013 % of its resident_population, 1,563,050 (same row); a census count of in-migrants is 0 or at least 0.01 % of the unit's residents: it looks like a value in 万人 (× 10,000 = 20348): give it in persons",
+                "census_2010_units.csv:4: column `resident_population`: qianjiang's 2010 census resident_population 44.5012 is 1/10,337 of its 2014 base-year population, 460,000 (baseline_2014.csv:6), which its 2000 census population, 442,385 (census_2000_units.csv:4), agrees with; a unit's populations (the 2000 and 2010 censuses, the 2014 base year, the 2010–2014 history) must agree within a factor of 10: it looks like a value in 万人 (× 10,000 = 445012): give it in persons",
+                "baseline_2014.csv:4: column `value`: wanzhou's 2014 population 160 is 1/9,769 of its 2010 census population, 1,563,050 (census_2010_units.csv:3); a unit's populations (the 2000 and 2010 censuses, the 2014 base year, the 2010–2014 history) must agree within a factor of 10: it looks like a value in 万人 (× 10,000 = 1600000): give it in persons",
+            ]
+        );
+    }
+
+    /// A GDP in 亿元 is compared with the unit's population; a history copied in 万元 is refused
+    /// row by row, and the base year it disagrees with is not blamed.
+    #[test]
+    fn gdp_in_yi_or_a_history_in_wan_is_found_by_gdp_per_head() {
+        let files = edited(
+            embedded_files(),
+            3,
+            "\nyuzhong,gdp,2014,89240390000,",
+            "\nyuzhong,gdp,2014,892.4039,",
+        );
+        assert_eq!(
+            problems_of(&files),
+            ["baseline_2014.csv:3: column `value`: yuzhong's 2014 GDP 892.4039 is 0.0014 yuan per head of its 2010 census population, 630,090 (census_2010_units.csv:2); a unit's GDP per head must lie between 1,000 and 1,000,000 yuan: it looks like a value in 亿元 (× 100,000,000 = 89240390000): give it in yuan"]
+        );
+
+        let mut files = embedded_files();
+        let mut gdp_rows = 0;
+        files[4].1 = files[4]
+            .1
+            .lines()
+            .map(|line| {
+                let mut fields: Vec<String> = line.splitn(5, ',').map(String::from).collect();
+                if fields.get(2).is_some_and(|v| v == "gdp") {
+                    let value: f64 = fields[3].parse().unwrap();
+                    fields[3] = (value / 1e4).to_string();
+                    gdp_rows += 1;
+                }
+                fields.join(",") + "\n"
+            })
+            .collect();
+        let shown = problems_of(&files);
+        assert_eq!(shown.len(), gdp_rows, "{shown:#?}");
+        assert!(
+            shown.iter().all(|s| s.starts_with("history_2010_2014.csv:")
+                && s.contains("it looks like a value in 万元 (× 10,000 = ")),
+            "{shown:#?}"
+        );
+    }
+
+    /// A census count of in-migrants may be 0: it is not a value in another unit.
+    #[test]
+    fn no_in_migrants_is_not_a_slip() {
+        let files = edited(embedded_files(), 1, ",39168,20348,", ",39168,0,");
+        assert!(Dataset::parse(DataSource::Embedded, &files).is_ok());
     }
 
     #[test]
