@@ -18,6 +18,8 @@
 
 use std::collections::BTreeMap;
 
+use super::magnitude::{EvidenceReading, Reading, Readings};
+use super::measure::{self, ReadIn};
 use super::{problem, read_table, Census2010, DataProblem, NumberRule};
 
 /// Evidence later than this year is refused: 2020 on is the held-out test of the model.
@@ -39,14 +41,22 @@ pub enum Role {
 }
 
 impl Role {
-    const ALL: [(&'static str, Role, &'static str); 4] = [
-        ("unit_urban", Role::UnitUrban, "万人"),
-        ("central_point", Role::CentralPoint, "万人"),
-        ("land_point", Role::LandPoint, "km2"),
-        ("central_upper_bound", Role::CentralUpperBound, "万人"),
+    const ALL: [(&'static str, Role, ReadIn); 4] = [
+        ("unit_urban", Role::UnitUrban, measure::TEN_THOUSAND_PERSONS),
+        (
+            "central_point",
+            Role::CentralPoint,
+            measure::TEN_THOUSAND_PERSONS,
+        ),
+        ("land_point", Role::LandPoint, measure::SQUARE_KM),
+        (
+            "central_upper_bound",
+            Role::CentralUpperBound,
+            measure::TEN_THOUSAND_PERSONS,
+        ),
     ];
 
-    fn parse(text: &str) -> Option<(Role, &'static str)> {
+    fn parse(text: &str) -> Option<(Role, ReadIn)> {
         Role::ALL
             .iter()
             .find(|(name, _, _)| *name == text)
@@ -153,6 +163,7 @@ impl CentralUrban {
 pub(super) fn parse_evidence(
     file: (&str, &str),
     ids: &super::UnitIds,
+    readings: &mut Readings,
     problems: &mut Vec<DataProblem>,
 ) -> Vec<Evidence> {
     let required = [
@@ -169,17 +180,10 @@ pub(super) fn parse_evidence(
         let year = table.year(line, record, "year", problems);
         let value = table.number(line, record, "value", NumberRule::Positive, problems);
         let role_text = table.get(record, "role");
+        let mut unit_right = false;
         let role = match Role::parse(role_text) {
-            Some((role, measure)) => {
-                let given = table.get(record, "unit");
-                if given != measure {
-                    problems.push(problem(
-                        table.file,
-                        line,
-                        "unit",
-                        format!("`{given}` for a `{role_text}` row; write values of this role in {measure}"),
-                    ));
-                }
+            Some((role, read_in)) => {
+                unit_right = table.unit_is(line, record, read_in, role_text, value, problems);
                 Some(role)
             }
             None => {
@@ -215,6 +219,15 @@ pub(super) fn parse_evidence(
             }
         }
         if let (Some(unit), Some(year), Some(value), Some(role)) = (unit, year, value, role) {
+            if unit_right {
+                readings.evidence.push(EvidenceReading {
+                    unit,
+                    year,
+                    role,
+                    variable: table.get(record, "variable").to_string(),
+                    reading: Reading { line, value },
+                });
+            }
             let value = if role == Role::LandPoint {
                 value
             } else {
@@ -637,12 +650,17 @@ mod tests {
              wanzhou,万州区,2017,x,1,km2,unit_urban,,quoted\n"
         );
         let mut problems = Vec::new();
-        parse_evidence(("e.csv", &text), &ids, &mut problems);
+        parse_evidence(
+            ("e.csv", &text),
+            &ids,
+            &mut Default::default(),
+            &mut problems,
+        );
         let shown: Vec<String> = problems.iter().map(ToString::to_string).collect();
         let expect = [
             "e.csv:3: column `year`: year 2020 is outside 2010–2019",
             "e.csv:5: column `role`: unknown role `central_pointt`",
-            "e.csv:6: column `unit`: `km2` for a `unit_urban` row; write values of this role in 万人",
+            "e.csv:6: column `unit`: `km2` is not the unit of `unit_urban` values, which the loader reads in 万人 (10,000 persons): give the value (1) in 万人 (10,000 persons) and write `万人` here",
             "e.csv:6: column `source`: empty",
             "e.csv:4: column `role`: a `land_point` needs exactly one `central_point`",
         ];

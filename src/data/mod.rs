@@ -7,6 +7,8 @@
 //! This module knows CSV; the model never sees it.
 
 pub mod central_urban;
+mod magnitude;
+mod measure;
 pub mod synthetic;
 
 use std::collections::BTreeMap;
@@ -14,6 +16,9 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256};
+
+use magnitude::{HistoryReading, ProvinceReading, Reading, Readings, TargetReading};
+use measure::ReadIn;
 
 /// The files a dataset is made of, in load order.
 pub const FILE_NAMES: [&str; 10] = [
@@ -535,16 +540,17 @@ impl Dataset {
     pub fn parse(source: DataSource, files: &[(String, String)]) -> Result<Dataset, DataErrors> {
         let mut problems = Vec::new();
         let text = |index: usize| -> (&str, &str) { (&files[index].0, &files[index].1) };
+        let mut readings = Readings::default();
 
         // The ids as written, so that a unit dropped for another problem of its row is not
         // reported as unknown by every other file.
         let (units, ids) = parse_units(text(0), &mut problems);
-        let census = parse_census(text(1), &ids, &mut problems);
-        let census_2000_population = parse_census_2000(text(2), &ids, &mut problems);
-        let base = parse_base(text(3), &ids, &mut problems);
-        let history = parse_history(text(4), &ids, &mut problems);
-        let macro_drivers = parse_macro(text(5), &mut problems);
-        let targets = parse_targets(text(6), &ids, &mut problems);
+        let census = parse_census(text(1), &ids, &mut readings, &mut problems);
+        let census_2000_population = parse_census_2000(text(2), &ids, &mut readings, &mut problems);
+        let base = parse_base(text(3), &ids, &mut readings, &mut problems);
+        let history = parse_history(text(4), &ids, &mut readings, &mut problems);
+        let macro_drivers = parse_macro(text(5), &mut readings, &mut problems);
+        let targets = parse_targets(text(6), &ids, &mut readings, &mut problems);
         let national = parse_national(text(7), &mut problems);
         if let (Some((national, lines)), Some(base)) = (&national, &base) {
             if ids.complete && ids.len() == units.len() && base.len() == units.len() {
@@ -558,7 +564,21 @@ impl Dataset {
             }
         }
         let transport_links = parse_links(text(8), &units, &ids, &mut problems);
-        let evidence = central_urban::parse_evidence(text(9), &ids, &mut problems);
+        let evidence = central_urban::parse_evidence(text(9), &ids, &mut readings, &mut problems);
+        // Values in another unit than the one read (万 for persons) whose `unit` column is
+        // right, or absent: compared with the figures they must be close to.
+        let all_units_read = ids.complete && ids.len() == units.len();
+        magnitude::check(
+            &magnitude::Files {
+                names: std::array::from_fn(|index| files[index].0.as_str()),
+            },
+            &ids,
+            all_units_read.then_some(units.as_slice()),
+            &readings,
+            &mut problems,
+        );
+        // Each file's problems together, in load order (the magnitude checks come last).
+        problems.sort_by_key(|p| files.iter().position(|(name, _)| *name == p.file));
 
         if !problems.is_empty() {
             return Err(DataErrors(problems));
@@ -1017,6 +1037,31 @@ impl Table<'_> {
         status
     }
 
+    /// Whether the row's `unit` cell names `read_in`, the unit the loader reads its `value`
+    /// in; when not, a problem with the value (`what`: the row's measure as the file names it)
+    /// and the fix.
+    fn unit_is(
+        &self,
+        line: u64,
+        record: &csv::StringRecord,
+        read_in: ReadIn,
+        what: &str,
+        value: Option<f64>,
+        problems: &mut Vec<DataProblem>,
+    ) -> bool {
+        let given = self.get(record, "unit");
+        if read_in.accepts(given) {
+            return true;
+        }
+        problems.push(problem(
+            self.file,
+            line,
+            "unit",
+            read_in.wrong_unit(given, what, value),
+        ));
+        false
+    }
+
     /// A known unit id, with a suggestion when it is close to one.
     fn unit(
         &self,
@@ -1051,6 +1096,15 @@ impl Table<'_> {
 const UNIT_STATUSES: [&str; 3] = ["observed", "derived", "estimated"];
 /// Provenance of macro drivers.
 const MACRO_STATUSES: [&str; 3] = ["sourced", "derived", "recalled_unverified"];
+
+/// The indicators of plan_targets.csv that are compared with a run, and the unit of each.
+const TARGET_MEASURES: [(&str, ReadIn); 5] = [
+    ("central_urban_population", measure::PERSONS),
+    ("urban_construction_land", measure::SQUARE_KM),
+    ("resident_population", measure::PERSONS),
+    ("gdp", measure::YUAN_CURRENT),
+    ("area", measure::SQUARE_KM),
+];
 
 #[derive(Clone, Copy)]
 enum NumberRule {
@@ -1348,6 +1402,7 @@ fn note_unchecked_ids(file: &str, problems: &mut Vec<DataProblem>) {
 fn parse_census(
     file: (&str, &str),
     ids: &UnitIds,
+    readings: &mut Readings,
     problems: &mut Vec<DataProblem>,
 ) -> Option<Vec<Census2010>> {
     let required = [
@@ -1389,6 +1444,21 @@ fn parse_census(
         }
         if let Some(unit) = unit {
             seen[unit].push(line);
+            for (column, value) in [
+                ("resident_population", resident),
+                ("urban_population", urban),
+                ("registered_population", registered),
+                ("in_migrants_same_county", same_county),
+                ("in_migrants_other_county_same_province", other_county),
+                ("in_migrants_other_province", other_province),
+            ] {
+                if let Some(value) = value {
+                    readings
+                        .census_2010
+                        .entry((unit, column))
+                        .or_insert(Reading { line, value });
+                }
+            }
             if let (
                 Some(resident_population),
                 Some(urban_population),
@@ -1426,6 +1496,7 @@ fn parse_census(
 fn parse_census_2000(
     file: (&str, &str),
     ids: &UnitIds,
+    readings: &mut Readings,
     problems: &mut Vec<DataProblem>,
 ) -> Option<Vec<f64>> {
     let required = ["unit_id", "year", "pop_census", "method", "source"];
@@ -1448,6 +1519,12 @@ fn parse_census_2000(
         if let Some(unit) = unit {
             seen[unit].push(line);
             values[unit] = population;
+            if let Some(value) = population {
+                readings
+                    .census_2000
+                    .entry(unit)
+                    .or_insert(Reading { line, value });
+            }
         }
     }
     check_complete(table.file, values, &seen, ids, problems, "2000 census")
@@ -1456,6 +1533,7 @@ fn parse_census_2000(
 fn parse_base(
     file: (&str, &str),
     ids: &UnitIds,
+    readings: &mut Readings,
     problems: &mut Vec<DataProblem>,
 ) -> Option<Vec<BaseYear>> {
     let required = [
@@ -1492,14 +1570,28 @@ fn parse_base(
             method: table.get(record, "method_or_source").to_string(),
         });
         let variable = table.get(record, "variable");
+        let read_in = match variable {
+            "population" => Some(measure::PERSONS),
+            "gdp" => Some(measure::YUAN_2014),
+            _ => None,
+        };
+        let unit_right = read_in
+            .is_some_and(|read_in| table.unit_is(line, record, read_in, variable, value, problems));
+        let read = |readings: &mut BTreeMap<usize, Reading>, unit: usize| {
+            if let (true, Some(value)) = (unit_right, value) {
+                readings.entry(unit).or_insert(Reading { line, value });
+            }
+        };
         match (variable, unit) {
             ("population", Some(unit)) => {
                 seen_population[unit].push(line);
                 population[unit] = sourced;
+                read(&mut readings.base_population, unit);
             }
             ("gdp", Some(unit)) => {
                 seen_gdp[unit].push(line);
                 gdp[unit] = sourced;
+                read(&mut readings.base_gdp, unit);
             }
             ("population" | "gdp", None) => {}
             (other, _) => problems.push(problem(
@@ -1529,7 +1621,12 @@ fn parse_base(
     )
 }
 
-fn parse_history(file: (&str, &str), ids: &UnitIds, problems: &mut Vec<DataProblem>) -> History {
+fn parse_history(
+    file: (&str, &str),
+    ids: &UnitIds,
+    readings: &mut Readings,
+    problems: &mut Vec<DataProblem>,
+) -> History {
     let required = ["unit_id", "year", "variable", "value", "unit", "status"];
     let mut history = History::default();
     let Some(table) = read_table(file, &required, problems) else {
@@ -1540,17 +1637,39 @@ fn parse_history(file: (&str, &str), ids: &UnitIds, problems: &mut Vec<DataProbl
         let unit = table.unit(line, record, "unit_id", ids, problems);
         let year = table.year(line, record, "year", problems);
         let variable = table.get(record, "variable");
-        let (map, rule) = match variable {
-            "gdp" => (&mut history.gdp, NumberRule::Positive),
-            "population" => (&mut history.population, NumberRule::Positive),
-            "population_annual_average" => {
-                (&mut history.population_annual_average, NumberRule::Positive)
-            }
+        // `compared`: the variable's name where its rows are compared with other files'
+        // figures (populations and GDP; rates are not).
+        let (map, rule, read_in, compared) = match variable {
+            "gdp" => (
+                &mut history.gdp,
+                NumberRule::Positive,
+                measure::YUAN_CURRENT_PRICES,
+                Some("gdp"),
+            ),
+            "population" => (
+                &mut history.population,
+                NumberRule::Positive,
+                measure::PERSONS,
+                Some("population"),
+            ),
+            "population_annual_average" => (
+                &mut history.population_annual_average,
+                NumberRule::Positive,
+                measure::PERSONS,
+                Some("population_annual_average"),
+            ),
             "real_gdp_growth" => (
                 &mut history.real_gdp_growth,
                 NumberRule::Between(-50.0, 100.0),
+                measure::PERCENT,
+                None,
             ),
-            "urban_share" => (&mut history.urban_share, NumberRule::Between(0.0, 1.0)),
+            "urban_share" => (
+                &mut history.urban_share,
+                NumberRule::Between(0.0, 1.0),
+                measure::FRACTION,
+                None,
+            ),
             other => {
                 problems.push(problem(
                     table.file,
@@ -1562,6 +1681,7 @@ fn parse_history(file: (&str, &str), ids: &UnitIds, problems: &mut Vec<DataProbl
             }
         };
         let value = table.number(line, record, "value", rule, problems);
+        let unit_right = table.unit_is(line, record, read_in, variable, value, problems);
         if let (Some(unit), Some(year), Some(value)) = (unit, year, value) {
             if year > 2014 {
                 problems.push(problem(
@@ -1577,6 +1697,13 @@ fn parse_history(file: (&str, &str), ids: &UnitIds, problems: &mut Vec<DataProbl
                     "year",
                     format!("second `{variable}` value for this unit and year"),
                 ));
+            } else if let (true, Some(variable)) = (unit_right, compared) {
+                readings.history.push(HistoryReading {
+                    unit,
+                    year,
+                    variable,
+                    reading: Reading { line, value },
+                });
             }
         }
         table.status(line, record, &UNIT_STATUSES, problems);
@@ -1584,7 +1711,11 @@ fn parse_history(file: (&str, &str), ids: &UnitIds, problems: &mut Vec<DataProbl
     history
 }
 
-fn parse_macro(file: (&str, &str), problems: &mut Vec<DataProblem>) -> Macro {
+fn parse_macro(
+    file: (&str, &str),
+    readings: &mut Readings,
+    problems: &mut Vec<DataProblem>,
+) -> Macro {
     let required = [
         "province",
         "year",
@@ -1612,18 +1743,33 @@ fn parse_macro(file: (&str, &str), problems: &mut Vec<DataProblem>) -> Macro {
         }
         let year = table.year(line, record, "year", problems);
         let indicator = table.get(record, "indicator");
-        let (map, rule) = match indicator {
+        let (map, rule, read_in, compared) = match indicator {
             "real_gdp_growth" => (
                 Some(&mut drivers.real_gdp_growth),
                 NumberRule::Between(-50.0, 100.0),
+                measure::PERCENT,
+                None,
             ),
             "natural_growth" => (
                 Some(&mut drivers.natural_growth),
                 NumberRule::Between(-50.0, 50.0),
+                measure::PERMILLE,
+                None,
             ),
-            "resident_population" => (Some(&mut drivers.resident_population), NumberRule::Positive),
+            "resident_population" => (
+                Some(&mut drivers.resident_population),
+                NumberRule::Positive,
+                measure::PERSONS,
+                Some("resident_population"),
+            ),
             // Read for completeness (validated), not used by the model.
-            "gdp_deflator_index" | "gdp" => (None, NumberRule::Positive),
+            "gdp_deflator_index" => (None, NumberRule::Positive, measure::INDEX_2014, None),
+            "gdp" => (
+                None,
+                NumberRule::Positive,
+                measure::YUAN_CURRENT,
+                Some("gdp"),
+            ),
             other => {
                 problems.push(problem(
                     table.file,
@@ -1636,6 +1782,17 @@ fn parse_macro(file: (&str, &str), problems: &mut Vec<DataProblem>) -> Macro {
         };
         let value = table.number(line, record, "value", rule, problems);
         let status = table.status(line, record, &MACRO_STATUSES, problems);
+        let unit_right = table.unit_is(line, record, read_in, indicator, value, problems);
+        if let (true, Some(indicator), Some(province), Some(year), Some(value)) =
+            (unit_right, compared, Province::parse(&region), year, value)
+        {
+            readings.provinces.push(ProvinceReading {
+                province,
+                year,
+                indicator,
+                reading: Reading { line, value },
+            });
+        }
         if let (Some(map), Some(year), Some(value)) = (map, year, value) {
             if status == "recalled_unverified" {
                 drivers
@@ -1691,6 +1848,7 @@ fn parse_macro(file: (&str, &str), problems: &mut Vec<DataProblem>) -> Macro {
 fn parse_targets(
     file: (&str, &str),
     ids: &UnitIds,
+    readings: &mut Readings,
     problems: &mut Vec<DataProblem>,
 ) -> Vec<Target> {
     let required = [
@@ -1723,11 +1881,32 @@ fn parse_targets(
         };
         let year = table.year(line, record, "year", problems);
         let value = table.number(line, record, "value", NumberRule::Positive, problems);
+        let indicator = table.get(record, "indicator");
+        // The indicators the scorecard compares with a run; others (towns per area) are shown
+        // as they are, in the unit the row gives.
+        let known = TARGET_MEASURES
+            .iter()
+            .find(|(name, _)| *name == indicator)
+            .copied();
+        let unit_right = known.is_some_and(|(name, read_in)| {
+            table.unit_is(line, record, read_in, name, value, problems)
+        });
+        if let (true, Some((indicator, _)), Some(unit), Some(year), Some(value)) =
+            (unit_right, known, unit, year, value)
+        {
+            readings.targets.push(TargetReading {
+                target_id: target_id.to_string(),
+                unit,
+                indicator,
+                year,
+                reading: Reading { line, value },
+            });
+        }
         if let (Some(unit), Some(year), Some(value)) = (unit, year, value) {
             targets.push(Target {
                 target_id: target_id.to_string(),
                 unit,
-                indicator: table.get(record, "indicator").to_string(),
+                indicator: indicator.to_string(),
                 year,
                 value,
                 unit_of_measure: table.get(record, "unit").to_string(),
@@ -1757,7 +1936,17 @@ fn parse_national(
         if !unique.first(&table, *line, "quantity", &quantity, problems) {
             continue;
         }
-        if let Some(value) = table.number(*line, record, "value", NumberRule::Positive, problems) {
+        let value = table.number(*line, record, "value", NumberRule::Positive, problems);
+        let read_in = match quantity.as_str() {
+            "national_population" => Some(measure::PERSONS),
+            "national_gdp" => Some(measure::YUAN_2014),
+            "national_area" => Some(measure::SQUARE_KM),
+            _ => None,
+        };
+        if let Some(read_in) = read_in {
+            table.unit_is(*line, record, read_in, &quantity, value, problems);
+        }
+        if let Some(value) = value {
             found.insert(quantity, (value, *line));
         }
     }
@@ -2358,6 +2547,173 @@ mod tests {
             "{err}"
         );
         assert!(!err.contains("needs all of"), "{err}");
+    }
+
+    /// `files` with `from` replaced by `to` (once) in the file at `index`.
+    fn edited(
+        mut files: Vec<(String, String)>,
+        index: usize,
+        from: &str,
+        to: &str,
+    ) -> Vec<(String, String)> {
+        assert_eq!(files[index].1.matches(from).count(), 1, "{from}");
+        files[index].1 = files[index].1.replacen(from, to, 1);
+        files
+    }
+
+    fn problems_of(files: &[(String, String)]) -> Vec<String> {
+        Dataset::parse(DataSource::Embedded, files)
+            .unwrap_err()
+            .0
+            .iter()
+            .map(ToString::to_string)
+            .collect()
+    }
+
+    /// A population written in 万 with its unit said to be 万 is refused once, by its unit,
+    /// with the value converted; it is not compared with the census as well (it was run, and
+    /// the calibration blamed the parameters).
+    #[test]
+    fn a_population_in_wan_is_refused_by_its_unit_with_the_value_converted() {
+        let files = edited(
+            embedded_files(),
+            3,
+            "\nwanzhou,population,2014,1600000,persons,",
+            "\nwanzhou,population,2014,160.37,万人,",
+        );
+        assert_eq!(
+            problems_of(&files),
+            ["baseline_2014.csv:4: column `unit`: `万人` is not the unit of `population` values, which the loader reads in persons: convert the value and write `persons` here (160.37万人 → 1603700 persons)"]
+        );
+    }
+
+    /// Every file's unit column is read against the unit its rows are read in; a synonym is
+    /// refused too (`pct`), with the value kept.
+    #[test]
+    fn every_unit_column_is_checked() {
+        let mut files = embedded_files();
+        for (index, from, to) in [
+            (
+                5,
+                "\nsichuan,2015,real_gdp_growth,7.9,percent,",
+                "\nsichuan,2015,real_gdp_growth,7.9,pct,",
+            ),
+            (
+                5,
+                "\nsichuan,2014,gdp,2853666000000,yuan_current,",
+                "\nsichuan,2014,gdp,28536.66,亿元,",
+            ),
+            (
+                4,
+                "\nbanan,2010,gdp,30871800000,yuan (current prices),",
+                "\nbanan,2010,gdp,308.718,亿,",
+            ),
+            (
+                6,
+                ",urban_construction_land,2020,130,km2,",
+                ",urban_construction_land,2020,13000,ha,",
+            ),
+            (
+                7,
+                "\nnational_area,9635417,km2,",
+                "\nnational_area,9635417,square miles,",
+            ),
+            (9, ",190.57,万人,", ",1905700,persons,"),
+        ] {
+            files = edited(files, index, from, to);
+        }
+        let history_urban = files[4]
+            .1
+            .lines()
+            .position(|line| line.contains(",urban_share,"))
+            .unwrap();
+        let mut lines: Vec<String> = files[4].1.lines().map(String::from).collect();
+        lines[history_urban] = lines[history_urban].replace(",fraction,", ",percent,");
+        files[4].1 = lines.join("\n") + "\n";
+        let shown = problems_of(&files);
+        let urban_value = lines[history_urban].split(',').nth(3).unwrap().to_string();
+        for fragment in [
+            "history_2010_2014.csv:2: column `unit`: `亿` is not the unit of `gdp` values, which the loader reads in yuan: convert the value and write `yuan (current prices)` here (308.718亿 → 30871800000 yuan (current prices))".into(),
+            format!("history_2010_2014.csv:{}: column `unit`: `percent` is not the unit of `urban_share` values, which the loader reads in a fraction (0.45 for 45 %): convert the value and write `fraction` here ({urban_value} percent → ", history_urban + 1),
+            "macro_provinces.csv:3: column `unit`: `pct` is not how the data write the unit of `real_gdp_growth` values: write `percent` (percent); the value 7.9 stays as it is".into(),
+            "macro_provinces.csv:52: column `unit`: `亿元` is not the unit of `gdp` values, which the loader reads in yuan: convert the value and write `yuan_current` here (28536.66亿元 → 2853666000000 yuan_current)".into(),
+            "plan_targets.csv:3: column `unit`: `ha` is not the unit of `urban_construction_land` values, which the loader reads in km²: convert the value and write `km2` here (13000 ha → 130 km2)".into(),
+            "rest_of_china.csv:4: column `unit`: `square miles` is not the unit of `national_area` values, which the loader reads in km²: give the value (9635417) in km² and write `km2` here".into(),
+            "central_urban_evidence.csv:4: column `unit`: `persons` is not the unit of `unit_urban` values, which the loader reads in 万人 (10,000 persons): convert the value and write `万人` here (1905700 persons → 190.57万人)".into(),
+        ] {
+            assert!(shown.iter().any(|s| s.starts_with(&fragment)), "missing {fragment:?} in {shown:#?}");
+        }
+        // The rows with a wrong unit are not also compared with other figures.
+        assert_eq!(shown.len(), 7, "{shown:#?}");
+    }
+
+    /// A population in 万 under the right unit, or in a file without a unit column, is found by
+    /// its size: named with the figure it was compared with, the rule and the value converted.
+    #[test]
+    fn a_population_in_wan_is_found_by_its_size() {
+        let files = edited(
+            embedded_files(),
+            3,
+            "\nwanzhou,population,2014,1600000,persons,",
+            "\nwanzhou,population,2014,160,persons,",
+        );
+        let files = edited(files, 1, "\nqianjiang,445012,", "\nqianjiang,44.5012,");
+        let files = edited(files, 1, ",39168,20348,", ",39168,2.0348,");
+        assert_eq!(
+            problems_of(&files),
+            [
+                "census_2010_units.csv:4: column `urban_population`: urban population 173997 exceeds the resident population 44.5012",
+                "census_2010_units.csv:3: column `in_migrants_other_province`: wanzhou's in_migrants_other_province 2.0348 is 0.00013 % of its resident_population, 1,563,050 (same row); a census count of in-migrants is 0 or at least 0.01 % of the unit's residents: it looks like a value in 万人 (× 10,000 = 20348): give it in persons",
+                "census_2010_units.csv:4: column `resident_population`: qianjiang's 2010 census resident_population 44.5012 is 1/10,337 of its 2014 base-year population, 460,000 (baseline_2014.csv:6), which its 2000 census population, 442,385 (census_2000_units.csv:4), agrees with; a unit's populations (the 2000 and 2010 censuses, the 2014 base year, the 2010–2014 history) must agree within a factor of 10: it looks like a value in 万人 (× 10,000 = 445012): give it in persons",
+                "baseline_2014.csv:4: column `value`: wanzhou's 2014 population 160 is 1/9,769 of its 2010 census population, 1,563,050 (census_2010_units.csv:3); a unit's populations (the 2000 and 2010 censuses, the 2014 base year, the 2010–2014 history) must agree within a factor of 10: it looks like a value in 万人 (× 10,000 = 1600000): give it in persons",
+            ]
+        );
+    }
+
+    /// A GDP in 亿元 is compared with the unit's population; a history copied in 万元 is refused
+    /// row by row, and the base year it disagrees with is not blamed.
+    #[test]
+    fn gdp_in_yi_or_a_history_in_wan_is_found_by_gdp_per_head() {
+        let files = edited(
+            embedded_files(),
+            3,
+            "\nyuzhong,gdp,2014,89240390000,",
+            "\nyuzhong,gdp,2014,892.4039,",
+        );
+        assert_eq!(
+            problems_of(&files),
+            ["baseline_2014.csv:3: column `value`: yuzhong's 2014 GDP 892.4039 is 0.0014 yuan per head of its 2010 census population, 630,090 (census_2010_units.csv:2); a unit's GDP per head must lie between 1,000 and 1,000,000 yuan: it looks like a value in 亿元 (× 100,000,000 = 89240390000): give it in yuan"]
+        );
+
+        let mut files = embedded_files();
+        let mut gdp_rows = 0;
+        files[4].1 = files[4]
+            .1
+            .lines()
+            .map(|line| {
+                let mut fields: Vec<String> = line.splitn(5, ',').map(String::from).collect();
+                if fields.get(2).is_some_and(|v| v == "gdp") {
+                    let value: f64 = fields[3].parse().unwrap();
+                    fields[3] = (value / 1e4).to_string();
+                    gdp_rows += 1;
+                }
+                fields.join(",") + "\n"
+            })
+            .collect();
+        let shown = problems_of(&files);
+        assert_eq!(shown.len(), gdp_rows, "{shown:#?}");
+        assert!(
+            shown.iter().all(|s| s.starts_with("history_2010_2014.csv:")
+                && s.contains("it looks like a value in 万元 (× 10,000 = ")),
+            "{shown:#?}"
+        );
+    }
+
+    /// A census count of in-migrants may be 0: it is not a value in another unit.
+    #[test]
+    fn no_in_migrants_is_not_a_slip() {
+        let files = edited(embedded_files(), 1, ",39168,20348,", ",39168,0,");
+        assert!(Dataset::parse(DataSource::Embedded, &files).is_ok());
     }
 
     #[test]

@@ -46,8 +46,15 @@ pub struct Calibrated {
 pub enum CalibrationError {
     #[error("base-year calibration did not converge in {rounds} rounds (largest net-migration residual {residual:.2e} of population); the targets may be unreachable under these parameters")]
     NotConverged { rounds: usize, residual: f64 },
-    #[error("base-year calibration produced a non-finite value (round {round}); the parameters make moves impossible or certain")]
-    NotFinite { round: usize },
+    /// Bad data that passed validation (a population far off its unit's other figures) can do
+    /// this as well as extreme parameters, so the message blames neither alone.
+    #[error("base-year calibration produced a non-finite value (round {round}); the data or the parameters make moves impossible or certain")]
+    NotFinite {
+        round: usize,
+        /// The node (1..=N: the units) where it arose, when one can be told: the first unit whose
+        /// amenity, or else (when not every unit's is) whose residual, is not finite.
+        node: Option<usize>,
+    },
 }
 
 const MAX_ROUNDS: usize = 500;
@@ -313,7 +320,11 @@ impl<'a> Problem<'a> {
         for round in 1..=max_rounds {
             let fit = self.evaluate(&x, &mut step, &mut residual, &mut diagonal);
             if !fit.finite() {
-                return Err(CalibrationError::NotFinite { round });
+                // Read after the fact, to name the unit: the iteration itself is unchanged.
+                return Err(CalibrationError::NotFinite {
+                    round,
+                    node: failed_node(&x[..nodes - 1], &residual[..nodes - 1]),
+                });
             }
             if fit.converged() {
                 let mut amenity = DVector::zeros(nodes);
@@ -462,6 +473,17 @@ impl<'a> Problem<'a> {
             out_log_ratio,
         }
     }
+}
+
+/// The node (1..=N) a failed round points at: the first unit whose amenity is not finite,
+/// else the first whose residual is not, when not all are (a non-finite value that spread to
+/// every unit does not say where it arose). `amenity` and `residual` are per unit.
+fn failed_node(amenity: &[f64], residual: &[f64]) -> Option<usize> {
+    let first = |values: &[f64]| values.iter().position(|v| !v.is_finite());
+    let spread = residual.iter().all(|r| !r.is_finite());
+    first(amenity)
+        .or_else(|| first(residual).filter(|_| !spread))
+        .map(|unit| unit + 1)
 }
 
 /// Steps an [`Anderson`] accelerator combines.
@@ -651,6 +673,20 @@ pub fn scale_kernel_in_place(kernel: &mut DMatrix<f64>, fixed_cost: f64, fixed_c
 mod tests {
     use super::*;
     use approx::assert_relative_eq;
+
+    /// A failed round names the unit whose amenity broke first, or whose residual did when the
+    /// others are still finite; a failure everywhere names none.
+    #[test]
+    fn a_failed_round_points_at_a_unit_only_when_it_can_tell() {
+        let nan = f64::NAN;
+        assert_eq!(failed_node(&[0.1, nan, 0.3], &[nan, nan, nan]), Some(2));
+        assert_eq!(
+            failed_node(&[0.1, 0.2, 0.3], &[1.0, 2.0, f64::INFINITY]),
+            Some(3)
+        );
+        assert_eq!(failed_node(&[0.1, 0.2, 0.3], &[nan, nan, nan]), None);
+        assert_eq!(failed_node(&[0.1, 0.2, 0.3], &[1.0, 2.0, 3.0]), None);
+    }
 
     #[test]
     fn calibration_reproduces_its_targets() {

@@ -378,6 +378,74 @@ const DATA_CASES: &[DataCase] = &[
             "!non-finite",
         ],
     },
+    // A population copied in 万 under its right unit passed validation, and the calibration
+    // then failed blaming the parameters, with no file, line or value.
+    DataCase {
+        name: "baseline_population_in_wan",
+        file: "baseline_2014.csv",
+        edit: |text| {
+            Some(replace_once(
+                text,
+                "\nwanzhou,population,2014,1600000,persons,",
+                "\nwanzhou,population,2014,160,persons,",
+            ))
+        },
+        expected: &[
+            "baseline_2014.csv:4: `value`: wanzhou's 2014 population 160 is 1/9,769 of its 2010 census population, 1,563,050 (census_2010_units.csv:3)",
+            "a unit's populations (the 2000 and 2010 censuses, the 2014 base year, the 2010–2014 history) must agree within a factor of 10",
+            "it looks like a value in 万人 (× 10,000 = 1600000): give it in persons",
+            "!non-finite",
+        ],
+    },
+    // A population copied in 万 with its unit written 万人: the unit column was not read at
+    // all, and the run failed in the calibration, blaming the parameters.
+    DataCase {
+        name: "baseline_population_unit_wan",
+        file: "baseline_2014.csv",
+        edit: |text| {
+            Some(replace_once(
+                text,
+                "\nwanzhou,population,2014,1600000,persons,",
+                "\nwanzhou,population,2014,160.37,万人,",
+            ))
+        },
+        expected: &[
+            "1 problem",
+            "baseline_2014.csv:4: `unit`: `万人` is not the unit of `population` values, which the loader reads in persons: convert the value and write `persons` here (160.37万人 → 1603700 persons)",
+            "!non-finite",
+        ],
+    },
+    DataCase {
+        name: "macro_growth_unit_pct",
+        file: "macro_provinces.csv",
+        edit: |text| {
+            Some(replace_once(
+                text,
+                "\nsichuan,2015,real_gdp_growth,7.9,percent,",
+                "\nsichuan,2015,real_gdp_growth,7.9,pct,",
+            ))
+        },
+        expected: &[
+            "macro_provinces.csv:3: `unit`: `pct` is not how the data write the unit of `real_gdp_growth` values: write `percent` (percent); the value 7.9 stays as it is",
+        ],
+    },
+    DataCase {
+        name: "baseline_gdp_in_yi",
+        file: "baseline_2014.csv",
+        edit: |text| {
+            Some(replace_once(
+                text,
+                "\nyuzhong,gdp,2014,89240390000,",
+                "\nyuzhong,gdp,2014,892.4039,",
+            ))
+        },
+        expected: &[
+            "baseline_2014.csv:3: `value`: yuzhong's 2014 GDP 892.4039 is 0.0014 yuan per head of its 2010 census population, 630,090 (census_2010_units.csv:2)",
+            "a unit's GDP per head must lie between 1,000 and 1,000,000 yuan",
+            "it looks like a value in 亿元 (× 100,000,000 = 89240390000): give it in yuan",
+            "!non-finite",
+        ],
+    },
 ];
 
 /// Copies `data/*.csv` to `<dir>/data`.

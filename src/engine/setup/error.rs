@@ -7,6 +7,9 @@ use crate::model::calibration;
 pub enum SetupError {
     #[error(transparent)]
     Calibration(#[from] calibration::CalibrationError),
+    /// [`calibration::CalibrationError::NotFinite`] with the unit it arose at, by id.
+    #[error("base-year calibration produced a non-finite value (round {round}){}; the data or the parameters make moves impossible or certain: check the data's populations and GDP (their size and unit) before the parameters", unit.as_ref().map_or(String::new(), |id| format!(" in the net migration of `{id}`")))]
+    CalibrationNotFinite { round: usize, unit: Option<String> },
     #[error("policy `{label}` makes the hukou wedge of `{unit}` {value:.3} in {year}; wedges must stay within [0, 0.95]")]
     WedgeOutOfRange {
         label: String,

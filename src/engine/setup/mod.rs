@@ -479,7 +479,8 @@ fn build(
         &utility_without_amenity,
         &population,
         &targets,
-    )?;
+    )
+    .map_err(|err| calibration_error(data, err))?;
     let preconditioner = if keep_preconditioner {
         calibration::Preconditioner::at(
             &start_kernel,
@@ -510,7 +511,8 @@ fn build(
             &population,
             &level_targets,
             &calibrated,
-        )?
+        )
+        .map_err(|err| calibration_error(data, err))?
     } else {
         DVector::zeros(nodes)
     };
@@ -734,7 +736,7 @@ fn calibrate(
     utility_without_amenity: &DVector<f64>,
     population: &DVector<f64>,
     targets: &Targets,
-) -> Result<Calibrated, SetupError> {
+) -> Result<Calibrated, calibration::CalibrationError> {
     Ok(match warm.and_then(|w| w.calibration_for(scenario)) {
         // Inputs equal to the base's: its cold-started solution is what this run would find.
         Some(calibrated) => calibrated.clone(),
@@ -750,6 +752,21 @@ fn calibrate(
             )?
         }
     })
+}
+
+/// A calibration failure with the unit named by its id, where it arose at one.
+fn calibration_error(data: &Dataset, err: calibration::CalibrationError) -> SetupError {
+    match err {
+        calibration::CalibrationError::NotFinite { round, node } => {
+            SetupError::CalibrationNotFinite {
+                round,
+                unit: node
+                    .and_then(|node| data.units.get(node - 1))
+                    .map(|unit| unit.id.clone()),
+            }
+        }
+        other => SetupError::Calibration(other),
+    }
 }
 
 /// The base year's costs without levers, which the calibration sees (the status quo).
@@ -931,7 +948,7 @@ fn differential_amenity(
     population: &DVector<f64>,
     level_targets: &Targets,
     calibrated: &Calibrated,
-) -> Result<DVector<f64>, SetupError> {
+) -> Result<DVector<f64>, calibration::CalibrationError> {
     if let Some(shared) = warm.and_then(|w| w.differential_amenity_for(scenario)) {
         return Ok(shared.clone());
     }
@@ -1338,5 +1355,26 @@ mod tests {
         };
         let prepared = prepare(&data, &scenario).unwrap();
         assert!(prepared.calibration.max_rate_residual < 1e-10);
+    }
+
+    /// A population in 万 where persons are read (here past the loader, which refuses it) makes
+    /// the unit's net-migration target impossible: the calibration's message names the unit
+    /// and does not blame the parameters alone.
+    #[test]
+    fn a_non_finite_calibration_names_its_unit_and_the_data() {
+        let mut data = Dataset::embedded();
+        let wanzhou = data.unit_index("wanzhou").unwrap();
+        data.base[wanzhou].population.value = 160.37;
+        let err =
+            prepare(&data, &Scenario::default_for_tests()).expect_err("the calibration fails");
+        assert!(
+            matches!(&err, SetupError::CalibrationNotFinite { unit: Some(id), .. } if id == "wanzhou"),
+            "{err:?}"
+        );
+        let message = err.to_string();
+        assert!(
+            message.contains("in the net migration of `wanzhou`; the data or the parameters make moves impossible or certain: check the data's populations and GDP (their size and unit) before the parameters"),
+            "{message}"
+        );
     }
 }
